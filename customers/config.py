@@ -1,0 +1,206 @@
+"""The typed model of one customer's YAML configuration, and its validation with clear errors."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+# Dynamic partition keys are joined into "customer|run" multi-partition keys; a "|" or "," in a key
+# breaks parsing and UI selection (research/dagster.md §0.2 K).
+CUSTOMER_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
+RUN_KINDS: tuple[str, ...] = ("trial", "live")
+RunKind = Literal["trial", "live"]
+Country = Literal["NZ", "AU", "UK"]
+_ENV_NAME = r"^[A-Z_][A-Z0-9_]*$"
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DumpSource(_Strict):
+    """A delivered dump: a folder (relative paths are relative to the configuration file)."""
+
+    dump: Path
+    encoding: Literal["utf-8", "cp1252"] = "utf-8"
+
+
+class ClinikoApiSource(_Strict):
+    """Extraction through the Cliniko API. The key itself is never in the file: only the name of the
+    environment variable that holds it."""
+
+    api_key_env: Annotated[str, Field(pattern=_ENV_NAME)]
+    user_agent: str = Field(min_length=3, description="'APP (contact email)', mandatory for Cliniko")
+    base_url: str | None = Field(default=None, description="override of https://api.<shard>.cliniko.com/v1")
+    ca_file: Path | None = None
+
+
+class SourceConfig(_Strict):
+    system: str
+    trial: DumpSource | ClinikoApiSource
+    live: DumpSource | ClinikoApiSource | None = None
+
+    @field_validator("system")
+    @classmethod
+    def _known_system(cls, value: str) -> str:
+        from sources.registry import system_names
+
+        if value not in system_names():
+            raise ValueError(f"unknown source system {value!r}; valid: {', '.join(system_names())}")
+        return value
+
+
+class TargetEnvironment(_Strict):
+    """Where one run kind loads to. Secrets are named by environment variable, never written here."""
+
+    environment: Literal["sandbox", "production"]
+    url: Annotated[str, Field(pattern=r"^https://")]
+    tenant_id: str | None = None
+    client_id: str | None = None
+    client_secret_env: Annotated[str, Field(pattern=_ENV_NAME)] | None = None
+    authority: Annotated[str, Field(pattern=r"^https://")] | None = None
+    ca_file: Path | None = None
+
+
+class TargetConfig(_Strict):
+    system: Literal["dynamics365", "gensolve"]
+    trial: TargetEnvironment
+    live: TargetEnvironment
+
+    @model_validator(mode="after")
+    def _trial_is_sandbox(self) -> TargetConfig:
+        if self.trial.environment != "sandbox":
+            raise ValueError("trial.environment: expected 'sandbox' (trial runs never load production)")
+        if self.live.environment != "production":
+            raise ValueError("live.environment: expected 'production'")
+        if self.trial.url.rstrip("/") == self.live.url.rstrip("/"):
+            raise ValueError("trial.url and live.url: expected two different environments, got the same URL")
+        return self
+
+
+class SiteOverride(_Strict):
+    """A site whose time zone differs from the practice's (multi-state AU practices, Chatham)."""
+
+    source_id: str
+    time_zone: str
+
+    @field_validator("time_zone")
+    @classmethod
+    def _iana(cls, value: str) -> str:
+        return _validate_zone(value)
+
+
+class CustomerConfig(_Strict):
+    customer_id: Annotated[str, Field(pattern=CUSTOMER_ID_PATTERN, max_length=63)]
+    name: str = Field(min_length=1, description="the practice's trading name (shown in reports)")
+    country: Country
+    time_zone: str
+    source: SourceConfig
+    target: TargetConfig | None = None
+    fallback_owner_email: str
+    sites: list[SiteOverride] = Field(default_factory=list)
+    mapping_overrides: dict[str, Any] = Field(default_factory=dict)
+    config_file: Path | None = Field(default=None, exclude=True)
+
+    @field_validator("time_zone")
+    @classmethod
+    def _iana(cls, value: str) -> str:
+        return _validate_zone(value)
+
+    @field_validator("fallback_owner_email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        if not _EMAIL.match(value):
+            raise ValueError("expected an email address (the Dynamics owner used when no practitioner matches)")
+        return value.strip().lower()
+
+    @property
+    def phone_region(self) -> str:
+        """ISO 3166 region for phone parsing: 'UK' is 'GB' to libphonenumber."""
+        return "GB" if self.country == "UK" else self.country
+
+    def source_for(self, run_kind: str) -> DumpSource | ClinikoApiSource:
+        """Where this run kind's data comes from; a live run needs its own source configured."""
+        chosen = self.source.trial if run_kind == "trial" else self.source.live
+        if chosen is None:
+            raise CustomerConfigError(
+                str(self.config_file or self.customer_id),
+                [f"source.{run_kind}: expected a dump or api location for {run_kind} runs"],
+            )
+        return chosen
+
+    def dump_dir(self, run_kind: str) -> Path:
+        """Absolute dump folder for a run kind (relative paths resolve against the config file)."""
+        source = self.source_for(run_kind)
+        if not isinstance(source, DumpSource):
+            raise CustomerConfigError(
+                str(self.config_file or self.customer_id),
+                [f"source.{run_kind}: expected a dump folder; this customer is configured for the API"],
+            )
+        base = self.config_file.parent if self.config_file else Path.cwd()
+        return (base / source.dump).resolve()
+
+    def site_time_zones(self) -> dict[str, str]:
+        return {s.source_id: s.time_zone for s in self.sites}
+
+
+def _validate_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"expected an IANA time zone such as 'Pacific/Auckland', got {value!r}") from exc
+    return value
+
+
+class CustomerConfigError(Exception):
+    """An invalid customer configuration: the file, each offending key and what was expected."""
+
+    def __init__(self, source: str, problems: list[str]):
+        self.source = source
+        self.problems = problems
+        super().__init__(f"{source}: invalid customer configuration:\n  " + "\n  ".join(problems))
+
+
+def _describe(error: dict[str, Any]) -> str:
+    location = ".".join(str(part) for part in error["loc"] if not str(part).startswith("function-after"))
+    message = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        message = "unknown key (check the spelling; see the configuration reference in README.md)"
+    elif error["type"] == "missing":
+        message = "required key is missing"
+    return f"{location or '(top level)'}: {message}"
+
+
+def parse_customer_config(data: object, source: str, config_file: Path | None = None) -> CustomerConfig:
+    """Validate already-parsed YAML. Raises CustomerConfigError naming `source` and each key."""
+    if not isinstance(data, dict):
+        raise CustomerConfigError(source, ["(top level): expected a mapping of keys to values"])
+    try:
+        config = CustomerConfig.model_validate({**data, "config_file": config_file})
+    except ValidationError as exc:
+        # Union members each report their own failure; keep the messages a person can act on.
+        problems = sorted({_describe(e) for e in exc.errors(include_input=False)})
+        raise CustomerConfigError(source, problems) from None
+    return config
+
+
+def load_customer_config(path: Path) -> CustomerConfig:
+    """Read and validate one customer YAML file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CustomerConfigError(str(path), ["file not found"]) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise CustomerConfigError(str(path), [f"{where}not valid YAML ({getattr(exc, 'problem', exc)})"]) from None
+    return parse_customer_config(data, str(path), config_file=path.resolve())

@@ -1,0 +1,210 @@
+"""Read one newline-delimited JSON resource file into DuckDB, typed, with per-record provenance.
+
+The fast path is DuckDB's JSON reader with declared column types. When it refuses a file (broken
+JSON, a value of the wrong type, bytes that are not UTF-8), a diagnostic pass reads the file line by
+line in Python to name the file, the record and the field, and what was expected — DuckDB's own
+message is never shown because it quotes the offending value, which may be personal data.
+
+Records are numbered from 1 in file order, blank lines not counted. Lines that are not UTF-8 but
+decode as cp1252 (a Windows export slipped into the dump) are kept, transcoded, and reported per
+field as `encoding_repaired`, so a practice's patient is never dropped for an accent.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+
+from sources.base import FieldType, RawReadError, RawReadResult, ReadIssue, ResourceSpec
+
+_MAX_PROBLEMS = 100
+_SAMPLE_FOR_UNEXPECTED_FIELDS = 2000
+# A treatment note or custom-field blob can be large; DuckDB's default object limit is 16 MB.
+_MAX_OBJECT_BYTES = 64 * 1024 * 1024
+
+
+def _column_types(spec: ResourceSpec) -> str:
+    parts = []
+    for name, kind in spec.fields.items():
+        sql_type = "STRUCT(links STRUCT(self VARCHAR))" if kind is FieldType.LINK else kind.duckdb_type
+        parts.append(f"'{name}': '{sql_type}'")
+    return "{" + ", ".join(parts) + "}"
+
+
+def _select_list(spec: ResourceSpec) -> str:
+    columns = []
+    for name, kind in spec.fields.items():
+        quoted = f'"{name}"'
+        columns.append(f"{quoted}.links.self as {quoted}" if kind is FieldType.LINK else quoted)
+    return ", ".join(columns)
+
+
+def _load(con: duckdb.DuckDBPyConnection, path: Path, spec: ResourceSpec, relation: str, shown_file: str) -> None:
+    con.execute(
+        f'create or replace temp table "{relation}" as '
+        f"select row_number() over () as _source_record, ? as _source_file, 'utf-8' as _source_encoding, "
+        f"{_select_list(spec)} "
+        f"from read_json(?, format='newline_delimited', records=true, columns={_column_types(spec)}, "
+        f"maximum_object_size={_MAX_OBJECT_BYTES})",
+        [shown_file, str(path)],
+    )
+
+
+def _json_kind(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "integer" if value.is_integer() else "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        links = value.get("links")
+        if set(value) == {"links"} and isinstance(links, dict) and isinstance(links.get("self"), str):
+            return "link"
+        return "object"
+    return type(value).__name__
+
+
+def _records(path: Path, encoding: str) -> Iterator[tuple[int, bytes, str | None, str | None]]:
+    """Yield (record number, raw line, decoded text or None, encoding used) for each non-blank line."""
+    number = 0
+    with path.open("rb") as handle:
+        for raw in handle:
+            if not raw.strip():
+                continue
+            number += 1
+            try:
+                yield number, raw, raw.decode(encoding), encoding
+            except UnicodeDecodeError:
+                if encoding == "utf-8":
+                    try:
+                        yield number, raw, raw.decode("cp1252"), "cp1252"
+                        continue
+                    except UnicodeDecodeError:
+                        pass
+                yield number, raw, None, None
+
+
+def _non_ascii_fields(record: dict) -> list[str]:
+    return [k for k, v in record.items() if isinstance(v, str) and not v.isascii()] or [
+        k for k, v in record.items() if isinstance(v, dict | list) and not json.dumps(v, ensure_ascii=False).isascii()
+    ]
+
+
+def diagnose(path: Path, spec: ResourceSpec, shown_file: str, encoding: str = "utf-8") -> tuple[list[str], list[int]]:
+    """Name every problem in a resource file (up to a cap). Returns (problems, cp1252 record numbers).
+
+    Problems never quote values: only the file, the record number, the field and the expected and
+    found JSON types.
+    """
+    problems: list[str] = []
+    transcoded: list[int] = []
+    for number, _raw, text, used in _records(path, encoding):
+        if len(problems) >= _MAX_PROBLEMS:
+            problems.append(f"{shown_file}: stopped after {_MAX_PROBLEMS} problems")
+            break
+        if text is None:
+            problems.append(f"{shown_file}: record {number}: bytes are neither UTF-8 nor cp1252 text")
+            continue
+        if used == "cp1252" and encoding == "utf-8":
+            transcoded.append(number)
+        try:
+            record = json.loads(text)
+        except json.JSONDecodeError as exc:
+            problems.append(f"{shown_file}: record {number}: not valid JSON: {exc.msg} (column {exc.colno})")
+            continue
+        if not isinstance(record, dict):
+            problems.append(f"{shown_file}: record {number}: expected a JSON object, found {_json_kind(record)}")
+            continue
+        for name, kind in spec.fields.items():
+            found = _json_kind(record.get(name))
+            if found != "null" and found not in kind.json_types:
+                expected = " or ".join(sorted(kind.json_types))
+                problems.append(f"{shown_file}: record {number}, field {name!r}: expected {expected}, found {found}")
+    return problems, transcoded
+
+
+def _sample_unexpected_fields(path: Path, spec: ResourceSpec, encoding: str) -> tuple[str, ...]:
+    seen: set[str] = set()
+    for number, _raw, text, _used in _records(path, encoding):
+        if number > _SAMPLE_FOR_UNEXPECTED_FIELDS or text is None:
+            break
+        try:
+            record = json.loads(text)
+        except json.JSONDecodeError:
+            break
+        if isinstance(record, dict):
+            seen.update(k for k in record if k not in spec.fields)
+    return tuple(sorted(seen))
+
+
+def _transcoded_copy(path: Path, transcoded: set[int], encoding: str, directory: Path) -> tuple[Path, list[ReadIssue]]:
+    """A UTF-8 copy of the file with the cp1252 lines transcoded; an issue per affected field."""
+    issues: list[ReadIssue] = []
+    target = directory / (path.name + ".utf8")
+    with target.open("w", encoding="utf-8") as out:
+        for number, _raw, text, _used in _records(path, encoding):
+            assert text is not None  # diagnose() already refused undecodable lines
+            out.write(text if text.endswith("\n") else text + "\n")
+            if number in transcoded:
+                for field_name in _non_ascii_fields(json.loads(text)) or ["(record)"]:
+                    issues.append(
+                        ReadIssue(number, field_name, "encoding_repaired", "bytes were cp1252, not UTF-8; transcoded")
+                    )
+    return target, issues
+
+
+def read_ndjson_resource(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    spec: ResourceSpec,
+    *,
+    relation: str,
+    shown_file: str | None = None,
+    encoding: str = "utf-8",
+) -> RawReadResult:
+    """Read `path` into temp table `relation` on `con`: provenance columns, then the spec's fields.
+
+    Raises RawReadError (file, record, field, expectation) when the file cannot be read as delivered.
+    """
+    shown = shown_file or str(path)
+    if not path.exists():
+        raise RawReadError(shown, [f"{shown}: file missing (expected one file per resource; the dump is incomplete)"])
+    unexpected = _sample_unexpected_fields(path, spec, encoding)
+    if encoding == "utf-8":
+        try:
+            _load(con, path, spec, relation, shown)
+            records = con.execute(f'select count(*) from "{relation}"').fetchall()[0][0]
+            return RawReadResult(relation, shown, int(records), (), unexpected)
+        except duckdb.Error:
+            pass  # fall through to the diagnostic pass, which names the problem without values
+    problems, transcoded = diagnose(path, spec, shown, encoding)
+    if problems:
+        raise RawReadError(shown, problems)
+    with tempfile.TemporaryDirectory(prefix="raw-transcode-") as tmp:
+        copy, issues = _transcoded_copy(path, set(transcoded), encoding, Path(tmp))
+        try:
+            _load(con, copy, spec, relation, shown)
+        except duckdb.Error as exc:
+            # The diagnostic pass accepted every record, so this is a reader limitation, not data.
+            raise RawReadError(shown, [f"{shown}: DuckDB could not read the file ({type(exc).__name__})"]) from None
+    if transcoded:
+        con.execute(
+            f"update \"{relation}\" set _source_encoding = 'cp1252' where _source_record in "
+            f"(select unnest(?::bigint[]))",
+            [sorted(transcoded)],
+        )
+    elif encoding != "utf-8":
+        con.execute(f'update "{relation}" set _source_encoding = ?', [encoding])
+    records = con.execute(f'select count(*) from "{relation}"').fetchall()[0][0]
+    return RawReadResult(relation, shown, int(records), tuple(issues), unexpected)

@@ -1,0 +1,27 @@
+"""Source systems by name. Adding one: a folder under sources/ exposing SYSTEM, and a line below."""
+
+from __future__ import annotations
+
+from sources.base import SourceSystem
+
+
+def _systems() -> dict[str, SourceSystem]:
+    from sources.cliniko import SYSTEM as CLINIKO
+
+    return {s.name: s for s in (CLINIKO,)}
+
+
+def system_names() -> list[str]:
+    return sorted(_systems())
+
+
+def get_system(name: str) -> SourceSystem:
+    """The registered system called `name`; an unknown name lists the valid ones."""
+    systems = _systems()
+    if name not in systems:
+        raise KeyError(f"unknown source system {name!r}; valid: {', '.join(sorted(systems))}")
+    return systems[name]
+
+
+def all_systems() -> list[SourceSystem]:
+    return [_systems()[n] for n in system_names()]
