@@ -1,0 +1,75 @@
+"""One partition's staging and approval checklist, end to end, as plain Python (the Dagster asset
+calls this; so can a test or a notebook)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from checks.checklist import CheckResult, record_results, run_checklist
+from checks.report import ReportContext, write_approval_report
+from customers import CustomerConfig, MigrationHome
+from mappings.spec import MappingSpec, load_spec
+from mappings.staging import StageSummary, stage_partition
+from mappings.transforms.registry import MappingContext
+from store import Warehouse
+
+
+@dataclass(frozen=True)
+class ApprovalOutcome:
+    spec: MappingSpec
+    staging: StageSummary
+    results: list[CheckResult]
+    report_path: Path
+
+    @property
+    def blocking_failures(self) -> list[CheckResult]:
+        return [r for r in self.results if not r.passed and r.definition.severity == "ERROR"]
+
+
+def customer_spec(config: CustomerConfig) -> MappingSpec:
+    """The customer's effective mapping: the system's spec with the customer's overrides."""
+    return load_spec(config.source.system, config.mapping_overrides)
+
+
+def stage_and_check(
+    home: MigrationHome,
+    config: CustomerConfig,
+    run_kind: str,
+    *,
+    run_id: str | None = None,
+    iteration: int | None = None,
+    dump_checksum: str | None = None,
+    as_of: date | None = None,
+    progress: Callable[[str, int], None] | None = None,
+) -> ApprovalOutcome:
+    """Map the raw partition onto the canonical model, run the approval checklist on what was
+    written, record the results, and render the approval report under the customer's folder."""
+    spec = customer_spec(config)
+    warehouse = Warehouse.for_customer(home.customer_dir(config.customer_id))
+    mapping = MappingContext(
+        customer_id=config.customer_id,
+        run_kind=run_kind,
+        system=config.source.system,
+        country=config.country,
+        time_zone=config.time_zone,
+        site_time_zones=config.site_time_zones(),
+        dump_dir=config.dump_dir(run_kind),
+        as_of=as_of,
+    )
+    staging = stage_partition(warehouse, spec, mapping, progress)
+    as_of = as_of or datetime.now(UTC).date()
+    results = run_checklist(warehouse, run_kind, spec.system, list(spec.entities), as_of)
+    record_results(warehouse, run_kind, results, spec_version=spec.version, run_id=run_id)
+    report = write_approval_report(
+        warehouse,
+        home.reports_dir(config.customer_id, run_kind),
+        spec,
+        results,
+        ReportContext(
+            config.customer_id, config.name, run_kind, spec.system, spec.version, run_id, iteration, dump_checksum
+        ),
+    )
+    return ApprovalOutcome(spec, staging, results, report)

@@ -1,0 +1,162 @@
+"""The approval report: what a practice reviews before signoff (HTML + CSVs, customer folder only).
+
+It holds personal data by design — a sample of records side by side (source values → canonical
+values), every reject and every field issue — so it is written only under the customer's folder
+and never attached to Dagster metadata.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from checks.checklist import CheckResult
+from mappings.spec import FieldSpec, MappingSpec
+from store import TableRef, Warehouse, read_partition
+
+SAMPLE_SIZE = 10  # Nookal's minimum per data type for a trial review (research/anchors.md A8)
+_MAX_ROWS_IN_HTML = 500
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    customer_id: str
+    customer_name: str
+    run_kind: str
+    system: str
+    spec_version: str
+    run_id: str | None = None
+    iteration: int | None = None
+    dump_checksum: str | None = None
+
+
+def spec_columns(spec: FieldSpec) -> list[str]:
+    """Source columns a field spec reads, in order (joined columns keep their `alias.` prefix)."""
+    found: list[str] = []
+    if spec.column:
+        found.append(spec.column)
+    for nested in [*(spec.coalesce or []), *(spec.concat or [])]:
+        found += spec_columns(nested)
+    for branch in spec.case or []:
+        found += [branch.when.column] if branch.when.column else []
+        found += spec_columns(branch.then)
+    if spec.else_:
+        found += spec_columns(spec.else_)
+    return list(dict.fromkeys(found))
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return ""
+    text = str(value)
+    return text if len(text) <= 300 else text[:300] + "…"
+
+
+def _sample(frame: pl.DataFrame, seed_text: str, size: int) -> pl.DataFrame:
+    if frame.height <= size:
+        return frame
+    # Same partition and spec version → same sample, so a re-run shows the practice the same records.
+    seed = int(hashlib.sha256(seed_text.encode()).hexdigest()[:8], 16)
+    return frame.sample(n=size, seed=seed).sort("canonical_id")
+
+
+def _entity_samples(
+    con: duckdb.DuckDBPyConnection, spec: MappingSpec, entity: str, staged: pl.DataFrame, ctx: ReportContext, size: int
+) -> list[dict[str, Any]]:
+    records = []
+    sources = {s.table: s for s in spec.entities[entity].sources}
+    for row in _sample(staged, f"{ctx.customer_id}|{ctx.run_kind}|{ctx.spec_version}|{entity}", size).iter_rows(
+        named=True
+    ):
+        source = sources.get(row["source_table"])
+        raw_table = TableRef(f"raw_{spec.system}", row["source_table"])
+        raw = con.sql(
+            f"select * from {raw_table.sql} where run_kind = $k and _source_record = $r",
+            params={"k": ctx.run_kind, "r": row["source_record"]},
+        ).fetchall()
+        names = [d[0] for d in con.sql(f"select * from {raw_table.sql} limit 0").description]
+        raw_row = dict(zip(names, raw[0], strict=True)) if raw else {}
+        pairs = []
+        for field, field_spec in source.fields.items() if source else []:
+            columns = spec_columns(field_spec)
+            shown = "; ".join(f"{c} = {_show(raw_row.get(c))}" if c in raw_row else f"{c} (lookup)" for c in columns)
+            pairs.append({"field": field, "source": shown or "(constant)", "canonical": _show(row.get(field))})
+        records.append(
+            {
+                "canonical_id": row["canonical_id"],
+                "source": f"{row['source_table']} record {row['source_record']}",
+                "pairs": pairs,
+            }
+        )
+    return records
+
+
+def write_approval_report(
+    warehouse: Warehouse,
+    out_dir: Path,
+    spec: MappingSpec,
+    results: list[CheckResult],
+    ctx: ReportContext,
+    sample_size: int = SAMPLE_SIZE,
+) -> Path:
+    """Render approval-report.html plus rejects.csv, field-issues.csv and findings.csv into `out_dir`."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    entities = [e for e in spec.entities]
+    with warehouse.connect(read_only=True) as con:
+        reconciliation = read_partition(con, TableRef("staged", "reconciliation"), ctx.run_kind)
+        rejects = read_partition(con, TableRef("staged", "rejects"), ctx.run_kind)
+        issues = read_partition(con, TableRef("staged", "field_issues"), ctx.run_kind)
+        merges = read_partition(con, TableRef("staged", "merges"), ctx.run_kind)
+        sections = []
+        for entity in entities:
+            staged = read_partition(con, TableRef("staged", entity), ctx.run_kind)
+            counts = reconciliation.filter(pl.col("entity") == entity)
+            sections.append(
+                {
+                    "entity": entity,
+                    "grain": spec.entities[entity].grain,
+                    "counts": counts.select("source_table", "considered", "staged", "merged", "rejected").rows(
+                        named=True
+                    ),
+                    "checks": [r for r in results if r.definition.entity == entity],
+                    "samples": _entity_samples(con, spec, entity, staged, ctx, sample_size),
+                }
+            )
+    for frame, name in ((rejects, "rejects.csv"), (issues, "field-issues.csv"), (merges, "merges.csv")):
+        frame.write_csv(out_dir / name)
+    findings = pl.concat(
+        [r.outcome.flagged.with_columns(pl.lit(r.key).alias("check")) for r in results if r.outcome.flagged.height]
+        or [
+            pl.DataFrame(
+                schema={"canonical_id": pl.String, "source_id": pl.String, "detail": pl.String, "check": pl.String}
+            )
+        ]
+    )
+    findings.write_csv(out_dir / "findings.csv")
+    errors = [r for r in results if not r.passed and r.definition.severity == "ERROR"]
+    warnings = [r for r in results if not r.passed and r.definition.severity == "WARN"]
+    env = Environment(loader=PackageLoader("checks", "templates"), autoescape=select_autoescape(["html"]))
+    html = env.get_template("approval_report.html.j2").render(
+        ctx=ctx,
+        generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        sections=sections,
+        results=results,
+        errors=errors,
+        warnings=warnings,
+        rejects=rejects.head(_MAX_ROWS_IN_HTML).rows(named=True),
+        rejects_total=rejects.height,
+        merges=merges.head(_MAX_ROWS_IN_HTML).rows(named=True),
+        merges_total=merges.height,
+        issues_total=issues.height,
+        max_rows=_MAX_ROWS_IN_HTML,
+    )
+    path = out_dir / "approval-report.html"
+    path.write_text(html, encoding="utf-8")
+    return path

@@ -1,0 +1,95 @@
+"""Duplicate detection: rows equal on any rule's normalised key become one survivor."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from mappings.spec import DedupSpec
+
+
+@dataclass
+class DedupResult:
+    survivors: pl.DataFrame
+    merges: pl.DataFrame  # canonical_id, survivor_id, rule
+
+
+def _normalised(frame: pl.DataFrame, column: str) -> pl.Expr:
+    """Key form of a column: strings lower-cased, accents and punctuation removed ("O'Brien " ≡ "obrien")."""
+    expr = pl.col(column)
+    if frame.schema[column] == pl.String:
+        expr = expr.str.normalize("NFKD").str.replace_all(r"\p{M}", "").str.to_lowercase()
+        expr = expr.str.replace_all(r"[^\p{L}\p{N}@.+]", "")
+        expr = pl.when(expr == "").then(None).otherwise(expr)
+    return expr.alias(f"__k_{column}")
+
+
+class _UnionFind:
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+
+    def find(self, item: str) -> str:
+        self.parent.setdefault(item, item)
+        while self.parent[item] != item:
+            self.parent[item] = self.parent[self.parent[item]]
+            item = self.parent[item]
+        return item
+
+    def union(self, a: str, b: str) -> None:
+        root_a, root_b = self.find(a), self.find(b)
+        if root_a != root_b:
+            self.parent[max(root_a, root_b)] = min(root_a, root_b)
+
+
+def deduplicate(frame: pl.DataFrame, spec: DedupSpec, data_columns: list[str]) -> DedupResult:
+    """Group rows linked by any rule (transitively); keep the first by `survivor_order` (earliest
+    created, then canonical id), fill its empty fields from the merged rows, and record each merge."""
+    links = _UnionFind()
+    rule_of: dict[str, str] = {}
+    for rule, columns in spec.rules.items():
+        keyed = frame.select("canonical_id", *[_normalised(frame, c) for c in columns])
+        key_columns = [f"__k_{c}" for c in columns]
+        groups = (
+            keyed.drop_nulls(key_columns)
+            .group_by(key_columns)
+            .agg(pl.col("canonical_id"))
+            .filter(pl.col("canonical_id").list.len() > 1)
+        )
+        for ids in groups["canonical_id"].to_list():
+            ids = sorted(ids)
+            for other in ids[1:]:
+                links.union(ids[0], other)
+                rule_of.setdefault(other, rule)
+                rule_of.setdefault(ids[0], rule)
+    if not links.parent:
+        empty = pl.DataFrame(schema={"canonical_id": pl.String, "survivor_id": pl.String, "rule": pl.String})
+        return DedupResult(frame, empty)
+    clusters = pl.DataFrame({"canonical_id": list(links.parent), "__cluster": [links.find(i) for i in links.parent]})
+    ordered = (
+        frame.join(clusters, on="canonical_id", how="left")
+        .with_columns(pl.col("__cluster").fill_null(pl.col("canonical_id")))
+        .sort([*spec.survivor_order], nulls_last=True)
+    )
+    survivor_of = ordered.group_by("__cluster", maintain_order=True).agg(
+        pl.col("canonical_id").first().alias("survivor_id")
+    )
+    ordered = ordered.join(survivor_of, on="__cluster", how="left")
+    merged_rows = ordered.filter(pl.col("canonical_id") != pl.col("survivor_id"))
+    merges = merged_rows.select(
+        "canonical_id",
+        "survivor_id",
+        pl.col("canonical_id").replace_strict(rule_of, default="linked", return_dtype=pl.String).alias("rule"),
+    )
+    # Survivor's empty fields are filled from its duplicates, earliest first (a duplicate created
+    # at reception often carries the phone or email the original lacks).
+    fill = ordered.group_by("survivor_id", maintain_order=True).agg(
+        [pl.col(c).drop_nulls().first().alias(c) for c in data_columns]
+    )
+    survivors = ordered.filter(pl.col("canonical_id") == pl.col("survivor_id"))
+    filled = survivors.join(fill, left_on="canonical_id", right_on="survivor_id", how="left", suffix="__fill")
+    filled = filled.with_columns([pl.coalesce(pl.col(c), pl.col(f"{c}__fill")).alias(c) for c in data_columns])
+    survivors_out = filled.select(frame.columns)
+    original_order = frame.select("canonical_id").with_row_index("__order")
+    survivors_out = survivors_out.join(original_order, on="canonical_id", how="left").sort("__order").drop("__order")
+    return DedupResult(survivors_out, merges)

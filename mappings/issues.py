@@ -1,0 +1,44 @@
+"""Issue codes a mapping can raise, with the sentence a person reads in the approval report.
+
+Codes are stable identifiers (tests and checks refer to them); messages never contain values.
+"""
+
+from __future__ import annotations
+
+ISSUE_MESSAGES: dict[str, str] = {
+    # value problems (the value is unusable; the field becomes null, or the row is rejected if required)
+    "invalid_email": "not a valid email address",
+    "invalid_phone": "not a valid phone number for the practice's country",
+    "invalid_identifier": "health identifier fails its format or check digit",
+    "invalid_date": "not a date in the expected format",
+    "invalid_timestamp": "not a timestamp in the expected format",
+    "dst_gap": "local time does not exist in the site's time zone (daylight-saving gap)",
+    "invalid_number": "not a number in the expected format",
+    "too_many_decimals": "more decimal places than the target keeps",
+    "unmapped_value": "value has no entry in the mapping's value map",
+    "invalid_link": "relation link is not a URL ending in an id",
+    "invalid_json": "embedded JSON cannot be parsed",
+    "missing_file": "attached file is not in the dump",
+    "unknown_time_zone": "time zone is not an IANA zone",
+    "invalid_value": "value cannot be represented in the canonical type",
+    # warnings (the value is kept)
+    "mojibake_repaired": "text was mis-decoded (mojibake) and has been repaired",
+    "encoding_repaired": "text arrived as cp1252 bytes, not UTF-8, and has been transcoded",
+    "dst_ambiguous": "local time occurs twice (daylight-saving end); the earlier instant was used",
+    "naive_local_time": "timestamp had no UTC designator; read as the site's local time",
+    "size_mismatch": "file size differs from the size recorded in the source",
+    # row-level reasons (rejects)
+    "required_missing": "a required field has no value",
+    "missing_reference": "refers to a record that is not in the dump",
+    "parent_rejected": "refers to a record that was itself rejected",
+    "duplicate_source_id": "another row of the same table has the same id",
+    "no_entity": "row matches no entity of the mapping spec",
+}
+
+WARNING_CODES = frozenset(
+    {"mojibake_repaired", "encoding_repaired", "dst_ambiguous", "naive_local_time", "size_mismatch"}
+)
+
+
+def message_for(code: str) -> str:
+    return ISSUE_MESSAGES.get(code, code.replace("_", " "))

@@ -1,0 +1,300 @@
+"""The mapping-spec format: typed, validated before anything runs, versioned by content hash.
+
+A spec maps one source system's raw tables onto the canonical entities (docs/mapping-spec.md).
+Shorthand forms are expanded into the normal form in one place (`_expand_field`), and every error
+names its path in the file (`mappings/cliniko.yaml: entities.client.sources[0].fields.email: …`).
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+SPEC_DIR = Path(__file__).parent
+FORMAT_VERSION = 1
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Condition(_Strict):
+    """A row predicate: exactly one test on one column, or a combination."""
+
+    column: str | None = None
+    is_null: bool | None = None
+    is_true: bool | None = None
+    equals: Any = None
+    isin: list[Any] | None = Field(default=None, alias="in")
+    all: list[Condition] | None = None
+    any: list[Condition] | None = None
+    not_: Condition | None = Field(default=None, alias="not")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _one_test(self) -> Condition:
+        combos = [x for x in (self.all, self.any, self.not_) if x is not None]
+        tests = [x for x in (self.is_null, self.is_true, self.equals, self.isin) if x is not None]
+        if combos and (tests or self.column):
+            raise ValueError("use either all/any/not or one column test, not both")
+        if not combos and (self.column is None or len(tests) != 1):
+            raise ValueError("expected `column` with exactly one of is_null, is_true, equals, in")
+        return self
+
+
+class TransformCall(_Strict):
+    name: str
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class CaseBranch(_Strict):
+    when: Condition
+    then: FieldSpec
+
+
+class FieldSpec(_Strict):
+    """How one canonical field is computed. Exactly one source form; then transforms in order."""
+
+    column: str | None = None
+    value: Any = None
+    coalesce: list[FieldSpec] | None = None
+    concat: list[FieldSpec] | None = None
+    separator: str = " "
+    case: list[CaseBranch] | None = None
+    else_: FieldSpec | None = Field(default=None, alias="else")
+    transforms: list[TransformCall] = Field(default_factory=list)
+    has_value: bool = Field(default=False, exclude=True)
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _one_form(self) -> FieldSpec:
+        forms = [
+            self.column is not None,
+            self.has_value,
+            self.coalesce is not None,
+            self.concat is not None,
+            self.case is not None,
+        ]
+        if sum(forms) != 1:
+            raise ValueError("expected exactly one of column, value, coalesce, concat, case")
+        if self.else_ is not None and self.case is None:
+            raise ValueError("`else` belongs to `case`")
+        return self
+
+
+class JoinSpec(_Strict):
+    """A left join of a raw table (usually a lookup) onto the source rows under an alias."""
+
+    table: str
+    left: FieldSpec
+    right: FieldSpec
+    many: Literal["error", "concat"] = "error"
+    separator: str = "; "
+    columns: list[str] | None = None
+
+
+class ExplodeStep(_Strict):
+    """Unnest a JSON array found at `path` in column `column` into one row per element (`as`)."""
+
+    column: str
+    path: str
+    as_: str = Field(alias="as")
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class SourceSpec(_Strict):
+    table: str
+    id: FieldSpec
+    id_prefix: str = ""
+    origin: FieldSpec | None = Field(
+        default=None, description="canonical id of the record's first origin (data that came through Gensolve)"
+    )
+    where: Condition | None = None
+    explode: list[ExplodeStep] = Field(default_factory=list)
+    joins: dict[str, JoinSpec] = Field(default_factory=dict)
+    fields: dict[str, FieldSpec]
+
+
+class DedupSpec(_Strict):
+    """Rules that make two rows the same person: any rule whose columns are all equal and non-null."""
+
+    rules: dict[str, list[str]]
+    survivor_order: list[str] = Field(default_factory=lambda: ["created_at", "canonical_id"])
+
+
+class EntitySpec(_Strict):
+    grain: str
+    sources: list[SourceSpec]
+    dedup: DedupSpec | None = None
+
+    @model_validator(mode="after")
+    def _prefixes(self) -> EntitySpec:
+        prefixes = [s.id_prefix for s in self.sources]
+        if len(set(prefixes)) != len(prefixes):
+            raise ValueError("each source of an entity needs a distinct id_prefix (ids must not collide)")
+        return self
+
+
+class MappingSpec(_Strict):
+    format_version: Literal[1]
+    system: str
+    title: str
+    lookups: list[str] = Field(default_factory=list)
+    defaults: dict[str, list[TransformCall]] = Field(default_factory=dict)
+    entities: dict[str, EntitySpec]
+    version: str = Field(default="", exclude=True)
+    path: str = Field(default="", exclude=True)
+
+    def source_tables(self) -> set[str]:
+        return {s.table for e in self.entities.values() for s in e.sources}
+
+
+class SpecError(Exception):
+    """A mapping spec that cannot be used; each problem names its path in the file."""
+
+    def __init__(self, source: str, problems: list[str]):
+        self.source = source
+        self.problems = problems
+        super().__init__(f"{source}: invalid mapping spec:\n  " + "\n  ".join(problems))
+
+
+def _expand_transform(item: Any) -> Any:
+    if isinstance(item, str):
+        return {"name": item}
+    if isinstance(item, dict) and len(item) == 1 and "name" not in item:
+        ((name, params),) = item.items()
+        return {"name": name, "params": params if isinstance(params, dict) else {"value": params}}
+    return item
+
+
+def _expand_field(item: Any) -> Any:
+    """Normal form of a field: a bare string is a column; nested specs are expanded recursively."""
+    if isinstance(item, str):
+        return {"column": item}
+    if not isinstance(item, dict):
+        return item
+    out = dict(item)
+    if "value" in out:
+        out["has_value"] = True
+    for key in ("coalesce", "concat"):
+        if isinstance(out.get(key), list):
+            out[key] = [_expand_field(x) for x in out[key]]
+    if isinstance(out.get("case"), list):
+        out["case"] = [{**b, "then": _expand_field(b.get("then"))} if isinstance(b, dict) else b for b in out["case"]]
+    if "else" in out:
+        out["else"] = _expand_field(out["else"])
+    if isinstance(out.get("transforms"), list):
+        out["transforms"] = [_expand_transform(t) for t in out["transforms"]]
+    return out
+
+
+def _expand(data: dict[str, Any]) -> dict[str, Any]:
+    data = copy.deepcopy(data)
+    if isinstance(data.get("defaults"), dict):
+        data["defaults"] = {
+            k: [_expand_transform(t) for t in v] if isinstance(v, list) else v for k, v in data["defaults"].items()
+        }
+    for entity in (data.get("entities") or {}).values():
+        if not isinstance(entity, dict):
+            continue
+        for source in entity.get("sources") or []:
+            if not isinstance(source, dict):
+                continue
+            for key in ("id", "origin"):
+                if key in source:
+                    source[key] = _expand_field(source[key])
+            if isinstance(source.get("fields"), dict):
+                source["fields"] = {k: _expand_field(v) for k, v in source["fields"].items()}
+            for join in (source.get("joins") or {}).values():
+                if isinstance(join, dict):
+                    for side in ("left", "right"):
+                        if side in join:
+                            join[side] = _expand_field(join[side])
+    return data
+
+
+def _location(loc: tuple[Any, ...]) -> str:
+    parts: list[str] = []
+    for part in loc:
+        if isinstance(part, int):
+            parts.append(f"[{part}]")
+        elif part in {"FieldSpec", "Condition", "function-after[_one_form()]"}:
+            continue
+        else:
+            parts.append(("." if parts else "") + str(part))
+    return "".join(parts) or "(top level)"
+
+
+def apply_overrides(data: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """Merge a customer's mapping overrides: `{entity: {field: spec}}` replaces that field in every
+    source of the entity that maps it; `{entity: {sources: [...]}}` replaces the sources wholesale."""
+    data = copy.deepcopy(data)
+    for entity_name, change in overrides.items():
+        entity = data.get("entities", {}).get(entity_name)
+        if entity is None:
+            valid = ", ".join(sorted(data.get("entities", {})))
+            raise SpecError("mapping_overrides", [f"{entity_name}: unknown entity; valid: {valid}"])
+        if not isinstance(change, dict):
+            raise SpecError("mapping_overrides", [f"{entity_name}: expected a mapping of field → spec"])
+        change = dict(change)
+        if "sources" in change:
+            entity["sources"] = change.pop("sources")
+        for field_name, field_spec in change.items():
+            targets = [s for s in entity["sources"] if field_name in s.get("fields", {})]
+            if not targets:
+                raise SpecError("mapping_overrides", [f"{entity_name}.{field_name}: not mapped by any source"])
+            for source in targets:
+                source["fields"][field_name] = field_spec
+    return data
+
+
+def spec_version(data: Mapping[str, Any]) -> str:
+    """Content hash of the effective spec (after overrides): recorded in every staged materialisation,
+    so a signoff can be matched to exactly the mapping it reviewed."""
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def parse_spec(data: Any, source: str) -> MappingSpec:
+    if not isinstance(data, dict):
+        raise SpecError(source, ["(top level): expected a mapping"])
+    try:
+        spec = MappingSpec.model_validate(_expand(data))
+    except ValidationError as exc:
+        problems = sorted(
+            {
+                f"{_location(e['loc'])}: {e['msg'].removeprefix('Value error, ')}"
+                for e in exc.errors(include_input=False)
+            }
+        )
+        raise SpecError(source, problems) from None
+    from mappings.validate import validate_spec
+
+    validate_spec(spec, source)
+    return spec.model_copy(update={"version": spec_version(data), "path": source})
+
+
+def load_spec(system: str, overrides: Mapping[str, Any] | None = None, spec_dir: Path = SPEC_DIR) -> MappingSpec:
+    """The spec `mappings/<system>.yaml` with a customer's overrides applied, validated."""
+    path = spec_dir / f"{system}.yaml"
+    if not path.exists():
+        valid = ", ".join(sorted(p.stem for p in spec_dir.glob("*.yaml")))
+        raise SpecError(str(path), [f"no mapping spec for system {system!r}; available: {valid}"])
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if overrides:
+        data = apply_overrides(data, overrides)
+    return parse_spec(data, f"mappings/{path.name}")
+
+
+CaseBranch.model_rebuild()
+FieldSpec.model_rebuild()
+Condition.model_rebuild()

@@ -1,0 +1,95 @@
+"""Checks a parsed spec against the canonical model, the source system and the transform registry."""
+
+from __future__ import annotations
+
+from checks.canonical import CANONICAL_MODELS, IDENTITY_COLUMNS, data_fields
+from mappings.spec import FieldSpec, MappingSpec, SourceSpec, SpecError
+from mappings.transforms.registry import get_transform
+
+# Transform parameters that name an earlier output field of the same source.
+_FIELD_PARAMS = ("zone_field", "path_field")
+
+
+def _check_field(spec: FieldSpec, path: str, earlier: set[str], problems: list[str]) -> None:
+    for nested_name in ("coalesce", "concat"):
+        for i, nested in enumerate(getattr(spec, nested_name) or []):
+            _check_field(nested, f"{path}.{nested_name}[{i}]", earlier, problems)
+    for i, branch in enumerate(spec.case or []):
+        _check_field(branch.then, f"{path}.case[{i}].then", earlier, problems)
+    if spec.else_ is not None:
+        _check_field(spec.else_, f"{path}.else", earlier, problems)
+    for i, call in enumerate(spec.transforms):
+        where = f"{path}.transforms[{i}]"
+        try:
+            definition = get_transform(call.name)
+        except KeyError as exc:
+            problems.append(f"{where}: {exc.args[0]}")
+            continue
+        accepted = {p.rstrip("_") for p in definition.params}
+        unknown = sorted(set(call.params) - accepted)
+        if unknown:
+            problems.append(f"{where} ({call.name}): unknown parameter(s) {unknown}; valid: {sorted(accepted)}")
+        missing = sorted({p.rstrip("_") for p in definition.required_params} - set(call.params))
+        if missing:
+            problems.append(f"{where} ({call.name}): missing parameter(s) {missing}")
+        for key in _FIELD_PARAMS:
+            if key in call.params and call.params[key] not in earlier:
+                problems.append(f"{where}: {key} {call.params[key]!r} must name a field mapped earlier in this source")
+
+
+def _check_source(entity: str, source: SourceSpec, path: str, tables: set[str], problems: list[str]) -> None:
+    if source.table not in tables:
+        problems.append(f"{path}.table: unknown raw table {source.table!r}; valid: {', '.join(sorted(tables))}")
+    for alias, join in source.joins.items():
+        if join.table not in tables:
+            problems.append(f"{path}.joins.{alias}.table: unknown raw table {join.table!r}")
+    canonical = {f.name: f for f in data_fields(entity)}
+    earlier: set[str] = set()
+    for name, field_spec in source.fields.items():
+        where = f"{path}.fields.{name}"
+        if name in IDENTITY_COLUMNS:
+            problems.append(f"{where}: identity columns are computed by the engine, not mapped")
+        elif name not in canonical:
+            problems.append(f"{where}: not a field of {entity}; valid: {', '.join(sorted(canonical))}")
+        _check_field(field_spec, where, earlier, problems)
+        earlier.add(name)
+    _check_field(source.id, f"{path}.id", earlier, problems)
+    for name, field in canonical.items():
+        if not field.nullable and name not in source.fields:
+            problems.append(f"{path}.fields: required field {name!r} of {entity} is not mapped")
+
+
+def validate_spec(spec: MappingSpec, source: str) -> None:
+    """Raise SpecError listing every problem, each with its path in the spec file."""
+    from sources.registry import get_system
+
+    problems: list[str] = []
+    try:
+        system = get_system(spec.system)
+        tables = set(system.resources)
+    except KeyError as exc:
+        raise SpecError(source, [f"system: {exc.args[0]}"]) from None
+    for entity, entity_spec in spec.entities.items():
+        path = f"entities.{entity}"
+        if entity not in CANONICAL_MODELS:
+            problems.append(f"{path}: unknown entity; valid: {', '.join(CANONICAL_MODELS)}")
+            continue
+        for i, src in enumerate(entity_spec.sources):
+            _check_source(entity, src, f"{path}.sources[{i}]", tables, problems)
+        if entity_spec.dedup:
+            known = {f.name for f in data_fields(entity)} | {"canonical_id"}
+            for rule, columns in entity_spec.dedup.rules.items():
+                for column in columns:
+                    if column not in known:
+                        problems.append(f"{path}.dedup.rules.{rule}: unknown field {column!r}")
+    for lookup in spec.lookups:
+        if lookup not in tables:
+            problems.append(f"lookups: unknown raw table {lookup!r}")
+    unused = sorted(tables - spec.source_tables() - set(spec.lookups))
+    if unused:
+        problems.append(
+            f"lookups: raw table(s) {unused} are neither an entity source nor a lookup "
+            "(every delivered table must be accounted for)"
+        )
+    if problems:
+        raise SpecError(source, problems)
