@@ -1,0 +1,145 @@
+"""`practice-migrate generate`: write a synthetic practice dump with a progress bar and a short summary."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from synthetic.countries import COUNTRIES
+from synthetic.generator import SYSTEMS, generate_practice, validate_arguments
+
+_STAGES = {"practice": "Practice set-up", "clients": "Clients", "classes": "Group classes"}
+
+
+def _as_of(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
+
+
+def _rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {text!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"defect rate must be between 0 and 1, got {text}")
+    return value
+
+
+def _clients(text: str) -> int:
+    try:
+        value = int(text.replace("_", "").replace(",", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of clients, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"clients must be at least 1, got {value}")
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare the `generate` subcommand's options on `parser`.
+
+    Args:
+        parser: The subcommand's parser (argparse exits with code 2 on malformed values).
+    """
+    parser.add_argument("--system", default="cliniko", choices=SYSTEMS, help="source system whose dump to write")
+    parser.add_argument("--country", required=True, choices=sorted(COUNTRIES), help="NZ, AU or UK flavour")
+    parser.add_argument("--clients", required=True, type=_clients, help="number of clients (patients)")
+    parser.add_argument(
+        "--defects",
+        default=0.0,
+        type=_rate,
+        metavar="RATE",
+        help="share of eligible records given each defect kind, 0–1 (default 0: clean)",
+    )
+    parser.add_argument("--seed", default=1, type=int, help="random seed (default 1)")
+    parser.add_argument(
+        "--as-of",
+        default=date(2026, 11, 1),
+        type=_as_of,
+        metavar="YYYY-MM-DD",
+        help="day of the extract (default 2026-11-01)",
+    )
+    parser.add_argument("out_dir", type=Path, metavar="OUT_DIR", help="folder to write (empty, or a previous dump)")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Generate the practice described by parsed `args`.
+
+    Args:
+        args: Namespace produced by a parser set up with `add_arguments`.
+
+    Returns:
+        0 on success, 2 when an argument cannot be honoured (the reason is printed on stderr).
+    """
+    err = Console(stderr=True)
+    as_of = args.as_of if isinstance(args.as_of, date) else None
+    try:
+        if as_of is None:
+            as_of = _as_of(str(args.as_of))
+        validate_arguments(
+            system=args.system,
+            country=args.country,
+            clients=args.clients,
+            defect_rate=args.defects,
+            seed=args.seed,
+        )
+    except (ValueError, argparse.ArgumentTypeError) as exc:
+        err.print(f"[red]practice-migrate generate: error:[/red] {exc}")
+        return 2
+
+    columns = (
+        TextColumn("{task.description:<16}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=err, transient=False) as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            """One bar per stage, created when the stage first reports."""
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(_STAGES.get(stage, stage), total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        try:
+            summary = generate_practice(
+                args.out_dir,
+                system=args.system,
+                country=args.country,
+                clients=args.clients,
+                defect_rate=args.defects,
+                seed=args.seed,
+                as_of=as_of,
+                progress=progress,
+            )
+        except (ValueError, FileExistsError) as exc:
+            err.print(f"[red]practice-migrate generate: error:[/red] {exc}")
+            return 2
+
+    table = Table(title=f"{summary.system} dump, {summary.country}, {summary.clients:,} clients, seed {summary.seed}")
+    table.add_column("resource")
+    table.add_column("records", justify="right")
+    for resource, count in summary.counts.items():
+        table.add_row(resource, f"{count:,}")
+    out = Console()
+    out.print(table)
+    out.print(f"Injected defects: {summary.defects:,}  (ground truth: {summary.truth_file})")
+    out.print(f"Manifest: {summary.manifest_file}  ·  {summary.seconds:.1f} s")
+    return 0
