@@ -1,0 +1,178 @@
+"""Staged layer factory: one step maps a partition onto every canonical entity, runs the approval
+checklist as asset checks and writes the approval report.
+
+One step rather than one per entity: entities reference each other (merged clients rewire their
+appointments), and a trial must report every entity's findings at once — separate steps would let
+a blocking check on `client` stop `appointment` from being reviewed at all. Blocking checks stop the
+target loads downstream of this step.
+"""
+
+# No `from __future__ import annotations`: Dagster resolves the asset function's annotations itself.
+
+import dagster as dg
+
+from checks.approval import stage_and_check
+from checks.canonical import CANONICAL_MODELS
+from checks.checklist import CheckResult, checks_for
+from mappings.spec import MappingSpec, load_spec
+from migration_assets.metadata import MAX_IDS_IN_METADATA, table_metadata
+from migration_assets.partitions import migration_partitions, partition_parts
+from migration_assets.raw import raw_asset_key
+from migration_assets.resources import MigrationHomeResource
+from sources.registry import all_systems
+
+STAGED_GROUP = "staged"
+SIDE_TABLES = {
+    "rejects": "Rows not staged, each with entity, source id, file record, reason code and message.",
+    "field_issues": "Values left empty or repaired during mapping, by record, field and reason code.",
+    "merges": "Suspected duplicates merged into a survivor, with the rule that matched.",
+    "reconciliation": "Per entity and source table: rows considered, staged, merged and rejected.",
+}
+APPROVAL_REPORT_KEY = dg.AssetKey(["reports", "approval_report"])
+
+
+def staged_key(entity: str) -> dg.AssetKey:
+    return dg.AssetKey([STAGED_GROUP, entity])
+
+
+def system_specs() -> list[MappingSpec]:
+    return [load_spec(system.name) for system in all_systems()]
+
+
+def _entity_deps(specs: list[MappingSpec]) -> dict[str, set[dg.AssetKey]]:
+    deps: dict[str, set[dg.AssetKey]] = {}
+    for spec in specs:
+        for entity, entity_spec in spec.entities.items():
+            tables = {s.table for s in entity_spec.sources} | {
+                j.table for s in entity_spec.sources for j in s.joins.values()
+            }
+            deps.setdefault(entity, set()).update(raw_asset_key(spec.system, t) for t in tables)
+    return deps
+
+
+def _check_result(result: CheckResult) -> dg.AssetCheckResult:
+    outcome = result.outcome
+    ids = outcome.flagged["canonical_id"].drop_nulls().head(MAX_IDS_IN_METADATA).to_list()
+    return dg.AssetCheckResult(
+        asset_key=staged_key(result.definition.entity),
+        check_name=result.definition.name,
+        passed=outcome.passed,
+        severity=dg.AssetCheckSeverity.ERROR if result.definition.severity == "ERROR" else dg.AssetCheckSeverity.WARN,
+        description=result.definition.description,
+        metadata={
+            "checked": outcome.checked,
+            "failed": 0 if outcome.passed else outcome.failed,
+            # Keys are rule/field/code names and values are counts; flagged ids are canonical ids.
+            "breakdown": dg.MetadataValue.json(outcome.breakdown),
+            "flagged_ids_sample": dg.MetadataValue.json(ids),
+        },
+    )
+
+
+def build_staging_asset() -> dg.AssetsDefinition:
+    specs = system_specs()
+    deps = _entity_deps(specs)
+    entities = [e for e in CANONICAL_MODELS if e in deps]
+    asset_specs = [
+        dg.AssetSpec(
+            staged_key(e),
+            group_name=STAGED_GROUP,
+            deps=sorted(deps[e], key=str),
+            kinds={"duckdb", "polars"},
+            description=(CANONICAL_MODELS[e].__doc__ or "").strip(),
+            tags={"migration/layer": "staged"},
+        )
+        for e in entities
+    ]
+    asset_specs += [
+        dg.AssetSpec(
+            dg.AssetKey([STAGED_GROUP, name]),
+            group_name=STAGED_GROUP,
+            description=text,
+            kinds={"duckdb"},
+            deps=[staged_key(e) for e in entities],
+        )
+        for name, text in SIDE_TABLES.items()
+    ]
+    asset_specs.append(
+        dg.AssetSpec(
+            APPROVAL_REPORT_KEY,
+            group_name="reports",
+            kinds={"html"},
+            deps=[staged_key(e) for e in entities] + [dg.AssetKey([STAGED_GROUP, n]) for n in SIDE_TABLES],
+            description="The approval report a practice reviews before signoff (HTML + CSVs under the customer's "
+            "folder; it holds patient data, so its contents never reach Dagster).",
+        )
+    )
+    check_specs = [
+        dg.AssetCheckSpec(
+            d.name,
+            asset=staged_key(e),
+            blocking=True,
+            partitions_def=migration_partitions,
+            description=f"[{d.severity}] {d.description}",
+        )
+        for e in entities
+        for d in checks_for(e)
+    ]
+
+    @dg.multi_asset(
+        name="stage_and_check",
+        specs=asset_specs,
+        check_specs=check_specs,
+        partitions_def=migration_partitions,
+        can_subset=False,
+    )
+    def stage_and_check_asset(context: dg.AssetExecutionContext, migration_home: MigrationHomeResource):
+        customer_id, run_kind = partition_parts(context)
+        config = migration_home.customer(customer_id)
+        outcome = stage_and_check(
+            migration_home.home,
+            config,
+            run_kind,
+            run_id=context.run.run_id,
+            progress=lambda entity, rows: context.log.info(f"staged {entity}: {rows} rows"),
+        )
+        counts = outcome.staging.result
+        for entity in entities:
+            table = outcome.staging.tables.get(entity)
+            if table is None:  # this customer's source system does not provide the entity
+                yield dg.MaterializeResult(
+                    asset_key=staged_key(entity), metadata={"dagster/row_count": 0, "provided_by_source": False}
+                )
+                continue
+            result = counts.entities[entity]
+            yield dg.MaterializeResult(
+                asset_key=staged_key(entity),
+                metadata={
+                    **table_metadata(table.table, table.rows, table.columns),
+                    "mapping/spec_version": outcome.spec.version,
+                    "merged": result.merges.height,
+                    "rejected": result.rejects.height,
+                    "field_issues": result.issues.height,
+                },
+            )
+        for name in SIDE_TABLES:
+            table = outcome.staging.tables[name]
+            yield dg.MaterializeResult(
+                asset_key=dg.AssetKey([STAGED_GROUP, name]),
+                metadata={
+                    **table_metadata(table.table, table.rows, table.columns),
+                    "mapping/spec_version": outcome.spec.version,
+                },
+            )
+        failing = [r for r in outcome.results if not r.passed]
+        yield dg.MaterializeResult(
+            asset_key=APPROVAL_REPORT_KEY,
+            metadata={
+                "path": dg.MetadataValue.path(str(outcome.report_path)),
+                "mapping/spec_version": outcome.spec.version,
+                "checks": len(outcome.results),
+                "errors": sum(1 for r in failing if r.definition.severity == "ERROR"),
+                "warnings": sum(1 for r in failing if r.definition.severity == "WARN"),
+            },
+        )
+        for result in outcome.results:
+            yield _check_result(result)
+
+    return stage_and_check_asset

@@ -1,0 +1,1 @@
+"""The practice-migrate console script and the demo."""
