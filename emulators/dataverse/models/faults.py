@@ -1,0 +1,93 @@
+"""Fault injection: 5xx rates, dropped connections, slow responses, 429 storms and token expiry."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from ...common.timescale import TimeScale
+from .. import exceptions as e
+from .config import Faults, Limits
+
+STORM_ERRORS: dict[str, type[e.ServiceProtectionLimit]] = {
+    "requests": e.RequestsLimitExceeded,
+    "execution_time": e.ExecutionTimeLimitExceeded,
+    "concurrency": e.ConcurrencyLimitExceeded,
+}
+
+
+class FaultInjector:
+    """Decides, per request, which configured fault (if any) to inject."""
+
+    def __init__(self, faults: Faults, clock: TimeScale) -> None:
+        self.clock = clock
+        self._initial = dataclasses.replace(faults)
+        self._lock = threading.Lock()
+        self.configure(dataclasses.asdict(faults), replace=True)
+
+    def configure(self, values: Mapping[str, Any], *, replace: bool = False) -> dict[str, Any]:
+        """Set faults (``replace`` starts from no faults); returns the active configuration.
+
+        Raises:
+            ValueError: An unknown fault name or storm facet.
+        """
+        valid = {f.name for f in dataclasses.fields(Faults)}
+        unknown = set(values) - valid
+        if unknown:
+            raise ValueError(f"unknown fault(s) {sorted(unknown)}; valid: {', '.join(sorted(valid))}")
+        if "storm_facet" in values and values["storm_facet"] not in STORM_ERRORS:
+            raise ValueError(f"storm_facet must be one of {', '.join(STORM_ERRORS)}")
+        with self._lock:
+            base = Faults() if replace else self.faults
+            self.faults = dataclasses.replace(base, **values)
+            self.rng = random.Random(self.faults.seed)
+            self.storm_until = (
+                self.clock.now() + self.clock.scaled(self.faults.storm_seconds) if self.faults.storm_seconds else 0.0
+            )
+            return dataclasses.asdict(self.faults)
+
+    def reset(self) -> None:
+        self.configure(dataclasses.asdict(self._initial), replace=True)
+
+    def storm(self, limits: Limits) -> e.ServiceProtectionLimit | None:
+        """The 429 of an ongoing storm, with Retry-After (real seconds) in ``retry_after``."""
+        if not self.storm_until or self.clock.now() >= self.storm_until:
+            return None
+        faults = self.faults
+        error_type = STORM_ERRORS[faults.storm_facet]
+        return error_type(
+            limit=limits.concurrency if faults.storm_facet == "concurrency" else limits.requests,
+            window=int(limits.window_seconds),
+            limit_ms=int(limits.execution_seconds * 1000),
+            retry_after=min(self.clock.scaled(faults.storm_retry_after_seconds), self.storm_until - self.clock.now()),
+        )
+
+    def server_error(self) -> e.DataverseError | None:
+        """An injected 5xx before the request is processed (no side effects)."""
+        with self._lock:
+            hit = self.faults.fail_next > 0
+            if hit:
+                self.faults.fail_next -= 1
+            elif self.faults.error_rate:
+                hit = self.rng.random() < self.faults.error_rate
+        if not hit:
+            return None
+        return e.UnexpectedError(http_status=self.faults.error_status)
+
+    def slow_seconds(self) -> float:
+        """Extra nominal latency for this request (0 when it is not slowed)."""
+        with self._lock:
+            if self.faults.slow_rate and self.rng.random() < self.faults.slow_rate:
+                return self.faults.slow_seconds
+        return 0.0
+
+    def drop(self) -> bool:
+        """Whether to cut this response off mid-body (after the write happened)."""
+        with self._lock:
+            if self.faults.drop_next > 0:
+                self.faults.drop_next -= 1
+                return True
+            return bool(self.faults.drop_rate) and self.rng.random() < self.faults.drop_rate

@@ -1,0 +1,132 @@
+"""EntityMetadata, AttributeMetadata, OptionSet and EntityKeyMetadata as the Web API returns them."""
+# Shapes from research/dataverse.md §6.3.
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import constants as c
+from .keys import AlternateKey
+from .schema import METADATA_TYPES, TYPE_NAMES, AttributeDef, TableDef, label, stable_id
+
+
+def entity(table: TableDef) -> dict[str, Any]:
+    """One EntityDefinitions row."""
+    return {
+        "@odata.type": "#Microsoft.Dynamics.CRM.EntityMetadata",
+        "MetadataId": table.metadata_id,
+        "LogicalName": table.logical,
+        "SchemaName": table.schema_name,
+        "EntitySetName": table.entity_set,
+        "LogicalCollectionName": table.entity_set,
+        "CollectionSchemaName": table.schema_name + "s",
+        "PrimaryIdAttribute": table.pk,
+        "PrimaryNameAttribute": table.primary_name,
+        "ObjectTypeCode": table.object_type_code,
+        "OwnershipType": table.ownership if table.ownership != "None" else "None",
+        "IsActivity": table.is_activity,
+        "IsCustomEntity": table.custom,
+        "IsPrivate": False,
+        "IsIntersect": False,
+        "HasNotes": table.has_notes,
+        "HasActivities": table.logical in ("account", "contact", "invoice"),
+        "IsValidForAdvancedFind": True,
+        "ChangeTrackingEnabled": False,
+        "DisplayName": label(table.schema_name),
+        "DisplayCollectionName": label(table.schema_name + "s"),
+        "Description": label(""),
+    }
+
+
+def attribute(table: TableDef, attr: AttributeDef) -> dict[str, Any]:
+    """One AttributeMetadata row (type-specific properties included, OptionSet only on $expand)."""
+    body: dict[str, Any] = {
+        "@odata.type": f"#{c.NAMESPACE}.{METADATA_TYPES.get(attr.type, 'AttributeMetadata')}",
+        "MetadataId": attr.metadata_id,
+        "LogicalName": attr.name,
+        "SchemaName": attr.schema_name,
+        "EntityLogicalName": table.logical,
+        "AttributeType": attr.type,
+        "AttributeTypeName": {"Value": TYPE_NAMES.get(attr.type, "VirtualType")},
+        "IsCustomAttribute": attr.custom,
+        "IsPrimaryId": attr.name == table.pk,
+        "IsPrimaryName": attr.name == table.primary_name,
+        "IsValidForCreate": attr.create,
+        "IsValidForUpdate": attr.update,
+        "IsValidForRead": attr.read,
+        "RequiredLevel": {
+            "Value": attr.required,
+            "CanBeChanged": attr.custom,
+            "ManagedPropertyLogicalName": "canmodifyrequirementlevelsettings",
+        },
+        "DisplayName": label(attr.display),
+        "Description": label(""),
+    }
+    if attr.type in ("String", "Memo"):
+        body["MaxLength"] = attr.max_length
+        body["FormatName"] = {"Value": attr.format or "Text"}
+    if attr.type in ("Integer", "Decimal", "Double", "Money", "BigInt"):
+        body["MinValue"] = attr.min_value
+        body["MaxValue"] = attr.max_value
+    if attr.type in ("Decimal", "Double", "Money"):
+        body["Precision"] = attr.precision
+    if attr.type == "Integer":
+        body["Format"] = attr.format or "None"
+    if attr.type == "DateTime":
+        body["Format"] = attr.format
+        body["DateTimeBehavior"] = {"Value": "DateOnly" if attr.format == "DateOnly" else "UserLocal"}
+    if attr.is_lookup or attr.type == "PartyList":
+        body["Targets"] = list(attr.targets)
+    return body
+
+
+def option_set(table: TableDef, attr: AttributeDef) -> dict[str, Any] | None:
+    """The OptionSet of a Picklist/State/Status/Boolean column."""
+    if attr.options is None:
+        return None
+    kinds = {"Picklist": "Picklist", "State": "State", "Status": "Status", "Boolean": "Boolean"}
+    body: dict[str, Any] = {
+        "MetadataId": stable_id("optionset", table.logical, attr.name),
+        "Name": f"{table.logical}_{attr.name}",
+        "IsGlobal": False,
+        "OptionSetType": kinds.get(attr.type, "Picklist"),
+        "IsCustomOptionSet": attr.custom,
+    }
+    if attr.type == "Boolean":
+        body["TrueOption"] = {"Value": 1, "Label": label(attr.options.get(1, "Yes"))}
+        body["FalseOption"] = {"Value": 0, "Label": label(attr.options.get(0, "No"))}
+        return body
+    options = []
+    for value, text in attr.options.items():
+        option: dict[str, Any] = {"Value": value, "Label": label(text), "Color": None, "IsManaged": False}
+        if attr.type == "State" and attr.default_state:
+            option["DefaultStatus"] = attr.default_state.get(value)
+            option["InvariantName"] = text
+        if attr.type == "Status" and attr.status_state:
+            option["State"] = attr.status_state.get(value)
+        options.append(option)
+    body["Options"] = options
+    return body
+
+
+def key(table: TableDef, alternate_key: AlternateKey, status: str) -> dict[str, Any]:
+    """One EntityKeyMetadata row; EntityKeyIndexStatus spelling per research/dataverse.md §6.2."""
+    return {
+        "MetadataId": alternate_key.metadata_id,
+        "SchemaName": alternate_key.schema_name,
+        "LogicalName": alternate_key.logical_name,
+        "EntityLogicalName": table.logical,
+        "KeyAttributes": list(alternate_key.attributes),
+        "EntityKeyIndexStatus": status,
+        "DisplayName": label(alternate_key.display_name),
+        "IsManaged": False,
+        "AsyncJob": None,
+    }
+
+
+def project(item: dict[str, Any], select: list[str] | None) -> dict[str, Any]:
+    """Keep ``MetadataId``, ``@odata.type`` and the selected properties (unknown names are skipped)."""
+    if not select:
+        return item
+    keep = set(select) | {"MetadataId"}
+    return {k: v for k, v in item.items() if k in keep or k.startswith("@")}

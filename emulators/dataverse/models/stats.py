@@ -1,0 +1,76 @@
+"""Counters the control endpoint reports: requests, records, throttling per facet, faults."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter, defaultdict
+from typing import Any
+
+
+class Stats:
+    """What the emulator saw and did since start or the last reset."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        with self._lock:
+            self.requests = 0
+            self.statuses: Counter[int] = Counter()
+            self.operations: Counter[str] = Counter()
+            self.records: Counter[str] = Counter()
+            self.throttled: Counter[str] = Counter()
+            self.faults: Counter[str] = Counter()
+            self.per_user: dict[str, Counter[str]] = defaultdict(Counter)
+            self.max_concurrency = 0
+
+    def count_request(self) -> None:
+        with self._lock:
+            self.requests += 1
+
+    def count_status(self, status: int, user_id: str | None) -> None:
+        with self._lock:
+            self.statuses[status] += 1
+            if user_id:
+                self.per_user[user_id]["requests"] += 1
+                if status == 429:
+                    self.per_user[user_id]["throttled"] += 1
+
+    def count_operation(self, name: str, n: int = 1) -> None:
+        self.operations[name] += n
+
+    def count_record(self, kind: str, n: int = 1) -> None:
+        self.records[kind] += n
+
+    def count_throttled(self, facet: str) -> None:
+        self.throttled[facet] += 1
+
+    def count_fault(self, kind: str) -> None:
+        self.faults[kind] += 1
+
+    def observe_concurrency(self, in_flight: int) -> None:
+        self.max_concurrency = max(self.max_concurrency, in_flight)
+
+    def as_dict(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "requests": self.requests,
+                "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
+                "operations": dict(self.operations),
+                "records": {
+                    "created": self.records["created"],
+                    "updated": self.records["updated"],
+                    "deleted": self.records["deleted"],
+                    "written": sum(self.records.values()),
+                },
+                "throttled": {
+                    "requests": self.throttled["requests"],
+                    "execution_time": self.throttled["execution_time"],
+                    "concurrency": self.throttled["concurrency"],
+                    "total": sum(self.throttled.values()),
+                },
+                "faults": dict(self.faults),
+                "per_user": {user: dict(counts) for user, counts in self.per_user.items()},
+                "max_concurrency": self.max_concurrency,
+            }

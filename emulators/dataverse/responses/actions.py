@@ -1,0 +1,97 @@
+"""Unbound functions and actions: WhoAmI, the note/attachment block transfers and BulkDelete."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from .. import constants as c
+from .. import exceptions as e
+from ..models import DataverseBackend
+from .http import ApiRequest, ApiResponse, json_response, no_content
+
+UPLOAD_ENTITIES = {
+    "InitializeAnnotationBlocksUpload": "annotation",
+    "InitializeAttachmentBlocksUpload": "activitymimeattachment",
+    "CommitAnnotationBlocksUpload": "annotation",
+    "CommitAttachmentBlocksUpload": "activitymimeattachment",
+    "InitializeAnnotationBlocksDownload": "annotation",
+    "InitializeAttachmentBlocksDownload": "activitymimeattachment",
+}
+ACTIONS = (*UPLOAD_ENTITIES, "UploadBlock", "DownloadBlock", "BulkDelete")
+
+
+def _response_context(req: ApiRequest, name: str) -> str:
+    return f"{req.api_root}/$metadata#{c.NAMESPACE}.{name}Response"
+
+
+def who_am_i(req: ApiRequest, backend: DataverseBackend) -> ApiResponse:
+    """GET WhoAmI (research/dataverse.md §7.5); every response carries x-ms-dop-hint (§4.2)."""
+    caller = req.caller
+    body = {
+        "@odata.context": _response_context(req, "WhoAmI"),
+        "BusinessUnitId": caller.business_unit_id,
+        "UserId": caller.user_id,
+        "OrganizationId": backend.organization_id,
+    }
+    return json_response(body)
+
+
+def action(req: ApiRequest, backend: DataverseBackend) -> ApiResponse:
+    """POST /<Action>: block uploads/downloads for notes and attachments (§5.4), BulkDelete."""
+    name = req.route["action"]
+    body = req.json()
+    files = backend.files
+    if name.startswith("Initialize") and name.endswith("Upload"):
+        return json_response(
+            {
+                "@odata.context": _response_context(req, name),
+                **files.initialize_upload(UPLOAD_ENTITIES[name], body),
+            }
+        )
+    if name == "UploadBlock":
+        files.upload_block(body)
+        return no_content()
+    if name.startswith("Commit"):
+        result = files.commit(UPLOAD_ENTITIES[name], body, req.context(backend))
+        response = json_response({"@odata.context": _response_context(req, name), **result})
+        response.records_written = 1
+        return response
+    if name.endswith("Download"):
+        return json_response(
+            {
+                "@odata.context": _response_context(req, name),
+                **files.initialize_download(UPLOAD_ENTITIES[name], body),
+            }
+        )
+    if name == "DownloadBlock":
+        return json_response({"@odata.context": _response_context(req, name), **files.download_block(body)})
+    return _bulk_delete(req, backend, body)
+
+
+def _bulk_delete(req: ApiRequest, backend: DataverseBackend, body: Any) -> ApiResponse:
+    """BulkDelete: the emulator deletes at once and returns a JobId (the real job is asynchronous, §3.2)."""
+    deleted = 0
+    for query in body.get("QuerySet") or [] if isinstance(body, dict) else []:
+        table = backend.schema.table(str(query.get("EntityName", "")).lower())
+        conditions = ((query.get("Criteria") or {}).get("Conditions")) or []
+        rows = list(backend.store.rows(table.logical).values())
+        for condition in conditions:
+            column = str(condition.get("AttributeName", "")).lower()
+            operator = str(condition.get("Operator", "")).lower()
+            if operator not in ("in", "equal"):
+                raise e.InvalidArgument(detail=f"BulkDelete condition operator '{operator}' is not supported.")
+            wanted = {
+                str(v.get("Value", v) if isinstance(v, dict) else v).lower() for v in condition.get("Values") or []
+            }
+            rows = [r for r in rows if str(_plain(r.get(column))).lower() in wanted]
+        for row in rows:
+            backend.records.delete(table, row[table.pk])
+            deleted += 1
+    response = json_response({"@odata.context": _response_context(req, "BulkDelete"), "JobId": str(uuid.uuid4())})
+    response.records_written = deleted
+    return response
+
+
+def _plain(value: Any) -> Any:
+    return value.get("id") if isinstance(value, dict) else value

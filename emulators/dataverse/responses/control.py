@@ -1,0 +1,99 @@
+"""Control endpoints under ``/_emulator`` (a path no real client uses, like moto's ``/moto-api``)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from ..models import DataverseBackend
+
+
+async def _json(request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    value = json.loads(raw) if raw.strip() else {}
+    return value if isinstance(value, dict) else {}
+
+
+async def reset(request: Request, backend: DataverseBackend) -> Response:
+    """POST: a freshly seeded org; ``?keep_metadata=true`` keeps custom columns and keys."""
+    keep = request.query_params.get("keep_metadata", "").lower() == "true"
+    backend.reset(metadata=not keep)
+    return JSONResponse({"reset": True, "kept_metadata": keep})
+
+
+async def stats(request: Request, backend: DataverseBackend) -> Response:
+    """GET: requests, statuses, records written, 429s per facet, faults, per-user counts."""
+    return JSONResponse(backend.stats.as_dict())
+
+
+async def faults(request: Request, backend: DataverseBackend) -> Response:
+    """GET shows, POST merges (``{"replace": true, …}`` starts from none), DELETE clears the faults."""
+    try:
+        if request.method == "DELETE":
+            active = backend.faults.configure({}, replace=True)
+        elif request.method == "POST":
+            payload = await _json(request)
+            replace = bool(payload.pop("replace", False))
+            active = backend.faults.configure(payload, replace=replace)
+        else:
+            active = backend.faults.configure({})
+    except ValueError as err:
+        return JSONResponse({"error": str(err)}, status_code=400)
+    return JSONResponse(active)
+
+
+async def expire_tokens(request: Request, backend: DataverseBackend) -> Response:
+    """POST: every token issued so far is answered with 401 (fault: token expiry)."""
+    backend.tokens.expire_all()
+    backend.stats.count_fault("token_expiry")
+    return JSONResponse({"expired_before": backend.tokens.expired_before})
+
+
+async def dump_table(request: Request, backend: DataverseBackend) -> Response:
+    """GET /tables/{logical name}: the stored rows of one table, as stored."""
+    name = request.path_params["name"]
+    if name not in backend.schema.tables:
+        return JSONResponse({"error": f"unknown table {name!r}"}, status_code=404)
+    rows = list(backend.store.rows(name).values())
+    return JSONResponse({"table": name, "count": len(rows), "rows": rows})
+
+
+async def users(request: Request, backend: DataverseBackend) -> Response:
+    """POST {firstname, lastname, internalemailaddress, isdisabled}: seed a systemuser."""
+    return JSONResponse(backend.add_user(await _json(request)), status_code=201)
+
+
+async def app_users(request: Request, backend: DataverseBackend) -> Response:
+    """POST {client_id, name, object_id?}: the application user for an extra app registration."""
+    payload = await _json(request)
+    if not payload.get("client_id"):
+        return JSONResponse({"error": "client_id is required"}, status_code=400)
+    record = backend.add_app_user(
+        str(payload["client_id"]), str(payload.get("name") or "# app"), payload.get("object_id")
+    )
+    return JSONResponse(record, status_code=201)
+
+
+async def advance_keys(request: Request, backend: DataverseBackend) -> Response:
+    """POST {steps, key?}: move manually driven key indexes forward (Pending → InProgress → Active)."""
+    payload = await _json(request)
+    backend.keys.advance(int(payload.get("steps", 1)), payload.get("key"))
+    statuses = {
+        f"{entity}.{key.schema_name}": backend.keys.status(key)
+        for entity, keys in backend.keys.keys.items()
+        for key in keys
+    }
+    return JSONResponse(statuses)
+
+
+async def config(request: Request, backend: DataverseBackend) -> Response:
+    """GET the effective options; POST changes limits, cost model and behaviour switches at run time."""
+    if request.method == "POST":
+        try:
+            backend.reconfigure(await _json(request))
+        except ValueError as err:
+            return JSONResponse({"error": str(err)}, status_code=400)
+    return JSONResponse(backend.describe())

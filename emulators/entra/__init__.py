@@ -1,0 +1,1 @@
+"""Loopback emulator of the Entra ID (Azure AD) OpenID configuration and client-credentials token endpoint."""

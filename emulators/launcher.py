@@ -1,0 +1,333 @@
+"""Start the Entra and Dataverse emulators on free loopback ports (console script, pytest, demo)."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import shutil
+import ssl
+import tempfile
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import httpx
+
+from .common.server import BackgroundServer
+from .common.timescale import TimeScale
+from .common.tls import ensure_tls
+from .dataverse.app import create_app as create_dataverse_app
+from .dataverse.constants import CONTROL_PREFIX
+from .dataverse.models import DataverseBackend, DataverseOptions
+from .entra.app import create_app as create_entra_app
+from .entra.models import EntraBackend
+
+ENTRA_OPTIONS = (
+    "tenant_id",
+    "client_id",
+    "client_secret",
+    "token_lifetime_seconds",
+    "app_users",
+    "domains",
+    "resources",
+)
+
+
+@dataclass(frozen=True)
+class EmulatorEndpoints:
+    """Where the emulators listen and the local tenant's credentials (local test secrets)."""
+
+    dataverse_url: str | None
+    entra_url: str | None
+    tenant_id: str
+    client_id: str
+    client_secret: str
+    ca_file: str
+
+    def to_json(self) -> str:
+        """One line of JSON with every field."""
+        return json.dumps(asdict(self))
+
+
+@dataclass(frozen=True)
+class AppUser:
+    """An app registration in the Entra emulator and its application user in Dataverse."""
+
+    client_id: str
+    client_secret: str
+    systemuser_id: str | None
+
+
+def ssl_context(ca_file: str) -> ssl.SSLContext:
+    """A client context that trusts the emulators' CA (TLS verification stays on)."""
+    return ssl.create_default_context(cafile=ca_file)
+
+
+class _Control:
+    """A small HTTPS client for an emulator's ``/_emulator`` endpoints."""
+
+    def __init__(self, base_url: str, ca_file: str) -> None:
+        self._client = httpx.Client(base_url=base_url + CONTROL_PREFIX, verify=ssl_context(ca_file), timeout=60)
+
+    def _call(self, method: str, path: str, body: Mapping[str, Any] | None = None, **params: Any) -> Any:
+        response = self._client.request(method, path, json=dict(body) if body is not None else None, params=params)
+        response.raise_for_status()
+        return response.json()
+
+    def close(self) -> None:
+        self._client.close()
+
+
+class DataverseControl(_Control):
+    """reset(), stats(), set_faults(...), dump_table(name) and the other Dataverse control endpoints."""
+
+    def reset(self, *, keep_metadata: bool = False) -> dict[str, Any]:
+        return self._call("POST", "/reset", keep_metadata=str(keep_metadata).lower())
+
+    def stats(self) -> dict[str, Any]:
+        return self._call("GET", "/stats")
+
+    def set_faults(self, *, replace: bool = False, **faults: Any) -> dict[str, Any]:
+        """E.g. ``set_faults(error_rate=0.1, drop_next=1, storm_seconds=30)`` (see README)."""
+        return self._call("POST", "/faults", {"replace": replace, **faults})
+
+    def clear_faults(self) -> dict[str, Any]:
+        return self._call("DELETE", "/faults")
+
+    def expire_tokens(self) -> dict[str, Any]:
+        return self._call("POST", "/tokens/expire")
+
+    def dump_table(self, name: str) -> list[dict[str, Any]]:
+        return self._call("GET", f"/tables/{name}")["rows"]
+
+    def add_user(self, **user: Any) -> dict[str, Any]:
+        return self._call("POST", "/users", user)
+
+    def add_app_user(self, client_id: str, name: str, object_id: str | None = None) -> dict[str, Any]:
+        return self._call("POST", "/app-users", {"client_id": client_id, "name": name, "object_id": object_id})
+
+    def advance_keys(self, steps: int = 1, *, key: str | None = None) -> dict[str, str]:
+        """Advance manually driven key indexes (all, or the one with SchemaName ``key``)."""
+        return self._call("POST", "/keys/advance", {"steps": steps, "key": key})
+
+    def config(self, **changes: Any) -> dict[str, Any]:
+        return self._call("POST", "/config", changes) if changes else self._call("GET", "/config")
+
+
+class EntraControl(_Control):
+    """register_app(), set_faults(), stats() and reset() of the Entra emulator."""
+
+    def register_app(
+        self, client_id: str | None = None, client_secret: str | None = None, name: str | None = None
+    ) -> dict[str, str]:
+        """An app registration that exists only in Entra (no Dataverse application user)."""
+        body = {"client_id": client_id, "client_secret": client_secret, "display_name": name}
+        return self._call("POST", "/apps", body)
+
+    def set_faults(self, mode: str | None, count: int | None = None, **extra: Any) -> dict[str, Any]:
+        return self._call("POST", "/faults", {"mode": mode, "count": count, **extra})
+
+    def stats(self) -> dict[str, Any]:
+        return self._call("GET", "/stats")
+
+    def reset(self) -> dict[str, Any]:
+        return self._call("POST", "/reset")
+
+
+class RunningEmulators:
+    """Context manager over started emulators: ``.endpoints``, ``.dataverse_control``, ``.stop()``."""
+
+    def __init__(
+        self,
+        endpoints: EmulatorEndpoints,
+        servers: list[BackgroundServer],
+        entra: EntraBackend,
+        dataverse: DataverseBackend | None,
+        cleanup: Callable[[], None],
+    ) -> None:
+        self.endpoints = endpoints
+        self.entra_backend = entra
+        self.dataverse_backend = dataverse
+        self._servers = servers
+        self._cleanup = cleanup
+        self._stopped = False
+        self.dataverse_control = DataverseControl(endpoints.dataverse_url, endpoints.ca_file) if dataverse else None
+        self.entra_control = EntraControl(endpoints.entra_url, endpoints.ca_file) if endpoints.entra_url else None
+
+    def ssl_context(self) -> ssl.SSLContext:
+        return ssl_context(self.endpoints.ca_file)
+
+    def add_app_user(self, name: str | None = None) -> AppUser:
+        """Register one more application (own client id and secret) with its own Dataverse user.
+
+        Service-protection limits are per user, so a loader can multiply throughput with several.
+        """
+        # In-process registration (the Entra backend locks); the Dataverse side goes through its control
+        # endpoint so the change happens on the server's own thread.
+        app = self.entra_backend.register_app(display_name=name)
+        user_id = None
+        if self.dataverse_control is not None:
+            user = self.dataverse_control.add_app_user(app.client_id, f"# {app.display_name}", app.object_id)
+            user_id = str(user["systemuserid"])
+        return AppUser(app.client_id, app.client_secret, user_id)
+
+    def stop(self) -> None:
+        """Stop every server, close the state database and remove temporary files; idempotent."""
+        if self._stopped:
+            return
+        self._stopped = True
+        for control in (self.dataverse_control, self.entra_control):
+            if control is not None:
+                control.close()
+        for server in self._servers:
+            server.request_stop()
+        for server in self._servers:
+            server.stop()
+        if self.dataverse_backend is not None:
+            self.dataverse_backend.close()
+        self._cleanup()
+
+    def __enter__(self) -> RunningEmulators:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _tenant(state_dir: pathlib.Path | None, options: Mapping[str, Any]) -> dict[str, str]:
+    """Tenant and client ids persist with the state; the secret is new at every start unless given."""
+    saved: dict[str, str] = {}
+    path = state_dir / "tenant.json" if state_dir else None
+    if path is not None and path.exists():
+        saved = json.loads(path.read_text())
+    tenant = {
+        "tenant_id": str(options.get("tenant_id") or saved.get("tenant_id") or uuid.uuid4()),
+        "client_id": str(options.get("client_id") or saved.get("client_id") or uuid.uuid4()),
+    }
+    if path is not None:
+        path.write_text(json.dumps(tenant))
+    return tenant
+
+
+def _signing_key(state_dir: pathlib.Path | None) -> bytes | None:
+    path = state_dir / "entra-signing-key.pem" if state_dir else None
+    return path.read_bytes() if path is not None and path.exists() else None
+
+
+def start_emulators(
+    *,
+    state_dir: pathlib.Path | None = None,
+    dataverse: bool = True,
+    entra: bool = True,
+    time_scale: float = 1.0,
+    dataverse_options: Mapping[str, object] | None = None,
+    entra_options: Mapping[str, object] | None = None,
+) -> RunningEmulators:
+    """state_dir None → in-memory state and a temporary CA; otherwise persistent state and CA under state_dir.
+
+    Args:
+        state_dir: Where the CA, the tenant ids, the signing key and the Dataverse database live.
+        dataverse: Serve the Dataverse Web API.
+        entra: Serve the Entra token endpoint.
+        time_scale: Factor applied to every emulated duration (windows, latencies, Retry-After, key jobs).
+        dataverse_options: See ``DataverseOptions`` (limits, cost_model, faults, users, switches).
+        entra_options: ``tenant_id``, ``client_id``, ``client_secret``, ``token_lifetime_seconds``,
+            ``domains``, ``resources`` (extra token audiences) and ``app_users`` (a list of
+            ``{client_id?, client_secret?, name?}``).
+
+    Returns:
+        The running emulators; call ``stop()`` (or use ``with``) to shut them down.
+    """
+    entra_opts = dict(entra_options or {})
+    unknown = set(entra_opts) - set(ENTRA_OPTIONS)
+    if unknown:
+        raise ValueError(f"unknown Entra emulator option(s) {sorted(unknown)}; valid: {', '.join(ENTRA_OPTIONS)}")
+    options = DataverseOptions.from_mapping(dataverse_options)
+    temp_dir = None if state_dir else pathlib.Path(tempfile.mkdtemp(prefix="emulators-"))
+    base = state_dir or temp_dir
+    assert base is not None
+    if state_dir is not None:
+        state_dir.mkdir(parents=True, exist_ok=True)
+    tls = ensure_tls(base / "tls")
+    servers: list[BackgroundServer] = []
+    entra_server = BackgroundServer(tls) if entra else None
+    dataverse_server = BackgroundServer(tls) if dataverse else None
+    servers = [s for s in (entra_server, dataverse_server) if s is not None]
+
+    def cleanup() -> None:
+        if temp_dir is not None:
+            shutil.rmtree(temp_dir, ignore_errors=True)
+
+    try:
+        tenant = _tenant(state_dir, entra_opts)
+        tenant_backend = EntraBackend(
+            tenant["tenant_id"],
+            signing_key_pem=_signing_key(state_dir),
+            resources={dataverse_server.url} if dataverse_server else set(),
+            token_lifetime_seconds=int(entra_opts.get("token_lifetime_seconds") or 3599),
+            domains=tuple(entra_opts.get("domains") or ()),
+        )
+        for resource in entra_opts.get("resources") or []:
+            tenant_backend.add_resource(str(resource))  # e.g. a Dataverse emulator started elsewhere
+        if state_dir is not None:
+            (state_dir / "entra-signing-key.pem").write_bytes(tenant_backend.signing_key_pem())
+        default_app = tenant_backend.register_app(
+            tenant["client_id"], entra_opts.get("client_secret"), "practice-migration", initial=True
+        )
+        apps = [default_app] + [
+            tenant_backend.register_app(a.get("client_id"), a.get("client_secret"), a.get("name"), initial=True)
+            for a in entra_opts.get("app_users") or []
+        ]
+        backend = None
+        if dataverse_server is not None:
+            options.tenant_id = tenant_backend.tenant_id
+            options.entra_url = entra_server.url if entra_server else None
+            options.trusted_keys = [tenant_backend.public_key_pem().decode()]
+            options.app_users = [
+                *options.app_users,
+                *({"client_id": a.client_id, "name": f"# {a.display_name}", "object_id": a.object_id} for a in apps),
+            ]
+            backend = DataverseBackend(
+                options,
+                org_url=dataverse_server.url,
+                state_path=state_dir / "dataverse.sqlite" if state_dir else None,
+                clock=TimeScale(time_scale),
+            )
+            dataverse_server.start(create_dataverse_app(backend, options.entra_url), "dataverse")
+        if entra_server is not None:
+            entra_server.start(create_entra_app(tenant_backend), "entra")
+    except BaseException:
+        for server in servers:
+            server.stop()
+        cleanup()
+        raise
+    endpoints = EmulatorEndpoints(
+        dataverse_url=dataverse_server.url if dataverse_server else None,
+        entra_url=entra_server.url if entra_server else None,
+        tenant_id=tenant_backend.tenant_id,
+        client_id=default_app.client_id,
+        client_secret=default_app.client_secret,
+        ca_file=str(tls.ca_file),
+    )
+    return RunningEmulators(endpoints, servers, tenant_backend, backend, cleanup)
+
+
+def emulator_fixture(*, name: str = "emulators", scope: str = "session", **start_kwargs: Any) -> Any:
+    """A pytest fixture named ``name`` that yields started emulators (state under tmp_path_factory).
+
+    Example (in a conftest.py)::
+
+        emulators = emulator_fixture(time_scale=0.01, dataverse_options={"cost_model": False})
+    """
+    import pytest  # test-only dependency, imported when a test suite asks for the fixture
+
+    @pytest.fixture(scope=scope, name=name)  # type: ignore[call-overload, misc]
+    def _emulators(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningEmulators]:
+        running = start_emulators(state_dir=tmp_path_factory.mktemp("emulators"), **start_kwargs)
+        try:
+            yield running
+        finally:
+            running.stop()
+
+    return _emulators

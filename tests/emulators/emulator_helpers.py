@@ -1,0 +1,49 @@
+"""Helpers shared by the emulator tests: tokens through msal, a Web API client, error envelopes."""
+
+from __future__ import annotations
+
+import httpx
+import msal
+
+from emulators.launcher import RunningEmulators, ssl_context
+
+
+def acquire_token(running: RunningEmulators, client_id: str | None = None, secret: str | None = None) -> str:
+    """A token from the Entra emulator through msal (research/dataverse.md §1.4 recipe A)."""
+    endpoints = running.endpoints
+    http = httpx.Client(verify=ssl_context(endpoints.ca_file), timeout=30)
+    app = msal.ConfidentialClientApplication(
+        client_id or endpoints.client_id,
+        client_credential=secret or endpoints.client_secret,
+        authority=f"{endpoints.entra_url}/{endpoints.tenant_id}",
+        instance_discovery=False,
+        http_client=http,
+        azure_region=False,
+    )
+    result = app.acquire_token_for_client(scopes=[f"{endpoints.dataverse_url}/.default"])
+    http.close()
+    assert "access_token" in result, result
+    return str(result["access_token"])
+
+
+def api_client(running: RunningEmulators, token: str | None = None) -> httpx.Client:
+    """An httpx client on the Web API root with the headers every Dataverse request carries (§2.1)."""
+    headers = {
+        "Authorization": f"Bearer {token or acquire_token(running)}",
+        "Accept": "application/json",
+        "OData-MaxVersion": "4.0",
+        "OData-Version": "4.0",
+        "If-None-Match": "null",
+    }
+    return httpx.Client(
+        base_url=f"{running.endpoints.dataverse_url}/api/data/v9.2/",
+        headers=headers,
+        verify=ssl_context(running.endpoints.ca_file),
+        timeout=60,
+    )
+
+
+def error_of(response: httpx.Response) -> tuple[int, str, str]:
+    """(status, hex code, message) of a Dataverse error envelope."""
+    body = response.json()["error"]
+    return response.status_code, body["code"], body["message"]
