@@ -1,0 +1,48 @@
+"""Shared fixtures: synthetic practices, migration homes and Dagster instances (all under tmp)."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from synthetic import GenerationSummary, generate_practice
+
+warnings.filterwarnings("ignore", category=dg.PreviewWarning)
+warnings.filterwarnings("ignore", category=dg.BetaWarning)
+
+# Small enough to run in seconds, large enough that every defect kind occurs more than once.
+PRACTICE_CLIENTS = 300
+DEFECT_RATE = 0.02
+
+
+@pytest.fixture(scope="session")
+def defective_practice(tmp_path_factory: pytest.TempPathFactory) -> GenerationSummary:
+    """An NZ practice with every defect kind injected, and its ground truth."""
+    out = tmp_path_factory.mktemp("dump-nz-defects")
+    return generate_practice(out, country="NZ", clients=PRACTICE_CLIENTS, defect_rate=DEFECT_RATE, seed=11)
+
+
+@pytest.fixture(scope="session")
+def clean_practices(tmp_path_factory: pytest.TempPathFactory) -> dict[str, GenerationSummary]:
+    """Defect-free practices for each country flavour (DST days in three hemispheres' zones)."""
+    return {
+        country: generate_practice(tmp_path_factory.mktemp(f"dump-{country}"), country=country, clients=120, seed=5)
+        for country in ("NZ", "AU", "UK")
+    }
+
+
+@pytest.fixture
+def migration_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "home"
+    monkeypatch.setenv("MIGRATION_HOME", str(home))
+    return home
+
+
+@pytest.fixture
+def instance() -> Iterator[dg.DagsterInstance]:
+    with dg.instance_for_test() as inst:
+        yield inst

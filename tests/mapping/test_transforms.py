@@ -1,0 +1,152 @@
+"""Named transforms: each against values with a known right answer (research/sources.md §5)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import polars as pl
+import pytest
+
+from mappings.transforms.registry import MappingContext, TransformContext, get_transform
+
+
+def ctx(country: str = "NZ", zone: str = "Pacific/Auckland", outputs: dict | None = None) -> TransformContext:
+    mapping = MappingContext("c", "trial", "cliniko", country, zone)
+    return TransformContext(pl.DataFrame(), outputs or {}, mapping, "field", "entity")
+
+
+def run(name: str, values: list, dtype: pl.DataType = pl.String, context: TransformContext | None = None, **params):
+    step = get_transform(name).fn(pl.Series("v", values, dtype=dtype), context or ctx(), **params)
+    issues = step.issues.to_list() if step.issues is not None else [None] * len(values)
+    warnings = step.warnings.to_list() if step.warnings is not None else [None] * len(values)
+    return step.values.to_list(), issues, warnings
+
+
+@pytest.mark.parametrize(
+    ("raw", "country", "expected"),
+    [
+        ("021 123 4567", "NZ", "+64211234567"),
+        ("(09) 379 1234", "NZ", "+6493791234"),
+        ("0800 101 996", "NZ", "+64800101996"),
+        ("0412 345 678", "AU", "+61412345678"),
+        ("(02) 9876 5432", "AU", "+61298765432"),
+        ("020 7946 0018", "UK", "+442079460018"),
+        ("61412345678", "AU", "+61412345678"),  # Cliniko stores the country code without "+"
+        ("6421123456", "AU", "+6421123456"),  # an NZ number in an AU practice keeps its country
+    ],
+)
+def test_phone_to_e164(raw: str, country: str, expected: str) -> None:
+    values, issues, _ = run("phone", [raw], context=ctx(country))
+    assert values == [expected] and issues == [None]
+
+
+def test_invalid_phones_are_issues() -> None:
+    values, issues, _ = run("phone", ["6421", "07700 900123", None], context=ctx("UK"))
+    assert values == [None, None, None]
+    assert issues == ["invalid_phone", "invalid_phone", None]  # Ofcom drama numbers are not valid numbers
+
+
+def test_email() -> None:
+    values, issues, _ = run("email", [" Jane.Smith@Example.co.nz ", "jane@@x.nz", "jane smith@x.nz", "a@b", ""])
+    assert values == ["jane.smith@example.co.nz", None, None, None, None]
+    assert issues == [None, "invalid_email", "invalid_email", "invalid_email", None]
+
+
+def test_parse_date_never_guesses() -> None:
+    values, issues, _ = run(
+        "parse_date", ["02/03/1980", "1980-03-02", "31/02/1980", "0000-00-00"], formats=["%d/%m/%Y", "%Y-%m-%d"]
+    )
+    assert values == [date(1980, 3, 2), date(1980, 3, 2), None, None]
+    assert issues == [None, None, "invalid_date", "invalid_date"]
+
+
+def test_parse_instant_utc_offsets_naive_gap_and_ambiguous() -> None:
+    values, issues, warnings = run(
+        "parse_instant",
+        [
+            "2025-09-27T20:00:00Z",  # exact UTC
+            "2025-09-28T09:00:00+13:00",  # exact with offset (same instant as 2025-09-27T20:00Z)
+            "2025-09-28T02:30:00",  # naive, inside Auckland's spring-forward gap
+            "2025-04-06T02:30:00",  # naive, ambiguous (clocks went back at 03:00)
+            "2025-06-01T09:00:00",  # naive, ordinary
+            "yesterday",
+        ],
+    )
+    utc = [v.replace(tzinfo=None) if v else None for v in values]
+    assert utc[0] == utc[1] == datetime(2025, 9, 27, 20, 0)
+    assert utc[2] is None and issues[2] == "dst_gap"  # reported, never shifted to 03:30
+    assert utc[3] == datetime(2025, 4, 5, 13, 30) and warnings[3] == "dst_ambiguous"  # earlier instant (+13)
+    assert utc[4] == datetime(2025, 5, 31, 21, 0) and warnings[4] == "naive_local_time"
+    assert issues[5] == "invalid_timestamp" and issues[:2] == [None, None]
+
+
+@pytest.mark.parametrize(
+    ("zone", "utc", "local"),
+    [
+        ("Pacific/Auckland", "2025-09-27T20:00:00Z", datetime(2025, 9, 28, 9, 0)),  # DST starts that morning
+        ("Pacific/Auckland", "2025-04-05T21:00:00Z", datetime(2025, 4, 6, 9, 0)),  # DST ended that morning (+12)
+        ("Australia/Sydney", "2025-10-04T22:00:00Z", datetime(2025, 10, 5, 9, 0)),  # DST started (+11)
+        ("Australia/Sydney", "2025-04-05T23:00:00Z", datetime(2025, 4, 6, 9, 0)),
+        ("Europe/London", "2025-03-30T08:00:00Z", datetime(2025, 3, 30, 9, 0)),
+        ("Europe/London", "2025-10-26T09:00:00Z", datetime(2025, 10, 26, 9, 0)),
+    ],
+)
+def test_to_local_on_dst_change_days(zone: str, utc: str, local: datetime) -> None:
+    context = ctx(zone=zone)
+    instants, _, _ = run("parse_instant", [utc], context=context)
+    series = pl.Series("v", instants, dtype=pl.Datetime("us", "UTC"))
+    step = get_transform("to_local").fn(series, context)
+    assert step.values.to_list() == [local]
+
+
+def test_to_decimal_keeps_cents_exact_and_refuses_rounding() -> None:
+    values, issues, _ = run("to_decimal", ["90.0", "0.10", "12.345", "12.300", "abc", None])
+    assert values == [Decimal("90.00"), Decimal("0.10"), None, Decimal("12.30"), None, None]
+    assert issues == [None, None, "too_many_decimals", None, "invalid_number", None]
+
+
+def test_value_map_unmapped_is_explicit() -> None:
+    values, issues, _ = run("value_map", ["Female", "MALE", "Martian"], map={"female": "female", "male": "male"})
+    assert values == ["female", "male", None] and issues == [None, None, "unmapped_value"]
+    kept, _, _ = run("value_map", ["Martian"], map={"female": "female"}, unmapped="keep")
+    assert kept == ["Martian"]
+
+
+def test_link_id_and_ref() -> None:
+    ids, issues, _ = run("link_id", ["https://api.au2.cliniko.com/v1/patients/1094697270010408687", "nonsense"])
+    assert ids == ["1094697270010408687", None] and issues == [None, "invalid_link"]
+    refs, _, _ = run("ref", ["1094697270010408687"], entity="client")
+    assert refs == ["cliniko:client:1094697270010408687"]
+
+
+def test_clean_text_repairs_mojibake_only() -> None:
+    values, _, warnings = run("clean_text", ["  JosÃ©  ", "Zoë", "Māori", "Oâ€™Brien", "   ", "plain"])
+    assert values == ["José", "Zoë", "Māori", "O’Brien", None, "plain"]
+    assert warnings == ["mojibake_repaired", None, None, "mojibake_repaired", None, None]
+
+
+@pytest.mark.parametrize(
+    ("transform", "valid", "invalid"),
+    [
+        ("nhi", "ZZZ0016", "ZZZ0017"),
+        ("medicare", "2123456701", "2123456711"),
+        ("nhs_number", "943 476 5870", "9434765871"),
+    ],
+)
+def test_identifiers_validate_check_digits(transform: str, valid: str, invalid: str) -> None:
+    values, issues, _ = run(transform, [valid, invalid])
+    assert values[0] == valid.replace(" ", "") and values[1] is None
+    assert issues == [None, "invalid_identifier"]
+
+
+def test_cliniko_note_text_keeps_order_and_strips_html() -> None:
+    content = (
+        '{"sections":[{"name":"Subjective","questions":[{"name":"Pain","type":"paragraph",'
+        '"answer":"<p>Sharp <strong>7/10</strong></p><ul><li>worse AM</li></ul>"},'
+        '{"name":"Aggravating","type":"checkboxes","answers":[{"value":"Sitting","selected":true},'
+        '{"value":"Running"}]}]}]}'
+    )
+    values, issues, _ = run("cliniko_note_text", [content, "{not json"])
+    assert values[0] == "Subjective\nPain: Sharp 7/10\n- worse AM\nAggravating: Sitting"
+    assert issues == [None, "invalid_json"]

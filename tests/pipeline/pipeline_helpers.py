@@ -1,0 +1,60 @@
+"""Helpers for pipeline tests: register a generated dump as a customer and stage it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from checks.approval import ApprovalOutcome, stage_and_check
+from customers import CustomerConfig, MigrationHome
+from sources.raw_layer import load_raw_resource
+from sources.registry import get_system
+from store import Warehouse
+
+ZONES = {"NZ": "Pacific/Auckland", "AU": "Australia/Sydney", "UK": "Europe/London"}
+
+
+def register_customer(
+    home: Path,
+    customer_id: str,
+    dump_dir: Path,
+    country: str = "NZ",
+    site_zones: dict[str, str] | None = None,
+    live_dump: Path | None = None,
+    overrides: dict | None = None,
+) -> CustomerConfig:
+    """Write a customer YAML for a dump and register it in the migration home."""
+    inbox = home / "inbox"
+    inbox.mkdir(parents=True, exist_ok=True)
+    data = {
+        "customer_id": customer_id,
+        "name": f"Practice {customer_id}",
+        "country": country,
+        "time_zone": ZONES[country],
+        "source": {"system": "cliniko", "trial": {"dump": str(dump_dir)}, "live": {"dump": str(live_dump or dump_dir)}},
+        "fallback_owner_email": "owner@example.org",
+        "sites": [{"source_id": k, "time_zone": v} for k, v in (site_zones or {}).items()],
+        "mapping_overrides": overrides or {},
+    }
+    path = inbox / f"{customer_id}.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return MigrationHome(home).register(path)
+
+
+def load_raw(home: Path, config: CustomerConfig, run_kind: str) -> Warehouse:
+    warehouse = Warehouse.for_customer(MigrationHome(home).customer_dir(config.customer_id))
+    system = get_system(config.source.system)
+    for resource in system.resources:
+        load_raw_resource(warehouse, system, resource, config.dump_dir(run_kind), run_kind)
+    return warehouse
+
+
+def run_pipeline(home: Path, config: CustomerConfig, run_kind: str = "trial") -> ApprovalOutcome:
+    """Raw → staged → checks → report for one partition, without Dagster."""
+    load_raw(home, config, run_kind)
+    return stage_and_check(MigrationHome(home), config, run_kind)
+
+
+def site_zones_from_truth(truth: dict) -> dict[str, str]:
+    return {s["source_id"]: s["time_zone"] for s in truth.get("sites", [])}
