@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
@@ -10,7 +10,8 @@ from typing import Literal
 import duckdb
 import polars as pl
 
-from store import TableRef, read_partition
+from store import TableRef, partition_count, quote_identifier, read_partition
+from store.warehouse import utc_instants
 
 Severity = Literal["ERROR", "WARN"]
 FLAGGED_SCHEMA = {"canonical_id": pl.String, "source_id": pl.String, "detail": pl.String}
@@ -18,7 +19,8 @@ FLAGGED_SCHEMA = {"canonical_id": pl.String, "source_id": pl.String, "detail": p
 
 @dataclass
 class CheckInput:
-    """One partition's staged data, read back from the customer's database."""
+    """One partition's staged data, read back from the customer's database on demand: a check asks
+    for the columns it needs, so a large practice's note bodies are never all in memory at once."""
 
     entity: str
     run_kind: str
@@ -28,17 +30,37 @@ class CheckInput:
     _cache: dict[str, pl.DataFrame] = field(default_factory=dict)
 
     def table(self, schema: str, name: str) -> pl.DataFrame:
+        """A small table whole (rejects, merges, issues, reconciliation), cached for the run."""
         key = f"{schema}.{name}"
         if key not in self._cache:
             self._cache[key] = read_partition(self.con, TableRef(schema, name), self.run_kind)
         return self._cache[key]
 
-    @property
-    def frame(self) -> pl.DataFrame:
-        return self.staged(self.entity)
+    def columns(self, *names: str, entity: str | None = None) -> pl.DataFrame:
+        """`canonical_id`, `source_id` and the named columns of an entity's staged rows."""
+        wanted = ", ".join(quote_identifier(c) for c in dict.fromkeys(("canonical_id", "source_id", *names)))
+        return read_partition(self.con, TableRef("staged", entity or self.entity), self.run_kind, wanted)
 
-    def staged(self, entity: str) -> pl.DataFrame:
-        return self.table("staged", entity)
+    def ids(self, entity: str) -> pl.Series:
+        """The canonical ids of an entity's staged rows (cached: several checks resolve references)."""
+        key = f"ids.{entity}"
+        if key not in self._cache:
+            self._cache[key] = read_partition(self.con, TableRef("staged", entity), self.run_kind, "canonical_id")
+        return self._cache[key]["canonical_id"]
+
+    def row_count(self) -> int:
+        return partition_count(self.con, TableRef("staged", self.entity), self.run_kind)
+
+    def chunks(self, size: int) -> Iterator[tuple[int, pl.DataFrame]]:
+        """(offset, rows) of the entity's staged rows, every column, `size` rows at a time."""
+        ref = TableRef("staged", self.entity)
+        for offset in range(0, max(self.row_count(), 1), size):
+            # Insertion order is stable (DuckDB's default), so offsets walk the table without a sort.
+            rows = self.con.sql(
+                f"select * from {ref.sql} where run_kind = $k limit $n offset $o",
+                params={"k": self.run_kind, "n": size, "o": offset},
+            ).pl()
+            yield offset, utc_instants(rows)
 
 
 @dataclass(frozen=True)

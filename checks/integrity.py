@@ -10,12 +10,11 @@ from checks.findings import FLAGGED_SCHEMA, CheckInput, CheckOutcome, flagged_ro
 
 def references_check(data: CheckInput) -> CheckOutcome:
     """Every reference points at a staged row of the referenced entity (after merges)."""
-    frame = data.frame
+    refs = [f for f in data_fields(data.entity) if f.ref]
+    frame = data.columns(*[f.name for f in refs])
     parts = []
-    for f in data_fields(data.entity):
-        if not f.ref:
-            continue
-        targets = data.staged(f.ref)["canonical_id"]
+    for f in refs:
+        targets = data.ids(f.ref)
         dangling = pl.col(f.name).is_not_null() & ~pl.col(f.name).is_in(targets.implode())
         parts.append(flagged_rows(frame, dangling, f"{f.name}→{f.ref}"))
     flagged = pl.concat(parts) if parts else pl.DataFrame(schema=FLAGGED_SCHEMA)
@@ -32,7 +31,7 @@ def reconciliation_check(data: CheckInput) -> CheckOutcome:
     rejected, those three equal what the staged tables hold, and every raw row of a table was
     considered by some entity (or rejected as belonging to none)."""
     counts = _entity_rows(data, "reconciliation")
-    staged = data.frame.height
+    staged = data.row_count()
     merged = _entity_rows(data, "merges").height
     rejected = _entity_rows(data, "rejects").height
     breakdown: dict[str, int] = {"staged": staged, "merged": merged, "rejected": rejected}
@@ -74,7 +73,7 @@ def rejects_check(data: CheckInput) -> CheckOutcome:
         "source_id",
         pl.concat_str([pl.col("reason"), pl.col("field").fill_null("(row)")], separator=":").alias("detail"),
     ).cast(FLAGGED_SCHEMA)
-    return outcome(data.frame.height + rejects.height, flagged)
+    return outcome(data.row_count() + rejects.height, flagged)
 
 
 def field_issues_check(data: CheckInput) -> CheckOutcome:
@@ -83,11 +82,11 @@ def field_issues_check(data: CheckInput) -> CheckOutcome:
     flagged = issues.select(
         "canonical_id", "source_id", pl.concat_str([pl.col("field"), pl.col("code")], separator=":").alias("detail")
     )
-    return outcome(data.frame.height, flagged.cast(FLAGGED_SCHEMA))
+    return outcome(data.row_count(), flagged.cast(FLAGGED_SCHEMA))
 
 
 def duplicates_check(data: CheckInput) -> CheckOutcome:
     """Suspected duplicates merged into one survivor, by the rule that matched (review each merge)."""
     merges = _entity_rows(data, "merges")
     flagged = merges.select("canonical_id", "source_id", pl.col("rule").alias("detail")).cast(FLAGGED_SCHEMA)
-    return outcome(data.frame.height + merges.height, flagged)
+    return outcome(data.row_count() + merges.height, flagged)

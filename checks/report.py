@@ -18,7 +18,7 @@ import polars as pl
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from checks.checklist import CheckResult
-from mappings.spec import FieldSpec, MappingSpec
+from mappings.spec import MappingSpec, field_columns
 from store import TableRef, Warehouse, read_partition
 
 SAMPLE_SIZE = 10  # Nookal's minimum per data type for a trial review (research/anchors.md A8)
@@ -35,21 +35,6 @@ class ReportContext:
     run_id: str | None = None
     iteration: int | None = None
     dump_checksum: str | None = None
-
-
-def spec_columns(spec: FieldSpec) -> list[str]:
-    """Source columns a field spec reads, in order (joined columns keep their `alias.` prefix)."""
-    found: list[str] = []
-    if spec.column:
-        found.append(spec.column)
-    for nested in [*(spec.coalesce or []), *(spec.concat or [])]:
-        found += spec_columns(nested)
-    for branch in spec.case or []:
-        found += [branch.when.column] if branch.when.column else []
-        found += spec_columns(branch.then)
-    if spec.else_:
-        found += spec_columns(spec.else_)
-    return list(dict.fromkeys(found))
 
 
 def _show(value: Any) -> str:
@@ -85,7 +70,7 @@ def _entity_samples(
         raw_row = dict(zip(names, raw[0], strict=True)) if raw else {}
         pairs = []
         for field, field_spec in source.fields.items() if source else []:
-            columns = spec_columns(field_spec)
+            columns = field_columns(field_spec)
             shown = "; ".join(f"{c} = {_show(raw_row.get(c))}" if c in raw_row else f"{c} (lookup)" for c in columns)
             pairs.append({"field": field, "source": shown or "(constant)", "canonical": _show(row.get(field))})
         records.append(

@@ -88,6 +88,9 @@ def evaluate(
         base = Evaluated(column(frame, spec.column, where), empty, empty)
         if defaults and base.values.dtype == pl.String and spec.column not in ctx.json_columns:
             base = apply_transforms(base, defaults, ctx)
+    elif spec.field is not None:
+        # An earlier output of the same source: its issues were recorded on that field already.
+        base = Evaluated(ctx.output(spec.field), empty, empty)
     elif spec.has_value:
         base = Evaluated(pl.Series(ctx.field, [spec.value] * n), empty, empty)
     elif spec.coalesce is not None:

@@ -20,19 +20,37 @@ def json_columns(con: duckdb.DuckDBPyConnection, system: str, table: str) -> set
     return {r[0] for r in rows if r[1] == "JSON"}
 
 
+def record_count(con: duckdb.DuckDBPyConnection, system: str, table: str, run_kind: str) -> int:
+    """Highest record number of the run's rows of a raw table (records are numbered from 1)."""
+    return int(
+        con.execute(
+            f"select coalesce(max(_source_record), 0) from {raw_table_sql(system, table)} where run_kind = ?",
+            [run_kind],
+        ).fetchall()[0][0]
+    )
+
+
 def read_raw(
-    con: duckdb.DuckDBPyConnection, system: str, table: str, run_kind: str, explode: list | None = None
+    con: duckdb.DuckDBPyConnection,
+    system: str,
+    table: str,
+    run_kind: str,
+    explode: list | None = None,
+    columns: list[str] | None = None,
+    records: tuple[int, int] | None = None,
 ) -> pl.DataFrame:
-    """The run's rows of one raw table; with explode steps, one row per embedded array element
-    (`<as>` holds the element as JSON text, `<as>_index` its 1-based position)."""
-    sql = f"select t.* from {raw_table_sql(system, table)} t"
-    selects, joins = ["t.*"], []
+    """The run's rows of one raw table: only `columns` (plus provenance), only records in the
+    inclusive range `records`; with explode steps, one row per embedded array element (`<as>` holds
+    the element as JSON text, `<as>_index` its 1-based position)."""
+    wanted = ["_source_record", "_read_issues", *(columns or [])]
+    selects = [f"t.{quote_identifier(c)}" for c in dict.fromkeys(wanted)] if columns is not None else ["t.*"]
+    joins = []
     previous = "t"
     for i, step in enumerate(explode or []):
-        alias = f"u{i}"
-        source_column = f"{previous}.{quote_identifier(step.column)}" if previous == "t" else f"{previous}.e.v"
-        if step.column != (explode[i - 1].as_ if i else None) and previous != "t":
+        if i and step.column != explode[i - 1].as_:
             raise MappingError(f"explode[{i}]: column must be {explode[i - 1].as_!r}, the previous element")
+        alias = f"u{i}"
+        source_column = f"t.{quote_identifier(step.column)}" if previous == "t" else f"{previous}.e.v"
         joins.append(
             f"unnest(list_transform(from_json(json_extract({source_column}, '{step.path}'), '[\"JSON\"]'), "
             f"lambda x, i: {{'i': i, 'v': x}})) as {alias}(e)"
@@ -42,11 +60,15 @@ def read_raw(
             f"{alias}.e.i::bigint as {quote_identifier(step.as_ + '_index')}",
         ]
         previous = alias
-    if explode:
-        sql = f"select {', '.join(selects)} from {raw_table_sql(system, table)} t, {', '.join(joins)}"
-    frame = con.sql(f"{sql} where t.run_kind = $run_kind", params={"run_kind": run_kind}).pl()
-    for name in json_columns(con, system, table) & set(frame.columns):
-        frame = frame.with_columns(pl.col(name).cast(pl.String))
+    sources = ", ".join([f"{raw_table_sql(system, table)} t", *joins])
+    where, params = ["t.run_kind = ?"], [run_kind]
+    if records is not None:
+        where.append("t._source_record between ? and ?")
+        params += list(records)
+    frame = con.sql(f"select {', '.join(selects)} from {sources} where {' and '.join(where)}", params=params).pl()
+    json_cols = json_columns(con, system, table) & set(frame.columns)
+    if json_cols:
+        frame = frame.with_columns([pl.col(c).cast(pl.String) for c in json_cols])
     return frame
 
 
@@ -78,23 +100,49 @@ def _join(
     )
 
 
-def load_source(
-    con: duckdb.DuckDBPyConnection, system: str, run_kind: str, source: SourceSpec, ctx: TransformContext, where: str
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The source's rows ready for field evaluation, and the full table's (record, matched) pairs
-    used to account for rows no entity takes."""
-    frame = read_raw(con, system, source.table, run_kind, source.explode)
-    if source.where is not None:
-        mask = condition_mask(source.where, frame, f"{where}.where")
-        frame = frame.filter(mask)
-    lookups: dict[str, pl.DataFrame] = {}
+class SourceReader:
+    """Reads one spec source in record-range chunks, with its lookups joined (loaded once)."""
 
-    def ctx_for(rows: pl.DataFrame, label: str) -> TransformContext:
-        return TransformContext(rows, {}, ctx.mapping, label, ctx.entity)
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        system: str,
+        run_kind: str,
+        source: SourceSpec,
+        ctx: TransformContext,
+        where: str,
+    ):
+        self.con, self.system, self.run_kind, self.source, self.ctx, self.where = (
+            con,
+            system,
+            run_kind,
+            source,
+            ctx,
+            where,
+        )
+        self.columns = source.raw_columns()
+        available = {r[0] for r in con.execute(f"describe {raw_table_sql(system, source.table)}").fetchall()}
+        missing = [c for c in self.columns if c not in available]
+        if missing:
+            raise MappingError(f"{where}: raw table {source.table} has no column(s) {missing}")
+        self.lookups = {j.table: read_raw(con, system, j.table, run_kind) for j in source.joins.values()}
+        self.json_columns = frozenset(json_columns(con, system, source.table))
 
-    for alias, join in source.joins.items():
-        if join.table not in lookups:
-            lookups[join.table] = read_raw(con, system, join.table, run_kind)
-        frame = _join(frame, alias, join, lookups[join.table], ctx_for, where)
-    matched = frame.select("_source_record").unique() if not source.explode else pl.DataFrame()
-    return frame, matched
+    def ranges(self, chunk_records: int | None) -> list[tuple[int, int]]:
+        """Inclusive record ranges covering the source table, `chunk_records` records each."""
+        last = record_count(self.con, self.system, self.source.table, self.run_kind)
+        step = chunk_records or max(last, 1)
+        return [(first, first + step - 1) for first in range(1, max(last, 1) + 1, step)]
+
+    def chunk(self, con: duckdb.DuckDBPyConnection, records: tuple[int, int]) -> pl.DataFrame:
+        """One range of the source's rows, filtered and joined, ready for field evaluation. `con` may
+        be another cursor of the same database (chunks are read from worker threads)."""
+        frame = read_raw(con, self.system, self.source.table, self.run_kind, self.source.explode, self.columns, records)
+        if self.source.where is not None:
+            frame = frame.filter(condition_mask(self.source.where, frame, f"{self.where}.where"))
+        for alias, join in self.source.joins.items():
+            frame = _join(frame, alias, join, self.lookups[join.table], self._ctx_for, self.where)
+        return frame
+
+    def _ctx_for(self, rows: pl.DataFrame, label: str) -> TransformContext:
+        return TransformContext(rows, {}, self.ctx.mapping, label, self.ctx.entity)

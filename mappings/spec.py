@@ -50,6 +50,13 @@ class Condition(_Strict):
         return self
 
 
+def condition_columns(cond: Condition) -> list[str]:
+    found = [cond.column] if cond.column else []
+    for nested in [*(cond.all or []), *(cond.any or []), *([cond.not_] if cond.not_ else [])]:
+        found += condition_columns(nested)
+    return found
+
+
 class TransformCall(_Strict):
     name: str
     params: dict[str, Any] = Field(default_factory=dict)
@@ -64,6 +71,8 @@ class FieldSpec(_Strict):
     """How one canonical field is computed. Exactly one source form; then transforms in order."""
 
     column: str | None = None
+    field: str | None = Field(default=None, description="an output field mapped earlier in the same source")
+    field: str | None = Field(default=None, description="an output field mapped earlier in the same source")
     value: Any = None
     coalesce: list[FieldSpec] | None = None
     concat: list[FieldSpec] | None = None
@@ -79,16 +88,29 @@ class FieldSpec(_Strict):
     def _one_form(self) -> FieldSpec:
         forms = [
             self.column is not None,
+            self.field is not None,
             self.has_value,
             self.coalesce is not None,
             self.concat is not None,
             self.case is not None,
         ]
         if sum(forms) != 1:
-            raise ValueError("expected exactly one of column, value, coalesce, concat, case")
+            raise ValueError("expected exactly one of column, field, value, coalesce, concat, case")
         if self.else_ is not None and self.case is None:
             raise ValueError("`else` belongs to `case`")
         return self
+
+
+def field_columns(spec: FieldSpec) -> list[str]:
+    """Source columns a field spec reads, in order (joined columns keep their `alias.` prefix)."""
+    found: list[str] = [spec.column] if spec.column else []
+    for nested in [*(spec.coalesce or []), *(spec.concat or [])]:
+        found += field_columns(nested)
+    for branch in spec.case or []:
+        found += condition_columns(branch.when) + field_columns(branch.then)
+    if spec.else_:
+        found += field_columns(spec.else_)
+    return list(dict.fromkeys(found))
 
 
 class JoinSpec(_Strict):
@@ -122,6 +144,17 @@ class SourceSpec(_Strict):
     explode: list[ExplodeStep] = Field(default_factory=list)
     joins: dict[str, JoinSpec] = Field(default_factory=dict)
     fields: dict[str, FieldSpec]
+
+    def raw_columns(self) -> list[str]:
+        """Columns of `table` the mapping reads (joined `alias.x` and exploded columns excluded)."""
+        specs = [self.id, *self.fields.values(), *[j.left for j in self.joins.values()]]
+        if self.origin:
+            specs.append(self.origin)
+        used = [c for spec in specs for c in field_columns(spec)]
+        used += condition_columns(self.where) if self.where else []
+        used += [step.column for step in self.explode[:1]]
+        produced = {step.as_ for step in self.explode} | {f"{step.as_}_index" for step in self.explode}
+        return [c for c in dict.fromkeys(used) if "." not in c and c not in produced]
 
 
 class DedupSpec(_Strict):

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from mappings.engine import MappingResult, run_mapping
+from mappings.engine import SIDE_TABLE_SCHEMAS, MappingResult, run_mapping, shape_of
 from mappings.spec import MappingSpec
 from mappings.transforms.registry import MappingContext
-from store import TableRef, Warehouse, columns_of, replace_partition_from_frame
+from store import PartitionWriter, TableRef, Warehouse, columns_of
 
 STAGED_SCHEMA = "staged"
 # Tables beside the entities: every row the mapping did not stage is in one of them.
@@ -18,8 +18,8 @@ MERGES = TableRef(STAGED_SCHEMA, "merges")
 RECONCILIATION = TableRef(STAGED_SCHEMA, "reconciliation")
 
 
-def staged_table(entity: str) -> TableRef:
-    return TableRef(STAGED_SCHEMA, entity)
+def staged_table(name: str) -> TableRef:
+    return TableRef(STAGED_SCHEMA, name)
 
 
 @dataclass(frozen=True)
@@ -39,18 +39,18 @@ class StageSummary:
 def stage_partition(
     warehouse: Warehouse, spec: MappingSpec, mapping: MappingContext, progress: Callable[[str, int], None] | None = None
 ) -> StageSummary:
-    """Map the partition and replace its rows in every staged table (each table in one transaction)."""
-    with warehouse.connect() as con:
-        result = run_mapping(con, spec, mapping, progress)
-        tables: dict[str, StagedTableSummary] = {}
-        outputs = {name: (staged_table(name), r.staged) for name, r in result.entities.items()}
-        outputs |= {
-            "rejects": (REJECTS, result.frame("rejects")),
-            "field_issues": (FIELD_ISSUES, result.frame("issues")),
-            "merges": (MERGES, result.frame("merges")),
-            "reconciliation": (RECONCILIATION, result.frame("reconciliation")),
+    """Map the partition and replace its rows in every staged table, all in ONE transaction: the
+    staged layer of a partition changes completely or not at all."""
+    names = [*spec.entities, *SIDE_TABLE_SCHEMAS]
+    with warehouse.connect() as con, PartitionWriter(con, mapping.run_kind) as writer:
+        for name in names:
+            writer.start(staged_table(name), shape_of(name))
+        result = run_mapping(con, spec, mapping, lambda name, frame: writer.append(staged_table(name), frame), progress)
+    with warehouse.connect(read_only=True) as con:
+        tables = {
+            name: StagedTableSummary(
+                staged_table(name), writer.rows[str(staged_table(name))], columns_of(con, staged_table(name).sql)
+            )
+            for name in names
         }
-        for name, (ref, frame) in outputs.items():
-            rows = replace_partition_from_frame(con, ref, mapping.run_kind, frame)
-            tables[name] = StagedTableSummary(ref, rows, columns_of(con, ref.sql))
     return StageSummary(spec.version, tables, result)

@@ -11,6 +11,8 @@ _FIELD_PARAMS = ("zone_field", "path_field")
 
 
 def _check_field(spec: FieldSpec, path: str, earlier: set[str], problems: list[str]) -> None:
+    if spec.field is not None and spec.field not in earlier:
+        problems.append(f"{path}.field: {spec.field!r} must name a field mapped earlier in this source")
     for nested_name in ("coalesce", "concat"):
         for i, nested in enumerate(getattr(spec, nested_name) or []):
             _check_field(nested, f"{path}.{nested_name}[{i}]", earlier, problems)

@@ -147,9 +147,9 @@ def build_staging_asset() -> dg.AssetsDefinition:
                 metadata={
                     **table_metadata(table.table, table.rows, table.columns),
                     "mapping/spec_version": outcome.spec.version,
-                    "merged": result.merges.height,
-                    "rejected": result.rejects.height,
-                    "field_issues": result.issues.height,
+                    "merged": result.merged,
+                    "rejected": result.rejected,
+                    "field_issues": result.issues,
                 },
             )
         for name in SIDE_TABLES:

@@ -5,11 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    import duckdb
 
 
 class FieldType(StrEnum):
@@ -85,7 +80,9 @@ class SourceSystem:
     name: str
     title: str
     resources: Mapping[str, ResourceSpec]
-    read_resource: Callable[[duckdb.DuckDBPyConnection, Path, ResourceSpec], RawReadResult]
+    # read_resource(dump_dir, spec, write=…, encoding=…): `write(select_sql, params)` stores the rows
+    # the select produces in one transaction and returns their count.
+    read_resource: Callable[..., RawReadResult]
     countries: tuple[str, ...] = ("NZ", "AU", "UK")
     extra: Mapping[str, object] = field(default_factory=dict)
 
@@ -102,9 +99,8 @@ class ReadIssue:
 
 @dataclass(frozen=True)
 class RawReadResult:
-    """A resource read into the temporary table `relation_name` on the caller's connection."""
+    """What reading one resource delivered: counts and field names, never values."""
 
-    relation_name: str
     source_file: str
     records: int
     issues: tuple[ReadIssue, ...] = ()

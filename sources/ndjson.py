@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
@@ -43,15 +43,35 @@ def _select_list(spec: ResourceSpec) -> str:
     return ", ".join(columns)
 
 
-def _load(con: duckdb.DuckDBPyConnection, path: Path, spec: ResourceSpec, relation: str, shown_file: str) -> None:
-    con.execute(
-        f'create or replace temp table "{relation}" as '
-        f"select row_number() over () as _source_record, ? as _source_file, 'utf-8' as _source_encoding, "
-        f"{_select_list(spec)} "
+def _reader(spec: ResourceSpec) -> str:
+    """The DuckDB select over one file (`?` = its path) with the record number of every row."""
+    return (
+        f"select row_number() over () as _source_record, {_select_list(spec)} "
         f"from read_json(?, format='newline_delimited', records=true, columns={_column_types(spec)}, "
-        f"maximum_object_size={_MAX_OBJECT_BYTES})",
-        [shown_file, str(path)],
+        f"maximum_object_size={_MAX_OBJECT_BYTES})"
     )
+
+
+def _plain_query(spec: ResourceSpec, path: Path, shown_file: str) -> tuple[str, list[object]]:
+    sql = (
+        "select r._source_record, ?::varchar as _source_file, 'utf-8' as _source_encoding, "
+        f"null::varchar as _read_issues, r.* exclude (_source_record) from ({_reader(spec)}) r"
+    )
+    return sql, [shown_file, str(path)]
+
+
+def _repaired_query(
+    spec: ResourceSpec, path: Path, shown_file: str, encoding: str, records: list[int], items: list[str]
+) -> tuple[str, list[object]]:
+    """Like the plain query, over a transcoded copy: transcoded records carry 'cp1252' and their
+    issues ("field:code;…") in `_read_issues`; the others carry the dump's declared encoding."""
+    sql = (
+        "select r._source_record, ?::varchar as _source_file, "
+        "case when i.rec is null then ? else 'cp1252' end as _source_encoding, i.item as _read_issues, "
+        f"r.* exclude (_source_record) from ({_reader(spec)}) r "
+        "left join (select unnest(?::bigint[]) as rec, unnest(?::varchar[]) as item) i on r._source_record = i.rec"
+    )
+    return sql, [shown_file, encoding, str(path), records, items]
 
 
 def _json_kind(value: object) -> str:
@@ -164,18 +184,18 @@ def _transcoded_copy(path: Path, transcoded: set[int], encoding: str, directory:
     return target, issues
 
 
-def read_ndjson_resource(
-    con: duckdb.DuckDBPyConnection,
-    path: Path,
-    spec: ResourceSpec,
-    *,
-    relation: str,
-    shown_file: str | None = None,
-    encoding: str = "utf-8",
-) -> RawReadResult:
-    """Read `path` into temp table `relation` on `con`: provenance columns, then the spec's fields.
+# write(select_sql, params) stores the rows the select produces in one transaction, returns the count.
+Writer = Callable[[str, list[object]], int]
 
-    Raises RawReadError (file, record, field, expectation) when the file cannot be read as delivered.
+
+def read_ndjson_resource(
+    path: Path, spec: ResourceSpec, *, write: Writer, shown_file: str | None = None, encoding: str = "utf-8"
+) -> RawReadResult:
+    """Read `path` through `write(select_sql, params)`, which stores the rows in one transaction.
+
+    The select yields `_source_record`, `_source_file`, `_source_encoding`, `_read_issues`, then the
+    spec's fields. Raises RawReadError (file, record, field, expectation) when the file cannot be
+    read as delivered; the writer's transaction is then rolled back and nothing changes.
     """
     shown = shown_file or str(path)
     if not path.exists():
@@ -183,9 +203,8 @@ def read_ndjson_resource(
     unexpected = _sample_unexpected_fields(path, spec, encoding)
     if encoding == "utf-8":
         try:
-            _load(con, path, spec, relation, shown)
-            records = con.execute(f'select count(*) from "{relation}"').fetchall()[0][0]
-            return RawReadResult(relation, shown, int(records), (), unexpected)
+            records = write(*_plain_query(spec, path, shown))
+            return RawReadResult(shown, records, (), unexpected)
         except duckdb.Error:
             pass  # fall through to the diagnostic pass, which names the problem without values
     problems, transcoded = diagnose(path, spec, shown, encoding)
@@ -193,18 +212,16 @@ def read_ndjson_resource(
         raise RawReadError(shown, problems)
     with tempfile.TemporaryDirectory(prefix="raw-transcode-") as tmp:
         copy, issues = _transcoded_copy(path, set(transcoded), encoding, Path(tmp))
+        per_record: dict[int, list[str]] = {}
+        for issue in issues:
+            per_record.setdefault(issue.record, []).append(f"{issue.field}:{issue.code}")
         try:
-            _load(con, copy, spec, relation, shown)
+            records = write(
+                *_repaired_query(
+                    spec, copy, shown, encoding, list(per_record), [";".join(v) for v in per_record.values()]
+                )
+            )
         except duckdb.Error as exc:
             # The diagnostic pass accepted every record, so this is a reader limitation, not data.
             raise RawReadError(shown, [f"{shown}: DuckDB could not read the file ({type(exc).__name__})"]) from None
-    if transcoded:
-        con.execute(
-            f"update \"{relation}\" set _source_encoding = 'cp1252' where _source_record in "
-            f"(select unnest(?::bigint[]))",
-            [sorted(transcoded)],
-        )
-    elif encoding != "utf-8":
-        con.execute(f'update "{relation}" set _source_encoding = ?', [encoding])
-    records = con.execute(f'select count(*) from "{relation}"').fetchall()[0][0]
-    return RawReadResult(relation, shown, int(records), tuple(issues), unexpected)
+    return RawReadResult(shown, records, tuple(issues), unexpected)

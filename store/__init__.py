@@ -1,6 +1,7 @@
 """Per-customer DuckDB storage: one database file per customer, each layer a schema."""
 
 from store.warehouse import (
+    PartitionWriter,
     TableRef,
     Warehouse,
     WarehouseLockedError,
@@ -10,9 +11,11 @@ from store.warehouse import (
     read_partition,
     replace_partition,
     replace_partition_from_frame,
+    replace_partition_with_query,
 )
 
 __all__ = [
+    "PartitionWriter",
     "TableRef",
     "Warehouse",
     "WarehouseLockedError",
@@ -22,4 +25,5 @@ __all__ = [
     "read_partition",
     "replace_partition",
     "replace_partition_from_frame",
+    "replace_partition_with_query",
 ]

@@ -1,101 +1,155 @@
-"""Transforms for Cliniko's embedded JSON: custom fields and treatment-note content."""
+"""Transforms for Cliniko's embedded JSON: custom fields and treatment-note content, vectorised."""
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 import polars as pl
 
-from mappings.transforms.registry import Step, TransformContext, map_unique, register_transform
-from mappings.transforms.text import html_text
+from mappings.transforms.jsondecode import decode_json
+from mappings.transforms.registry import Step, TransformContext, issue_where, register_transform
+from mappings.transforms.text import decode_entities, html_text_expr
+
+# The JSON shapes of research/sources.md §2.6, as Polars types: decoding with a declared type is
+# vectorised (one pass in Rust) where json.loads per note would take minutes for a large practice.
+_OPTION = pl.Struct({"name": pl.String, "token": pl.String, "selected": pl.Boolean})
+_FIELD = pl.Struct(
+    {"name": pl.String, "type": pl.String, "token": pl.String, "value": pl.String, "options": pl.List(_OPTION)}
+)
+_CUSTOM_FIELDS = pl.Struct(
+    {"sections": pl.List(pl.Struct({"name": pl.String, "token": pl.String, "fields": pl.List(_FIELD)}))}
+)
+_ANSWER = pl.Struct({"value": pl.String, "selected": pl.Boolean})
+_QUESTION = pl.Struct({"name": pl.String, "type": pl.String, "answer": pl.String, "answers": pl.List(_ANSWER)})
+_NOTE = pl.Struct({"sections": pl.List(pl.Struct({"name": pl.String, "questions": pl.List(_QUESTION)}))})
 
 
-def field_value_text(field: dict[str, Any]) -> str | None:
-    """The value of one custom field: its text, or its selected options '; '-separated."""
-    options = field.get("options")
-    if isinstance(options, list) and options:
-        selected = [str(o.get("name")) for o in options if isinstance(o, dict) and o.get("selected")]
-        return "; ".join(selected) or None
-    value = field.get("value")
-    return None if value in (None, "") else str(value).strip() or None
+def _decode(values: pl.Series, dtype: pl.DataType) -> tuple[pl.Series, pl.Series]:
+    """Decode JSON text with a declared type; rows that are not JSON become null with `invalid_json`."""
+    decoded, valid = decode_json(values, dtype)
+    return decoded, issue_where(~valid, "invalid_json")
 
 
-def _loads(value: str) -> tuple[Any, str | None]:
-    try:
-        return json.loads(value), None
-    except json.JSONDecodeError:
-        return None, "invalid_json"
+def _value_text(field: pl.Expr) -> pl.Expr:
+    """A custom field's value: its selected options '; '-separated, else its text (empty → null)."""
+    options = field.struct.field("options")
+    selected = options.list.eval(
+        pl.element().filter(pl.element().struct.field("selected").fill_null(False)).struct.field("name")
+    ).list.join("; ")
+    text = field.struct.field("value").str.strip_chars()
+    chosen = pl.when(options.list.len().fill_null(0) > 0).then(selected).otherwise(text)
+    return pl.when(chosen == "").then(None).otherwise(chosen)
 
 
 @register_transform("cliniko_custom_field")
 def cliniko_custom_field(values: pl.Series, ctx: TransformContext, name: str, section: str | None = None) -> Step:
     """The value of the patient custom field labelled `name` (optionally within `section`)."""
-    wanted = name.strip().lower()
+    key = ("cliniko_custom_fields", values.name, len(values))
+    if key not in ctx.cache:  # several fields read the same column: decode and explode it once per chunk
+        ctx.cache[key] = _custom_field_rows(values)
+    rows, issues = ctx.cache[key]
+    wanted = rows.filter(
+        pl.col("fields").struct.field("name").str.strip_chars().str.to_lowercase() == name.strip().lower()
+    )
+    if section:
+        wanted = wanted.filter(pl.col("section").str.strip_chars().str.to_lowercase() == section.strip().lower())
+    picked = wanted.group_by("row").agg(_value_text(pl.col("fields")).first().alias("value"))
+    out = pl.DataFrame({"row": pl.int_range(len(values), eager=True)}).join(
+        picked, on="row", how="left", maintain_order="left"
+    )["value"]
+    return Step(out.rename(values.name), issues=issues)
 
-    def pick(raw: str) -> tuple[str | None, str | None]:
-        data, problem = _loads(raw)
-        if problem:
-            return None, problem
-        for sec in (data or {}).get("sections") or []:
-            if section and str(sec.get("name", "")).strip().lower() != section.strip().lower():
-                continue
-            for field in sec.get("fields") or []:
-                if str(field.get("name", "")).strip().lower() == wanted:
-                    return field_value_text(field), None
-        return None, None
 
-    picked, issues = map_unique(values.cast(pl.String), pick, pl.String)
-    return Step(picked, issues=issues)
+def _custom_field_rows(values: pl.Series) -> tuple[pl.DataFrame, pl.Series]:
+    decoded, issues = _decode(values, _CUSTOM_FIELDS)
+    rows = (
+        pl.DataFrame({"row": pl.int_range(len(decoded), eager=True), "cf": decoded})
+        .select("row", pl.col("cf").struct.field("sections"))
+        .explode("sections")
+        .filter(pl.col("sections").is_not_null())
+        .select(
+            "row", pl.col("sections").struct.field("name").alias("section"), pl.col("sections").struct.field("fields")
+        )
+        .explode("fields")
+    )
+    return rows, issues
 
 
 @register_transform("cliniko_field_value")
 def cliniko_field_value(values: pl.Series, ctx: TransformContext) -> Step:
     """The value of one exploded custom-field element (JSON object)."""
-    picked, issues = map_unique(
-        values.cast(pl.String), lambda raw: (field_value_text(_loads(raw)[0] or {}), _loads(raw)[1]), pl.String
-    )
-    return Step(picked, issues=issues)
+    decoded, issues = _decode(values, _FIELD)
+    return Step(pl.select(_value_text(pl.lit(decoded))).to_series().rename(values.name), issues=issues)
 
 
 @register_transform("cliniko_field_options")
 def cliniko_field_options(values: pl.Series, ctx: TransformContext) -> Step:
     """The option names of one exploded custom-field definition, '; '-separated."""
-
-    def options(raw: str) -> tuple[str | None, str | None]:
-        data, problem = _loads(raw)
-        names = [str(o.get("name")) for o in (data or {}).get("options") or [] if isinstance(o, dict)]
-        return ("; ".join(names) or None), problem
-
-    picked, issues = map_unique(values.cast(pl.String), options, pl.String)
-    return Step(picked, issues=issues)
-
-
-def note_text(content: dict[str, Any]) -> str | None:
-    """Plain text of a treatment note's sections and questions, in the order written."""
-    lines: list[str] = []
-    for section in content.get("sections") or []:
-        questions = []
-        for question in section.get("questions") or []:
-            if "answers" in question and isinstance(question.get("answers"), list):
-                answer = "; ".join(str(a.get("value")) for a in question["answers"] if a.get("selected"))
-            else:
-                answer = html_text(str(question.get("answer") or ""))
-            if answer:
-                questions.append(f"{question.get('name', '')}: {answer}")
-        if questions:
-            lines.append(str(section.get("name") or "").strip())
-            lines.extend(questions)
-    return "\n".join(line for line in lines if line) or None
+    decoded, issues = _decode(values, _FIELD)
+    names = pl.select(
+        pl.lit(decoded).struct.field("options").list.eval(pl.element().struct.field("name")).list.join("; ")
+    ).to_series()
+    return Step(
+        pl.select(pl.when(pl.lit(names) == "").then(None).otherwise(pl.lit(names))).to_series().rename(values.name),
+        issues=issues,
+    )
 
 
 @register_transform("cliniko_note_text")
 def cliniko_note_text(values: pl.Series, ctx: TransformContext) -> Step:
-    """Treatment-note `content` (sections → questions → answers, HTML allowed) → plain text."""
-
-    def render(raw: str) -> tuple[str | None, str | None]:
-        data, problem = _loads(raw)
-        return (note_text(data) if isinstance(data, dict) else None), problem
-
-    rendered, issues = map_unique(values.cast(pl.String), render, pl.String)
-    return Step(rendered, issues=issues)
+    """Treatment-note `content` (sections → questions → answers, HTML allowed) → plain text, one
+    line per answered question under its section's name, in the order written."""
+    decoded, issues = _decode(values, _NOTE)
+    n = len(decoded)
+    sections = (
+        pl.DataFrame({"row": pl.int_range(n, eager=True), "note": decoded})
+        .select("row", pl.col("note").struct.field("sections"))
+        .explode("sections")
+        .filter(pl.col("sections").is_not_null())
+        .with_columns(pl.int_range(pl.len()).over("row").alias("section_index"))
+        .select(
+            "row",
+            "section_index",
+            pl.col("sections").struct.field("name").str.strip_chars().alias("section"),
+            pl.col("sections").struct.field("questions"),
+        )
+    )
+    questions = (
+        sections.explode("questions")
+        .filter(pl.col("questions").is_not_null())
+        .with_columns(pl.int_range(pl.len()).alias("order"))
+        .unnest("questions")
+    )
+    chosen = (
+        pl.col("answers")
+        .list.eval(pl.element().filter(pl.element().struct.field("selected").fill_null(False)).struct.field("value"))
+        .list.join("; ")
+    )
+    # HTML rules only where there is markup to remove (most answers are plain text).
+    has_markup = pl.col("answer").str.contains(r"[<&]").fill_null(False)
+    lists = questions.filter(pl.col("answers").is_not_null()).with_columns(chosen.alias("text"))
+    marked = questions.filter(pl.col("answers").is_null() & has_markup).with_columns(
+        html_text_expr(pl.col("answer")).alias("text")
+    )
+    plain = questions.filter(pl.col("answers").is_null() & ~has_markup).with_columns(
+        pl.col("answer").str.strip_chars().alias("text")
+    )
+    lines = (
+        pl.concat([lists, marked, plain])
+        .filter(pl.col("text").is_not_null() & (pl.col("text") != ""))
+        .sort("order")
+        .with_columns((pl.col("name").fill_null("") + pl.lit(": ") + pl.col("text")).alias("line"))
+        .group_by("row", "section_index", maintain_order=True)
+        .agg(pl.col("section").first(), pl.col("line").str.join("\n"))
+        .with_columns(
+            pl.concat_str(
+                [pl.when(pl.col("section") != "").then(pl.col("section")), pl.col("line")],
+                separator="\n",
+                ignore_nulls=True,
+            ).alias("block")
+        )
+        .group_by("row", maintain_order=True)
+        .agg(pl.col("block").str.join("\n"))
+    )
+    text = pl.DataFrame({"row": pl.int_range(n, eager=True)}).join(lines, on="row", how="left", maintain_order="left")[
+        "block"
+    ]
+    return Step(decode_entities(text).rename(values.name), issues=issues)

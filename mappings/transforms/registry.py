@@ -44,6 +44,7 @@ class TransformContext:
     field: str
     entity: str
     json_columns: frozenset[str] = frozenset()  # raw columns holding JSON: kept verbatim, no default cleaning
+    cache: dict[object, object] = field(default_factory=dict)  # per chunk: work several fields share
 
     def output(self, name: str) -> pl.Series:
         if name not in self.outputs:

@@ -56,12 +56,27 @@ def parse_instant(values: pl.Series, ctx: TransformContext, zone_field: str | No
     as wall time in the row's zone (`zone_field`, else the practice's): a time in a DST gap is an
     issue (never shifted silently), an ambiguous one takes the earlier instant with a warning."""
     text = values.cast(pl.String).str.strip_chars()
+    # Fast path: Cliniko's own form, "YYYY-MM-DDTHH:MM:SSZ", parsed in one vectorised pass; only
+    # the other rows (offsets, fractions, naive local times, garbage) take the general path below.
+    fast = text.str.to_datetime("%Y-%m-%dT%H:%M:%SZ", strict=False, time_zone="UTC").cast(_UTC)
+    rest = text.is_not_null() & fast.is_null()
+    if not rest.any():
+        return Step(fast.rename(values.name))
+    general = _parse_general(text.filter(rest), ctx, zone_field, rest)
+    index = rest.arg_true()
+    # Series.scatter writes in place: each result gets its own series.
+    issues = pl.Series([None] * len(values), dtype=pl.String).scatter(index, general.issues)
+    warnings = pl.Series([None] * len(values), dtype=pl.String).scatter(index, general.warnings)
+    return Step(fast.scatter(index, general.values).rename(values.name), issues=issues, warnings=warnings)
+
+
+def _parse_general(text: pl.Series, ctx: TransformContext, zone_field: str | None, rows: pl.Series) -> Step:
     aware = text.str.contains(_AWARE).fill_null(False)
     exact = text.str.replace(r"Z$", "+00:00").str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%z", strict=False, time_zone="UTC")
     naive = text.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f", strict=False).cast(_NAIVE)
     naive = pl.select(pl.when(pl.lit(aware)).then(None).otherwise(pl.lit(naive))).to_series()
-    local_utc, gap, ambiguous = _localise(naive, _zones(ctx, zone_field, len(values)))
-    result = _coalesce([exact.cast(_UTC), local_utc], values.name)
+    local_utc, gap, ambiguous = _localise(naive, _zones(ctx, zone_field, len(rows)).filter(rows))
+    result = _coalesce([exact.cast(_UTC), local_utc], text.name)
     unparsed = text.is_not_null() & exact.is_null() & naive.is_null()
     issues = pl.select(
         pl.when(pl.lit(unparsed))

@@ -8,16 +8,17 @@ import polars as pl
 
 from mappings.transforms.registry import Step, TransformContext, issue_where, null_where, register_transform
 
-_LINK_ID = r"^https?://[^\s]+/([^/\s]+)$"
 _DECIMAL = r"^-?\d+(\.\d+)?$"
 
 
 @register_transform("link_id")
 def link_id(values: pl.Series, ctx: TransformContext) -> Step:
     """The id at the end of a HATEOAS link URL (`…/patients/123` → "123"), as a string."""
-    ids = values.str.extract(_LINK_ID, 1)
-    bad = values.is_not_null() & ids.is_null()
-    return Step(ids.rename(values.name), issues=issue_where(bad, "invalid_link"))
+    # Split, not a regex: a backtracking pattern over a million URLs cost ~10 s (bench/).
+    tail = values.str.split("/").list.last()
+    good = values.str.starts_with("http") & values.str.contains("://", literal=True) & (tail.str.len_chars() > 0)
+    bad = values.is_not_null() & ~good.fill_null(False)
+    return Step(null_where(tail, bad).rename(values.name), issues=issue_where(bad, "invalid_link"))
 
 
 @register_transform("ref")

@@ -5,11 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import duckdb
-
 from sources.base import RawReadError, RawReadResult, ResourceSpec
 from sources.cliniko.settings import FILE_SUFFIX, MANIFEST_FILE
-from sources.ndjson import read_ndjson_resource
+from sources.ndjson import Writer, read_ndjson_resource
 
 
 def resource_file(dump_dir: Path, spec: ResourceSpec) -> Path:
@@ -28,22 +26,27 @@ def manifest_counts(dump_dir: Path) -> dict[str, int] | None:
         raise RawReadError(str(path), [f"{path}: manifest is not valid ({type(exc).__name__})"]) from None
 
 
-def read_resource(
-    con: duckdb.DuckDBPyConnection, dump_dir: Path, spec: ResourceSpec, *, encoding: str = "utf-8"
-) -> RawReadResult:
-    """Read one resource of a dump into a temp table on `con`; verify its count against the manifest."""
+def read_resource(dump_dir: Path, spec: ResourceSpec, *, write: Writer, encoding: str = "utf-8") -> RawReadResult:
+    """Read one resource of a dump through `write`; its count must match the dump's manifest (the
+    check runs before the writer commits, so a truncated file changes nothing)."""
     path = resource_file(dump_dir, spec)
-    result = read_ndjson_resource(
-        con, path, spec, relation=f"_raw_{spec.name}", shown_file=str(path), encoding=encoding
-    )
     counts = manifest_counts(dump_dir)
+    expected = None
     if counts is not None:
         expected = counts.get(path.name)
         if expected is None:
             raise RawReadError(str(path), [f"{path}: not listed in the dump's {MANIFEST_FILE}"])
-        if expected != result.records:
+
+    def against_manifest(rows: int) -> None:
+        if expected is not None and rows != expected:
             raise RawReadError(
-                str(path),
-                [f"{path}: {result.records} records read, the manifest lists {expected} (truncated or altered file)"],
+                str(path), [f"{path}: {rows} records read, the manifest lists {expected} (truncated or altered file)"]
             )
-    return result
+
+    return read_ndjson_resource(
+        path,
+        spec,
+        write=lambda sql, params: write(sql, params, against_manifest),
+        shown_file=str(path),
+        encoding=encoding,
+    )

@@ -59,7 +59,7 @@ INVALID_SPECS = [
         lambda d: d["entities"].__setitem__("horse", copy.deepcopy(d["entities"]["site"])),
     ),
     SpecCase(
-        "expected exactly one of column, value, coalesce, concat, case",
+        "expected exactly one of column, field, value, coalesce, concat, case",
         lambda d: _client_fields(d).__setitem__("title", {"column": "title", "value": "Dr"}),
     ),
     SpecCase(

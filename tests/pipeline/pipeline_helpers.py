@@ -58,3 +58,12 @@ def run_pipeline(home: Path, config: CustomerConfig, run_kind: str = "trial") ->
 
 def site_zones_from_truth(truth: dict) -> dict[str, str]:
     return {s["source_id"]: s["time_zone"] for s in truth.get("sites", [])}
+
+
+def staged_frame(home: Path, customer_id: str, table: str, run_kind: str = "trial", schema: str = "staged"):
+    """A staged (or other) table's rows for one partition, read back from the customer's database."""
+    from store import TableRef, read_partition
+
+    warehouse = Warehouse.for_customer(MigrationHome(home).customer_dir(customer_id))
+    with warehouse.connect(read_only=True) as con:
+        return read_partition(con, TableRef(schema, table), run_kind)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from pipeline_helpers import load_raw, register_customer, run_pipeline
+from pipeline_helpers import load_raw, register_customer, run_pipeline, staged_frame
 
 from customers import MigrationHome
 from sources.base import RawReadError
@@ -107,8 +107,8 @@ def test_unknown_enum_value_is_an_issue_naming_the_field(dump: Path, migration_h
     records[3]["sex"] = "Martian"
     _rewrite(path, [json.dumps(r, ensure_ascii=False) for r in records])
     config = register_customer(migration_home, "enum", dump)
-    outcome = run_pipeline(migration_home, config)
-    issues = outcome.staging.result.entities["client"].issues
+    run_pipeline(migration_home, config)
+    issues = staged_frame(migration_home, "enum", "field_issues")
     hit = issues.filter(pl.col("code") == "unmapped_value")
     assert hit.select("source_id", "source_table", "source_record", "field").rows() == [
         (records[3]["id"], "patients", 4, "sex")

@@ -28,7 +28,7 @@ def _staged(warehouse: Warehouse, run_kind: str) -> dict[str, pl.DataFrame]:
 def test_reconciliation_is_exact(migration_home: Path, defective_practice: GenerationSummary) -> None:
     config = register_customer(migration_home, "recon", defective_practice.out_dir)
     outcome = run_pipeline(migration_home, config)
-    counts = outcome.staging.result.frame("reconciliation")
+    counts = outcome.staging.result.reconciliation
     # Per entity and source table: considered = staged + merged + rejected.
     assert (counts["considered"] == counts["staged"] + counts["merged"] + counts["rejected"]).all()
     # Per raw table: every delivered row was considered by exactly one entity (explosions aside).

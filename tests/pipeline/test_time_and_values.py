@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 import pytest
-from pipeline_helpers import register_customer, run_pipeline, site_zones_from_truth
+from pipeline_helpers import register_customer, run_pipeline, site_zones_from_truth, staged_frame
 
 from synthetic import GenerationSummary
 
@@ -28,7 +28,8 @@ def test_appointments_on_dst_change_days_keep_their_local_time(
         country=country,
         site_zones=site_zones_from_truth(truth),
     )
-    staged = run_pipeline(migration_home, config).staging.result.entities["appointment"].staged
+    run_pipeline(migration_home, config)
+    staged = staged_frame(migration_home, f"dst-{country.lower()}", "appointment")
     dst_days = truth["dst_days"]
     assert {d["kind"] for d in dst_days} == {"dst_start", "dst_end"}, "both directions must be exercised"
     by_id = {
@@ -55,27 +56,27 @@ def test_clean_practices_pass_every_check(clean_practices: dict[str, GenerationS
     outcome = run_pipeline(migration_home, config)
     failing = [(r.key, r.outcome.breakdown) for r in outcome.results if not r.passed]
     assert failing == []
-    assert outcome.staging.result.frame("rejects").height == 0
+    assert staged_frame(migration_home, "clean-au", "rejects").height == 0
 
 
 def test_dst_gap_times_are_reported_not_shifted(defective_practice: GenerationSummary, migration_home: Path) -> None:
     truth = json.loads(defective_practice.truth_file.read_text())
     gaps = {d["source_id"] for d in truth["defects"] if d["kind"] == "dst_gap_appointment"}
     config = register_customer(migration_home, "gaps", defective_practice.out_dir)
-    result = run_pipeline(migration_home, config).staging.result
-    rejects = result.entities["appointment"].rejects.filter(pl.col("reason") == "dst_gap")
-    assert set(rejects["source_id"]) == gaps
-    assert not set(result.entities["appointment"].staged["source_id"]) & gaps
+    run_pipeline(migration_home, config)
+    rejects = staged_frame(migration_home, "gaps", "rejects").filter(pl.col("reason") == "dst_gap")
+    assert set(rejects["source_id"]) == gaps and set(rejects["entity"]) == {"appointment"}
+    assert not set(staged_frame(migration_home, "gaps", "appointment")["source_id"]) & gaps
     assert all("daylight-saving gap" in m for m in rejects["message"])
 
 
 def test_nineteen_digit_ids_and_decimal_money_survive(defective_practice: GenerationSummary, migration_home: Path):
     config = register_customer(migration_home, "values", defective_practice.out_dir)
-    result = run_pipeline(migration_home, config).staging.result
+    run_pipeline(migration_home, config)
     raw_invoices = [
         json.loads(line) for line in Path(defective_practice.out_dir, "invoices.ndjson").read_text().splitlines()
     ]
-    staged = result.entities["invoice"].staged
+    staged = staged_frame(migration_home, "values", "invoice")
     assert staged.schema["total_amount"] == pl.Decimal(18, 2)
     by_id = {r["source_id"]: r for r in staged.iter_rows(named=True)}
     for record in raw_invoices:
@@ -91,5 +92,5 @@ def test_nineteen_digit_ids_and_decimal_money_survive(defective_practice: Genera
         .decode("utf-8", "replace")
         .splitlines()
     }
-    clients = result.entities["client"].staged
+    clients = staged_frame(migration_home, "values", "client")
     assert set(clients["source_id"]) <= patient_ids

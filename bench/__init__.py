@@ -1,0 +1,1 @@
+"""Benchmarks behind `make bench`; results in bench/results.json."""

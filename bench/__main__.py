@@ -1,0 +1,68 @@
+"""`make bench`: pipeline and emulator benchmarks; writes bench/results.json and prints a summary."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench import emulator_bench, pipeline_bench
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--clients", type=int, default=100_000, help="size of the large practice (default 100 000)")
+    parser.add_argument(
+        "--small-clients",
+        type=int,
+        default=25_000,
+        help="size of the practice memory growth is compared with (default 25 000)",
+    )
+    parser.add_argument("--out", type=Path, default=Path("bench/out"), help="where dumps and homes go")
+    parser.add_argument("--results", type=Path, default=Path("bench/results.json"))
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    print(
+        f"pipeline: {args.clients} and {args.small_clients} clients (first run generates the dumps)…", file=sys.stderr
+    )
+    pipeline = pipeline_bench.run(args.out, args.clients, args.small_clients)
+    print("emulator: UpsertMultiple throughput…", file=sys.stderr)
+    emulator = emulator_bench.run(args.out)
+    results = {
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "cpus": __import__("os").cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "pipeline": pipeline,
+        "emulator": emulator,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    args.results.write_text(json.dumps(results, indent=2))
+    large = pipeline["large"]
+    print(f"\nPipeline, {large['clients']} clients ({large['dump_bytes'] / 1e9:.1f} GB of NDJSON):")
+    print(f"  DuckDB bare read {large['duckdb_bare_read']['seconds']:.1f} s")
+    for name, stage in large["stages"].items():
+        print(
+            f"  {name:<7} {stage['seconds']:6.1f} s  {stage['rows']:>10} rows  {stage['rows_per_second']:>10.0f} rows/s"
+            f"  peak {stage['peak_rss_bytes'] / 2**30:.2f} GiB"
+        )
+    for name, target in pipeline["targets"].items():
+        print(f"  {'PASS' if target['passed'] else 'MISS'} {name}: {target}")
+    print(f"  Dagster per-run overhead {pipeline['dagster']['overhead_seconds']:.1f} s")
+    print(
+        f"Emulator: {emulator.get('records_per_second', 0):.0f} records/s via UpsertMultiple "
+        f"({'PASS' if emulator.get('passed') else 'MISS'} ≥ {emulator.get('target')})"
+    )
+    print(f"\nFull results: {args.results}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
