@@ -79,7 +79,7 @@ _TRANSFORMS: dict[str, TransformDef] = {}
 
 def register_transform(name: str) -> Callable[[Transform], Transform]:
     """Register `fn(values: pl.Series, ctx: TransformContext, **params) -> Step` under `name`.
-    Its docstring's first line is the description shown in docs/mapping-spec.md."""
+    Its docstring's first paragraph is the description shown in docs/mapping-spec.md."""
 
     def decorate(fn: Transform) -> Transform:
         if name in _TRANSFORMS:
@@ -89,8 +89,9 @@ def register_transform(name: str) -> Callable[[Transform], Transform]:
         required = tuple(
             p.name for p in list(signature.parameters.values())[2:] if p.default is inspect.Parameter.empty
         )
-        doc = (fn.__doc__ or "").strip().splitlines()
-        _TRANSFORMS[name] = TransformDef(name, fn, doc[0] if doc else "", params, required)
+        first_paragraph = (fn.__doc__ or "").strip().split("\n\n")[0]
+        description = " ".join(line.strip() for line in first_paragraph.splitlines())
+        _TRANSFORMS[name] = TransformDef(name, fn, description, params, required)
         return fn
 
     return decorate
