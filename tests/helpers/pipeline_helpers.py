@@ -23,6 +23,7 @@ def register_customer(
     site_zones: dict[str, str] | None = None,
     live_dump: Path | None = None,
     overrides: dict | None = None,
+    target: dict | None = None,
 ) -> CustomerConfig:
     """Write a customer YAML for a dump and register it in the migration home."""
     inbox = home / "inbox"
@@ -37,6 +38,8 @@ def register_customer(
         "sites": [{"source_id": k, "time_zone": v} for k, v in (site_zones or {}).items()],
         "mapping_overrides": overrides or {},
     }
+    if target is not None:
+        data["target"] = target
     path = inbox / f"{customer_id}.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     return MigrationHome(home).register(path)

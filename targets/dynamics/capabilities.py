@@ -1,0 +1,50 @@
+"""What the Dataverse target can take per request; the loader reads these instead of hard-coding numbers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class DataverseCapabilities:
+    """Limits and features of one org (defaults from research; some detected at runtime).
+
+    Attributes:
+        max_batch_operations: Operations per ``$batch`` (research/dataverse.md §3.1: at most 1,000).
+        bulk_batch_size: Records per UpsertMultiple; anchors.md §4.3 advises 200–300 for out-of-the-box
+            tables such as contact and account.
+        changeset_batch_size: Change sets per ``$batch`` for tables without bulk messages; Microsoft
+            advises small batches plus concurrency over huge batches (research §3.1, start at 10).
+        max_concurrency: Concurrent requests per user before 429 ``0x80072326`` (research §4.1: 52).
+        max_upload_bytes: ``organization.maxuploadfilesize``, compared with the base64 length
+            (research §5.4: default 5,242,880); ``detect_capabilities`` reads the org's value.
+        upload_block_bytes: Raw bytes per UploadBlock, and the base64 length above which a note's
+            document goes through the block actions (research §5.4: "direct base64 set is fine under 4 MB").
+        bulk_tables: Logical names with both CreateMultiple and UpdateMultiple (so UpsertMultiple,
+            research §3.2), filled by ``DataverseClient.detect_capabilities``.
+    """
+
+    max_batch_operations: int = 1000
+    bulk_batch_size: int = 200
+    changeset_batch_size: int = 50
+    max_concurrency: int = 52
+    max_upload_bytes: int = 5_242_880
+    upload_block_bytes: int = 4 * 1024 * 1024
+    bulk_tables: frozenset[str] = field(default_factory=frozenset)
+
+    def __post_init__(self) -> None:
+        for name in (
+            "max_batch_operations",
+            "bulk_batch_size",
+            "changeset_batch_size",
+            "max_concurrency",
+            "max_upload_bytes",
+            "upload_block_bytes",
+        ):
+            if getattr(self, name) < 1:
+                raise ValueError(f"DataverseCapabilities.{name} must be ≥ 1")
+        object.__setattr__(self, "bulk_tables", frozenset(self.bulk_tables))
+
+    def supports_bulk(self, logical_name: str) -> bool:
+        """Whether UpsertMultiple may be used for ``logical_name`` (else ``$batch`` change sets)."""
+        return logical_name in self.bulk_tables
