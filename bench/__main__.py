@@ -1,4 +1,4 @@
-"""`make bench`: pipeline and emulator benchmarks; writes bench/results.json and prints a summary."""
+"""`make bench`: pipeline, emulator and Cliniko API benchmarks; writes bench/results.json and prints a summary."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import emulator_bench, pipeline_bench
+from bench import bench_cliniko_api, emulator_bench, pipeline_bench
 
 
 def main() -> int:
@@ -33,6 +33,8 @@ def main() -> int:
     pipeline = pipeline_bench.run(args.out, args.clients, args.small_clients)
     print("emulator: UpsertMultiple throughput…", file=sys.stderr)
     emulator = emulator_bench.run(args.out)
+    print("cliniko api: full and delta extraction against the emulator…", file=sys.stderr)
+    cliniko_api = bench_cliniko_api.run(args.out)
     results = {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {
@@ -42,6 +44,7 @@ def main() -> int:
         },
         "pipeline": pipeline,
         "emulator": emulator,
+        "cliniko_api": cliniko_api,
         "seconds": round(time.perf_counter() - started, 1),
     }
     args.results.write_text(json.dumps(results, indent=2))
@@ -59,6 +62,13 @@ def main() -> int:
     print(
         f"Emulator: {emulator.get('records_per_second', 0):.0f} records/s via UpsertMultiple "
         f"({'PASS' if emulator.get('passed') else 'MISS'} ≥ {emulator.get('target')})"
+    )
+    full, limit = cliniko_api["full"], cliniko_api["at_cliniko_limit"]
+    print(
+        f"Cliniko API: {cliniko_api['records']} records in {full['seconds']:.1f} s ({full['requests']} requests, "
+        f"{full['requests_per_second']:.0f}/s; {'PASS' if cliniko_api['passed'] else 'MISS'} ≥ "
+        f"{cliniko_api['target_requests_per_second']}/s); at 200/min {limit['projected_clients']} clients "
+        f"take ≈{limit['projected_full_hours']} h"
     )
     print(f"\nFull results: {args.results}")
     return 0

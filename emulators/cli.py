@@ -18,7 +18,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the emulator options to ``parser`` (the subcommand's own parser)."""
     parser.add_argument("--dataverse", action="store_true", help="start the Dataverse Web API emulator")
     parser.add_argument("--entra", action="store_true", help="start the Entra ID token endpoint emulator")
-    parser.add_argument("--cliniko", action="store_true", help="start the Cliniko API emulator (not available yet)")
+    parser.add_argument("--cliniko", action="store_true", help="start the Cliniko API emulator (needs --cliniko-dump)")
+    parser.add_argument(
+        "--cliniko-dump", type=pathlib.Path, metavar="DIR", help="the Cliniko dump folder the emulator serves"
+    )
+    parser.add_argument(
+        "--cliniko-options", metavar="JSON", help='Cliniko emulator options, e.g. \'{"rate_limit": {"requests": 20}}\''
+    )
     parser.add_argument("--state", type=pathlib.Path, metavar="DIR", help="persist state, CA and tenant under DIR")
     parser.add_argument(
         "--time-scale", type=float, default=1.0, metavar="X", help="shrink windows, latencies and waits by X"
@@ -60,16 +66,21 @@ def _dataverse_options(args: argparse.Namespace) -> dict[str, Any]:
     return options
 
 
+def _cliniko_options(args: argparse.Namespace) -> dict[str, Any]:
+    options: dict[str, Any] = json.loads(args.cliniko_options) if args.cliniko_options else {}
+    if not isinstance(options, dict):
+        raise ValueError("--cliniko-options must be a JSON object")
+    return options
+
+
 def run(args: argparse.Namespace) -> int:
-    """Start the selected emulators (both when neither is named), print where they are, serve until
-    SIGINT/SIGTERM, stop cleanly. Returns 0, or 2 for an emulator that does not exist yet."""
-    if args.cliniko:
-        print(
-            "practice-migrate emulators: the Cliniko emulator is not available yet; use --dataverse and/or --entra.",
-            file=sys.stderr,
-        )
+    """Start the selected emulators (Dataverse and Entra when none is named), print where they are, serve
+    until SIGINT/SIGTERM, stop cleanly. Returns 0, or 2 for a bad argument (e.g. --cliniko without a dump)."""
+    cliniko = bool(args.cliniko)
+    if cliniko and args.cliniko_dump is None:
+        print("practice-migrate emulators: --cliniko needs --cliniko-dump DIR (a Cliniko dump folder)", file=sys.stderr)
         return 2
-    both = not args.dataverse and not args.entra
+    both = not args.dataverse and not args.entra and not cliniko
     entra_options = {
         name: value
         for name, value in (
@@ -88,6 +99,9 @@ def run(args: argparse.Namespace) -> int:
             time_scale=args.time_scale,
             dataverse_options=_dataverse_options(args),
             entra_options=entra_options,
+            cliniko=cliniko,
+            cliniko_dump=args.cliniko_dump,
+            cliniko_options=_cliniko_options(args),
         )
     except ValueError as err:
         print(f"practice-migrate emulators: {err}", file=sys.stderr)
@@ -119,6 +133,8 @@ def _announce(running: RunningEmulators, *, as_json: bool) -> None:
         "practice-migration emulators (local test tenant; press Ctrl+C to stop)",
         f"  Dataverse Web API : {endpoints.dataverse_url}/api/data/v9.2/" if endpoints.dataverse_url else "",
         f"  Entra authority   : {endpoints.entra_url}/{endpoints.tenant_id}" if endpoints.entra_url else "",
+        f"  Cliniko API       : {endpoints.cliniko_url}/v1" if endpoints.cliniko_url else "",
+        f"  Cliniko API key   : {endpoints.cliniko_api_key}" if endpoints.cliniko_api_key else "",
         f"  CA file           : {endpoints.ca_file}",
         f"  tenant id         : {endpoints.tenant_id}",
         f"  client id         : {endpoints.client_id}",

@@ -1,4 +1,4 @@
-"""Start the Entra and Dataverse emulators on free loopback ports (console script, pytest, demo)."""
+"""Start the Entra, Dataverse and Cliniko emulators on free loopback ports (console script, pytest, demo)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from typing import Any
 
 import httpx
 
+from .cliniko.app import create_app as create_cliniko_app
+from .cliniko.models import ClinikoBackend, ClinikoOptions
 from .common.server import BackgroundServer
 from .common.timescale import TimeScale
 from .common.tls import ensure_tls
@@ -44,6 +46,8 @@ class EmulatorEndpoints:
     client_id: str
     client_secret: str
     ca_file: str
+    cliniko_url: str | None = None
+    cliniko_api_key: str | None = None
 
     def to_json(self) -> str:
         """One line of JSON with every field."""
@@ -135,6 +139,41 @@ class EntraControl(_Control):
         return self._call("POST", "/reset")
 
 
+class ClinikoControl(_Control):
+    """reset(), stats() and the record changes that simulate a practice still at work (delta window)."""
+
+    def reset(self) -> dict[str, Any]:
+        return self._call("POST", "/reset")
+
+    def stats(self) -> dict[str, Any]:
+        return self._call("GET", "/stats")
+
+    def set_faults(self, *, replace: bool = False, **faults: Any) -> dict[str, Any]:
+        """E.g. ``set_faults(error_rate=0.2)`` or ``set_faults(drop_next=1, path_prefix="/v1/invoices")``
+        (emulators/cliniko/README.md lists them)."""
+        return self._call("POST", "/faults", {"replace": replace, **faults})
+
+    def clear_faults(self) -> dict[str, Any]:
+        return self._call("DELETE", "/faults")
+
+    def create(self, collection: str, **fields: Any) -> dict[str, Any]:
+        """A new record (new id, created_at = updated_at = now); returns it as the API would."""
+        return self._call("POST", f"/records/{collection}", fields)
+
+    def update(self, collection: str, record_id: str, **fields: Any) -> dict[str, Any]:
+        return self._call("PATCH", f"/records/{collection}/{record_id}", fields)
+
+    def delete(self, collection: str, record_id: str) -> dict[str, Any]:
+        return self._call("DELETE", f"/records/{collection}/{record_id}")
+
+    def archive(self, collection: str, record_id: str) -> dict[str, Any]:
+        return self._call("POST", f"/records/{collection}/{record_id}/archive")
+
+    def cancel(self, collection: str, record_id: str, **fields: Any) -> dict[str, Any]:
+        """Cancel an individual appointment or attendee (extra fields, e.g. cancellation_reason=50)."""
+        return self._call("POST", f"/records/{collection}/{record_id}/cancel", fields)
+
+
 class RunningEmulators:
     """Context manager over started emulators: ``.endpoints``, ``.dataverse_control``, ``.stop()``."""
 
@@ -145,15 +184,19 @@ class RunningEmulators:
         entra: EntraBackend,
         dataverse: DataverseBackend | None,
         cleanup: Callable[[], None],
+        cliniko: ClinikoBackend | None = None,
     ) -> None:
         self.endpoints = endpoints
         self.entra_backend = entra
         self.dataverse_backend = dataverse
+        self.cliniko_backend = cliniko
         self._servers = servers
         self._cleanup = cleanup
         self._stopped = False
         self.dataverse_control = DataverseControl(endpoints.dataverse_url, endpoints.ca_file) if dataverse else None
         self.entra_control = EntraControl(endpoints.entra_url, endpoints.ca_file) if endpoints.entra_url else None
+        cliniko_url = endpoints.cliniko_url
+        self.cliniko_control = ClinikoControl(cliniko_url, endpoints.ca_file) if cliniko_url else None
 
     def ssl_context(self) -> ssl.SSLContext:
         return ssl_context(self.endpoints.ca_file)
@@ -177,7 +220,7 @@ class RunningEmulators:
         if self._stopped:
             return
         self._stopped = True
-        for control in (self.dataverse_control, self.entra_control):
+        for control in (self.dataverse_control, self.entra_control, self.cliniko_control):
             if control is not None:
                 control.close()
         for server in self._servers:
@@ -223,6 +266,9 @@ def start_emulators(
     time_scale: float = 1.0,
     dataverse_options: Mapping[str, object] | None = None,
     entra_options: Mapping[str, object] | None = None,
+    cliniko: bool = False,
+    cliniko_dump: pathlib.Path | None = None,
+    cliniko_options: Mapping[str, object] | None = None,
 ) -> RunningEmulators:
     """state_dir None → in-memory state and a temporary CA; otherwise persistent state and CA under state_dir.
 
@@ -235,6 +281,10 @@ def start_emulators(
         entra_options: ``tenant_id``, ``client_id``, ``client_secret``, ``token_lifetime_seconds``,
             ``domains``, ``resources`` (extra token audiences) and ``app_users`` (a list of
             ``{client_id?, client_secret?, name?}``).
+        cliniko: Serve the Cliniko API (in memory) for the practice in ``cliniko_dump``.
+        cliniko_dump: A Cliniko dump folder (``<resource>.ndjson``, ``attachments/``); required with ``cliniko``.
+        cliniko_options: ``api_key``, ``shard``, ``rate_limit`` (``{"requests", "window_seconds"}``),
+            ``require_user_agent`` and ``faults`` (see emulators/cliniko/README.md).
 
     Returns:
         The running emulators; call ``stop()`` (or use ``with``) to shut them down.
@@ -244,6 +294,9 @@ def start_emulators(
     if unknown:
         raise ValueError(f"unknown Entra emulator option(s) {sorted(unknown)}; valid: {', '.join(ENTRA_OPTIONS)}")
     options = DataverseOptions.from_mapping(dataverse_options)
+    cliniko_opts = ClinikoOptions.from_mapping(cliniko_options)
+    if cliniko and cliniko_dump is None:
+        raise ValueError("the Cliniko emulator needs a dump folder (cliniko_dump / --cliniko-dump DIR)")
     temp_dir = None if state_dir else pathlib.Path(tempfile.mkdtemp(prefix="emulators-"))
     base = state_dir or temp_dir
     assert base is not None
@@ -253,7 +306,9 @@ def start_emulators(
     servers: list[BackgroundServer] = []
     entra_server = BackgroundServer(tls) if entra else None
     dataverse_server = BackgroundServer(tls) if dataverse else None
-    servers = [s for s in (entra_server, dataverse_server) if s is not None]
+    cliniko_server = BackgroundServer(tls) if cliniko else None
+    servers = [s for s in (entra_server, dataverse_server, cliniko_server) if s is not None]
+    cliniko_backend = None
 
     def cleanup() -> None:
         if temp_dir is not None:
@@ -297,6 +352,10 @@ def start_emulators(
             dataverse_server.start(create_dataverse_app(backend, options.entra_url), "dataverse")
         if entra_server is not None:
             entra_server.start(create_entra_app(tenant_backend), "entra")
+        if cliniko_server is not None:
+            assert cliniko_dump is not None
+            cliniko_backend = ClinikoBackend(cliniko_dump, cliniko_opts, clock=TimeScale(time_scale))
+            cliniko_server.start(create_cliniko_app(cliniko_backend, cliniko_server.url), "cliniko")
     except BaseException:
         for server in servers:
             server.stop()
@@ -309,8 +368,10 @@ def start_emulators(
         client_id=default_app.client_id,
         client_secret=default_app.client_secret,
         ca_file=str(tls.ca_file),
+        cliniko_url=cliniko_server.url if cliniko_server else None,
+        cliniko_api_key=cliniko_backend.api_key if cliniko_backend else None,
     )
-    return RunningEmulators(endpoints, servers, tenant_backend, backend, cleanup)
+    return RunningEmulators(endpoints, servers, tenant_backend, backend, cleanup, cliniko_backend)
 
 
 def emulator_fixture(*, name: str = "emulators", scope: str = "session", **start_kwargs: Any) -> Any:

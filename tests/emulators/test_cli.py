@@ -1,4 +1,4 @@
-"""``practice-migrate emulators``: one JSON line, serve until SIGTERM, stop cleanly; --cliniko is refused."""
+"""``practice-migrate emulators``: one JSON line, serve until SIGTERM, stop cleanly; --cliniko serves a dump."""
 
 from __future__ import annotations
 
@@ -61,11 +61,45 @@ def test_json_line_then_clean_stop(tmp_path: pathlib.Path) -> None:
     assert (tmp_path / "dataverse.sqlite").exists()
 
 
-def test_cliniko_is_not_available_yet() -> None:
+def test_cliniko_needs_a_dump_then_serves_it(tmp_path: pathlib.Path) -> None:
     process = _start("--cliniko")
     _, err = process.communicate(timeout=60)
     assert process.returncode == 2
-    assert "Cliniko emulator is not available yet" in err
+    assert "--cliniko needs --cliniko-dump DIR" in err
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    process = _start("--cliniko", "--cliniko-dump", str(empty))
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 2
+    assert "no *.ndjson resource files" in err
+
+    dump = tmp_path / "dump"
+    dump.mkdir()
+    patient = {"id": "1000000000000000001", "first_name": "Ana", "created_at": "2024-01-01T00:00:00Z"}
+    (dump / "patients.ndjson").write_text(json.dumps(patient) + "\n")
+    process = _start("--cliniko", "--cliniko-dump", str(dump), "--state", str(tmp_path / "state"))
+    try:
+        lines: dict[str, str] = {}
+        while "CA file" not in lines:
+            line = process.stdout.readline()  # type: ignore[union-attr]
+            assert line, "the emulator stopped before printing where it listens"
+            label, _, value = line.partition(" : ")
+            lines[label.strip()] = value.strip()
+        url, key = lines["Cliniko API"], lines["Cliniko API key"]
+        assert url.startswith("https://127.0.0.1:") and url.endswith("/v1")
+        assert "Dataverse Web API" not in lines and "Entra authority" not in lines
+        with httpx.Client(verify=ssl_context(lines["CA file"]), timeout=30) as http:
+            response = http.get(
+                f"{url}/patients",
+                auth=(key, ""),
+                headers={"User-Agent": "practice-migration tests (migrations@example.org)"},
+            )
+        assert response.status_code == 200
+        assert response.json()["patients"] == [patient]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        code = process.wait(timeout=30)
+    assert code == 0
 
 
 def test_human_summary_and_only_entra(tmp_path: pathlib.Path) -> None:
