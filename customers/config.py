@@ -56,6 +56,13 @@ class SourceConfig(_Strict):
         return value
 
 
+class AppUser(_Strict):
+    """An extra application user: limits are per user, so several multiply load throughput."""
+
+    client_id: str
+    client_secret_env: Annotated[str, Field(pattern=_ENV_NAME)]
+
+
 class TargetEnvironment(_Strict):
     """Where one run kind loads to. Secrets are named by environment variable, never written here."""
 
@@ -64,7 +71,10 @@ class TargetEnvironment(_Strict):
     tenant_id: str | None = None
     client_id: str | None = None
     client_secret_env: Annotated[str, Field(pattern=_ENV_NAME)] | None = None
-    authority: Annotated[str, Field(pattern=r"^https://")] | None = None
+    app_users: list[AppUser] = Field(default_factory=list)
+    authority: Annotated[str, Field(pattern=r"^https://")] | None = Field(
+        default=None, description="Entra authority host; default https://login.microsoftonline.com"
+    )
     ca_file: Path | None = None
 
 
@@ -96,6 +106,22 @@ class SiteOverride(_Strict):
         return _validate_zone(value)
 
 
+class DeltaConfig(_Strict):
+    """The delta-pickup window after a live load (DESIGN.md §1): how long, how often, and deletions."""
+
+    window_hours: Annotated[int, Field(ge=24, le=48)] = Field(
+        default=48, description="how long after the live load changes in the source are picked up"
+    )
+    poll_minutes: Annotated[int, Field(ge=1, le=1440)] = Field(
+        default=15, description="how often the source is asked for changes during the window"
+    )
+    deletions: Literal["deactivate", "delete"] = Field(
+        default="deactivate",
+        description="what a record deleted in the source becomes in the target: deactivated (or cancelled) "
+        "where the table has an inactive state, else deleted; or deleted everywhere",
+    )
+
+
 class CustomerConfig(_Strict):
     customer_id: Annotated[str, Field(pattern=CUSTOMER_ID_PATTERN, max_length=63)]
     name: str = Field(min_length=1, description="the practice's trading name (shown in reports)")
@@ -105,6 +131,7 @@ class CustomerConfig(_Strict):
     target: TargetConfig | None = None
     fallback_owner_email: str
     sites: list[SiteOverride] = Field(default_factory=list)
+    delta: DeltaConfig = Field(default_factory=DeltaConfig)
     mapping_overrides: dict[str, Any] = Field(default_factory=dict)
     config_file: Path | None = Field(default=None, exclude=True)
 
@@ -145,6 +172,15 @@ class CustomerConfig(_Strict):
             )
         base = self.config_file.parent if self.config_file else Path.cwd()
         return (base / source.dump).resolve()
+
+    def target_for(self, run_kind: str) -> TargetEnvironment:
+        """The one target this customer's run kind may write to (trial → sandbox, live → production)."""
+        if self.target is None:
+            raise CustomerConfigError(
+                str(self.config_file or self.customer_id),
+                ["target: expected a target (system, trial, live) before loading"],
+            )
+        return self.target.trial if run_kind == "trial" else self.target.live
 
     def site_time_zones(self) -> dict[str, str]:
         return {s.source_id: s.time_zone for s in self.sites}

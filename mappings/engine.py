@@ -20,11 +20,12 @@ from dataclasses import dataclass, field
 import duckdb
 import polars as pl
 
-from checks.canonical import data_fields, entity_fields
+from checks.canonical import CanonicalField
 from mappings.dedup import deduplicate
 from mappings.evaluate import MappingError, cast_to, evaluate, first_code
 from mappings.issues import ISSUE_MESSAGES, WARNING_CODES, message_for
-from mappings.load import SourceReader, raw_table_sql
+from mappings.load import SourceReader, table_sql
+from mappings.models import CANONICAL, OutputModel
 from mappings.spec import EntitySpec, MappingSpec, SourceSpec
 from mappings.transforms.registry import MappingContext, TransformContext
 
@@ -110,16 +111,16 @@ def entity_order(spec: MappingSpec) -> list[str]:
     """Entities in reference order: a row can only be checked once what it points at is staged."""
     graph = graphlib.TopologicalSorter()
     for entity in spec.entities:
-        refs = {f.ref for f in data_fields(entity) if f.ref and f.ref in spec.entities and f.ref != entity}
+        refs = {f.ref for f in spec.model.data_fields(entity) if f.ref and f.ref in spec.entities and f.ref != entity}
         graph.add(entity, *refs)
     return list(graph.static_order())
 
 
-def shape_of(table: str) -> pl.DataFrame:
-    """An empty frame with the columns and dtypes a staged table has."""
+def shape_of(table: str, model: OutputModel = CANONICAL) -> pl.DataFrame:
+    """An empty frame with the columns and dtypes an output table has."""
     if table in SIDE_TABLE_SCHEMAS:
         return pl.DataFrame(schema=SIDE_TABLE_SCHEMAS[table])
-    return pl.DataFrame(schema={f.name: f.dtype for f in entity_fields(table)})
+    return pl.DataFrame(schema={f.name: f.dtype for f in model.fields(table)})
 
 
 @dataclass
@@ -153,7 +154,9 @@ def _map_chunk(
     defaults = spec.defaults.get("string", [])
     source_id = evaluate(source.id, frame, ctx, f"{where}.id").values.cast(pl.String)
     n = frame.height
-    canonical_id = pl.select(pl.lit(f"{spec.system}:{entity}:{source.id_prefix}") + pl.lit(source_id)).to_series()
+    # Source specs build `<system>:<entity>:<id>`; target specs keep the staged canonical id as the key.
+    stem = f"{spec.system}:{entity}:{source.id_prefix}" if spec.keys == "generated" else source.id_prefix
+    canonical_id = pl.select(pl.lit(stem) + pl.lit(source_id)).to_series()
     columns: dict[str, pl.Series] = {
         "customer_id": pl.Series([mapping.customer_id] * n, dtype=pl.String),
         "run_kind": pl.Series([mapping.run_kind] * n, dtype=pl.String),
@@ -168,7 +171,7 @@ def _map_chunk(
         ctx.field = "origin_id"
         origin = evaluate(source.origin, frame, ctx, f"{where}.origin").values.cast(pl.String)
         columns["origin_id"] = pl.select(pl.coalesce(pl.lit(origin), pl.lit(canonical_id))).to_series()
-    fields_by_name = {f.name: f for f in data_fields(entity)}
+    fields_by_name = {f.name: f for f in spec.model.data_fields(entity)}
     for name, field_spec in source.fields.items():
         ctx.field = name
         result = cast_to(
@@ -187,10 +190,10 @@ def _map_chunk(
     return pl.DataFrame(columns)
 
 
-def _resolve_references(frame: pl.DataFrame, entity: str, known: _Known) -> pl.DataFrame:
+def _resolve_references(frame: pl.DataFrame, fields: tuple[CanonicalField, ...], known: _Known) -> pl.DataFrame:
     """Rewire references to merged rows to their survivor; a reference to a missing or rejected row
     is an issue on that field (`missing_reference` / `parent_rejected`)."""
-    for f in data_fields(entity):
+    for f in fields:
         if not f.ref or f.ref not in known.staged:
             continue
         values = frame[f.name]
@@ -218,7 +221,7 @@ def _resolve_references(frame: pl.DataFrame, entity: str, known: _Known) -> pl.D
 
 
 def _split(
-    frame: pl.DataFrame, entity: str, run_kind: str, seen_before: pl.Series
+    frame: pl.DataFrame, entity: str, fields: tuple[CanonicalField, ...], run_kind: str, seen_before: pl.Series
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """(kept rows, rejects, field issues). A row is rejected when it repeats an id already seen, or a
     required field is missing or unusable; the reason is the first such field in model order."""
@@ -228,7 +231,7 @@ def _split(
     if frame["canonical_id"].is_duplicated().any():
         duplicate = duplicate | (pl.int_range(pl.len()).over("canonical_id") > 0)
     problems = [(None, pl.when(duplicate).then(pl.lit("duplicate_source_id")))]
-    for f in data_fields(entity):
+    for f in fields:
         if f.nullable:
             continue
         issue = pl.col(f"__issue__{f.name}") if f"__issue__{f.name}" in frame.columns else pl.lit(None, pl.String)
@@ -273,13 +276,13 @@ def _split(
         ).alias("message"),
         pl.col("__related").alias("related_id"),
     ).cast(REJECT_SCHEMA)
-    return kept, rejects, _issues(kept, entity, run_kind)
+    return kept, rejects, _issues(kept, entity, fields, run_kind)
 
 
-def _issues(kept: pl.DataFrame, entity: str, run_kind: str) -> pl.DataFrame:
+def _issues(kept: pl.DataFrame, entity: str, fields: tuple[CanonicalField, ...], run_kind: str) -> pl.DataFrame:
     """One row per (record, field, code) for values left empty or repaired, plus raw read issues."""
     parts = []
-    for f in data_fields(entity):
+    for f in fields:
         for kind in ("issue", "warn"):
             col = f"__{kind}__{f.name}"
             if col in kept.columns:
@@ -433,7 +436,9 @@ def map_entity(
     """Map, check references, split and write one entity; returns its counts, its reconciliation
     rows and, per source table, the record numbers it took (for rows no entity takes)."""
     run_kind = mapping.run_kind
-    schema = {f.name: f.dtype for f in entity_fields(entity)}
+    model = spec.model
+    fields = model.data_fields(entity)
+    schema = {f.name: f.dtype for f in model.fields(entity)}
     columns = list(schema)
     # Dedup compares every row with every other: such entities are mapped whole (clients are few).
     whole = entity_spec.dedup is not None
@@ -451,7 +456,7 @@ def map_entity(
         for i, source in enumerate(entity_spec.sources):
             where = f"entities.{entity}.sources[{i}]"
             ctx = TransformContext(pl.DataFrame(), {}, mapping, "id", entity)
-            reader = SourceReader(con, spec.system, run_kind, source, ctx, where)
+            reader = SourceReader(con, spec.input_schema, run_kind, source, ctx, where)
 
             def work(
                 records: tuple[int, int], reader: SourceReader = reader, source: SourceSpec = source, where: str = where
@@ -460,9 +465,11 @@ def map_entity(
                 taken_records = chunk["_source_record"] if not source.explode else None
                 mapped = _map_chunk(chunk, spec, mapping, entity, source, where, reader.json_columns)
                 del chunk
-                mapped = _resolve_references(mapped, entity, known)
+                mapped = _resolve_references(mapped, fields, known)
                 considered_rows = mapped.height
-                kept, rejects, issues = _split(mapped, entity, run_kind, pl.repeat(False, mapped.height, eager=True))
+                kept, rejects, issues = _split(
+                    mapped, entity, fields, run_kind, pl.repeat(False, mapped.height, eager=True)
+                )
                 return _ChunkResult(kept.select(columns).cast(schema), rejects, issues, taken_records, considered_rows)
 
             ranges = reader.ranges(None if whole else CHUNK_RECORDS)
@@ -490,9 +497,9 @@ def map_entity(
     merged_by_table: dict[str, int] = {}
     merges = pl.DataFrame(schema=MERGE_SCHEMA)
     if whole:
-        staged = pl.concat([k for k, _ in held]) if held else shape_of(entity).cast(schema)
+        staged = pl.concat([k for k, _ in held]) if held else shape_of(entity, model).cast(schema)
         issues = pl.concat([v for _, v in held]) if held else pl.DataFrame(schema=ISSUE_SCHEMA)
-        result = deduplicate(staged, entity_spec.dedup, [f.name for f in data_fields(entity)])
+        result = deduplicate(staged, entity_spec.dedup, [f.name for f in fields])
         merges = (
             result.merges.join(staged.select("canonical_id", *_PROVENANCE), on="canonical_id")
             .select(
@@ -546,11 +553,13 @@ def _unassigned(
     frames = []
     for table, parts in taken.items():
         records = pl.concat(parts).unique().to_frame("_source_record")
-        has_id = any(r[0] == "id" for r in con.execute(f"describe {raw_table_sql(spec.system, table)}").fetchall())
-        id_column = "cast(id as varchar)" if has_id else "null::varchar"
+        source = table_sql(spec.input_schema, table)
+        columns = {r[0] for r in con.execute(f"describe {source}").fetchall()}
+        key = "id" if spec.input == "raw" else "canonical_id"
+        id_column = f"cast(t.{key} as varchar)" if key in columns else "null::varchar"
+        record = "t._source_record" if spec.input == "raw" else "(t.rowid + 1)"
         rows = con.sql(
-            f"select _source_record, {id_column} as source_id from {raw_table_sql(spec.system, table)} "
-            "where run_kind = ?",
+            f"select {record} as _source_record, {id_column} as source_id from {source} t where run_kind = ?",
             params=[run_kind],
         ).pl()
         left = rows.join(records, on="_source_record", how="anti")

@@ -11,20 +11,34 @@ from mappings.transforms.registry import TransformContext
 from store import quote_identifier
 
 
+def table_sql(schema: str, table: str) -> str:
+    return f"{quote_identifier(schema)}.{quote_identifier(table)}"
+
+
 def raw_table_sql(system: str, table: str) -> str:
-    return f"{quote_identifier('raw_' + system)}.{quote_identifier(table)}"
+    return table_sql(f"raw_{system}", table)
 
 
-def json_columns(con: duckdb.DuckDBPyConnection, system: str, table: str) -> set[str]:
-    rows = con.execute(f"describe {raw_table_sql(system, table)}").fetchall()
+def _is_raw(schema: str) -> bool:
+    return schema.startswith("raw_")
+
+
+def _record_expr(schema: str) -> str:
+    """Raw rows carry their record number; staged rows (input of a target spec) are numbered by
+    their position in the table, which is stable while the run reads them."""
+    return "t._source_record" if _is_raw(schema) else "(t.rowid + 1)"
+
+
+def json_columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> set[str]:
+    rows = con.execute(f"describe {table_sql(schema, table)}").fetchall()
     return {r[0] for r in rows if r[1] == "JSON"}
 
 
-def record_count(con: duckdb.DuckDBPyConnection, system: str, table: str, run_kind: str) -> int:
-    """Highest record number of the run's rows of a raw table (records are numbered from 1)."""
+def record_count(con: duckdb.DuckDBPyConnection, schema: str, table: str, run_kind: str) -> int:
+    """Highest record number of the run's rows of an input table (records are numbered from 1)."""
     return int(
         con.execute(
-            f"select coalesce(max(_source_record), 0) from {raw_table_sql(system, table)} where run_kind = ?",
+            f"select coalesce(max({_record_expr(schema)}), 0) from {table_sql(schema, table)} t where run_kind = ?",
             [run_kind],
         ).fetchall()[0][0]
     )
@@ -32,18 +46,25 @@ def record_count(con: duckdb.DuckDBPyConnection, system: str, table: str, run_ki
 
 def read_raw(
     con: duckdb.DuckDBPyConnection,
-    system: str,
+    schema: str,
     table: str,
     run_kind: str,
     explode: list | None = None,
     columns: list[str] | None = None,
     records: tuple[int, int] | None = None,
 ) -> pl.DataFrame:
-    """The run's rows of one raw table: only `columns` (plus provenance), only records in the
-    inclusive range `records`; with explode steps, one row per embedded array element (`<as>` holds
-    the element as JSON text, `<as>_index` its 1-based position)."""
-    wanted = ["_source_record", "_read_issues", *(columns or [])]
-    selects = [f"t.{quote_identifier(c)}" for c in dict.fromkeys(wanted)] if columns is not None else ["t.*"]
+    """The run's rows of one input table (`raw_<system>` or `staged`): only `columns` (plus
+    provenance), only records in the inclusive range `records`; with explode steps, one row per
+    embedded array element (`<as>` holds the element as JSON text, `<as>_index` its 1-based position)."""
+    record = _record_expr(schema)
+    issues = "t._read_issues" if _is_raw(schema) else "null::varchar"
+    if columns is None:
+        selects = ["t.*"] if _is_raw(schema) else [f"{record} as _source_record", "t.*"]
+    else:
+        selects = [f"{record} as _source_record", f"{issues} as _read_issues"]
+        selects += [
+            f"t.{quote_identifier(c)}" for c in dict.fromkeys(columns) if c not in ("_source_record", "_read_issues")
+        ]
     joins = []
     previous = "t"
     for i, step in enumerate(explode or []):
@@ -60,13 +81,13 @@ def read_raw(
             f"{alias}.e.i::bigint as {quote_identifier(step.as_ + '_index')}",
         ]
         previous = alias
-    sources = ", ".join([f"{raw_table_sql(system, table)} t", *joins])
+    sources = ", ".join([f"{table_sql(schema, table)} t", *joins])
     where, params = ["t.run_kind = ?"], [run_kind]
     if records is not None:
-        where.append("t._source_record between ? and ?")
+        where.append(f"{record} between ? and ?")
         params += list(records)
     frame = con.sql(f"select {', '.join(selects)} from {sources} where {' and '.join(where)}", params=params).pl()
-    json_cols = json_columns(con, system, table) & set(frame.columns)
+    json_cols = json_columns(con, schema, table) & set(frame.columns)
     if json_cols:
         frame = frame.with_columns([pl.col(c).cast(pl.String) for c in json_cols])
     return frame
@@ -106,38 +127,38 @@ class SourceReader:
     def __init__(
         self,
         con: duckdb.DuckDBPyConnection,
-        system: str,
+        schema: str,
         run_kind: str,
         source: SourceSpec,
         ctx: TransformContext,
         where: str,
     ):
-        self.con, self.system, self.run_kind, self.source, self.ctx, self.where = (
+        self.con, self.schema, self.run_kind, self.source, self.ctx, self.where = (
             con,
-            system,
+            schema,
             run_kind,
             source,
             ctx,
             where,
         )
         self.columns = source.raw_columns()
-        available = {r[0] for r in con.execute(f"describe {raw_table_sql(system, source.table)}").fetchall()}
+        available = {r[0] for r in con.execute(f"describe {table_sql(schema, source.table)}").fetchall()}
         missing = [c for c in self.columns if c not in available]
         if missing:
             raise MappingError(f"{where}: raw table {source.table} has no column(s) {missing}")
-        self.lookups = {j.table: read_raw(con, system, j.table, run_kind) for j in source.joins.values()}
-        self.json_columns = frozenset(json_columns(con, system, source.table))
+        self.lookups = {j.table: read_raw(con, schema, j.table, run_kind) for j in source.joins.values()}
+        self.json_columns = frozenset(json_columns(con, schema, source.table))
 
     def ranges(self, chunk_records: int | None) -> list[tuple[int, int]]:
         """Inclusive record ranges covering the source table, `chunk_records` records each."""
-        last = record_count(self.con, self.system, self.source.table, self.run_kind)
+        last = record_count(self.con, self.schema, self.source.table, self.run_kind)
         step = chunk_records or max(last, 1)
         return [(first, first + step - 1) for first in range(1, max(last, 1) + 1, step)]
 
     def chunk(self, con: duckdb.DuckDBPyConnection, records: tuple[int, int]) -> pl.DataFrame:
         """One range of the source's rows, filtered and joined, ready for field evaluation. `con` may
         be another cursor of the same database (chunks are read from worker threads)."""
-        frame = read_raw(con, self.system, self.source.table, self.run_kind, self.source.explode, self.columns, records)
+        frame = read_raw(con, self.schema, self.source.table, self.run_kind, self.source.explode, self.columns, records)
         if self.source.where is not None:
             frame = frame.filter(condition_mask(self.source.where, frame, f"{self.where}.where"))
         for alias, join in self.source.joins.items():

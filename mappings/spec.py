@@ -12,10 +12,13 @@ import hashlib
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+if TYPE_CHECKING:
+    from mappings.models import OutputModel
 
 SPEC_DIR = Path(__file__).parent
 FORMAT_VERSION = 1
@@ -169,18 +172,17 @@ class EntitySpec(_Strict):
     sources: list[SourceSpec]
     dedup: DedupSpec | None = None
 
-    @model_validator(mode="after")
-    def _prefixes(self) -> EntitySpec:
-        prefixes = [s.id_prefix for s in self.sources]
-        if len(set(prefixes)) != len(prefixes):
-            raise ValueError("each source of an entity needs a distinct id_prefix (ids must not collide)")
-        return self
 
 
 class MappingSpec(_Strict):
     format_version: Literal[1]
     system: str
     title: str
+    # Source specs read `raw_<system>` and produce canonical entities; target specs read `staged` and
+    # produce a target's tables (`target: dynamics365`), keyed by the staged canonical id.
+    input: Literal["raw", "staged"] = "raw"
+    target: str | None = None
+    keys: Literal["generated", "source"] = "generated"
     lookups: list[str] = Field(default_factory=list)
     defaults: dict[str, list[TransformCall]] = Field(default_factory=dict)
     entities: dict[str, EntitySpec]
@@ -189,6 +191,20 @@ class MappingSpec(_Strict):
 
     def source_tables(self) -> set[str]:
         return {s.table for e in self.entities.values() for s in e.sources}
+
+    @property
+    def input_schema(self) -> str:
+        return f"raw_{self.system}" if self.input == "raw" else "staged"
+
+    @property
+    def output_schema(self) -> str:
+        return "staged" if self.target is None else {"dynamics365": "dynamics"}.get(self.target, self.target)
+
+    @property
+    def model(self) -> OutputModel:
+        from mappings.models import output_model
+
+        return output_model(self.target)
 
 
 class SpecError(Exception):

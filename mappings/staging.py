@@ -39,18 +39,21 @@ class StageSummary:
 def stage_partition(
     warehouse: Warehouse, spec: MappingSpec, mapping: MappingContext, progress: Callable[[str, int], None] | None = None
 ) -> StageSummary:
-    """Map the partition and replace its rows in every staged table, all in ONE transaction: the
-    staged layer of a partition changes completely or not at all."""
+    """Map the partition and replace its rows in every output table (the staged layer, or a target's
+    schema for a target spec), all in ONE transaction: the layer changes completely or not at all."""
     names = [*spec.entities, *SIDE_TABLE_SCHEMAS]
+    schema = spec.output_schema  # `staged` for source specs, the target's schema (`dynamics`) for target specs
+
+    def ref(name: str) -> TableRef:
+        return TableRef(schema, name)
+
     with warehouse.connect() as con, PartitionWriter(con, mapping.run_kind) as writer:
         for name in names:
-            writer.start(staged_table(name), shape_of(name))
-        result = run_mapping(con, spec, mapping, lambda name, frame: writer.append(staged_table(name), frame), progress)
+            writer.start(ref(name), shape_of(name, spec.model))
+        result = run_mapping(con, spec, mapping, lambda name, frame: writer.append(ref(name), frame), progress)
     with warehouse.connect(read_only=True) as con:
         tables = {
-            name: StagedTableSummary(
-                staged_table(name), writer.rows[str(staged_table(name))], columns_of(con, staged_table(name).sql)
-            )
+            name: StagedTableSummary(ref(name), writer.rows[str(ref(name))], columns_of(con, ref(name).sql))
             for name in names
         }
     return StageSummary(spec.version, tables, result)

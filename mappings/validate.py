@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from checks.canonical import CANONICAL_MODELS, IDENTITY_COLUMNS, data_fields
+from mappings.models import OutputModel
 from mappings.spec import FieldSpec, MappingSpec, SourceSpec, SpecError
 from mappings.transforms.registry import get_transform
 
@@ -39,17 +39,19 @@ def _check_field(spec: FieldSpec, path: str, earlier: set[str], problems: list[s
                 problems.append(f"{where}: {key} {call.params[key]!r} must name a field mapped earlier in this source")
 
 
-def _check_source(entity: str, source: SourceSpec, path: str, tables: set[str], problems: list[str]) -> None:
-    if source.table not in tables:
+def _check_source(
+    model: OutputModel, entity: str, source: SourceSpec, path: str, tables: set[str] | None, problems: list[str]
+) -> None:
+    if tables is not None and source.table not in tables:
         problems.append(f"{path}.table: unknown raw table {source.table!r}; valid: {', '.join(sorted(tables))}")
     for alias, join in source.joins.items():
-        if join.table not in tables:
+        if tables is not None and join.table not in tables:
             problems.append(f"{path}.joins.{alias}.table: unknown raw table {join.table!r}")
-    canonical = {f.name: f for f in data_fields(entity)}
+    canonical = {f.name: f for f in model.data_fields(entity)}
     earlier: set[str] = set()
     for name, field_spec in source.fields.items():
         where = f"{path}.fields.{name}"
-        if name in IDENTITY_COLUMNS:
+        if name in model.identity:
             problems.append(f"{where}: identity columns are computed by the engine, not mapped")
         elif name not in canonical:
             problems.append(f"{where}: not a field of {entity}; valid: {', '.join(sorted(canonical))}")
@@ -63,23 +65,34 @@ def _check_source(entity: str, source: SourceSpec, path: str, tables: set[str], 
 
 def validate_spec(spec: MappingSpec, source: str) -> None:
     """Raise SpecError listing every problem, each with its path in the spec file."""
-    from sources.registry import get_system
-
     problems: list[str] = []
-    try:
-        system = get_system(spec.system)
-        tables = set(system.resources)
-    except KeyError as exc:
-        raise SpecError(source, [f"system: {exc.args[0]}"]) from None
+    model = spec.model
+    tables: set[str] | None = None
+    if spec.input == "raw":
+        from sources.registry import get_system
+
+        try:
+            tables = set(get_system(spec.system).resources)
+        except KeyError as exc:
+            raise SpecError(source, [f"system: {exc.args[0]}"]) from None
+    else:
+        # Target specs read staged tables: every entity of the canonical model is a valid input.
+        from mappings.models import CANONICAL
+
+        tables = set(CANONICAL.entities())
     for entity, entity_spec in spec.entities.items():
         path = f"entities.{entity}"
-        if entity not in CANONICAL_MODELS:
-            problems.append(f"{path}: unknown entity; valid: {', '.join(CANONICAL_MODELS)}")
+        if entity not in model.entities():
+            problems.append(f"{path}: unknown entity of {model.name}; valid: {', '.join(model.entities())}")
             continue
         for i, src in enumerate(entity_spec.sources):
-            _check_source(entity, src, f"{path}.sources[{i}]", tables, problems)
+            _check_source(model, entity, src, f"{path}.sources[{i}]", tables, problems)
+        prefixes = [s.id_prefix for s in entity_spec.sources]
+        if spec.keys == "generated" and len(set(prefixes)) != len(prefixes):
+            # Generated ids are <system>:<entity>:<prefix><id>: two tables' ids could collide.
+            problems.append(f"{path}.sources: each source needs a distinct id_prefix (ids must not collide)")
         if entity_spec.dedup:
-            known = {f.name for f in data_fields(entity)} | {"canonical_id"}
+            known = {f.name for f in model.data_fields(entity)} | {"canonical_id"}
             for rule, columns in entity_spec.dedup.rules.items():
                 for column in columns:
                     if column not in known:
@@ -87,11 +100,12 @@ def validate_spec(spec: MappingSpec, source: str) -> None:
     for lookup in spec.lookups:
         if lookup not in tables:
             problems.append(f"lookups: unknown raw table {lookup!r}")
-    unused = sorted(tables - spec.source_tables() - set(spec.lookups))
-    if unused:
-        problems.append(
-            f"lookups: raw table(s) {unused} are neither an entity source nor a lookup "
-            "(every delivered table must be accounted for)"
-        )
+    if spec.input == "raw":
+        unused = sorted(tables - spec.source_tables() - set(spec.lookups))
+        if unused:
+            problems.append(
+                f"lookups: raw table(s) {unused} are neither an entity source nor a lookup "
+                "(every delivered table must be accounted for)"
+            )
     if problems:
         raise SpecError(source, problems)

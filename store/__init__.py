@@ -12,6 +12,7 @@ from store.warehouse import (
     replace_partition,
     replace_partition_from_frame,
     replace_partition_with_query,
+    table_exists,
 )
 
 __all__ = [
@@ -26,4 +27,5 @@ __all__ = [
     "replace_partition",
     "replace_partition_from_frame",
     "replace_partition_with_query",
+    "table_exists",
 ]

@@ -99,7 +99,7 @@ def columns_of(con: duckdb.DuckDBPyConnection, relation_sql: str) -> list[tuple[
     return [(r[0], r[1]) for r in con.execute(f"describe {relation_sql}").fetchall()]
 
 
-def _table_exists(con: duckdb.DuckDBPyConnection, ref: TableRef) -> bool:
+def table_exists(con: duckdb.DuckDBPyConnection, ref: TableRef) -> bool:
     return bool(
         con.execute(
             "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
@@ -120,7 +120,7 @@ def _prepare(con: duckdb.DuckDBPyConnection, ref: TableRef, run_kind: str, shape
     incoming = [(r[0], r[1]) for r in con.execute(f"describe {shape_sql}", params).fetchall()]
     if "run_kind" not in [name for name, _ in incoming]:
         raise ValueError(f"{ref}: incoming rows have no run_kind column")
-    if not _table_exists(con, ref):
+    if not table_exists(con, ref):
         con.execute(f"create table {ref.sql} as select * from ({shape_sql}) limit 0", params)
         return True
     if columns_of(con, ref.sql) == incoming:

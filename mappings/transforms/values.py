@@ -131,3 +131,15 @@ def prefix(values: pl.Series, ctx: TransformContext, value: str) -> Step:
 def practice_currency(values: pl.Series, ctx: TransformContext) -> Step:
     """The practice's currency (NZD, AUD, GBP) from its country, for every row."""
     return Step(pl.Series(values.name, [ctx.mapping.currency] * len(values), dtype=pl.String))
+
+
+@register_transform("negate")
+def negate(values: pl.Series, ctx: TransformContext) -> Step:
+    """Logical not of a boolean (e.g. "do not email" from "accepted email marketing")."""
+    return Step(~values.cast(pl.Boolean))
+
+
+@register_transform("strftime")
+def strftime(values: pl.Series, ctx: TransformContext, format: str = "%Y-%m-%d %H:%M") -> Step:
+    """A date or time formatted as text (e.g. a wall-clock time kept beside the UTC instant)."""
+    return Step(values.dt.strftime(format))

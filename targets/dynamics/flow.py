@@ -1,0 +1,344 @@
+"""The Gensolve/canonical → Dynamics 365 flow for one partition, as plain Python steps.
+
+prepare (map staged → `dynamics.*`, optionally a stratified sample) → schema plan (build, apply on
+request) → owner resolution → load → verify (read back, field diff) — and rollback. The Dagster
+assets call these; so can a test or an operator's notebook.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from customers import CustomerConfig, MigrationHome
+from mappings.spec import load_spec
+from mappings.staging import StageSummary, stage_partition
+from mappings.transforms.registry import MappingContext
+from store import TableRef, Warehouse, read_partition, replace_partition_from_frame, table_exists
+from targets import ledger
+from targets.dynamics import ClientStats, DataverseClient
+from targets.dynamics.connection import connection_for
+from targets.dynamics.custom_fields import CustomColumn, custom_columns, custom_values
+from targets.dynamics.loader import LOAD_ORDER, SCHEMA, LoadContext, TableLoad, load_partition, read_columns
+from targets.dynamics.owners import OwnerResolution, OwnerResolutionError, fetch_users, resolve
+from targets.dynamics.payloads import Resolved, build_payload
+from targets.dynamics.readback import TableReadback, compare
+from targets.dynamics.removals import RemovalResult, retire_removed
+from targets.dynamics.report import write_diff_report, write_owner_report
+from targets.dynamics.rollback import RollbackResult, rollback_partition
+from targets.dynamics.schema_plan import SchemaPlan, apply_plan, build_plan
+from targets.dynamics.tables import TABLES
+from targets.sample import restrict_to_sample, stratified_sample
+
+OWNERS = TableRef(SCHEMA, "owner_resolution")
+PRICE_LIST_NAME = "Practice migration ({currency})"
+
+
+@dataclass(frozen=True)
+class Partition:
+    home: MigrationHome
+    config: CustomerConfig
+    run_kind: str
+
+    @property
+    def warehouse(self) -> Warehouse:
+        return Warehouse.for_customer(self.home.customer_dir(self.config.customer_id))
+
+    @property
+    def reports(self) -> Path:
+        return self.home.reports_dir(self.config.customer_id, self.run_kind)
+
+    def client(self, **kwargs: object) -> DataverseClient:
+        return DataverseClient(connection_for(self.config, self.run_kind), **kwargs)  # type: ignore[arg-type]
+
+
+def operator_name(tags: dict[str, str] | None = None) -> str:
+    """Who launched the load: the run's `dagster/user` or `migration/operator` tag, else the OS user."""
+    tags = tags or {}
+    return tags.get("migration/operator") or tags.get("dagster/user") or getpass.getuser()
+
+
+def prepare(part: Partition, sample_clients: int | None = None) -> tuple[StageSummary, dict[str, int] | None]:
+    """Map the staged partition onto the Dataverse tables (`dynamics.*`); with `sample_clients`, keep
+    only a stratified sample of clients and what hangs off them."""
+    spec = load_spec("dynamics365")
+    mapping = MappingContext(
+        part.config.customer_id, part.run_kind, spec.system, part.config.country, part.config.time_zone
+    )
+    summary = stage_partition(part.warehouse, spec, mapping)
+    kept = None
+    if sample_clients is not None:
+        with part.warehouse.connect() as con:
+            clients = stratified_sample(
+                con, part.run_kind, sample_clients, f"{part.config.customer_id}|{part.run_kind}|{spec.version}"
+            )
+            kept = restrict_to_sample(con, SCHEMA, part.run_kind, clients)
+    return summary, kept
+
+
+def _custom(part: Partition) -> list[CustomColumn]:
+    with part.warehouse.connect(read_only=True) as con:
+        if not table_exists(con, TableRef("staged", "custom_field_definition")):
+            return []
+        return custom_columns(con, part.run_kind)
+
+
+def tables_to_load(part: Partition) -> list[str]:
+    """Tables with rows for this partition; business units only for multi-site practices."""
+    with part.warehouse.connect(read_only=True) as con:
+        counts = {
+            t: con.execute(f"select count(*) from {SCHEMA}.{t} where run_kind = ?", [part.run_kind]).fetchall()[0][0]
+            for t in LOAD_ORDER
+        }
+    return [t for t in LOAD_ORDER if counts[t] and not (t == "businessunit" and counts[t] < 2)]
+
+
+async def schema_plan(part: Partition, apply: bool = False) -> SchemaPlan:
+    """Compare the needed columns and keys with the org; create them when `apply` is set."""
+    extra = {"contact": [c.column for c in _custom(part)]}
+    tables = [TABLES[t] for t in tables_to_load(part)]
+    async with part.client() as client:
+        plan = await build_plan(client, tables, extra)
+        if apply and plan.missing:
+            await apply_plan(client, plan)
+            plan = await build_plan(client, tables, extra)
+    part.reports.mkdir(parents=True, exist_ok=True)
+    (part.reports / "schema-plan.md").write_text(plan.markdown(), encoding="utf-8")
+    (part.reports / "schema-plan.html").write_text(plan.html(), encoding="utf-8")
+    return plan
+
+
+def _owned_rows(part: Partition) -> pl.DataFrame:
+    parts = []
+    with part.warehouse.connect(read_only=True) as con:
+        for table in LOAD_ORDER:
+            if any(c.kind == "owner" for c in TABLES[table].columns):
+                parts.append(
+                    con.sql(
+                        f"select ? as table, ownerid from {SCHEMA}.{table} where run_kind = ?",
+                        params=[table, part.run_kind],
+                    ).pl()
+                )
+    return pl.concat(parts) if parts else pl.DataFrame(schema={"table": pl.String, "ownerid": pl.String})
+
+
+async def resolve_owners(part: Partition) -> OwnerResolution:
+    """Match practitioners to enabled users; store the result and write the owner report."""
+    with part.warehouse.connect(read_only=True) as con:
+        practitioners = read_partition(
+            con, TableRef("staged", "practitioner"), part.run_kind, "canonical_id, email, run_kind"
+        )
+    async with part.client() as client:
+        users = await fetch_users(client)
+    resolution = resolve(practitioners, users, part.config.fallback_owner_email)
+    stored = resolution.practitioners.select(
+        pl.lit(part.run_kind).alias("run_kind"),
+        "practitioner_id",
+        "outcome",
+        "systemuser_id",
+        pl.lit(resolution.fallback_owner).alias("fallback_owner"),
+    )
+    with part.warehouse.connect() as con:
+        replace_partition_from_frame(con, OWNERS, part.run_kind, stored)
+    write_owner_report(part.reports, resolution, _owned_rows(part))
+    return resolution
+
+
+def _stored_resolution(part: Partition) -> tuple[dict[str, str], str]:
+    with part.warehouse.connect(read_only=True) as con:
+        rows = read_partition(con, OWNERS, part.run_kind) if table_exists(con, OWNERS) else pl.DataFrame()
+    if rows.is_empty():
+        raise RuntimeError("owners are not resolved for this partition: materialise dynamics/owner_resolution first")
+    matched = rows.filter(pl.col("outcome") == "matched")
+    return dict(zip(matched["practitioner_id"], matched["systemuser_id"], strict=True)), rows["fallback_owner"][0]
+
+
+async def _require_fallback_owner(client: DataverseClient, fallback: str) -> None:
+    """The stored resolution can be older than the org's users: a fallback owner since disabled or
+    removed would have every record that falls back refused, so the load stops before sending anything."""
+    users = await fetch_users(client)
+    enabled = {u.lower() for u in users.filter(~pl.col("isdisabled"))["systemuser_id"].to_list()}
+    if fallback.lower() not in enabled:
+        raise OwnerResolutionError(
+            "the fallback owner of the stored owner resolution is no longer an enabled user of the target org: "
+            "resolve owners again (dynamics/owner_resolution)"
+        )
+
+
+def _currencies(part: Partition) -> set[str]:
+    with part.warehouse.connect(read_only=True) as con:
+        return {
+            r[0]
+            for r in con.execute(
+                f"select distinct transactioncurrencyid from {SCHEMA}.invoice where run_kind = ? and "
+                "transactioncurrencyid is not null",
+                [part.run_kind],
+            ).fetchall()
+        }
+
+
+async def _resolve_org(
+    client: DataverseClient, currencies: set[str], create: bool = True
+) -> tuple[str | None, dict, dict]:
+    """Root business unit, currency GUIDs by ISO code and a price list per currency (created once;
+    with `create` off a missing one stays missing — the read-back then reports the difference)."""
+    units = await client.get_all("businessunits", select=["businessunitid", "_parentbusinessunitid_value"])
+    root = next((u["businessunitid"] for u in units if not u.get("_parentbusinessunitid_value")), None)
+    rows = await client.get_all("transactioncurrencies", select=["transactioncurrencyid", "isocurrencycode"])
+    by_code = {r["isocurrencycode"]: r["transactioncurrencyid"] for r in rows if r["isocurrencycode"] in currencies}
+    price_levels = {}
+    existing = await client.get_all("pricelevels", select=["pricelevelid", "name"])
+    for code, currency in by_code.items():
+        name = PRICE_LIST_NAME.format(currency=code)
+        match = next((p["pricelevelid"] for p in existing if p.get("name") == name), None)
+        if match is None and create:
+            response = await client.request(
+                "POST",
+                "pricelevels",
+                json={"name": name, "transactioncurrencyid@odata.bind": f"/transactioncurrencies({currency})"},
+                headers={"Prefer": "return=representation"},
+            )
+            match = response.json()["pricelevelid"]
+        if match is not None:
+            price_levels[code] = match
+    return root, by_code, price_levels
+
+
+@dataclass
+class LoadOutcome:
+    """What one load did: per-table counts and the client's request statistics (no values)."""
+
+    tables: list[TableLoad]
+    stats: ClientStats
+
+    @property
+    def throttled(self) -> int:
+        return sum(self.stats.throttled.values())
+
+    @property
+    def written(self) -> int:
+        return sum(t.written for t in self.tables)
+
+
+async def load(
+    part: Partition,
+    run_id: str,
+    operator: str,
+    tables: list[str] | None = None,
+    progress: Callable[[TableLoad], None] | None = None,
+    **client_options: object,
+) -> LoadOutcome:
+    """Load the partition (refuses while the schema plan is not applied or the fallback owner is not an
+    enabled user)."""
+    tables = tables or tables_to_load(part)
+    owners, fallback = _stored_resolution(part)
+    columns = _custom(part)
+    with part.warehouse.connect(read_only=True) as con:
+        values = custom_values(con, part.run_kind, columns)
+    currencies = _currencies(part)
+    async with part.client(**client_options) as client:
+        await client.whoami()
+        await _require_fallback_owner(client, fallback)
+        await client.detect_capabilities([TABLES[t].name for t in tables])
+        plan = await build_plan(client, [TABLES[t] for t in tables], {"contact": [c.column for c in columns]})
+        if not plan.ready:
+            names = ", ".join(f"{i.table}.{i.name} ({i.status})" for i in plan.missing[:10])
+            raise SchemaNotReadyError(
+                f"{len(plan.missing)} schema plan items are not in the org: {names}; apply the schema plan first"
+            )
+        root, by_code, price_levels = await _resolve_org(client, currencies)
+        resolved = Resolved(part.config.customer_id, owners, fallback, root, by_code, price_levels)
+        ctx = LoadContext(
+            part.config.customer_id,
+            part.run_kind,
+            run_id,
+            operator,
+            part.warehouse,
+            resolved,
+            values,
+            {"contact": tuple(c.column for c in columns)},
+        )
+        results = await load_partition(client, ctx, tables, progress)
+    return LoadOutcome(results, client.stats)
+
+
+async def retire(part: Partition, run_id: str, operator: str, **client_options: object) -> RemovalResult:
+    """Deactivate or delete (the customer's `delta.deletions`) loaded records that left the source."""
+    async with part.client(**client_options) as client:
+        return await retire_removed(
+            client, part.warehouse, part.run_kind, run_id, operator, part.config.delta.deletions
+        )
+
+
+class SchemaNotReadyError(Exception):
+    """Loads are refused while the schema plan has items missing in the org."""
+
+
+async def verify(part: Partition, tables: list[str] | None = None) -> list[TableReadback]:
+    """Read every loaded record back and compare it with what the mapping says it must hold."""
+    tables = tables or tables_to_load(part)
+    owners, fallback = _stored_resolution(part)
+    columns = _custom(part)
+    with part.warehouse.connect(read_only=True) as con:
+        values = custom_values(con, part.run_kind, columns)
+    results = []
+    async with part.client() as client:
+        root, by_code, price_levels = await _resolve_org(client, _currencies(part), create=False)
+        resolved = Resolved(part.config.customer_id, owners, fallback, root, by_code, price_levels)
+        users = await fetch_users(client)
+        disabled = frozenset(users.filter(pl.col("isdisabled"))["systemuser_id"].to_list())
+        contact_guids: set[str] | None = None
+        extra = {"contact": [c.column for c in columns]}
+        for name in tables:
+            table = TABLES[name].with_columns(extra.get(name, []))
+            with part.warehouse.connect(read_only=True) as con:
+                rows = read_partition(con, TableRef(SCHEMA, name), part.run_kind)
+            payloads = [
+                build_payload(table, row, resolved, values.get(str(row["canonical_id"])) if name == "contact" else None)
+                for row in rows.iter_rows(named=True)
+            ]
+            found = await client.get_by_ids(
+                table.entity_set,
+                table.primary_key,
+                [p.guid for p in payloads],
+                [c for c in read_columns(table) if c != "document"],
+            )
+            if name == "contact":
+                contact_guids = {str(r["contactid"]).lower() for r in found}
+            results.append(compare(table, payloads, found, contact_guids, disabled))
+    write_diff_report(part.reports, results)
+    return results
+
+
+async def rollback(
+    part: Partition, run_id: str, operator: str, load_run_id: str | None = None, **client_options: object
+) -> RollbackResult:
+    """Reverse the partition's loads (or only the load run `load_run_id`) and export the audit log."""
+    async with part.client(**client_options) as client:
+        result = await rollback_partition(
+            client,
+            part.warehouse,
+            part.run_kind,
+            run_id,
+            operator,
+            load_run_id,
+            {"contact": tuple(c.column for c in _custom(part))},
+        )
+    export_audit(part)
+    return result
+
+
+def export_audit(part: Partition) -> list[Path]:
+    """The partition's audit log as CSV and Parquet in its reports folder (it holds pre-images)."""
+    with part.warehouse.connect() as con:
+        return [ledger.export_audit(con, part.run_kind, part.reports, fmt) for fmt in ("csv", "parquet")]
+
+
+def run(coroutine: object) -> object:
+    """Run a flow step from synchronous code (a Dagster asset body)."""
+    return asyncio.run(coroutine)  # type: ignore[arg-type]

@@ -1,0 +1,351 @@
+"""Load one partition's mapped rows into Dataverse: only what changed, in dependency order, ledgered.
+
+For each table (LOAD_ORDER: business units → accounts → contacts → activities and notes →
+invoices → lines) the loader builds payloads from `dynamics.<table>`, skips records whose content
+hash equals the last successful load (a second pass over unchanged data sends no write at all),
+enters the rest in the ledger, and sends them: `UpsertMultiple` where the table supports it, with a
+batch that fails as a whole split until the bad record is alone; `$batch` change sets otherwise, one
+per record, with an activity's final state set in the same change set. Every outcome is ledgered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+
+import polars as pl
+
+from store import TableRef, Warehouse, partition_count
+from store.warehouse import utc_instants
+from targets import ledger
+from targets.dynamics import BatchOperation, DataverseClient, DataverseError, TerminalError, isolate_failures
+from targets.dynamics.payloads import Payload, Resolved, build_payload
+from targets.dynamics.readback import compare
+from targets.dynamics.tables import ORIGIN, SOURCE_KEY, TABLES, Column, TargetTable
+
+TARGET = "dynamics365"
+SCHEMA = "dynamics"
+LOAD_ORDER = (
+    "businessunit",
+    "account",
+    "contact",
+    "appointment",
+    "task",
+    "email",
+    "annotation",
+    "invoice",
+    "invoicedetail",
+)
+# Rows turned into payloads at a time (a few MB of JSON each).
+PAYLOAD_CHUNK = 5_000
+# "This <entity> is closed or canceled and cannot be edited" (research/dataverse.md §7.1).
+READ_ONLY_RECORD = "0x80040203"
+
+
+@dataclass
+class TableLoad:
+    """Counts of one table's load (no values)."""
+
+    table: str
+    considered: int = 0
+    unchanged: int = 0
+    created: int = 0
+    updated: int = 0
+    failed: int = 0
+    seconds: float = 0.0
+    errors: dict[str, int] = field(default_factory=dict)  # "<status> <code>" → records
+
+    @property
+    def written(self) -> int:
+        return self.created + self.updated
+
+    @property
+    def records_per_second(self) -> float:
+        return self.written / self.seconds if self.seconds else 0.0
+
+
+@dataclass(frozen=True)
+class LoadContext:
+    customer_id: str
+    run_kind: str
+    run_id: str
+    operator: str
+    warehouse: Warehouse
+    resolved: Resolved
+    custom_values: dict[str, dict[str, object]] = field(default_factory=dict)  # contact key → custom columns
+    extra_columns: dict[str, tuple[Column, ...]] = field(default_factory=dict)  # table → custom columns
+
+    def table(self, name: str) -> TargetTable:
+        """The table as this practice has it: the mapping's columns plus its custom ones."""
+        return TABLES[name].with_columns(self.extra_columns.get(name, ()))
+
+
+def read_columns(table: TargetTable) -> list[str]:
+    """What a pre-image reads back: every written attribute, lookups as `_x_value`, keys and state."""
+    columns = [table.primary_key]
+    for column in table.columns:
+        if column.kind in {"lookup", "owner"}:
+            columns.append(f"_{column.name}_value")
+        elif column.kind in {"state", "status"} or column.sent or column.computed:
+            columns.append(column.name)
+    if table.keyed:
+        columns += [SOURCE_KEY, ORIGIN]
+    return list(dict.fromkeys(columns))
+
+
+def _payloads(ctx: LoadContext, table: TargetTable, rows: pl.DataFrame) -> list[Payload]:
+    customs = ctx.custom_values if table.name == "contact" else {}
+    return [
+        build_payload(table, row, ctx.resolved, customs.get(str(row["canonical_id"])))
+        for row in rows.iter_rows(named=True)
+    ]
+
+
+def _rows(con: object, table: str, run_kind: str, offset: int) -> pl.DataFrame:
+    """One chunk of a mapped table, in canonical-id order (stable across chunks)."""
+    frame = con.sql(  # type: ignore[attr-defined]
+        f"select * from {TableRef(SCHEMA, table).sql} where run_kind = $k order by canonical_id limit $n offset $o",
+        params={"k": run_kind, "n": PAYLOAD_CHUNK, "o": offset},
+    ).pl()
+    return utc_instants(frame)
+
+
+def _error_key(error: DataverseError) -> str:
+    return f"{error.status} {error.code or ''}".strip()
+
+
+def _needs_state(table: TargetTable, payload: Payload, image: dict | None) -> bool:
+    """Whether the record's state must be set: a new non-activity row starts Active (statecode 0), an
+    existing one keeps what it has; a new activity always gets its state (created rows start open)."""
+    if not payload.state:
+        return False
+    if image is None:
+        return table.activity or payload.state.get("statecode", 0) != 0
+    return any(image.get(name) != value for name, value in payload.state.items())
+
+
+async def _send_bulk(
+    client: DataverseClient, table: TargetTable, batch: list[Payload], images: dict[str, dict]
+) -> tuple[list[Payload], list[tuple[Payload, DataverseError]]]:
+    async def send(items: list[Payload]) -> None:
+        await client.upsert_multiple(table.entity_set, table.name, [p.body for p in items])
+
+    ok, failed = await isolate_failures(send, list(batch))
+    with_state = [p for p in ok if _needs_state(table, p, images.get(p.guid))]
+    if with_state:
+        # Bulk tables are not activities: their state (an archived contact) is an ordinary update.
+        results = await client.execute_batch(
+            [[BatchOperation("PATCH", f"{table.entity_set}({p.guid})", p.state, {"If-Match": "*"})] for p in with_state]
+        )
+        for payload, result in zip(with_state, results, strict=True):
+            if not result.ok and result.error is not None:
+                ok.remove(payload)
+                failed.append((payload, result.error))
+    return ok, failed
+
+
+def _changeset(table: TargetTable, payload: Payload, image: dict | None) -> list[BatchOperation]:
+    url = f"{table.entity_set}({payload.guid})"
+    operations = []
+    closed = table.activity and image is not None and image.get("statecode") in (1, 2)
+    if closed:
+        # Completed or cancelled activities are read-only: reopen, update, close again (§7.1).
+        operations.append(
+            BatchOperation(
+                "PATCH", url, {"statecode": 0, "statuscode": 1 if table.name != "task" else 2}, {"If-Match": "*"}
+            )
+        )
+    operations.append(BatchOperation("PATCH", url, payload.body))  # no If-Match: upsert by primary key
+    if payload.state and (closed or _needs_state(table, payload, image)):
+        operations.append(BatchOperation("PATCH", url, payload.state, {"If-Match": "*"}))
+    return operations
+
+
+async def _send_changesets(
+    client: DataverseClient, table: TargetTable, batch: list[Payload], images: dict[str, dict]
+) -> tuple[list[Payload], list[tuple[Payload, DataverseError]]]:
+    size = client.capabilities.changeset_batch_size
+    groups = [batch[i : i + size] for i in range(0, len(batch), size)]
+    results = await asyncio.gather(
+        *(client.execute_batch([_changeset(table, p, images.get(p.guid)) for p in group]) for group in groups)
+    )
+    ok, failed = [], []
+    for group, group_results in zip(groups, results, strict=True):
+        for payload, result in zip(group, group_results, strict=True):
+            if result.ok:
+                ok.append(payload)
+            else:
+                failed.append((payload, result.error or TerminalError(0, None, "change set failed")))
+    return ok, failed
+
+
+async def _confirm_read_only(
+    client: DataverseClient, table: TargetTable, failed: list[tuple[Payload, DataverseError]]
+) -> tuple[list[Payload], list[tuple[Payload, DataverseError]]]:
+    """A request whose answer was lost is resent; if it had closed the record (an activity's or invoice's
+    final state), the resent one finds it read-only. Read such records back: one that holds exactly what
+    was sent did land, and is not a reject."""
+    suspects = [p for p, e in failed if e.code == READ_ONLY_RECORD]
+    if not suspects:
+        return [], failed
+    rows = await client.get_by_ids(table.entity_set, table.primary_key, [p.guid for p in suspects], read_columns(table))
+    found = {str(r[table.primary_key]).lower(): r for r in rows}
+    landed = {p.guid for p in suspects if p.guid in found and compare(table, [p], [found[p.guid]]).clean}
+    return [p for p in suspects if p.guid in landed], [(p, e) for p, e in failed if p.guid not in landed]
+
+
+async def _send_files(
+    client: DataverseClient, batch: list[Payload]
+) -> tuple[list[Payload], list[tuple[Payload, DataverseError]]]:
+    from pathlib import Path
+
+    async def one(payload: Payload) -> tuple[Payload, DataverseError | None]:
+        try:
+            data = Path(str(payload.file)).read_bytes()
+            await client.upload_annotation(dict(payload.body), data)
+        except DataverseError as exc:
+            return payload, exc
+        except OSError:
+            return payload, TerminalError(0, "missing_file", "attached file is not readable")
+        return payload, None
+
+    outcomes = await asyncio.gather(*(one(p) for p in batch))
+    return [p for p, e in outcomes if e is None], [(p, e) for p, e in outcomes if e is not None]
+
+
+async def load_table(
+    client: DataverseClient, ctx: LoadContext, table_name: str, progress: Callable[[TableLoad], None] | None = None
+) -> TableLoad:
+    """Load one table of the partition; returns its counts (the ledger holds the details).
+
+    Rows are read in chunks; a chunk's new records are entered in the ledger before anything is sent
+    (a process killed mid-send leaves them `pending`, and the next run's pre-read finds what landed),
+    its batches go out concurrently (the client's limiter bounds what is in flight), and its outcomes
+    are recorded in one transaction.
+    """
+    table = ctx.table(table_name)
+    result = TableLoad(table_name)
+    started = time.perf_counter()
+    with ctx.warehouse.connect() as con:
+        known = ledger.known_state(con, ctx.run_kind, TARGET, table_name)
+        total = partition_count(con, TableRef(SCHEMA, table_name), ctx.run_kind)
+    last = {k: (h, s) for k, _, h, s, _ in known.iter_rows()}
+    result.considered = total
+    size = client.capabilities.bulk_batch_size
+    for offset in range(0, total, PAYLOAD_CHUNK):
+        with ctx.warehouse.connect(read_only=True) as con:
+            rows = _rows(con, table_name, ctx.run_kind, offset)
+        payloads = _payloads(ctx, table, rows)
+        unchanged = [p for p in payloads if last.get(p.key) == (p.content_hash, "loaded")]
+        changed = [p for p in payloads if last.get(p.key) != (p.content_hash, "loaded")]
+        result.unchanged += len(unchanged)
+        operations = [
+            ledger.Operation(table_name, p.key, p.guid, "unchanged", p.entity, p.origin, p.content_hash)
+            for p in unchanged
+        ]
+        with ctx.warehouse.connect() as con:
+            ledger.enter(
+                con,
+                ctx.run_kind,
+                TARGET,
+                table.name,
+                ctx.run_id,
+                [(p.key, p.guid, p.entity, None) for p in changed if p.key not in last],
+            )
+        batches = [changed[start : start + size] for start in range(0, len(changed), size)]
+        for batch_operations in await asyncio.gather(*(_load_batch(client, table, b, last, result) for b in batches)):
+            operations += batch_operations
+        if progress:
+            progress(result)
+        with ctx.warehouse.connect() as con:
+            ledger.record(con, ctx.run_kind, TARGET, ctx.run_id, ctx.operator, operations)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+async def _load_batch(
+    client: DataverseClient,
+    table: TargetTable,
+    batch: list[Payload],
+    last: dict[str, tuple[str | None, str]],
+    result: TableLoad,
+) -> list[ledger.Operation]:
+    # Only records the ledger already knows can exist in the target (GUIDs are ours): read those back
+    # for their pre-image; everything else is a create.
+    known = [p for p in batch if p.key in last]
+    images: dict[str, dict] = {}
+    if known:
+        found = await client.get_by_ids(
+            table.entity_set, table.primary_key, [p.guid for p in known], read_columns(table)
+        )
+        images = {str(r[table.primary_key]).lower(): r for r in found}
+        create_only = {c.name for c in table.columns if c.create_only}
+        batch = [
+            replace(p, body={k: v for k, v in p.body.items() if k not in create_only}) if p.guid in images else p
+            for p in batch
+        ]
+    files = [p for p in batch if p.file]
+    plain = [p for p in batch if not p.file]
+    ok: list[Payload] = []
+    failed: list[tuple[Payload, DataverseError]] = []
+    if plain:
+        if table.name in client.capabilities.bulk_tables and not table.activity:
+            sent_ok, sent_failed = await _send_bulk(client, table, plain, images)
+        else:
+            sent_ok, sent_failed = await _send_changesets(client, table, plain, images)
+        confirmed, sent_failed = await _confirm_read_only(client, table, sent_failed)
+        ok += sent_ok + confirmed
+        failed += sent_failed
+    if files:
+        sent_ok, sent_failed = await _send_files(client, files)
+        ok += sent_ok
+        failed += sent_failed
+    operations = []
+    for payload in ok:
+        image = images.get(payload.guid)
+        kind = "update" if image is not None else "create"
+        setattr(result, f"{kind}d", getattr(result, f"{kind}d") + 1)
+        operations.append(
+            ledger.Operation(
+                table.name,
+                payload.key,
+                payload.guid,
+                kind,
+                payload.entity,
+                payload.origin,
+                payload.content_hash,
+                http_status=204,
+                pre_image=image,
+            )
+        )
+    for payload, error in failed:
+        result.failed += 1
+        result.errors[_error_key(error)] = result.errors.get(_error_key(error), 0) + 1
+        operations.append(
+            ledger.Operation(
+                table.name,
+                payload.key,
+                payload.guid,
+                "failed",
+                payload.entity,
+                payload.origin,
+                payload.content_hash,
+                http_status=error.status,
+                error_code=error.code,
+                error_message=error.message,
+                pre_image=images.get(payload.guid),
+            )
+        )
+    return operations
+
+
+async def load_partition(
+    client: DataverseClient,
+    ctx: LoadContext,
+    tables: Sequence[str] = LOAD_ORDER,
+    progress: Callable[[TableLoad], None] | None = None,
+) -> list[TableLoad]:
+    """Every table in dependency order (a table's lookups point at tables loaded before it)."""
+    return [await load_table(client, ctx, name, progress) for name in LOAD_ORDER if name in tables]

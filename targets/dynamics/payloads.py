@@ -1,0 +1,192 @@
+"""Turn mapped rows (`dynamics.<table>`) into Web API payloads, with the content hash the ledger keeps.
+
+Rows are written by their primary key, a GUID derived from (customer, table, canonical id): the same
+record always gets the same GUID, so a re-run upserts instead of duplicating and a rollback knows
+what to delete. Writing by the `new_sourcesystemid` alternate key in the URL is not an option: the
+canonical ids contain ":", which Dataverse refuses in key segments (research/dataverse.md §2.5); the
+alternate key still exists, so nothing else can create a second row for the same canonical id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from targets.dynamics.tables import ORIGIN, SOURCE_KEY, TABLES, Column, TargetTable
+
+# A fixed namespace: GUIDs must be stable across runs and machines.
+_NAMESPACE = uuid.UUID("3c8a5f1e-2f6b-5d7e-9a41-6f1d2c0b8e57")
+PARTY_MASKS = {"requiredattendees": 5, "organizer": 7, "from": 1, "to": 2}
+
+
+def record_guid(customer_id: str, table: str, key: str) -> str:
+    """The deterministic primary key of a migrated row."""
+    return str(uuid.uuid5(_NAMESPACE, f"{customer_id}|{table}|{key}"))
+
+
+def _wire(value: object) -> object:
+    """A Python value as the Web API's JSON expects it: instants in UTC with "Z", dates ISO, decimals as
+    JSON numbers (their shortest repr, so 12.30 travels as 12.3 and is read back exactly)."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """What the loader resolved before building payloads (never personal data)."""
+
+    customer_id: str
+    owners: Mapping[str, str]  # practitioner canonical id → systemuser GUID
+    fallback_owner: str  # systemuser GUID
+    root_business_unit: str | None = None
+    currencies: Mapping[str, str] | None = None  # ISO code → transactioncurrency GUID
+    price_levels: Mapping[str, str] | None = None  # ISO code → pricelevel GUID
+
+
+@dataclass(frozen=True)
+class Payload:
+    """One record ready to send: its key, GUID, body, state change, file and content hash."""
+
+    table: str
+    key: str
+    guid: str
+    body: dict[str, object]
+    state: dict[str, int] | None
+    file: str | None
+    content_hash: str
+    entity: str | None = None  # the staged entity the row came from (client, referrer, …)
+    origin: str | None = None
+    computed: dict[str, object] | None = None  # what Dataverse must calculate (compared, never sent)
+
+
+def _bind(table: TargetTable, column: Column, value: object, resolved: Resolved) -> tuple[str, str] | None:
+    if value is None:
+        return None
+    if column.kind == "owner":
+        guid = resolved.owners.get(str(value), resolved.fallback_owner)
+        return "ownerid@odata.bind", f"/systemusers({guid})"
+    target = column.target or ""
+    if target == "transactioncurrency":
+        guid = (resolved.currencies or {}).get(str(value))
+        return (f"{column.nav}@odata.bind", f"/transactioncurrencies({guid})") if guid else None
+    if target == "pricelevel":
+        guid = (resolved.price_levels or {}).get(str(value))
+        return (f"{column.nav}@odata.bind", f"/pricelevels({guid})") if guid else None
+    target_table = TABLES[target]
+    return (
+        f"{column.nav}@odata.bind",
+        f"/{target_table.entity_set}({record_guid(resolved.customer_id, target, str(value))})",
+    )
+
+
+def build_payload(
+    table: TargetTable, row: Mapping[str, object], resolved: Resolved, custom_values: Mapping[str, object] | None = None
+) -> Payload:
+    """The upsert body of one mapped row; the hash covers everything that would be sent."""
+    key = str(row["canonical_id"])
+    guid = record_guid(resolved.customer_id, table.name, key)
+    body: dict[str, object] = {table.primary_key: guid}
+    if table.keyed:
+        body[SOURCE_KEY] = key
+        body[ORIGIN] = row.get("origin_id") or key
+    state: dict[str, int] = {}
+    parties: list[dict[str, object]] = []
+    file: str | None = None
+    computed: dict[str, object] = {}
+    owner_guid = resolved.owners.get(str(row.get("ownerid")), resolved.fallback_owner)
+    for column in table.columns:
+        value = row.get(column.name)
+        if column.computed:
+            computed[column.name] = _wire(value) if value is not None else None
+        elif column.kind in {"state", "status"}:
+            if value is not None:
+                state[column.name] = int(value)  # type: ignore[arg-type]
+        elif column.kind == "party":
+            if value is not None:
+                contact = f"/contacts({record_guid(resolved.customer_id, 'contact', str(value))})"
+                parties.extend(_parties(table, column, contact, owner_guid, row))
+        elif column.kind == "file":
+            file = str(value) if value is not None else None
+        elif column.kind in {"lookup", "owner"}:
+            bound = _bind(table, column, value, resolved)
+            if bound is None and column.kind == "owner" and table.name != "businessunit":
+                bound = ("ownerid@odata.bind", f"/systemusers({resolved.fallback_owner})")
+            if bound:
+                body[bound[0]] = bound[1]
+        elif value is not None:
+            body[column.name] = _wire(value)
+        elif not column.create_only:
+            body[column.name] = None
+    if table.name == "businessunit" and resolved.root_business_unit:
+        body["parentbusinessunitid@odata.bind"] = f"/businessunits({resolved.root_business_unit})"
+    if parties:
+        body[f"{table.name}_activity_parties"] = parties
+    if custom_values:
+        body.update({k: v for k, v in custom_values.items() if v is not None})
+    digest = hashlib.sha256(
+        json.dumps(
+            {"body": body, "state": state, "file": _file_fingerprint(file)}, sort_keys=True, default=str
+        ).encode()
+    ).hexdigest()
+    return Payload(
+        table.name,
+        key,
+        guid,
+        body,
+        state or None,
+        file,
+        digest,
+        str(row.get("source_table")) if row.get("source_table") else None,
+        str(row.get("origin_id")) if row.get("origin_id") else None,
+        computed or None,
+    )
+
+
+def _parties(
+    table: TargetTable, column: Column, contact: str, owner_guid: str, row: Mapping[str, object]
+) -> list[dict[str, object]]:
+    user = f"/systemusers({owner_guid})"
+    if table.name == "appointment":
+        return [
+            {"partyid_contact@odata.bind": contact, "participationtypemask": PARTY_MASKS["requiredattendees"]},
+            {"partyid_systemuser@odata.bind": user, "participationtypemask": PARTY_MASKS["organizer"]},
+        ]
+    if table.name == "email":
+        outbound = bool(row.get("directioncode"))
+        sender, recipient = (user, contact) if outbound else (contact, user)
+        return [
+            {_party_bind(sender): sender, "participationtypemask": PARTY_MASKS["from"]},
+            {_party_bind(recipient): recipient, "participationtypemask": PARTY_MASKS["to"]},
+        ]
+    return []
+
+
+def _party_bind(reference: str) -> str:
+    return "partyid_systemuser@odata.bind" if reference.startswith("/systemusers") else "partyid_contact@odata.bind"
+
+
+def _file_fingerprint(path: str | None) -> str | None:
+    """The file's name and bytes (sha256), not its folder: a dump re-delivered or re-extracted into another
+    folder must not re-upload every document."""
+    if path is None:
+        return None
+    from pathlib import Path
+
+    file = Path(path)
+    if not file.exists():
+        return f"{file.name}:missing"
+    digest = hashlib.sha256()
+    with file.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return f"{file.name}:{digest.hexdigest()}"

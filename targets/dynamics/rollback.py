@@ -1,0 +1,174 @@
+"""Rollback: reverse a partition's loads from the ledger — resumable and idempotent.
+
+Whole partition (the default): records the migration created are deleted, children first (the
+reverse of the load order); records that existed before the migration first wrote them get their
+original image back. One load run (`load_run_id`): the records that run created are deleted and the
+records it updated get the pre-image it recorded back — a bad delta load undone without touching
+the rest. Each reversal is ledgered at once (`rolled_back` / `restored` / `reverted`), so a rollback
+interrupted half-way picks up where it stopped, and a second rollback finds nothing left to do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from store import Warehouse
+from targets import ledger
+from targets.dynamics import DataverseClient, DataverseError
+from targets.dynamics.loader import LOAD_ORDER, TARGET
+from targets.dynamics.tables import TABLES, Column, TargetTable
+
+CONCURRENT_REVERSALS = 8
+
+
+@dataclass
+class RollbackResult:
+    deleted: int = 0
+    restored: int = 0
+    failed: int = 0
+    by_table: dict[str, int] = field(default_factory=dict)
+    errors: dict[str, int] = field(default_factory=dict)
+
+
+def restorable(table: TargetTable, image: dict) -> dict:
+    """The writable part of a read-back image: plain attributes, and lookups re-bound by GUID."""
+    body: dict[str, object] = {}
+    for column in table.columns:
+        if column.kind in {"lookup", "owner"}:
+            guid = image.get(f"_{column.name}_value")
+            if guid is None:
+                continue
+            if column.kind == "owner":
+                body["ownerid@odata.bind"] = f"/systemusers({guid})"
+            elif column.target in TABLES:
+                body[f"{column.nav}@odata.bind"] = f"/{TABLES[column.target].entity_set}({guid})"
+        elif column.sent and column.name in image:
+            body[column.name] = image[column.name]
+    return body
+
+
+async def _undo(client: DataverseClient, table: TargetTable, row: dict) -> ledger.Operation:
+    """Delete (row["action"] == "delete") or patch the image back; a failure is returned, not raised."""
+    try:
+        if row["action"] == "delete":
+            await client.delete(table.entity_set, row["target_id"])  # a 404 counts as done
+            kind = "rolled_back"
+        else:
+            image = json.loads(row["image"] or "{}")
+            await client.patch(table.entity_set, row["target_id"], restorable(table, image), if_match="*")
+            kind = row["action"]
+    except DataverseError as exc:
+        return ledger.Operation(
+            table.name,
+            row["canonical_id"],
+            row["target_id"],
+            "failed",
+            row["entity"],
+            http_status=exc.status,
+            error_code=exc.code,
+            error_message=exc.message,
+        )
+    return ledger.Operation(table.name, row["canonical_id"], row["target_id"], kind, row["entity"])
+
+
+def _work(warehouse: Warehouse, run_kind: str, load_run_id: str | None) -> pl.DataFrame:
+    """target_table, canonical_id, target_id, entity, action (delete|restored|reverted), image."""
+    with warehouse.connect() as con:
+        if load_run_id is None:
+            rows = ledger.records_to_roll_back(con, run_kind, TARGET)
+            return rows.select(
+                "target_table",
+                "canonical_id",
+                "target_id",
+                "entity",
+                pl.when(pl.col("created_by_migration"))
+                .then(pl.lit("delete"))
+                .otherwise(pl.lit("restored"))
+                .alias("action"),
+                pl.col("original_image").alias("image"),
+            )
+        rows = ledger.run_changes(con, run_kind, TARGET, load_run_id)
+        return rows.select(
+            "target_table",
+            "canonical_id",
+            "target_id",
+            "entity",
+            pl.when(pl.col("operation") == "create")
+            .then(pl.lit("delete"))
+            .otherwise(pl.lit("reverted"))
+            .alias("action"),
+            pl.col("pre_image").alias("image"),
+        )
+
+
+async def apply_children_first(
+    warehouse: Warehouse,
+    run_kind: str,
+    run_id: str,
+    operator: str,
+    work: pl.DataFrame,
+    act: Callable[[str, dict], Awaitable[ledger.Operation]],
+    on_table: Callable[[str, list[ledger.Operation], list[ledger.Operation]], None],
+) -> None:
+    """Run `act` on every row of `work` (a `target_table` column), table by table in reverse load order,
+    a few at a time; each table's outcomes are ledgered at once (a failed attempt only in the audit log:
+    the record stays to do) and reported to `on_table(table, done, failed)`."""
+    gate = asyncio.Semaphore(CONCURRENT_REVERSALS)
+
+    async def bounded(table_name: str, row: dict) -> ledger.Operation:
+        async with gate:
+            return await act(table_name, row)
+
+    for table_name in reversed(LOAD_ORDER):
+        rows = work.filter(pl.col("target_table") == table_name)
+        if rows.is_empty():
+            continue
+        operations = await asyncio.gather(*(bounded(table_name, row) for row in rows.iter_rows(named=True)))
+        done = [op for op in operations if op.operation != "failed"]
+        attempts = [op for op in operations if op.operation == "failed"]
+        with warehouse.connect() as con:
+            ledger.record(con, run_kind, TARGET, run_id, operator, done)
+            ledger.append_only(con, run_kind, TARGET, run_id, operator, attempts)
+        on_table(table_name, done, attempts)
+
+
+def error_counts(errors: dict[str, int], attempts: list[ledger.Operation]) -> None:
+    """Count failed attempts by HTTP status and Dataverse error code (no values)."""
+    for op in attempts:
+        key = f"{op.http_status} {op.error_code or ''}".strip()
+        errors[key] = errors.get(key, 0) + 1
+
+
+async def rollback_partition(
+    client: DataverseClient,
+    warehouse: Warehouse,
+    run_kind: str,
+    run_id: str,
+    operator: str,
+    load_run_id: str | None = None,
+    extra_columns: dict[str, tuple[Column, ...]] | None = None,
+    progress: Callable[[str, int], None] | None = None,
+) -> RollbackResult:
+    """Reverse every load of the partition recorded in the ledger, or only the load run `load_run_id`."""
+    result = RollbackResult()
+
+    async def undo(table_name: str, row: dict) -> ledger.Operation:
+        return await _undo(client, TABLES[table_name].with_columns((extra_columns or {}).get(table_name, ())), row)
+
+    def count(table_name: str, done: list[ledger.Operation], attempts: list[ledger.Operation]) -> None:
+        result.deleted += sum(op.operation == "rolled_back" for op in done)
+        result.restored += sum(op.operation != "rolled_back" for op in done)
+        result.failed += len(attempts)
+        result.by_table[table_name] = len(done)
+        error_counts(result.errors, attempts)
+        if progress:
+            progress(table_name, len(done))
+
+    work = _work(warehouse, run_kind, load_run_id)
+    await apply_children_first(warehouse, run_kind, run_id, operator, work, undo, count)
+    return result

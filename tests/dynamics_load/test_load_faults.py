@@ -1,0 +1,222 @@
+"""The loader under faults: 5xx and dropped responses, a 429 storm, expired tokens, a killed process and
+one record Dataverse refuses. Every load must end converged: all records once, verified, nothing else."""
+
+from __future__ import annotations
+
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import polars as pl
+from dynamics_load_helpers import (
+    CUSTOMER,
+    TIME_SCALE,
+    assert_verified,
+    emulator_rows,
+    ledger_operations,
+    ledger_records,
+    load,
+    staged_counts,
+    writes_between,
+)
+
+from emulators.launcher import RunningEmulators
+from targets.dynamics import DataverseCapabilities, flow
+from targets.dynamics.loader import TableLoad
+from targets.dynamics.payloads import record_guid
+from targets.dynamics.tables import TABLES
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def assert_each_record_once(running: RunningEmulators, counts: dict[str, int]) -> None:
+    """The org holds exactly the staged rows: as many as staged, no source key twice."""
+    for table, count in counts.items():
+        keys = Counter(r.get("new_sourcesystemid") for r in emulator_rows(running, table))
+        assert sum(keys.values()) == count, table
+        assert max(keys.values()) == 1, (table, [k for k, n in keys.items() if n > 1][:3])
+
+
+def _status_count(stats: dict, status: int) -> int:
+    return stats["statuses"].get(str(status), 0)
+
+
+def assert_clean_outcome(outcome: flow.LoadOutcome, counts: dict[str, int]) -> None:
+    assert {t.table: t.created for t in outcome.tables} == counts
+    assert [t.table for t in outcome.tables if t.failed] == []
+
+
+def test_server_errors_and_dropped_responses_are_retried_without_duplicates(
+    ready_part: flow.Partition, org: RunningEmulators
+) -> None:
+    counts = staged_counts(ready_part)
+    control = org.dataverse_control
+    # 5xx before a request runs, and responses cut off after the write was applied: a resent change set
+    # that had closed an activity finds it read-only (0x80040203) and must be read back, not rejected.
+    control.set_faults(error_rate=0.08, drop_rate=0.08, seed=11)
+    outcome = load(ready_part, "run-faults")
+    faults = control.stats()["faults"]
+    control.clear_faults()
+
+    assert faults.get("server_error", 0) > 0 and faults.get("drop", 0) > 0
+    assert outcome.stats.connection_errors > 0 and outcome.stats.retries > 0
+    assert_clean_outcome(outcome, counts)
+    assert_verified(ready_part)
+    assert_each_record_once(org, counts)
+
+
+def test_a_429_storm_and_expired_tokens_mid_load_are_ridden_out(
+    ready_part: flow.Partition, org: RunningEmulators
+) -> None:
+    tables = ["account", "contact", "appointment", "email", "annotation"]
+    counts = staged_counts(ready_part, tables)
+    control = org.dataverse_control
+    done: list[str] = []
+
+    def between_tables(table: TableLoad) -> None:
+        done.append(table.table)
+        if len(done) == 1:
+            control.expire_tokens()  # every token issued so far now gets 401
+        elif len(done) == 2:
+            # Every request answers 429 (0x80072322) for 60 emulated seconds.
+            control.set_faults(storm_seconds=60, storm_facet="requests", storm_retry_after_seconds=20)
+
+    outcome = load(ready_part, "run-storm", tables=tables, progress=between_tables)
+    stats = control.stats()
+    control.clear_faults()
+
+    assert len(done) >= 3  # both faults struck mid-load, with tables still to go
+    assert outcome.throttled > 0 and stats["throttled"]["requests"] > 0
+    assert outcome.stats.token_refreshes > 0 and stats["faults"].get("token_expiry") == 1
+    assert stats["statuses"].get("401", 0) > 0
+    assert_clean_outcome(outcome, counts)
+    assert_verified(ready_part, tables)
+    assert_each_record_once(org, counts)
+
+
+KILLED_LOAD = """
+import sys
+sys.path[:0] = [{root!r}]
+from customers import MigrationHome
+from targets.dynamics import flow
+
+from pathlib import Path
+
+home = MigrationHome(Path({home!r}))
+part = flow.Partition(home, home.load({customer!r}), "trial")
+flow.run(flow.load(part, "run-killed", "pytest", tables={tables!r}, clock_scale={scale!r}))
+print("finished")
+"""
+
+
+def test_a_load_killed_mid_way_converges_when_run_again(
+    ready_part: flow.Partition, org: RunningEmulators, tmp_path: Path
+) -> None:
+    part = ready_part
+    counts = staged_counts(part)
+    first_tables = [t for t in ("account", "contact", "appointment", "email") if t in counts]
+    control = org.dataverse_control
+    # Every request takes 0.1 s more (after its writes are applied), so the load is still busy when killed.
+    control.set_faults(slow_rate=1.0, slow_seconds=10)
+    script = tmp_path / "killed_load.py"
+    script.write_text(
+        KILLED_LOAD.format(
+            root=str(ROOT), home=str(part.home.root), customer=CUSTOMER, tables=first_tables, scale=TIME_SCALE
+        ),
+        encoding="utf-8",
+    )
+    process = subprocess.Popen(  # the secret reaches it through the environment only
+        [sys.executable, str(script)], cwd=ROOT, env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    # Kill it as soon as the first appointments (several $batch requests in flight at once) have landed.
+    deadline = time.monotonic() + 60
+    try:
+        while not control.dump_table("appointment"):
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, "the load never reached its appointments"
+            time.sleep(0.01)
+        process.send_signal(signal.SIGKILL)
+    finally:
+        process.kill()
+        out, err = process.communicate()
+    control.clear_faults()
+    assert process.returncode == -signal.SIGKILL and b"finished" not in out, err.decode()[-2000:]
+
+    landed = {t: len(emulator_rows(org, t)) for t in counts}
+    assert landed["account"] == counts["account"] and landed["contact"] == counts["contact"]
+    assert 0 < landed["appointment"] < counts["appointment"]  # killed in the middle of a table
+    assert set(ledger_records(part).filter(pl.col("target_table") == "appointment")["status"]) == {"pending"}
+
+    outcome = load(part, "run-resumed", tables=first_tables)
+    assert [t.table for t in outcome.tables if t.failed] == []
+    for t in outcome.tables:
+        # What the killed run already landed is found again (an update at most), the rest created.
+        assert t.created + t.updated + t.unchanged == counts[t.table], t.table
+        assert t.created == counts[t.table] - landed[t.table], t.table
+    assert_verified(part, first_tables)
+    assert_each_record_once(org, {t: counts[t] for t in first_tables})
+    records = ledger_records(part)
+    assert records["status"].unique().to_list() == ["loaded"]
+    assert records["created_by_migration"].all()  # a rollback still deletes what the killed run created
+
+
+def test_one_record_dataverse_refuses_fails_alone_and_is_not_retried_for_ever(
+    ready_part: flow.Partition, org: RunningEmulators
+) -> None:
+    part = ready_part
+    tables = ["account", "contact"]
+    column = TABLES["contact"].column("jobtitle")
+    assert column.max_length is not None
+    with part.warehouse.connect() as con:
+        contacts = [
+            r[0]
+            for r in con.execute(
+                "select canonical_id from dynamics.contact where run_kind = ? order by canonical_id", [part.run_kind]
+            ).fetchall()
+        ]
+        bad = contacts[len(contacts) // 2]
+        con.execute(
+            "update dynamics.contact set jobtitle = ? where run_kind = ? and canonical_id = ?",
+            ["x" * (column.max_length + 1), part.run_kind, bad],
+        )
+    n = len(contacts)
+    capabilities = DataverseCapabilities(bulk_batch_size=1000)  # every contact in one UpsertMultiple
+
+    control = org.dataverse_control
+    before = control.stats()
+    outcome = load(part, "run-1", tables=tables, capabilities=capabilities)
+    after = control.stats()
+    contact = next(t for t in outcome.tables if t.table == "contact")
+    assert (contact.created, contact.failed) == (n - 1, 1)
+    assert contact.errors == {"400 0x80044331": 1}
+    # Halving isolates one bad record among n in 1 + 2·⌈log2 n⌉ requests: the refused ones (400) and the
+    # accepted UpsertMultiple requests (one of them for the accounts).
+    refused = _status_count(after, 400) - _status_count(before, 400)
+    accepted = writes_between(before, after)["requests:UpsertMultiple"] - 1
+    assert refused >= 1 and refused + accepted <= 1 + 2 * math.ceil(math.log2(n))
+
+    failed = ledger_operations(part, "run-1").filter(pl.col("operation") == "failed")
+    assert failed.select("target_table", "canonical_id", "http_status", "error_code").rows() == [
+        ("contact", bad, 400, "0x80044331")
+    ]
+    message = failed["error_message"][0]
+    assert "jobtitle" in message and str(column.max_length) in message
+    stored = {str(r["contactid"]) for r in emulator_rows(org, "contact")}
+    guids = {record_guid(part.config.customer_id, "contact", c) for c in contacts}
+    assert stored == guids - {record_guid(part.config.customer_id, "contact", bad)}
+
+    # A rerun sends the bad record once more, alone, and reports it again: no retry loop, nothing else sent.
+    before = control.stats()
+    rerun = load(part, "run-2", tables=tables, capabilities=capabilities)
+    contact = next(t for t in rerun.tables if t.table == "contact")
+    assert (contact.unchanged, contact.created, contact.updated, contact.failed) == (n - 1, 0, 0, 1)
+    after = control.stats()
+    assert writes_between(before, after) == {"created": 0, "updated": 0, "deleted": 0}
+    assert _status_count(after, 400) - _status_count(before, 400) == 1
+    again = ledger_operations(part, "run-2").filter(pl.col("operation") == "failed")
+    assert again.select("canonical_id", "error_code").rows() == [(bad, "0x80044331")]

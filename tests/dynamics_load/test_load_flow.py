@@ -1,0 +1,193 @@
+"""The Dynamics flow end to end against the emulators: schema gate, load, read-back, audit, delta, rollback."""
+
+from __future__ import annotations
+
+import json
+
+import polars as pl
+import pytest
+from dynamics_load_helpers import (
+    OPERATOR,
+    assert_verified,
+    dump_users,
+    emulator_rows,
+    ledger_operations,
+    ledger_records,
+    load,
+    seed_users,
+    staged_counts,
+    writes_between,
+)
+
+from emulators.launcher import RunningEmulators
+from synthetic import GenerationSummary
+from targets.dynamics import flow
+from targets.dynamics.payloads import record_guid
+
+NO_WRITES = {"created": 0, "updated": 0, "deleted": 0}
+# Set by the platform on every write: never compared between snapshots of a row.
+VOLATILE = {"modifiedon", "versionnumber", "modifiedby", "modifiedonbehalfby"}
+
+
+def _stable(row: dict) -> dict:
+    return {k: v for k, v in row.items() if k not in VOLATILE}
+
+
+def _by_id(rows: list[dict], pk: str) -> dict[str, dict]:
+    return {str(r[pk]).lower(): _stable(r) for r in rows}
+
+
+def test_full_load_waits_for_the_schema_plan_then_lands_everything_verified_and_audited(
+    part: flow.Partition, org: RunningEmulators, load_practice: GenerationSummary
+) -> None:
+    control = org.dataverse_control
+    control.reset()  # an org without the migration's columns and keys
+    seed_users(control, dump_users(load_practice.out_dir))
+    plan = flow.run(flow.schema_plan(part))
+    assert plan.missing and not plan.ready
+    flow.run(flow.resolve_owners(part))
+
+    before = control.stats()
+    with pytest.raises(flow.SchemaNotReadyError) as refused:
+        load(part, "run-blocked")
+    message = str(refused.value)
+    assert message.startswith(f"{len(plan.missing)} schema plan items are not in the org")
+    for item in plan.missing[:10]:
+        assert f"{item.table}.{item.name} ({item.status})" in message
+    assert writes_between(before, control.stats()) == NO_WRITES
+    assert (part.reports / "schema-plan.md").is_file()
+
+    plan = flow.run(flow.schema_plan(part, apply=True))
+    assert plan.ready and not plan.missing
+    counts = staged_counts(part)
+    assert counts and all(counts.values())
+
+    outcome = load(part, "run-1")
+    assert {t.table: t.created for t in outcome.tables} == counts
+    assert all(t.failed == 0 and t.updated == 0 and t.unchanged == 0 for t in outcome.tables)
+    assert outcome.written == sum(counts.values())
+
+    assert_verified(part)
+    for table, count in counts.items():
+        assert len(emulator_rows(org, table)) == count, table
+
+    operations = ledger_operations(part, "run-1")
+    assert operations["operation"].unique().to_list() == ["create"]
+    assert dict(operations.group_by("target_table").len().iter_rows()) == counts
+    paths = flow.export_audit(part)
+    assert sorted(p.name for p in paths) == ["audit-log.csv", "audit-log.parquet"]
+    assert all(p.parent == part.reports and p.is_file() for p in paths)
+    keys = ["target_table", "canonical_id", "target_id", "operation"]
+    expected = operations.select(keys).sort(keys)
+    for exported in (
+        pl.read_csv(part.reports / "audit-log.csv", infer_schema=False),
+        pl.read_parquet(part.reports / "audit-log.parquet"),
+    ):
+        assert exported.height == ledger_operations(part).height == operations.height
+        assert exported.filter(pl.col("run_id") == "run-1").select(keys).sort(keys).equals(expected)
+
+
+def test_second_pass_over_unchanged_data_sends_no_write(ready_part: flow.Partition, org: RunningEmulators) -> None:
+    counts = staged_counts(ready_part)
+    first = load(ready_part, "run-1")
+    assert first.written == sum(counts.values())
+
+    control = org.dataverse_control
+    before = control.stats()
+    second = load(ready_part, "run-2")
+    after = control.stats()
+    assert second.written == 0
+    assert {t.table: t.unchanged for t in second.tables} == counts
+    assert all(t.failed == 0 for t in second.tables)
+    assert writes_between(before, after) == NO_WRITES
+    assert after["requests"] > before["requests"]  # it did talk to the org (reads only)
+    operations = ledger_operations(ready_part, "run-2")
+    assert operations["operation"].unique().to_list() == ["unchanged"]
+    assert operations.height == sum(counts.values())
+
+
+def test_one_changed_client_is_one_update_with_its_pre_image_and_a_run_rollback_restores_it(
+    ready_part: flow.Partition, org: RunningEmulators
+) -> None:
+    part = ready_part
+    tables = ["account", "contact"]  # clients become contacts; accounts stand for every other table
+    load(part, "run-1", tables=tables)
+    loaded = _by_id(emulator_rows(org, "contact"), "contactid")
+    other_tables = {"account": emulator_rows(org, "account")}
+
+    with part.warehouse.connect() as con:
+        client_id = con.sql(
+            "select canonical_id from staged.client where run_kind = ? and occupation is not null "
+            "order by canonical_id limit 1",
+            params=[part.run_kind],
+        ).fetchall()[0][0]
+        con.execute(
+            "update staged.client set occupation = 'Changed occupation' where run_kind = ? and canonical_id = ?",
+            [part.run_kind, client_id],
+        )
+    flow.prepare(part)
+    guid = record_guid(part.config.customer_id, "contact", client_id)
+    previous = loaded[guid]["jobtitle"]
+    assert previous and previous != "Changed occupation"
+
+    control = org.dataverse_control
+    before = control.stats()
+    outcome = load(part, "run-2", tables=tables)
+    assert writes_between(before, control.stats()) == {
+        "created": 0,
+        "updated": 1,
+        "deleted": 0,
+        "requests:UpsertMultiple": 1,
+    }
+    assert outcome.written == 1
+    assert [(t.table, t.updated, t.created) for t in outcome.tables if t.written] == [("contact", 1, 0)]
+    changes = ledger_operations(part, "run-2").filter(pl.col("operation") != "unchanged")
+    assert changes.select("target_table", "canonical_id", "target_id", "operation").rows() == [
+        ("contact", client_id, guid, "update")
+    ]
+    pre_image = json.loads(changes["pre_image"][0])
+    assert pre_image["contactid"] == guid and pre_image["jobtitle"] == previous
+    assert _by_id(emulator_rows(org, "contact"), "contactid")[guid]["jobtitle"] == "Changed occupation"
+
+    before = control.stats()
+    result = flow.run(flow.rollback(part, "rollback-run-2", OPERATOR, load_run_id="run-2"))
+    assert (result.deleted, result.restored, result.failed) == (0, 1, 0)
+    assert writes_between(before, control.stats()) == {"created": 0, "updated": 1, "deleted": 0}
+    assert _by_id(emulator_rows(org, "contact"), "contactid") == loaded  # that row restored, the rest untouched
+    assert {t: emulator_rows(org, t) for t in other_tables} == other_tables
+    reverted = ledger_operations(part, "rollback-run-2")
+    assert reverted.select("canonical_id", "operation").rows() == [(client_id, "reverted")]
+
+
+def test_full_rollback_removes_everything_loaded_and_a_second_one_does_nothing(
+    ready_part: flow.Partition, org: RunningEmulators
+) -> None:
+    part = ready_part
+    counts = staged_counts(part)
+    org_tables = ["systemuser", "businessunit", "transactioncurrency", "team", "activityparty"]
+    pre_load = {t: emulator_rows(org, t) for t in [*counts, *org_tables]}
+    load(part, "run-1")
+    assert {t: len(emulator_rows(org, t)) for t in counts} == {t: n + len(pre_load[t]) for t, n in counts.items()}
+
+    control = org.dataverse_control
+    before = control.stats()
+    result = flow.run(flow.rollback(part, "rollback-1", OPERATOR))
+    assert result.failed == 0 and result.errors == {}
+    assert result.deleted == sum(counts.values()) and result.restored == 0
+    assert {t: n for t, n in result.by_table.items() if n} == counts
+    assert writes_between(before, control.stats())["deleted"] >= sum(counts.values())
+    assert {t: emulator_rows(org, t) for t in pre_load} == pre_load
+
+    operations = ledger_operations(part, "rollback-1")
+    assert operations["operation"].unique().to_list() == ["rolled_back"]
+    assert dict(operations.group_by("target_table").len().iter_rows()) == counts
+    assert ledger_records(part)["status"].unique().to_list() == ["rolled_back"]
+    audit = pl.read_csv(part.reports / "audit-log.csv", infer_schema=False)  # the rollback exports the audit log
+    assert audit.filter(pl.col("run_id") == "rollback-1").height == operations.height
+
+    before = control.stats()
+    again = flow.run(flow.rollback(part, "rollback-2", OPERATOR))
+    assert (again.deleted, again.restored, again.failed) == (0, 0, 0)
+    assert control.stats()["requests"] == before["requests"]
+    assert ledger_operations(part, "rollback-2").is_empty()
+    assert {t: emulator_rows(org, t) for t in pre_load} == pre_load
