@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from checks.checklist import CheckResult, record_results, run_checklist
+from checks.iterations import Iteration, dump_checksum, next_iteration, now, record_iteration
 from checks.report import ReportContext, write_approval_report
 from customers import CustomerConfig, MigrationHome
 from mappings.spec import MappingSpec, load_spec
@@ -23,6 +24,7 @@ class ApprovalOutcome:
     staging: StageSummary
     results: list[CheckResult]
     report_path: Path
+    iteration: Iteration
 
     @property
     def blocking_failures(self) -> list[CheckResult]:
@@ -40,8 +42,6 @@ def stage_and_check(
     run_kind: str,
     *,
     run_id: str | None = None,
-    iteration: int | None = None,
-    dump_checksum: str | None = None,
     as_of: date | None = None,
     progress: Callable[[str, int], None] | None = None,
 ) -> ApprovalOutcome:
@@ -56,20 +56,46 @@ def stage_and_check(
         country=config.country,
         time_zone=config.time_zone,
         site_time_zones=config.site_time_zones(),
-        dump_dir=config.dump_dir(run_kind),
+        dump_dir=home.source_dir(config, run_kind),
         as_of=as_of,
     )
+    checksum = dump_checksum(mapping.dump_dir) if mapping.dump_dir else None
+    with warehouse.connect() as con:
+        iteration = next_iteration(con, run_kind)
     staging = stage_partition(warehouse, spec, mapping, progress)
     as_of = as_of or datetime.now(UTC).date()
     results = run_checklist(warehouse, run_kind, spec.system, list(spec.entities), as_of)
-    record_results(warehouse, run_kind, results, spec_version=spec.version, run_id=run_id)
+    record_results(
+        warehouse,
+        run_kind,
+        results,
+        spec_version=spec.version,
+        run_id=run_id,
+        iteration=iteration,
+        dump_checksum=checksum,
+    )
+    counts = staging.result.reconciliation.select("considered", "staged", "merged", "rejected").sum().row(0, named=True)
+    failing = [r for r in results if not r.passed]
+    item = Iteration(
+        run_kind,
+        iteration,
+        run_id,
+        checksum,
+        spec.version,
+        sum(r.definition.severity == "ERROR" for r in failing),
+        sum(r.definition.severity == "WARN" for r in failing),
+        dict(counts),
+        now(),
+    )
+    with warehouse.connect() as con:
+        record_iteration(con, item)
     report = write_approval_report(
         warehouse,
         home.reports_dir(config.customer_id, run_kind),
         spec,
         results,
         ReportContext(
-            config.customer_id, config.name, run_kind, spec.system, spec.version, run_id, iteration, dump_checksum
+            config.customer_id, config.name, run_kind, spec.system, spec.version, run_id, iteration, checksum
         ),
     )
-    return ApprovalOutcome(spec, staging, results, report)
+    return ApprovalOutcome(spec, staging, results, report, item)

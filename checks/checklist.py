@@ -102,7 +102,14 @@ def run_checklist(
 
 
 def record_results(
-    warehouse: Warehouse, run_kind: str, results: list[CheckResult], *, spec_version: str, run_id: str | None = None
+    warehouse: Warehouse,
+    run_kind: str,
+    results: list[CheckResult],
+    *,
+    spec_version: str,
+    run_id: str | None = None,
+    iteration: int | None = None,
+    dump_checksum: str | None = None,
 ) -> None:
     """Persist results and flagged ids in the customer's audit schema (the report reads them)."""
     now = datetime.now(UTC)
@@ -120,6 +127,8 @@ def record_results(
                 "breakdown": json.dumps(r.outcome.breakdown, sort_keys=True),
                 "spec_version": spec_version,
                 "run_id": run_id,
+                "iteration": iteration,
+                "dump_checksum": dump_checksum,
                 "evaluated_at": now,
             }
             for r in results
@@ -136,6 +145,8 @@ def record_results(
             "breakdown": pl.String,
             "spec_version": pl.String,
             "run_id": pl.String,
+            "iteration": pl.Int64,
+            "dump_checksum": pl.String,
             "evaluated_at": pl.Datetime("us", "UTC"),
         },
     )

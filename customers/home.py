@@ -9,9 +9,11 @@ from pathlib import Path
 
 import yaml
 
-from customers.config import CustomerConfig, CustomerConfigError, load_customer_config
+from customers.config import CustomerConfig, CustomerConfigError, DumpSource, load_customer_config
 
 DEFAULT_HOME = Path("var")
+SNAPSHOTS_DIR = "snapshots"
+MANIFEST = "manifest.json"
 HOME_ENV = "MIGRATION_HOME"
 
 
@@ -46,6 +48,25 @@ class MigrationHome:
     def reports_dir(self, customer_id: str, run_kind: str) -> Path:
         return self.customer_dir(customer_id) / "reports" / run_kind
 
+    def extracts_dir(self, customer_id: str, run_kind: str) -> Path:
+        """Where API extractions of a run kind go (sources/cliniko/snapshots.py)."""
+        return self.customer_dir(customer_id) / "extracts" / run_kind
+
+    def source_dir(self, config: CustomerConfig, run_kind: str) -> Path:
+        """The dump folder the raw layer reads: the delivered dump, or the latest complete API snapshot."""
+        if isinstance(config.source_for(run_kind), DumpSource):
+            return config.dump_dir(run_kind)
+        snapshot = latest_snapshot(self.extracts_dir(config.customer_id, run_kind))
+        if snapshot is None:
+            raise CustomerConfigError(
+                str(config.config_file or config.customer_id),
+                [
+                    f"source.{run_kind}: the API has not been extracted yet; materialise source/extract for "
+                    f"{config.customer_id}|{run_kind} first"
+                ],
+            )
+        return snapshot
+
     def load(self, customer_id: str) -> CustomerConfig:
         """The registered configuration of a customer."""
         path = self.config_path(customer_id)
@@ -73,6 +94,24 @@ class MigrationHome:
             except CustomerConfigError as exc:
                 yield customer_id, exc
 
+    @property
+    def landing(self) -> Path:
+        return self.root / "landing"
+
+    def register_delivery(self, config_path: Path, run_kind: str, dump_dir: Path) -> CustomerConfig:
+        """Register a customer's configuration with `dump_dir` as its dump for `run_kind` (a newly
+        delivered dump replaces the previous one)."""
+        data = yaml.safe_load(Path(config_path).read_text(encoding="utf-8"))
+        if isinstance(data, dict):
+            source = data.setdefault("source", {})
+            if isinstance(source, dict):
+                location = source.get(run_kind) if isinstance(source.get(run_kind), dict) else {}
+                source[run_kind] = {**location, "dump": str(Path(dump_dir).resolve())}
+        staged = self.root / "inbox" / Path(config_path).name
+        staged.parent.mkdir(parents=True, exist_ok=True)
+        staged.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+        return self.register(staged)
+
     def register(self, path: Path) -> CustomerConfig:
         """Validate a configuration file and copy it into the home with its paths made absolute
         (a relative dump path is relative to the file it was written in)."""
@@ -92,3 +131,12 @@ class MigrationHome:
         destination = self.config_path(config.customer_id)
         destination.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
         return self.load(config.customer_id)
+
+
+def latest_snapshot(extracts: Path) -> Path | None:
+    """The highest-numbered complete snapshot (one with its manifest) under an extracts folder."""
+    folder = extracts / SNAPSHOTS_DIR
+    if not folder.is_dir():
+        return None
+    done = [p for p in folder.iterdir() if p.name.isdigit() and (p / MANIFEST).exists()]
+    return max(done, key=lambda p: int(p.name), default=None)

@@ -6,9 +6,26 @@ import warnings
 
 import dagster as dg
 
+from migration_assets.delta import (
+    delta_pickup_files,
+    delta_pickup_job,
+    delta_pickup_sensor,
+    delta_verification,
+    source_extract,
+)
+from migration_assets.dynamics import (
+    dynamics_load,
+    dynamics_migrate_job,
+    dynamics_rollback,
+    owner_resolution,
+    prepared,
+    schema_plan,
+)
 from migration_assets.jobs import build_staging_jobs
 from migration_assets.raw import build_raw_assets
 from migration_assets.resources import MigrationHomeResource
+from migration_assets.sensors import build_dump_arrival_sensor
+from migration_assets.signoff import trial_signoff
 from migration_assets.staged import build_staging_asset
 
 # Partitioned asset checks are preview in Dagster 1.13 (research/dagster.md §0.2 E); the pins are exact.
@@ -18,9 +35,22 @@ warnings.filterwarnings("ignore", category=dg.BetaWarning)
 
 @dg.definitions
 def defs() -> dg.Definitions:
+    staging_jobs = build_staging_jobs()
     return dg.Definitions(
-        assets=[*build_raw_assets(), build_staging_asset()],
-        jobs=build_staging_jobs(),
+        assets=[
+            source_extract,
+            *build_raw_assets(),
+            build_staging_asset(),
+            prepared,
+            schema_plan,
+            owner_resolution,
+            dynamics_load,
+            trial_signoff,
+            delta_verification,
+        ],
+        jobs=[*staging_jobs, dynamics_migrate_job, dynamics_rollback, delta_pickup_job],
+        sensors=[build_dump_arrival_sensor(staging_jobs), delta_pickup_sensor],
+        schedules=[delta_pickup_files],
         resources={"migration_home": MigrationHomeResource(path=dg.EnvVar("MIGRATION_HOME"))},
         # One process per run: DuckDB and Polars already use both cores, a customer's database has a
         # single writer, and a subprocess per step would cost ~2 s of imports for each of ~25 steps.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from migration_assets.raw import EXTRACT_KEY
 from sources.registry import all_systems
 
 
@@ -15,9 +16,11 @@ def build_staging_jobs() -> list[dg.UnresolvedAssetJobDefinition]:
     return [
         dg.define_asset_job(
             staging_job_name(system.name),
-            selection=dg.AssetSelection.groups(f"raw_{system.name}", "staged", "reports"),
-            description=f"Read a {system.title} dump into raw tables, map it onto the canonical model, run the "
-            "approval checklist and write the approval report, for one customer|run partition.",
+            selection=dg.AssetSelection.assets(EXTRACT_KEY)
+            | dg.AssetSelection.groups(f"raw_{system.name}", "staged", "reports"),
+            description=f"Extract (API sources) or read a {system.title} dump into raw tables, map it onto the "
+            "canonical model, run the approval checklist and write the approval report, for one "
+            "customer|run partition.",
             tags={"migration/source_system": system.name},
         )
         for system in all_systems()

@@ -5,6 +5,7 @@
 
 import dagster as dg
 
+from customers import CustomerConfigError
 from migration_assets.metadata import table_metadata
 from migration_assets.partitions import migration_partitions, partition_parts
 from migration_assets.resources import MigrationHomeResource
@@ -14,6 +15,8 @@ from sources.registry import all_systems
 from store import Warehouse
 
 DELIVERED_FIELDS_CHECK = "delivered_fields"
+# API sources are extracted into a dump snapshot first (migration_assets/delta.py); dumps need nothing.
+EXTRACT_KEY = dg.AssetKey(["source", "extract"])
 
 
 def raw_asset_key(system: str, resource: str) -> dg.AssetKey:
@@ -27,6 +30,7 @@ def build_raw_asset(system: SourceSystem, spec: ResourceSpec) -> dg.AssetsDefini
         key=key,
         group_name=f"raw_{system.name}",
         partitions_def=migration_partitions,
+        deps=[EXTRACT_KEY],
         kinds={"duckdb", system.name},
         description=f"{system.title} `{spec.name}` as delivered, with the file and record of every row. "
         f"Grain: {spec.grain}.",
@@ -55,11 +59,11 @@ def build_raw_asset(system: SourceSystem, spec: ResourceSpec) -> dg.AssetsDefini
                 Warehouse.for_customer(migration_home.home.customer_dir(customer_id)),
                 system,
                 spec.name,
-                config.dump_dir(run_kind),
+                migration_home.home.source_dir(config, run_kind),
                 run_kind,
                 getattr(source, "encoding", "utf-8"),
             )
-        except RawReadError as exc:
+        except (RawReadError, CustomerConfigError) as exc:
             raise dg.Failure(description=str(exc)) from None
         context.log.info(
             f"{summary.table}: {summary.rows} rows from {summary.source_file}"

@@ -11,7 +11,7 @@ target loads downstream of this step.
 
 import dagster as dg
 
-from checks.approval import stage_and_check
+from checks.approval import ApprovalOutcome, stage_and_check
 from checks.canonical import CANONICAL_MODELS
 from checks.checklist import CheckResult, checks_for
 from mappings.spec import MappingSpec, load_spec
@@ -50,7 +50,7 @@ def _entity_deps(specs: list[MappingSpec]) -> dict[str, set[dg.AssetKey]]:
     return deps
 
 
-def _check_result(result: CheckResult) -> dg.AssetCheckResult:
+def _check_result(result: CheckResult, approval: ApprovalOutcome) -> dg.AssetCheckResult:
     outcome = result.outcome
     ids = outcome.flagged["canonical_id"].drop_nulls().head(MAX_IDS_IN_METADATA).to_list()
     return dg.AssetCheckResult(
@@ -65,6 +65,10 @@ def _check_result(result: CheckResult) -> dg.AssetCheckResult:
             # Keys are rule/field/code names and values are counts; flagged ids are canonical ids.
             "breakdown": dg.MetadataValue.json(outcome.breakdown),
             "flagged_ids_sample": dg.MetadataValue.json(ids),
+            # What was reviewed: a practice's feedback quotes these (issue #5).
+            "iteration": approval.iteration.iteration,
+            "mapping/spec_version": approval.spec.version,
+            "dump_checksum": approval.iteration.dump_checksum or "",
         },
     )
 
@@ -166,6 +170,8 @@ def build_staging_asset() -> dg.AssetsDefinition:
             asset_key=APPROVAL_REPORT_KEY,
             metadata={
                 "path": dg.MetadataValue.path(str(outcome.report_path)),
+                "iteration": outcome.iteration.iteration,
+                "dump_checksum": outcome.iteration.dump_checksum or "",
                 "mapping/spec_version": outcome.spec.version,
                 "checks": len(outcome.results),
                 "errors": sum(1 for r in failing if r.definition.severity == "ERROR"),
@@ -173,6 +179,6 @@ def build_staging_asset() -> dg.AssetsDefinition:
             },
         )
         for result in outcome.results:
-            yield _check_result(result)
+            yield _check_result(result, outcome)
 
     return stage_and_check_asset

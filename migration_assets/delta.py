@@ -1,0 +1,238 @@
+"""Source extraction through an API, and the delta-pickup window after a live load: the extract asset,
+the delta verification, the delta job, its sensor (API sources) and its schedule (dump deliveries).
+
+Bodies call sources/cliniko/snapshots.py and checks/delta.py; the window rules are here because
+they read the Dagster instance (when the live load happened, what the last extraction reached).
+"""
+
+# No `from __future__ import annotations`: Dagster resolves the asset and sensor annotations itself.
+
+import json
+import time
+
+import dagster as dg
+
+from checks.approval import customer_spec
+from checks.delta import DeltaChanges, verify_delta
+from customers import CustomerConfig, CustomerConfigError
+from customers.config import ClinikoApiSource, DumpSource
+from migration_assets.dynamics import GROUP as DYNAMICS_GROUP
+from migration_assets.dynamics import table_key
+from migration_assets.partitions import migration_partitions, partition_parts
+from migration_assets.raw import EXTRACT_KEY
+from migration_assets.resources import MigrationHomeResource
+from migration_assets.signoff import SIGNOFF_KEY
+from sources import landing
+from sources.cliniko.api import TOMBSTONES_FILE, ClinikoApiError
+from sources.cliniko.settings import FILE_SUFFIX, RESOURCES
+from sources.cliniko.snapshots import changes_waiting, settings_for, take_snapshot
+from store import Warehouse
+from targets.dynamics.loader import TARGET
+
+DELTA_KEY = dg.AssetKey(["delta", "verification"])
+DELTA_CHECK = "delta_applied"
+DELTA_JOB = "delta_pickup"
+# The load's first table: its first live materialisation after the signoff opens the window.
+WINDOW_MARKER = table_key("contact")
+
+
+@dg.asset(
+    key=EXTRACT_KEY,
+    group_name="source",
+    partitions_def=migration_partitions,
+    kinds={"cliniko"},
+    description="The customer's source taken through its API into a numbered dump snapshot: in full the first "
+    "time, then the changes since the last snapshot's high-water mark merged into a new one (deltas/ keeps "
+    "each delta). Customers delivering dump files have nothing to extract.",
+)
+def source_extract(context: dg.AssetExecutionContext, migration_home: MigrationHomeResource):
+    customer_id, run_kind = partition_parts(context)
+    config = migration_home.customer(customer_id)
+    source = config.source_for(run_kind)
+    if isinstance(source, DumpSource):
+        return dg.MaterializeResult(
+            metadata={"kind": "dump", "path": dg.MetadataValue.path(str(config.dump_dir(run_kind)))}
+        )
+    try:
+        result = take_snapshot(settings_for(source), migration_home.home.extracts_dir(customer_id, run_kind))
+    except (KeyError, ClinikoApiError) as exc:
+        raise dg.Failure(description=f"{customer_id}|{run_kind}: extraction failed: {exc}") from None
+    context.log.info(
+        f"{result.kind} extraction: {result.change_count} changes, {result.requests} requests, "
+        f"{result.throttled} throttled"
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "kind": result.kind,
+            "snapshot": dg.MetadataValue.path(str(result.snapshot)),
+            "high_water_mark": result.high_water_mark,
+            "since": result.since or "",
+            "changes": result.change_count,
+            "records": dg.MetadataValue.json(result.changed),
+            "tombstones": dg.MetadataValue.json(result.tombstones),
+            "requests": result.requests,
+            "throttled": result.throttled,
+        }
+    )
+
+
+@dg.asset(
+    key=DELTA_KEY,
+    group_name="delta",
+    partitions_def=migration_partitions,
+    deps=[EXTRACT_KEY, *[dg.AssetKey([DYNAMICS_GROUP, t]) for t in ("contact", "appointment", "invoice")]],
+    kinds={"dynamics365"},
+    check_specs=[
+        dg.AssetCheckSpec(
+            DELTA_CHECK,
+            asset=DELTA_KEY,
+            blocking=True,
+            partitions_def=migration_partitions,
+            description="Every record the source reported changed in the delta is in the target (or was rejected "
+            "with a reason), and every deleted record the target held is deactivated or deleted as configured.",
+        )
+    ],
+    description="What the last delta changed, accounted for in the target after its load.",
+)
+def delta_verification(context: dg.AssetExecutionContext, migration_home: MigrationHomeResource):
+    customer_id, run_kind = partition_parts(context)
+    config = migration_home.customer(customer_id)
+    delta_dir = _latest_delta(migration_home, config, run_kind)
+    if delta_dir is None:
+        yield dg.MaterializeResult(metadata={"delta": "none"})
+        yield dg.AssetCheckResult(check_name=DELTA_CHECK, passed=True, metadata={"delta": "none"})
+        return
+    changes = DeltaChanges.read(delta_dir, list(RESOURCES), TOMBSTONES_FILE, FILE_SUFFIX)
+    warehouse = Warehouse.for_customer(migration_home.home.customer_dir(customer_id))
+    with warehouse.connect() as con:
+        result = verify_delta(con, run_kind, customer_spec(config), changes, TARGET, config.delta.deletions)
+    metadata = {"delta": delta_dir.name, **result.as_metadata()}
+    yield dg.MaterializeResult(metadata={k: v for k, v in metadata.items() if not k.endswith("_sample")})
+    yield dg.AssetCheckResult(
+        check_name=DELTA_CHECK,
+        passed=result.passed,
+        metadata={k: dg.MetadataValue.json(v) if isinstance(v, list) else v for k, v in metadata.items()},
+    )
+
+
+def _latest_delta(home: MigrationHomeResource, config: CustomerConfig, run_kind: str):
+    if isinstance(config.source_for(run_kind), DumpSource):
+        return None
+    snapshot = home.home.source_dir(config, run_kind)
+    deltas = home.home.extracts_dir(config.customer_id, run_kind) / "deltas" / snapshot.name
+    return deltas if deltas.is_dir() else None
+
+
+delta_pickup_job = dg.define_asset_job(
+    DELTA_JOB,
+    selection=dg.AssetSelection.assets(EXTRACT_KEY)
+    | dg.AssetSelection.groups("raw_cliniko", "staged", "reports", DYNAMICS_GROUP, "delta"),
+    description="One delta-window pass for a customer|live partition: extract what changed, re-stage, load only "
+    "records whose content changed (and retire deleted ones), read back, verify the delta.",
+    tags={"dagster/priority": "10"},
+)
+
+
+def _latest(instance: dg.DagsterInstance, key: dg.AssetKey, partition: str, *, ascending: bool = False):
+    records = instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=key, asset_partitions=[partition]), limit=1, ascending=ascending
+    ).records
+    return records[0] if records else None
+
+
+def window_opened_at(instance: dg.DagsterInstance, customer_id: str) -> float | None:
+    """When the customer's delta window opened: its first live load after the latest signoff."""
+    signoff = _latest(instance, SIGNOFF_KEY, customer_id)
+    after = signoff.timestamp if signoff else 0.0
+    records = instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=WINDOW_MARKER, asset_partitions=[f"{customer_id}|live"], after_timestamp=after),
+        limit=1,
+        ascending=True,
+    ).records
+    return records[0].timestamp if records else None
+
+
+def _in_window(instance: dg.DagsterInstance, config: CustomerConfig, now: float) -> bool:
+    opened = window_opened_at(instance, config.customer_id)
+    return opened is not None and now < opened + config.delta.window_hours * 3600
+
+
+def _partition_key(customer_id: str) -> dg.MultiPartitionKey:
+    return dg.MultiPartitionKey({"customer": customer_id, "run": "live"})
+
+
+@dg.sensor(
+    name="delta_pickup",
+    job=delta_pickup_job,
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.STOPPED,
+    description="During a customer's delta window (delta.window_hours after its live load), asks its source API "
+    "every delta.poll_minutes whether anything changed since the last extraction's high-water mark, and runs "
+    "delta_pickup for customer|live when it did. The run key is the high-water mark: one run per change set.",
+)
+def delta_pickup_sensor(context: dg.SensorEvaluationContext, migration_home: MigrationHomeResource):
+    now = time.time()
+    polled: dict[str, float] = json.loads(context.cursor) if context.cursor else {}
+    requests, notes = [], []
+    for customer_id, config in migration_home.home.iter_configs():
+        if isinstance(config, CustomerConfigError) or not isinstance(config.source.live, ClinikoApiSource):
+            continue
+        if not _in_window(context.instance, config, now):
+            continue
+        if now - polled.get(customer_id, 0.0) < config.delta.poll_minutes * 60:
+            continue
+        extracted = _latest(context.instance, EXTRACT_KEY, f"{customer_id}|live")
+        mark = extracted.asset_materialization.metadata.get("high_water_mark") if extracted else None
+        if mark is None:
+            notes.append(f"{customer_id}: no live extraction recorded yet")
+            continue
+        try:
+            waiting = changes_waiting(settings_for(config.source.live), str(mark.value))
+        except (KeyError, ClinikoApiError) as exc:
+            notes.append(f"{customer_id}: cannot ask the source for changes: {exc}")
+            continue
+        polled[customer_id] = now
+        if waiting:
+            requests.append(
+                dg.RunRequest(
+                    run_key=f"{customer_id}|live|delta|{mark.value}",
+                    partition_key=_partition_key(customer_id),
+                    tags={"migration/delta_since": str(mark.value), "migration/run_kind": "live"},
+                )
+            )
+        else:
+            notes.append(f"{customer_id}: no changes since {mark.value}")
+    cursor = json.dumps(polled, sort_keys=True)
+    if requests:
+        return dg.SensorResult(run_requests=requests, cursor=cursor)
+    return dg.SensorResult(
+        skip_reason=dg.SkipReason("; ".join(notes) or "no customer in a delta window"), cursor=cursor
+    )
+
+
+@dg.schedule(
+    name="delta_pickup_files",
+    job=delta_pickup_job,
+    cron_schedule="*/30 * * * *",
+    default_status=dg.DefaultScheduleStatus.STOPPED,
+    description="For customers whose live source is a delivered dump: during the delta window, every 30 minutes, "
+    "runs delta_pickup when the live dump's manifest changed since the last pass (run key: its checksum).",
+)
+def delta_pickup_files(context: dg.ScheduleEvaluationContext, migration_home: MigrationHomeResource):
+    now = time.time()
+    requests = []
+    for customer_id, config in migration_home.home.iter_configs():
+        if isinstance(config, CustomerConfigError) or not isinstance(config.source.live, DumpSource):
+            continue
+        if not _in_window(context.instance, config, now):
+            continue
+        fingerprint = landing.Delivery(customer_id, "live", config.dump_dir("live"), config.config_file).fingerprint()
+        if fingerprint:
+            requests.append(
+                dg.RunRequest(
+                    run_key=f"{customer_id}|live|files|{fingerprint}",
+                    partition_key=_partition_key(customer_id),
+                    tags={"migration/dump_checksum": fingerprint, "migration/run_kind": "live"},
+                )
+            )
+    return requests or dg.SkipReason("no dump-delivering customer in a delta window")

@@ -1,0 +1,313 @@
+"""Dynamics 365 target assets: prepared rows, schema plan, owner resolution, loads with read-back
+checks, and the rollback job. Bodies call targets.dynamics.flow; nothing else happens here."""
+
+# No `from __future__ import annotations`: Dagster resolves the asset functions' annotations itself.
+
+import dagster as dg
+from pydantic import Field
+
+from migration_assets.metadata import MAX_IDS_IN_METADATA
+from migration_assets.partitions import migration_partitions, partition_parts
+from migration_assets.resources import MigrationHomeResource
+from migration_assets.signoff import SIGNOFF_KEY, require_signoff
+from migration_assets.staged import APPROVAL_REPORT_KEY
+from targets.dynamics import flow
+from targets.dynamics.loader import LOAD_ORDER
+from targets.dynamics.owners import OwnerResolutionError
+from targets.dynamics.tables import TABLES
+
+GROUP = "dynamics"
+PREPARED_KEY = dg.AssetKey([GROUP, "prepared"])
+SCHEMA_PLAN_KEY = dg.AssetKey([GROUP, "schema_plan"])
+OWNERS_KEY = dg.AssetKey([GROUP, "owner_resolution"])
+# Concurrent load steps across runs per target environment would share its service-protection
+# budget (research/dataverse.md §4.1); `dagster instance concurrency set dynamics_target N` tunes it.
+LOAD_POOL = "dynamics_target"
+LOAD_CHECKS = {
+    "loaded": ("ERROR", "Every mapped record was written (no record failed with a Dataverse error)."),
+    "readback": ("ERROR", "Every record read back equals what was sent, field by field; the table checksums agree."),
+    "orphans": ("ERROR", "No activity is regarding a contact that is not in the target."),
+    "disabled_owners": ("WARN", "No record is owned by a disabled user."),
+}
+
+
+def table_key(table: str) -> dg.AssetKey:
+    return dg.AssetKey([GROUP, table])
+
+
+class PrepareConfig(dg.Config):
+    sample_clients: int | None = Field(
+        default=None,
+        description="Load a stratified sample of this many clients (100–500; 300 is typical for a "
+        "trial) with everything that hangs off them; empty loads everyone.",
+    )
+
+
+class SchemaPlanConfig(dg.Config):
+    apply: bool = Field(
+        default=False,
+        description="Create the missing columns and alternate keys in the org and "
+        "wait for the key indexes to become Active.",
+    )
+
+
+def _partition(context: dg.AssetExecutionContext, home: MigrationHomeResource) -> flow.Partition:
+    customer_id, run_kind = partition_parts(context)
+    return flow.Partition(home.home, home.customer(customer_id), run_kind)
+
+
+def _ids(keys: list[str]) -> dg.MetadataValue:
+    return dg.MetadataValue.json(keys[:MAX_IDS_IN_METADATA])
+
+
+@dg.asset(
+    key=PREPARED_KEY,
+    group_name=GROUP,
+    partitions_def=migration_partitions,
+    # The signoff gates live loads; the dependency makes that visible in the lineage.
+    deps=[APPROVAL_REPORT_KEY, SIGNOFF_KEY],
+    kinds={"duckdb", "polars"},
+    description="Staged canonical data mapped onto the Dataverse tables by mappings/dynamics365.yaml, one "
+    "table per target table in the customer's `dynamics` schema.",
+)
+def prepared(context: dg.AssetExecutionContext, config: PrepareConfig, migration_home: MigrationHomeResource):
+    part = _partition(context, migration_home)
+    if part.run_kind == "live":
+        require_signoff(context, part.config)
+    summary, kept = flow.prepare(part, config.sample_clients)
+    rows = {name: t.rows for name, t in summary.tables.items() if name in TABLES}
+    return dg.MaterializeResult(
+        metadata={
+            "mapping/spec_version": summary.spec_version,
+            "rows": dg.MetadataValue.json(kept or rows),
+            "sample_clients": config.sample_clients or 0,
+            "rejected": summary.tables["rejects"].rows,
+        }
+    )
+
+
+@dg.asset(
+    key=SCHEMA_PLAN_KEY,
+    group_name=GROUP,
+    partitions_def=migration_partitions,
+    deps=[PREPARED_KEY],
+    kinds={"dynamics365"},
+    check_specs=[
+        dg.AssetCheckSpec(
+            "schema_ready",
+            asset=SCHEMA_PLAN_KEY,
+            blocking=True,
+            partitions_def=migration_partitions,
+            description="Every column and alternate key the mapping needs exists, and every key index is Active.",
+        )
+    ],
+    description="The custom columns and alternate keys the mapping needs vs the org, as a numbered checklist "
+    "(reports/<run>/schema-plan.html). Apply it with the `apply` option.",
+)
+def schema_plan(context: dg.AssetExecutionContext, config: SchemaPlanConfig, migration_home: MigrationHomeResource):
+    part = _partition(context, migration_home)
+    plan = flow.run(flow.schema_plan(part, config.apply))
+    yield dg.MaterializeResult(
+        metadata={
+            "items": len(plan.items),
+            "missing": len(plan.missing),
+            "applied": config.apply,
+            "path": dg.MetadataValue.path(str(part.reports / "schema-plan.html")),
+        }
+    )
+    yield dg.AssetCheckResult(
+        check_name="schema_ready",
+        passed=plan.ready,
+        metadata={"missing": dg.MetadataValue.json([f"{i.table}.{i.name} ({i.status})" for i in plan.missing[:50]])},
+    )
+
+
+@dg.asset(
+    key=OWNERS_KEY,
+    group_name=GROUP,
+    partitions_def=migration_partitions,
+    deps=[PREPARED_KEY],
+    kinds={"dynamics365"},
+    check_specs=[
+        dg.AssetCheckSpec(
+            "owners_resolved",
+            asset=OWNERS_KEY,
+            blocking=True,
+            partitions_def=migration_partitions,
+            description="Every record will be sent with an owner: the fallback owner is an enabled user.",
+        )
+    ],
+    description="Practitioners matched to enabled Dynamics users by email; the rest fall back to the "
+    "customer's fallback owner (reports/<run>/owner-resolution.html).",
+)
+def owner_resolution(context: dg.AssetExecutionContext, migration_home: MigrationHomeResource):
+    part = _partition(context, migration_home)
+    try:
+        resolution = flow.run(flow.resolve_owners(part))
+    except OwnerResolutionError as exc:
+        yield dg.MaterializeResult(metadata={"resolved": False})
+        yield dg.AssetCheckResult(check_name="owners_resolved", passed=False, description=str(exc))
+        return
+    outcomes = dict(resolution.practitioners.group_by("outcome").len().iter_rows())
+    yield dg.MaterializeResult(
+        metadata={
+            "practitioners": resolution.practitioners.height,
+            "outcomes": dg.MetadataValue.json(outcomes),
+            "path": dg.MetadataValue.path(str(part.reports / "owner-resolution.html")),
+        }
+    )
+    yield dg.AssetCheckResult(
+        check_name="owners_resolved", passed=True, metadata={"outcomes": dg.MetadataValue.json(outcomes)}
+    )
+
+
+@dg.multi_asset(
+    name="dynamics_load",
+    partitions_def=migration_partitions,
+    pool=LOAD_POOL,
+    can_subset=False,
+    specs=[
+        dg.AssetSpec(
+            table_key(t),
+            group_name=GROUP,
+            kinds={"dynamics365"},
+            deps=[SCHEMA_PLAN_KEY, OWNERS_KEY, PREPARED_KEY, *[table_key(p) for p in LOAD_ORDER[:i]]],
+            description=f"{TABLES[t].description} — loaded into Dataverse `{TABLES[t].entity_set}`",
+        )
+        for i, t in enumerate(LOAD_ORDER)
+    ],
+    check_specs=[
+        dg.AssetCheckSpec(
+            name,
+            asset=table_key(t),
+            blocking=severity == "ERROR",
+            partitions_def=migration_partitions,
+            description=f"[{severity}] {text}",
+        )
+        for t in LOAD_ORDER
+        for name, (severity, text) in LOAD_CHECKS.items()
+    ],
+)
+def dynamics_load(context: dg.AssetExecutionContext, migration_home: MigrationHomeResource):
+    """Load the partition table by table (only changed records), then read everything back."""
+    part = _partition(context, migration_home)
+    if part.run_kind == "live":
+        require_signoff(context, part.config)
+    run_id = context.run.run_id
+    operator = flow.operator_name(context.run.tags)
+    outcome = flow.run(flow.load(part, run_id, operator))
+    if part.run_kind == "live":  # records deleted in the source during the delta window (config delta.deletions)
+        removal = flow.run(flow.retire(part, run_id, operator))
+        context.log.info(f"removed at source: {removal.deactivated} deactivated, {removal.deleted} deleted")
+    verification = {r.table: r for r in flow.run(flow.verify(part, [t.table for t in outcome.tables]))}
+    loads = {t.table: t for t in outcome.tables}
+    flow.export_audit(part)
+    context.log.info(
+        f"loaded {sum(t.written for t in outcome.tables)} records, "
+        f"{sum(t.unchanged for t in outcome.tables)} unchanged, {sum(t.failed for t in outcome.tables)} "
+        f"failed; 429s: {outcome.throttled}"
+    )
+    for table in LOAD_ORDER:
+        load = loads.get(table)
+        check = verification.get(table)
+        yield dg.MaterializeResult(
+            asset_key=table_key(table),
+            metadata={
+                "considered": load.considered if load else 0,
+                "created": load.created if load else 0,
+                "updated": load.updated if load else 0,
+                "unchanged": load.unchanged if load else 0,
+                "failed": load.failed if load else 0,
+                "records_per_second": round(load.records_per_second, 1) if load else 0,
+                "errors": dg.MetadataValue.json(load.errors if load else {}),
+                "loaded": load is not None,
+            },
+        )
+        yield dg.AssetCheckResult(
+            asset_key=table_key(table),
+            check_name="loaded",
+            passed=not load or not load.failed,
+            severity=dg.AssetCheckSeverity.ERROR,
+            metadata={
+                "failed": load.failed if load else 0,
+                "errors": dg.MetadataValue.json(load.errors if load else {}),
+            },
+        )
+        differences = check.differences if check else 0
+        missing = check.missing if check else []
+        yield dg.AssetCheckResult(
+            asset_key=table_key(table),
+            check_name="readback",
+            severity=dg.AssetCheckSeverity.ERROR,
+            passed=not missing and not differences and (not check or check.expected_checksum == check.actual_checksum),
+            metadata={
+                "compared": check.found if check else 0,
+                "missing": len(missing),
+                "field_differences": differences,
+                "missing_ids_sample": _ids(missing),
+                "differences_by_field": dg.MetadataValue.json(
+                    {k: v.different for k, v in (check.fields.items() if check else []) if v.different}
+                ),
+                "report": dg.MetadataValue.path(str(part.reports / "field-diff.html")),
+            },
+        )
+        yield dg.AssetCheckResult(
+            asset_key=table_key(table),
+            check_name="orphans",
+            severity=dg.AssetCheckSeverity.ERROR,
+            passed=not (check and check.orphaned),
+            metadata={
+                "orphaned": len(check.orphaned) if check else 0,
+                "ids_sample": _ids(check.orphaned if check else []),
+            },
+        )
+        yield dg.AssetCheckResult(
+            asset_key=table_key(table),
+            check_name="disabled_owners",
+            severity=dg.AssetCheckSeverity.WARN,
+            passed=not (check and check.disabled_owner),
+            metadata={"records": len(check.disabled_owner) if check else 0},
+        )
+
+
+class RollbackConfig(dg.Config):
+    load_run_id: str | None = Field(
+        default=None,
+        description="Undo only this load run (its creates deleted, its updates' pre-images restored); "
+        "empty reverses every load of the partition.",
+    )
+
+
+@dg.op(
+    description="Reverse the partition's Dynamics loads from the ledger: delete created records (children "
+    "first), restore the pre-images of updated ones. Resumable and idempotent."
+)
+def rollback_dynamics(
+    context: dg.OpExecutionContext, config: RollbackConfig, migration_home: MigrationHomeResource
+) -> None:
+    keys = context.partition_key.keys_by_dimension  # type: ignore[union-attr]
+    part = flow.Partition(migration_home.home, migration_home.customer(keys["customer"]), keys["run"])
+    result = flow.run(flow.rollback(part, context.run.run_id, flow.operator_name(context.run.tags), config.load_run_id))
+    context.log.info(f"rolled back: {result.deleted} deleted, {result.restored} restored, {result.failed} failed")
+    if result.failed:
+        raise dg.Failure(
+            description=f"{result.failed} records could not be rolled back ({result.errors}); run the "
+            "job again to retry them"
+        )
+
+
+@dg.job(
+    name="dynamics_rollback",
+    partitions_def=migration_partitions,
+    description="Roll back one customer|run partition's loads into Dynamics 365 (see rollback_dynamics).",
+)
+def dynamics_rollback():
+    rollback_dynamics()
+
+
+dynamics_migrate_job = dg.define_asset_job(
+    "dynamics_migrate",
+    selection=dg.AssetSelection.groups(GROUP),
+    description="Prepare, plan, resolve owners and load one customer|run partition into Dynamics 365, then read "
+    "everything back. Needs the staged layer of the same partition.",
+)

@@ -1,0 +1,262 @@
+"""A Cliniko account taken through its API as numbered dump snapshots: a full extraction, then deltas
+merged into a new snapshot each time.
+
+Layout under `customers/<customer>/extracts/<run kind>/`:
+
+    snapshots/0001/   the first full extraction (a dump folder the dump reader loads)
+    deltas/0002/      what changed since snapshot 0001's high-water mark (records and tombstones.ndjson)
+    snapshots/0002/   0001 with delta 0002 applied: changed records replaced, new ones appended,
+                      deleted ones dropped
+
+A snapshot is written under `<n>.partial` and renamed when complete, so a killed extraction never
+leaves a half snapshot where the raw layer looks (`MigrationHome.source_dir`). Each snapshot's
+manifest carries the high-water mark the next delta starts from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from customers.config import ClinikoApiSource
+from customers.home import SNAPSHOTS_DIR, latest_snapshot
+from sources.cliniko.api import TOMBSTONES_FILE, ClinikoApi, extract_changes, extract_full
+from sources.cliniko.api_settings import SIDE_LISTS, SINGLE_OBJECTS, ClinikoApiSettings
+from sources.cliniko.settings import FILE_SUFFIX, MANIFEST_FILE, RESOURCES
+
+DELTAS_DIR = "deltas"
+
+
+@dataclass(frozen=True)
+class SnapshotResult:
+    """What one extraction produced (counts and ids only, never values)."""
+
+    kind: str  # full | delta
+    snapshot: Path
+    high_water_mark: str
+    since: str | None = None
+    delta: Path | None = None
+    changed: dict[str, int] = field(default_factory=dict)  # records written per resource by the extraction
+    tombstones: dict[str, int] = field(default_factory=dict)  # per kind (deleted, archived, cancelled)
+    dropped: dict[str, int] = field(default_factory=dict)  # deleted records removed from the snapshot
+    requests: int = 0
+    throttled: int = 0
+
+    @property
+    def change_count(self) -> int:
+        return sum(v for k, v in self.changed.items() if k not in SINGLE_OBJECTS) + sum(self.tombstones.values())
+
+
+def settings_for(
+    source: ClinikoApiSource, env: dict[str, str] | None = None, **overrides: object
+) -> ClinikoApiSettings:
+    """Client settings from a customer's `source.<run kind>` API entry; the key from its environment variable.
+
+    Raises:
+        KeyError: the variable is not set (the message names the variable, never a value).
+    """
+    values = os.environ if env is None else env
+    key = values.get(source.api_key_env)
+    if not key:
+        raise KeyError(f"{source.api_key_env} is not set (the Cliniko API key of this customer)")
+    return ClinikoApiSettings(
+        api_key=key,
+        user_agent=source.user_agent,
+        base_url=source.base_url,
+        ca_file=str(source.ca_file) if source.ca_file else None,
+        **overrides,  # type: ignore[arg-type]
+    )
+
+
+def _instant(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def changes_waiting(settings: ClinikoApiSettings, since: str) -> int:
+    """How many records changed or were deleted since `since` — a cheap probe for the delta sensor
+    (one page of one record per list: its total_entries; /deleted lists are short and read whole)."""
+    start = _instant(since)
+    stamp = start.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    found = 0
+    with ClinikoApi(replace(settings, per_page=1)) as api:
+        for resource in RESOURCES:
+            if resource in SINGLE_OBJECTS:
+                continue
+            for _records, total in api.pages_with_totals(resource, [("q[]", f"updated_at:>={stamp}")]):
+                found += total or 0
+                break
+            for side in SIDE_LISTS.get(resource, ()):
+                if side.kind != "deleted":
+                    continue
+                for records in api.get_pages(f"{resource}/{side.view}", [("per_page", 100)]):
+                    found += sum(
+                        1 for r in records if isinstance(r.get(side.stamp), str) and _instant(r[side.stamp]) >= start
+                    )
+    return found
+
+
+def high_water_mark(snapshot: Path) -> str:
+    """The high-water mark a snapshot's manifest records (where the next delta starts)."""
+    manifest = json.loads((snapshot / MANIFEST_FILE).read_text(encoding="utf-8"))
+    value = manifest.get("high_water_mark")
+    if not isinstance(value, str):
+        raise ValueError(f"{snapshot / MANIFEST_FILE}: no high_water_mark (not an API extraction)")
+    return value
+
+
+def _next_number(root: Path) -> int:
+    numbers = [
+        int(p.name)
+        for folder in (root / SNAPSHOTS_DIR, root / DELTAS_DIR)
+        if folder.is_dir()
+        for p in folder.iterdir()
+        if p.name.isdigit()
+    ]
+    return max(numbers, default=0) + 1
+
+
+def _fresh(path: Path) -> Path:
+    if path.exists():
+        shutil.rmtree(path)  # a leftover of a killed extraction
+    return path
+
+
+def _stats(stats: object) -> tuple[int, int]:
+    data = stats.as_dict() if hasattr(stats, "as_dict") else vars(stats)  # type: ignore[union-attr]
+    throttled = data.get("throttled", 0)
+    return int(data.get("requests", 0)), int(sum(throttled.values()) if isinstance(throttled, dict) else throttled)
+
+
+def take_snapshot(settings: ClinikoApiSettings, root: Path) -> SnapshotResult:
+    """Extract the account into the next snapshot: in full the first time, else the changes since the
+    latest snapshot's high-water mark, merged into it."""
+    number = f"{_next_number(root):04d}"
+    current = latest_snapshot(root)
+    partial = _fresh(root / SNAPSHOTS_DIR / f"{number}.partial")
+    final = root / SNAPSHOTS_DIR / number
+    if current is None:
+        summary = extract_full(settings, partial)
+        partial.rename(final)
+        requests, throttled = _stats(summary.stats)
+        return SnapshotResult(
+            "full", final, high_water_mark(final), changed=dict(summary.records), requests=requests, throttled=throttled
+        )
+    since = _instant(high_water_mark(current))
+    delta_dir = _fresh(root / DELTAS_DIR / number)
+    summary = extract_changes(settings, delta_dir, since=since)
+    dropped = merge_delta(current, delta_dir, partial)
+    partial.rename(final)
+    requests, throttled = _stats(summary.stats)
+    return SnapshotResult(
+        "delta",
+        final,
+        high_water_mark(final),
+        since=high_water_mark(current),
+        delta=delta_dir,
+        changed={k: v for k, v in summary.records.items() if v},
+        tombstones=dict(summary.tombstones),
+        dropped=dropped,
+        requests=requests,
+        throttled=throttled,
+    )
+
+
+def _record_id(line: bytes) -> str | None:
+    value = json.loads(line).get("id")
+    return None if value is None else str(value)
+
+
+class _Writer:
+    """Writes lines to one file, keeping bytes, sha256 and the record count for the manifest."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.handle = path.open("wb")
+        self.digest = hashlib.sha256()
+        self.bytes = 0
+        self.records = 0
+
+    def line(self, data: bytes) -> None:
+        data = data if data.endswith(b"\n") else data + b"\n"
+        self.handle.write(data)
+        self.digest.update(data)
+        self.bytes += len(data)
+        self.records += 1
+
+    def entry(self) -> dict[str, Any]:
+        self.handle.close()
+        return {"path": self.path.name, "bytes": self.bytes, "sha256": self.digest.hexdigest(), "records": self.records}
+
+
+def _lines(path: Path) -> list[bytes]:
+    if not path.exists():
+        return []
+    with path.open("rb") as handle:
+        return [line for line in handle if line.strip()]
+
+
+def merge_delta(current: Path, delta: Path, out: Path) -> dict[str, int]:
+    """Write `current` with `delta` applied into `out`; returns the deleted records dropped per resource.
+
+    Records keep their bytes exactly as the API returned them; a changed record replaces the old one
+    in place, a new one is appended, a record with a `deleted` tombstone is dropped. Attachment files
+    of both are kept (hard links where the file system allows).
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    deleted: dict[str, set[str]] = {}
+    for line in _lines(delta / TOMBSTONES_FILE):
+        tombstone = json.loads(line)
+        if tombstone.get("kind") == "deleted":
+            deleted.setdefault(str(tombstone["resource"]), set()).add(str(tombstone["id"]))
+    entries: list[dict[str, Any]] = []
+    dropped: dict[str, int] = {}
+    for resource in RESOURCES:
+        name = f"{resource}{FILE_SUFFIX}"
+        writer = _Writer(out / name)
+        changes = {_record_id(line): line for line in _lines(delta / name)}
+        gone = deleted.get(resource, set())
+        if resource in SINGLE_OBJECTS and changes:
+            base: list[bytes] = []  # re-fetched whole by every delta
+        else:
+            base = _lines(current / name)
+        for line in base:
+            record_id = _record_id(line)
+            if record_id in gone:
+                dropped[resource] = dropped.get(resource, 0) + 1
+                changes.pop(record_id, None)
+                continue
+            writer.line(changes.pop(record_id, line))
+        for record_id, line in changes.items():
+            if record_id not in gone:
+                writer.line(line)
+        entries.append(writer.entry())
+    entries += _attachments(current, delta, out)
+    header = json.loads((delta / MANIFEST_FILE).read_text(encoding="utf-8"))
+    header.pop("files", None)
+    manifest = {**header, "kind": "merged", "base": current.name, "delta": delta.name}
+    manifest["files"] = sorted(entries, key=lambda e: e["path"])
+    (out / MANIFEST_FILE).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+    return dropped
+
+
+def _attachments(current: Path, delta: Path, out: Path) -> list[dict[str, Any]]:
+    listed: dict[str, tuple[Path, dict[str, Any]]] = {}
+    for folder in (current, delta):  # the delta's copy of a file wins
+        manifest = json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
+        for entry in manifest.get("files", []):
+            if "records" not in entry and not entry["path"].endswith(FILE_SUFFIX):
+                listed[entry["path"]] = (folder, entry)
+    for relative, (folder, _entry) in listed.items():
+        target = out / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(folder / relative, target)
+        except OSError:
+            shutil.copy2(folder / relative, target)
+    return [entry for _folder, entry in listed.values()]
