@@ -1,9 +1,12 @@
-"""`make demo`: a synthetic NZ practice through the raw and staged layers in a real Dagster run.
+"""`make demo`: a synthetic NZ practice through staging and into an emulated Dynamics 365 org, in real
+Dagster runs.
 
-Generates a few hundred clients with injected defects, registers the customer (configuration and
-dynamic partition), runs the Cliniko job for `<customer>|trial` on the instance in $DAGSTER_HOME,
-then prints the checklist per entity, the reconciliation and where the approval report is.
-Exit 0 when the pipeline ran: failing checks are findings for the practice, not crashes.
+Generates a few hundred clients with injected defects, starts the Entra ID and Dataverse emulators on
+loopback (the trial target; the practice's users provisioned), registers the customer (configuration
+and dynamic partition), runs the Cliniko job for `<customer>|trial` on the instance in $DAGSTER_HOME
+and prints the checklist per entity and the reconciliation; then runs `dynamics_migrate` (schema plan
+applied, owners resolved, load, read-back) and runs it again to show that unchanged data sends no
+write. Exit 0 when the pipeline ran: failing checks are findings for the practice, not crashes.
 """
 
 from __future__ import annotations
@@ -19,9 +22,29 @@ DEMO_CUSTOMER = "demo-physio"
 DEMO_CLIENTS = 400
 DEMO_DEFECT_RATE = 0.01
 DEMO_SEED = 20261122
+DEMO_FALLBACK_OWNER = "migration.owner@example.co.nz"
+# The emulated org's client secret reaches the loader only through the environment (DESIGN.md §6).
+DEMO_SECRET_ENV = "DEMO_DATAVERSE_CLIENT_SECRET"  # noqa: S105 (a variable name, not a secret)
 
 
-def _write_config(home: Path, dump_dir: Path) -> Path:
+def _target(endpoints: object) -> dict:
+    ep = endpoints
+    return {
+        "system": "dynamics365",
+        "trial": {
+            "environment": "sandbox",
+            "url": ep.dataverse_url,  # type: ignore[attr-defined]
+            "tenant_id": ep.tenant_id,  # type: ignore[attr-defined]
+            "client_id": ep.client_id,  # type: ignore[attr-defined]
+            "client_secret_env": DEMO_SECRET_ENV,
+            "authority": ep.entra_url,  # type: ignore[attr-defined]
+            "ca_file": ep.ca_file,  # type: ignore[attr-defined]
+        },
+        "live": {"environment": "production", "url": "https://production.invalid"},
+    }
+
+
+def _write_config(home: Path, dump_dir: Path, target: dict) -> Path:
     inbox = home / "inbox"
     inbox.mkdir(parents=True, exist_ok=True)
     path = inbox / f"{DEMO_CUSTOMER}.yaml"
@@ -31,7 +54,8 @@ def _write_config(home: Path, dump_dir: Path) -> Path:
         "country": "NZ",
         "time_zone": "Pacific/Auckland",
         "source": {"system": "cliniko", "trial": {"dump": str(dump_dir)}, "live": {"dump": str(dump_dir)}},
-        "fallback_owner_email": "migration.owner@example.co.nz",
+        "target": target,
+        "fallback_owner_email": DEMO_FALLBACK_OWNER,
     }
     path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     return path
@@ -45,19 +69,34 @@ def _staging_job():
 
 
 def main() -> int:
-    import dagster as dg
+    import shutil
 
     from customers import MigrationHome, default_home
+    from emulators.launcher import start_emulators
+
+    home = MigrationHome(default_home())
+    # A fresh start: the ledger of an earlier demo describes an emulated org that no longer exists.
+    shutil.rmtree(home.customer_dir(DEMO_CUSTOMER), ignore_errors=True)
+    print("0/7  Starting the Entra ID and Dataverse emulators on 127.0.0.1 (the trial target)")
+    with start_emulators(dataverse_options={"cost_model": False, "key_activation": {"mode": "immediate"}}) as running:
+        os.environ[DEMO_SECRET_ENV] = running.endpoints.client_secret
+        print(f"     Dataverse {running.endpoints.dataverse_url}/api/data/v9.2/ (CA {running.endpoints.ca_file})")
+        return _run(home, running)
+
+
+def _run(home: object, running: object) -> int:
+    import dagster as dg
+
+    from emulators.provision import provision_practice_users
     from migration_assets.partitions import add_customer_partition
     from store import Warehouse, read_partition
     from store.warehouse import TableRef
     from synthetic import generate_practice
 
-    home = MigrationHome(default_home())
-    os.environ.setdefault("MIGRATION_HOME", str(home.root))
+    os.environ.setdefault("MIGRATION_HOME", str(home.root))  # type: ignore[attr-defined]
     dump_dir = home.root / "dumps" / DEMO_CUSTOMER / "trial"
     print(
-        f"1/4  Generating a synthetic NZ practice ({DEMO_CLIENTS} clients, defects at {DEMO_DEFECT_RATE:.0%}) "
+        f"1/7  Generating a synthetic NZ practice ({DEMO_CLIENTS} clients, defects at {DEMO_DEFECT_RATE:.0%}) "
         f"→ {dump_dir}"
     )
     generated = generate_practice(
@@ -69,15 +108,16 @@ def main() -> int:
     )
 
     instance = dg.DagsterInstance.get()
-    config = home.register(_write_config(home.root, dump_dir))
+    config = home.register(_write_config(home.root, dump_dir, _target(running.endpoints)))  # type: ignore[attr-defined]
+    provision_practice_users(running.dataverse_control, dump_dir, DEMO_FALLBACK_OWNER)  # type: ignore[attr-defined]
     added = add_customer_partition(instance, config.customer_id)
     print(
-        f"2/4  Registered customer {config.customer_id} ({'partition added' if added else 'partition exists'}) "
+        f"2/7  Registered customer {config.customer_id} ({'partition added' if added else 'partition exists'}) "
         f"in {home.config_path(config.customer_id)}"
     )
 
     partition = dg.MultiPartitionKey({"customer": DEMO_CUSTOMER, "run": "trial"})
-    print(f"3/4  Running job cliniko_stage for partition {partition} on the instance in {instance.root_directory}")
+    print(f"3/7  Running job cliniko_stage for partition {partition} on the instance in {instance.root_directory}")
     # The run's own log is in the Dagster UI; the console shows only this summary.
     quiet = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
     result = _staging_job().execute_in_process(
@@ -98,7 +138,7 @@ def main() -> int:
             file=sys.stderr,
         )
         return 1
-    print(f"4/4  Run {run_id}: {'succeeded' if result.success else 'stopped by blocking checks (findings below)'}\n")
+    print(f"4/7  Run {run_id}: {'succeeded' if result.success else 'stopped by blocking checks (findings below)'}\n")
     print(f"{'entity':<26}{'delivered':>10}{'staged':>8}{'merged':>8}{'rejected':>9}   checklist")
     for entity in reconciliation["entity"].unique(maintain_order=True).to_list():
         counts = reconciliation.filter(reconciliation["entity"] == entity).sum()
@@ -129,8 +169,78 @@ def main() -> int:
         counts = ", ".join(f"{k} {v}" for k, v in json.loads(row["breakdown"]).items())
         print(f"  {row['severity']:<5} {row['entity']}.{row['check_name']}: {counts}")
     print(f"\nApproval report (the practice's review, with a sample of records per entity): {report}")
+    _load(home, running, instance, partition, quiet)
     print("Open the Dagster UI on the same instance with `make dev` (http://127.0.0.1:3000).")
     return 0
+
+
+def _load(home: object, running: object, instance: object, partition: object, quiet: dict) -> None:
+    """Steps 5–7: load the trial into the emulated org, read it back, and load again (nothing to send)."""
+    from migration_assets.definitions import defs
+    from migration_assets.dynamics import GROUP
+
+    control = running.dataverse_control  # type: ignore[attr-defined]
+    job = defs().resolve_job_def("dynamics_migrate")
+    run_config = {**quiet, "ops": {"dynamics__schema_plan": {"config": {"apply": True}}}}
+    print("\n5/7  Running job dynamics_migrate (schema plan applied, owners resolved, load, read-back)")
+    before = control.stats()
+    first = job.execute_in_process(
+        partition_key=partition, instance=instance, raise_on_error=False, run_config=run_config
+    )
+    after = control.stats()
+    tables = {
+        e.asset_key.path[-1]: e.event_specific_data.materialization.metadata
+        for e in first.all_events
+        if e.event_type_value == "ASSET_MATERIALIZATION" and e.asset_key and e.asset_key.path[0] == GROUP
+    }
+    checks = [e.event_specific_data for e in first.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+    print(f"     {'table':<16}{'sent':>8}{'created':>9}{'failed':>8}{'rec/s':>9}")
+    for name, meta in tables.items():
+        if "created" in meta and meta["considered"].value:
+            print(
+                f"     {name:<16}{meta['considered'].value:>8}{meta['created'].value:>9}{meta['failed'].value:>8}"
+                f"{meta['records_per_second'].value:>9}"
+            )
+    throttled = sum(after["throttled"].values()) - sum(before["throttled"].values())
+    failing = [f"{c.asset_key.to_user_string()}.{c.check_name}" for c in checks if not c.passed]
+    print(
+        f"     run {first.run_id}: {_outcome(first)}; "
+        f"{after['records']['written'] - before['records']['written']} records written, {throttled} requests "
+        f"throttled (429); checks: {len(checks) - len(failing)}/{len(checks)} passed"
+        + (f" — failing: {', '.join(failing[:6])}" if failing else "")
+    )
+    print("6/7  Running dynamics_migrate again over the same data (the ledger's hashes say nothing changed)")
+    second = job.execute_in_process(
+        partition_key=partition, instance=instance, raise_on_error=False, run_config=run_config
+    )
+    again = control.stats()
+    print(
+        f"     run {second.run_id}: {_outcome(second)}; "
+        f"{again['records']['written'] - after['records']['written']} records written (expected 0)"
+    )
+    reports = home.reports_dir(DEMO_CUSTOMER, "trial")  # type: ignore[attr-defined]
+    print(f"7/7  Reports in {reports}:")
+    for name in ("schema-plan.html", "owner-resolution.html", "field-diff.html", "audit-log.csv"):
+        print(f"     {reports / name}")
+    if failing:
+        print(
+            "     A failing readback on invoices is the demo's injected 'invoice lines do not sum' defect: Dataverse "
+            "computes the total from the lines, so the target disagrees with the source (field-diff.html)."
+        )
+    print("     To undo the load: launch the dynamics_rollback job for partition demo-physio|trial (README: Rollback).")
+
+
+def _outcome(result: object) -> str:
+    if result.success:  # type: ignore[attr-defined]
+        return "succeeded"
+    events = result.all_events  # type: ignore[attr-defined]
+    blocked = any(
+        e.event_type_value == "ASSET_CHECK_EVALUATION"
+        and not e.event_specific_data.passed
+        and e.event_specific_data.severity.value == "ERROR"
+        for e in events
+    )
+    return "stopped by blocking checks (findings above)" if blocked else "FAILED (see the run in the UI)"
 
 
 if __name__ == "__main__":
