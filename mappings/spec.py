@@ -173,7 +173,6 @@ class EntitySpec(_Strict):
     dedup: DedupSpec | None = None
 
 
-
 class MappingSpec(_Strict):
     format_version: Literal[1]
     system: str

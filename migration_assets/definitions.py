@@ -22,6 +22,7 @@ from migration_assets.dynamics import (
     schema_plan,
 )
 from migration_assets.jobs import build_staging_jobs
+from migration_assets.post_migration import post_migration
 from migration_assets.raw import build_raw_assets
 from migration_assets.resources import MigrationHomeResource
 from migration_assets.sensors import build_dump_arrival_sensor
@@ -47,6 +48,7 @@ def defs() -> dg.Definitions:
             dynamics_load,
             trial_signoff,
             delta_verification,
+            post_migration,
         ],
         jobs=[*staging_jobs, dynamics_migrate_job, dynamics_rollback, delta_pickup_job],
         sensors=[build_dump_arrival_sensor(staging_jobs), delta_pickup_sensor],

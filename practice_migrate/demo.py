@@ -220,6 +220,8 @@ def _load(home: object, running: object, instance: object, partition: object, qu
     )
     reports = home.reports_dir(DEMO_CUSTOMER, "trial")  # type: ignore[attr-defined]
     print(f"7/7  Reports in {reports}:")
+    verdict = _checks_of(first).get(("dynamics/post_migration", "passed"))
+    print(f"     post-migration checklist: {'PASSED' if verdict else 'FAILED'} → {reports / 'post-migration.html'}")
     for name in ("schema-plan.html", "owner-resolution.html", "field-diff.html", "audit-log.csv"):
         print(f"     {reports / name}")
     if failing:
@@ -228,6 +230,15 @@ def _load(home: object, running: object, instance: object, partition: object, qu
             "computes the total from the lines, so the target disagrees with the source (field-diff.html)."
         )
     print("     To undo the load: launch the dynamics_rollback job for partition demo-physio|trial (README: Rollback).")
+
+
+def _checks_of(result: object) -> dict[tuple[str, str], bool]:
+    evaluations = [
+        e.event_specific_data
+        for e in result.all_events  # type: ignore[attr-defined]
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+    ]
+    return {(c.asset_key.to_user_string(), c.check_name): c.passed for c in evaluations}
 
 
 def _outcome(result: object) -> str:

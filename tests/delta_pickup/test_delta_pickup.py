@@ -157,6 +157,10 @@ def test_delta_window_from_live_load_to_verified_changes(world: dict[str, Any]) 
     migrate_config = {"ops": {"dynamics__schema_plan": {"config": {"apply": True}}}}
     live = _run(world, "dynamics_migrate", "live", migrate_config)
     assert all(_checks(live).values()), {k: v for k, v in _checks(live).items() if not v}
+    # The post-migration checklist rolled the load's checks into one verdict and its report.
+    assert _checks(live)[("dynamics/post_migration", "passed")] is True
+    report = MigrationHome(world["home"]).reports_dir(CUSTOMER, "live") / "post-migration.html"
+    assert "PASSED" in report.read_text(encoding="utf-8")
     loaded = _contacts(running)
     assert loaded
 
@@ -176,6 +180,7 @@ def test_delta_window_from_live_load_to_verified_changes(world: dict[str, Any]) 
     delta = _run(world, "delta_pickup", "live")
     checks = _checks(delta)
     assert checks[(DELTA_KEY.to_user_string(), DELTA_CHECK)] is True
+    assert checks[("dynamics/post_migration", "passed")] is True
     assert not _failing_errors(delta)
     # The deleted patient's appointments, notes and invoices are rejected (their parent is gone): a warning.
     assert {k for k, v in checks.items() if not v} <= {
