@@ -37,11 +37,12 @@ def test_503s_and_dropped_connections_are_retried(emulators: RunningEmulators) -
     faults = emulators.dataverse_control.stats()["faults"]
     _assert_exactly(emulators, rows)
     assert faults.get("server_error", 0) > 0 and faults.get("drop", 0) > 0
-    # Each fault is seen once, as a 503 or (a response cut off, or one that came after the client's
-    # timeout on a busy machine) as a connection error, and the request is resent.
-    assert stats["statuses"].get("503", 0) <= faults["server_error"]
-    assert stats["statuses"].get("503", 0) + stats["connection_errors"] == faults["server_error"] + faults["drop"]
-    assert stats["retries"] == faults["server_error"] + faults["drop"]
+    # Every drop is seen as a connection error; an injected 503 is seen as a 503 unless the emulator then
+    # also dropped that response (both faults can hit one request). Every failure seen is resent once.
+    seen_503 = stats["statuses"].get("503", 0)
+    assert stats["connection_errors"] == faults["drop"]
+    assert faults["server_error"] - faults["drop"] <= seen_503 <= faults["server_error"]
+    assert stats["retries"] == seen_503 + stats["connection_errors"]
     assert stats["records_written"] == len(rows)
 
 
