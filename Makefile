@@ -10,7 +10,7 @@ export MIGRATION_HOME ?= $(CURDIR)/var
 # CLI commands read .env from the working directory; keep Dagster quiet about telemetry and updates.
 export DAGSTER_DISABLE_TELEMETRY := 1
 
-.PHONY: demo test dev bench lint lock clean install
+.PHONY: demo test dev bench lint lock clean install screenshots
 
 install: $(STAMP)
 
@@ -36,6 +36,12 @@ dev: $(STAMP)
 ## bench: performance benchmarks; writes bench/results.json
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+## screenshots: the operator guide's screenshots from a running `make dev` (DAGSTER_URL, system Chromium)
+screenshots:
+	@test -x .venv-docs/bin/python || $(PYTHON) -m venv .venv-docs
+	.venv-docs/bin/python -m pip install --quiet --disable-pip-version-check -r docs/screenshots/requirements.txt
+	.venv-docs/bin/python docs/screenshots/take.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -10,7 +10,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import bench_cliniko_api, emulator_bench, pipeline_bench
+from bench import bench_cliniko_api, bench_dynamics_load, emulator_bench, pipeline_bench
 
 
 def main() -> int:
@@ -21,6 +21,13 @@ def main() -> int:
         type=int,
         default=25_000,
         help="size of the practice memory growth is compared with (default 25 000)",
+    )
+    parser.add_argument(
+        "--dynamics-clients",
+        type=int,
+        default=bench_dynamics_load.CLIENTS,
+        help="practice loaded into the Dataverse emulator with its cost model (issue 4 names 20 000 contacts: "
+        "≈ 15 minutes per pass at the emulated ceiling)",
     )
     parser.add_argument("--out", type=Path, default=Path("bench/out"), help="where dumps and homes go")
     parser.add_argument("--results", type=Path, default=Path("bench/results.json"))
@@ -35,6 +42,8 @@ def main() -> int:
     emulator = emulator_bench.run(args.out)
     print("cliniko api: full and delta extraction against the emulator…", file=sys.stderr)
     cliniko_api = bench_cliniko_api.run(args.out)
+    print("dynamics: loader vs the emulator's ceiling, one and two application users, SDK baseline…", file=sys.stderr)
+    dynamics = bench_dynamics_load.run(args.out, args.dynamics_clients)
     results = {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {
@@ -45,6 +54,7 @@ def main() -> int:
         "pipeline": pipeline,
         "emulator": emulator,
         "cliniko_api": cliniko_api,
+        "dynamics_load": dynamics,
         "seconds": round(time.perf_counter() - started, 1),
     }
     args.results.write_text(json.dumps(results, indent=2))
@@ -70,6 +80,16 @@ def main() -> int:
         f"{cliniko_api['target_requests_per_second']}/s); at 200/min {limit['projected_clients']} clients "
         f"take ≈{limit['projected_full_hours']} h"
     )
+    one, two = dynamics["one_user"], dynamics["two_users"]
+    print(
+        f"Dynamics load ({dynamics['clients']} clients: contacts, appointments, notes): "
+        f"{one['records_per_second']:.0f} "
+        f"records/s with one application user ({one['throttled_429']} 429s, {one['failed']} failed), "
+        f"{two['records_per_second']:.0f} with two; ceiling {dynamics['ceiling_records_per_second']:.0f}/s per user; "
+        f"SDK bulk create {dynamics['sdk_bulk_create']['records_per_second']:.0f}/s"
+    )
+    for name, target in dynamics["targets"].items():
+        print(f"  {'PASS' if target['passed'] else 'MISS'} {name}: {target}")
     print(f"\nFull results: {args.results}")
     return 0
 

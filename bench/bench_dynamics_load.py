@@ -1,0 +1,235 @@
+"""Benchmark: the Dynamics 365 loader against the Dataverse emulator with real limits and its cost model.
+
+A generated practice is staged and prepared once; its contacts, appointments and notes are loaded by
+the project's loader (one application user, then two), and the same contacts by the official
+`PowerPlatform-Dataverse-Client` bulk create path as the peer baseline. Reported: records/s, the
+emulator's ceiling for one application user (its execution-time budget per second ÷ the cost of one
+record), 429s and failed records.
+
+    python -m bench.bench_dynamics_load --clients 2000      # standalone; `make bench` runs it too
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pathlib
+import shutil
+import sys
+import time
+from typing import Any
+
+from customers import MigrationHome
+from emulators.launcher import RunningEmulators, start_emulators
+from emulators.provision import provision_practice_users
+from synthetic import generate_practice
+from targets.dynamics import flow
+
+CLIENTS = 2000
+TABLES = ["contact", "appointment", "annotation"]  # contacts with their appointments and notes
+SECRET_ENV = "BENCH_DATAVERSE_SECRET"  # noqa: S105 (a variable name)
+SECOND_SECRET_ENV = "BENCH_DATAVERSE_SECRET_2"  # noqa: S105
+FALLBACK = "owner@example.org"
+SDK_BATCH = 1000
+
+
+def _ceiling() -> float:
+    """Records/s one application user can get from the emulator's default limits and cost model."""
+    from emulators.dataverse import constants as c
+
+    budget_per_second = c.EXECUTION_SECONDS_PER_WINDOW / c.WINDOW_SECONDS
+    per_record = (c.PER_RECORD_MS + c.BASE_LATENCY_MS / 1000) / 1000  # a 1,000-record request's base latency
+    return budget_per_second / per_record
+
+
+def _stage_template(home: pathlib.Path, dump: pathlib.Path) -> pathlib.Path:
+    """A migration home with the practice staged and mapped onto the Dataverse tables (copied per load)."""
+    import yaml
+
+    from checks.approval import stage_and_check
+    from sources.raw_layer import load_raw_resource
+    from sources.registry import get_system
+    from store import Warehouse
+
+    home.mkdir(parents=True)
+    config_file = home.parent / "bench.yaml"
+    config_file.write_text(
+        yaml.safe_dump(
+            {
+                "customer_id": "bench",
+                "name": "Bench Physio",
+                "country": "NZ",
+                "time_zone": "Pacific/Auckland",
+                "source": {"system": "cliniko", "trial": {"dump": str(dump)}},
+                "fallback_owner_email": FALLBACK,
+            }
+        ),
+        encoding="utf-8",
+    )
+    migration_home = MigrationHome(home)
+    config = migration_home.register(config_file)
+    system = get_system("cliniko")
+    warehouse = Warehouse.for_customer(migration_home.customer_dir("bench"))
+    for resource in system.resources:
+        load_raw_resource(warehouse, system, resource, dump, "trial")
+    stage_and_check(migration_home, config, "trial")
+    flow.prepare(flow.Partition(migration_home, config, "trial"))
+    return home
+
+
+def _register(home: pathlib.Path, dump: pathlib.Path, running: RunningEmulators, users: int) -> flow.Partition:
+    ep = running.endpoints
+    app_users = []
+    if users > 1:
+        extra = running.add_app_user("bench second user")
+        os.environ[SECOND_SECRET_ENV] = extra.client_secret
+        app_users = [{"client_id": extra.client_id, "client_secret_env": SECOND_SECRET_ENV}]
+    config = {
+        "customer_id": "bench",
+        "name": "Bench Physio",
+        "country": "NZ",
+        "time_zone": "Pacific/Auckland",
+        "source": {"system": "cliniko", "trial": {"dump": str(dump)}},
+        "target": {
+            "system": "dynamics365",
+            "trial": {
+                "environment": "sandbox",
+                "url": ep.dataverse_url,
+                "tenant_id": ep.tenant_id,
+                "client_id": ep.client_id,
+                "client_secret_env": SECRET_ENV,
+                "app_users": app_users,
+                "authority": ep.entra_url,
+                "ca_file": ep.ca_file,
+            },
+            "live": {"environment": "production", "url": "https://production.invalid"},
+        },
+        "fallback_owner_email": FALLBACK,
+    }
+    import yaml
+
+    path = home.parent / "bench.yaml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    return flow.Partition(MigrationHome(home), MigrationHome(home).register(path), "trial")
+
+
+def _load(template: pathlib.Path, work: pathlib.Path, dump: pathlib.Path, users: int) -> dict[str, Any]:
+    """One full load of TABLES into a fresh emulated org with real limits and the cost model."""
+    home = work / f"home-{users}"
+    shutil.rmtree(home, ignore_errors=True)
+    shutil.copytree(template, home)
+    with start_emulators(dataverse_options={"key_activation": {"mode": "immediate"}}) as running:
+        os.environ[SECRET_ENV] = running.endpoints.client_secret
+        part = _register(home, dump, running, users)
+        provision_practice_users(running.dataverse_control, dump, FALLBACK)
+        flow.run(flow.schema_plan(part, apply=True))
+        flow.run(flow.resolve_owners(part))
+        before = running.dataverse_control.stats()
+        started = time.perf_counter()
+        outcome = flow.run(flow.load(part, f"bench-{users}", "bench", TABLES))
+        seconds = time.perf_counter() - started
+        after = running.dataverse_control.stats()
+    written = outcome.written
+    return {
+        "application_users": users,
+        "records": written,
+        "failed": sum(t.failed for t in outcome.tables),
+        "seconds": round(seconds, 1),
+        "records_per_second": round(written / seconds, 1),
+        "throttled_429": sum(after["throttled"].values()) - sum(before["throttled"].values()),
+        "per_table": {t.table: {"records": t.written, "seconds": round(t.seconds, 1)} for t in outcome.tables},
+    }
+
+
+def _sdk_baseline(dump_contacts: list[dict[str, Any]]) -> dict[str, Any]:
+    """The official SDK's bulk create (CreateMultiple in batches) of the same contacts, sequentially."""
+    from azure.identity import ClientSecretCredential
+    from PowerPlatform.Dataverse.client import DataverseClient
+    from PowerPlatform.Dataverse.core.config import DataverseConfig
+
+    with start_emulators(dataverse_options={"key_activation": {"mode": "immediate"}}) as running:
+        ep = running.endpoints
+        os.environ["REQUESTS_CA_BUNDLE"] = ep.ca_file  # requests (under the SDK) trusts the emulator's CA
+        credential = ClientSecretCredential(
+            ep.tenant_id,
+            ep.client_id,
+            ep.client_secret,
+            authority=ep.entra_url,
+            disable_instance_discovery=True,
+            connection_verify=ep.ca_file,
+        )
+        with DataverseClient(ep.dataverse_url, credential, DataverseConfig()) as sdk:
+            started = time.perf_counter()
+            for start in range(0, len(dump_contacts), SDK_BATCH):
+                sdk.records.create("contact", dump_contacts[start : start + SDK_BATCH])
+            seconds = time.perf_counter() - started
+        os.environ.pop("REQUESTS_CA_BUNDLE", None)
+    return {
+        "records": len(dump_contacts),
+        "seconds": round(seconds, 1),
+        "records_per_second": round(len(dump_contacts) / seconds, 1),
+    }
+
+
+def run(out_dir: pathlib.Path, clients: int = CLIENTS) -> dict[str, Any]:
+    """Generate and stage a practice of ``clients``, load it with one and two application users, and the
+    contacts through the SDK; returns the figures and the targets (≥ 90 % of the ceiling, no failures,
+    ≥ 3× the SDK, near-linear gain with a second user)."""
+    work = pathlib.Path(out_dir) / "dynamics-load-bench"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    generated = generate_practice(work / "dump", country="NZ", clients=clients, defect_rate=0.0, seed=5)
+    template = _stage_template(work / "template" / "home", generated.out_dir)
+    one = _load(template, work, generated.out_dir, 1)
+    two = _load(template, work, generated.out_dir, 2)
+    contacts = [
+        {"firstname": p.get("first_name"), "lastname": p.get("last_name") or "Patient", "emailaddress1": p.get("email")}
+        for p in (json.loads(line) for line in (generated.out_dir / "patients.ndjson").open(encoding="utf-8"))
+    ]
+    sdk = _sdk_baseline(contacts)
+    ceiling = _ceiling()
+    contact_rate = one["per_table"]["contact"]["records"] / max(one["per_table"]["contact"]["seconds"], 0.1)
+    targets = {
+        "ceiling_share": {
+            "value": round(one["records_per_second"] / ceiling, 2),
+            "target": 0.9,
+            "passed": one["records_per_second"] >= 0.9 * ceiling,
+        },
+        "no_failed_records": {"value": one["failed"] + two["failed"], "passed": one["failed"] + two["failed"] == 0},
+        "vs_sdk": {
+            "value": round(contact_rate / sdk["records_per_second"], 1),
+            "target": 3,
+            "passed": contact_rate >= 3 * sdk["records_per_second"],
+        },
+        "second_user_gain": {
+            "value": round(two["records_per_second"] / one["records_per_second"], 2),
+            "target": 1.8,
+            "passed": two["records_per_second"] >= 1.8 * one["records_per_second"],
+        },
+    }
+    return {
+        "clients": clients,
+        "tables": TABLES,
+        "ceiling_records_per_second": round(ceiling, 1),
+        "one_user": one,
+        "two_users": two,
+        "sdk_bulk_create": sdk,
+        "targets": targets,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.bench_dynamics_load")
+    parser.add_argument("--clients", type=int, default=CLIENTS)
+    parser.add_argument("--out", type=pathlib.Path, default=pathlib.Path("bench/out"))
+    parser.add_argument("--results", type=pathlib.Path, default=pathlib.Path("bench/out/dynamics-results.json"))
+    args = parser.parse_args()
+    results = run(args.out, args.clients)
+    args.results.write_text(json.dumps(results, indent=2))
+    print(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
