@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -14,6 +15,7 @@ from dynamics_load_helpers import (
     ledger_operations,
     ledger_records,
     load,
+    migrated_rows,
     seed_users,
     staged_counts,
     writes_between,
@@ -191,3 +193,36 @@ def test_full_rollback_removes_everything_loaded_and_a_second_one_does_nothing(
     assert control.stats()["requests"] == before["requests"]
     assert ledger_operations(part, "rollback-2").is_empty()
     assert {t: emulator_rows(org, t) for t in pre_load} == pre_load
+
+
+def test_documents_over_the_orgs_upload_limit_are_reported_not_dropped(
+    ready_part: flow.Partition, org: RunningEmulators
+) -> None:
+    """A note whose file's base64 is longer than `organization.maxuploadfilesize` is refused before it is
+    sent, ledgered as failed with the reason, and counted in the load's errors; the other notes land."""
+    with ready_part.warehouse.connect(read_only=True) as con:
+        notes = con.sql("select canonical_id, document from dynamics.annotation where document is not null").pl()
+    sizes = {r["canonical_id"]: 4 * -(-Path(r["document"]).stat().st_size // 3) for r in notes.iter_rows(named=True)}
+    assert len(set(sizes.values())) > 1, "the practice needs files of different sizes"
+    limit = sorted(sizes.values())[len(sizes) // 2]
+    too_large = {key for key, size in sizes.items() if size > limit}
+    assert too_large
+
+    async def lower_the_limit() -> None:
+        async with ready_part.client() as client:
+            org_row = (await client.request("GET", "organizations", params={"$select": "organizationid"})).json()
+            org_id = org_row["value"][0]["organizationid"]
+            await client.patch("organizations", org_id, {"maxuploadfilesize": limit}, if_match="*")
+
+    flow.run(lower_the_limit())
+    outcome = load(ready_part, "run-limit")
+    annotation = next(t for t in outcome.tables if t.table == "annotation")
+    assert annotation.failed == len(too_large)
+    assert sum(annotation.errors.values()) == len(too_large)
+    failed = ledger_operations(ready_part, "run-limit").filter(pl.col("operation") == "failed")
+    assert set(failed["canonical_id"]) == too_large
+    assert set(failed["error_code"]) == {"0x80044a02"}
+    assert all("maxuploadfilesize" in m for m in failed["error_message"])
+    landed = {r["new_sourcesystemid"] for r in migrated_rows(org, "annotation")}
+    assert not landed & too_large
+    assert set(sizes) - too_large <= landed
