@@ -10,7 +10,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import bench_cliniko_api, bench_dynamics_load, emulator_bench, pipeline_bench
+from bench import bench_cliniko_api, bench_delta_pickup, bench_dynamics_load, emulator_bench, pipeline_bench
 
 
 def main() -> int:
@@ -26,8 +26,8 @@ def main() -> int:
         "--dynamics-clients",
         type=int,
         default=bench_dynamics_load.CLIENTS,
-        help="practice loaded into the Dataverse emulator with its cost model (issue 4 names 20 000 contacts: "
-        "≈ 15 minutes per pass at the emulated ceiling)",
+        help="practice loaded into the Dataverse emulator with its cost model (default 20 000 contacts with "
+        "their appointments and notes: ≈ 10 minutes per pass at the emulated ceiling)",
     )
     parser.add_argument("--out", type=Path, default=Path("bench/out"), help="where dumps and homes go")
     parser.add_argument("--results", type=Path, default=Path("bench/results.json"))
@@ -44,6 +44,8 @@ def main() -> int:
     cliniko_api = bench_cliniko_api.run(args.out)
     print("dynamics: loader vs the emulator's ceiling, one and two application users, SDK baseline…", file=sys.stderr)
     dynamics = bench_dynamics_load.run(args.out, args.dynamics_clients)
+    print("delta pickup: a Cliniko change to Dataverse through the sensor and a delta run…", file=sys.stderr)
+    delta = bench_delta_pickup.run(args.out)
     results = {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {
@@ -55,6 +57,7 @@ def main() -> int:
         "emulator": emulator,
         "cliniko_api": cliniko_api,
         "dynamics_load": dynamics,
+        "delta_pickup": delta,
         "seconds": round(time.perf_counter() - started, 1),
     }
     args.results.write_text(json.dumps(results, indent=2))
@@ -90,6 +93,16 @@ def main() -> int:
     )
     for name, target in dynamics["targets"].items():
         print(f"  {'PASS' if target['passed'] else 'MISS'} {name}: {target}")
+    paced = cliniko_api["paced_at_cliniko_limit"]
+    print(
+        f"  paced at 200 requests/min: {paced['records_per_minute']} records/min = {paced['share_of_ceiling']:.0%} "
+        f"of the 20 000/min ceiling ({'PASS' if paced['passed'] else 'MISS'} ≥ 90%), {paced['throttled_429']} 429s"
+    )
+    print(
+        f"Delta pickup: change → visible in Dataverse in {delta['change_to_target_seconds']} s (sensor "
+        f"{delta['sensor_evaluation_seconds']} s + run {delta['delta_run_seconds']} s; the "
+        f"{delta['excluded_poll_interval_seconds']} s poll interval excluded)"
+    )
     print(f"\nFull results: {args.results}")
     return 0
 

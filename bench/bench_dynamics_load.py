@@ -26,7 +26,7 @@ from emulators.provision import provision_practice_users
 from synthetic import generate_practice
 from targets.dynamics import flow
 
-CLIENTS = 2000
+CLIENTS = 20_000  # issue 4: 20,000 contacts with their appointments and notes (≈ 10 minutes at the ceiling)
 TABLES = ["contact", "appointment", "annotation"]  # contacts with their appointments and notes
 SECRET_ENV = "BENCH_DATAVERSE_SECRET"  # noqa: S105 (a variable name)
 SECOND_SECRET_ENV = "BENCH_DATAVERSE_SECRET_2"  # noqa: S105
