@@ -12,10 +12,10 @@ from typing import Any
 import dagster as dg
 import pytest
 import yaml
+from dagster_defs import REPOSITORY
 
 from customers import MigrationHome
 from emulators.launcher import RunningEmulators, start_emulators
-from migration_assets.definitions import defs
 from migration_assets.delta import DELTA_CHECK, DELTA_KEY, EXTRACT_KEY, delta_pickup_sensor
 from migration_assets.partitions import add_customer_partition
 from migration_assets.resources import MigrationHomeResource
@@ -100,15 +100,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
 
 
 def _run(world: dict[str, Any], job: str, run_kind: str, run_config: dict | None = None) -> dg.ExecuteInProcessResult:
-    result = (
-        defs()
-        .resolve_job_def(job)
-        .execute_in_process(
-            partition_key=_partition(run_kind),
-            instance=world["instance"],
-            run_config=run_config or {},
-            raise_on_error=False,
-        )
+    result = REPOSITORY.get_job(job).execute_in_process(
+        partition_key=_partition(run_kind),
+        instance=world["instance"],
+        run_config=run_config or {},
+        raise_on_error=False,
     )
     failures = [e.message for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
     assert result.success, failures

@@ -9,9 +9,9 @@ from pathlib import Path
 import dagster as dg
 import pytest
 import yaml
+from dagster_defs import REPOSITORY
 
 from customers import MigrationHome
-from migration_assets.definitions import defs
 from migration_assets.delta import WINDOW_MARKER, delta_pickup_sensor, window_opened_at
 from migration_assets.partitions import add_customer_partition
 from migration_assets.resources import MigrationHomeResource
@@ -48,12 +48,11 @@ def _event(instance: dg.DagsterInstance, key: dg.AssetKey, partition: str) -> fl
 
 
 def _schedule(instance: dg.DagsterInstance, home: Path) -> list[dg.RunRequest] | dg.SkipReason:
-    definitions = defs()
-    schedule = definitions.get_schedule_def("delta_pickup_files")
+    schedule = REPOSITORY.get_schedule_def("delta_pickup_files")
     context = dg.build_schedule_context(
         instance=instance,
         resources={"migration_home": MigrationHomeResource(path=str(home))},
-        repository_def=definitions.get_repository_def(),
+        repository_def=REPOSITORY,
     )
     result = schedule.evaluate_tick(context)
     return list(result.run_requests or []) or dg.SkipReason(result.skip_message or "")

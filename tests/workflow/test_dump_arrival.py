@@ -16,8 +16,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 import yaml
+from dagster_defs import DEFINITIONS, REPOSITORY
 
-from migration_assets.definitions import defs
 from migration_assets.partitions import customer_partitions
 from migration_assets.resources import MigrationHomeResource
 from synthetic import GenerationSummary, generate_practice
@@ -53,12 +53,12 @@ def _deliver(home: Path, dump: Path, name: str, run_kind: str = "trial", config:
 
 
 def _evaluate(instance: dg.DagsterInstance, home: Path, cursor: str | None = None) -> dg.SensorResult:
-    sensor = defs().get_sensor_def("dump_arrival")
+    sensor = REPOSITORY.get_sensor_def("dump_arrival")
     context = dg.build_sensor_context(
         instance=instance,
         cursor=cursor,
         resources={"migration_home": MigrationHomeResource(path=str(home))},
-        definitions=defs(),
+        definitions=DEFINITIONS,
     )
     return sensor(context)
 

@@ -11,11 +11,11 @@ from typing import Any
 import dagster as dg
 import pytest
 import yaml
+from dagster_defs import REPOSITORY
 
 from checks.iterations import Iteration
 from checks.signoff import MappingVersions, live_gate, signoff_problems
 from customers import MigrationHome
-from migration_assets.definitions import defs
 from migration_assets.dynamics import PREPARED_KEY
 from migration_assets.partitions import add_customer_partition
 from migration_assets.resources import MigrationHomeResource
@@ -78,15 +78,11 @@ def gate(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
 
 
 def _run(gate: dict, job: str, run_kind: str, selection: list[dg.AssetKey] | None = None) -> dg.ExecuteInProcessResult:
-    return (
-        defs()
-        .resolve_job_def(job)
-        .execute_in_process(
-            partition_key=dg.MultiPartitionKey({"customer": CUSTOMER, "run": run_kind}),
-            instance=gate["instance"],
-            asset_selection=selection,
-            raise_on_error=False,
-        )
+    return REPOSITORY.get_job(job).execute_in_process(
+        partition_key=dg.MultiPartitionKey({"customer": CUSTOMER, "run": run_kind}),
+        instance=gate["instance"],
+        asset_selection=selection,
+        raise_on_error=False,
     )
 
 
