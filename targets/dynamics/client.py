@@ -20,6 +20,7 @@ from .capabilities import DataverseCapabilities
 from .concurrency import AdaptiveLimiter
 from .config import DataverseConnection
 from .errors import (
+    EXECUTION_TIME_CODE,
     AuthenticationError,
     DataverseError,
     TerminalError,
@@ -274,7 +275,10 @@ class DataverseClient(MetadataOperations, BatchOperations):
                 if throttles > MAX_THROTTLED_RETRIES:
                     raise error
                 wait = error.retry_after if error.retry_after is not None else self._backoff(throttles)
-                user.limiter.throttled(slot, wait)  # pauses this user; the retry may go to another one
+                # Pauses this user (the retry may go to another one). Too many requests or too many at once:
+                # fewer in flight. Execution time used up: the window refills at its own pace (§4.1), so
+                # wait for it and carry on at the same concurrency.
+                user.limiter.throttled(slot, wait, reduce=error.code != EXECUTION_TIME_CODE)
                 LOG.debug("429 %s on %s %s: wait %.3fs", error.code, method, target, wait)
             elif isinstance(error, AuthenticationError):  # Dataverse refused the token (401)
                 refreshes += 1

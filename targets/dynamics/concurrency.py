@@ -108,15 +108,17 @@ class AdaptiveLimiter:
                 self._limit += 1
                 self._wake()
 
-    def throttled(self, slot: Slot | None = None, retry_after: float | None = None) -> None:
+    def throttled(self, slot: Slot | None = None, retry_after: float | None = None, *, reduce: bool = True) -> None:
         """Count a 429: halve the limit (once per burst) and pause admissions for ``retry_after`` seconds.
 
         Args:
             slot: The slot the throttled request held; None always halves.
             retry_after: The service's Retry-After in seconds, if any.
+            reduce: False keeps the limit and only pauses — for the execution-time budget, which fewer
+                requests in flight do not refill sooner: after Retry-After the budget is there to use.
         """
         self._streak = 0
-        if slot is None or slot.generation == self._generation:
+        if reduce and (slot is None or slot.generation == self._generation):
             self._limit = max(1, self._limit // 2)
             self._generation += 1
         if retry_after:

@@ -19,6 +19,7 @@ THROTTLE_CODES = {
     "0x80072321": "execution_time",
     "0x80072326": "concurrency",
 }
+EXECUTION_TIME_CODE = "0x80072321"
 # research/dataverse.md §8: a duplicate-detection hit is documented as a 500, but resending cannot succeed.
 TERMINAL_5XX_CODES = frozenset({"0x80040333"})
 # research/dataverse.md §5.2: 501 (not implemented) and 505 answer the same way however often they are sent.

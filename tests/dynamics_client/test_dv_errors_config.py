@@ -173,6 +173,9 @@ def test_adaptive_limiter() -> None:
         assert limiter.in_flight == 0
         limiter.set_limit(100)
         assert limiter.limit == 6  # never above the maximum
+        # Execution time used up: pause for Retry-After, keep the concurrency (the window refills by itself).
+        limiter.throttled(None, retry_after=0.05, reduce=False)
+        assert limiter.limit == 6 and limiter.paused_for > 0
 
     asyncio.run(scenario())
 
