@@ -95,8 +95,10 @@ def main() -> int:
         print(f"  {'PASS' if target['passed'] else 'MISS'} {name}: {target}")
     paced = cliniko_api["paced_at_cliniko_limit"]
     print(
-        f"  paced at 200 requests/min: {paced['records_per_minute']} records/min = {paced['share_of_ceiling']:.0%} "
-        f"of the 20 000/min ceiling ({'PASS' if paced['passed'] else 'MISS'} ≥ 90%), {paced['throttled_429']} 429s"
+        f"  paced at 200 requests/min: {paced['requests_per_minute']} requests/min; list pages "
+        f"{paced['list_records_per_minute']} records/min = {paced['list_share_of_ceiling']:.0%} of the 20 000/min "
+        f"ceiling ({'PASS' if paced['passed'] else 'MISS'} ≥ 90%); with one-file attachment downloads "
+        f"{paced['records_per_minute']}/min; {paced['throttled_429']} 429s"
     )
     print(
         f"Delta pickup: change → visible in Dataverse in {delta['change_to_target_seconds']} s (sensor "
