@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
-
 import dagster as dg
 
 from migration_assets.delta import (
@@ -28,10 +26,6 @@ from migration_assets.resources import MigrationHomeResource
 from migration_assets.sensors import build_dump_arrival_sensor
 from migration_assets.signoff import trial_signoff
 from migration_assets.staged import build_staging_asset
-
-# Partitioned asset checks are preview in Dagster 1.13 (research/dagster.md §0.2 E); the pins are exact.
-warnings.filterwarnings("ignore", category=dg.PreviewWarning)
-warnings.filterwarnings("ignore", category=dg.BetaWarning)
 
 
 @dg.definitions
