@@ -43,6 +43,17 @@ def _wait_for_server_clock(url: str | None, ca_file: str, stamp: str) -> None:
             time.sleep(0.05)
 
 
+def _settings(ep: Any, **limits: Any) -> ClinikoApiSettings:
+    """Client settings for the emulator's account (key, CA) with the given limits."""
+    return ClinikoApiSettings(
+        api_key=str(ep.cliniko_api_key),
+        user_agent=USER_AGENT,
+        base_url=f"{ep.cliniko_url}/v1",
+        ca_file=ep.ca_file,
+        **limits,
+    )
+
+
 def _paced(work: pathlib.Path, dump: pathlib.Path, clients: int) -> dict[str, Any]:
     """A full extraction against the emulator enforcing 200 requests a minute (clock × LIMITED_TIME_SCALE):
     requests and records per (Cliniko-clock) minute against the limit and the 20,000 records/min ceiling
@@ -50,14 +61,7 @@ def _paced(work: pathlib.Path, dump: pathlib.Path, clients: int) -> dict[str, An
     with start_emulators(
         dataverse=False, entra=False, cliniko=True, cliniko_dump=dump, time_scale=LIMITED_TIME_SCALE
     ) as running:
-        ep = running.endpoints
-        settings = ClinikoApiSettings(
-            api_key=str(ep.cliniko_api_key),
-            user_agent=USER_AGENT,
-            base_url=f"{ep.cliniko_url}/v1",
-            ca_file=ep.ca_file,
-            time_scale=LIMITED_TIME_SCALE,
-        )
+        settings = _settings(running.endpoints, time_scale=LIMITED_TIME_SCALE)
         started = time.perf_counter()
         full = extract_full(settings, work / "paced")
         seconds = time.perf_counter() - started
@@ -104,13 +108,7 @@ def run(out_dir: pathlib.Path, clients: int = CLIENTS) -> dict[str, Any]:
         dataverse=False, entra=False, cliniko=True, cliniko_dump=generated.out_dir, cliniko_options=options
     ) as running:
         ep = running.endpoints
-        settings = ClinikoApiSettings(
-            api_key=str(ep.cliniko_api_key),
-            user_agent=USER_AGENT,
-            base_url=f"{ep.cliniko_url}/v1",
-            ca_file=ep.ca_file,
-            requests_per_minute=UNLIMITED,
-        )
+        settings = _settings(ep, requests_per_minute=UNLIMITED)
         started = time.perf_counter()
         full = extract_full(settings, work / "full")
         full_seconds = time.perf_counter() - started

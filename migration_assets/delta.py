@@ -18,6 +18,7 @@ from customers import CustomerConfig, CustomerConfigError
 from customers.config import ClinikoApiSource, DumpSource
 from migration_assets.dynamics import GROUP as DYNAMICS_GROUP
 from migration_assets.dynamics import table_key
+from migration_assets.metadata import latest_materialization
 from migration_assets.partitions import migration_partitions, partition_parts
 from migration_assets.raw import EXTRACT_KEY
 from migration_assets.resources import MigrationHomeResource
@@ -133,23 +134,12 @@ delta_pickup_job = dg.define_asset_job(
 )
 
 
-def _latest(instance: dg.DagsterInstance, key: dg.AssetKey, partition: str, *, ascending: bool = False):
-    records = instance.fetch_materializations(
-        dg.AssetRecordsFilter(asset_key=key, asset_partitions=[partition]), limit=1, ascending=ascending
-    ).records
-    return records[0] if records else None
-
-
 def window_opened_at(instance: dg.DagsterInstance, customer_id: str) -> float | None:
     """When the customer's delta window opened: its first live load after the latest signoff."""
-    signoff = _latest(instance, SIGNOFF_KEY, customer_id)
+    signoff = latest_materialization(instance, SIGNOFF_KEY, customer_id)
     after = signoff.timestamp if signoff else 0.0
-    records = instance.fetch_materializations(
-        dg.AssetRecordsFilter(asset_key=WINDOW_MARKER, asset_partitions=[f"{customer_id}|live"], after_timestamp=after),
-        limit=1,
-        ascending=True,
-    ).records
-    return records[0].timestamp if records else None
+    opened = latest_materialization(instance, WINDOW_MARKER, f"{customer_id}|live", after=after, first=True)
+    return opened.timestamp if opened else None
 
 
 def _in_window(instance: dg.DagsterInstance, config: CustomerConfig, now: float) -> bool:
@@ -181,7 +171,7 @@ def delta_pickup_sensor(context: dg.SensorEvaluationContext, migration_home: Mig
             continue
         if now - polled.get(customer_id, 0.0) < config.delta.poll_minutes * 60:
             continue
-        extracted = _latest(context.instance, EXTRACT_KEY, f"{customer_id}|live")
+        extracted = latest_materialization(context.instance, EXTRACT_KEY, f"{customer_id}|live")
         mark = extracted.asset_materialization.metadata.get("high_water_mark") if extracted else None
         if mark is None:
             notes.append(f"{customer_id}: no live extraction recorded yet")

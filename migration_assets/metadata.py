@@ -16,3 +16,15 @@ def table_metadata(table: TableRef, rows: int, columns: list[tuple[str, str]]) -
         "dagster/table_name": str(table),
         "dagster/column_schema": dg.TableSchema(columns=[dg.TableColumn(name, dtype) for name, dtype in columns]),
     }
+
+
+def latest_materialization(
+    instance: dg.DagsterInstance, key: dg.AssetKey, partition: str, *, after: float = 0.0, first: bool = False
+) -> dg.EventLogRecord | None:
+    """The newest (or with `first`, the oldest) materialisation of one partition of an asset, after a time."""
+    records = instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=key, asset_partitions=[partition], after_timestamp=after or None),
+        limit=1,
+        ascending=first,
+    ).records
+    return records[0] if records else None

@@ -12,6 +12,7 @@ from checks.approval import customer_spec
 from checks.iterations import latest_iteration
 from checks.signoff import MappingVersions, live_gate, signoff_problems
 from mappings.spec import load_spec
+from migration_assets.metadata import latest_materialization
 from migration_assets.partitions import customer_partitions
 from migration_assets.resources import MigrationHomeResource
 from store import Warehouse
@@ -67,12 +68,10 @@ def trial_signoff(context: dg.AssetExecutionContext, config: SignoffConfig, migr
 
 def latest_signoff(instance: dg.DagsterInstance, customer_id: str) -> dict[str, object] | None:
     """The metadata of the customer's latest signoff materialisation."""
-    records = instance.fetch_materializations(
-        dg.AssetRecordsFilter(asset_key=SIGNOFF_KEY, asset_partitions=[customer_id]), limit=1
-    ).records
-    if not records:
+    record = latest_materialization(instance, SIGNOFF_KEY, customer_id)
+    if record is None or record.asset_materialization is None:
         return None
-    return {k: v.value for k, v in records[0].asset_materialization.metadata.items()}
+    return {k: v.value for k, v in record.asset_materialization.metadata.items()}
 
 
 def require_signoff(context: dg.AssetExecutionContext, customer: object) -> None:

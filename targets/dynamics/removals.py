@@ -56,12 +56,15 @@ class RemovalResult:
         return self.deactivated + self.deleted
 
 
+_NOTHING_REMOVED = {"target_table": pl.String, "canonical_id": pl.String}
+
+
 def removed_at_source(warehouse: Warehouse, run_kind: str, tables: Sequence[str] = LOAD_ORDER) -> pl.DataFrame:
     """target_table, canonical_id, target_id, entity of loaded records no longer in the prepared partition."""
     frames = []
     with warehouse.connect(read_only=True) as con:
         if not table_exists(con, ledger.RECORDS):
-            return pl.DataFrame(schema={"target_table": pl.String, "canonical_id": pl.String})
+            return pl.DataFrame(schema=_NOTHING_REMOVED)
         for name in tables:
             prepared = TableRef(SCHEMA, name)
             if not table_exists(con, prepared):
@@ -75,7 +78,7 @@ def removed_at_source(warehouse: Warehouse, run_kind: str, tables: Sequence[str]
                     params={"k": run_kind, "t": TARGET, "n": name},
                 ).pl()
             )
-    return pl.concat(frames) if frames else pl.DataFrame(schema={"target_table": pl.String, "canonical_id": pl.String})
+    return pl.concat(frames) if frames else pl.DataFrame(schema=_NOTHING_REMOVED)
 
 
 async def _retire(client: DataverseClient, table_name: str, row: dict, mode: DeletionMode) -> ledger.Operation:
