@@ -12,14 +12,13 @@ from typing import Any
 import dagster as dg
 import pytest
 import yaml
-from dagster_defs import REPOSITORY
+from dagster_defs import REPOSITORY, SIGNOFF_JOB
 
 from customers import MigrationHome
 from emulators.launcher import RunningEmulators, start_emulators
 from migration_assets.delta import DELTA_CHECK, DELTA_KEY, EXTRACT_KEY, delta_pickup_sensor
 from migration_assets.partitions import add_customer_partition
 from migration_assets.resources import MigrationHomeResource
-from migration_assets.signoff import trial_signoff
 from store import Warehouse
 from synthetic import generate_practice
 
@@ -140,11 +139,9 @@ def test_delta_window_from_live_load_to_verified_changes(world: dict[str, Any]) 
     # Before any live load the window is closed: the sensor asks nothing.
     assert not _sensor(world).run_requests
     _run(world, "cliniko_stage", "trial")
-    signoff = dg.materialize(
-        [trial_signoff],
+    signoff = SIGNOFF_JOB.execute_in_process(  # type: ignore[attr-defined]
         partition_key=CUSTOMER,
         instance=world["instance"],
-        resources={"migration_home": MigrationHomeResource(path=str(world["home"]))},
         run_config={"ops": {"signoff__trial_signoff": {"config": {"approved_by": "practice owner", "comment": "ok"}}}},
     )
     assert signoff.success

@@ -12,3 +12,22 @@ from migration_assets.definitions import defs
 
 DEFINITIONS = defs()
 REPOSITORY = DEFINITIONS.get_repository_def()
+
+
+def _signoff_job() -> object:
+    import dagster as dg
+
+    from migration_assets.partitions import customer_partitions
+    from migration_assets.resources import MigrationHomeResource
+    from migration_assets.signoff import trial_signoff
+
+    # The signoff is launched on its own (the Launchpad's "Materialize"); resolved here for the same reason.
+    definitions = dg.Definitions(
+        assets=[trial_signoff],
+        jobs=[dg.define_asset_job("trial_signoff_job", selection=[trial_signoff], partitions_def=customer_partitions)],
+        resources={"migration_home": MigrationHomeResource(path=dg.EnvVar("MIGRATION_HOME"))},
+    )
+    return definitions.get_repository_def().get_job("trial_signoff_job")
+
+
+SIGNOFF_JOB = _signoff_job()

@@ -11,15 +11,14 @@ from typing import Any
 import dagster as dg
 import pytest
 import yaml
-from dagster_defs import REPOSITORY
+from dagster_defs import REPOSITORY, SIGNOFF_JOB
 
 from checks.iterations import Iteration
 from checks.signoff import MappingVersions, live_gate, signoff_problems
 from customers import MigrationHome
 from migration_assets.dynamics import PREPARED_KEY
 from migration_assets.partitions import add_customer_partition
-from migration_assets.resources import MigrationHomeResource
-from migration_assets.signoff import latest_signoff, trial_signoff
+from migration_assets.signoff import latest_signoff
 from synthetic import generate_practice
 
 CUSTOMER = "gate-nz"
@@ -93,11 +92,9 @@ def _failure(result: dg.ExecuteInProcessResult) -> str:
 
 
 def _sign(gate: dict, approved_by: str = "Dr Practice Owner") -> dg.ExecuteInProcessResult:
-    return dg.materialize(
-        [trial_signoff],
+    return SIGNOFF_JOB.execute_in_process(  # type: ignore[attr-defined]
         partition_key=CUSTOMER,
         instance=gate["instance"],
-        resources={"migration_home": MigrationHomeResource(path=str(gate["home"]))},
         run_config={"ops": {"signoff__trial_signoff": {"config": {"approved_by": approved_by, "comment": "seen"}}}},
         raise_on_error=False,
     )
