@@ -166,6 +166,7 @@ class DataverseApp:
         except e.ServiceProtectionLimit as err:
             return self._throttled(err, user)
         started = time.perf_counter()
+        written = 0
         try:
             injected = backend.faults.server_error()
             if injected is not None:
@@ -183,13 +184,19 @@ class DataverseApp:
                     caller,
                 )
                 response = self.dispatch(api_request)
+            written = response.records_written if response.status < 400 else 0
+            # The cost model reproduces whole measured requests (anchors.md §4.2), so the emulator's own
+            # work (reading and parsing the body, applying the writes) is part of that time, not added to it.
             latency = backend.options.cost_model.seconds(response.records_written, response.rows_read)
+            latency = max(0.0, latency - backend.clock.nominal(time.perf_counter() - started))
             slow = backend.faults.slow_seconds()
             if slow:
                 backend.stats.count_fault("slow")
             await backend.clock.sleep(latency + slow)
         finally:
-            backend.throttle.release(user, time.perf_counter() - started)
+            spent = time.perf_counter() - started
+            backend.throttle.release(user, spent)
+            backend.stats.count_execution(user, backend.clock.nominal(spent), written)
         requests_left, time_left = backend.throttle.remaining(user)
         response.headers["x-ms-ratelimit-burst-remaining-xrm-requests"] = str(requests_left)
         response.headers["x-ms-ratelimit-time-remaining-xrm-requests"] = str(time_left)

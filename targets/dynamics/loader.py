@@ -11,16 +11,28 @@ per record, with an activity's final state set in the same change set. Every out
 from __future__ import annotations
 
 import asyncio
+import base64
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TypeVar
 
 import polars as pl
 
 from store import TableRef, Warehouse, partition_count
 from store.warehouse import utc_instants
 from targets import ledger
-from targets.dynamics import BatchOperation, DataverseClient, DataverseError, TerminalError, isolate_failures
+from targets.dynamics import (
+    BatchOperation,
+    DataverseClient,
+    DataverseError,
+    FileTooLargeError,
+    TerminalError,
+    isolate_failures,
+)
+from targets.dynamics.capabilities import DataverseCapabilities
+from targets.dynamics.metadata import base64_length, check_upload_size
 from targets.dynamics.payloads import Payload, Resolved, build_payload
 from targets.dynamics.readback import compare
 from targets.dynamics.tables import ORIGIN, SOURCE_KEY, TABLES, Column, TargetTable
@@ -40,6 +52,12 @@ LOAD_ORDER = (
 )
 # Rows turned into payloads at a time (a few MB of JSON each).
 PAYLOAD_CHUNK = 5_000
+# Chunks worked on at once: while one chunk's last requests are still in flight the next chunk's are
+# already going out, so the user's execution-time budget is not left idle at every chunk boundary.
+CHUNKS_IN_FLIGHT = 2
+# $batch requests carrying documents that may be built (files read) at once: bounds memory to about
+# this many × DataverseCapabilities.batch_bytes, whatever the practice's documents weigh.
+DOCUMENT_BATCHES_IN_FLIGHT = 4
 # "This <entity> is closed or canceled and cannot be edited" (research/dataverse.md §7.1).
 READ_ONLY_RECORD = "0x80040203"
 
@@ -127,7 +145,10 @@ def _needs_state(table: TargetTable, payload: Payload, image: dict | None) -> bo
 
 
 async def _send_bulk(
-    client: DataverseClient, table: TargetTable, batch: list[Payload], images: dict[str, dict]
+    client: DataverseClient,
+    table: TargetTable,
+    batch: list[Payload],
+    images: dict[str, dict],
 ) -> tuple[list[Payload], list[tuple[Payload, DataverseError]]]:
     async def send(items: list[Payload]) -> None:
         await client.upsert_multiple(table.entity_set, table.name, [p.body for p in items])
@@ -146,7 +167,9 @@ async def _send_bulk(
     return ok, failed
 
 
-def _changeset(table: TargetTable, payload: Payload, image: dict | None) -> list[BatchOperation]:
+def _changeset(
+    table: TargetTable, payload: Payload, image: dict | None, document: str | None = None
+) -> list[BatchOperation]:
     url = f"{table.entity_set}({payload.guid})"
     operations = []
     closed = table.activity and image is not None and image.get("statecode") in (1, 2)
@@ -157,28 +180,99 @@ def _changeset(table: TargetTable, payload: Payload, image: dict | None) -> list
                 "PATCH", url, {"statecode": 0, "statuscode": 1 if table.name != "task" else 2}, {"If-Match": "*"}
             )
         )
-    operations.append(BatchOperation("PATCH", url, payload.body))  # no If-Match: upsert by primary key
+    body = payload.body if document is None else {**payload.body, "documentbody": document}
+    operations.append(BatchOperation("PATCH", url, body))  # no If-Match: upsert by primary key
     if payload.state and (closed or _needs_state(table, payload, image)):
         operations.append(BatchOperation("PATCH", url, payload.state, {"If-Match": "*"}))
     return operations
 
 
+def _body_bytes(payload: Payload) -> int:
+    """A cheap upper-bound guess of a body's JSON size (for the $batch size cap, not exact)."""
+    return 64 + sum(len(str(k)) + len(str(v)) + 8 for k, v in payload.body.items())
+
+
+def _batch_groups(
+    capabilities: DataverseCapabilities, table: TargetTable, batch: list[Payload], images: dict[str, dict]
+) -> list[list[Payload]]:
+    """Consecutive records packed into $batch requests of at most ``batch_operations`` operations and about
+    ``batch_bytes`` of body (a document counts with its base64 length); a record is never split."""
+    groups: list[list[Payload]] = []
+    current: list[Payload] = []
+    operations = size = 0
+    for payload in batch:
+        count = len(_changeset(table, payload, images.get(payload.guid)))
+        weight = _body_bytes(payload) + _document_length(payload)
+        if current and (operations + count > capabilities.batch_operations or size + weight > capabilities.batch_bytes):
+            groups.append(current)
+            current, operations, size = [], 0, 0
+        current.append(payload)
+        operations += count
+        size += weight
+    if current:
+        groups.append(current)
+    return groups
+
+
+def _document_length(payload: Payload) -> int:
+    """Base64 length of the record's document (0 without one, or when it cannot be read — that is
+    reported when the request is built)."""
+    if not payload.file:
+        return 0
+    try:
+        return base64_length(Path(payload.file).stat().st_size)
+    except OSError:
+        return 0
+
+
+def _read_documents(batch: list[Payload]) -> dict[str, str | None]:
+    """Each document's base64 text by record GUID; None for a file that cannot be read."""
+    documents: dict[str, str | None] = {}
+    for payload in batch:
+        if payload.file:
+            try:
+                documents[payload.guid] = base64.b64encode(Path(payload.file).read_bytes()).decode("ascii")
+            except OSError:
+                documents[payload.guid] = None
+    return documents
+
+
 async def _send_changesets(
-    client: DataverseClient, table: TargetTable, batch: list[Payload], images: dict[str, dict]
+    client: DataverseClient,
+    table: TargetTable,
+    batch: list[Payload],
+    images: dict[str, dict],
+    documents: asyncio.Semaphore,
 ) -> tuple[list[Payload], list[tuple[Payload, DataverseError]]]:
-    size = client.capabilities.changeset_batch_size
-    groups = [batch[i : i + size] for i in range(0, len(batch), size)]
-    results = await asyncio.gather(
-        *(client.execute_batch([_changeset(table, p, images.get(p.guid)) for p in group]) for group in groups)
-    )
-    ok, failed = [], []
-    for group, group_results in zip(groups, results, strict=True):
-        for payload, result in zip(group, group_results, strict=True):
+    """One change set per record, packed into as few $batch requests as the limits allow; notes' documents
+    (up to ``upload_block_bytes`` of base64) travel inline, read only when their request is built."""
+    ok: list[Payload] = []
+    failed: list[tuple[Payload, DataverseError]] = []
+
+    async def send(group: list[Payload]) -> None:
+        if not any(p.file for p in group):
+            results = await client.execute_batch([_changeset(table, p, images.get(p.guid)) for p in group])
+        else:
+            async with documents:
+                texts = await asyncio.to_thread(_read_documents, group)
+                unreadable = [p for p in group if p.file and texts.get(p.guid) is None]
+                failed.extend((p, _unreadable_file()) for p in unreadable)
+                group = [p for p in group if p not in unreadable]
+                changesets = [_changeset(table, p, images.get(p.guid), texts.get(p.guid)) for p in group]
+                del texts
+                results = await client.execute_batch(changesets)
+        for payload, result in zip(group, results, strict=True):
             if result.ok:
                 ok.append(payload)
             else:
                 failed.append((payload, result.error or TerminalError(0, None, "change set failed")))
+
+    await asyncio.gather(*(send(g) for g in _batch_groups(client.capabilities, table, batch, images)))
     return ok, failed
+
+
+def _unreadable_file() -> TerminalError:
+    return TerminalError(0, "missing_file", "attached file is not readable")
 
 
 async def _confirm_read_only(
@@ -197,22 +291,48 @@ async def _confirm_read_only(
 
 
 async def _send_files(
-    client: DataverseClient, batch: list[Payload]
+    client: DataverseClient, batch: list[Payload], documents: asyncio.Semaphore
 ) -> tuple[list[Payload], list[tuple[Payload, DataverseError]]]:
-    from pathlib import Path
+    """Notes whose document is too large to go inline: block uploads, a few files in memory at a time."""
 
     async def one(payload: Payload) -> tuple[Payload, DataverseError | None]:
-        try:
-            data = Path(str(payload.file)).read_bytes()
-            await client.upload_annotation(dict(payload.body), data)
-        except DataverseError as exc:
-            return payload, exc
-        except OSError:
-            return payload, TerminalError(0, "missing_file", "attached file is not readable")
+        async with documents:
+            try:
+                data = await asyncio.to_thread(Path(str(payload.file)).read_bytes)
+                await client.upload_annotation(dict(payload.body), data)
+            except DataverseError as exc:
+                return payload, exc
+            except OSError:
+                return payload, _unreadable_file()
         return payload, None
 
     outcomes = await asyncio.gather(*(one(p) for p in batch))
     return [p for p, e in outcomes if e is None], [(p, e) for p, e in outcomes if e is not None]
+
+
+def _split_documents(
+    capabilities: DataverseCapabilities, batch: list[Payload]
+) -> tuple[list[Payload], list[Payload], list[tuple[Payload, DataverseError]]]:
+    """Notes with a document: those that go inline in a change set, those that need a block upload, and
+    those refused before anything is sent (over ``maxuploadfilesize``, or the file cannot be read)."""
+    inline: list[Payload] = []
+    blocks: list[Payload] = []
+    refused: list[tuple[Payload, DataverseError]] = []
+    for payload in batch:
+        try:
+            length = base64_length(Path(str(payload.file)).stat().st_size)
+            check_upload_size(capabilities, length)
+        except OSError:
+            refused.append((payload, _unreadable_file()))
+            continue
+        except FileTooLargeError as exc:
+            refused.append((payload, exc))
+            continue
+        (inline if length <= capabilities.upload_block_bytes else blocks).append(payload)
+    return inline, blocks, refused
+
+
+T = TypeVar("T")
 
 
 async def load_table(
@@ -223,7 +343,8 @@ async def load_table(
     Rows are read in chunks; a chunk's new records are entered in the ledger before anything is sent
     (a process killed mid-send leaves them `pending`, and the next run's pre-read finds what landed),
     its batches go out concurrently (the client's limiter bounds what is in flight), and its outcomes
-    are recorded in one transaction.
+    are recorded in one transaction. ``CHUNKS_IN_FLIGHT`` chunks overlap, so a chunk's slowest request
+    does not hold up the next one; database work runs in a thread, one connection at a time.
     """
     table = ctx.table(table_name)
     result = TableLoad(table_name)
@@ -233,36 +354,73 @@ async def load_table(
         total = partition_count(con, TableRef(SCHEMA, table_name), ctx.run_kind)
     last = {k: (h, s) for k, _, h, s, _ in known.iter_rows()}
     result.considered = total
-    size = client.capabilities.bulk_batch_size
-    for offset in range(0, total, PAYLOAD_CHUNK):
-        with ctx.warehouse.connect(read_only=True) as con:
-            rows = _rows(con, table_name, ctx.run_kind, offset)
-        payloads = _payloads(ctx, table, rows)
-        unchanged = [p for p in payloads if last.get(p.key) == (p.content_hash, "loaded")]
-        changed = [p for p in payloads if last.get(p.key) != (p.content_hash, "loaded")]
-        result.unchanged += len(unchanged)
-        operations = [
-            ledger.Operation(table_name, p.key, p.guid, "unchanged", p.entity, p.origin, p.content_hash)
-            for p in unchanged
-        ]
-        with ctx.warehouse.connect() as con:
-            ledger.enter(
-                con,
-                ctx.run_kind,
-                TARGET,
-                table.name,
-                ctx.run_id,
-                [(p.key, p.guid, p.entity, None) for p in changed if p.key not in last],
-            )
-        batches = [changed[start : start + size] for start in range(0, len(changed), size)]
-        for batch_operations in await asyncio.gather(*(_load_batch(client, table, b, last, result) for b in batches)):
-            operations += batch_operations
-        if progress:
-            progress(result)
-        with ctx.warehouse.connect() as con:
-            ledger.record(con, ctx.run_kind, TARGET, ctx.run_id, ctx.operator, operations)
+    size = _records_per_request(client.capabilities, table)
+    database = asyncio.Lock()  # read-only and read-write DuckDB connections cannot coexist in one process
+    chunks = asyncio.Semaphore(CHUNKS_IN_FLIGHT)
+    documents = asyncio.Semaphore(DOCUMENT_BATCHES_IN_FLIGHT)
+
+    async def in_database(work: Callable[[], T]) -> T:
+        async with database:
+            return await asyncio.to_thread(work)
+
+    async def load_chunk(offset: int) -> None:
+        async with chunks:
+            rows = await in_database(lambda: _read_chunk(ctx, table_name, offset))
+            payloads = await asyncio.to_thread(_payloads, ctx, table, rows)
+            del rows
+            unchanged = [p for p in payloads if last.get(p.key) == (p.content_hash, "loaded")]
+            changed = [p for p in payloads if last.get(p.key) != (p.content_hash, "loaded")]
+            result.unchanged += len(unchanged)
+            operations = [
+                ledger.Operation(table_name, p.key, p.guid, "unchanged", p.entity, p.origin, p.content_hash)
+                for p in unchanged
+            ]
+            new = [(p.key, p.guid, p.entity, None) for p in changed if p.key not in last]
+            await in_database(lambda: _enter(ctx, table.name, new))
+            batches = [changed[start : start + size] for start in range(0, len(changed), size)]
+            sent = await asyncio.gather(*(_load_batch(client, table, b, last, result, documents) for b in batches))
+            operations += [operation for batch_operations in sent for operation in batch_operations]
+            if progress:
+                progress(result)
+            await in_database(lambda: _record(ctx, operations))
+
+    await _all(load_chunk(offset) for offset in range(0, total, PAYLOAD_CHUNK))
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _records_per_request(capabilities: DataverseCapabilities, table: TargetTable) -> int:
+    """Records per request: a bulk table's UpsertMultiple size; for change sets, as many records as fill
+    ``batch_operations`` when each takes its upsert plus a state change (``_batch_groups`` packs exactly)."""
+    if table.name in capabilities.bulk_tables and not table.activity:
+        return capabilities.bulk_batch_size
+    with_state = any(c.kind in {"state", "status"} for c in table.columns)
+    return max(1, capabilities.batch_operations // (2 if with_state else 1))
+
+
+def _read_chunk(ctx: LoadContext, table_name: str, offset: int) -> pl.DataFrame:
+    with ctx.warehouse.connect(read_only=True) as con:
+        return _rows(con, table_name, ctx.run_kind, offset)
+
+
+def _enter(ctx: LoadContext, table_name: str, new: list[tuple[str, str, str | None, None]]) -> None:
+    with ctx.warehouse.connect() as con:
+        ledger.enter(con, ctx.run_kind, TARGET, table_name, ctx.run_id, new)
+
+
+def _record(ctx: LoadContext, operations: list[ledger.Operation]) -> None:
+    with ctx.warehouse.connect() as con:
+        ledger.record(con, ctx.run_kind, TARGET, ctx.run_id, ctx.operator, operations)
+
+
+async def _all(work: Iterable[Awaitable[None]]) -> None:
+    """Run coroutines together; the first failure cancels the rest and is raised as itself."""
+    try:
+        async with asyncio.TaskGroup() as group:
+            for item in work:
+                group.create_task(item)  # type: ignore[arg-type]
+    except BaseExceptionGroup as failures:
+        raise failures.exceptions[0] from None
 
 
 async def _load_batch(
@@ -271,6 +429,7 @@ async def _load_batch(
     batch: list[Payload],
     last: dict[str, tuple[str | None, str]],
     result: TableLoad,
+    documents: asyncio.Semaphore,
 ) -> list[ledger.Operation]:
     # Only records the ledger already knows can exist in the target (GUIDs are ours): read those back
     # for their pre-image; everything else is a create.
@@ -286,20 +445,23 @@ async def _load_batch(
             replace(p, body={k: v for k, v in p.body.items() if k not in create_only}) if p.guid in images else p
             for p in batch
         ]
-    files = [p for p in batch if p.file]
-    plain = [p for p in batch if not p.file]
+    inline, blocks, failed = _split_documents(client.capabilities, [p for p in batch if p.file])
     ok: list[Payload] = []
-    failed: list[tuple[Payload, DataverseError]] = []
-    if plain:
-        if table.name in client.capabilities.bulk_tables and not table.activity:
-            sent_ok, sent_failed = await _send_bulk(client, table, plain, images)
-        else:
-            sent_ok, sent_failed = await _send_changesets(client, table, plain, images)
-        confirmed, sent_failed = await _confirm_read_only(client, table, sent_failed)
+    bulk = table.name in client.capabilities.bulk_tables and not table.activity
+    plain = [p for p in batch if not p.file]
+    inline_guids = {p.guid for p in inline}
+    changesets = [p for p in batch if p.guid in inline_guids or (not bulk and not p.file)]
+    sent: list[tuple[list[Payload], list[tuple[Payload, DataverseError]]]] = []
+    if bulk and plain:
+        sent.append(await _send_bulk(client, table, plain, images))
+    if changesets:
+        sent.append(await _send_changesets(client, table, changesets, images, documents))
+    for sent_ok, sent_failed in sent:
+        confirmed, still_failed = await _confirm_read_only(client, table, sent_failed)
         ok += sent_ok + confirmed
-        failed += sent_failed
-    if files:
-        sent_ok, sent_failed = await _send_files(client, files)
+        failed += still_failed
+    if blocks:
+        sent_ok, sent_failed = await _send_files(client, blocks, documents)
         ok += sent_ok
         failed += sent_failed
     operations = []

@@ -52,6 +52,22 @@ def english_label(text: str) -> dict[str, Any]:
     }
 
 
+def base64_length(size: int) -> int:
+    """Length of the base64 text of ``size`` bytes (what ``maxuploadfilesize`` is compared with, §5.4)."""
+    return 4 * ((size + 2) // 3)
+
+
+def check_upload_size(capabilities: DataverseCapabilities, encoded_length: int) -> None:
+    """Refuse a document whose base64 length exceeds the org's ``maxuploadfilesize`` (research §5.4).
+
+    Raises:
+        FileTooLargeError: With Dataverse's code for it (``0x80044a02``); nothing is sent.
+    """
+    limit = capabilities.max_upload_bytes
+    if encoded_length > limit:
+        raise FileTooLargeError(400, "0x80044a02", f"base64 length {encoded_length} > maxuploadfilesize {limit}")
+
+
 class MetadataOperations:
     """Metadata, capability detection and note uploads; needs the host's ``request`` and state."""
 
@@ -244,9 +260,7 @@ class MetadataOperations:
         """
         annotation_id = str(annotation["annotationid"])
         encoded = base64.b64encode(data)
-        limit = self.capabilities.max_upload_bytes
-        if len(encoded) > limit:
-            raise FileTooLargeError(400, "0x80044a02", f"base64 length {len(encoded)} > maxuploadfilesize {limit}")
+        check_upload_size(self.capabilities, len(encoded))
         fields = {k: v for k, v in annotation.items() if k != "annotationid"}
         if len(encoded) <= self.capabilities.upload_block_bytes:
             await self.patch("annotations", annotation_id, {**fields, "documentbody": encoded.decode("ascii")})

@@ -103,13 +103,15 @@ KILLED_LOAD = """
 import sys
 sys.path[:0] = [{root!r}]
 from customers import MigrationHome
-from targets.dynamics import flow
+from targets.dynamics import DataverseCapabilities, flow
 
 from pathlib import Path
 
 home = MigrationHome(Path({home!r}))
 part = flow.Partition(home, home.load({customer!r}), "trial")
-flow.run(flow.load(part, "run-killed", "pytest", tables={tables!r}, clock_scale={scale!r}))
+# Small $batch requests, so the appointments take many of them and the kill lands between two.
+capabilities = DataverseCapabilities(batch_operations=40)
+flow.run(flow.load(part, "run-killed", "pytest", tables={tables!r}, clock_scale={scale!r}, capabilities=capabilities))
 print("finished")
 """
 

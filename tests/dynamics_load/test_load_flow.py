@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from dynamics_load_helpers import (
 
 from emulators.launcher import RunningEmulators
 from synthetic import GenerationSummary
-from targets.dynamics import flow
+from targets.dynamics import DataverseCapabilities, flow
 from targets.dynamics.payloads import record_guid
 
 NO_WRITES = {"created": 0, "updated": 0, "deleted": 0}
@@ -226,3 +227,43 @@ def test_documents_over_the_orgs_upload_limit_are_reported_not_dropped(
     landed = {r["new_sourcesystemid"] for r in migrated_rows(org, "annotation")}
     assert not landed & too_large
     assert set(sizes) - too_large <= landed
+
+
+def test_note_documents_go_inline_in_batches_or_in_blocks_and_land_byte_for_byte(
+    ready_part: flow.Partition, org: RunningEmulators
+) -> None:
+    """Documents up to `upload_block_bytes` of base64 travel inside the notes' `$batch` change sets; larger
+    ones go through the block actions; a file that cannot be read is reported, not sent. Every document
+    that lands holds exactly the file's bytes."""
+    with ready_part.warehouse.connect(read_only=True) as con:
+        notes = con.sql("select canonical_id, document from dynamics.annotation where document is not null").pl()
+    files = {r["canonical_id"]: Path(r["document"]) for r in notes.iter_rows(named=True)}
+    sizes = {key: 4 * -(-path.stat().st_size // 3) for key, path in files.items()}
+    threshold = sorted(sizes.values())[len(sizes) // 2]
+    in_blocks = {key for key, size in sizes.items() if size > threshold}
+    assert in_blocks and len(in_blocks) < len(sizes), "the practice needs files of different sizes"
+    unreadable = min(set(sizes) - in_blocks)
+    kept = files[unreadable].with_suffix(".kept")
+    files[unreadable].rename(kept)
+    try:
+        control = org.dataverse_control
+        before = control.stats()
+        capabilities = DataverseCapabilities(upload_block_bytes=threshold)
+        outcome = load(
+            ready_part, "run-documents", tables=["account", "contact", "annotation"], capabilities=capabilities
+        )
+        after = control.stats()
+    finally:
+        kept.rename(files[unreadable])
+    annotation = next(t for t in outcome.tables if t.table == "annotation")
+    assert annotation.failed == 1 and annotation.errors == {"0 missing_file": 1}
+    uploads = after["operations"].get("InitializeAnnotationBlocksUpload", 0)
+    uploads -= before["operations"].get("InitializeAnnotationBlocksUpload", 0)
+    assert uploads == len(in_blocks)
+    landed = {r["new_sourcesystemid"]: r for r in migrated_rows(org, "annotation")}
+    assert unreadable not in landed
+    for key, path in files.items():
+        if key != unreadable:
+            assert landed[key]["documentbody"] == base64.b64encode(path.read_bytes()).decode("ascii"), key
+    failed = ledger_operations(ready_part, "run-documents").filter(pl.col("operation") == "failed")
+    assert failed["canonical_id"].to_list() == [unreadable]

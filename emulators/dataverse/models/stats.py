@@ -43,6 +43,14 @@ class Stats:
     def count_record(self, kind: str, n: int = 1) -> None:
         self.records[kind] += n
 
+    def count_execution(self, user_id: str, nominal_seconds: float, records_written: int) -> None:
+        """A finished request's service time (what the execution-time limit counts) and its writes, per user:
+        a benchmark divides them by wall time to see how much of the budget a client used."""
+        with self._lock:
+            counts = self.per_user[user_id]
+            counts["execution_ms"] += round(nominal_seconds * 1000)
+            counts["records_written"] += records_written
+
     def count_throttled(self, facet: str) -> None:
         self.throttled[facet] += 1
 

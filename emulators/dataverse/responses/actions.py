@@ -42,6 +42,7 @@ def action(req: ApiRequest, backend: DataverseBackend) -> ApiResponse:
     name = req.route["action"]
     body = req.json()
     files = backend.files
+    backend.stats.count_operation(name)
     if name.startswith("Initialize") and name.endswith("Upload"):
         return json_response(
             {
