@@ -110,6 +110,8 @@ def read_columns(table: TargetTable) -> list[str]:
             columns.append(column.name)
     if table.keyed:
         columns += [SOURCE_KEY, ORIGIN]
+    if any(column.kind == "file" for column in table.columns):
+        columns.append("filesize")  # set by Dataverse from the stored document (see build_payload)
     return list(dict.fromkeys(columns))
 
 

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 from targets.dynamics.tables import ORIGIN, SOURCE_KEY, TABLES, Column, TargetTable
 
@@ -127,6 +128,10 @@ def build_payload(
             body[column.name] = _wire(value)
         elif not column.create_only:
             body[column.name] = None
+    if file is not None:
+        # Dataverse sets `filesize` from the document it stores: the read-back compares it with the file's,
+        # so a document missing or cut short in the target is a difference, not a silent pass.
+        computed["filesize"] = _file_size(file)
     if table.name == "businessunit" and resolved.root_business_unit:
         body["parentbusinessunitid@odata.bind"] = f"/businessunits({resolved.root_business_unit})"
     if parties:
@@ -175,13 +180,18 @@ def _party_bind(reference: str) -> str:
     return "partyid_systemuser@odata.bind" if reference.startswith("/systemusers") else "partyid_contact@odata.bind"
 
 
+def _file_size(path: str) -> int | None:
+    try:
+        return Path(path).stat().st_size
+    except OSError:
+        return None
+
+
 def _file_fingerprint(path: str | None) -> str | None:
     """The file's name and bytes (sha256), not its folder: a dump re-delivered or re-extracted into another
     folder must not re-upload every document."""
     if path is None:
         return None
-    from pathlib import Path
-
     file = Path(path)
     if not file.exists():
         return f"{file.name}:missing"

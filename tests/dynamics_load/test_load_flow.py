@@ -9,6 +9,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 from dynamics_load_helpers import (
+    CUSTOMER,
     OPERATOR,
     assert_verified,
     dump_users,
@@ -267,3 +268,26 @@ def test_note_documents_go_inline_in_batches_or_in_blocks_and_land_byte_for_byte
             assert landed[key]["documentbody"] == base64.b64encode(path.read_bytes()).decode("ascii"), key
     failed = ledger_operations(ready_part, "run-documents").filter(pl.col("operation") == "failed")
     assert failed["canonical_id"].to_list() == [unreadable]
+
+
+def test_the_read_back_reports_a_document_cut_short_in_the_target(ready_part: flow.Partition) -> None:
+    """Dataverse's `filesize` of each note's document is compared with the file's size, so a document that
+    lost bytes in the target is a difference of that record, not a clean read-back."""
+    outcome = load(ready_part, "run-1", tables=["account", "contact", "annotation"])
+    assert all(t.failed == 0 for t in outcome.tables)
+    with ready_part.warehouse.connect(read_only=True) as con:
+        key, path = con.execute(
+            "select canonical_id, document from dynamics.annotation where document is not null order by 1 limit 1"
+        ).fetchall()[0]
+    shortened = base64.b64encode(Path(path).read_bytes()[:-1]).decode("ascii")
+
+    async def cut_short() -> None:
+        async with ready_part.client() as client:
+            await client.patch("annotations", record_guid(CUSTOMER, "annotation", key), {"documentbody": shortened})
+
+    before = {r.table: r for r in flow.run(flow.verify(ready_part, ["annotation"]))}["annotation"]
+    assert before.fields["filesize"].compared > 0 and before.fields["filesize"].different == 0
+    flow.run(cut_short())
+    after = {r.table: r for r in flow.run(flow.verify(ready_part, ["annotation"]))}["annotation"]
+    assert after.fields["filesize"].different == 1 and after.fields["filesize"].examples == [key]
+    assert after.differences == 1 and after.expected_checksum != after.actual_checksum
