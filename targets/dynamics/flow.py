@@ -24,13 +24,13 @@ from targets import ledger
 from targets.dynamics import ClientStats, DataverseClient
 from targets.dynamics.connection import connection_for
 from targets.dynamics.custom_fields import CustomColumn, custom_columns, custom_values
-from targets.dynamics.loader import LOAD_ORDER, SCHEMA, LoadContext, TableLoad, load_partition, read_columns
+from targets.dynamics.loader import LOAD_ORDER, SCHEMA, TARGET, LoadContext, TableLoad, load_partition, read_columns
 from targets.dynamics.owners import OwnerResolution, OwnerResolutionError, fetch_users, resolve
-from targets.dynamics.payloads import Resolved, build_payload
+from targets.dynamics.payloads import Resolved, build_payload, record_guid
 from targets.dynamics.readback import TableReadback, compare
 from targets.dynamics.removals import RemovalResult, retire_removed
 from targets.dynamics.report import write_diff_report, write_owner_report
-from targets.dynamics.rollback import RollbackResult, rollback_partition
+from targets.dynamics.rollback import PRICE_LIST_TABLE, RollbackResult, rollback_partition
 from targets.dynamics.schema_plan import SchemaPlan, apply_plan, build_plan
 from targets.dynamics.tables import TABLES
 from targets.sample import restrict_to_sample, stratified_sample
@@ -182,11 +182,22 @@ def _currencies(part: Partition) -> set[str]:
         }
 
 
+@dataclass(frozen=True)
+class _LoadRun:
+    """The load a price list is created for: where its ledger is and who runs it."""
+
+    part: Partition
+    run_id: str
+    operator: str
+
+
 async def _resolve_org(
-    client: DataverseClient, currencies: set[str], create: bool = True
+    client: DataverseClient, currencies: set[str], load: _LoadRun | None = None
 ) -> tuple[str | None, dict, dict]:
-    """Root business unit, currency GUIDs by ISO code and a price list per currency (created once;
-    with `create` off a missing one stays missing — the read-back then reports the difference)."""
+    """Root business unit, currency GUIDs by ISO code and a price list per currency. A load creates a
+    missing price list (entered in the partition's ledger under its own GUID before it is sent, so a
+    rollback removes it, killed half-way or not); without a load a missing one stays missing — the
+    read-back then reports the difference."""
     units = await client.get_all("businessunits", select=["businessunitid", "_parentbusinessunitid_value"])
     root = next((u["businessunitid"] for u in units if not u.get("_parentbusinessunitid_value")), None)
     rows = await client.get_all("transactioncurrencies", select=["transactioncurrencyid", "isocurrencycode"])
@@ -196,17 +207,25 @@ async def _resolve_org(
     for code, currency in by_code.items():
         name = PRICE_LIST_NAME.format(currency=code)
         match = next((p["pricelevelid"] for p in existing if p.get("name") == name), None)
-        if match is None and create:
-            response = await client.request(
-                "POST",
-                "pricelevels",
-                json={"name": name, "transactioncurrencyid@odata.bind": f"/transactioncurrencies({currency})"},
-                headers={"Prefer": "return=representation"},
-            )
-            match = response.json()["pricelevelid"]
+        if match is None and load is not None:
+            match = await _create_price_list(client, load, code, name, currency)
         if match is not None:
             price_levels[code] = match
     return root, by_code, price_levels
+
+
+async def _create_price_list(client: DataverseClient, load: _LoadRun, code: str, name: str, currency: str) -> str:
+    part = load.part
+    key = f"pricelevel:{code}"
+    guid = record_guid(part.config.customer_id, PRICE_LIST_TABLE, code)
+    with part.warehouse.connect() as con:
+        ledger.enter(con, part.run_kind, TARGET, PRICE_LIST_TABLE, load.run_id, [(key, guid, None, None)])
+    body = {"name": name, "transactioncurrencyid@odata.bind": f"/transactioncurrencies({currency})"}
+    await client.patch("pricelevels", guid, body)  # an upsert by our GUID: a resent one is harmless
+    with part.warehouse.connect() as con:
+        operation = ledger.Operation(PRICE_LIST_TABLE, key, guid, "create", http_status=204)
+        ledger.record(con, part.run_kind, TARGET, load.run_id, load.operator, [operation])
+    return guid
 
 
 @dataclass
@@ -251,7 +270,7 @@ async def load(
             raise SchemaNotReadyError(
                 f"{len(plan.missing)} schema plan items are not in the org: {names}; apply the schema plan first"
             )
-        root, by_code, price_levels = await _resolve_org(client, currencies)
+        root, by_code, price_levels = await _resolve_org(client, currencies, _LoadRun(part, run_id, operator))
         resolved = Resolved(part.config.customer_id, owners, fallback, root, by_code, price_levels)
         ctx = LoadContext(
             part.config.customer_id,
@@ -288,7 +307,7 @@ async def verify(part: Partition, tables: list[str] | None = None) -> list[Table
         values = custom_values(con, part.run_kind, columns)
     results = []
     async with part.client() as client:
-        root, by_code, price_levels = await _resolve_org(client, _currencies(part), create=False)
+        root, by_code, price_levels = await _resolve_org(client, _currencies(part))
         resolved = Resolved(part.config.customer_id, owners, fallback, root, by_code, price_levels)
         users = await fetch_users(client)
         disabled = frozenset(users.filter(pl.col("isdisabled"))["systemuser_id"].to_list())

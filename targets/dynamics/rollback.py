@@ -24,6 +24,10 @@ from targets.dynamics.loader import LOAD_ORDER, TARGET
 from targets.dynamics.tables import TABLES, Column, TargetTable
 
 CONCURRENT_REVERSALS = 8
+# Records a load creates in the org outside the mapping (no TargetTable), by entity set: the invoices'
+# price list. They are ledgered like the rest and removed after every mapped table (invoices use them).
+PRICE_LIST_TABLE = "pricelevel"
+ORG_RECORDS = {PRICE_LIST_TABLE: "pricelevels"}
 
 
 @dataclass
@@ -124,7 +128,7 @@ async def apply_children_first(
         async with gate:
             return await act(table_name, row)
 
-    for table_name in reversed(LOAD_ORDER):
+    for table_name in (*reversed(LOAD_ORDER), *ORG_RECORDS):
         rows = work.filter(pl.col("target_table") == table_name)
         if rows.is_empty():
             continue
@@ -158,7 +162,11 @@ async def rollback_partition(
     result = RollbackResult()
 
     async def undo(table_name: str, row: dict) -> ledger.Operation:
-        return await _undo(client, TABLES[table_name].with_columns((extra_columns or {}).get(table_name, ())), row)
+        if table_name in ORG_RECORDS:  # created by the migration, so always a delete
+            table = TargetTable(table_name, ORG_RECORDS[table_name], f"{table_name}id", (), keyed=False)
+        else:
+            table = TABLES[table_name].with_columns((extra_columns or {}).get(table_name, ()))
+        return await _undo(client, table, row)
 
     def count(table_name: str, done: list[ledger.Operation], attempts: list[ledger.Operation]) -> None:
         result.deleted += sum(op.operation == "rolled_back" for op in done)

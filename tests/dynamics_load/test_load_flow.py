@@ -77,7 +77,8 @@ def test_full_load_waits_for_the_schema_plan_then_lands_everything_verified_and_
 
     operations = ledger_operations(part, "run-1")
     assert operations["operation"].unique().to_list() == ["create"]
-    assert dict(operations.group_by("target_table").len().iter_rows()) == counts
+    # The invoices' price list, created by the load, is in the audit log too (one currency).
+    assert dict(operations.group_by("target_table").len().iter_rows()) == {**counts, "pricelevel": 1}
     paths = flow.export_audit(part)
     assert sorted(p.name for p in paths) == ["audit-log.csv", "audit-log.parquet"]
     assert all(p.parent == part.reports and p.is_file() for p in paths)
@@ -168,23 +169,25 @@ def test_full_rollback_removes_everything_loaded_and_a_second_one_does_nothing(
 ) -> None:
     part = ready_part
     counts = staged_counts(part)
-    org_tables = ["systemuser", "businessunit", "transactioncurrency", "team", "activityparty"]
+    org_tables = ["systemuser", "businessunit", "transactioncurrency", "team", "activityparty", "pricelevel"]
     pre_load = {t: emulator_rows(org, t) for t in [*counts, *org_tables]}
     load(part, "run-1")
     assert {t: len(emulator_rows(org, t)) for t in counts} == {t: n + len(pre_load[t]) for t, n in counts.items()}
+    assert len(emulator_rows(org, "pricelevel")) == len(pre_load["pricelevel"]) + 1  # the invoices' price list
+    created = {**counts, "pricelevel": 1}
 
     control = org.dataverse_control
     before = control.stats()
     result = flow.run(flow.rollback(part, "rollback-1", OPERATOR))
     assert result.failed == 0 and result.errors == {}
-    assert result.deleted == sum(counts.values()) and result.restored == 0
-    assert {t: n for t, n in result.by_table.items() if n} == counts
-    assert writes_between(before, control.stats())["deleted"] >= sum(counts.values())
+    assert result.deleted == sum(created.values()) and result.restored == 0
+    assert {t: n for t, n in result.by_table.items() if n} == created
+    assert writes_between(before, control.stats())["deleted"] >= sum(created.values())
     assert {t: emulator_rows(org, t) for t in pre_load} == pre_load
 
     operations = ledger_operations(part, "rollback-1")
     assert operations["operation"].unique().to_list() == ["rolled_back"]
-    assert dict(operations.group_by("target_table").len().iter_rows()) == counts
+    assert dict(operations.group_by("target_table").len().iter_rows()) == created
     assert ledger_records(part)["status"].unique().to_list() == ["rolled_back"]
     audit = pl.read_csv(part.reports / "audit-log.csv", infer_schema=False)  # the rollback exports the audit log
     assert audit.filter(pl.col("run_id") == "rollback-1").height == operations.height
