@@ -3,6 +3,7 @@ with defects, saved once and compared after each change (the outputs must not mo
 
     python -m bench.staged_snapshot save    DIR   # generate (once), run raw → staged → checks, save
     python -m bench.staged_snapshot compare DIR   # run again into a fresh home, compare with the save
+    python -m bench.staged_snapshot compare --ignore-order DIR   # the same rows, in any order
 
 Every table of the raw and staged schemas is compared row for row in table order, with its column
 names and types; the checklist by entity, check, outcome, counts and flagged ids.
@@ -109,11 +110,13 @@ def _tables(warehouse: Warehouse) -> dict[str, pl.DataFrame]:
     return tables
 
 
-def _differences(expected: pl.DataFrame, actual: pl.DataFrame) -> str | None:
+def _differences(expected: pl.DataFrame, actual: pl.DataFrame, ignore_order: bool) -> str | None:
     if expected.schema != actual.schema:
         return f"schema differs: {dict(expected.schema)} vs {dict(actual.schema)}"
     if expected.height != actual.height:
         return f"{expected.height} rows saved, {actual.height} now"
+    if ignore_order:
+        expected, actual = expected.sort(pl.all(), nulls_last=True), actual.sort(pl.all(), nulls_last=True)
     for column in expected.columns:
         left, right = expected[column], actual[column]
         same = (left == right) | (left.is_null() & right.is_null())
@@ -127,6 +130,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.staged_snapshot")
     parser.add_argument("action", choices=["save", "compare"])
     parser.add_argument("root", type=Path, help="where dumps, homes and the saved tables go")
+    parser.add_argument(
+        "--ignore-order", action="store_true", help="compare rows as sets (for a change that only reorders rows)"
+    )
     args = parser.parse_args()
     saved = args.root / "saved"
     failures = 0
@@ -145,7 +151,7 @@ def main() -> int:
             print(f"{name}: tables differ: {sorted(names ^ set(tables))}")
             failures += 1
         for table in sorted(names & set(tables)):
-            problem = _differences(pl.read_parquet(folder / f"{table}.parquet"), tables[table])
+            problem = _differences(pl.read_parquet(folder / f"{table}.parquet"), tables[table], args.ignore_order)
             if problem:
                 print(f"{name}: {table}: {problem}")
                 failures += 1
