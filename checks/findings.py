@@ -52,15 +52,30 @@ class CheckInput:
         return partition_count(self.con, TableRef("staged", self.entity), self.run_kind)
 
     def chunks(self, size: int) -> Iterator[tuple[int, pl.DataFrame]]:
-        """(offset, rows) of the entity's staged rows, every column, `size` rows at a time."""
+        """(offset, rows) of the entity's staged rows in table order, every column, `size` rows at a
+        time (the last chunk fewer; one empty chunk for an empty partition)."""
         ref = TableRef("staged", self.entity)
-        for offset in range(0, max(self.row_count(), 1), size):
-            # Insertion order is stable (DuckDB's default), so offsets walk the table without a sort.
-            rows = self.con.sql(
-                f"select * from {ref.sql} where run_kind = $k limit $n offset $o",
-                params={"k": self.run_kind, "n": size, "o": offset},
-            ).pl()
-            yield offset, utc_instants(rows)
+        # One streamed scan: `limit … offset …` per chunk re-read the rows before the offset, which
+        # made a large table's chunks cost quadratically. Its own cursor, so queries on `con`
+        # between chunks cannot cut the stream short.
+        cursor = self.con.cursor()
+        try:
+            query = cursor.sql(f"select * from {ref.sql} where run_kind = $k", params={"k": self.run_kind})
+            stream = query.to_arrow_reader(size)
+            pending: list[pl.DataFrame] = []
+            held = offset = 0
+            for batch in stream:
+                pending.append(pl.from_arrow(batch))
+                held += batch.num_rows
+                while held >= size:
+                    rows = pl.concat(pending)
+                    yield offset, utc_instants(rows.head(size))
+                    pending, held, offset = [rows.slice(size)], held - size, offset + size
+            if held or not offset:
+                rows = pl.concat(pending) if pending else pl.from_arrow(stream.schema.empty_table())
+                yield offset, utc_instants(rows)
+        finally:
+            cursor.close()
 
 
 @dataclass(frozen=True)

@@ -440,7 +440,9 @@ def map_entity(
     fields = model.data_fields(entity)
     schema = {f.name: f.dtype for f in model.fields(entity)}
     columns = list(schema)
-    # Dedup compares every row with every other: such entities are mapped whole (clients are few).
+    # Dedup compares every row with every other: such entities are held whole before they are
+    # written, though still mapped in chunks on every worker (their phone and custom-field work
+    # is the largest single-entity cost of a large practice).
     whole = entity_spec.dedup is not None
     summary = EntitySummary(entity)
     staged_ids: list[pl.Series] = []
@@ -472,8 +474,7 @@ def map_entity(
                 )
                 return _ChunkResult(kept.select(columns).cast(schema), rejects, issues, taken_records, considered_rows)
 
-            ranges = reader.ranges(None if whole else CHUNK_RECORDS)
-            for result in _in_order(work, ranges, workers=1 if whole else WORKERS):
+            for result in _in_order(work, reader.ranges(CHUNK_RECORDS), workers=WORKERS):
                 if result.taken is not None:
                     taken.setdefault(source.table, []).append(result.taken)
                 considered[source.table] = considered.get(source.table, 0) + result.considered

@@ -18,7 +18,8 @@ _CUSTOM_FIELDS = pl.Struct(
     {"sections": pl.List(pl.Struct({"name": pl.String, "token": pl.String, "fields": pl.List(_FIELD)}))}
 )
 _ANSWER = pl.Struct({"value": pl.String, "selected": pl.Boolean})
-_QUESTION = pl.Struct({"name": pl.String, "type": pl.String, "answer": pl.String, "answers": pl.List(_ANSWER)})
+# Only what the note's text is made of: a question's `type` is not decoded (~5 % of the transform).
+_QUESTION = pl.Struct({"name": pl.String, "answer": pl.String, "answers": pl.List(_ANSWER)})
 _NOTE = pl.Struct({"sections": pl.List(pl.Struct({"name": pl.String, "questions": pl.List(_QUESTION)}))})
 
 
@@ -132,22 +133,21 @@ def cliniko_note_text(values: pl.Series, ctx: TransformContext) -> Step:
     plain = questions.filter(pl.col("answers").is_null() & ~has_markup).with_columns(
         pl.col("answer").str.strip_chars().alias("text")
     )
+    # A note's text is its lines in question order, each section's first line preceded by the
+    # section's name (when it has one): one pass over the lines and one group per note, rather
+    # than a group per section and another per note (~25 % of this transform, bench/).
+    line = pl.col("name").fill_null("") + pl.lit(": ") + pl.col("text")
+    opens_section = (pl.col("row") != pl.col("row").shift(1)) | (
+        pl.col("section_index") != pl.col("section_index").shift(1)
+    )
+    heading = pl.when(opens_section.fill_null(True) & (pl.col("section") != "")).then(pl.col("section"))
     lines = (
         pl.concat([lists, marked, plain])
         .filter(pl.col("text").is_not_null() & (pl.col("text") != ""))
         .sort("order")
-        .with_columns((pl.col("name").fill_null("") + pl.lit(": ") + pl.col("text")).alias("line"))
-        .group_by("row", "section_index", maintain_order=True)
-        .agg(pl.col("section").first(), pl.col("line").str.join("\n"))
-        .with_columns(
-            pl.concat_str(
-                [pl.when(pl.col("section") != "").then(pl.col("section")), pl.col("line")],
-                separator="\n",
-                ignore_nulls=True,
-            ).alias("block")
-        )
+        .select("row", pl.concat_str([heading, line], separator="\n", ignore_nulls=True).alias("line"))
         .group_by("row", maintain_order=True)
-        .agg(pl.col("block").str.join("\n"))
+        .agg(pl.col("line").str.join("\n").alias("block"))
     )
     text = pl.DataFrame({"row": pl.int_range(n, eager=True)}).join(lines, on="row", how="left", maintain_order="left")[
         "block"

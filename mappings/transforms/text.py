@@ -140,11 +140,19 @@ def html_to_text(values: pl.Series, ctx: TransformContext) -> Step:
 @register_transform("json_path")
 def json_path(values: pl.Series, ctx: TransformContext, path: str = "$") -> Step:
     """Extract the scalar at a JSONPath (e.g. `$.name`) from a JSON text column."""
+    text = values.cast(pl.String)
+    # Several fields of a chunk often read the same path of the same column (an exploded custom
+    # field's id and its definition's id): extract once per chunk, reused only for equal input.
+    earlier: list[tuple[pl.Series, pl.Series]] = ctx.cache.setdefault(("json_path", path), [])  # type: ignore[assignment]
+    for seen, extracted in earlier:
+        if seen.equals(text, check_names=False):
+            return Step(extracted.rename(values.name))
     # DuckDB's extractor is parallel and ~10× faster than Polars' json_path_match on large columns.
-    frame = pl.DataFrame({"v": values.cast(pl.String)})
+    frame = pl.DataFrame({"v": text})
     with duckdb.connect() as con:
         con.register("input_json", frame)
         out = con.sql(
             "select case when json_valid(v) then json_extract_string(v, ?) end as x from input_json", params=[path]
         ).pl()["x"]
+    earlier.append((text, out))
     return Step(out.rename(values.name))
