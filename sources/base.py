@@ -80,8 +80,8 @@ class SourceSystem:
     name: str
     title: str
     resources: Mapping[str, ResourceSpec]
-    # read_resource(dump_dir, spec, write=…, encoding=…): `write(select_sql, params)` stores the rows
-    # the select produces in one transaction and returns their count.
+    # read_resource(dump_dir, spec, write=…, encoding=…): `write(select_sql, params, parsed)` stores
+    # the rows the select produces in one transaction and returns their count (sources/ndjson.py).
     read_resource: Callable[..., RawReadResult]
     countries: tuple[str, ...] = ("NZ", "AU", "UK")
     extra: Mapping[str, object] = field(default_factory=dict)

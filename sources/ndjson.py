@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import tempfile
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -43,35 +44,55 @@ def _select_list(spec: ResourceSpec) -> str:
     return ", ".join(columns)
 
 
-def _reader(spec: ResourceSpec) -> str:
-    """The DuckDB select over one file (`?` = its path) with the record number of every row."""
-    return (
-        f"select row_number() over () as _source_record, {_select_list(spec)} "
+@dataclass(frozen=True)
+class ParsedFile:
+    """A file's records, parsed into the temporary table `table` before the select that numbers
+    and stores them runs. DuckDB parses a file on every core and keeps its order in the table, so
+    a record's number is its row's position there; numbering rows with row_number() while reading
+    held the whole read to one thread (1 M appointments: 6.6 s → 2.8 s, bench/)."""
+
+    sql: str
+    params: list[object]
+    table: str = "_raw_parsed"
+
+
+def _parsed(spec: ResourceSpec, path: Path) -> ParsedFile:
+    """The spec's fields of every record of one file, in file order."""
+    return ParsedFile(
+        f"select {_select_list(spec)} "
         f"from read_json(?, format='newline_delimited', records=true, columns={_column_types(spec)}, "
-        f"maximum_object_size={_MAX_OBJECT_BYTES})"
+        f"maximum_object_size={_MAX_OBJECT_BYTES})",
+        [str(path)],
     )
 
 
-def _plain_query(spec: ResourceSpec, path: Path, shown_file: str) -> tuple[str, list[object]]:
+def _numbered(parsed: ParsedFile) -> str:
+    """The parsed records with their record number (from 1, in file order)."""
+    return f"select rowid + 1 as _source_record, * from {parsed.table}"
+
+
+def _plain_query(spec: ResourceSpec, path: Path, shown_file: str) -> tuple[str, list[object], ParsedFile]:
+    parsed = _parsed(spec, path)
     sql = (
         "select r._source_record, ?::varchar as _source_file, 'utf-8' as _source_encoding, "
-        f"null::varchar as _read_issues, r.* exclude (_source_record) from ({_reader(spec)}) r"
+        f"null::varchar as _read_issues, r.* exclude (_source_record) from ({_numbered(parsed)}) r"
     )
-    return sql, [shown_file, str(path)]
+    return sql, [shown_file], parsed
 
 
 def _repaired_query(
     spec: ResourceSpec, path: Path, shown_file: str, encoding: str, records: list[int], items: list[str]
-) -> tuple[str, list[object]]:
+) -> tuple[str, list[object], ParsedFile]:
     """Like the plain query, over a transcoded copy: transcoded records carry 'cp1252' and their
     issues ("field:code;…") in `_read_issues`; the others carry the dump's declared encoding."""
+    parsed = _parsed(spec, path)
     sql = (
         "select r._source_record, ?::varchar as _source_file, "
         "case when i.rec is null then ? else 'cp1252' end as _source_encoding, i.item as _read_issues, "
-        f"r.* exclude (_source_record) from ({_reader(spec)}) r "
+        f"r.* exclude (_source_record) from ({_numbered(parsed)}) r "
         "left join (select unnest(?::bigint[]) as rec, unnest(?::varchar[]) as item) i on r._source_record = i.rec"
     )
-    return sql, [shown_file, encoding, str(path), records, items]
+    return sql, [shown_file, encoding, records, items], parsed
 
 
 def _json_kind(value: object) -> str:
@@ -184,8 +205,10 @@ def _transcoded_copy(path: Path, transcoded: set[int], encoding: str, directory:
     return target, issues
 
 
-# write(select_sql, params) stores the rows the select produces in one transaction, returns the count.
-Writer = Callable[[str, list[object]], int]
+# write(select_sql, params, parsed) creates the temporary table `parsed.table` from `parsed.sql`,
+# stores the rows the select (which reads that table) produces in one transaction, drops the
+# temporary table and returns the count.
+Writer = Callable[[str, list[object], ParsedFile], int]
 
 
 def _cp1252_records(path: Path) -> list[int] | None:
@@ -218,7 +241,7 @@ def _write_transcoded(
 def read_ndjson_resource(
     path: Path, spec: ResourceSpec, *, write: Writer, shown_file: str | None = None, encoding: str = "utf-8"
 ) -> RawReadResult:
-    """Read `path` through `write(select_sql, params)`, which stores the rows in one transaction.
+    """Read `path` through `write(select_sql, params, parsed)`, which stores the rows in one transaction.
 
     The select yields `_source_record`, `_source_file`, `_source_encoding`, `_read_issues`, then the
     spec's fields. Raises RawReadError (file, record, field, expectation) when the file cannot be

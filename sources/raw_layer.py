@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sources.base import SourceSystem
-from store import TableRef, Warehouse, columns_of, replace_partition_with_query
+from sources.ndjson import ParsedFile
+from store import TableRef, Warehouse, columns_of, quote_identifier, replace_partition_with_query
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,8 @@ def load_raw_resource(
 ) -> RawLoadSummary:
     """Read `resource` from `dump_dir` and replace the `run_kind` partition of raw_<system>.<resource>.
 
-    The file is read inside the partition's transaction (no intermediate copy). Raises
+    The file is parsed into a temporary table first, then numbered and stored inside the
+    partition's transaction. Raises
     sources.base.RawReadError (file, record, field) when it cannot be read as delivered; the
     previous partition then stays exactly as it was.
     """
@@ -39,15 +41,24 @@ def load_raw_resource(
     ref = raw_table(system, resource)
     with warehouse.connect() as con:
 
-        def write(sql: str, params: list[object], check_rows: Callable[[int], None] | None = None) -> int:
-            return replace_partition_with_query(
-                con,
-                ref,
-                run_kind,
-                f"select ?::varchar as run_kind, q.* from ({sql}) q",
-                [run_kind, *params],
-                check_rows,
-            )
+        def write(
+            sql: str, params: list[object], parsed: ParsedFile, check_rows: Callable[[int], None] | None = None
+        ) -> int:
+            # The file is parsed before the partition's transaction (a temporary table is this
+            # connection's own); a file DuckDB refuses fails here and changes nothing.
+            scratch = quote_identifier(parsed.table)
+            con.execute(f"create or replace temp table {scratch} as {parsed.sql}", parsed.params)
+            try:
+                return replace_partition_with_query(
+                    con,
+                    ref,
+                    run_kind,
+                    f"select ?::varchar as run_kind, q.* from ({sql}) q",
+                    [run_kind, *params],
+                    check_rows,
+                )
+            finally:
+                con.execute(f"drop table if exists {scratch}")
 
         result = system.read_resource(Path(dump_dir), spec, write=write, encoding=encoding)
         columns = columns_of(con, ref.sql)

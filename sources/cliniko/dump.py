@@ -46,7 +46,7 @@ def read_resource(dump_dir: Path, spec: ResourceSpec, *, write: Writer, encoding
     return read_ndjson_resource(
         path,
         spec,
-        write=lambda sql, params: write(sql, params, against_manifest),
+        write=lambda sql, params, parsed: write(sql, params, parsed, against_manifest),
         shown_file=str(path),
         encoding=encoding,
     )
