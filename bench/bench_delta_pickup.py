@@ -54,15 +54,7 @@ def _config(dump: pathlib.Path, ep: Any) -> dict[str, Any]:
         "target": {
             "system": "dynamics365",
             "trial": {"environment": "sandbox", "url": "https://sandbox.invalid"},
-            "live": {
-                "environment": "production",
-                "url": ep.dataverse_url,
-                "tenant_id": ep.tenant_id,
-                "client_id": ep.client_id,
-                "client_secret_env": SECRET_ENV,
-                "authority": ep.entra_url,
-                "ca_file": ep.ca_file,
-            },
+            "live": ep.dataverse_environment("production", SECRET_ENV),
         },
         "fallback_owner_email": FALLBACK,
         "delta": {"window_hours": 48, "poll_minutes": POLL_MINUTES},

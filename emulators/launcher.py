@@ -53,6 +53,19 @@ class EmulatorEndpoints:
         """One line of JSON with every field."""
         return json.dumps(asdict(self))
 
+    def dataverse_environment(self, environment: str, secret_env: str) -> dict[str, str | None]:
+        """A customer file's `target.<run kind>` entry that points at this emulator pair; the client
+        secret is named by its environment variable, never written (DESIGN.md §6)."""
+        return {
+            "environment": environment,
+            "url": self.dataverse_url,
+            "tenant_id": self.tenant_id,
+            "client_id": self.client_id,
+            "client_secret_env": secret_env,
+            "authority": self.entra_url,
+            "ca_file": self.ca_file,
+        }
+
 
 @dataclass(frozen=True)
 class AppUser:

@@ -15,8 +15,12 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
+
+if TYPE_CHECKING:
+    from emulators.launcher import EmulatorEndpoints
 
 DEMO_CUSTOMER = "demo-physio"
 DEMO_CLIENTS = 400
@@ -27,19 +31,10 @@ DEMO_FALLBACK_OWNER = "migration.owner@example.co.nz"
 DEMO_SECRET_ENV = "DEMO_DATAVERSE_CLIENT_SECRET"  # noqa: S105 (a variable name, not a secret)
 
 
-def _target(endpoints: object) -> dict:
-    ep = endpoints
+def _target(endpoints: EmulatorEndpoints) -> dict:
     return {
         "system": "dynamics365",
-        "trial": {
-            "environment": "sandbox",
-            "url": ep.dataverse_url,  # type: ignore[attr-defined]
-            "tenant_id": ep.tenant_id,  # type: ignore[attr-defined]
-            "client_id": ep.client_id,  # type: ignore[attr-defined]
-            "client_secret_env": DEMO_SECRET_ENV,
-            "authority": ep.entra_url,  # type: ignore[attr-defined]
-            "ca_file": ep.ca_file,  # type: ignore[attr-defined]
-        },
+        "trial": endpoints.dataverse_environment("sandbox", DEMO_SECRET_ENV),
         "live": {"environment": "production", "url": "https://production.invalid"},
     }
 

@@ -195,36 +195,27 @@ def _body_bytes(payload: Payload) -> int:
 
 
 def _batch_groups(
-    capabilities: DataverseCapabilities, table: TargetTable, batch: list[Payload], images: dict[str, dict]
-) -> list[list[Payload]]:
-    """Consecutive records packed into $batch requests of at most ``batch_operations`` operations and about
-    ``batch_bytes`` of body (a document counts with its base64 length); a record is never split."""
-    groups: list[list[Payload]] = []
-    current: list[Payload] = []
+    capabilities: DataverseCapabilities, changesets: list[tuple[Payload, list[BatchOperation], int]]
+) -> list[list[tuple[Payload, list[BatchOperation]]]]:
+    """Consecutive change sets (record, operations, inline document's base64 length) packed into $batch
+    requests of at most ``batch_operations`` operations and about ``batch_bytes`` of body; a record's change
+    set is never split."""
+    groups: list[list[tuple[Payload, list[BatchOperation]]]] = []
+    current: list[tuple[Payload, list[BatchOperation]]] = []
     operations = size = 0
-    for payload in batch:
-        count = len(_changeset(table, payload, images.get(payload.guid)))
-        weight = _body_bytes(payload) + _document_length(payload)
-        if current and (operations + count > capabilities.batch_operations or size + weight > capabilities.batch_bytes):
+    for payload, changeset, document_length in changesets:
+        weight = _body_bytes(payload) + document_length
+        if current and (
+            operations + len(changeset) > capabilities.batch_operations or size + weight > capabilities.batch_bytes
+        ):
             groups.append(current)
             current, operations, size = [], 0, 0
-        current.append(payload)
-        operations += count
+        current.append((payload, changeset))
+        operations += len(changeset)
         size += weight
     if current:
         groups.append(current)
     return groups
-
-
-def _document_length(payload: Payload) -> int:
-    """Base64 length of the record's document (0 without one, or when it cannot be read — that is
-    reported when the request is built)."""
-    if not payload.file:
-        return 0
-    try:
-        return base64_length(Path(payload.file).stat().st_size)
-    except OSError:
-        return 0
 
 
 def _read_documents(batch: list[Payload]) -> dict[str, str | None]:
@@ -245,31 +236,37 @@ async def _send_changesets(
     batch: list[Payload],
     images: dict[str, dict],
     documents: asyncio.Semaphore,
+    document_lengths: dict[str, int],
 ) -> tuple[list[Payload], list[tuple[Payload, DataverseError]]]:
     """One change set per record, packed into as few $batch requests as the limits allow; notes' documents
-    (up to ``upload_block_bytes`` of base64) travel inline, read only when their request is built."""
+    (their base64 lengths by GUID in ``document_lengths``) travel inline, read only when their request is
+    built."""
     ok: list[Payload] = []
     failed: list[tuple[Payload, DataverseError]] = []
 
-    async def send(group: list[Payload]) -> None:
-        if not any(p.file for p in group):
-            results = await client.execute_batch([_changeset(table, p, images.get(p.guid)) for p in group])
+    async def send(group: list[tuple[Payload, list[BatchOperation]]]) -> None:
+        if not any(p.file for p, _ in group):
+            results = await client.execute_batch([changeset for _, changeset in group])
         else:
             async with documents:
-                texts = await asyncio.to_thread(_read_documents, group)
-                unreadable = [p for p in group if p.file and texts.get(p.guid) is None]
-                failed.extend((p, _unreadable_file()) for p in unreadable)
-                group = [p for p in group if p not in unreadable]
-                changesets = [_changeset(table, p, images.get(p.guid), texts.get(p.guid)) for p in group]
+                texts = await asyncio.to_thread(_read_documents, [p for p, _ in group])
+                unreadable = {p.guid for p, _ in group if p.file and texts.get(p.guid) is None}
+                failed.extend((p, _unreadable_file()) for p, _ in group if p.guid in unreadable)
+                group = [
+                    (p, _changeset(table, p, images.get(p.guid), texts[p.guid]) if p.file else changeset)
+                    for p, changeset in group
+                    if p.guid not in unreadable
+                ]
                 del texts
-                results = await client.execute_batch(changesets)
-        for payload, result in zip(group, results, strict=True):
+                results = await client.execute_batch([changeset for _, changeset in group])
+        for (payload, _), result in zip(group, results, strict=True):
             if result.ok:
                 ok.append(payload)
             else:
                 failed.append((payload, result.error or TerminalError(0, None, "change set failed")))
 
-    await asyncio.gather(*(send(g) for g in _batch_groups(client.capabilities, table, batch, images)))
+    changesets = [(p, _changeset(table, p, images.get(p.guid)), document_lengths.get(p.guid, 0)) for p in batch]
+    await asyncio.gather(*(send(group) for group in _batch_groups(client.capabilities, changesets)))
     return ok, failed
 
 
@@ -314,10 +311,11 @@ async def _send_files(
 
 def _split_documents(
     capabilities: DataverseCapabilities, batch: list[Payload]
-) -> tuple[list[Payload], list[Payload], list[tuple[Payload, DataverseError]]]:
-    """Notes with a document: those that go inline in a change set, those that need a block upload, and
-    those refused before anything is sent (over ``maxuploadfilesize``, or the file cannot be read)."""
-    inline: list[Payload] = []
+) -> tuple[dict[str, int], list[Payload], list[tuple[Payload, DataverseError]]]:
+    """Notes with a document: those that go inline in a change set (base64 length by GUID), those that need
+    a block upload, and those refused before anything is sent (over ``maxuploadfilesize``, or the file
+    cannot be read)."""
+    inline: dict[str, int] = {}
     blocks: list[Payload] = []
     refused: list[tuple[Payload, DataverseError]] = []
     for payload in batch:
@@ -330,8 +328,17 @@ def _split_documents(
         except FileTooLargeError as exc:
             refused.append((payload, exc))
             continue
-        (inline if length <= capabilities.upload_block_bytes else blocks).append(payload)
+        if length <= capabilities.upload_block_bytes:
+            inline[payload.guid] = length
+        else:
+            blocks.append(payload)
     return inline, blocks, refused
+
+
+def _uses_bulk(capabilities: DataverseCapabilities, table: TargetTable) -> bool:
+    """UpsertMultiple for tables that have it; activities always go in change sets (their state is set in
+    the same change set as the upsert)."""
+    return capabilities.supports_bulk(table.name) and not table.activity
 
 
 T = TypeVar("T")
@@ -394,7 +401,7 @@ async def load_table(
 def _records_per_request(capabilities: DataverseCapabilities, table: TargetTable) -> int:
     """Records per request: a bulk table's UpsertMultiple size; for change sets, as many records as fill
     ``batch_operations`` when each takes its upsert plus a state change (``_batch_groups`` packs exactly)."""
-    if table.name in capabilities.bulk_tables and not table.activity:
+    if _uses_bulk(capabilities, table):
         return capabilities.bulk_batch_size
     with_state = any(c.kind in {"state", "status"} for c in table.columns)
     return max(1, capabilities.batch_operations // (2 if with_state else 1))
@@ -449,15 +456,14 @@ async def _load_batch(
         ]
     inline, blocks, failed = _split_documents(client.capabilities, [p for p in batch if p.file])
     ok: list[Payload] = []
-    bulk = table.name in client.capabilities.bulk_tables and not table.activity
+    bulk = _uses_bulk(client.capabilities, table)
     plain = [p for p in batch if not p.file]
-    inline_guids = {p.guid for p in inline}
-    changesets = [p for p in batch if p.guid in inline_guids or (not bulk and not p.file)]
+    changesets = [p for p in batch if p.guid in inline or (not bulk and not p.file)]
     sent: list[tuple[list[Payload], list[tuple[Payload, DataverseError]]]] = []
     if bulk and plain:
         sent.append(await _send_bulk(client, table, plain, images))
     if changesets:
-        sent.append(await _send_changesets(client, table, changesets, images, documents))
+        sent.append(await _send_changesets(client, table, changesets, images, documents, inline))
     for sent_ok, sent_failed in sent:
         confirmed, still_failed = await _confirm_read_only(client, table, sent_failed)
         ok += sent_ok + confirmed

@@ -27,7 +27,7 @@ CONCURRENT_REVERSALS = 8
 # Records a load creates in the org outside the mapping (no TargetTable), by entity set: the invoices'
 # price list. They are ledgered like the rest and removed after every mapped table (invoices use them).
 PRICE_LIST_TABLE = "pricelevel"
-ORG_RECORDS = {PRICE_LIST_TABLE: "pricelevels"}
+ORG_RECORDS = {PRICE_LIST_TABLE: TargetTable(PRICE_LIST_TABLE, "pricelevels", "pricelevelid", (), keyed=False)}
 
 
 @dataclass
@@ -163,10 +163,8 @@ async def rollback_partition(
 
     async def undo(table_name: str, row: dict) -> ledger.Operation:
         if table_name in ORG_RECORDS:  # created by the migration, so always a delete
-            table = TargetTable(table_name, ORG_RECORDS[table_name], f"{table_name}id", (), keyed=False)
-        else:
-            table = TABLES[table_name].with_columns((extra_columns or {}).get(table_name, ()))
-        return await _undo(client, table, row)
+            return await _undo(client, ORG_RECORDS[table_name], row)
+        return await _undo(client, TABLES[table_name].with_columns((extra_columns or {}).get(table_name, ())), row)
 
     def count(table_name: str, done: list[ledger.Operation], attempts: list[ledger.Operation]) -> None:
         result.deleted += sum(op.operation == "rolled_back" for op in done)

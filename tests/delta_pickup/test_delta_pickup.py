@@ -78,15 +78,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             "target": {
                 "system": "dynamics365",
                 "trial": {"environment": "sandbox", "url": "https://sandbox.invalid", "tenant_id": ep.tenant_id},
-                "live": {
-                    "environment": "production",
-                    "url": ep.dataverse_url,
-                    "tenant_id": ep.tenant_id,
-                    "client_id": ep.client_id,
-                    "client_secret_env": SECRET_ENV,
-                    "authority": ep.entra_url,
-                    "ca_file": ep.ca_file,
-                },
+                "live": ep.dataverse_environment("production", SECRET_ENV),
             },
             "fallback_owner_email": "owner@example.org",
             "delta": {"window_hours": 24, "poll_minutes": 1, "deletions": "deactivate"},

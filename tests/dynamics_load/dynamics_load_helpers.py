@@ -31,15 +31,7 @@ def target_block(endpoints: EmulatorEndpoints, secret_env: str = SECRET_ENV) -> 
     """A customer's `target:` section whose trial environment is this emulator pair (secret by env name)."""
     return {
         "system": "dynamics365",
-        "trial": {
-            "environment": "sandbox",
-            "url": endpoints.dataverse_url,
-            "tenant_id": endpoints.tenant_id,
-            "client_id": endpoints.client_id,
-            "client_secret_env": secret_env,
-            "authority": endpoints.entra_url,
-            "ca_file": endpoints.ca_file,
-        },
+        "trial": endpoints.dataverse_environment("sandbox", secret_env),
         "live": {"environment": "production", "url": "https://production.invalid", "tenant_id": endpoints.tenant_id},
     }
 
