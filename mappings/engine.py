@@ -123,6 +123,13 @@ def shape_of(table: str, model: OutputModel = CANONICAL) -> pl.DataFrame:
     return pl.DataFrame(schema={f.name: f.dtype for f in model.fields(table)})
 
 
+def long_text_columns(table: str, model: OutputModel = CANONICAL) -> tuple[str, ...]:
+    """The columns of an output table that hold long free text (stored with zstd)."""
+    if table in SIDE_TABLE_SCHEMAS:
+        return ()
+    return tuple(f.name for f in model.fields(table) if f.long_text)
+
+
 @dataclass
 class _Known:
     """Canonical ids earlier entities produced, for resolving references, kept as 64-bit hashes:
@@ -620,6 +627,7 @@ __all__ = [
     "MappingResult",
     "Sink",
     "entity_order",
+    "long_text_columns",
     "run_mapping",
     "shape_of",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from mappings.engine import SIDE_TABLE_SCHEMAS, MappingResult, run_mapping, shape_of
+from mappings.engine import SIDE_TABLE_SCHEMAS, MappingResult, long_text_columns, run_mapping, shape_of
 from mappings.spec import MappingSpec
 from mappings.transforms.registry import MappingContext
 from store import PartitionWriter, TableRef, Warehouse, columns_of
@@ -49,7 +49,7 @@ def stage_partition(
 
     with warehouse.connect() as con, PartitionWriter(con, mapping.run_kind) as writer:
         for name in names:
-            writer.start(ref(name), shape_of(name, spec.model))
+            writer.start(ref(name), shape_of(name, spec.model), long_text_columns(name, spec.model))
         result = run_mapping(con, spec, mapping, lambda name, frame: writer.append(ref(name), frame), progress)
     with warehouse.connect(read_only=True) as con:
         tables = {

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sources.base import SourceSystem
+from sources.base import FieldType, SourceSystem
 from sources.ndjson import ParsedFile
 from store import TableRef, Warehouse, columns_of, quote_identifier, replace_partition_with_query
 
@@ -39,6 +39,9 @@ def load_raw_resource(
     """
     spec = system.resources[resource]
     ref = raw_table(system, resource)
+    # Nested objects and arrays are kept verbatim as JSON text: a treatment note's content, a
+    # patient's custom fields. They are the long values of a dump, stored with zstd.
+    long_text = [name for name, kind in spec.fields.items() if kind in (FieldType.OBJECT, FieldType.ARRAY)]
     with warehouse.connect() as con:
 
         def write(
@@ -56,6 +59,7 @@ def load_raw_resource(
                     f"select ?::varchar as run_kind, q.* from ({sql}) q",
                     [run_kind, *params],
                     check_rows,
+                    long_text,
                 )
             finally:
                 con.execute(f"drop table if exists {scratch}")

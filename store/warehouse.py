@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +16,12 @@ WAREHOUSE_FILE = "warehouse.duckdb"
 # DuckDB's buffer pool defaults to 80 % of RAM; staging also holds Polars chunks, so DuckDB is capped
 # and spills to disk beyond this (bench/: peak RSS for a 100 k-client practice stays under 4 GiB).
 DUCKDB_MEMORY_LIMIT = "1GB"
+# Long free text (treatment notes' bodies, embedded JSON documents) is stored with zstd. DuckDB's
+# default for strings (dictionary + FSST) suits short, repeated values; on 570 k treatment notes it
+# took about twice the CPU to write and stored them 4× larger (8.4–10.1 s → 4.1–6.0 s, 397 → 97 MB;
+# reading them back took the same time; measured for bench/). Short columns keep the default, which
+# reads faster and stores ids and codes smaller than zstd does.
+LONG_TEXT_COMPRESSION = "zstd"
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 # DuckDB allows one writing process per file; another process's open connection makes connect()
@@ -108,20 +114,53 @@ def table_exists(con: duckdb.DuckDBPyConnection, ref: TableRef) -> bool:
     )
 
 
-def _prepare(con: duckdb.DuckDBPyConnection, ref: TableRef, run_kind: str, shape_sql: str, params: list) -> bool:
+def create_table_like(
+    con: duckdb.DuckDBPyConnection,
+    table_sql: str,
+    shape_sql: str,
+    params: list | None = None,
+    long_text: Collection[str] = (),
+) -> None:
+    """Create an empty table with the columns (and types) of `shape_sql`; the `long_text` columns
+    among them are stored with zstd (see LONG_TEXT_COMPRESSION)."""
+    params = list(params or [])
+    columns = [(r[0], r[1]) for r in con.execute(f"describe {shape_sql}", params).fetchall()]
+    packed = {name for name, _ in columns} & set(long_text)
+    if not packed:
+        con.execute(f"create table {table_sql} as select * from {shape_sql} limit 0", params)
+        return
+    definitions = ", ".join(
+        f"{quote_identifier(name)} {sql_type}"
+        + (f" using compression {LONG_TEXT_COMPRESSION}" if name in packed else "")
+        for name, sql_type in columns
+    )
+    con.execute(f"create table {table_sql} ({definitions})")
+
+
+def _prepare(
+    con: duckdb.DuckDBPyConnection,
+    ref: TableRef,
+    run_kind: str,
+    shape_sql: str,
+    params: list,
+    long_text: Collection[str] = (),
+) -> bool:
     """Inside an open transaction: make `ref` ready to receive the rows of `shape_sql` for `run_kind`.
 
-    Creates the table (empty, with the incoming columns) when missing; when its columns differ from
-    the incoming ones (a mapping gained a field) rebuilds it keeping the other run kind's rows
-    (`union all by name`), so no partition is lost to a schema change; otherwise deletes the
-    partition's rows. Returns True when the table was created or rebuilt (already empty for run_kind).
+    Creates the table (empty, with the incoming columns) when missing or when it holds no other run
+    kind (dropping a whole table is cheaper than deleting its rows, and the new one takes the current
+    column layout); when its columns differ from the incoming ones (a mapping gained a field) rebuilds
+    it keeping the other run kind's rows (`union all by name`), so no partition is lost to a schema
+    change; otherwise deletes the partition's rows. Returns True when the table was created or rebuilt
+    (already empty for run_kind).
     """
     con.execute(f"create schema if not exists {quote_identifier(ref.schema)}")
     incoming = [(r[0], r[1]) for r in con.execute(f"describe {shape_sql}", params).fetchall()]
     if "run_kind" not in [name for name, _ in incoming]:
         raise ValueError(f"{ref}: incoming rows have no run_kind column")
-    if not table_exists(con, ref):
-        con.execute(f"create table {ref.sql} as select * from ({shape_sql}) limit 0", params)
+    if _holds_only(con, ref, run_kind):
+        con.execute(f"drop table if exists {ref.sql}")
+        create_table_like(con, ref.sql, shape_sql, params, long_text)
         return True
     if columns_of(con, ref.sql) == incoming:
         con.execute(f"delete from {ref.sql} where run_kind = ?", [run_kind])
@@ -129,12 +168,20 @@ def _prepare(con: duckdb.DuckDBPyConnection, ref: TableRef, run_kind: str, shape
     kept = quote_identifier(f"_kept_{ref.table}")
     con.execute(f"create or replace temp table {kept} as select * from {ref.sql} where run_kind <> ?", [run_kind])
     con.execute(f"drop table {ref.sql}")
-    con.execute(
-        f"create table {ref.sql} as (select * from ({shape_sql}) limit 0) union all by name select * from {kept}",
-        params,
-    )
+    both = f"((select * from {shape_sql} limit 0) union all by name (select * from {kept} limit 0))"
+    create_table_like(con, ref.sql, both, params, long_text)
+    con.execute(f"insert into {ref.sql} by name select * from {kept}")
     con.execute(f"drop table {kept}")
     return True
+
+
+def _holds_only(con: duckdb.DuckDBPyConnection, ref: TableRef, run_kind: str) -> bool:
+    """Whether `ref` is missing or every row in it belongs to `run_kind` (replacing the whole
+    table then replaces exactly that partition)."""
+    if not table_exists(con, ref):
+        return True
+    other = f"select count(*) from {ref.sql} where run_kind is distinct from ?"
+    return not con.execute(other, [run_kind]).fetchall()[0][0]
 
 
 def replace_partition_with_query(
@@ -144,18 +191,19 @@ def replace_partition_with_query(
     select_sql: str,
     params: list | None = None,
     check_rows: Callable[[int], None] | None = None,
+    long_text: Collection[str] = (),
 ) -> int:
     """Replace the `run_kind` rows of `ref` with the rows `select_sql` produces, in one transaction.
 
     The query runs inside the transaction, so a reader that fails half-way (a broken file) rolls
     back and leaves the previous partition exactly as it was; so does `check_rows(rows)` raising
-    (a count that disagrees with a manifest). `select_sql` must produce `run_kind`. Returns the rows
-    written.
+    (a count that disagrees with a manifest). `select_sql` must produce `run_kind`; its `long_text`
+    columns are stored with zstd when the table is (re)created. Returns the rows written.
     """
     params = list(params or [])
     con.execute("begin transaction")
     try:
-        _prepare(con, ref, run_kind, f"({select_sql})", params)
+        _prepare(con, ref, run_kind, f"({select_sql})", params, long_text)
         inserted = con.execute(f"insert into {ref.sql} by name {select_sql}", params).fetchall()[0][0]
         if check_rows is not None:
             check_rows(int(inserted))
@@ -205,6 +253,7 @@ class PartitionWriter:
         self.run_kind = run_kind
         self.rows: dict[str, int] = {}
         self._work: dict[str, tuple[TableRef, str]] = {}
+        self._long_text: dict[str, tuple[str, ...]] = {}
 
     def __enter__(self) -> PartitionWriter:
         return self
@@ -220,37 +269,33 @@ class PartitionWriter:
     def _publish(self) -> None:
         self.con.execute("begin transaction")
         try:
-            for ref, work in self._work.values():
-                if self._holds_only_this_run_kind(ref):
+            for key, (ref, work) in self._work.items():
+                if _holds_only(self.con, ref, self.run_kind):
                     self.con.execute(f"drop table if exists {ref.sql}")
                     self.con.execute(f"alter table {work} rename to {quote_identifier(ref.table)}")
                     continue
-                _prepare(self.con, ref, self.run_kind, f"(select * from {work})", [])
+                _prepare(self.con, ref, self.run_kind, f"(select * from {work})", [], self._long_text[key])
                 self.con.execute(f"insert into {ref.sql} by name select * from {work}")
             self.con.execute("commit")
         except BaseException:
             self.con.execute("rollback")
             raise
 
-    def _holds_only_this_run_kind(self, ref: TableRef) -> bool:
-        """Whether replacing the whole table replaces exactly this run kind's partition."""
-        if not table_exists(self.con, ref):
-            return True
-        other = f"select count(*) from {ref.sql} where run_kind is distinct from ?"
-        return not self.con.execute(other, [self.run_kind]).fetchall()[0][0]
-
-    def start(self, ref: TableRef, shape: pl.DataFrame) -> None:
-        """Begin collecting `ref`'s rows for this run kind, with the columns (and types) of `shape`."""
+    def start(self, ref: TableRef, shape: pl.DataFrame, long_text: Collection[str] = ()) -> None:
+        """Begin collecting `ref`'s rows for this run kind, with the columns (and types) of `shape`;
+        its `long_text` columns are stored with zstd."""
         # In the target's schema: a table is only renamed within its schema.
         self.con.execute(f"create schema if not exists {quote_identifier(ref.schema)}")
         work = f"{quote_identifier(ref.schema)}.{quote_identifier(f'_work_{ref.table}__{self.run_kind}')}"
         view = f"_shape_{ref.table}"
         self.con.register(view, shape.head(0))
         try:
-            self.con.execute(f"create or replace table {work} as select * from {quote_identifier(view)}")
+            self.con.execute(f"drop table if exists {work}")
+            create_table_like(self.con, work, quote_identifier(view), [], long_text)
         finally:
             self.con.unregister(view)
         self._work[str(ref)] = (ref, work)
+        self._long_text[str(ref)] = tuple(long_text)
         self.rows[str(ref)] = 0
 
     def append(self, ref: TableRef, frame: pl.DataFrame) -> None:

@@ -42,6 +42,7 @@ class CanonicalField:
     nullable: bool
     ref: str | None
     description: str
+    long_text: bool = False  # free text stored with zstd (store.LONG_TEXT_COMPRESSION)
 
 
 @cache
@@ -53,7 +54,14 @@ def entity_fields(entity: str) -> tuple[CanonicalField, ...]:
     for name, column in schema.columns.items():
         metadata = column.metadata or {}
         out.append(
-            CanonicalField(name, column.dtype.type, column.nullable, metadata.get("ref"), column.description or "")
+            CanonicalField(
+                name,
+                column.dtype.type,
+                column.nullable,
+                metadata.get("ref"),
+                column.description or "",
+                bool(metadata.get("long_text")),
+            )
         )
     return tuple(out)
 

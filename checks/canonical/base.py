@@ -28,6 +28,12 @@ def required(description: str, **kw: Any) -> Any:
     return pa.Field(nullable=False, description=description, **kw)
 
 
+def long_text(description: str, **kw: Any) -> Any:
+    """A nullable field of free text that can run to pages (a note's body): stored with zstd
+    (store.LONG_TEXT_COMPRESSION), which writes such text faster and smaller than the default."""
+    return pa.Field(nullable=True, description=description, metadata={"long_text": True}, **kw)
+
+
 def ref(entity: str, description: str, *, nullable: bool = True) -> Any:
     """A reference to another canonical entity's `canonical_id`; checked for existence."""
     return pa.Field(nullable=nullable, description=description, metadata={"ref": entity})

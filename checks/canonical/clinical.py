@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandera.polars as pa
 import polars as pl
 
-from checks.canonical.base import CanonicalRow, Instant, LocalTime, optional, ref, required
+from checks.canonical.base import CanonicalRow, Instant, LocalTime, long_text, optional, ref, required
 
 APPOINTMENT_STATUSES = ["booked", "arrived", "completed", "cancelled", "did_not_attend"]
 
@@ -60,8 +60,8 @@ class ClinicalNote(CanonicalRow):
     appointment_id: str = ref("appointment", "appointment the note records")
     note_type: str = required("template name, 'Medical alert', letter type…")
     title: str = optional("title")
-    body_text: str = optional("plain text rendering")
-    body_original: str = optional("original rich content (JSON/HTML) as delivered")
+    body_text: str = long_text("plain text rendering")
+    body_original: str = long_text("original rich content (JSON/HTML) as delivered")
     author_name: str = optional("author as recorded")
     is_draft: bool = required("not finalised")
     created_at: Instant = optional("created (UTC)")

@@ -370,7 +370,8 @@ TABLES: dict[str, TargetTable] = {
 
 def column_field(column: Column) -> CanonicalField:
     ref = column.target if column.kind in {"lookup", "party"} and column.target in TABLES else None
-    return CanonicalField(column.name, column.dtype, not column.required, ref, column.description)
+    long_text = column.kind == "memo"  # multi-line text columns (a note's text, descriptions)
+    return CanonicalField(column.name, column.dtype, not column.required, ref, column.description, long_text)
 
 
 class DynamicsModel:

@@ -123,3 +123,25 @@ def test_every_entity_cliniko_provides_is_staged(migration_home: Path, defective
     assert set(outcome.spec.entities) == provided
     empty = [e for e in provided if outcome.staging.tables[e].rows == 0]
     assert not empty
+
+
+def test_long_text_is_stored_with_zstd(migration_home: Path, defective_practice: GenerationSummary) -> None:
+    """Notes' bodies (staged) and the JSON documents a dump nests (raw) are stored with zstd."""
+    config = register_customer(migration_home, "packed", defective_practice.out_dir)
+    run_pipeline(migration_home, config)
+    warehouse = Warehouse.for_customer(MigrationHome(migration_home).customer_dir("packed"))
+    with warehouse.connect() as con:
+        con.execute("checkpoint")
+        found = dict(
+            con.execute(
+                "select column_name, list(distinct compression order by compression) from "
+                "(select 'staged.' || column_name as column_name, compression "
+                " from pragma_storage_info('staged.clinical_note') where segment_type = 'VARCHAR' "
+                " union all select 'raw.' || column_name, compression "
+                " from pragma_storage_info('raw_cliniko.treatment_notes') where segment_type in ('VARCHAR', 'JSON')) "
+                "group by all"
+            ).fetchall()
+        )
+    assert found["staged.body_text"] == found["staged.body_original"] == ["ZSTD"]
+    assert found["raw.content"] == ["ZSTD"]
+    assert "ZSTD" not in found["staged.canonical_id"] + found["raw.id"]
