@@ -18,6 +18,7 @@ from synthetic import generate_practice
 STAGES = ("raw", "staged", "checks")
 TARGET_RATIO = 5.0  # raw + staged + checks within 5× DuckDB's bare read (issue #2)
 MEMORY_LIMIT_BYTES = 4 * 1024**3
+REPEATS = 3  # cycles of bare read + stages; the median cycle is reported
 
 
 def ensure_dump(out: Path, clients: int, seed: int = 1, defect_rate: float = 0.001) -> Path:
@@ -35,8 +36,11 @@ def ensure_dump(out: Path, clients: int, seed: int = 1, defect_rate: float = 0.0
 
 def duckdb_bare_read(dump: Path) -> dict[str, float]:
     """The physical floor: DuckDB reading every resource file into an in-memory table, no typing,
-    no provenance, no validation (rows it cannot read are skipped)."""
+    no provenance, no validation (rows it cannot read are skipped). Run in a fresh process, as every
+    stage is (`bench.stage bare`): a second read in the same process reuses memory DuckDB has
+    already faulted in and takes ~40 % less, which no stage gets."""
     con = duckdb.connect()
+    con.execute("set enable_progress_bar = false")
     started = time.perf_counter()
     rows = 0
     for path in sorted(dump.glob("*.ndjson")):
@@ -86,22 +90,41 @@ def register(home: Path, customer: str, dump: Path) -> None:
     MigrationHome(home).register(path)
 
 
-def measure(out: Path, clients: int) -> dict[str, object]:
+def measure(out: Path, clients: int, repeats: int = REPEATS) -> dict[str, object]:
+    """The bare read and the three stages, `repeats` times in turn; the cycle with the median ratio
+    is reported (every cycle is listed). This machine's speed drifts by up to ±30 % over minutes,
+    so the floor is measured beside the stages it is compared with, not once before them all."""
     dump = ensure_dump(out / f"dump-{clients}", clients)
     home = out / f"home-{clients}"
     customer = f"bench-{clients}"
     register(home, customer, dump)
-    bare = duckdb_bare_read(dump)
-    stages = {stage: run_stage(stage, home, customer) for stage in STAGES}
-    pipeline_seconds = sum(s["seconds"] for s in stages.values())
+    cycles = []
+    for _ in range(repeats):
+        bare = run_stage("bare", home, customer)
+        stages = {stage: run_stage(stage, home, customer) for stage in STAGES}
+        pipeline_seconds = sum(s["seconds"] for s in stages.values())
+        cycles.append(
+            {
+                "duckdb_bare_read": {"rows": bare["rows"], "seconds": bare["seconds"]},
+                "stages": stages,
+                "pipeline_seconds": pipeline_seconds,
+                "ratio_to_bare_read": pipeline_seconds / bare["seconds"],
+            }
+        )
+    median = sorted(cycles, key=lambda c: c["ratio_to_bare_read"])[len(cycles) // 2]
     return {
         "clients": clients,
         "dump_bytes": sum(p.stat().st_size for p in dump.glob("*.ndjson")),
-        "duckdb_bare_read": bare,
-        "stages": stages,
-        "pipeline_seconds": pipeline_seconds,
-        "ratio_to_bare_read": pipeline_seconds / bare["seconds"],
-        "peak_rss_bytes": max(s["peak_rss_bytes"] for s in stages.values()),
+        **median,
+        "peak_rss_bytes": max(s["peak_rss_bytes"] for c in cycles for s in c["stages"].values()),
+        "cycles": [
+            {
+                "bare_read_seconds": round(c["duckdb_bare_read"]["seconds"], 2),
+                **{f"{name}_seconds": round(s["seconds"], 2) for name, s in c["stages"].items()},
+                "ratio_to_bare_read": round(c["ratio_to_bare_read"], 2),
+            }
+            for c in cycles
+        ],
     }
 
 
@@ -120,9 +143,9 @@ def dagster_overhead(out: Path) -> dict[str, float]:
     }
 
 
-def run(out: Path, clients: int = 100_000, small_clients: int = 25_000) -> dict[str, object]:
-    large = measure(out, clients)
-    small = measure(out, small_clients)
+def run(out: Path, clients: int = 100_000, small_clients: int = 25_000, repeats: int = REPEATS) -> dict[str, object]:
+    large = measure(out, clients, repeats)
+    small = measure(out, small_clients, repeats)
     data_growth = large["dump_bytes"] / small["dump_bytes"]
     memory_growth = large["peak_rss_bytes"] / small["peak_rss_bytes"]
     return {
@@ -131,7 +154,7 @@ def run(out: Path, clients: int = 100_000, small_clients: int = 25_000) -> dict[
         "dagster": dagster_overhead(out),
         "targets": {
             "ratio_to_bare_read": {
-                "target": f"<= {TARGET_RATIO}",
+                "target": f"<= {TARGET_RATIO} (median of {repeats} cycles)",
                 "measured": round(large["ratio_to_bare_read"], 2),
                 "passed": large["ratio_to_bare_read"] <= TARGET_RATIO,
             },

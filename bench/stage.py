@@ -25,7 +25,7 @@ def peak_rss_bytes() -> int | None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("stage", choices=["raw", "staged", "checks", "dagster"])
+    parser.add_argument("stage", choices=["bare", "raw", "staged", "checks", "dagster"])
     parser.add_argument("--home", type=Path, required=True)
     parser.add_argument("--customer", required=True)
     args = parser.parse_args()
@@ -33,6 +33,12 @@ def main() -> None:
     config = home.load(args.customer)
     started = time.perf_counter()
     rows = 0
+    if args.stage == "bare":
+        from bench.pipeline_bench import duckdb_bare_read
+
+        bare = duckdb_bare_read(config.dump_dir("trial"))
+        print(json.dumps({"stage": "bare", **bare, "peak_rss_bytes": peak_rss_bytes()}))
+        return
     if args.stage == "raw":
         from sources.raw_layer import load_raw_resource
         from sources.registry import get_system
