@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 
 from mappings.spec import MappingSpec
-from store import TableRef, table_exists
+from store import WORK_TABLE_PREFIX, TableRef, table_exists
 from targets import ledger
 
 _MAX_IDS = 50
@@ -160,6 +160,8 @@ def _has_target_row(con: duckdb.DuckDBPyConnection, run_kind: str, target: str, 
     for (table,) in con.execute(
         "select table_name from information_schema.tables where table_schema = ?", [schema]
     ).fetchall():
+        if table.startswith(WORK_TABLE_PREFIX):  # a half-written partition, not the mapping's output
+            continue
         ref = TableRef(schema, table)
         columns = {c[0] for c in con.execute(f"describe {ref.sql}").fetchall()}
         if "canonical_id" in columns and "run_kind" in columns:

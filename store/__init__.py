@@ -1,6 +1,7 @@
 """Per-customer DuckDB storage: one database file per customer, each layer a schema."""
 
 from store.warehouse import (
+    WORK_TABLE_PREFIX,
     PartitionWriter,
     TableRef,
     Warehouse,
@@ -16,6 +17,7 @@ from store.warehouse import (
 )
 
 __all__ = [
+    "WORK_TABLE_PREFIX",
     "PartitionWriter",
     "TableRef",
     "Warehouse",

@@ -22,6 +22,9 @@ DUCKDB_MEMORY_LIMIT = "1GB"
 # reading them back took the same time; measured for bench/). Short columns keep the default, which
 # reads faster and stores ids and codes smaller than zstd does.
 LONG_TEXT_COMPRESSION = "zstd"
+# PartitionWriter collects a partition in `<schema>._work_<table>__<run kind>` before publishing it;
+# a process killed mid-write can leave one behind, so readers that list a schema's tables skip them.
+WORK_TABLE_PREFIX = "_work_"
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 # DuckDB allows one writing process per file; another process's open connection makes connect()
@@ -286,7 +289,7 @@ class PartitionWriter:
         its `long_text` columns are stored with zstd."""
         # In the target's schema: a table is only renamed within its schema.
         self.con.execute(f"create schema if not exists {quote_identifier(ref.schema)}")
-        work = f"{quote_identifier(ref.schema)}.{quote_identifier(f'_work_{ref.table}__{self.run_kind}')}"
+        work = f"{quote_identifier(ref.schema)}.{quote_identifier(f'{WORK_TABLE_PREFIX}{ref.table}__{self.run_kind}')}"
         view = f"_shape_{ref.table}"
         self.con.register(view, shape.head(0))
         try:

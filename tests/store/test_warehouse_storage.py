@@ -81,3 +81,19 @@ def test_a_new_column_rebuilds_the_table_keeping_the_other_run_kind(tmp_path: Pa
     assert trial.height == 3000 and set(trial["category"]) == {"general"}
     assert live["body"].str.starts_with("Subjective: sore left knee").all()
     assert compression["body"] == {"ZSTD"}
+
+
+def test_a_left_over_work_table_is_not_taken_for_the_mappings_output(tmp_path: Path) -> None:
+    """A process killed mid-write leaves `_work_<table>__<run>` behind; the delta check's search for
+    a record's target row must not find it there (it would report a never-mapped record as missing)."""
+    from checks.delta import _has_target_row
+
+    warehouse = Warehouse(tmp_path / "w.duckdb")
+    with warehouse.connect() as con:
+        con.execute("create schema dynamics")
+        con.execute(
+            "create table dynamics._work_contact__trial as select 'trial' as run_kind, 'c:client:1' as canonical_id"
+        )
+        assert not _has_target_row(con, "trial", "dynamics365", "c:client:1")
+        con.execute("create table dynamics.contact as select * from dynamics._work_contact__trial")
+        assert _has_target_row(con, "trial", "dynamics365", "c:client:1")
