@@ -32,6 +32,9 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=Path("bench/out"), help="where dumps and homes go")
     parser.add_argument("--results", type=Path, default=Path("bench/results.json"))
     args = parser.parse_args()
+    # Customer files written by the benches name their dumps by this path, and relative paths in a
+    # customer file resolve against the file's own folder, not the working directory.
+    args.out = args.out.resolve()
     args.out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     print(
