@@ -103,9 +103,9 @@ class Warehouse:
         return bool(row and row[0])
 
 
-def columns_of(con: duckdb.DuckDBPyConnection, relation_sql: str) -> list[tuple[str, str]]:
+def columns_of(con: duckdb.DuckDBPyConnection, relation_sql: str, params: list | None = None) -> list[tuple[str, str]]:
     """(name, type) of every column of a table or query."""
-    return [(r[0], r[1]) for r in con.execute(f"describe {relation_sql}").fetchall()]
+    return [(r[0], r[1]) for r in con.execute(f"describe {relation_sql}", list(params or [])).fetchall()]
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, ref: TableRef) -> bool:
@@ -127,7 +127,7 @@ def create_table_like(
     """Create an empty table with the columns (and types) of `shape_sql`; the `long_text` columns
     among them are stored with zstd (see LONG_TEXT_COMPRESSION)."""
     params = list(params or [])
-    columns = [(r[0], r[1]) for r in con.execute(f"describe {shape_sql}", params).fetchall()]
+    columns = columns_of(con, shape_sql, params)
     packed = {name for name, _ in columns} & set(long_text)
     if not packed:
         con.execute(f"create table {table_sql} as select * from {shape_sql} limit 0", params)
@@ -158,7 +158,7 @@ def _prepare(
     (already empty for run_kind).
     """
     con.execute(f"create schema if not exists {quote_identifier(ref.schema)}")
-    incoming = [(r[0], r[1]) for r in con.execute(f"describe {shape_sql}", params).fetchall()]
+    incoming = columns_of(con, shape_sql, params)
     if "run_kind" not in [name for name, _ in incoming]:
         raise ValueError(f"{ref}: incoming rows have no run_kind column")
     if _holds_only(con, ref, run_kind):
@@ -255,8 +255,8 @@ class PartitionWriter:
         self.con = con
         self.run_kind = run_kind
         self.rows: dict[str, int] = {}
-        self._work: dict[str, tuple[TableRef, str]] = {}
-        self._long_text: dict[str, tuple[str, ...]] = {}
+        # per table: its reference, its work table, its long-text columns
+        self._work: dict[str, tuple[TableRef, str, tuple[str, ...]]] = {}
 
     def __enter__(self) -> PartitionWriter:
         return self
@@ -266,18 +266,18 @@ class PartitionWriter:
             if exc_type is None:
                 self._publish()
         finally:
-            for _, work in self._work.values():
+            for _, work, _ in self._work.values():
                 self.con.execute(f"drop table if exists {work}")
 
     def _publish(self) -> None:
         self.con.execute("begin transaction")
         try:
-            for key, (ref, work) in self._work.items():
+            for ref, work, long_text in self._work.values():
                 if _holds_only(self.con, ref, self.run_kind):
                     self.con.execute(f"drop table if exists {ref.sql}")
                     self.con.execute(f"alter table {work} rename to {quote_identifier(ref.table)}")
                     continue
-                _prepare(self.con, ref, self.run_kind, f"(select * from {work})", [], self._long_text[key])
+                _prepare(self.con, ref, self.run_kind, f"(select * from {work})", [], long_text)
                 self.con.execute(f"insert into {ref.sql} by name select * from {work}")
             self.con.execute("commit")
         except BaseException:
@@ -297,8 +297,7 @@ class PartitionWriter:
             create_table_like(self.con, work, quote_identifier(view), [], long_text)
         finally:
             self.con.unregister(view)
-        self._work[str(ref)] = (ref, work)
-        self._long_text[str(ref)] = tuple(long_text)
+        self._work[str(ref)] = (ref, work, tuple(long_text))
         self.rows[str(ref)] = 0
 
     def append(self, ref: TableRef, frame: pl.DataFrame) -> None:
