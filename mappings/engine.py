@@ -27,7 +27,7 @@ from mappings.issues import ISSUE_MESSAGES, WARNING_CODES, message_for
 from mappings.load import SourceReader, table_sql
 from mappings.models import CANONICAL, OutputModel
 from mappings.spec import EntitySpec, MappingSpec, SourceSpec
-from mappings.transforms.registry import MappingContext, TransformContext
+from mappings.transforms.registry import MappingContext, TransformContext, nulls
 
 # Raw records mapped at a time: bounds memory (100 k treatment notes with their exploded questions
 # peak at ~1 GB) at a small cost in per-chunk overhead.
@@ -142,10 +142,6 @@ class _Known:
     merged_into: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
-def _nulls(n: int) -> pl.Series:
-    return pl.repeat(None, n, dtype=pl.String, eager=True)
-
-
 def _map_chunk(
     frame: pl.DataFrame,
     spec: MappingSpec,
@@ -190,7 +186,7 @@ def _map_chunk(
         columns[f"__warn__{name}"] = result.warnings.rename(f"__warn__{name}")
     for name, canonical in fields_by_name.items():
         if name not in columns:
-            columns[name] = pl.Series(name, [None] * n, dtype=canonical.dtype)
+            columns[name] = nulls(n, canonical.dtype, name)
     if not source.explode:
         # A read issue belongs to the delivered record, not to the elements exploded out of it.
         columns["_read_issues"] = frame["_read_issues"].cast(pl.String)
@@ -218,7 +214,7 @@ def _resolve_references(frame: pl.DataFrame, fields: tuple[CanonicalField, ...],
             .otherwise(pl.lit("missing_reference"))
         ).to_series()
         issue_col = f"__issue__{f.name}"
-        previous = frame[issue_col] if issue_col in frame.columns else _nulls(frame.height)
+        previous = frame[issue_col] if issue_col in frame.columns else nulls(frame.height)
         frame = frame.with_columns(
             pl.when(pl.lit(code).is_null()).then(pl.lit(values)).otherwise(None).alias(f.name),
             pl.lit(first_code(previous, code)).alias(issue_col),
@@ -390,8 +386,10 @@ class _ChunkResult:
 def _in_order(
     work: Callable[[tuple[int, int]], _ChunkResult], ranges: list[tuple[int, int]], workers: int
 ) -> Iterator[_ChunkResult]:
-    """Results of `work` over `ranges`, in order, with at most `workers` chunks in flight (memory
-    stays bounded by the chunk size)."""
+    """Results of `work` over `ranges`, in order, with at most `workers` + 1 chunks in flight
+    (memory stays bounded by the chunk size). The extra chunk keeps every worker busy while the
+    caller writes the result it was handed; with only `workers` in flight one worker waited for
+    each write (bench/: the writer is busy about a third of the staged stage)."""
     if workers <= 1 or len(ranges) <= 1:
         yield from (work(r) for r in ranges)
         return
@@ -399,7 +397,7 @@ def _in_order(
         pending: deque[Future[_ChunkResult]] = deque()
         for records in ranges:
             pending.append(pool.submit(work, records))
-            if len(pending) >= workers:
+            if len(pending) > workers:
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
@@ -481,7 +479,7 @@ def map_entity(
                 )
                 return _ChunkResult(kept.select(columns).cast(schema), rejects, issues, taken_records, considered_rows)
 
-            for result in _in_order(work, reader.ranges(CHUNK_RECORDS), workers=WORKERS):
+            for result in _in_order(work, reader.ranges(CHUNK_RECORDS, WORKERS), workers=WORKERS):
                 if result.taken is not None:
                     taken.setdefault(source.table, []).append(result.taken)
                 considered[source.table] = considered.get(source.table, 0) + result.considered

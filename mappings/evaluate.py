@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from mappings.spec import Condition, FieldSpec, TransformCall
-from mappings.transforms.registry import TransformContext, get_transform
+from mappings.transforms.registry import TransformContext, get_transform, nulls
 
 
 class MappingError(Exception):
@@ -20,10 +20,6 @@ class Evaluated:
     values: pl.Series
     issues: pl.Series  # code where the value is unusable (value is null there)
     warnings: pl.Series  # code where the value is kept but must be reported
-
-
-def _nulls(length: int, dtype: pl.DataType = pl.String) -> pl.Series:
-    return pl.Series([None] * length, dtype=dtype)
 
 
 def first_code(a: pl.Series, b: pl.Series | None) -> pl.Series:
@@ -83,7 +79,7 @@ def evaluate(
 ) -> Evaluated:
     """Compute one field spec: its source form, then its transforms in order."""
     n = frame.height
-    empty = _nulls(n)
+    empty = nulls(n)
     if spec.column is not None:
         base = Evaluated(column(frame, spec.column, where), empty, empty)
         if defaults and base.values.dtype == pl.String and spec.column not in ctx.json_columns:
@@ -145,7 +141,7 @@ def cast_to(evaluated: Evaluated, dtype: pl.DataType, name: str) -> Evaluated:
     if values.dtype == dtype:
         return Evaluated(values.rename(name), evaluated.issues, evaluated.warnings)
     if values.dtype == pl.Null:
-        return Evaluated(pl.Series(name, [None] * len(values), dtype=dtype), evaluated.issues, evaluated.warnings)
+        return Evaluated(nulls(len(values), dtype, name), evaluated.issues, evaluated.warnings)
     cast = values.cast(dtype, strict=False)
     lost = values.is_not_null() & cast.is_null()
     issues = first_code(

@@ -149,11 +149,18 @@ class SourceReader:
         self.lookups = {j.table: read_raw(con, schema, j.table, run_kind) for j in source.joins.values()}
         self.json_columns = frozenset(json_columns(con, schema, source.table))
 
-    def ranges(self, chunk_records: int | None) -> list[tuple[int, int]]:
-        """Inclusive record ranges covering the source table, `chunk_records` records each."""
-        last = record_count(self.con, self.schema, self.source.table, self.run_kind)
-        step = chunk_records or max(last, 1)
-        return [(first, first + step - 1) for first in range(1, max(last, 1) + 1, step)]
+    def ranges(self, chunk_records: int | None, workers: int = 1) -> list[tuple[int, int]]:
+        """Inclusive record ranges covering the source table, at most `chunk_records` records each.
+        A table of several chunks is cut into a multiple of `workers` equal ranges, so no worker is
+        left with a short last chunk while another still maps a full one (100 000 patients: two
+        chunks of 50 000, not 60 000 + 40 000)."""
+        last = max(record_count(self.con, self.schema, self.source.table, self.run_kind), 1)
+        step = chunk_records or last
+        count = -(-last // step)
+        if count > 1 and workers > 1:
+            count = -(-count // workers) * workers
+            step = -(-last // count)
+        return [(first, first + step - 1) for first in range(1, last + 1, step)]
 
     def chunk(self, con: duckdb.DuckDBPyConnection, records: tuple[int, int]) -> pl.DataFrame:
         """One range of the source's rows, filtered and joined, ready for field evaluation. `con` may

@@ -50,7 +50,14 @@ def stage_partition(
     with warehouse.connect() as con, PartitionWriter(con, mapping.run_kind) as writer:
         for name in names:
             writer.start(ref(name), shape_of(name, spec.model), long_text_columns(name, spec.model))
-        result = run_mapping(con, spec, mapping, lambda name, frame: writer.append(ref(name), frame), progress)
+
+        def entity_done(entity: str, staged: int) -> None:
+            # Its last rows are written now rather than held in memory until the layer is published.
+            writer.flush(ref(entity))
+            if progress:
+                progress(entity, staged)
+
+        result = run_mapping(con, spec, mapping, lambda name, frame: writer.append(ref(name), frame), entity_done)
     with warehouse.connect(read_only=True) as con:
         tables = {
             name: StagedTableSummary(ref(name), writer.rows[str(ref(name))], columns_of(con, ref(name).sql))

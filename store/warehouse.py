@@ -22,6 +22,8 @@ DUCKDB_MEMORY_LIMIT = "1GB"
 # reading them back took the same time; measured for bench/). Short columns keep the default, which
 # reads faster and stores ids and codes smaller than zstd does.
 LONG_TEXT_COMPRESSION = "zstd"
+# DuckDB's default row group size (rows): the unit it compresses and writes a table in.
+ROW_GROUP_ROWS = 122_880
 # PartitionWriter collects a partition in `<schema>._work_<table>__<run kind>` before publishing it;
 # a process killed mid-write can leave one behind, so readers that list a schema's tables skip them.
 WORK_TABLE_PREFIX = "_work_"
@@ -249,6 +251,11 @@ class PartitionWriter:
     are written once); otherwise the work table's rows are copied into the target's partition.
     Temporary work tables copied every row a second time at publish (3.3 s of a 20 s staged stage
     at 25 000 clients, measured for bench/; beyond DuckDB's memory cap they also spilled to disk).
+
+    Appended frames are buffered and inserted in whole row groups (ROW_GROUP_ROWS), the rest of a
+    table when `flush` is called or at publish: an insert that ends inside a row group has that row
+    group compressed again by the next insert, which made 60 000-row appends cost twice as much
+    (1 M appointments 5.9 → 2.6 s, 570 k notes 7.6 → 3.8 s, same file size; measured for bench/).
     """
 
     def __init__(self, con: duckdb.DuckDBPyConnection, run_kind: str) -> None:
@@ -257,6 +264,8 @@ class PartitionWriter:
         self.rows: dict[str, int] = {}
         # per table: its reference, its work table, its long-text columns
         self._work: dict[str, tuple[TableRef, str, tuple[str, ...]]] = {}
+        # per table: appended frames not yet inserted (fewer than ROW_GROUP_ROWS rows in all)
+        self._pending: dict[str, list[pl.DataFrame]] = {}
 
     def __enter__(self) -> PartitionWriter:
         return self
@@ -270,6 +279,8 @@ class PartitionWriter:
                 self.con.execute(f"drop table if exists {work}")
 
     def _publish(self) -> None:
+        for key in self._work:
+            self.flush(self._work[key][0])
         self.con.execute("begin transaction")
         try:
             for ref, work, long_text in self._work.values():
@@ -301,10 +312,31 @@ class PartitionWriter:
         self.rows[str(ref)] = 0
 
     def append(self, ref: TableRef, frame: pl.DataFrame) -> None:
-        if str(ref) not in self._work:
+        """Add rows to `ref`'s partition; whole row groups of them are written at once."""
+        key = str(ref)
+        if key not in self._work:
             raise RuntimeError(f"{ref}: start() it before appending")
         if frame.is_empty():
             return
+        self.rows[key] += frame.height
+        pending = self._pending.setdefault(key, [])
+        pending.append(frame)
+        buffered = sum(part.height for part in pending)
+        if buffered < ROW_GROUP_ROWS:
+            return
+        rows = pl.concat(pending, how="vertical") if len(pending) > 1 else pending[0]
+        whole = buffered - buffered % ROW_GROUP_ROWS
+        self._pending[key] = [rows.slice(whole)] if whole < buffered else []
+        for start in range(0, whole, ROW_GROUP_ROWS):
+            self._insert(ref, rows.slice(start, ROW_GROUP_ROWS))
+
+    def flush(self, ref: TableRef) -> None:
+        """Write `ref`'s buffered rows (a table whose last rows have been appended)."""
+        pending = self._pending.pop(str(ref), [])
+        if pending:
+            self._insert(ref, pl.concat(pending, how="vertical") if len(pending) > 1 else pending[0])
+
+    def _insert(self, ref: TableRef, frame: pl.DataFrame) -> None:
         work = self._work[str(ref)][1]
         view = f"_chunk_{ref.table}"
         self.con.register(view, frame)
@@ -312,7 +344,6 @@ class PartitionWriter:
             self.con.execute(f"insert into {work} by name select * from {quote_identifier(view)}")
         finally:
             self.con.unregister(view)
-        self.rows[str(ref)] += frame.height
 
 
 def partition_count(con: duckdb.DuckDBPyConnection, ref: TableRef, run_kind: str) -> int:

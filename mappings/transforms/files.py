@@ -29,7 +29,10 @@ def dump_path(values: pl.Series, ctx: TransformContext) -> Step:
     base = ctx.mapping.dump_dir
     if base is None:
         raise ValueError("dump_path needs the run's dump folder (API extractions store files there too)")
-    absolute = values.cast(pl.String).map_elements(lambda rel: str((base / rel).resolve()), return_dtype=pl.String)
+    # The folder is resolved once, not per attachment: resolving every path walked the folder
+    # tree again each time (13 000 attachments 0.9 → 0.1 s, bench/).
+    root = Path(base).resolve()
+    absolute = values.cast(pl.String).map_elements(lambda rel: str(root / rel), return_dtype=pl.String)
     missing = absolute.is_not_null() & ~absolute.map_elements(lambda p: Path(p).is_file(), return_dtype=pl.Boolean)
     kept = pl.select(pl.when(pl.lit(missing)).then(None).otherwise(pl.lit(absolute))).to_series()
     return Step(kept.rename(values.name), issues=issue_where(missing, "missing_file"))

@@ -129,6 +129,11 @@ def map_unique(
     return joined["value"].rename(values.name), joined["issue"].rename(values.name)
 
 
+def nulls(length: int, dtype: pl.DataType = pl.String, name: str = "") -> pl.Series:
+    """An all-null series (built natively: a Python list of Nones costs ~5× more per chunk)."""
+    return pl.repeat(None, length, dtype=dtype, eager=True).rename(name)
+
+
 def issue_where(mask: pl.Series, code: str) -> pl.Series:
     """A code series: `code` where mask is true, else null."""
     return pl.select(pl.when(pl.lit(mask)).then(pl.lit(code)).otherwise(None).alias("issue")).to_series()

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import polars as pl
 
-from mappings.transforms.registry import Step, TransformContext, issue_where, register_transform
+from mappings.transforms.registry import Step, TransformContext, issue_where, nulls, register_transform
 
 _AWARE = r"(Z|[+-]\d\d:?\d\d)$"
 _UTC = pl.Datetime("us", "UTC")
@@ -35,7 +35,7 @@ def parse_date(values: pl.Series, ctx: TransformContext, formats: list[str] | No
 
 def _localise(naive: pl.Series, zones: pl.Series) -> tuple[pl.Series, pl.Series, pl.Series]:
     """Naive local times → UTC, per row's zone. Returns (utc, in_gap mask, ambiguous mask)."""
-    utc = pl.Series(naive.name, [None] * len(naive), dtype=_UTC)
+    utc = nulls(len(naive), _UTC, naive.name)
     gap = pl.Series([False] * len(naive))
     ambiguous = pl.Series([False] * len(naive))
     for zone in zones.filter(naive.is_not_null()).unique().to_list():
@@ -65,8 +65,8 @@ def parse_instant(values: pl.Series, ctx: TransformContext, zone_field: str | No
     general = _parse_general(text.filter(rest), ctx, zone_field, rest)
     index = rest.arg_true()
     # Series.scatter writes in place: each result gets its own series.
-    issues = pl.Series([None] * len(values), dtype=pl.String).scatter(index, general.issues)
-    warnings = pl.Series([None] * len(values), dtype=pl.String).scatter(index, general.warnings)
+    issues = nulls(len(values)).scatter(index, general.issues)
+    warnings = nulls(len(values)).scatter(index, general.warnings)
     return Step(fast.scatter(index, general.values).rename(values.name), issues=issues, warnings=warnings)
 
 
@@ -99,7 +99,7 @@ def _parse_general(text: pl.Series, ctx: TransformContext, zone_field: str | Non
 def to_local(values: pl.Series, ctx: TransformContext, zone_field: str | None = None) -> Step:
     """A UTC instant → naive wall time in the row's zone (`zone_field`, else the practice's)."""
     zones = _zones(ctx, zone_field, len(values))
-    out = pl.Series(values.name, [None] * len(values), dtype=_NAIVE)
+    out = nulls(len(values), _NAIVE, values.name)
     for zone in zones.filter(values.is_not_null()).unique().to_list():
         rows = (zones == zone) & values.is_not_null()
         local = values.filter(rows).dt.convert_time_zone(zone).dt.replace_time_zone(None).cast(_NAIVE)

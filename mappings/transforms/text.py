@@ -9,7 +9,7 @@ import duckdb
 import ftfy
 import polars as pl
 
-from mappings.transforms.registry import Step, TransformContext, map_unique, register_transform
+from mappings.transforms.registry import Step, TransformContext, map_unique, nulls, register_transform
 
 # ftfy's heuristic only: never touch text that is not mis-decoded (a Māori macron or "Zoë" is fine).
 _FTFY_CONFIG = ftfy.TextFixerConfig(
@@ -51,7 +51,7 @@ def clean_text(values: pl.Series, ctx: TransformContext) -> Step:
         return Step(values)
     repaired, warnings = map_unique(values.filter(non_ascii), _repair, pl.String)
     out = values.scatter(non_ascii.arg_true(), repaired)
-    codes = pl.Series(values.name, [None] * len(values), dtype=pl.String).scatter(non_ascii.arg_true(), warnings)
+    codes = nulls(len(values), name=values.name).scatter(non_ascii.arg_true(), warnings)
     return Step(out, warnings=codes)
 
 
@@ -76,24 +76,25 @@ def nullif(values: pl.Series, ctx: TransformContext, values_: list | None = None
 
 
 _BLOCK_TAGS = "p|div|li|h[1-6]|tr|blockquote|pre|ul|ol|table"
-# HTML → text rules, applied in order. Practice systems
-# emit basic markup (Cliniko: paragraphs, bold, lists; research/sources.md §2.6), which these cover;
-# entities beyond the common ones are decoded afterwards by `decode_entities`.
+# HTML → text rules (regular expressions), applied in order. Practice systems emit basic markup
+# (Cliniko: paragraphs, bold, lists; research/sources.md §2.6), which these cover.
 HTML_RULES: tuple[tuple[str, str], ...] = (
-    (r"(?is)<script\b.*?</script\s*>", ""),
-    (r"(?is)<style\b.*?</style\s*>", ""),
-    (r"(?i)<br\s*/?>", "\n"),
+    (r"(?is)<script\b.*?</script\s*>|<style\b.*?</style\s*>", ""),
     (r"(?i)<li\b[^>]*>", "\n- "),
-    (rf"(?i)</?({_BLOCK_TAGS})\b[^>]*>", "\n"),
+    (rf"(?i)<br\s*/?>|</?({_BLOCK_TAGS})\b[^>]*>", "\n"),
     (r"<[^>]*>", ""),
-    ("&nbsp;", " "),
-    ("&lt;", "<"),
-    ("&gt;", ">"),
-    ("&quot;", '"'),
-    ("&#39;", "'"),
-    ("&apos;", "'"),
-    ("&amp;", "&"),
 )
+# The common entities, decoded in one pass after the tags are gone (one scan of the text instead of
+# one per entity). Entities beyond these are decoded afterwards by `decode_entities`.
+HTML_ENTITIES: dict[str, str] = {
+    "&nbsp;": " ",
+    "&lt;": "<",
+    "&gt;": ">",
+    "&quot;": '"',
+    "&#39;": "'",
+    "&apos;": "'",
+    "&amp;": "&",
+}
 _OTHER_ENTITY = r"&(#\d+|#[xX][0-9a-fA-F]+|[A-Za-z]+);"
 
 
@@ -101,8 +102,8 @@ def html_text_expr(expr: pl.Expr) -> pl.Expr:
     """Plain text of an HTML fragment (Polars): block elements and <br> end lines, list items get
     "- ", other markup is dropped, lines trimmed and blank ones removed."""
     for pattern, replacement in HTML_RULES:
-        literal = not pattern.startswith(("(?", "<"))
-        expr = expr.str.replace_all(pattern, replacement, literal=literal)
+        expr = expr.str.replace_all(pattern, replacement)
+    expr = expr.str.replace_many(list(HTML_ENTITIES), list(HTML_ENTITIES.values()))
     lines = (
         expr.str.split("\n")
         .list.eval(pl.element().str.strip_chars())
