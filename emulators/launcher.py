@@ -198,8 +198,10 @@ class RunningEmulators:
         dataverse: DataverseBackend | None,
         cleanup: Callable[[], None],
         cliniko: ClinikoBackend | None = None,
+        clock: TimeScale | None = None,
     ) -> None:
         self.endpoints = endpoints
+        self.clock = clock or TimeScale()  # the Dataverse and Cliniko emulators' shared clock
         self.entra_backend = entra
         self.dataverse_backend = dataverse
         self.cliniko_backend = cliniko
@@ -277,6 +279,7 @@ def start_emulators(
     dataverse: bool = True,
     entra: bool = True,
     time_scale: float = 1.0,
+    manual_clock: bool = False,
     dataverse_options: Mapping[str, object] | None = None,
     entra_options: Mapping[str, object] | None = None,
     cliniko: bool = False,
@@ -290,6 +293,8 @@ def start_emulators(
         dataverse: Serve the Dataverse Web API.
         entra: Serve the Entra token endpoint.
         time_scale: Factor applied to every emulated duration (windows, latencies, Retry-After, key jobs).
+        manual_clock: Stop the emulators' clock; it moves only by ``RunningEmulators.clock.advance(...)``
+            (deterministic windows and latencies for tests, see ``TimeScale``).
         dataverse_options: See ``DataverseOptions`` (limits, cost_model, faults, users, switches).
         entra_options: ``tenant_id``, ``client_id``, ``client_secret``, ``token_lifetime_seconds``,
             ``domains``, ``resources`` (extra token audiences) and ``app_users`` (a list of
@@ -322,6 +327,7 @@ def start_emulators(
     cliniko_server = BackgroundServer(tls) if cliniko else None
     servers = [s for s in (entra_server, dataverse_server, cliniko_server) if s is not None]
     cliniko_backend = None
+    clock = TimeScale(time_scale, manual=manual_clock)
 
     def cleanup() -> None:
         if temp_dir is not None:
@@ -360,14 +366,14 @@ def start_emulators(
                 options,
                 org_url=dataverse_server.url,
                 state_path=state_dir / "dataverse.sqlite" if state_dir else None,
-                clock=TimeScale(time_scale),
+                clock=clock,
             )
             dataverse_server.start(create_dataverse_app(backend, options.entra_url), "dataverse")
         if entra_server is not None:
             entra_server.start(create_entra_app(tenant_backend), "entra")
         if cliniko_server is not None:
             assert cliniko_dump is not None
-            cliniko_backend = ClinikoBackend(cliniko_dump, cliniko_opts, clock=TimeScale(time_scale))
+            cliniko_backend = ClinikoBackend(cliniko_dump, cliniko_opts, clock=clock)
             cliniko_server.start(create_cliniko_app(cliniko_backend, cliniko_server.url), "cliniko")
     except BaseException:
         for server in servers:
@@ -384,7 +390,7 @@ def start_emulators(
         cliniko_url=cliniko_server.url if cliniko_server else None,
         cliniko_api_key=cliniko_backend.api_key if cliniko_backend else None,
     )
-    return RunningEmulators(endpoints, servers, tenant_backend, backend, cleanup, cliniko_backend)
+    return RunningEmulators(endpoints, servers, tenant_backend, backend, cleanup, cliniko_backend, clock)
 
 
 def emulator_fixture(*, name: str = "emulators", scope: str = "session", **start_kwargs: Any) -> Any:

@@ -166,6 +166,7 @@ class DataverseApp:
         except e.ServiceProtectionLimit as err:
             return self._throttled(err, user)
         started = time.perf_counter()
+        work_started = backend.clock.now()
         written = 0
         try:
             injected = backend.faults.server_error()
@@ -188,7 +189,7 @@ class DataverseApp:
             # The cost model reproduces whole measured requests (anchors.md §4.2), so the emulator's own
             # work (reading and parsing the body, applying the writes) is part of that time, not added to it.
             latency = backend.options.cost_model.seconds(response.records_written, response.rows_read)
-            latency = max(0.0, latency - backend.clock.nominal(time.perf_counter() - started))
+            latency = max(0.0, latency - backend.clock.nominal(backend.clock.now() - work_started))
             slow = backend.faults.slow_seconds()
             if slow:
                 backend.stats.count_fault("slow")

@@ -76,14 +76,28 @@ class ApiStats:
     waited_seconds: float = 0.0
 
 
+@dataclass(frozen=True)
+class ApiClock:
+    """The client's sense of time: a monotonic clock for its own sliding window, epoch seconds to read
+    X-RateLimit-Reset against, and how it waits. The default is the machine's; a test passes one that
+    advances an emulator's manual clock instead of sleeping, so every wait is exact."""
+
+    monotonic: Callable[[], float] = time.monotonic
+    epoch: Callable[[], float] = time.time
+    sleep: Callable[[float], None] = time.sleep
+
+
+SYSTEM_CLOCK = ApiClock()
+
+
 class ClinikoApi:
     """A synchronous HTTP/1.1 client: Basic auth, the mandatory User-Agent, paging, rate limit, retries."""
 
-    def __init__(self, settings: ClinikoApiSettings, *, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(self, settings: ClinikoApiSettings, *, clock: ApiClock = SYSTEM_CLOCK) -> None:
         self.settings = settings
         self.base_url = base_url_for(settings)
         self._base = urlsplit(self.base_url)
-        self._sleep = sleep
+        self._clock = clock
         self._sent: deque[float] = deque()
         self.stats = ApiStats()
         self.server_time: dt.datetime | None = None  # the Date of the latest response
@@ -128,25 +142,27 @@ class ClinikoApi:
     def _pace(self) -> None:
         """Client-side limit: at most requests_per_minute in any sliding window (research/sources.md §2.2)."""
         window = RATE_WINDOW_SECONDS * self.settings.time_scale
-        while self._sent and time.monotonic() - self._sent[0] >= window:
+        monotonic = self._clock.monotonic
+        while self._sent and monotonic() - self._sent[0] >= window:
             self._sent.popleft()
         if len(self._sent) >= self.settings.requests_per_minute:
-            self._wait(self._sent.popleft() + window - time.monotonic())
-        self._sent.append(time.monotonic())
+            self._wait(self._sent.popleft() + window - monotonic())
+        self._sent.append(monotonic())
 
     def _wait(self, seconds: float) -> None:
         if seconds > 0:
             self.stats.waited_seconds += seconds
-            self._sleep(seconds)
+            self._clock.sleep(seconds)
 
     def _throttle_wait(self, response: httpx.Response) -> float:
         """Until the limit resets: X-RateLimit-Reset (epoch seconds, §2.2) or Retry-After, the later one.
 
         A reset already past (the clocks differ) still means "not yet": back off briefly instead.
         """
+        now = self._clock.epoch()
         waits = [
-            _seconds(response.headers.get("x-ratelimit-reset"), epoch=True),
-            _seconds(response.headers.get("retry-after"), epoch=False),
+            _seconds(response.headers.get("x-ratelimit-reset"), now, epoch=True),
+            _seconds(response.headers.get("retry-after"), now, epoch=False),
         ]
         wait = max((w for w in waits if w is not None), default=0.0)
         return min(wait if wait > 0 else _BACKOFF_SECONDS * self.settings.time_scale, _MAX_WAIT_SECONDS)
@@ -257,16 +273,17 @@ def _http_date(value: str | None) -> dt.datetime | None:
         return None
 
 
-def _seconds(value: str | None, *, epoch: bool) -> float | None:
-    """Seconds from now of an epoch timestamp (X-RateLimit-Reset) or of Retry-After (seconds or HTTP date)."""
+def _seconds(value: str | None, now: float, *, epoch: bool) -> float | None:
+    """Seconds from ``now`` (epoch seconds) of an epoch timestamp (X-RateLimit-Reset) or of Retry-After
+    (seconds or HTTP date)."""
     if not value:
         return None
     try:
         number = float(value)
     except ValueError:
         moment = _http_date(value)
-        return (moment - dt.datetime.now(dt.UTC)).total_seconds() if moment else None
-    return number - time.time() if epoch else number
+        return moment.timestamp() - now if moment else None
+    return number - now if epoch else number
 
 
 def _json_object(response: httpx.Response, path: str) -> dict[str, Any]:
@@ -489,7 +506,9 @@ def _header(kind: str, api: ClinikoApi, high_water_mark: dt.datetime, **extra: A
     }
 
 
-def extract_full(settings: ClinikoApiSettings, out_dir: Path, *, progress: Progress | None = None) -> ExtractSummary:
+def extract_full(
+    settings: ClinikoApiSettings, out_dir: Path, *, progress: Progress | None = None, clock: ApiClock = SYSTEM_CLOCK
+) -> ExtractSummary:
     """Read every resource of sources/cliniko/settings.RESOURCES into a dump folder.
 
     Each resource's main list and the lists it leaves out (archived patients and appointment types,
@@ -504,6 +523,7 @@ def extract_full(settings: ClinikoApiSettings, out_dir: Path, *, progress: Progr
         settings: The account (key from the environment) and the client's limits.
         out_dir: An empty or missing folder.
         progress: Called as progress(resource, records written so far).
+        clock: How the client tells and waits out time (tests: an emulator's manual clock).
 
     Returns:
         Counts per resource, attachments, the high-water mark and the client's statistics.
@@ -515,7 +535,7 @@ def extract_full(settings: ClinikoApiSettings, out_dir: Path, *, progress: Progr
     dump = _DumpWriter(out_dir)
     skipped: Counter[str] = Counter()
     try:
-        with ClinikoApi(settings) as api:
+        with ClinikoApi(settings, clock=clock) as api:
             for resource in SINGLE_OBJECTS:
                 dump.write(resource, api.get_json(resource))
             until = _cutoff(api)

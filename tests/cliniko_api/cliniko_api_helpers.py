@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 from emulators.launcher import RunningEmulators, ssl_context, start_emulators
+from sources.cliniko.api import ApiClock
 from sources.cliniko.api_settings import ClinikoApiSettings
 
 USER_AGENT = "practice-migration tests (migrations@example.org)"
@@ -22,8 +23,13 @@ TIME_SCALE = 0.01  # a 60 s rate-limit window lasts 0.6 s; client back-off shrin
 
 
 @contextmanager
-def cliniko_emulator(dump: Path, *, time_scale: float = TIME_SCALE, **options: Any) -> Iterator[RunningEmulators]:
-    """The Cliniko emulator alone, serving ``dump`` over HTTPS on a loopback port (options: see its README)."""
+def cliniko_emulator(
+    dump: Path, *, time_scale: float = TIME_SCALE, manual_clock: bool = False, **options: Any
+) -> Iterator[RunningEmulators]:
+    """The Cliniko emulator alone, serving ``dump`` over HTTPS on a loopback port (options: see its README).
+
+    ``manual_clock``: its rate-limit windows move only when the test advances ``running.clock``.
+    """
     running = start_emulators(
         dataverse=False,
         entra=False,
@@ -31,6 +37,7 @@ def cliniko_emulator(dump: Path, *, time_scale: float = TIME_SCALE, **options: A
         cliniko_dump=dump,
         cliniko_options=options,
         time_scale=time_scale,
+        manual_clock=manual_clock,
     )
     try:
         yield running
@@ -50,6 +57,19 @@ def api_settings(running: RunningEmulators, **overrides: Any) -> ClinikoApiSetti
     }
     values.update(overrides)
     return ClinikoApiSettings(**values)
+
+
+def emulator_api_clock(running: RunningEmulators, waits: list[float] | None = None) -> ApiClock:
+    """The extractor's clock on the emulator's manual one: waiting advances the emulator's clock by exactly the
+    wait (recorded in ``waits``), so which request falls into which window never depends on the machine."""
+    clock = running.clock
+
+    def wait(seconds: float) -> None:
+        if waits is not None:
+            waits.append(seconds)
+        clock.advance(clock.nominal(seconds))
+
+    return ApiClock(monotonic=clock.now, epoch=clock.wall, sleep=wait)
 
 
 def raw_client(
@@ -117,7 +137,7 @@ def server_clock(running: RunningEmulators) -> dt.datetime:
     return parsedate_to_datetime(response.headers["date"]).astimezone(dt.UTC)
 
 
-def wait_until_server_clock_passes(running: RunningEmulators, moment: dt.datetime, timeout: float = 5.0) -> None:
+def wait_until_server_clock_passes(running: RunningEmulators, moment: dt.datetime, timeout: float = 120.0) -> None:
     """Wait until the server's Date is past ``moment``'s second, so a pass starting now puts every change made
     at or before ``moment`` before its cut-off (the extractor's window ends at the server's clock)."""
     deadline = time.monotonic() + timeout

@@ -4,14 +4,15 @@ untrusted certificate, attachments without bytes. A failed extract leaves no fol
 from __future__ import annotations
 
 import logging
-import time
 from pathlib import Path
 
 import pytest
 from cliniko_api_helpers import (
+    TIME_SCALE,
     api_settings,
     cliniko_emulator,
     control,
+    emulator_api_clock,
     parse_instant,
     read_ndjson,
     stats,
@@ -71,16 +72,19 @@ def test_server_errors_and_dropped_connections_are_retried(cliniko_dump: Path, t
 
 def test_persistent_server_errors_give_up_after_bounded_retries(cliniko_dump: Path, tmp_path: Path) -> None:
     faults = {"error_rate": 1.0, "paths": ["/v1/invoices"]}  # an outage of one resource, mid-extract
-    with cliniko_emulator(cliniko_dump, faults=faults) as running:
-        started = time.monotonic()
+    waits: list[float] = []
+    with cliniko_emulator(cliniko_dump, manual_clock=True, faults=faults) as running:
         with pytest.raises(ClinikoUnavailableError) as caught:
-            extract_full(api_settings(running, max_retries=3), tmp_path / "out")
-        elapsed = time.monotonic() - started
+            extract_full(
+                api_settings(running, max_retries=3), tmp_path / "out", clock=emulator_api_clock(running, waits)
+            )
         figures = stats(running)
     assert "GET /v1/invoices" in str(caught.value) and "HTTP 503" in str(caught.value)
     assert figures["endpoints"]["GET /v1/invoices"] == 4  # the first attempt and 3 retries, then no more
     assert figures["faults"] == {"server_error": 4}
-    assert elapsed < 10
+    # The back-off is bounded: 0.5 s doubling (× the time scale) before each of the 3 retries, no wait after
+    # the last attempt, and no other wait in the whole extract (no 429 at the default limit).
+    assert waits == pytest.approx([0.5 * TIME_SCALE, 1.0 * TIME_SCALE, 2.0 * TIME_SCALE])
     _nothing_left(tmp_path / "out")  # patients etc. were read, yet no partial dump remains
 
 

@@ -208,23 +208,28 @@ def test_attachment_content_is_the_dump_bytes(cliniko: RunningEmulators, cliniko
 
 
 def test_rate_limit_answers_429_with_reset_and_counts_clients_that_do_not_wait(cliniko_dump: Path) -> None:
-    with cliniko_emulator(cliniko_dump, rate_limit={"requests": 5, "window_seconds": 60}) as running:
+    # The emulator's clock stands still, so all seven requests fall into one window however slow the machine.
+    limit = {"requests": 5, "window_seconds": 60}
+    with cliniko_emulator(cliniko_dump, manual_clock=True, rate_limit=limit) as running:
+        opened = running.clock.wall()
         with raw_client(running) as client:
             statuses = [client.get("businesses").status_code for _ in range(5)]
             refused = client.get("businesses")
             again = client.get("businesses")  # a client that does not wait for the reset
-            reset = float(refused.headers["X-RateLimit-Reset"])
-            assert reset > time.time()
-            time.sleep(max(reset - time.time(), 0))
+            running.clock.advance(59.9)  # not yet: the window is 60 s
+            still = client.get("businesses")
+            running.clock.advance(0.2)
             after = client.get("businesses")
         figures = stats(running)
     assert statuses == [200] * 5
-    assert refused.status_code == 429 and again.status_code == 429
+    assert refused.status_code == 429 and again.status_code == 429 and still.status_code == 429
     assert "Too many requests" in refused.json()["message"]
-    assert float(refused.headers["Retry-After"]) <= 0.6 + 0.01  # 60 s at time scale 0.01
+    # The reset is the window's end (60 s at time scale 0.01 = 0.6 s), rounded up to the next millisecond.
+    assert opened + 0.6 < float(refused.headers["X-RateLimit-Reset"]) <= opened + 0.6 + 0.002
+    assert 0.6 < float(refused.headers["Retry-After"]) <= 0.6 + 0.002
     assert after.status_code == 200
-    assert figures["throttled"] == 2 and figures["statuses"]["429"] == 2
-    assert figures["rate_limit"] == {"requests": 5, "window_seconds": 60.0, "windows": 2, "early": 1}
+    assert figures["throttled"] == 3 and figures["statuses"]["429"] == 3
+    assert figures["rate_limit"] == {"requests": 5, "window_seconds": 60.0, "windows": 2, "early": 2}
 
 
 def test_unscaled_rate_limit_resets_on_whole_epoch_seconds(cliniko_dump: Path) -> None:
@@ -232,12 +237,15 @@ def test_unscaled_rate_limit_resets_on_whole_epoch_seconds(cliniko_dump: Path) -
         cliniko_emulator(cliniko_dump, time_scale=1.0, rate_limit={"requests": 2}) as running,
         raw_client(running) as client,
     ):
+        before = time.time()
         codes = [client.get("taxes").status_code for _ in range(3)]
         refused = client.get("taxes")
+        after = time.time()
     assert codes == [200, 200, 429] and refused.status_code == 429
     header = refused.headers["X-RateLimit-Reset"]
     assert header.isdigit()  # UNIX epoch seconds (§2.2)
-    assert time.time() + 55 < int(header) <= time.time() + 61
+    # The window opened with the first request, between `before` and `after`, and lasts 60 s; rounded up.
+    assert before + 60 <= int(header) <= math.ceil(after + 60)
     assert refused.headers["Retry-After"].isdigit()
 
 

@@ -5,28 +5,33 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cliniko_api_helpers import api_settings, by_id, cliniko_emulator, read_ndjson, stats
+from cliniko_api_helpers import api_settings, by_id, cliniko_emulator, emulator_api_clock, read_ndjson, stats
 
 from sources.cliniko.api import extract_full
 from sources.cliniko.settings import RESOURCES
 
-LIMIT = 20  # requests per 60 s window, 0.6 s at the tests' time scale; an extract needs ≈70 requests
+LIMIT = 20  # requests per 60 s window, 0.6 s at the tests' time scale; an extract needs ≈45 requests
 
 
 def test_extract_completes_under_a_small_limit_and_waits_for_each_reset(cliniko_dump: Path, tmp_path: Path) -> None:
-    with cliniko_emulator(cliniko_dump, rate_limit={"requests": LIMIT, "window_seconds": 60}) as running:
-        summary = extract_full(api_settings(running), tmp_path / "extract")  # the client assumes 200/min
+    # The emulator's clock moves only when the client waits, so each window admits exactly LIMIT requests.
+    waits: list[float] = []
+    limit = {"requests": LIMIT, "window_seconds": 60}
+    with cliniko_emulator(cliniko_dump, manual_clock=True, rate_limit=limit) as running:
+        clock = emulator_api_clock(running, waits)
+        summary = extract_full(api_settings(running), tmp_path / "extract", clock=clock)  # assumes 200/min
         figures = stats(running)
 
-    limit = figures["rate_limit"]
-    assert figures["throttled"] > 0  # the limit was hit ...
-    assert limit["early"] == 0  # ... and after each 429 the next request came after the reset, never before
-    assert summary.stats.throttled == figures["throttled"]  # every 429 was seen and waited out by the client
-    assert summary.stats.waited_seconds > 0
+    limit_figures = figures["rate_limit"]
     admitted = figures["requests"] - figures["throttled"]
-    assert admitted == summary.stats.requests - summary.stats.throttled
-    # A window holds at most LIMIT admitted requests, so the extract spanned at least this many windows.
-    assert limit["windows"] >= -(-admitted // LIMIT)
+    windows = -(-admitted // LIMIT)
+    assert admitted == summary.stats.requests - summary.stats.throttled > 2 * LIMIT  # at least three windows
+    assert limit_figures["windows"] == windows  # every window was filled before the next opened ...
+    assert figures["throttled"] == windows - 1  # ... with one 429 at the end of each full window ...
+    assert limit_figures["early"] == 0  # ... after which the client waited for the reset, never retrying before it
+    assert summary.stats.throttled == figures["throttled"]  # every 429 was seen and waited out by the client
+    # Each wait was the rest of its window (0.6 s at the time scale), to the millisecond the header rounds to.
+    assert len(waits) == windows - 1 and all(0.6 < w <= 0.6 + 0.002 for w in waits)
     for resource in RESOURCES:
         if resource != "settings":
             got = by_id(read_ndjson(tmp_path / "extract" / f"{resource}.ndjson"))

@@ -36,7 +36,7 @@ def test_column_and_alternate_key(emulators: RunningEmulators) -> None:
             await dv.create_attribute("contact", COLUMN, solution="practicemigration")
             columns = await dv.attributes("contact")
             await dv.create_key("contact", KEY, ["new_sourcesystemid"])
-            waiting = asyncio.create_task(dv.wait_for_keys_active("contact", [KEY], timeout=10, poll=0.05))
+            waiting = asyncio.create_task(dv.wait_for_keys_active("contact", [KEY], timeout=120, poll=0.05))
             await asyncio.sleep(0.2)
             assert not waiting.done()  # still Pending: nothing advanced the index yet
             await asyncio.to_thread(control.advance_keys, 2, key=KEY)
@@ -74,7 +74,7 @@ def test_key_over_duplicate_values_fails_and_waiting_times_out(emulators: Runnin
                 await dv.wait_for_keys_active("contact", [KEY], timeout=0.2, poll=0.05)
             await asyncio.to_thread(control.advance_keys, 2, key=KEY)
             with pytest.raises(TerminalError, match="HTTP 409"):
-                await dv.wait_for_keys_active("contact", [KEY], timeout=5, poll=0.05)
+                await dv.wait_for_keys_active("contact", [KEY], timeout=120, poll=0.05)  # a hang guard only
 
     asyncio.run(scenario())
 

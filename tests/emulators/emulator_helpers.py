@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
 import httpx
 import msal
 
@@ -47,3 +51,28 @@ def error_of(response: httpx.Response) -> tuple[int, str, str]:
     """(status, hex code, message) of a Dataverse error envelope."""
     body = response.json()["error"]
     return response.status_code, body["code"], body["message"]
+
+
+def wait_until_held(running: RunningEmulators, count: int, guard_seconds: float = 120.0) -> None:
+    """Wait until ``count`` requests sleep on the emulators' manual clock (in flight until it is advanced).
+
+    ``guard_seconds`` only stops a hung test; nothing is asserted about how fast the requests arrive.
+    """
+    deadline = time.monotonic() + guard_seconds
+    while running.clock.sleeping != count:
+        assert time.monotonic() < deadline, f"{running.clock.sleeping} requests held, expected {count}"
+        time.sleep(0.005)
+
+
+def answered_after(
+    running: RunningEmulators, nominal_seconds: float, send: Callable[[], httpx.Response]
+) -> httpx.Response:
+    """Send one request on a manual clock and show it is answered after ``nominal_seconds`` of service time:
+    still held 1 ms before, answered once the clock passes 1 ms after."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(send)
+        wait_until_held(running, 1)
+        running.clock.advance(nominal_seconds - 0.001)
+        assert running.clock.sleeping == 1 and not pending.done(), "answered before its service time"
+        running.clock.advance(0.002)
+        return pending.result()

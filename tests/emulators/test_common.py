@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import pathlib
 
 import pytest
@@ -30,6 +31,38 @@ def test_time_scale() -> None:
     assert TimeScale(1.0).retry_after_header(2.1) == "3"  # Dataverse sends whole seconds (§4.1)
     with pytest.raises(ValueError):
         TimeScale(0)
+
+
+def test_a_manual_clock_moves_only_when_advanced_and_holds_sleeps_until_then() -> None:
+    clock = TimeScale(0.01, manual=True)
+    start, wall = clock.now(), clock.wall()
+
+    async def scenario() -> list[str]:
+        events: list[str] = []
+
+        async def sleeper() -> None:
+            await clock.sleep(20)  # 20 s nominal = 0.2 s of clock time
+            events.append("woke")
+
+        task = asyncio.create_task(sleeper())
+        for _ in range(20):  # real time passes, the clock does not
+            await asyncio.sleep(0.005)
+        events.append(f"held {clock.sleeping}")
+        clock.advance(19.9)
+        for _ in range(5):
+            await asyncio.sleep(0.005)
+        events.append(f"held {clock.sleeping}")
+        clock.advance(0.2)
+        await task
+        return events
+
+    assert asyncio.run(scenario()) == ["held 1", "held 1", "woke"]
+    assert clock.now() - start == pytest.approx(0.201) and clock.wall() - wall == pytest.approx(0.201)
+    assert clock.sleeping == 0
+    with pytest.raises(RuntimeError):
+        TimeScale(0.01).advance(1)  # a real clock cannot be moved
+    with pytest.raises(ValueError):
+        clock.advance(-1)
 
 
 def test_managed_state_modes() -> None:

@@ -59,6 +59,7 @@ def test_msal_gets_a_signed_token_and_caches_it(emulators: RunningEmulators) -> 
     ep = emulators.endpoints
     app, http = _app(emulators, ep.client_id, ep.client_secret)
     before = emulators.entra_control.stats()["tokens_issued"].get(ep.client_id, 0)
+    requested_at = int(time.time())
     first = app.acquire_token_for_client(scopes=[f"{ep.dataverse_url}/.default"])
     second = app.acquire_token_for_client(scopes=[f"{ep.dataverse_url}/.default"])
     http.close()
@@ -74,7 +75,7 @@ def test_msal_gets_a_signed_token_and_caches_it(emulators: RunningEmulators) -> 
     assert header["alg"] == "RS256"
     assert claims["appid"] == ep.client_id
     assert claims["tid"] == ep.tenant_id
-    assert claims["exp"] - time.time() > 3500
+    assert claims["exp"] >= requested_at + 3599  # issued at or after the request, for the default lifetime
 
 
 def test_msal_refuses_plain_http_authority() -> None:
@@ -142,6 +143,7 @@ def test_extra_app_user_gets_its_own_token_and_dataverse_user(emulators: Running
 
 def test_azure_identity_credential_gets_a_token(emulators: RunningEmulators) -> None:
     ep = emulators.endpoints
+    requested_at = int(time.time())
     credential = ClientSecretCredential(
         ep.tenant_id,
         ep.client_id,
@@ -151,7 +153,7 @@ def test_azure_identity_credential_gets_a_token(emulators: RunningEmulators) -> 
         connection_verify=ep.ca_file,
     )
     token = credential.get_token(f"{ep.dataverse_url}/.default")
-    assert token.expires_on - time.time() > 3500
+    assert token.expires_on >= requested_at + 3599
     wrong = ClientSecretCredential(
         ep.tenant_id,
         ep.client_id,

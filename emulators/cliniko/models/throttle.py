@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass
 
 from ...common.timescale import TimeScale
@@ -59,7 +58,7 @@ class RateLimiter:
         Whole seconds (rounded up) at time scale 1, as documented; a shrunk clock needs sub-second resets,
         so scaled values keep three decimals, rounded up (with a millisecond to spare for the clocks).
         """
-        at = time.time() + wait_seconds
+        at = self.clock.wall() + wait_seconds
         if self.clock.factor == 1.0:
             return str(math.ceil(at))
         return f"{math.ceil(at * 1000 + 1) / 1000:.3f}"

@@ -44,9 +44,9 @@ class FaultInjector:
             base = Faults() if replace else self.faults
             self.faults = dataclasses.replace(base, **values)
             self.rng = random.Random(self.faults.seed)
-            self.storm_until = (
-                self.clock.now() + self.clock.scaled(self.faults.storm_seconds) if self.faults.storm_seconds else 0.0
-            )
+            # A storm starts with the first request it meets, not when configured: a test that sets one between
+            # two steps knows the next request is refused, however long the machine takes to send it.
+            self.storm_until: float | None = None if self.faults.storm_seconds else 0.0
             return dataclasses.asdict(self.faults)
 
     def reset(self) -> None:
@@ -54,6 +54,9 @@ class FaultInjector:
 
     def storm(self, limits: Limits) -> e.ServiceProtectionLimit | None:
         """The 429 of an ongoing storm, with Retry-After (real seconds) in ``retry_after``."""
+        with self._lock:
+            if self.storm_until is None:
+                self.storm_until = self.clock.now() + self.clock.scaled(self.faults.storm_seconds)
         if not self.storm_until or self.clock.now() >= self.storm_until:
             return None
         faults = self.faults
