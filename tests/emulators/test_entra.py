@@ -14,8 +14,9 @@ import pytest
 from azure.core.exceptions import ClientAuthenticationError
 from azure.identity import ClientSecretCredential
 from cryptography import x509
+from emulator_helpers import api_client
 
-from emulators.launcher import RunningEmulators, ssl_context
+from emulators.launcher import RunningEmulators, ssl_context, start_emulators
 
 
 def _app(
@@ -185,3 +186,24 @@ def test_token_endpoint_faults(emulators: RunningEmulators) -> None:
     assert throttled.headers["Retry-After"] == "7"
     assert unavailable.status_code == 503
     assert recovered.status_code == 200
+
+
+def test_a_token_for_one_org_is_refused_by_another(emulators: RunningEmulators, tmp_path: pathlib.Path) -> None:
+    """Isolation between customers' orgs: a token names its org (audience) and its tenant (signing key), and
+    Dataverse accepts neither another org's token nor one another tenant issued for it (research §1.1)."""
+    ep = emulators.endpoints
+    with start_emulators(state_dir=tmp_path / "other", dataverse_options={"cost_model": False}) as other:
+        emulators.entra_backend.add_resource(str(other.endpoints.dataverse_url))  # this tenant also issues for it
+        app, http = _app(emulators, ep.client_id, ep.client_secret)
+        own = app.acquire_token_for_client(scopes=[f"{ep.dataverse_url}/.default"])["access_token"]
+        foreign = app.acquire_token_for_client(scopes=[f"{other.endpoints.dataverse_url}/.default"])["access_token"]
+        http.close()
+        with api_client(emulators, own) as here, api_client(other, own) as there:
+            accepted, refused_audience = here.get("WhoAmI"), there.get("WhoAmI")
+        with api_client(other, foreign) as there:
+            refused_tenant = there.get("WhoAmI")
+        writes = other.dataverse_control.stats()["records"]
+    assert accepted.status_code == 200
+    assert refused_audience.status_code == 401 and refused_tenant.status_code == 401
+    assert str(other.endpoints.dataverse_url) in refused_audience.headers["WWW-Authenticate"]  # names its own org
+    assert writes["created"] == writes["updated"] == writes["deleted"] == 0
