@@ -1,5 +1,6 @@
 """The Dynamics target's checks seen failing: orphans, disabled_owners and the delta's delta_applied, each with
-its count, against the Dataverse emulator changed the way a real org can change under a migration.
+its count, against the Dataverse emulator changed the way a real org can change under a migration; and a
+patient deleted at source under `delta.deletions: delete`.
 
 tests/checks/test_check_registry.py points these checks here; `readback`, `loaded`, `owners_resolved` and
 `schema_ready` fail in test_load_flow.py, test_load_faults.py and test_owners_and_isolation.py.
@@ -112,3 +113,51 @@ def test_a_reported_change_that_did_not_reach_the_target_fails_delta_applied(
     metadata = result.as_metadata()
     assert (metadata["missing"], metadata["not_retired"]) == (1, 1)
     assert pl.Series(metadata["missing_ids_sample"]).to_list() == [refused]  # ids only, never values
+
+
+def test_with_deletions_delete_a_patient_deleted_at_source_is_deleted_with_its_bookings(
+    ready_part: flow.Partition, org: RunningEmulators
+) -> None:
+    """`delta.deletions: delete`: the patient and its appointments leave the org (not deactivated), nothing
+    else is touched, and delta_applied counts the deletion only once it is a delete."""
+    tables = ["account", "contact", "appointment"]
+    load(ready_part, "run-1", tables=tables)
+    with ready_part.warehouse.connect() as con:
+        source_id, client, bookings = con.execute(
+            "select c.source_id, c.canonical_id, count(*) from staged.client c join dynamics.appointment a "
+            "on a.regardingobjectid = c.canonical_id and a.run_kind = c.run_kind where c.run_kind = ? "
+            "group by all order by 3 desc, 2 limit 1",
+            [ready_part.run_kind],
+        ).fetchall()[0]
+        # The delta's source no longer has the patient: its contact and its bookings are not prepared again.
+        con.execute(
+            "delete from dynamics.contact where run_kind = ? and canonical_id = ?", [ready_part.run_kind, client]
+        )
+        con.execute(
+            "delete from dynamics.appointment where run_kind = ? and regardingobjectid = ?",
+            [ready_part.run_kind, client],
+        )
+    changes = DeltaChanges(changed=frozenset(), deleted=frozenset({("patients", str(source_id))}))
+    with ready_part.warehouse.connect() as con:
+        pending = verify_delta(con, ready_part.run_kind, customer_spec(ready_part.config), changes, TARGET, "delete")
+    assert (pending.passed, pending.not_retired) == (False, [client])
+
+    config = ready_part.config.model_copy(
+        update={"delta": ready_part.config.delta.model_copy(update={"deletions": "delete"})}
+    )
+    part = flow.Partition(ready_part.home, config, ready_part.run_kind)
+    before = {t: len(org.dataverse_control.dump_table(t)) for t in ("contact", "appointment")}
+    updated = org.dataverse_control.stats()["records"]["updated"]
+    removal = flow.run(flow.retire(part, "run-delta", "pytest"))
+    after = {t: len(org.dataverse_control.dump_table(t)) for t in ("contact", "appointment")}
+
+    assert (removal.deleted, removal.deactivated, removal.failed) == (1 + bookings, 0, 0)
+    assert removal.by_table == {"appointment": bookings, "contact": 1}
+    assert after == {"contact": before["contact"] - 1, "appointment": before["appointment"] - bookings}
+    assert org.dataverse_control.stats()["records"]["updated"] == updated  # deleted, never deactivated
+    readback = _readback(part, ["contact", "appointment"])
+    assert readback["contact"].found == readback["contact"].expected and readback["contact"].clean
+    assert readback["appointment"].clean  # the rest are there, unchanged
+    with part.warehouse.connect() as con:
+        done = verify_delta(con, part.run_kind, customer_spec(part.config), changes, TARGET, "delete")
+    assert (done.passed, done.deleted, done.retired) == (True, 1, 1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import dagster as dg
 import pytest
@@ -12,6 +13,7 @@ import yaml
 from dagster_defs import REPOSITORY
 
 from customers import MigrationHome
+from migration_assets import delta as delta_module
 from migration_assets.delta import WINDOW_MARKER, delta_pickup_sensor, window_opened_at
 from migration_assets.partitions import add_customer_partition
 from migration_assets.resources import MigrationHomeResource
@@ -104,3 +106,26 @@ def test_the_api_sensor_waits_for_an_extraction_and_stays_quiet_outside_the_wind
         waiting = delta_pickup_sensor(dg.build_sensor_context(instance=instance, resources=resources))
         assert not waiting.run_requests
         assert waiting.skip_reason and "no live extraction recorded yet" in waiting.skip_reason.skip_message
+
+
+def test_the_window_closes_window_hours_after_it_opened(
+    tmp_path: Path, practice: GenerationSummary, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`delta.window_hours` (24 here) after the window opened, the schedule stops asking for runs. The
+    schedule's clock is moved instead of waiting a day: `time` in migration_assets.delta only."""
+    home = tmp_path / "home"
+    _register(home, practice.out_dir, {"dump": str(practice.out_dir)})
+    with dg.instance_for_test() as instance:
+        add_customer_partition(instance, CUSTOMER)
+        _event(instance, SIGNOFF_KEY, CUSTOMER)
+        _event(instance, WINDOW_MARKER, f"{CUSTOMER}|live")
+        opened = window_opened_at(instance, CUSTOMER)
+        assert opened is not None
+        clock = SimpleNamespace(time=lambda: opened + 24 * 3600 - 1)
+        monkeypatch.setattr(delta_module, "time", clock)
+        last_second = _schedule(instance, home)
+        clock.time = lambda: opened + 24 * 3600
+        closed = _schedule(instance, home)
+    assert isinstance(last_second, list) and len(last_second) == 1  # one second before the end: still open
+    assert isinstance(closed, dg.SkipReason)
+    assert "no dump-delivering customer in a delta window" in (closed.skip_message or "")
