@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+from pathlib import Path
 from typing import Any
 
-from dv_helpers import contacts, make_client, stored
+from dv_helpers import DEFAULT_LIMITS, OPTIONS, TIME_SCALE, contacts, make_client, stored
 
-from emulators.launcher import RunningEmulators
+from emulators.launcher import RunningEmulators, start_emulators
 from targets.dynamics import DataverseClient
 
 BATCH = 40
@@ -68,22 +70,44 @@ def test_429_storm_and_token_expiry_mid_run(emulators: RunningEmulators) -> None
     assert control.stats()["faults"]["storm"] == stats["statuses"]["429"]
 
 
-def test_tiny_service_protection_limits_are_honoured(emulators: RunningEmulators) -> None:
-    # 30 requests per 300 s window: 3 s at this time scale (research §4.1, requests facet 0x80072322).
-    emulators.dataverse_control.config(limits={"requests": 30, "window_seconds": 300})
+def test_tiny_service_protection_limits_are_honoured(tmp_path: Path) -> None:
+    # 30 requests per 300 s window (research §4.1, requests facet 0x80072322) on a manual clock: it stands
+    # still, so the window holds exactly 30 requests and the 31st is refused however slow the machine is.
+    # Each time the org refuses, the clock moves one window on, as the client's Retry-After wait would.
+    options = {**OPTIONS, "limits": {**DEFAULT_LIMITS, "requests": 30}}
     rows = contacts(60 * 5)
+    with start_emulators(
+        state_dir=tmp_path, time_scale=TIME_SCALE, manual_clock=True, dataverse_options=options
+    ) as org:
+        control, done = org.dataverse_control, threading.Event()
 
-    async def scenario() -> tuple[dict[str, Any], int, int]:
-        async with make_client(emulators, initial_concurrency=16) as dv:
-            limiter = next(iter(dv.limiters.values()))
-            await asyncio.gather(
-                *(dv.upsert_multiple("contacts", "contact", rows[i : i + 5]) for i in range(0, 300, 5))
-            )
-            return dv.stats.as_dict(), limiter.limit, limiter.in_flight
+        def turn_the_window() -> None:
+            seen = 0
+            while not done.is_set():
+                refused = control.stats()["throttled"].get("requests", 0)
+                if refused > seen:
+                    seen = refused
+                    org.clock.advance(300)
+                done.wait(0.005)
 
-    stats, limit, in_flight = asyncio.run(scenario())
-    _assert_exactly(emulators, rows)
-    assert stats["throttled"].get("0x80072322", 0) >= 1
+        async def scenario() -> tuple[dict[str, Any], int, int]:
+            async with make_client(org, initial_concurrency=16) as dv:
+                limiter = next(iter(dv.limiters.values()))
+                await asyncio.gather(
+                    *(dv.upsert_multiple("contacts", "contact", rows[i : i + 5]) for i in range(0, 300, 5))
+                )
+                return dv.stats.as_dict(), limiter.limit, limiter.in_flight
+
+        watcher = threading.Thread(target=turn_the_window, daemon=True)
+        watcher.start()
+        try:
+            stats, limit, in_flight = asyncio.run(scenario())
+        finally:
+            done.set()
+            watcher.join()
+        _assert_exactly(org, rows)
+        refused = control.stats()["throttled"]["requests"]
+    assert stats["throttled"].get("0x80072322", 0) == refused >= 1
     assert stats["statuses"]["204"] == 60
     assert limit < 16 and in_flight == 0  # halved on the 429s, every slot given back
 
