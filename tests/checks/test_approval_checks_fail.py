@@ -132,8 +132,9 @@ CASES = [
         "client",
         "rejects",
         (
-            "insert into staged.rejects (run_kind, entity, source_table, source_id, source_record, reason, field) "
-            f"values ('{RUN}', 'client', 'patients', '999', 31, 'missing_required', 'last_name')",
+            "insert into staged.rejects (run_kind, entity, source_table, source_id, source_record, canonical_id, "
+            f"reason, field) values ('{RUN}', 'client', 'patients', '999', 31, 'cliniko:client:999', "
+            "'missing_required', 'last_name')",
         ),
         {"missing_required:last_name": 1},
     ),
@@ -199,6 +200,6 @@ def test_an_approval_check_fails_with_its_reason_and_count(case: FailingCase, wa
         # One finding per record and reason, each naming the record and the rule, never a value.
         assert after.flagged.height == sum(case.breakdown.values())
         assert set(after.flagged["detail"].to_list()) == set(case.breakdown)
-        assert after.flagged["canonical_id"].is_not_null().all() or case.check == "rejects"
+        assert after.flagged["canonical_id"].is_not_null().all()
     else:
         assert after.flagged.height == 0
