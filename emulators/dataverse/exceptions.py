@@ -172,6 +172,29 @@ class ODataClientPayloadError(DataverseError):
     )
 
 
+class PrivilegeDenied(DataverseError):
+    """403: the caller lacks a privilege the request needs, e.g. ``prvBypassCustomBusinessLogic`` for the bypass
+    headers (research/dataverse.md §5.3; wording of the error-code table)."""
+
+    status = 403
+    code = "0x80040220"
+    template = "The user does not hold the necessary privileges."
+
+
+class BusinessUnitIsNotDisabledAndCannotBeDeleted(DataverseError):
+    """A business unit must be disabled before it is deleted (error-code table; the 400 status is UNCONFIRMED)."""
+
+    code = "0x80041d60"
+    template = "Not disabled business unit cannot be deleted."
+
+
+class BusinessUnitHasChildAndCannotBeDeleted(DataverseError):
+    """Children first (error-code table; the 400 status is UNCONFIRMED)."""
+
+    code = "0x80041d61"
+    template = "Business unit has a child business unit and cannot be deleted."
+
+
 class UserNotEnabled(DataverseError):
     """Disabled user as owner or caller (research/dataverse.md §5.3, third-party; behind a switch)."""
 
@@ -203,6 +226,14 @@ class DuplicateAttributeSchemaName(DataverseError):
 
     code = "0x80047013"
     template = "An attribute with the specified name {name} already exists on entity {entity}."
+
+
+class CannotCreateAttributes(DataverseError):
+    """A new column on a table whose ``CanCreateAttributes`` is false (Note, activity party…). UNCONFIRMED code
+    and wording: the metadata property is documented, the refusal's text is not (README)."""
+
+    code = "0x80040203"
+    template = "Attributes cannot be created for the entity '{entity}': its CanCreateAttributes property is false."
 
 
 class BulkOperationNotSupported(DataverseError):

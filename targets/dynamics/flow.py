@@ -29,7 +29,7 @@ from targets.dynamics.owners import OwnerResolution, OwnerResolutionError, fetch
 from targets.dynamics.payloads import Resolved, build_payload, record_guid
 from targets.dynamics.readback import TableReadback, compare
 from targets.dynamics.removals import RemovalResult, retire_removed
-from targets.dynamics.report import write_diff_report, write_owner_report
+from targets.dynamics.report import write_diff_report, write_owner_report, write_rollback_failures
 from targets.dynamics.rollback import PRICE_LIST_TABLE, RollbackResult, rollback_partition
 from targets.dynamics.schema_plan import SchemaPlan, apply_plan, build_plan
 from targets.dynamics.tables import TABLES
@@ -349,6 +349,7 @@ async def rollback(
             {"contact": tuple(c.column for c in _custom(part))},
         )
     export_audit(part)
+    write_rollback_failures(part.reports, result.failures)
     return result
 
 

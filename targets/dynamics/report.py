@@ -1,7 +1,8 @@
-"""Reports of the Dynamics flow, under the customer's folder: owner resolution and the field diff."""
+"""Reports of the Dynamics flow, under the customer's folder: owner resolution, the field diff, rollback failures."""
 
 from __future__ import annotations
 
+import dataclasses
 import html
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import polars as pl
 
 from targets.dynamics.owners import OwnerResolution, fallback_counts
 from targets.dynamics.readback import TableReadback
+from targets.dynamics.rollback import RollbackFailure
 
 _STYLE = (
     "body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#1d2733}"
@@ -101,4 +103,24 @@ def write_diff_report(out: Path, results: list[TableReadback]) -> Path:
     )
     path = out / "field-diff.html"
     path.write_text(_page("Field-level diff: what was sent vs what the target holds", body), encoding="utf-8")
+    return path
+
+
+ROLLBACK_FAILURE_SCHEMA = {
+    "table": pl.String,
+    "canonical_id": pl.String,
+    "target_id": pl.String,
+    "http_status": pl.Int64,
+    "code": pl.String,
+    "message": pl.String,
+}
+
+
+def write_rollback_failures(out: Path, failures: list[RollbackFailure]) -> Path:
+    """`rollback-failures.csv`: each record the org would not delete or restore, with Dataverse's code and message
+    (empty, with its header, when everything was rolled back)."""
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "rollback-failures.csv"
+    rows = [dataclasses.asdict(f) for f in failures]
+    pl.DataFrame(rows, schema=ROLLBACK_FAILURE_SCHEMA).write_csv(path)
     return path

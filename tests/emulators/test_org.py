@@ -38,6 +38,33 @@ def test_root_business_unit_and_children(api: httpx.Client, unique: str) -> None
     assert error_of(api.delete(f"businessunits({root['businessunitid']})"))[0] == 405
 
 
+def test_business_unit_is_deleted_only_disabled_and_without_children(api: httpx.Client, unique: str) -> None:
+    """Error-code table: BusinessUnitIsNotDisabledAndCannotBeDeleted, BusinessUnitHasChildAndCannotBeDeleted."""
+    root = api.get("businessunits?$select=businessunitid&$filter=_parentbusinessunitid_value eq null").json()
+    parent = _create(
+        api,
+        "businessunits",
+        {
+            "name": f"Region {unique}",
+            "parentbusinessunitid@odata.bind": f"/businessunits({root['value'][0]['businessunitid']})",
+        },
+    )
+    child = _create(
+        api, "businessunits", {"name": f"Site {unique}", "parentbusinessunitid@odata.bind": f"/businessunits({parent})"}
+    )
+    assert error_of(api.delete(f"businessunits({child})")) == (
+        400,
+        "0x80041d60",
+        "Not disabled business unit cannot be deleted.",
+    )
+    assert api.patch(f"businessunits({parent})", json={"isdisabled": True}).status_code == 204
+    assert error_of(api.delete(f"businessunits({parent})"))[:2] == (400, "0x80041d61")
+    assert api.patch(f"businessunits({child})", json={"isdisabled": True}).status_code == 204
+    assert api.delete(f"businessunits({child})").status_code == 204
+    assert api.delete(f"businessunits({parent})").status_code == 204
+    assert api.get(f"businessunits({parent})").status_code == 404
+
+
 def test_seeded_and_added_users(api: httpx.Client, emulators: RunningEmulators, unique: str) -> None:
     select = "$select=fullname,internalemailaddress,isdisabled"
     query = f"systemusers?{select}&$filter=endswith(internalemailaddress,'@clinic.example')"

@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from .. import exceptions as e
+from .business_logic import BusinessLogic
 from .context import WriteContext
 from .keys import KeyRegistry
 from .refs import Key
@@ -30,6 +31,7 @@ class Records:
         parser: BodyParser,
         rules: Rules,
         stats: Stats,
+        logic: BusinessLogic,
     ) -> None:
         self.schema = schema
         self.store = store
@@ -38,6 +40,7 @@ class Records:
         self.parser = parser
         self.rules = rules
         self.stats = stats
+        self.logic = logic
 
     # -- reads -------------------------------------------------------------------------------------------
 
@@ -90,6 +93,7 @@ class Records:
                 self._write_parties(table, record_id, parsed.parties, ctx, replace=False)
             self.rules.after_write(table, None, record)
         self.stats.count_record("created")
+        self.logic.fire(table.logical, "Create", record, ctx.bypass)
         return record
 
     def update(
@@ -121,6 +125,7 @@ class Records:
                 self._write_parties(table, record[table.pk], parsed.parties, ctx, replace=True)
             self.rules.after_write(table, old, record)
         self.stats.count_record("updated")
+        self.logic.fire(table.logical, "Update", record, ctx.bypass)
         return record
 
     def upsert(
@@ -168,8 +173,19 @@ class Records:
             table.logical == "businessunit" and old.get("parentbusinessunitid") is None
         ):
             raise e.OperationNotSupported(detail=f"The {table.logical} {record_id} cannot be deleted.")
+        if table.logical == "businessunit":
+            self._check_business_unit_deletable(record_id, old)
         with self.store.transaction():
             self._delete(table, record_id)
+
+    def _check_business_unit_deletable(self, record_id: str, old: Record) -> None:
+        """A real org deletes only a disabled business unit without child units (README "Business units")."""
+        if not old.get("isdisabled"):
+            raise e.BusinessUnitIsNotDisabledAndCannotBeDeleted()
+        for row in self.store.rows("businessunit").values():
+            parent = row.get("parentbusinessunitid")
+            if isinstance(parent, dict) and parent.get("id") == record_id:
+                raise e.BusinessUnitHasChildAndCannotBeDeleted()
 
     def _delete(self, table: TableDef, record_id: str) -> None:
         old = self.store.get(table.logical, record_id)

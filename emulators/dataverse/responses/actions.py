@@ -1,13 +1,15 @@
-"""Unbound functions and actions: WhoAmI, the note/attachment block transfers and BulkDelete."""
+"""Functions and actions: WhoAmI, the note/attachment block transfers, BulkDelete and a user's privileges."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
 from .. import constants as c
 from .. import exceptions as e
 from ..models import DataverseBackend
+from ..models.business_logic import PRIVILEGE_IDS
 from .http import ApiRequest, ApiResponse, json_response, no_content
 
 UPLOAD_ENTITIES = {
@@ -96,3 +98,34 @@ def _bulk_delete(req: ApiRequest, backend: DataverseBackend, body: Any) -> ApiRe
 
 def _plain(value: Any) -> Any:
     return value.get("id") if isinstance(value, dict) else value
+
+
+def user_privilege(req: ApiRequest, backend: DataverseBackend) -> ApiResponse:
+    """GET systemusers(<id>)/Microsoft.Dynamics.CRM.RetrieveUserPrivilegeByPrivilegeName(PrivilegeName='…'): the
+    user's RolePrivileges for one privilege, empty when no role of the user holds it. Only the bypass privileges
+    are modelled (README "Business logic and its bypass"); any other name answers 404."""
+    if req.route["set"] != "systemusers":
+        raise e.ResourceNotFound(segment=req.route["function"])
+    user_id = req.route["key"].strip().lower()
+    user = backend.store.get("systemuser", user_id)
+    if user is None:
+        raise e.ObjectDoesNotExist(entity="systemuser", id=user_id)
+    found = re.fullmatch(r"\s*PrivilegeName\s*=\s*'([^']*)'\s*", req.route["args"])
+    name = found.group(1) if found else ""
+    if name not in PRIVILEGE_IDS:
+        raise e.ObjectDoesNotExist(entity="privilege", id=name or req.route["args"])
+    held = backend.logic.holds(user_id, name)
+    business_unit = user.get("businessunitid") or {}
+    privileges = [
+        {
+            "Depth": "Global",
+            "PrivilegeId": PRIVILEGE_IDS[name],
+            "BusinessUnitId": business_unit.get("id") if isinstance(business_unit, dict) else None,
+            "PrivilegeName": name,
+        }
+    ]
+    body = {
+        "@odata.context": _response_context(req, "RetrieveUserPrivilegeByPrivilegeName"),
+        "RolePrivileges": privileges if held else [],
+    }
+    return json_response(body)
