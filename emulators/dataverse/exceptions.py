@@ -37,6 +37,13 @@ class ObjectDoesNotExist(DataverseError):
     template = "{entity} With Id = {id} Does Not Exist"
 
 
+class ObjectsDoNotExist(ObjectDoesNotExist):
+    """UpdateMultiple naming a record that is not there: "Contact With Ids = <guid> Do Not Exist" (powerapps-docs
+    bulk-operations.md, "Troubleshooting common errors"); code and status as the single-record error."""
+
+    template = "{entity} With Ids = {ids} Do Not Exist"
+
+
 class RecordNotFoundByEntityKey(DataverseError):
     status = 404
     code = "0x80060891"

@@ -96,3 +96,16 @@ def test_synchronous_logic_time_is_the_requests_execution_time(
     assert after_seconds - seconds >= 3.9  # the step's 4 s, less the clock's rounding of a scaled sleep
     assert _contact(api, unique + "b", BYPASS_ALL).status_code == 204
     assert used()[1] == after_logic_ms
+
+
+def test_flows_of_a_rolled_back_write_never_start(api: httpx.Client, logic: Any, unique: str) -> None:
+    """A bulk action is all-or-nothing (bulk-operations.md) and fires Create per record ("message pipelines
+    merged"); when it is refused, the flows its records would have started are not there."""
+    flow = logic.register_logic("contact", "Create", "flow", effect="email sent to the contact")
+    rows = [{"lastname": f"Roll {unique}"}, {"lastname": f"Roll {unique}", "gendercode": 99}]
+    body = {"Targets": [{"@odata.type": "Microsoft.Dynamics.CRM.contact", **row} for row in rows]}
+    assert api.post("contacts/Microsoft.Dynamics.CRM.CreateMultiple", json=body).status_code == 400
+    assert _fired(logic, flow) == 0
+    body["Targets"].pop()
+    assert api.post("contacts/Microsoft.Dynamics.CRM.CreateMultiple", json=body).status_code == 200
+    assert _fired(logic, flow) == 1

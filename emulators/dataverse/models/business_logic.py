@@ -14,6 +14,7 @@ as a side effect ("email sent to the contact") that the test can read back.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -101,8 +102,17 @@ class BusinessLogic:
             if not self.holds(caller.user_id, privilege):
                 raise e.PrivilegeDenied(privilege=privilege, privilege_id=PRIVILEGE_IDS[privilege])
 
-    def fire(self, table: str, message: str, record: dict[str, Any], bypass: Bypass) -> None:
-        """Run what is registered on ``table``/``message`` unless the request bypassed it."""
+    def fire(
+        self,
+        table: str,
+        message: str,
+        record: dict[str, Any],
+        bypass: Bypass,
+        on_rollback: Callable[[Callable[[], None]], None],
+    ) -> None:
+        """Run what is registered on ``table``/``message`` unless the request bypassed it. Asynchronous steps and
+        flows are system jobs created with the write: a rolled-back write (``on_rollback``) never starts them. A
+        synchronous step has already run (its external call cannot be undone)."""
         for registration in self.registrations:
             if (
                 registration.table != table
@@ -111,21 +121,25 @@ class BusinessLogic:
             ):
                 continue
             seconds = registration.milliseconds / 1000
+            effect = {
+                "registration": registration.id,
+                "kind": registration.kind,
+                "table": table,
+                "message": message,
+                "record_id": record.get(_primary_key(table, record)),
+                "regarding": _regarding(record),
+                "effect": registration.effect,
+            }
+            self.effects.append(effect)
             if registration.kind == "sync":
                 self.pending_seconds += seconds
             else:
                 self.background_seconds += seconds
-            self.effects.append(
-                {
-                    "registration": registration.id,
-                    "kind": registration.kind,
-                    "table": table,
-                    "message": message,
-                    "record_id": record.get(_primary_key(table, record)),
-                    "regarding": _regarding(record),
-                    "effect": registration.effect,
-                }
-            )
+                on_rollback(lambda effect=effect, seconds=seconds: self._cancel(effect, seconds))
+
+    def _cancel(self, effect: dict[str, Any], seconds: float) -> None:
+        self.effects.remove(effect)
+        self.background_seconds -= seconds
 
     def take_pending_seconds(self) -> float:
         """The synchronous logic time of the request just handled (added to its execution time)."""

@@ -92,8 +92,8 @@ class Records:
             if parsed.parties:
                 self._write_parties(table, record_id, parsed.parties, ctx, replace=False)
             self.rules.after_write(table, None, record)
-        self.stats.count_record("created")
-        self.logic.fire(table.logical, "Create", record, ctx.bypass)
+        self._count("created")
+        self.logic.fire(table.logical, "Create", record, ctx.bypass, self.store.on_rollback)
         return record
 
     def update(
@@ -124,8 +124,8 @@ class Records:
             if parsed.parties is not None:
                 self._write_parties(table, record[table.pk], parsed.parties, ctx, replace=True)
             self.rules.after_write(table, old, record)
-        self.stats.count_record("updated")
-        self.logic.fire(table.logical, "Update", record, ctx.bypass)
+        self._count("updated")
+        self.logic.fire(table.logical, "Update", record, ctx.bypass, self.store.on_rollback)
         return record
 
     def upsert(
@@ -195,7 +195,13 @@ class Records:
             self._delete(self.schema.table(entity), child_id)
         self.store.put(table.logical, record_id, None)
         self.rules.after_write(table, old, None)
-        self.stats.count_record("deleted")
+        self._count("deleted")
+
+    def _count(self, kind: str) -> None:
+        """Count a record written; a write its change set or bulk action rolls back is not counted (a refused
+        bulk request creates nothing)."""
+        self.stats.count_record(kind)
+        self.store.on_rollback(lambda: self.stats.count_record(kind, -1))
 
     def set_property(self, table: TableDef, record_id: str, name: str, value: Any, ctx: WriteContext) -> Record:
         """PUT ``/<set>(<id>)/<column>`` with ``{"value": …}``; DELETE clears it (research §2.4)."""
