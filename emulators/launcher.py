@@ -145,7 +145,8 @@ class DataverseControl(_Control):
     def set_privilege(
         self, privilege: str, *, held: bool, client_id: str | None = None, user_id: str | None = None
     ) -> dict[str, Any]:
-        """Grant or revoke a bypass privilege of an application user (by client id) or any systemuser."""
+        """Grant or revoke a privilege (a bypass privilege or `prv<Verb><Entity>`) of an application user (by client
+        id) or any systemuser."""
         return self._call(
             "POST",
             "/privileges",

@@ -188,6 +188,14 @@ class PrivilegeDenied(DataverseError):
     template = "The user does not hold the necessary privileges."
 
 
+class PrincipalPrivilegeDenied(DataverseError):
+    """403: a record assigned to a user (or team) who lacks the privileges to own it (research/dataverse.md §5.3)."""
+
+    status = 403
+    code = "0x80040231"
+    template = "Target user or team does not hold required privileges."
+
+
 class BusinessUnitIsNotDisabledAndCannotBeDeleted(DataverseError):
     """A business unit must be disabled before it is deleted (error-code table; the 400 status is UNCONFIRMED)."""
 

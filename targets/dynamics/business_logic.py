@@ -46,11 +46,3 @@ def bypass_headers(run: Iterable[str]) -> dict[str, str]:
 def needs_privilege(run: Iterable[str]) -> bool:
     """Whether the bypass headers sent need ``prvBypassCustomBusinessLogic``."""
     return "MSCRM.BypassBusinessLogicExecution" in bypass_headers(run)
-
-
-def privilege_path(user_id: str) -> str:
-    """The Web API function that lists a user's role privileges for the bypass privilege (empty: not held)."""
-    return (
-        f"systemusers({user_id})/Microsoft.Dynamics.CRM.RetrieveUserPrivilegeByPrivilegeName"
-        f"(PrivilegeName='{BYPASS_PRIVILEGE}')"
-    )

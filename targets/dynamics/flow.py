@@ -25,7 +25,7 @@ from targets.dynamics import ClientStats, DataverseClient
 from targets.dynamics.connection import connection_for
 from targets.dynamics.custom_fields import CustomColumn, custom_columns, custom_values
 from targets.dynamics.loader import LOAD_ORDER, SCHEMA, TARGET, LoadContext, TableLoad, load_partition, read_columns
-from targets.dynamics.owners import OwnerResolution, OwnerResolutionError, fetch_users, resolve
+from targets.dynamics.owners import OwnerResolution, OwnerResolutionError, check_roles, fetch_users, resolve
 from targets.dynamics.payloads import Resolved, build_payload, record_guid
 from targets.dynamics.readback import TableReadback, compare
 from targets.dynamics.removals import RemovalResult, retire_removed
@@ -133,9 +133,10 @@ async def resolve_owners(part: Partition) -> OwnerResolution:
         practitioners = read_partition(
             con, TableRef("staged", "practitioner"), part.run_kind, "canonical_id, email, run_kind"
         )
+    owned = [t for t in tables_to_load(part) if any(c.kind == "owner" for c in TABLES[t].columns)]
     async with part.client() as client:
         users = await fetch_users(client)
-    resolution = resolve(practitioners, users, part.config.fallback_owner_email)
+        resolution = await check_roles(client, resolve(practitioners, users, part.config.fallback_owner_email), owned)
     stored = resolution.practitioners.select(
         pl.lit(part.run_kind).alias("run_kind"),
         "practitioner_id",

@@ -104,15 +104,15 @@ class MetadataOperations:
         return {"MSCRM.SolutionUniqueName": solution} if solution else {}
 
     async def entity_definition(self, logical_name: str) -> dict[str, Any]:
-        """LogicalName, EntitySetName, PrimaryIdAttribute, PrimaryNameAttribute, MetadataId and the managed
-        properties CanCreateAttributes and IsCustomizable (``{"Value": bool, …}``) (cached).
+        """LogicalName, EntitySetName, PrimaryIdAttribute, PrimaryNameAttribute, MetadataId, SchemaName, IsActivity
+        and the managed properties CanCreateAttributes and IsCustomizable (``{"Value": bool, …}``) (cached).
 
         Raises:
             TerminalError: 404 for an unknown table.
         """
         if logical_name not in self._entities:
             select = (
-                "LogicalName,EntitySetName,PrimaryIdAttribute,PrimaryNameAttribute,MetadataId,"
+                "LogicalName,EntitySetName,PrimaryIdAttribute,PrimaryNameAttribute,MetadataId,SchemaName,IsActivity,"
                 "CanCreateAttributes,IsCustomizable"
             )
             response = await self.request("GET", self._entity_path(logical_name), params={"$select": select})
@@ -140,6 +140,13 @@ class MetadataOperations:
                 column["MaxLength"] = lengths[item["LogicalName"]]
             columns.append(column)
         return columns
+
+    async def user_holds(self, user_id: str, privilege: str) -> bool:
+        """Whether a systemuser holds a privilege through any of its roles
+        (``systemusers(<id>)/Microsoft.Dynamics.CRM.RetrieveUserPrivilegeByPrivilegeName``: empty when not)."""
+        path = f"systemusers({user_id})/{NAMESPACE}.RetrieveUserPrivilegeByPrivilegeName(PrivilegeName='{privilege}')"
+        response = await self.request("GET", path)  # type: ignore[attr-defined]
+        return bool(response.json().get("RolePrivileges"))
 
     async def picklist_options(self, logical_name: str, attribute: str) -> dict[int, str]:
         """Option value → label of a Picklist, State, Status or Boolean column (research §6.3).

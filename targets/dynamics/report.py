@@ -28,7 +28,7 @@ def _page(title: str, body: str) -> str:
 
 
 def write_owner_report(out: Path, resolution: OwnerResolution, owned: pl.DataFrame) -> Path:
-    """Every practitioner, how they were matched, and the records per practitioner that fell back."""
+    """Every practitioner, how they were matched (and why not), and the records per practitioner that fell back."""
     out.mkdir(parents=True, exist_ok=True)
     fallback = fallback_counts(resolution, owned)
     resolution.practitioners.write_csv(out / "owner-resolution.csv")
@@ -36,7 +36,7 @@ def write_owner_report(out: Path, resolution: OwnerResolution, owned: pl.DataFra
     rows = "".join(
         f"<tr class='{'ok' if r['outcome'] == 'matched' else 'bad'}'><td><code>{html.escape(r['practitioner_id'])}"
         f"</code></td><td>{html.escape(r['email'] or '')}</td><td>{r['outcome']}</td>"
-        f"<td><code>{r['systemuser_id'] or ''}</code></td></tr>"
+        f"<td><code>{r['systemuser_id'] or ''}</code></td><td>{html.escape(r['reason'] or '')}</td></tr>"
         for r in resolution.practitioners.iter_rows(named=True)
     )
     falls = "".join(
@@ -46,7 +46,9 @@ def write_owner_report(out: Path, resolution: OwnerResolution, owned: pl.DataFra
     )
     body = (
         f"<p>Fallback owner: <code>{resolution.fallback_owner}</code>.</p><h2>Practitioners</h2><table><tr>"
-        "<th>practitioner</th><th>email</th><th>outcome</th><th>systemuser</th></tr>" + rows + "</table>"
+        "<th>practitioner</th><th>email</th><th>outcome</th><th>systemuser</th><th>why it fell back</th></tr>"
+        + rows
+        + "</table>"
         "<h2>Records owned by the fallback owner</h2><table><tr><th>practitioner</th><th>table</th>"
         "<th>records</th></tr>" + (falls or "<tr><td colspan=3>None.</td></tr>") + "</table>"
     )

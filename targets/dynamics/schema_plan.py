@@ -18,7 +18,7 @@ import asyncio
 import html
 from dataclasses import dataclass, field
 
-from targets.dynamics.business_logic import BYPASS_PRIVILEGE, GRANT_HINT, needs_privilege, privilege_path
+from targets.dynamics.business_logic import BYPASS_PRIVILEGE, GRANT_HINT, needs_privilege
 from targets.dynamics.tables import KEY_LENGTH, SOURCE_KEY, Column, TargetTable
 
 SOLUTION = "practicemigration"
@@ -149,8 +149,7 @@ async def _business_logic_items(client: object, run_business_logic: tuple[str, .
     if needs_privilege(run_business_logic):
         for client_id, response in await client.as_each_user("GET", "WhoAmI"):  # type: ignore[attr-defined]
             user_id = response.json()["UserId"]
-            granted = (await client.request("GET", privilege_path(user_id))).json().get("RolePrivileges")  # type: ignore[attr-defined]
-            if granted:
+            if await client.user_holds(user_id, BYPASS_PRIVILEGE):  # type: ignore[attr-defined]
                 items.append((f"{BYPASS_PRIVILEGE} ({client_id})", "held by the application user", "present"))
             else:
                 detail = f"application user {client_id} (systemuser {user_id}) lacks it: {GRANT_HINT}"

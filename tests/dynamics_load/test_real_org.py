@@ -225,3 +225,35 @@ def test_rollback_disables_business_units_and_lists_what_the_org_refuses_with_it
     assert not migrated_rows(org, part, "account")
     failed = ledger_operations(part, "rollback-1").filter(pl.col("operation") == "failed")
     assert failed.select("canonical_id", "error_code").rows() == [(kept_key, "0x80041d61")]
+
+
+def test_a_matched_user_without_a_role_that_can_own_activities_falls_back_with_the_reason(
+    ready_part: flow.Partition, org: RunningEmulators
+) -> None:
+    part = ready_part
+    first = flow.run(flow.resolve_owners(part))
+    practitioner, user = sorted(first.owners.items())[0]
+    org.dataverse_control.set_privilege("prvReadActivity", held=False, user_id=user)
+
+    resolution = flow.run(flow.resolve_owners(part))
+    row = resolution.practitioners.filter(pl.col("practitioner_id") == practitioner).row(0, named=True)
+    assert row["outcome"] == "no_role" and practitioner not in resolution.owners
+    activities = ", ".join(t for t in flow.tables_to_load(part) if TABLES[t].activity)
+    assert row["reason"] == f"the user's roles lack prvReadActivity ({activities})" and "appointment" in activities
+    assert {p: u for p, u in first.owners.items() if p != practitioner} == resolution.owners
+    report = pl.read_csv(part.reports / "owner-resolution.csv", infer_schema=False)
+    assert report.filter(pl.col("practitioner_id") == practitioner)["reason"].to_list() == [row["reason"]]
+    assert "prvReadActivity" in (part.reports / "owner-resolution.html").read_text(encoding="utf-8")
+
+    outcome = load(part, "run-1", tables=["account", "contact", "appointment"])
+    assert all(t.failed == 0 for t in outcome.tables)  # nothing assigned to a user who cannot own it
+    with part.warehouse.connect(read_only=True) as con:
+        theirs = {
+            k
+            for (k,) in con.execute(
+                "select canonical_id from dynamics.appointment where ownerid = ?", [practitioner]
+            ).fetchall()
+        }
+    assert theirs, "the practitioner owns appointments"
+    landed = migrated_rows(org, part, "appointment")
+    assert {landed[k]["ownerid"]["id"] for k in theirs} == {resolution.fallback_owner}

@@ -207,3 +207,35 @@ def test_upload_limit_follows_the_organization_setting(api: httpx.Client, unique
     finally:
         api.patch(f"organizations({org['organizationid']})", json={"maxuploadfilesize": org["maxuploadfilesize"]})
     assert api.post("annotations", json=note).status_code == 204
+
+
+def test_a_record_cannot_be_assigned_to_a_user_who_cannot_read_its_table(
+    api: httpx.Client, emulators: RunningEmulators, unique: str
+) -> None:
+    """PrincipalPrivilegeDenied (research/dataverse.md §5.3); table privileges as Dataverse names them."""
+    control = emulators.dataverse_control
+    user = control.add_user(firstname="No", lastname=f"Role {unique}", internalemailaddress=f"{unique}@role.example")
+    user_id = user["systemuserid"]
+    function = "Microsoft.Dynamics.CRM.RetrieveUserPrivilegeByPrivilegeName"
+
+    def held(name: str) -> list[dict]:
+        return api.get(f"systemusers({user_id})/{function}(PrivilegeName='{name}')").json()["RolePrivileges"]
+
+    assert [p["PrivilegeName"] for p in held("prvReadContact")] == ["prvReadContact"]
+    control.set_privilege("prvReadContact", held=False, user_id=user_id)
+    try:
+        assert held("prvReadContact") == [] and held("prvReadActivity") != []
+        owned = {"lastname": f"Owned {unique}", "ownerid@odata.bind": f"/systemusers({user_id})"}
+        assert error_of(api.post("contacts", json=owned)) == (
+            403,
+            "0x80040231",
+            "Target user or team does not hold required privileges.",
+        )
+        contact = _create(api, "contacts", {"lastname": f"Owned {unique}"})
+        reassigned = api.patch(f"contacts({contact})", json={"ownerid@odata.bind": f"/systemusers({user_id})"})
+        assert error_of(reassigned)[:2] == (403, "0x80040231")
+        task = {"subject": f"T {unique}", "ownerid@odata.bind": f"/systemusers({user_id})"}
+        assert api.post("tasks", json=task).status_code == 204  # activities need prvReadActivity, still held
+        assert error_of(api.get(f"systemusers({user_id})/{function}(PrivilegeName='prvReadNoSuchTable')"))[0] == 404
+    finally:
+        control.set_privilege("prvReadContact", held=True, user_id=user_id)

@@ -13,6 +13,7 @@ from .config import DataverseOptions
 from .faults import FaultInjector
 from .files import Files
 from .keys import KeyRegistry
+from .privileges import Privileges
 from .reading import Reader
 from .records import Records
 from .registry import Schema
@@ -54,8 +55,17 @@ class DataverseBackend:
         self.rules = Rules(self.store, self.relations, options)
         self.parser = BodyParser(self.schema, self.store, self.keys, options.bind_miss_status)
         self.logic = BusinessLogic()
+        self.privileges = Privileges(self.schema)
         self.records = Records(
-            self.schema, self.store, self.keys, self.relations, self.parser, self.rules, self.stats, self.logic
+            self.schema,
+            self.store,
+            self.keys,
+            self.relations,
+            self.parser,
+            self.rules,
+            self.stats,
+            self.logic,
+            self.privileges,
         )
         self.reader = Reader(self.schema, self.store, self.relations)
         self.bulk = Bulk(self.schema, self.store, self.records)
@@ -134,6 +144,7 @@ class DataverseBackend:
         self.faults.reset()
         self.files.sessions.clear()
         self.logic.clear()
+        self.privileges.clear()
 
     def close(self) -> None:
         self.store.close()

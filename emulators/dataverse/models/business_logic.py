@@ -18,16 +18,10 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .. import exceptions as e
-from .context import BYPASS_BUSINESS_LOGIC, BYPASS_PLUGINS, Bypass, Caller
+from .context import Bypass
 
 KINDS = ("sync", "async", "flow")
 MESSAGES = ("Create", "Update")
-# Privilege ids are "the same for all Dataverse environments" (Bypass custom Dataverse logic page).
-PRIVILEGE_IDS = {
-    BYPASS_BUSINESS_LOGIC: "0ea552b0-a491-4470-9a1b-82068deccf66",
-    BYPASS_PLUGINS: "148a9eaf-d0c4-4196-9852-c3a38e35f6a1",
-}
 
 
 @dataclass(frozen=True)
@@ -44,12 +38,10 @@ class Registration:
 
 @dataclass
 class BusinessLogic:
-    """The org's registered logic, what fired, its execution time, and who lacks the bypass privileges."""
+    """The org's registered logic, what fired and its execution time (the privileges: models/privileges.py)."""
 
     registrations: list[Registration] = field(default_factory=list)
     effects: list[dict[str, Any]] = field(default_factory=list)
-    # Users without a privilege (application users hold both by default, as System Administrators do).
-    revoked: dict[str, set[str]] = field(default_factory=dict)
     pending_seconds: float = 0.0  # synchronous logic of the request being handled (requests are handled in turn)
     background_seconds: float = 0.0  # asynchronous steps and flows: system jobs, not the request's time
 
@@ -74,33 +66,6 @@ class BusinessLogic:
         )
         self.registrations.append(registration)
         return registration
-
-    def set_privilege(self, user_id: str, privilege: str, held: bool) -> None:
-        """Grant or revoke one of the bypass privileges of a systemuser.
-
-        Raises:
-            ValueError: A privilege the emulator does not model.
-        """
-        if privilege not in PRIVILEGE_IDS:
-            raise ValueError(f"privilege: expected one of {sorted(PRIVILEGE_IDS)}")
-        revoked = self.revoked.setdefault(user_id.lower(), set())
-        if held:
-            revoked.discard(privilege)
-        else:
-            revoked.add(privilege)
-
-    def holds(self, user_id: str, privilege: str) -> bool:
-        return privilege not in self.revoked.get(user_id.lower(), set())
-
-    def check(self, caller: Caller, bypass: Bypass) -> None:
-        """Refuse a request whose bypass headers need a privilege its user lacks (before anything runs).
-
-        Raises:
-            PrivilegeDenied: 403 0x80040220.
-        """
-        for privilege in sorted(bypass.needs):
-            if not self.holds(caller.user_id, privilege):
-                raise e.PrivilegeDenied(privilege=privilege, privilege_id=PRIVILEGE_IDS[privilege])
 
     def fire(
         self,
@@ -156,7 +121,6 @@ class BusinessLogic:
     def clear(self) -> None:
         self.registrations.clear()
         self.effects.clear()
-        self.revoked.clear()
         self.pending_seconds = self.background_seconds = 0.0
 
 

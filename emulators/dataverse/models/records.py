@@ -9,6 +9,7 @@ from .. import exceptions as e
 from .business_logic import BusinessLogic
 from .context import WriteContext
 from .keys import KeyRegistry
+from .privileges import Privileges
 from .refs import Key
 from .registry import Schema
 from .relations import Relations
@@ -32,6 +33,7 @@ class Records:
         rules: Rules,
         stats: Stats,
         logic: BusinessLogic,
+        privileges: Privileges,
     ) -> None:
         self.schema = schema
         self.store = store
@@ -41,6 +43,7 @@ class Records:
         self.rules = rules
         self.stats = stats
         self.logic = logic
+        self.privileges = privileges
 
     # -- reads -------------------------------------------------------------------------------------------
 
@@ -85,6 +88,7 @@ class Records:
             self.rules.apply_state(table, record, None, values)
             self.rules.computed(table, record)
             self.rules.validate(table, record, values, ctx, creating=True)
+            self.privileges.check_owner(table, record)
             self.keys.check_unique(table.logical, record_id, record)
             self.rules.check_duplicates(table, record, ctx)
             record["versionnumber"] = self.store.next_version()
@@ -117,6 +121,8 @@ class Records:
             self.rules.apply_state(table, record, old, values)
             self.rules.computed(table, record)
             self.rules.validate(table, record, values, ctx, creating=False)
+            if "ownerid" in values:
+                self.privileges.check_owner(table, record)
             self.keys.check_unique(table.logical, record[table.pk], record)
             self.rules.check_duplicates(table, record, ctx)
             record["versionnumber"] = self.store.next_version()

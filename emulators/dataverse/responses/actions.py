@@ -9,7 +9,6 @@ from typing import Any
 from .. import constants as c
 from .. import exceptions as e
 from ..models import DataverseBackend
-from ..models.business_logic import PRIVILEGE_IDS
 from .http import ApiRequest, ApiResponse, json_response, no_content
 
 UPLOAD_ENTITIES = {
@@ -102,8 +101,8 @@ def _plain(value: Any) -> Any:
 
 def user_privilege(req: ApiRequest, backend: DataverseBackend) -> ApiResponse:
     """GET systemusers(<id>)/Microsoft.Dynamics.CRM.RetrieveUserPrivilegeByPrivilegeName(PrivilegeName='…'): the
-    user's RolePrivileges for one privilege, empty when no role of the user holds it. Only the bypass privileges
-    are modelled (README "Business logic and its bypass"); any other name answers 404."""
+    user's RolePrivileges for one privilege, empty when no role of the user holds it. The bypass privileges and the
+    table privileges (``prv<Verb><Entity>``) are modelled (models/privileges.py); another name answers 404."""
     if req.route["set"] != "systemusers":
         raise e.ResourceNotFound(segment=req.route["function"])
     user_id = req.route["key"].strip().lower()
@@ -112,20 +111,20 @@ def user_privilege(req: ApiRequest, backend: DataverseBackend) -> ApiResponse:
         raise e.ObjectDoesNotExist(entity="systemuser", id=user_id)
     found = re.fullmatch(r"\s*PrivilegeName\s*=\s*'([^']*)'\s*", req.route["args"])
     name = found.group(1) if found else ""
-    if name not in PRIVILEGE_IDS:
+    privilege_id = backend.privileges.privilege_id(name)
+    if privilege_id is None:
         raise e.ObjectDoesNotExist(entity="privilege", id=name or req.route["args"])
-    held = backend.logic.holds(user_id, name)
     business_unit = user.get("businessunitid") or {}
     privileges = [
         {
             "Depth": "Global",
-            "PrivilegeId": PRIVILEGE_IDS[name],
+            "PrivilegeId": privilege_id,
             "BusinessUnitId": business_unit.get("id") if isinstance(business_unit, dict) else None,
             "PrivilegeName": name,
         }
     ]
     body = {
         "@odata.context": _response_context(req, "RetrieveUserPrivilegeByPrivilegeName"),
-        "RolePrivileges": privileges if held else [],
+        "RolePrivileges": privileges if backend.privileges.holds(user_id, name) else [],
     }
     return json_response(body)

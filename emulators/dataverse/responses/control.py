@@ -117,16 +117,15 @@ async def business_logic(request: Request, backend: DataverseBackend) -> Respons
 
 
 async def privileges(request: Request, backend: DataverseBackend) -> Response:
-    """POST {systemuserid | client_id, privilege, held}: grant or revoke a bypass privilege of a user
-    (application users hold both by default, as the System Administrator role does)."""
+    """POST {systemuserid | client_id, privilege, held}: grant or revoke a privilege of a user — a bypass privilege
+    or a table privilege ``prv<Verb><Entity>`` (every user holds them all until one is revoked)."""
     payload = await _json(request)
     user_id = payload.get("systemuserid") or backend.callers.app_user_id(str(payload.get("client_id") or ""))
     if not user_id:
         return JSONResponse({"error": "systemuserid or a known client_id is required"}, status_code=400)
     try:
-        backend.logic.set_privilege(str(user_id), str(payload.get("privilege", "")), bool(payload.get("held")))
+        backend.privileges.set(str(user_id), str(payload.get("privilege", "")), bool(payload.get("held")))
     except ValueError as err:
         return JSONResponse({"error": str(err)}, status_code=400)
-    return JSONResponse(
-        {"systemuserid": user_id, "revoked": sorted(backend.logic.revoked.get(str(user_id).lower(), []))}
-    )
+    revoked = backend.privileges.revoked.get(str(user_id).lower(), set())
+    return JSONResponse({"systemuserid": user_id, "revoked": sorted(revoked)})

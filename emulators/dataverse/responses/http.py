@@ -82,7 +82,7 @@ class ApiRequest:
         # Bypass headers count on the request that carries them (an inner $batch request carries its own);
         # a user without the privilege they need is refused before anything is written.
         bypass = Bypass.from_headers(self.headers)
-        backend.logic.check(self.caller, bypass)
+        backend.privileges.check_bypass(self.caller, bypass)
         return WriteContext(self.caller, self.api_root, detect, self.content_refs, bypass=bypass)
 
 
