@@ -13,6 +13,7 @@ from dynamics_load_helpers import (
     assert_verified,
     emulator_rows,
     ledger_operations,
+    ledger_records,
     load,
     migrated_rows,
     ready,
@@ -22,8 +23,9 @@ from dynamics_load_helpers import (
 
 from customers import CustomerConfig
 from emulators.launcher import RunningEmulators
-from targets.dynamics import flow
+from targets.dynamics import TransientError, flow
 from targets.dynamics.business_logic import BYPASS_PRIVILEGE, BYPASS_PRIVILEGE_ID
+from targets.dynamics.loader import TableLoad
 from targets.dynamics.schema_plan import build_plan
 from targets.dynamics.tables import TABLES, Column
 
@@ -257,3 +259,37 @@ def test_a_matched_user_without_a_role_that_can_own_activities_falls_back_with_t
     assert theirs, "the practitioner owns appointments"
     landed = migrated_rows(org, part, "appointment")
     assert {landed[k]["ownerid"]["id"] for k in theirs} == {resolution.fallback_owner}
+
+
+def test_a_batch_whose_answer_was_lost_after_it_was_applied_converges_on_the_rerun(
+    ready_part: flow.Partition, org: RunningEmulators
+) -> None:
+    """The emulator applies the $batch (appointments created and closed in one change set each), then drops the
+    answer; the client gives up at once. The rerun finds what landed: one record each, the right state, and a
+    ledger with every record loaded."""
+    part = ready_part
+    tables = ["account", "contact", "appointment"]
+    counts = staged_counts(part, tables)
+    load(part, "run-1", tables=["account", "contact"])
+    control = org.dataverse_control
+
+    def drop_the_next_answer(done: TableLoad) -> None:  # contacts are unchanged: the next request is a $batch
+        if done.table == "contact":
+            control.set_faults(drop_next=1)
+
+    with pytest.raises(TransientError):
+        load(part, "run-lost", tables=["contact", "appointment"], max_attempts=1, progress=drop_the_next_answer)
+    assert control.stats()["faults"].get("drop") == 1
+    control.clear_faults()
+    landed = len(emulator_rows(org, "appointment"))
+    assert 0 < landed <= counts["appointment"]  # the dropped request was applied
+
+    outcome = load(part, "run-again", tables=["appointment"])
+    (appointments,) = outcome.tables
+    assert appointments.failed == 0
+    assert appointments.created + appointments.updated + appointments.unchanged == counts["appointment"]
+    assert len(emulator_rows(org, "appointment")) == counts["appointment"]
+    assert len({r["activityid"] for r in emulator_rows(org, "appointment")}) == counts["appointment"]
+    assert_verified(part, tables)
+    records = ledger_records(part).filter(pl.col("target_table") == "appointment")
+    assert records["status"].unique().to_list() == ["loaded"] and records.height == counts["appointment"]
