@@ -5,34 +5,26 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
+from pipeline_helpers import register_customer
 
-from customers import CustomerConfigError, load_customer_config
+from customers import CustomerConfigError
 from targets.dynamics import AppCredential, DataverseConnection
 from targets.dynamics.business_logic import bypass_headers, needs_privilege
 from targets.dynamics.connection import connection_for
 
 SYNC_ASYNC = {"MSCRM.BypassBusinessLogicExecution": "CustomSync,CustomAsync"}
 NO_FLOWS = {"MSCRM.SuppressCallbackRegistrationExpanderJob": "true"}
-CONFIG = {
-    "customer_id": "harbour-physio",
-    "name": "Harbour Physio",
-    "country": "NZ",
-    "time_zone": "Pacific/Auckland",
-    "source": {"system": "cliniko", "trial": {"dump": "dumps/trial"}, "live": {"dump": "dumps/live"}},
-    "target": {
-        "system": "dynamics365",
-        "trial": {
-            "environment": "sandbox",
-            "url": "https://harbour-sandbox.crm6.dynamics.com",
-            "tenant_id": "t",
-            "client_id": "c",
-            "client_secret_env": "HARBOUR_BYPASS_TEST_SECRET",
-            "run_business_logic": ["flows"],
-        },
-        "live": {"environment": "production", "url": "https://harbour.crm6.dynamics.com", "tenant_id": "t"},
+TARGET = {
+    "system": "dynamics365",
+    "trial": {
+        "environment": "sandbox",
+        "url": "https://harbour-sandbox.crm6.dynamics.com",
+        "tenant_id": "t",
+        "client_id": "c",
+        "client_secret_env": "HARBOUR_BYPASS_TEST_SECRET",
+        "run_business_logic": ["flows"],
     },
-    "fallback_owner_email": "owner@harbour.example",
+    "live": {"environment": "production", "url": "https://harbour.crm6.dynamics.com", "tenant_id": "t"},
 }
 
 
@@ -59,15 +51,11 @@ def test_an_unknown_kind_is_refused() -> None:
 
 def test_the_customer_yaml_sets_it_per_target_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HARBOUR_BYPASS_TEST_SECRET", "not-a-real-secret")
-    data = yaml.safe_load(yaml.safe_dump(CONFIG))  # a copy the test may change
-    path = tmp_path / "harbour-physio.yaml"
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
-    config = load_customer_config(path)
+    config = register_customer(tmp_path / "home", "harbour-physio", tmp_path / "dump", target=TARGET)
     assert config.target is not None and config.target.live.run_business_logic == []
     assert connection_for(config, "trial").bypass_headers == SYNC_ASYNC
 
-    data["target"]["trial"]["run_business_logic"] = ["emails"]
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    unknown = {**TARGET, "trial": {**TARGET["trial"], "run_business_logic": ["emails"]}}
     with pytest.raises(CustomerConfigError) as error:
-        load_customer_config(path)
+        register_customer(tmp_path / "home", "harbour-physio", tmp_path / "dump", target=unknown)
     assert "target.trial.run_business_logic" in str(error.value)
