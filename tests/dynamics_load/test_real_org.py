@@ -293,3 +293,45 @@ def test_a_batch_whose_answer_was_lost_after_it_was_applied_converges_on_the_rer
     assert_verified(part, tables)
     records = ledger_records(part).filter(pl.col("target_table") == "appointment")
     assert records["status"].unique().to_list() == ["loaded"] and records.height == counts["appointment"]
+
+
+def test_an_assignment_refused_mid_load_lands_with_the_fallback_owner_and_is_ledgered(
+    ready_part: flow.Partition, org: RunningEmulators
+) -> None:
+    """Owners were resolved while the user could own appointments; the role changed before the load. The org
+    refuses those records (403 0x80040231); the load sends them again to the fallback owner, ledgered."""
+    part = ready_part
+    tables = ["account", "contact", "appointment"]
+    owners, fallback = flow._stored_resolution(part)
+    with part.warehouse.connect(read_only=True) as con:
+        owned = dict(con.execute("select ownerid, count(*) from dynamics.appointment group by ownerid").fetchall())
+    practitioner = max((p for p in owners if p in owned), key=lambda p: owned[p])
+    user = owners[practitioner]
+    org.dataverse_control.set_privilege("prvReadActivity", held=False, user_id=user)
+
+    outcome = load(part, "run-1", tables=tables)
+    assert outcome.refused_owners == [user]
+    assert all(t.failed == 0 for t in outcome.tables)
+    with part.warehouse.connect(read_only=True) as con:
+        theirs = {
+            k
+            for (k,) in con.execute(
+                "select canonical_id from dynamics.appointment where ownerid = ?", [practitioner]
+            ).fetchall()
+        }
+    landed = migrated_rows(org, part, "appointment")
+    assert {landed[k]["ownerid"]["id"] for k in theirs} == {fallback}
+    operations = ledger_operations(part, "run-1").filter(pl.col("canonical_id").is_in(list(theirs)))
+    refused = operations.filter(pl.col("operation") == "failed")
+    assert set(refused["canonical_id"]) == theirs and set(refused["error_code"]) == {"0x80040231"}
+    assert set(operations.filter(pl.col("operation") == "create")["canonical_id"]) == theirs
+    refusals = pl.read_csv(part.reports / "owner-refusals.csv", infer_schema=False)
+    assert refusals.select("practitioner_id", "systemuser_id").rows() == [(practitioner, user)]
+    assert practitioner not in flow._stored_resolution(part)[0]
+    assert_verified(part, tables)
+
+    control = org.dataverse_control
+    before = control.stats()
+    again = load(part, "run-2", tables=tables)
+    assert writes_between(before, control.stats()) == {"created": 0, "updated": 0, "deleted": 0}
+    assert again.refused_owners == []
