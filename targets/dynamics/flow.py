@@ -303,6 +303,8 @@ async def load(
 def _refused_owners(part: Partition, run_id: str, owners: dict[str, str]) -> dict[str, str]:
     """Practitioner → systemuser of the records of `run_id` the org refused to assign (403 0x80040231)."""
     with part.warehouse.connect(read_only=True) as con:
+        if not table_exists(con, TableRef("ledger", "operation")):
+            return {}
         failed = con.execute(
             "select target_table, canonical_id from ledger.operation where run_kind = ? and run_id = ? "
             "and operation = 'failed' and error_code = ?",
