@@ -76,6 +76,11 @@ class TargetEnvironment(_Strict):
         default=None, description="Entra authority host; default https://login.microsoftonline.com"
     )
     ca_file: Path | None = None
+    run_business_logic: list[Literal["sync", "async", "flows"]] = Field(
+        default_factory=list,
+        description="the org's own logic a load lets run (custom sync plug-ins, async plug-ins and workflows, "
+        "Power Automate flows); everything else is bypassed on every write (DESIGN.md §6)",
+    )
 
 
 class TargetConfig(_Strict):

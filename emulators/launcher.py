@@ -131,6 +131,28 @@ class DataverseControl(_Control):
     def config(self, **changes: Any) -> dict[str, Any]:
         return self._call("POST", "/config", changes) if changes else self._call("GET", "/config")
 
+    def register_logic(
+        self, table: str, message: str, kind: str, *, milliseconds: float = 0, effect: str = ""
+    ) -> dict[str, Any]:
+        """Register a plug-in step (kind ``sync``/``async``) or a flow (``flow``) on a table and message."""
+        body = {"table": table, "message": message, "kind": kind, "milliseconds": milliseconds, "effect": effect}
+        return self._call("POST", "/business-logic", body)
+
+    def business_logic(self) -> dict[str, Any]:
+        """Registrations, the side effects they had, and the background (async/flow) seconds they used."""
+        return self._call("GET", "/business-logic")
+
+    def set_privilege(
+        self, privilege: str, *, held: bool, client_id: str | None = None, user_id: str | None = None
+    ) -> dict[str, Any]:
+        """Grant or revoke a privilege (a bypass privilege or `prv<Verb><Entity>`) of an application user (by client
+        id) or any systemuser."""
+        return self._call(
+            "POST",
+            "/privileges",
+            {"privilege": privilege, "held": held, "client_id": client_id, "systemuserid": user_id},
+        )
+
 
 class EntraControl(_Control):
     """register_app(), set_faults(), stats() and reset() of the Entra emulator."""

@@ -75,6 +75,11 @@ ROUTES = [
     _route("PATCH", [SET_KEY], records.patch),
     _route("DELETE", [SET_KEY], records.delete),
     _route("DELETE", [SET_KEY, PROP, r"\$ref"], records.disassociate),
+    _route(
+        "GET",
+        [SET_KEY, r"Microsoft\.Dynamics\.CRM\.(?P<function>RetrieveUserPrivilegeByPrivilegeName)\((?P<args>.*)\)"],
+        actions.user_privilege,
+    ),
     _route("GET PUT DELETE", [SET_KEY, PROP], records.property_value),
     _route("GET", [SET_KEY, PROP, r"(?P<raw>\$value)"], records.property_value),
 ]
@@ -136,6 +141,12 @@ class DataverseApp:
                 Route(f"{prefix}/app-users", bind(control.app_users, backend=backend), methods=["POST"]),
                 Route(f"{prefix}/keys/advance", bind(control.advance_keys, backend=backend), methods=["POST"]),
                 Route(f"{prefix}/config", bind(control.config, backend=backend), methods=["GET", "POST"]),
+                Route(
+                    f"{prefix}/business-logic",
+                    bind(control.business_logic, backend=backend),
+                    methods=["GET", "POST", "DELETE"],
+                ),
+                Route(f"{prefix}/privileges", bind(control.privileges, backend=backend), methods=["POST"]),
             ]
         )
 
@@ -185,6 +196,10 @@ class DataverseApp:
                     caller,
                 )
                 response = self.dispatch(api_request)
+            # Synchronous plug-in steps run inside the request: their time is its time (README "Business logic").
+            logic = backend.logic.take_pending_seconds()
+            if logic:
+                backend.stats.count_logic(user, logic)
             written = response.records_written if response.status < 400 else 0
             # The cost model reproduces whole measured requests (anchors.md §4.2), so the emulator's own
             # work (reading and parsing the body, applying the writes) is part of that time, not added to it.
@@ -193,7 +208,7 @@ class DataverseApp:
             slow = backend.faults.slow_seconds()
             if slow:
                 backend.stats.count_fault("slow")
-            await backend.clock.sleep(latency + slow)
+            await backend.clock.sleep(latency + slow + logic)
         finally:
             spent = time.perf_counter() - started
             backend.throttle.release(user, spent)

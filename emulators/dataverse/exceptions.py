@@ -37,6 +37,13 @@ class ObjectDoesNotExist(DataverseError):
     template = "{entity} With Id = {id} Does Not Exist"
 
 
+class ObjectsDoNotExist(ObjectDoesNotExist):
+    """UpdateMultiple naming a record that is not there: "Contact With Ids = <guid> Do Not Exist" (powerapps-docs
+    bulk-operations.md, "Troubleshooting common errors"); code and status as the single-record error."""
+
+    template = "{entity} With Ids = {ids} Do Not Exist"
+
+
 class RecordNotFoundByEntityKey(DataverseError):
     status = 404
     code = "0x80060891"
@@ -172,6 +179,37 @@ class ODataClientPayloadError(DataverseError):
     )
 
 
+class PrivilegeDenied(DataverseError):
+    """403: the caller lacks a privilege the request needs, e.g. ``prvBypassCustomBusinessLogic`` for the bypass
+    headers (research/dataverse.md §5.3; wording of the error-code table)."""
+
+    status = 403
+    code = "0x80040220"
+    template = "The user does not hold the necessary privileges."
+
+
+class PrincipalPrivilegeDenied(DataverseError):
+    """403: a record assigned to a user (or team) who lacks the privileges to own it (research/dataverse.md §5.3)."""
+
+    status = 403
+    code = "0x80040231"
+    template = "Target user or team does not hold required privileges."
+
+
+class BusinessUnitIsNotDisabledAndCannotBeDeleted(DataverseError):
+    """A business unit must be disabled before it is deleted (error-code table; the 400 status is UNCONFIRMED)."""
+
+    code = "0x80041d60"
+    template = "Not disabled business unit cannot be deleted."
+
+
+class BusinessUnitHasChildAndCannotBeDeleted(DataverseError):
+    """Children first (error-code table; the 400 status is UNCONFIRMED)."""
+
+    code = "0x80041d61"
+    template = "Business unit has a child business unit and cannot be deleted."
+
+
 class UserNotEnabled(DataverseError):
     """Disabled user as owner or caller (research/dataverse.md §5.3, third-party; behind a switch)."""
 
@@ -203,6 +241,14 @@ class DuplicateAttributeSchemaName(DataverseError):
 
     code = "0x80047013"
     template = "An attribute with the specified name {name} already exists on entity {entity}."
+
+
+class CannotCreateAttributes(DataverseError):
+    """A new column on a table whose ``CanCreateAttributes`` is false (Note, activity party…). UNCONFIRMED code
+    and wording: the metadata property is documented, the refusal's text is not (README)."""
+
+    code = "0x80040203"
+    template = "Attributes cannot be created for the entity '{entity}': its CanCreateAttributes property is false."
 
 
 class BulkOperationNotSupported(DataverseError):

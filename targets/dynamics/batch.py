@@ -8,7 +8,7 @@ import logging
 import re
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -80,12 +80,16 @@ def inner_url(api_root: str, url: str) -> str:
     return f"{api_root}/{url.lstrip('/')}"
 
 
-def build_batch(api_root: str, changesets: Sequence[Sequence[BatchOperation]]) -> tuple[str, bytes]:
+def build_batch(
+    api_root: str, changesets: Sequence[Sequence[BatchOperation]], write_headers: Mapping[str, str] | None = None
+) -> tuple[str, bytes]:
     """The multipart body of one ``$batch`` with each inner list as a change set (Content-IDs 1…n).
 
     Args:
         api_root: ``{org}/api/data/v9.2``.
         changesets: Lists of operations; each list is applied atomically.
+        write_headers: Headers every inner write carries (the bypass headers: Microsoft documents them per
+            request and is silent on a $batch's headers reaching its inner requests, so each carries its own).
 
     Returns:
         (Content-Type header value, body bytes).
@@ -106,7 +110,8 @@ def build_batch(api_root: str, changesets: Sequence[Sequence[BatchOperation]]) -
             ]
             if op.body is not None:
                 lines.append("Content-Type: application/json; type=entry")
-            lines += [f"{name}: {value}" for name, value in (op.headers or {}).items()]
+            headers = {**(write_headers or {}), **(op.headers or {})} if op.method.upper() != "GET" else op.headers
+            lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
             lines += ["", json.dumps(op.body, separators=(",", ":")) if op.body is not None else ""]
         lines.append(f"--{changeset}--")
     lines += [f"--{boundary}--", ""]
@@ -299,7 +304,7 @@ class BatchOperations:
             raise ValueError(f"{total} operations exceed {self.capabilities.max_batch_operations} per $batch")
         if not changesets:
             return []
-        content_type, body = build_batch(self.connection.api_root, changesets)
+        content_type, body = build_batch(self.connection.api_root, changesets, self.connection.bypass_headers)
         headers = {"Content-Type": content_type}
         if continue_on_error:
             headers["Prefer"] = "odata.continue-on-error"

@@ -6,6 +6,8 @@ import ssl
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from .business_logic import bypass_headers
+
 
 @dataclass(frozen=True)
 class AppCredential:
@@ -41,6 +43,8 @@ class DataverseConnection:
         api_version: Web API version (research §2.1).
         timeout_seconds: Per-request timeout; bulk requests of a few hundred rows can take minutes
             (ServiceClient's default is 4 min, anchors §4.1), 120 s matches CrmServiceClient.
+        run_business_logic: The org's own logic a load lets run (``sync``, ``async``, ``flows``); everything
+            else is bypassed on every write (targets/dynamics/business_logic.py). Empty by default.
     """
 
     url: str
@@ -50,6 +54,7 @@ class DataverseConnection:
     ca_file: str | None = None
     api_version: str = "v9.2"
     timeout_seconds: float = 120.0
+    run_business_logic: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "url", self.url.rstrip("/"))
@@ -69,11 +74,18 @@ class DataverseConnection:
             raise ValueError("DataverseConnection.credentials lists the same client_id twice")
         if self.timeout_seconds <= 0:
             raise ValueError("DataverseConnection.timeout_seconds must be > 0")
+        object.__setattr__(self, "run_business_logic", tuple(self.run_business_logic))
+        bypass_headers(self.run_business_logic)  # refuses an unknown kind
 
     @property
     def api_root(self) -> str:
         """``{url}/api/data/{api_version}`` (research §2.1)."""
         return f"{self.url}/api/data/{self.api_version}"
+
+    @property
+    def bypass_headers(self) -> dict[str, str]:
+        """What every write carries so the org's own logic does not run (DESIGN.md §6)."""
+        return bypass_headers(self.run_business_logic)
 
     @property
     def authority(self) -> str:

@@ -41,4 +41,5 @@ def connection_for(config: CustomerConfig, run_kind: str) -> DataverseConnection
         credentials=tuple(credentials),
         authority_host=(target.authority or DEFAULT_AUTHORITY).rstrip("/"),
         ca_file=str(target.ca_file) if target.ca_file else None,
+        run_business_logic=tuple(target.run_business_logic),
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import polars as pl
@@ -25,17 +25,19 @@ from targets.dynamics import ClientStats, DataverseClient
 from targets.dynamics.connection import connection_for
 from targets.dynamics.custom_fields import CustomColumn, custom_columns, custom_values
 from targets.dynamics.loader import LOAD_ORDER, SCHEMA, TARGET, LoadContext, TableLoad, load_partition, read_columns
-from targets.dynamics.owners import OwnerResolution, OwnerResolutionError, fetch_users, resolve
+from targets.dynamics.owners import OwnerResolution, OwnerResolutionError, check_roles, fetch_users, resolve
 from targets.dynamics.payloads import Resolved, build_payload, record_guid
 from targets.dynamics.readback import TableReadback, compare
 from targets.dynamics.removals import RemovalResult, retire_removed
-from targets.dynamics.report import write_diff_report, write_owner_report
+from targets.dynamics.report import write_diff_report, write_owner_report, write_rollback_failures
 from targets.dynamics.rollback import PRICE_LIST_TABLE, RollbackResult, rollback_partition
 from targets.dynamics.schema_plan import SchemaPlan, apply_plan, build_plan
 from targets.dynamics.tables import TABLES
 from targets.sample import restrict_to_sample, stratified_sample
 
 OWNERS = TableRef(SCHEMA, "owner_resolution")
+# PrincipalPrivilegeDenied: a record assigned to a user who cannot own it (research/dataverse.md §5.3).
+OWNER_REFUSED = "0x80040231"
 PRICE_LIST_NAME = "Practice migration ({currency})"
 
 
@@ -133,9 +135,10 @@ async def resolve_owners(part: Partition) -> OwnerResolution:
         practitioners = read_partition(
             con, TableRef("staged", "practitioner"), part.run_kind, "canonical_id, email, run_kind"
         )
+    owned = [t for t in tables_to_load(part) if any(c.kind == "owner" for c in TABLES[t].columns)]
     async with part.client() as client:
         users = await fetch_users(client)
-    resolution = resolve(practitioners, users, part.config.fallback_owner_email)
+        resolution = await check_roles(client, resolve(practitioners, users, part.config.fallback_owner_email), owned)
     stored = resolution.practitioners.select(
         pl.lit(part.run_kind).alias("run_kind"),
         "practitioner_id",
@@ -234,6 +237,8 @@ class LoadOutcome:
 
     tables: list[TableLoad]
     stats: ClientStats
+    # Users the org refused records to (403 0x80040231) during the load: their records went to the fallback owner.
+    refused_owners: list[str] = field(default_factory=list)
 
     @property
     def throttled(self) -> int:
@@ -283,7 +288,83 @@ async def load(
             {"contact": tuple(c.column for c in columns)},
         )
         results = await load_partition(client, ctx, tables, progress)
-    return LoadOutcome(results, client.stats)
+        refused = _refused_owners(part, run_id, owners)
+        if refused:
+            # The org refused to assign records to these users mid-load (a role changed since owner resolution):
+            # their records go to the fallback owner — the refused ones now, the rest on this second pass too, so
+            # the resolution, the org and the read-back agree.
+            _record_refused_owners(part, refused, run_id)
+            owners = {p: u for p, u in owners.items() if u not in refused.values()}
+            again = replace(ctx, resolved=replace(resolved, owners=owners))
+            results = _merged(results, await load_partition(client, again, tables, progress))
+    return LoadOutcome(results, client.stats, sorted(set(refused.values())))
+
+
+def _refused_owners(part: Partition, run_id: str, owners: dict[str, str]) -> dict[str, str]:
+    """Practitioner → systemuser of the records of `run_id` the org refused to assign (403 0x80040231)."""
+    with part.warehouse.connect(read_only=True) as con:
+        if not table_exists(con, TableRef("ledger", "operation")):
+            return {}
+        failed = con.execute(
+            "select target_table, canonical_id from ledger.operation where run_kind = ? and run_id = ? "
+            "and operation = 'failed' and error_code = ?",
+            [part.run_kind, run_id, OWNER_REFUSED],
+        ).fetchall()
+        practitioners: set[str] = set()
+        for table in {t for t, _ in failed}:
+            keys = [k for t, k in failed if t == table]
+            rows = con.execute(
+                f"select distinct ownerid from {TableRef(SCHEMA, table).sql} where run_kind = ? "
+                "and canonical_id in (select unnest(?))",
+                [part.run_kind, keys],
+            ).fetchall()
+            practitioners |= {r[0] for r in rows if r[0] is not None}
+    return {p: owners[p] for p in sorted(practitioners) if p in owners}
+
+
+def _record_refused_owners(part: Partition, refused: dict[str, str], run_id: str) -> None:
+    """The stored resolution sends these practitioners to the fallback owner from now on (outcome `no_role`), and
+    `owner-refusals.csv` says why."""
+    with part.warehouse.connect() as con:
+        stored = read_partition(con, OWNERS, part.run_kind)
+        stored = stored.with_columns(
+            pl.when(pl.col("practitioner_id").is_in(list(refused)))
+            .then(pl.lit("no_role"))
+            .otherwise(pl.col("outcome"))
+            .alias("outcome")
+        )
+        replace_partition_from_frame(con, OWNERS, part.run_kind, stored)
+    part.reports.mkdir(parents=True, exist_ok=True)
+    pl.DataFrame(
+        {
+            "practitioner_id": list(refused),
+            "systemuser_id": list(refused.values()),
+            "reason": [
+                f"the org refused to assign records to this user ({OWNER_REFUSED}) during load {run_id}: "
+                "their records are owned by the fallback owner"
+            ]
+            * len(refused),
+        }
+    ).write_csv(part.reports / "owner-refusals.csv")
+
+
+def _merged(first: list[TableLoad], second: list[TableLoad]) -> list[TableLoad]:
+    """One table's counts over both passes: what either pass wrote, what still failed after the second."""
+    by_table = {t.table: t for t in second}
+    merged = []
+    for one in first:
+        two = by_table.get(one.table, TableLoad(one.table))
+        merged.append(
+            replace(
+                one,
+                created=one.created + two.created,
+                updated=one.updated + two.updated,
+                failed=two.failed,
+                errors=two.errors,
+                seconds=one.seconds + two.seconds,
+            )
+        )
+    return merged
 
 
 async def retire(part: Partition, run_id: str, operator: str, **client_options: object) -> RemovalResult:
@@ -349,6 +430,7 @@ async def rollback(
             {"contact": tuple(c.column for c in _custom(part))},
         )
     export_audit(part)
+    write_rollback_failures(part.reports, result.failures)
     return result
 
 

@@ -107,7 +107,7 @@ def read_columns(table: TargetTable) -> list[str]:
         if column.kind in {"lookup", "owner"}:
             columns.append(f"_{column.name}_value")
         elif column.kind in {"state", "status"} or column.sent or column.computed:
-            columns.append(column.name)
+            columns.append(column.read_name)
     if table.keyed:
         columns += [SOURCE_KEY, ORIGIN]
     if any(column.kind == "file" for column in table.columns):

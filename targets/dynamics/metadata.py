@@ -25,6 +25,8 @@ NAMESPACE = "Microsoft.Dynamics.CRM"
 STRONG = {"Consistency": "Strong"}
 # research §6.1 / §6.3: type-specific properties are only readable through a cast.
 LENGTH_CASTS = ("StringAttributeMetadata", "MemoAttributeMetadata")
+# What the schema plan needs of each column: whether the org lets a create / an update write it.
+ATTRIBUTE_PROPERTIES = ("LogicalName", "AttributeType", "SchemaName", "IsValidForCreate", "IsValidForUpdate")
 OPTION_CASTS = {
     "Picklist": "PicklistAttributeMetadata",
     "State": "StateAttributeMetadata",
@@ -102,22 +104,27 @@ class MetadataOperations:
         return {"MSCRM.SolutionUniqueName": solution} if solution else {}
 
     async def entity_definition(self, logical_name: str) -> dict[str, Any]:
-        """LogicalName, EntitySetName, PrimaryIdAttribute, PrimaryNameAttribute and MetadataId (cached).
+        """LogicalName, EntitySetName, PrimaryIdAttribute, PrimaryNameAttribute, MetadataId, SchemaName, IsActivity
+        and the managed properties CanCreateAttributes and IsCustomizable (``{"Value": bool, …}``) (cached).
 
         Raises:
             TerminalError: 404 for an unknown table.
         """
         if logical_name not in self._entities:
-            select = "LogicalName,EntitySetName,PrimaryIdAttribute,PrimaryNameAttribute,MetadataId"
+            select = (
+                "LogicalName,EntitySetName,PrimaryIdAttribute,PrimaryNameAttribute,MetadataId,SchemaName,IsActivity,"
+                "CanCreateAttributes,IsCustomizable"
+            )
             response = await self.request("GET", self._entity_path(logical_name), params={"$select": select})
             body = response.json()
             self._entities[logical_name] = {k: v for k, v in body.items() if not k.startswith("@")}
         return dict(self._entities[logical_name])
 
     async def attributes(self, logical_name: str) -> list[dict[str, Any]]:
-        """Every column: LogicalName, AttributeType, SchemaName, and MaxLength for String and Memo columns."""
+        """Every column: LogicalName, AttributeType, SchemaName, IsValidForCreate, IsValidForUpdate, and MaxLength
+        for String and Memo columns."""
         path = f"{self._entity_path(logical_name)}/Attributes"
-        base = self.request("GET", path, params={"$select": "LogicalName,AttributeType,SchemaName"}, headers=STRONG)
+        base = self.request("GET", path, params={"$select": ",".join(ATTRIBUTE_PROPERTIES)}, headers=STRONG)
         casts = [
             self.request(
                 "GET", f"{path}/{NAMESPACE}.{cast}", params={"$select": "LogicalName,MaxLength"}, headers=STRONG
@@ -128,11 +135,18 @@ class MetadataOperations:
         lengths = {a["LogicalName"]: a.get("MaxLength") for r in responses[1:] for a in r.json().get("value") or []}
         columns = []
         for item in responses[0].json().get("value") or []:
-            column = {k: item.get(k) for k in ("LogicalName", "AttributeType", "SchemaName")}
+            column = {k: item.get(k) for k in ATTRIBUTE_PROPERTIES}
             if lengths.get(item["LogicalName"]) is not None:
                 column["MaxLength"] = lengths[item["LogicalName"]]
             columns.append(column)
         return columns
+
+    async def user_holds(self, user_id: str, privilege: str) -> bool:
+        """Whether a systemuser holds a privilege through any of its roles
+        (``systemusers(<id>)/Microsoft.Dynamics.CRM.RetrieveUserPrivilegeByPrivilegeName``: empty when not)."""
+        path = f"systemusers({user_id})/{NAMESPACE}.RetrieveUserPrivilegeByPrivilegeName(PrivilegeName='{privilege}')"
+        response = await self.request("GET", path)  # type: ignore[attr-defined]
+        return bool(response.json().get("RolePrivileges"))
 
     async def picklist_options(self, logical_name: str, attribute: str) -> dict[int, str]:
         """Option value → label of a Picklist, State, Status or Boolean column (research §6.3).

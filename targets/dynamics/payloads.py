@@ -1,8 +1,11 @@
 """Turn mapped rows (`dynamics.<table>`) into Web API payloads, with the content hash the ledger keeps.
 
-Rows are written by their primary key, a GUID derived from (customer, table, canonical id): the same
+Rows are written by their primary key, a GUID derived from (customer, table, canonical id) —
+``uuid5(3c8a5f1e-2f6b-5d7e-9a41-6f1d2c0b8e57, "<customer>|<table>|<canonical id>")`` —: the same
 record always gets the same GUID, so a re-run upserts instead of duplicating and a rollback knows
-what to delete. Writing by the `new_sourcesystemid` alternate key in the URL is not an option: the
+what to delete. On a table that cannot take the `new_sourcesystemid` column (Note: a real org's
+`CanCreateAttributes` is false) this GUID is the record's only key; the ledger and the audit export
+hold its canonical and source ids. Writing by the `new_sourcesystemid` alternate key in the URL is not an option: the
 canonical ids contain ":", which Dataverse refuses in key segments (research/dataverse.md §2.5); the
 alternate key still exists, so nothing else can create a second row for the same canonical id.
 """

@@ -76,13 +76,14 @@ def expected_values(table: TargetTable, payload: Payload) -> dict[str, str | Non
     """What the target must hold for a payload, by read-back attribute name."""
     out: dict[str, str | None] = {}
     lookups = {c.nav: c.name for c in table.columns if c.kind == "lookup"}
+    read_as = {c.name: c.read_name for c in table.columns}
     for name, value in payload.body.items():
         if name.endswith("@odata.bind"):
             nav = name.removesuffix("@odata.bind")
             attribute = "ownerid" if nav == "ownerid" else lookups.get(nav, nav)
             out[f"_{attribute}_value"] = _normal(str(value).rsplit("(", 1)[-1].rstrip(")"))
         elif not isinstance(value, list | dict):
-            out[name] = _normal(value)
+            out[read_as.get(name, name)] = _normal(value)
     for name, value in {**(payload.state or {}), **(payload.computed or {})}.items():
         out[name] = _normal(value)
     return out

@@ -1,7 +1,8 @@
-"""Reports of the Dynamics flow, under the customer's folder: owner resolution and the field diff."""
+"""Reports of the Dynamics flow, under the customer's folder: owner resolution, the field diff, rollback failures."""
 
 from __future__ import annotations
 
+import dataclasses
 import html
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import polars as pl
 
 from targets.dynamics.owners import OwnerResolution, fallback_counts
 from targets.dynamics.readback import TableReadback
+from targets.dynamics.rollback import RollbackFailure
 
 _STYLE = (
     "body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#1d2733}"
@@ -26,7 +28,7 @@ def _page(title: str, body: str) -> str:
 
 
 def write_owner_report(out: Path, resolution: OwnerResolution, owned: pl.DataFrame) -> Path:
-    """Every practitioner, how they were matched, and the records per practitioner that fell back."""
+    """Every practitioner, how they were matched (and why not), and the records per practitioner that fell back."""
     out.mkdir(parents=True, exist_ok=True)
     fallback = fallback_counts(resolution, owned)
     resolution.practitioners.write_csv(out / "owner-resolution.csv")
@@ -34,7 +36,7 @@ def write_owner_report(out: Path, resolution: OwnerResolution, owned: pl.DataFra
     rows = "".join(
         f"<tr class='{'ok' if r['outcome'] == 'matched' else 'bad'}'><td><code>{html.escape(r['practitioner_id'])}"
         f"</code></td><td>{html.escape(r['email'] or '')}</td><td>{r['outcome']}</td>"
-        f"<td><code>{r['systemuser_id'] or ''}</code></td></tr>"
+        f"<td><code>{r['systemuser_id'] or ''}</code></td><td>{html.escape(r['reason'] or '')}</td></tr>"
         for r in resolution.practitioners.iter_rows(named=True)
     )
     falls = "".join(
@@ -44,7 +46,9 @@ def write_owner_report(out: Path, resolution: OwnerResolution, owned: pl.DataFra
     )
     body = (
         f"<p>Fallback owner: <code>{resolution.fallback_owner}</code>.</p><h2>Practitioners</h2><table><tr>"
-        "<th>practitioner</th><th>email</th><th>outcome</th><th>systemuser</th></tr>" + rows + "</table>"
+        "<th>practitioner</th><th>email</th><th>outcome</th><th>systemuser</th><th>why it fell back</th></tr>"
+        + rows
+        + "</table>"
         "<h2>Records owned by the fallback owner</h2><table><tr><th>practitioner</th><th>table</th>"
         "<th>records</th></tr>" + (falls or "<tr><td colspan=3>None.</td></tr>") + "</table>"
     )
@@ -101,4 +105,24 @@ def write_diff_report(out: Path, results: list[TableReadback]) -> Path:
     )
     path = out / "field-diff.html"
     path.write_text(_page("Field-level diff: what was sent vs what the target holds", body), encoding="utf-8")
+    return path
+
+
+ROLLBACK_FAILURE_SCHEMA = {
+    "table": pl.String,
+    "canonical_id": pl.String,
+    "target_id": pl.String,
+    "http_status": pl.Int64,
+    "code": pl.String,
+    "message": pl.String,
+}
+
+
+def write_rollback_failures(out: Path, failures: list[RollbackFailure]) -> Path:
+    """`rollback-failures.csv`: each record the org would not delete or restore, with Dataverse's code and message
+    (empty, with its header, when everything was rolled back)."""
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "rollback-failures.csv"
+    rows = [dataclasses.asdict(f) for f in failures]
+    pl.DataFrame(rows, schema=ROLLBACK_FAILURE_SCHEMA).write_csv(path)
     return path

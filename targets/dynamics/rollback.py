@@ -30,6 +30,19 @@ PRICE_LIST_TABLE = "pricelevel"
 ORG_RECORDS = {PRICE_LIST_TABLE: TargetTable(PRICE_LIST_TABLE, "pricelevels", "pricelevelid", (), keyed=False)}
 
 
+@dataclass(frozen=True)
+class RollbackFailure:
+    """A record the org refused to delete or restore, with Dataverse's own code and message (the message may
+    name record values: it goes to the customer's report, never to logs or metadata)."""
+
+    table: str
+    canonical_id: str
+    target_id: str
+    http_status: int | None
+    code: str | None
+    message: str | None
+
+
 @dataclass
 class RollbackResult:
     deleted: int = 0
@@ -37,6 +50,7 @@ class RollbackResult:
     failed: int = 0
     by_table: dict[str, int] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=dict)
+    failures: list[RollbackFailure] = field(default_factory=list)
 
 
 def restorable(table: TargetTable, image: dict) -> dict:
@@ -60,6 +74,8 @@ async def _undo(client: DataverseClient, table: TargetTable, row: dict) -> ledge
     """Delete (row["action"] == "delete") or patch the image back; a failure is returned, not raised."""
     try:
         if row["action"] == "delete":
+            if table.name == "businessunit":
+                await _disable_business_unit(client, table, row["target_id"])
             await client.delete(table.entity_set, row["target_id"])  # a 404 counts as done
             kind = "rolled_back"
         else:
@@ -78,6 +94,16 @@ async def _undo(client: DataverseClient, table: TargetTable, row: dict) -> ledge
             error_message=exc.message,
         )
     return ledger.Operation(table.name, row["canonical_id"], row["target_id"], kind, row["entity"])
+
+
+async def _disable_business_unit(client: DataverseClient, table: TargetTable, target_id: str) -> None:
+    """A real org deletes only a disabled business unit (0x80041d60 "Not disabled business unit cannot be
+    deleted.", emulators/dataverse/README.md); one already gone is left to the delete's 404."""
+    try:
+        await client.patch(table.entity_set, target_id, {"isdisabled": True}, if_match="*")
+    except DataverseError as exc:
+        if exc.status != 404:
+            raise
 
 
 def _work(warehouse: Warehouse, run_kind: str, load_run_id: str | None) -> pl.DataFrame:
@@ -172,6 +198,12 @@ async def rollback_partition(
         result.failed += len(attempts)
         result.by_table[table_name] = len(done)
         error_counts(result.errors, attempts)
+        result.failures += [
+            RollbackFailure(
+                op.target_table, op.canonical_id, op.target_id, op.http_status, op.error_code, op.error_message
+            )
+            for op in attempts
+        ]
         if progress:
             progress(table_name, len(done))
 

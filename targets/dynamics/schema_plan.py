@@ -4,6 +4,12 @@ Building the plan only reads metadata. It renders a numbered checklist a person 
 it is a separate, explicit step that creates the missing columns and keys through the metadata API
 and waits for every key index to become Active (research/dataverse.md §6). Loads are refused while
 any item is missing.
+
+The plan proposes only what the org allows: a table whose metadata says `CanCreateAttributes` false
+(Note on a real org) gets no column or key — a mapping that needs one there is `refused`, with the
+reason. The standard columns the loader writes are checked against their `IsValidForCreate` /
+`IsValidForUpdate`; one the org would ignore or refuse is `refused` too. A refused item cannot be
+applied: the mapping (targets/dynamics/tables.py) has to change.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import asyncio
 import html
 from dataclasses import dataclass, field
 
+from targets.dynamics.business_logic import BYPASS_PRIVILEGE, GRANT_HINT, needs_privilege
 from targets.dynamics.tables import KEY_LENGTH, SOURCE_KEY, Column, TargetTable
 
 SOLUTION = "practicemigration"
@@ -29,12 +36,14 @@ class PlanItem:
     kind: str  # "column" | "key"
     name: str
     detail: str
-    status: str  # "present" | "missing" | "pending" (key index not Active yet)
+    # "present" | "missing" | "pending" (key index not Active yet) | "refused" (the org does not allow it) |
+    # "warning" (ready, but a person should know: the org's own logic will run)
+    status: str
     column: Column | None = field(default=None, compare=False)
 
     @property
     def ready(self) -> bool:
-        return self.status == "present"
+        return self.status in {"present", "warning"}
 
 
 @dataclass(frozen=True)
@@ -70,7 +79,7 @@ class SchemaPlan:
         return (
             "<!doctype html><meta charset='utf-8'><title>Schema plan</title><style>body{font:14px system-ui;"
             "margin:2rem}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .6rem}"
-            ".missing,.pending{background:#fff4d6}</style><h1>Schema plan</h1>"
+            ".missing,.pending,.warning{background:#fff4d6}.refused{background:#fde2e1}</style><h1>Schema plan</h1>"
             f"<p>{len(self.items)} items, {len(self.missing)} to create or wait for. Apply with the "
             "<code>apply</code> option of the schema-plan asset.</p><table><tr><th>#</th><th>table</th>"
             f"<th>kind</th><th>name</th><th>detail</th><th>status</th></tr>{rows}</table>"
@@ -93,30 +102,106 @@ def _detail(column: Column) -> str:
     }[column.kind] + size
 
 
+def _managed_value(entity: dict, name: str) -> bool:
+    """A BooleanManagedProperty of EntityMetadata (``{"Value": …}``); absent means allowed."""
+    value = entity.get(name)
+    return bool(value.get("Value", True)) if isinstance(value, dict) else True
+
+
+def _written_columns(table: TargetTable) -> list[tuple[Column, bool, bool]]:
+    """The standard columns the loader writes: (column, written on create, written on update). Plain values and
+    lookups go in the upsert body (updates leave create-only ones out); state and status in a later update."""
+    written = []
+    for column in table.columns:
+        if column.custom or column.computed or column.kind in {"party", "file"}:
+            continue
+        if column.kind in {"state", "status"}:
+            written.append((column, False, True))
+        else:
+            written.append((column, True, not column.create_only))
+    return written
+
+
+def _refusal(column: Column, attribute: dict | None, on_create: bool, on_update: bool) -> str | None:
+    if attribute is None:
+        return "the org has no such column"
+    if on_create and attribute.get("IsValidForCreate") is False:
+        return "IsValidForCreate is false: the org ignores or refuses it on create"
+    if on_update and attribute.get("IsValidForUpdate") is False:
+        return "IsValidForUpdate is false: mark it create-only"
+    return None
+
+
+async def _business_logic_items(client: object, run_business_logic: tuple[str, ...]) -> list[tuple[str, str, str]]:
+    """(name, detail, status) of the pre-flight on the org's own logic: a warning when the customer lets some of
+    it run, and, for each application user, whether it holds the privilege the bypass headers need."""
+    items = []
+    if run_business_logic:
+        kinds = ", ".join(run_business_logic)
+        items.append(
+            (
+                "run_business_logic",
+                f"not bypassed ({kinds}): the org's own plug-ins or flows run on every record this load writes "
+                "and may contact patients (DESIGN.md §6); bypassed only when the customer's target sets none",
+                "warning",
+            )
+        )
+    if needs_privilege(run_business_logic):
+        for client_id, response in await client.as_each_user("GET", "WhoAmI"):  # type: ignore[attr-defined]
+            user_id = response.json()["UserId"]
+            if await client.user_holds(user_id, BYPASS_PRIVILEGE):  # type: ignore[attr-defined]
+                items.append((f"{BYPASS_PRIVILEGE} ({client_id})", "held by the application user", "present"))
+            else:
+                detail = f"application user {client_id} (systemuser {user_id}) lacks it: {GRANT_HINT}"
+                items.append((f"{BYPASS_PRIVILEGE} ({client_id})", detail, "missing"))
+    return items
+
+
 async def build_plan(client: object, tables: list[TargetTable], extra_columns: dict[str, list[Column]]) -> SchemaPlan:
-    """Compare what `tables` (plus `extra_columns` per table, e.g. custom fields) need with the org."""
+    """Compare what `tables` (plus `extra_columns` per table, e.g. custom fields) need with the org, and check
+    the application users may send the business-logic bypass headers (the connection's `run_business_logic`
+    says what the customer lets run)."""
     items: list[PlanItem] = []
+
+    def add(table: str, kind: str, name: str, detail: str, status: str, column: Column | None = None) -> None:
+        items.append(PlanItem(len(items) + 1, table, kind, name, detail, status, column))
+
     for table in tables:
-        attributes = {a["LogicalName"] for a in await client.attributes(table.name)}  # type: ignore[attr-defined]
+        entity = await client.entity_definition(table.name)  # type: ignore[attr-defined]
+        attributes = {a["LogicalName"]: a for a in await client.attributes(table.name)}  # type: ignore[attr-defined]
         keys = {k["SchemaName"].lower(): k for k in await client.keys(table.name)}  # type: ignore[attr-defined]
+        # research/dataverse.md §6.1: new columns only where the table's metadata allows them.
+        takes_columns = _managed_value(entity, "CanCreateAttributes") and _managed_value(entity, "IsCustomizable")
+        not_allowed = f"; the org allows no new column on {table.name} (CanCreateAttributes false)"
         for column in [*table.custom_columns, *extra_columns.get(table.name, [])]:
-            status = "present" if column.name in attributes else "missing"
-            items.append(PlanItem(len(items) + 1, table.name, "column", column.name, _detail(column), status, column))
+            if column.name in attributes:
+                add(table.name, "column", column.name, _detail(column), "present", column)
+            elif takes_columns:
+                add(table.name, "column", column.name, _detail(column), "missing", column)
+            else:
+                add(table.name, "column", column.name, _detail(column) + not_allowed, "refused", column)
+        for column, on_create, on_update in _written_columns(table):
+            reason = _refusal(column, attributes.get(column.name), on_create, on_update)
+            if reason:
+                add(table.name, "column", column.name, f"standard column written by the load: {reason}", "refused")
         if table.keyed:
             key = keys.get(key_schema_name(table.name))
-            status = (
-                "missing" if key is None else "present" if key.get("EntityKeyIndexStatus") == "Active" else "pending"
-            )
-            items.append(
-                PlanItem(
-                    len(items) + 1,
+            detail = f"alternate key on {SOURCE_KEY} (length {KEY_LENGTH})"
+            if key is None:
+                status = "missing" if takes_columns else "refused"
+                add(
                     table.name,
                     "key",
                     key_schema_name(table.name),
-                    f"alternate key on {SOURCE_KEY} (length {KEY_LENGTH})",
+                    detail + ("" if takes_columns else not_allowed),
                     status,
                 )
-            )
+            else:
+                status = "present" if key.get("EntityKeyIndexStatus") == "Active" else "pending"
+                add(table.name, "key", key_schema_name(table.name), detail, status)
+    run_business_logic = client.connection.run_business_logic  # type: ignore[attr-defined]
+    for name, detail, status in await _business_logic_items(client, run_business_logic):
+        add("(org)", "business logic", name, detail, status)
     return SchemaPlan(items)
 
 

@@ -84,6 +84,14 @@ class Column:
     # Calculated by Dataverse (invoice totals follow the lines, §7.4): never sent, but the read-back
     # compares it with the source's value — a reconciliation of the money.
     computed: bool = False
+    # The attribute that holds the value once written, when not this one: overriddencreatedon's value becomes
+    # createdon, and overriddencreatedon then holds the migration time (emulators/dataverse/README.md).
+    read_as: str | None = None
+
+    @property
+    def read_name(self) -> str:
+        """The attribute the read-back compares this column's value with."""
+        return self.read_as or self.name
 
     @property
     def dtype(self) -> pl.DataType:
@@ -148,7 +156,11 @@ def _address(prefix: str = "address1") -> list[Column]:
 
 _OWNER = Column("ownerid", "owner", description="practitioner whose systemuser owns the row (else the fallback owner)")
 _CREATED = Column(
-    "overriddencreatedon", "datetime", description="original created time (§5.2 anchors)", create_only=True
+    "overriddencreatedon",
+    "datetime",
+    description="original created time (§5.2 anchors); the org keeps it as createdon",
+    create_only=True,
+    read_as="createdon",
 )
 _LOCATION = _new("new_location", length=160, description="site name (single-site practices, and every activity)")
 REFERRAL_TYPES = ((100000000, "Doctor"), (100000001, "Other"))
@@ -319,10 +331,13 @@ TABLES: dict[str, TargetTable] = {
                 _text("mimetype", 256),
                 Column("objectid", "lookup", nav="objectid_contact", target="contact", required=True),
                 Column("document", "file", description="path of the bytes to attach"),
-                _new("new_notetype", length=100),
                 _OWNER,
                 _CREATED,
             ),
+            # A real org refuses new columns on Note (CanCreateAttributes false, emulators/dataverse/README.md):
+            # no source-key column or alternate key. The row is keyed by its deterministic primary key
+            # (payloads.record_guid) and its canonical id lives in the ledger; the note type leads the subject.
+            keyed=False,
             description="clinical notes, medical alerts and attached documents",
         ),
         TargetTable(

@@ -54,8 +54,11 @@ def test_column_and_alternate_key(emulators: RunningEmulators) -> None:
         "LogicalName": "new_sourcesystemid",
         "AttributeType": "String",
         "SchemaName": "new_SourceSystemId",
+        "IsValidForCreate": True,
+        "IsValidForUpdate": True,
         "MaxLength": 200,
     }
+    assert entity["CanCreateAttributes"]["Value"] is True
     assert next(c for c in columns if c["LogicalName"] == "birthdate").get("MaxLength") is None
     assert {"SchemaName": KEY, "KeyAttributes": ["new_sourcesystemid"], "EntityKeyIndexStatus": "Active"} in keys
     assert (duplicate.status, duplicate.code) == (400, "0x80047013")

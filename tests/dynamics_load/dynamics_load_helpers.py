@@ -14,6 +14,7 @@ from emulators.launcher import EmulatorEndpoints, RunningEmulators
 from store import TableRef, partition_count, table_exists
 from targets.dynamics import flow
 from targets.dynamics.loader import SCHEMA
+from targets.dynamics.tables import TABLES
 
 # The emulators' clock runs 100× faster (a 300 s throttling window lasts 3 s) and charge no simulated
 # service time; keys go Active at once so a schema plan applied is a schema plan ready.
@@ -137,9 +138,12 @@ def emulator_rows(running: RunningEmulators, table: str) -> list[dict[str, Any]]
     return running.dataverse_control.dump_table(table)
 
 
-def migrated_rows(running: RunningEmulators, table: str) -> list[dict[str, Any]]:
-    """Rows of `table` the migration wrote (they carry the source key)."""
-    return [r for r in emulator_rows(running, table) if r.get("new_sourcesystemid")]
+def migrated_rows(running: RunningEmulators, part: flow.Partition, table: str) -> dict[str, dict[str, Any]]:
+    """Rows of `table` the migration wrote, by canonical id: the ledger's target id (the row's primary key)
+    finds them, so this works on tables without a source-key column too (annotation)."""
+    keys = dict(ledger_records(part).filter(pl.col("target_table") == table).select("target_id", "canonical_id").rows())
+    pk = TABLES[table].primary_key
+    return {keys[r[pk]]: r for r in emulator_rows(running, table) if r[pk] in keys}
 
 
 def assert_verified(part: flow.Partition, tables: list[str] | None = None) -> None:

@@ -228,7 +228,7 @@ def test_documents_over_the_orgs_upload_limit_are_reported_not_dropped(
     assert set(failed["canonical_id"]) == too_large
     assert set(failed["error_code"]) == {"0x80044a02"}
     assert all("maxuploadfilesize" in m for m in failed["error_message"])
-    landed = {r["new_sourcesystemid"] for r in migrated_rows(org, "annotation")}
+    landed = set(migrated_rows(org, ready_part, "annotation"))
     assert not landed & too_large
     assert set(sizes) - too_large <= landed
 
@@ -264,7 +264,7 @@ def test_note_documents_go_inline_in_batches_or_in_blocks_and_land_byte_for_byte
     uploads = after["operations"].get("InitializeAnnotationBlocksUpload", 0)
     uploads -= before["operations"].get("InitializeAnnotationBlocksUpload", 0)
     assert uploads == len(in_blocks)
-    landed = {r["new_sourcesystemid"]: r for r in migrated_rows(org, "annotation")}
+    landed = migrated_rows(org, ready_part, "annotation")
     assert unreadable not in landed
     for key, path in files.items():
         if key != unreadable:

@@ -111,3 +111,54 @@ def test_targets_need_the_odata_type(api: httpx.Client) -> None:
     status, code, message = error_of(response)
     assert (status, code) == (400, "0x80040203")
     assert "@odata.type" in message
+
+
+def test_upsert_multiple_key_in_odata_id_and_in_the_body(
+    api: httpx.Client, emulators: RunningEmulators, unique: str
+) -> None:
+    """powerapps-docs use-upsert-insert-update-record.md: a record that does not exist is created with the key
+    values of the body, "even if the data is different" from the key in the reference; an existing record keeps
+    its key (the body's key values are removed before the update)."""
+    api.post(
+        "EntityDefinitions(LogicalName='contact')/Attributes",
+        json={"@odata.type": "Microsoft.Dynamics.CRM.StringAttributeMetadata", "SchemaName": "new_BothRef"},
+    )
+    api.post(
+        "EntityDefinitions(LogicalName='contact')/Keys",
+        json={"SchemaName": "new_bothref_key", "KeyAttributes": ["new_bothref"]},
+    )
+    emulators.dataverse_control.advance_keys(2, key="new_bothref_key")
+    rows = [
+        {"@odata.id": f"contacts(new_bothref='{unique}-1')", "new_bothref": f"{unique}-1", "lastname": f"B{unique}-1"},
+        {"@odata.id": f"contacts(new_bothref='{unique}-2')", "new_bothref": f"{unique}-x", "lastname": f"B{unique}-2"},
+    ]
+    response = api.post("contacts/Microsoft.Dynamics.CRM.UpsertMultiple", json=_targets(rows))
+    assert response.status_code == 204, response.text
+    stored = _rows(emulators, f"B{unique}")
+    assert (stored[f"B{unique}-1"]["new_bothref"], stored[f"B{unique}-2"]["new_bothref"]) == (
+        f"{unique}-1",
+        f"{unique}-x",
+    )
+    update = [
+        {"@odata.id": f"contacts(new_bothref='{unique}-1')", "new_bothref": f"{unique}-y", "jobtitle": "kept key"}
+    ]
+    assert api.post("contacts/Microsoft.Dynamics.CRM.UpsertMultiple", json=_targets(update)).status_code == 204
+    stored = _rows(emulators, f"B{unique}")
+    assert (stored[f"B{unique}-1"]["new_bothref"], stored[f"B{unique}-1"]["jobtitle"]) == (f"{unique}-1", "kept key")
+
+
+def test_a_refused_bulk_request_creates_and_counts_nothing(
+    api: httpx.Client, emulators: RunningEmulators, unique: str
+) -> None:
+    control = emulators.dataverse_control
+    before = control.stats()["records"]["created"]
+    rows = [{"lastname": f"R{unique}-{i}"} for i in range(3)] + [{"lastname": f"R{unique}-x", "gendercode": 99}]
+    response = api.post("contacts/Microsoft.Dynamics.CRM.CreateMultiple", json=_targets(rows))
+    assert error_of(response)[:2] == (400, "0x8004431A")
+    assert _rows(emulators, f"R{unique}") == {}
+    assert control.stats()["records"]["created"] == before
+    missing = "00000000-0000-0000-0000-00000000abcd"
+    update = api.post(
+        "contacts/Microsoft.Dynamics.CRM.UpdateMultiple", json=_targets([{"contactid": missing, "jobtitle": "x"}])
+    )
+    assert error_of(update) == (404, "0x80040217", f"Contact With Ids = {missing} Do Not Exist")

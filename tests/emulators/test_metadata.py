@@ -175,3 +175,44 @@ def test_entity_definitions_expand_keys(api: httpx.Client) -> None:
     value = api.get(url).json()["value"]
     assert value[0]["LogicalName"] == "account"
     assert all(set(k) >= {"KeyAttributes", "MetadataId"} for k in value[0]["Keys"])
+
+
+def test_tables_report_whether_they_take_new_columns(api: httpx.Client) -> None:
+    # CanCreateAttributes / IsCustomizable are BooleanManagedProperty values, as a real org returns them.
+    select = "$select=LogicalName,CanCreateAttributes,IsCustomizable"
+    note = api.get(f"EntityDefinitions(LogicalName='annotation')?{select}").json()
+    contact = api.get(f"EntityDefinitions(LogicalName='contact')?{select}").json()
+    assert note["CanCreateAttributes"]["Value"] is False
+    assert note["CanCreateAttributes"]["ManagedPropertyLogicalName"] == "cancreateattributes"
+    assert contact["CanCreateAttributes"]["Value"] is True and contact["IsCustomizable"]["Value"] is True
+    party = api.get(f"EntityDefinitions(LogicalName='activityparty')?{select}").json()
+    assert party["IsCustomizable"]["Value"] is False
+
+
+def test_new_column_on_a_table_that_refuses_them(api: httpx.Client) -> None:
+    payload = {
+        "@odata.type": f"{NS}.StringAttributeMetadata",
+        "SchemaName": "new_notetype",
+        "DisplayName": _label("new_notetype"),
+        "MaxLength": 100,
+    }
+    refused = api.post("EntityDefinitions(LogicalName='annotation')/Attributes", json=payload)
+    status, code, message = error_of(refused)
+    assert (status, code) == (400, "0x80040203") and "CanCreateAttributes" in message
+    missing = api.get("EntityDefinitions(LogicalName='annotation')/Attributes(LogicalName='new_notetype')")
+    assert missing.status_code == 404
+
+
+def test_state_is_not_valid_for_create_on_activities_and_contact(api: httpx.Client) -> None:
+    def valid(table: str, column: str) -> tuple[bool, bool]:
+        body = api.get(
+            f"EntityDefinitions(LogicalName='{table}')/Attributes(LogicalName='{column}')"
+            "?$select=IsValidForCreate,IsValidForUpdate"
+        ).json()
+        return body["IsValidForCreate"], body["IsValidForUpdate"]
+
+    assert valid("appointment", "statecode") == (False, True)
+    assert valid("contact", "statecode") == (False, True)
+    assert valid("account", "statecode") == (True, True)
+    assert valid("appointment", "overriddencreatedon") == (True, False)
+    assert valid("appointment", "createdon") == (False, False)

@@ -38,6 +38,33 @@ def test_root_business_unit_and_children(api: httpx.Client, unique: str) -> None
     assert error_of(api.delete(f"businessunits({root['businessunitid']})"))[0] == 405
 
 
+def test_business_unit_is_deleted_only_disabled_and_without_children(api: httpx.Client, unique: str) -> None:
+    """Error-code table: BusinessUnitIsNotDisabledAndCannotBeDeleted, BusinessUnitHasChildAndCannotBeDeleted."""
+    root = api.get("businessunits?$select=businessunitid&$filter=_parentbusinessunitid_value eq null").json()
+    parent = _create(
+        api,
+        "businessunits",
+        {
+            "name": f"Region {unique}",
+            "parentbusinessunitid@odata.bind": f"/businessunits({root['value'][0]['businessunitid']})",
+        },
+    )
+    child = _create(
+        api, "businessunits", {"name": f"Site {unique}", "parentbusinessunitid@odata.bind": f"/businessunits({parent})"}
+    )
+    assert error_of(api.delete(f"businessunits({child})")) == (
+        400,
+        "0x80041d60",
+        "Not disabled business unit cannot be deleted.",
+    )
+    assert api.patch(f"businessunits({parent})", json={"isdisabled": True}).status_code == 204
+    assert error_of(api.delete(f"businessunits({parent})"))[:2] == (400, "0x80041d61")
+    assert api.patch(f"businessunits({child})", json={"isdisabled": True}).status_code == 204
+    assert api.delete(f"businessunits({child})").status_code == 204
+    assert api.delete(f"businessunits({parent})").status_code == 204
+    assert api.get(f"businessunits({parent})").status_code == 404
+
+
 def test_seeded_and_added_users(api: httpx.Client, emulators: RunningEmulators, unique: str) -> None:
     select = "$select=fullname,internalemailaddress,isdisabled"
     query = f"systemusers?{select}&$filter=endswith(internalemailaddress,'@clinic.example')"
@@ -180,3 +207,35 @@ def test_upload_limit_follows_the_organization_setting(api: httpx.Client, unique
     finally:
         api.patch(f"organizations({org['organizationid']})", json={"maxuploadfilesize": org["maxuploadfilesize"]})
     assert api.post("annotations", json=note).status_code == 204
+
+
+def test_a_record_cannot_be_assigned_to_a_user_who_cannot_read_its_table(
+    api: httpx.Client, emulators: RunningEmulators, unique: str
+) -> None:
+    """PrincipalPrivilegeDenied (research/dataverse.md §5.3); table privileges as Dataverse names them."""
+    control = emulators.dataverse_control
+    user = control.add_user(firstname="No", lastname=f"Role {unique}", internalemailaddress=f"{unique}@role.example")
+    user_id = user["systemuserid"]
+    function = "Microsoft.Dynamics.CRM.RetrieveUserPrivilegeByPrivilegeName"
+
+    def held(name: str) -> list[dict]:
+        return api.get(f"systemusers({user_id})/{function}(PrivilegeName='{name}')").json()["RolePrivileges"]
+
+    assert [p["PrivilegeName"] for p in held("prvReadContact")] == ["prvReadContact"]
+    control.set_privilege("prvReadContact", held=False, user_id=user_id)
+    try:
+        assert held("prvReadContact") == [] and held("prvReadActivity") != []
+        owned = {"lastname": f"Owned {unique}", "ownerid@odata.bind": f"/systemusers({user_id})"}
+        assert error_of(api.post("contacts", json=owned)) == (
+            403,
+            "0x80040231",
+            "Target user or team does not hold required privileges.",
+        )
+        contact = _create(api, "contacts", {"lastname": f"Owned {unique}"})
+        reassigned = api.patch(f"contacts({contact})", json={"ownerid@odata.bind": f"/systemusers({user_id})"})
+        assert error_of(reassigned)[:2] == (403, "0x80040231")
+        task = {"subject": f"T {unique}", "ownerid@odata.bind": f"/systemusers({user_id})"}
+        assert api.post("tasks", json=task).status_code == 204  # activities need prvReadActivity, still held
+        assert error_of(api.get(f"systemusers({user_id})/{function}(PrivilegeName='prvReadNoSuchTable')"))[0] == 404
+    finally:
+        control.set_privilege("prvReadContact", held=True, user_id=user_id)

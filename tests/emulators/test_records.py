@@ -259,3 +259,22 @@ def test_unimplemented_query_options_fail_loudly(api: httpx.Client, option: str)
     status, code, message = error_of(api.get(f"contacts?{option}"))
     assert (status, code) == (501, "0x80040203")
     assert "does not implement" in message
+
+
+def test_preference_applied_echoes_the_annotations_asked_for(api: httpx.Client, unique: str) -> None:
+    """bypass-power-automate-flows.md shows it: `Preference-Applied: odata.include-annotations="…"`."""
+    record_id = _create(api, "contacts", {"lastname": f"Pa{unique}", "gendercode": 2})
+    wanted = '"OData.Community.Display.V1.FormattedValue"'
+    prefer = {"Prefer": f"odata.include-annotations={wanted}"}
+    many = api.get(f"contacts?$select=gendercode&$filter=lastname eq 'Pa{unique}'", headers=prefer)
+    assert many.headers["Preference-Applied"] == f"odata.include-annotations={wanted}"
+    assert many.json()["value"][0]["gendercode@OData.Community.Display.V1.FormattedValue"] == "Female"
+    one = api.get(f"contacts({record_id})?$select=gendercode", headers=prefer)
+    assert one.headers["Preference-Applied"] == f"odata.include-annotations={wanted}"
+    both = api.patch(
+        f"contacts({record_id})?$select=gendercode",
+        json={"jobtitle": "x"},
+        headers={"Prefer": f"return=representation,odata.include-annotations={wanted}"},
+    )
+    assert both.headers["Preference-Applied"] == f"return=representation,odata.include-annotations={wanted}"
+    assert "Preference-Applied" not in api.get(f"contacts({record_id})?$select=gendercode").headers

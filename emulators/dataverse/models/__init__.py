@@ -8,10 +8,12 @@ import pathlib
 from ...common.timescale import TimeScale
 from ..exceptions import ObjectDoesNotExist
 from .bulk import Bulk
+from .business_logic import BusinessLogic
 from .config import DataverseOptions
 from .faults import FaultInjector
 from .files import Files
 from .keys import KeyRegistry
+from .privileges import Privileges
 from .reading import Reader
 from .records import Records
 from .registry import Schema
@@ -52,7 +54,19 @@ class DataverseBackend:
         self.stats = Stats()
         self.rules = Rules(self.store, self.relations, options)
         self.parser = BodyParser(self.schema, self.store, self.keys, options.bind_miss_status)
-        self.records = Records(self.schema, self.store, self.keys, self.relations, self.parser, self.rules, self.stats)
+        self.logic = BusinessLogic()
+        self.privileges = Privileges(self.schema)
+        self.records = Records(
+            self.schema,
+            self.store,
+            self.keys,
+            self.relations,
+            self.parser,
+            self.rules,
+            self.stats,
+            self.logic,
+            self.privileges,
+        )
         self.reader = Reader(self.schema, self.store, self.relations)
         self.bulk = Bulk(self.schema, self.store, self.records)
         self.files = Files(self.schema, self.records)
@@ -129,6 +143,8 @@ class DataverseBackend:
         self.throttle.reset()
         self.faults.reset()
         self.files.sessions.clear()
+        self.logic.clear()
+        self.privileges.clear()
 
     def close(self) -> None:
         self.store.close()

@@ -59,6 +59,8 @@ class Bulk:
             if record_id in seen:
                 continue  # research/dataverse.md §3.2: duplicates after the first are ignored
             seen.add(record_id)
+            if self.store.get(table.logical, record_id) is None:
+                raise e.ObjectsDoNotExist(entity=table.schema_name, ids=record_id)
             self.records.update(table, record_id, item, ctx)
         return ids
 

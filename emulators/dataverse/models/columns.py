@@ -70,8 +70,11 @@ def primary_key(name: str) -> AttributeDef:
     return guid(name, update=False, required="SystemRequired")
 
 
-def states(states: dict[int, tuple[str, int, dict[int, str]]]) -> list[AttributeDef]:
-    """statecode/statuscode from ``{state: (state name, default status, {status: label})}``."""
+def states(states: dict[int, tuple[str, int, dict[int, str]]], *, state_on_create: bool = True) -> list[AttributeDef]:
+    """statecode/statuscode from ``{state: (state name, default status, {status: label})}``.
+
+    ``state_on_create`` is statecode's IsValidForCreate: False on contact and the activities (their table
+    reference pages); a value sent anyway is ignored (README "Tables that refuse custom columns")."""
     state_options = {value: name for value, (name, _, _) in states.items()}
     status_options: dict[int, str] = {}
     status_state: dict[int, int] = {}
@@ -80,7 +83,14 @@ def states(states: dict[int, tuple[str, int, dict[int, str]]]) -> list[Attribute
         status_state.update(dict.fromkeys(statuses, state))
     defaults = {state: default for state, (_, default, _) in states.items()}
     return [
-        AttributeDef("statecode", "State", required="SystemRequired", options=state_options, default_state=defaults),
+        AttributeDef(
+            "statecode",
+            "State",
+            required="SystemRequired",
+            options=state_options,
+            default_state=defaults,
+            create=state_on_create,
+        ),
         AttributeDef("statuscode", "Status", options=status_options, status_state=status_state),
     ]
 

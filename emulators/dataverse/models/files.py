@@ -71,7 +71,7 @@ class Files:
         table = self.schema.table(entity)
         payload = {k: v for k, v in target.items() if not k.startswith("@odata.type")}
         payload[COLUMNS[entity]] = base64.b64encode(data).decode("ascii")
-        upload_ctx = WriteContext(ctx.caller, ctx.api_root, ctx.duplicate_detection, ctx.content_refs, True)
+        upload_ctx = WriteContext(ctx.caller, ctx.api_root, ctx.duplicate_detection, ctx.content_refs, True, ctx.bypass)
         record_id = payload.get(table.pk)
         if isinstance(record_id, str) and self.records.store.get(entity, record_id.lower()) is not None:
             payload.pop(table.pk)

@@ -31,11 +31,18 @@ def entity(table: TableDef) -> dict[str, Any]:
         "HasNotes": table.has_notes,
         "HasActivities": table.logical in ("account", "contact", "invoice"),
         "IsValidForAdvancedFind": True,
+        "CanCreateAttributes": _managed(table.can_create_attributes, "cancreateattributes"),
+        "IsCustomizable": _managed(table.is_customizable, "iscustomizable"),
         "ChangeTrackingEnabled": False,
         "DisplayName": label(table.schema_name),
         "DisplayCollectionName": label(table.schema_name + "s"),
         "Description": label(""),
     }
+
+
+def _managed(value: bool, name: str) -> dict[str, Any]:
+    """A BooleanManagedProperty: the value, and (for a system table) that a customiser cannot change it."""
+    return {"Value": value, "CanBeChanged": False, "ManagedPropertyLogicalName": name}
 
 
 def attribute(table: TableDef, attr: AttributeDef) -> dict[str, Any]:

@@ -6,8 +6,10 @@ import uuid
 from typing import Any
 
 from .. import exceptions as e
+from .business_logic import BusinessLogic
 from .context import WriteContext
 from .keys import KeyRegistry
+from .privileges import Privileges
 from .refs import Key
 from .registry import Schema
 from .relations import Relations
@@ -30,6 +32,8 @@ class Records:
         parser: BodyParser,
         rules: Rules,
         stats: Stats,
+        logic: BusinessLogic,
+        privileges: Privileges,
     ) -> None:
         self.schema = schema
         self.store = store
@@ -38,6 +42,8 @@ class Records:
         self.parser = parser
         self.rules = rules
         self.stats = stats
+        self.logic = logic
+        self.privileges = privileges
 
     # -- reads -------------------------------------------------------------------------------------------
 
@@ -82,6 +88,7 @@ class Records:
             self.rules.apply_state(table, record, None, values)
             self.rules.computed(table, record)
             self.rules.validate(table, record, values, ctx, creating=True)
+            self.privileges.check_owner(table, record)
             self.keys.check_unique(table.logical, record_id, record)
             self.rules.check_duplicates(table, record, ctx)
             record["versionnumber"] = self.store.next_version()
@@ -89,7 +96,8 @@ class Records:
             if parsed.parties:
                 self._write_parties(table, record_id, parsed.parties, ctx, replace=False)
             self.rules.after_write(table, None, record)
-        self.stats.count_record("created")
+        self._count("created")
+        self.logic.fire(table.logical, "Create", record, ctx.bypass, self.store.on_rollback)
         return record
 
     def update(
@@ -113,6 +121,8 @@ class Records:
             self.rules.apply_state(table, record, old, values)
             self.rules.computed(table, record)
             self.rules.validate(table, record, values, ctx, creating=False)
+            if "ownerid" in values:
+                self.privileges.check_owner(table, record)
             self.keys.check_unique(table.logical, record[table.pk], record)
             self.rules.check_duplicates(table, record, ctx)
             record["versionnumber"] = self.store.next_version()
@@ -120,7 +130,8 @@ class Records:
             if parsed.parties is not None:
                 self._write_parties(table, record[table.pk], parsed.parties, ctx, replace=True)
             self.rules.after_write(table, old, record)
-        self.stats.count_record("updated")
+        self._count("updated")
+        self.logic.fire(table.logical, "Update", record, ctx.bypass, self.store.on_rollback)
         return record
 
     def upsert(
@@ -168,8 +179,19 @@ class Records:
             table.logical == "businessunit" and old.get("parentbusinessunitid") is None
         ):
             raise e.OperationNotSupported(detail=f"The {table.logical} {record_id} cannot be deleted.")
+        if table.logical == "businessunit":
+            self._check_business_unit_deletable(record_id, old)
         with self.store.transaction():
             self._delete(table, record_id)
+
+    def _check_business_unit_deletable(self, record_id: str, old: Record) -> None:
+        """A real org deletes only a disabled business unit without child units (README "Business units")."""
+        if not old.get("isdisabled"):
+            raise e.BusinessUnitIsNotDisabledAndCannotBeDeleted()
+        for row in self.store.rows("businessunit").values():
+            parent = row.get("parentbusinessunitid")
+            if isinstance(parent, dict) and parent.get("id") == record_id:
+                raise e.BusinessUnitHasChildAndCannotBeDeleted()
 
     def _delete(self, table: TableDef, record_id: str) -> None:
         old = self.store.get(table.logical, record_id)
@@ -179,7 +201,13 @@ class Records:
             self._delete(self.schema.table(entity), child_id)
         self.store.put(table.logical, record_id, None)
         self.rules.after_write(table, old, None)
-        self.stats.count_record("deleted")
+        self._count("deleted")
+
+    def _count(self, kind: str) -> None:
+        """Count a record written; a write its change set or bulk action rolls back is not counted (a refused
+        bulk request creates nothing)."""
+        self.stats.count_record(kind)
+        self.store.on_rollback(lambda: self.stats.count_record(kind, -1))
 
     def set_property(self, table: TableDef, record_id: str, name: str, value: Any, ctx: WriteContext) -> Record:
         """PUT ``/<set>(<id>)/<column>`` with ``{"value": …}``; DELETE clears it (research §2.4)."""

@@ -91,7 +91,10 @@ class Schema:
         Raises:
             InvalidArgument: Missing SchemaName or an unsupported @odata.type.
             DuplicateAttributeSchemaName: The column exists already.
+            CannotCreateAttributes: The table's CanCreateAttributes is false.
         """
+        if not table.can_create_attributes:
+            raise e.CannotCreateAttributes(entity=table.logical)
         odata_type = str(payload.get("@odata.type", "")).lstrip("#").rsplit(".", 1)[-1]
         kind = CREATABLE.get(odata_type)
         if kind is None:

@@ -57,7 +57,13 @@ class Rules:
         attrs = table.attributes
         caller = ctx.caller
         now = utc_now()
-        record.setdefault("createdon", record.get("overriddencreatedon") or now)
+        # "Record Created On" (overriddencreatedon): the value sent on create becomes createdon, and the column
+        # then holds when the record was migrated (README "overriddencreatedon").
+        if record.get("overriddencreatedon"):
+            record["createdon"] = record["overriddencreatedon"]
+            record["overriddencreatedon"] = now
+        else:
+            record.setdefault("createdon", now)
         record["modifiedon"] = now
         if "createdby" in attrs:
             record["createdby"] = record["modifiedby"] = ref("systemuser", caller.user_id)
@@ -127,14 +133,15 @@ class Rules:
     # -- state and status (research/dataverse.md §7.1) -----------------------------------------------------
 
     def apply_state(self, table: TableDef, record: Record, old: Record | None, values: dict[str, Any]) -> None:
-        """Activities ignore statecode on create; every state/status pair must match."""
+        """statecode not valid for create (activities, contact) is ignored on create, or refused when the
+        ``activity_statecode_on_create`` switch says so; every state/status pair must match."""
         state_attr, status_attr = table.state_attr, table.status_attr
         if state_attr is None or status_attr is None:
             return
         defaults = state_attr.default_state or {}
         status_state = status_attr.status_state or {}
         if old is None:
-            if table.is_activity and "statecode" in values:
+            if not state_attr.create and "statecode" in values:
                 if self.options.activity_statecode_on_create == "reject":
                     raise e.InvalidArgument(detail=f"statecode is not valid for create on {table.logical}.")
                 values.pop("statecode")

@@ -140,6 +140,10 @@ class TableDef:
     has_notes: bool = True
     custom: bool = False
     read_only: bool = False
+    # EntityMetadata managed properties (README "Tables that refuse custom columns"): whether new columns may
+    # be added, and whether the table can be customised at all.
+    can_create_attributes: bool = True
+    is_customizable: bool = True
     state_names: dict[int, str] = field(default_factory=dict)
     writable_states: frozenset[int] = frozenset()
     party_masks: frozenset[int] = frozenset()

@@ -109,6 +109,11 @@ class CallerResolver:
             return Caller(user["systemuserid"], _bu(user), app_id)
         return Caller(impersonated["systemuserid"], _bu(impersonated), app_id, user["systemuserid"])
 
+    def app_user_id(self, client_id: str) -> str | None:
+        """The systemuserid of the application user of an app registration, if the org has one."""
+        user = self._find("applicationid", client_id.lower())
+        return str(user["systemuserid"]) if user else None
+
     def _impersonated(self, headers: Mapping[str, str]) -> dict[str, Any] | None:
         # research/dataverse.md §2.1: MSCRMCallerID (systemuserid) or CallerObjectId (Entra object id).
         caller_id = headers.get("mscrmcallerid")

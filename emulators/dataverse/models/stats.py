@@ -51,6 +51,11 @@ class Stats:
             counts["execution_ms"] += round(nominal_seconds * 1000)
             counts["records_written"] += records_written
 
+    def count_logic(self, user_id: str, nominal_seconds: float) -> None:
+        """Synchronous plug-in time inside a user's requests (part of their execution_ms)."""
+        with self._lock:
+            self.per_user[user_id]["logic_ms"] += round(nominal_seconds * 1000)
+
     def count_throttled(self, facet: str) -> None:
         self.throttled[facet] += 1
 

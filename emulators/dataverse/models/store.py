@@ -32,7 +32,8 @@ class Store:
     def __init__(self, path: pathlib.Path | None) -> None:
         self.tables: dict[str, dict[str, Record]] = {}
         self.version = 0
-        self._undo: list[tuple[str, str, Record | None]] = []
+        # Row images to put back, or (None, "", callback) for what else a rollback must undo (counters, effects).
+        self._undo: list[tuple[str | None, str, Any]] = []
         self._depth = 0
         self._dirty: set[tuple[str, str]] = set()
         self._hooks: list[Hook] = []
@@ -74,6 +75,12 @@ class Store:
         for hook in self._hooks:
             hook(entity, record_id, old, record)
 
+    def on_rollback(self, undo: Callable[[], None]) -> None:
+        """Call ``undo`` if the enclosing transaction (a change set, a bulk action) is rolled back; outside one
+        the write is already final and nothing is kept."""
+        if self._depth:
+            self._undo.append((None, "", undo))
+
     def next_version(self) -> int:
         """The next row version (ETags are ``W/"<versionnumber>"``, research/dataverse.md §9)."""
         self.version += 1
@@ -98,6 +105,9 @@ class Store:
     def _rollback(self, mark: int) -> None:
         while len(self._undo) > mark:
             entity, record_id, old = self._undo.pop()
+            if entity is None:
+                old()
+                continue
             table = self.rows(entity)
             current = table.get(record_id)
             if old is None:

@@ -66,7 +66,8 @@ def appointment() -> TableDef:
                 1: ("Completed", 3, {3: "Completed"}),
                 2: ("Canceled", 4, {4: "Canceled"}),
                 3: ("Scheduled", 5, {5: "Busy", 6: "Out of Office"}),
-            }
+            },
+            state_on_create=False,
         ),
         writable_states=frozenset({0, 3}),
         party_masks=frozenset({5, 6, 7}),
@@ -90,7 +91,8 @@ def task() -> TableDef:
                 ),
                 1: ("Completed", 5, {5: "Completed"}),
                 2: ("Canceled", 6, {6: "Canceled"}),
-            }
+            },
+            state_on_create=False,
         ),
         writable_states=frozenset({0}),
     )
@@ -116,7 +118,8 @@ def email() -> TableDef:
                     {2: "Completed", 3: "Sent", 4: "Received", 6: "Pending Send", 7: "Sending"},
                 ),
                 2: ("Canceled", 5, {5: "Canceled"}),
-            }
+            },
+            state_on_create=False,
         ),
         writable_states=frozenset({0}),
         party_masks=frozenset({1, 2, 3, 4}),
@@ -147,6 +150,8 @@ def activityparty() -> TableDef:
             135,
             ownership="None",
             has_notes=False,
+            can_create_attributes=False,
+            is_customizable=False,
         ),
         lookup("activityid", "appointment", "email", "task", cascade=True, required="SystemRequired"),
         lookup("partyid", "account", "contact", "systemuser"),
@@ -159,7 +164,11 @@ def activityparty() -> TableDef:
 def annotation() -> TableDef:
     # research/dataverse.md §7.3: objectid_<entity> binds; documentbody is base64; no CreateMultiple.
     return build_table(
-        TableDef("annotation", "annotations", "annotationid", "subject", 5, has_notes=False),
+        # CanCreateAttributes is false on Note: a real org refuses new columns (README "Tables that refuse
+        # custom columns").
+        TableDef(
+            "annotation", "annotations", "annotationid", "subject", 5, has_notes=False, can_create_attributes=False
+        ),
         text("subject", 500),
         memo("notetext", 100_000),
         text("filename", 255),

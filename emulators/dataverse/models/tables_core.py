@@ -61,7 +61,7 @@ def contact() -> TableDef:
         integer("numberofchildren", 0, 1_000_000_000),
         money("creditlimit"),
         text("websiteurl", 200),
-        states(ACTIVE_INACTIVE),
+        states(ACTIVE_INACTIVE, state_on_create=False),
         currency_columns(),
     )
 
@@ -161,7 +161,16 @@ def organisation() -> list[TableDef]:
             guid("azureactivedirectoryobjectid"),
         ),
         build_table(
-            TableDef("organization", "organizations", "organizationid", "name", 1019, ownership="None"),
+            TableDef(
+                "organization",
+                "organizations",
+                "organizationid",
+                "name",
+                1019,
+                ownership="None",
+                can_create_attributes=False,
+                is_customizable=False,
+            ),
             read_only(text("name", 160)),
             # research/dataverse.md §5.4: default 5,242,880, maximum 131,072,000 bytes.
             integer("maxuploadfilesize", 0, c.MAX_UPLOAD_FILE_SIZE_LIMIT),
@@ -184,6 +193,8 @@ def sdk_messages() -> list[TableDef]:
                 ownership="None",
                 read_only=True,
                 has_notes=False,
+                can_create_attributes=False,
+                is_customizable=False,
             ),
             text("name", 256),
         ),
@@ -197,6 +208,8 @@ def sdk_messages() -> list[TableDef]:
                 ownership="None",
                 read_only=True,
                 has_notes=False,
+                can_create_attributes=False,
+                is_customizable=False,
             ),
             lookup("sdkmessageid", "sdkmessage"),
             AttributeDef("primaryobjecttypecode", "EntityName"),

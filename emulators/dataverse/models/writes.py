@@ -71,7 +71,8 @@ class BodyParser:
                 attr = table.attributes.get(name)
                 if attr is None or attr.is_lookup:
                     raise unknown_property(table, name)
-                if attr.create if creating else attr.update:
+                # statecode not valid for create still reaches the state rules, which ignore or refuse it.
+                if (attr.create if creating else attr.update) or (creating and attr.type == "State"):
                     parsed.values[name] = coerce(table, attr, value)
         return parsed
 

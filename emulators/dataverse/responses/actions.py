@@ -1,7 +1,8 @@
-"""Unbound functions and actions: WhoAmI, the note/attachment block transfers and BulkDelete."""
+"""Functions and actions: WhoAmI, the note/attachment block transfers, BulkDelete and a user's privileges."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -96,3 +97,34 @@ def _bulk_delete(req: ApiRequest, backend: DataverseBackend, body: Any) -> ApiRe
 
 def _plain(value: Any) -> Any:
     return value.get("id") if isinstance(value, dict) else value
+
+
+def user_privilege(req: ApiRequest, backend: DataverseBackend) -> ApiResponse:
+    """GET systemusers(<id>)/Microsoft.Dynamics.CRM.RetrieveUserPrivilegeByPrivilegeName(PrivilegeName='…'): the
+    user's RolePrivileges for one privilege, empty when no role of the user holds it. The bypass privileges and the
+    table privileges (``prv<Verb><Entity>``) are modelled (models/privileges.py); another name answers 404."""
+    if req.route["set"] != "systemusers":
+        raise e.ResourceNotFound(segment=req.route["function"])
+    user_id = req.route["key"].strip().lower()
+    user = backend.store.get("systemuser", user_id)
+    if user is None:
+        raise e.ObjectDoesNotExist(entity="systemuser", id=user_id)
+    found = re.fullmatch(r"\s*PrivilegeName\s*=\s*'([^']*)'\s*", req.route["args"])
+    name = found.group(1) if found else ""
+    privilege_id = backend.privileges.privilege_id(name)
+    if privilege_id is None:
+        raise e.ObjectDoesNotExist(entity="privilege", id=name or req.route["args"])
+    business_unit = user.get("businessunitid") or {}
+    privileges = [
+        {
+            "Depth": "Global",
+            "PrivilegeId": privilege_id,
+            "BusinessUnitId": business_unit.get("id") if isinstance(business_unit, dict) else None,
+            "PrivilegeName": name,
+        }
+    ]
+    body = {
+        "@odata.context": _response_context(req, "RetrieveUserPrivilegeByPrivilegeName"),
+        "RolePrivileges": privileges if backend.privileges.holds(user_id, name) else [],
+    }
+    return json_response(body)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -97,3 +98,34 @@ async def config(request: Request, backend: DataverseBackend) -> Response:
         except ValueError as err:
             return JSONResponse({"error": str(err)}, status_code=400)
     return JSONResponse(backend.describe())
+
+
+async def business_logic(request: Request, backend: DataverseBackend) -> Response:
+    """GET the registered plug-in steps and flows and every side effect they had; POST registers one
+    ``{table, message: Create|Update, kind: sync|async|flow, milliseconds, effect}``; DELETE removes them all."""
+    logic = backend.logic
+    if request.method == "DELETE":
+        logic.registrations.clear()
+        logic.effects.clear()
+    elif request.method == "POST":
+        try:
+            registration = logic.register(await _json(request), set(backend.schema.tables))
+        except ValueError as err:
+            return JSONResponse({"error": str(err)}, status_code=400)
+        return JSONResponse(dataclasses.asdict(registration), status_code=201)
+    return JSONResponse(logic.describe())
+
+
+async def privileges(request: Request, backend: DataverseBackend) -> Response:
+    """POST {systemuserid | client_id, privilege, held}: grant or revoke a privilege of a user — a bypass privilege
+    or a table privilege ``prv<Verb><Entity>`` (every user holds them all until one is revoked)."""
+    payload = await _json(request)
+    user_id = payload.get("systemuserid") or backend.callers.app_user_id(str(payload.get("client_id") or ""))
+    if not user_id:
+        return JSONResponse({"error": "systemuserid or a known client_id is required"}, status_code=400)
+    try:
+        backend.privileges.set(str(user_id), str(payload.get("privilege", "")), bool(payload.get("held")))
+    except ValueError as err:
+        return JSONResponse({"error": str(err)}, status_code=400)
+    revoked = backend.privileges.revoked.get(str(user_id).lower(), set())
+    return JSONResponse({"systemuserid": user_id, "revoked": sorted(revoked)})

@@ -11,7 +11,7 @@ from urllib.parse import unquote_plus
 from .. import constants as c
 from .. import exceptions as e
 from ..models import DataverseBackend
-from ..models.context import Caller, WriteContext
+from ..models.context import Bypass, Caller, WriteContext
 
 
 def parse_query(raw: str) -> dict[str, str]:
@@ -79,7 +79,11 @@ class ApiRequest:
     def context(self, backend: DataverseBackend) -> WriteContext:
         # research/dataverse.md §8: duplicate detection runs only when the header turns it on.
         detect = self.headers.get("mscrm.suppressduplicatedetection", "").strip().lower() == "false"
-        return WriteContext(self.caller, self.api_root, detect, self.content_refs)
+        # Bypass headers count on the request that carries them (an inner $batch request carries its own);
+        # a user without the privilege they need is refused before anything is written.
+        bypass = Bypass.from_headers(self.headers)
+        backend.privileges.check_bypass(self.caller, bypass)
+        return WriteContext(self.caller, self.api_root, detect, self.content_refs, bypass=bypass)
 
 
 @dataclass

@@ -35,8 +35,18 @@ def _representation(
     reader = backend.reader
     body = {"@odata.context": f"{req.api_root}/$metadata#{table.entity_set}/$entity"}
     body.update(reader.project(table, record, reader.select(table, req.params.get("$select")), _wants(req)))
-    headers = {"Preference-Applied": "return=representation", "ETag": body["@odata.etag"]}
+    headers = {**_preference_applied(req, "return=representation"), "ETag": body["@odata.etag"]}
     return json_response(body, status, headers)
+
+
+def _preference_applied(req: ApiRequest, *applied: str) -> dict[str, str]:
+    """``Preference-Applied`` naming the preferences honoured, ``odata.include-annotations`` echoed as sent
+    (powerapps-docs webapi/compose-http-requests-handle-errors.md and the bypass-power-automate-flows.md
+    example: ``Preference-Applied: odata.include-annotations="OData.Community.Display.V1.FormattedValue"``)."""
+    items = list(applied)
+    if "odata.include-annotations" in req.prefer:
+        items.append(f"odata.include-annotations={req.prefer['odata.include-annotations']}")
+    return {"Preference-Applied": ",".join(items)} if items else {}
 
 
 def _wants_representation(req: ApiRequest) -> bool:
@@ -88,12 +98,7 @@ def list_records(req: ApiRequest, backend: DataverseBackend) -> ApiResponse:
     if len(rows) > start + size and chunk:
         token = skiptoken(page + 1, table.pk, chunk[0][table.pk], chunk[-1][table.pk])
         body["@odata.nextLink"] = _next_link(req, table, token)
-    headers = {}
-    applied = [f"odata.maxpagesize={page_size}"] if page_size else []
-    if "odata.include-annotations" in prefer:
-        applied.append(f"odata.include-annotations={prefer['odata.include-annotations']}")
-    if applied:
-        headers["Preference-Applied"] = ",".join(applied)
+    headers = _preference_applied(req, *([f"odata.maxpagesize={page_size}"] if page_size else []))
     response = json_response(body, headers=headers, collection=True)
     response.rows_read = len(chunk)
     return response
@@ -144,7 +149,7 @@ def retrieve(req: ApiRequest, backend: DataverseBackend) -> ApiResponse:
     expand = parse_expand(req.params["$expand"]) if req.params.get("$expand") else None
     body = {"@odata.context": f"{req.api_root}/$metadata#{table.entity_set}/$entity"}
     body.update(reader.project(table, record, select, _wants(req), expand))
-    response = json_response(body, headers={"ETag": etag})
+    response = json_response(body, headers={"ETag": etag, **_preference_applied(req)})
     response.rows_read = 1
     return response
 
