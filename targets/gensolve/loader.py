@@ -183,8 +183,9 @@ def _normal(column: ImportColumn, value: object) -> object:
         return hashlib.sha256(data).hexdigest()
     if column.type.base == "NUMBER":
         return Decimal(int(value) if isinstance(value, bool) else str(value)).normalize()
-    if isinstance(value, datetime) and value.tzinfo is not None:
-        return value.astimezone(UTC)
+    if isinstance(value, datetime) and column.type.base == "TIMESTAMP WITH TIME ZONE":
+        # Oracle reads instants back as UTC wall times (oracle_sql.select_statement)
+        return value.astimezone(UTC) if value.tzinfo is not None else value.replace(tzinfo=UTC)
     if isinstance(value, datetime) and column.type.base == "DATE":
         return value.date()
     return value

@@ -9,6 +9,7 @@ and one commit: a row Oracle refuses is reported with its ORA- code and the rest
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 
 import oracledb
 
@@ -23,6 +24,10 @@ from targets.gensolve.oracle_sql import (
 )
 
 _LOB_TYPES = {"CLOB": oracledb.DB_TYPE_CLOB, "BLOB": oracledb.DB_TYPE_BLOB}
+
+
+def _utc_wall_time(value: datetime | None) -> datetime | None:
+    return value.astimezone(UTC).replace(tzinfo=None) if value is not None else None
 
 
 class OracleConfigurationError(Exception):
@@ -63,7 +68,9 @@ class OracleBackend:
             lobs = {c.name: _LOB_TYPES[c.type.base] for c in table.columns if c.type.base in _LOB_TYPES}
             if lobs:
                 cursor.setinputsizes(**lobs)
-            cursor.executemany(merge_statement(table, key), rows, batcherrors=True)
+            instants = [c.name for c in table.columns if c.type.base == "TIMESTAMP WITH TIME ZONE"]
+            sent = [{**r, **{n: _utc_wall_time(r[n]) for n in instants}} for r in rows] if instants else rows
+            cursor.executemany(merge_statement(table, key), sent, batcherrors=True)
             errors = [
                 RowError(e.offset, e.full_code, e.full_code) for e in cursor.getbatcherrors()
             ]  # the code only: Oracle's message text can quote the value
