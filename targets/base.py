@@ -139,6 +139,20 @@ class RollbackResult:
     failed: int
 
 
+@dataclass(frozen=True)
+class ChecklistItem:
+    """One item of a target's post-migration checklist; mismatches are keys (ids, table names), no values."""
+
+    name: str
+    description: str
+    compared: int
+    mismatches: tuple[str, ...]
+
+    @property
+    def passed(self) -> bool:
+        return not self.mismatches
+
+
 class Target(Protocol):
     """A registered target. `name` is what a customer's `target.system` says; `schema` is the
     customer-database schema the target's mapping spec writes its rows to."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -15,10 +16,19 @@ from customers.config import CustomerConfigError
 from mappings.spec import load_spec
 from mappings.staging import StageSummary, stage_partition
 from mappings.transforms.registry import MappingContext
-from targets.base import LoadResult, Partition, PlanResult, RollbackResult, TargetCapabilities, VerifyResult
+from targets.base import (
+    ChecklistItem,
+    LoadResult,
+    Partition,
+    PlanResult,
+    RollbackResult,
+    TargetCapabilities,
+    VerifyResult,
+)
 from targets.gensolve import loader
 from targets.gensolve.backend import Backend
 from targets.gensolve.catalogue import MAX_IDENTIFIER_BYTES, MODEL, Catalogue
+from targets.gensolve.checklist import post_migration_checklist
 from targets.gensolve.config import GensolveEnvironment
 from targets.gensolve.embedded import EmbeddedBackend
 
@@ -137,6 +147,11 @@ class GensolveTarget:
     def verify(self, part: Partition) -> VerifyResult:
         with open_backend(part) as backend:
             return loader.verify(backend, part.warehouse, MODEL.catalogue, part.run_kind)
+
+    def checklist(self, part: Partition, as_of: datetime) -> list[ChecklistItem]:
+        """The post-migration checklist (targets/gensolve/checklist.py) as of an instant (the go-live)."""
+        with open_backend(part) as backend:
+            return post_migration_checklist(backend, part.warehouse, MODEL.catalogue, part.run_kind, as_of)
 
     def rollback(self, part: Partition, run_id: str, operator: str) -> RollbackResult:
         with open_backend(part) as backend:
