@@ -188,7 +188,7 @@ def build_target_assets(name: str) -> TargetAssets:
                     description="Every item of the target's post-migration checklist holds.",
                 )
             ],
-            description=f"The post-migration checklist of the {target.title}, as of the run's start.",
+            description=f"The post-migration checklist of the {target.title}, as of the moment the step runs.",
         )
         def post_migration(context: dg.AssetExecutionContext, migration_home: MigrationHomeResource):
             items = checklist(_partition(context, migration_home), datetime.now(UTC))
