@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, ValidationError, field_validator, model_validator
 
 # Dynamic partition keys are joined into "customer|run" multi-partition keys; a "|" or "," in a key
 # breaks parsing and UI selection (research/dagster.md §0.2 K).
@@ -82,21 +82,70 @@ class TargetEnvironment(_Strict):
         "Power Automate flows); everything else is bypassed on every write (DESIGN.md §6)",
     )
 
+    @property
+    def location(self) -> str:
+        """What tells two environments apart (trial and live must differ)."""
+        return self.url.rstrip("/")
+
 
 class TargetConfig(_Strict):
-    system: Literal["dynamics365", "gensolve"]
-    trial: TargetEnvironment
-    live: TargetEnvironment
+    """`target:` — the system (a registered target, targets/registry.py) and its block per run kind, each
+    validated by the model that target declares (Dynamics: TargetEnvironment; Gensolve: GensolveEnvironment)."""
+
+    system: str
+    trial: SerializeAsAny[BaseModel]
+    live: SerializeAsAny[BaseModel]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _environments(cls, data: Any) -> Any:
+        from targets.registry import target_names
+
+        if not isinstance(data, dict) or data.get("system") not in target_names():
+            return data
+        return {**data, **{kind: _environment(data["system"], kind, data[kind]) for kind in RUN_KINDS if kind in data}}
+
+    @field_validator("system")
+    @classmethod
+    def _known_target(cls, value: str) -> str:
+        from targets.registry import target_names
+
+        if value not in target_names():
+            raise ValueError(f"unknown target {value!r}; valid: {', '.join(target_names())}")
+        return value
 
     @model_validator(mode="after")
     def _trial_is_sandbox(self) -> TargetConfig:
-        if self.trial.environment != "sandbox":
+        trial, live = cast(Any, self.trial), cast(Any, self.live)
+        if trial.environment != "sandbox":
             raise ValueError("trial.environment: expected 'sandbox' (trial runs never load production)")
-        if self.live.environment != "production":
+        if live.environment != "production":
             raise ValueError("live.environment: expected 'production'")
-        if self.trial.url.rstrip("/") == self.live.url.rstrip("/"):
-            raise ValueError("trial.url and live.url: expected two different environments, got the same URL")
+        if trial.location == live.location:
+            raise ValueError("trial and live: expected two different environments, got the same location")
         return self
+
+
+def _environment(system: str, kind: str, value: object) -> object:
+    """One run kind's block validated by the target's model; errors keep their place (`target.trial.url`)."""
+    from targets.registry import environment_model
+
+    model = environment_model(system)
+    if isinstance(value, model):
+        return value
+    try:
+        return model.model_validate(value)
+    except ValidationError as exc:
+        errors = [
+            {
+                "type": e["type"],
+                "loc": (kind, *e["loc"]),
+                "input": e["input"],
+                **({"ctx": e["ctx"]} if "ctx" in e else {}),
+            }
+            for e in exc.errors()
+        ]
+        raise ValidationError.from_exception_data(exc.title, errors) from None  # type: ignore[arg-type]
 
 
 class SiteOverride(_Strict):
@@ -178,7 +227,7 @@ class CustomerConfig(_Strict):
         base = self.config_file.parent if self.config_file else Path.cwd()
         return (base / source.dump).resolve()
 
-    def target_for(self, run_kind: str) -> TargetEnvironment:
+    def target_for(self, run_kind: str) -> BaseModel:
         """The one target this customer's run kind may write to (trial → sandbox, live → production)."""
         if self.target is None:
             raise CustomerConfigError(

@@ -26,11 +26,13 @@ from migration_assets.resources import MigrationHomeResource
 from migration_assets.sensors import build_dump_arrival_sensor
 from migration_assets.signoff import trial_signoff
 from migration_assets.staged import build_staging_asset
+from migration_assets.targets import build_target_assets
 
 
 @dg.definitions
 def defs() -> dg.Definitions:
     staging_jobs = build_staging_jobs()
+    gensolve = build_target_assets("gensolve")
     return dg.Definitions(
         assets=[
             source_extract,
@@ -43,8 +45,9 @@ def defs() -> dg.Definitions:
             trial_signoff,
             delta_verification,
             post_migration,
+            *gensolve.assets,
         ],
-        jobs=[*staging_jobs, dynamics_migrate_job, dynamics_rollback, delta_pickup_job],
+        jobs=[*staging_jobs, dynamics_migrate_job, dynamics_rollback, delta_pickup_job, gensolve.job],
         sensors=[build_dump_arrival_sensor(staging_jobs), delta_pickup_sensor],
         schedules=[delta_pickup_files],
         resources={"migration_home": MigrationHomeResource(path=dg.EnvVar("MIGRATION_HOME"))},

@@ -1,15 +1,44 @@
-"""Targets by name: their output models (for target mapping specs)."""
+"""Targets by name (what a customer's `target.system` says): their implementation of `targets.base.Target`
+and output models (for target mapping specs).
+
+Each entry is imported on first use, so naming a target loads only that target's modules, and
+`customers.config` can validate a target block against the registry without an import cycle.
+"""
 
 from __future__ import annotations
 
-from mappings.models import OutputModel
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel
+
+if TYPE_CHECKING:
+    from mappings.models import OutputModel
+    from targets.base import Target
+
+# name → module holding the registered `TARGET`
+_TARGETS: dict[str, str] = {
+    "dynamics365": "targets.dynamics.target",
+    "gensolve": "targets.gensolve.target",
+}
+
+
+def target_names() -> list[str]:
+    return sorted(_TARGETS)
+
+
+def get_target(name: str) -> Target:
+    """The registered target; an unknown name lists the valid ones."""
+    if name not in _TARGETS:
+        raise KeyError(f"unknown target {name!r}; valid: {', '.join(target_names())}")
+    return import_module(_TARGETS[name]).TARGET
 
 
 def target_model(name: str) -> OutputModel:
     """The output model of a registered target; an unknown name lists the valid ones."""
-    from targets.dynamics.tables import MODEL as DYNAMICS
+    return get_target(name).model
 
-    models = {DYNAMICS.name: DYNAMICS}
-    if name not in models:
-        raise KeyError(f"unknown target {name!r}; valid: {', '.join(sorted(models))}")
-    return models[name]
+
+def environment_model(name: str) -> type[BaseModel]:
+    """The model of a customer's `target.trial` / `target.live` block for this target."""
+    return get_target(name).environment_model
