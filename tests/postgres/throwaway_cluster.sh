@@ -16,7 +16,9 @@ if [[ $# -eq 0 ]]; then
     exit 2
 fi
 
-pg_bin() { find /usr/lib/postgresql -maxdepth 3 -path '*/bin/initdb' 2>/dev/null | sort -V | tail -n 1 | xargs -r dirname; }
+# The newest installed major version's bin folder, or nothing (no failure: the caller installs then).
+PG_ROOT=/usr/lib/postgresql
+pg_bin() { { find "$PG_ROOT" -maxdepth 3 -path '*/bin/initdb' 2>/dev/null || true; } | sort -V | tail -n 1 | xargs -r dirname; }
 
 PG_BIN="$(pg_bin)"
 if [[ -z "$PG_BIN" ]]; then
@@ -28,7 +30,7 @@ if [[ -z "$PG_BIN" ]]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null
     PG_BIN="$(pg_bin)"
-    [[ -n "$PG_BIN" ]] || { echo "apt-get installed no initdb under /usr/lib/postgresql" >&2; exit 1; }
+    [[ -n "$PG_BIN" ]] || { echo "apt-get installed no initdb under $PG_ROOT" >&2; exit 1; }
 fi
 
 WORK="$(mktemp -d -t pm-postgres.XXXXXX)"
