@@ -10,7 +10,7 @@ export MIGRATION_HOME ?= $(CURDIR)/var
 # CLI commands read .env from the working directory; keep Dagster quiet about telemetry and updates.
 export DAGSTER_DISABLE_TELEMETRY := 1
 
-.PHONY: demo test dev bench lint lock clean install screenshots
+.PHONY: demo test test-postgres dev bench lint lock clean install screenshots
 
 install: $(STAMP)
 
@@ -28,6 +28,11 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+## test-postgres: the production instance profile (deploy/dagster.yaml) against a throw-away PostgreSQL
+## (installed from the OS packages when missing; the cluster is removed afterwards)
+test-postgres: $(STAMP)
+	bash tests/postgres/throwaway_cluster.sh $(BIN)/python -m pytest -m postgres tests/postgres
 
 ## dev: the Dagster UI and daemon on the same instance and data as the demo
 dev: $(STAMP)

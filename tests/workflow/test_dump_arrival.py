@@ -8,14 +8,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import dagster as dg
 import pytest
 import yaml
+from daemon_helpers import running_daemon
 from dagster_defs import DEFINITIONS, REPOSITORY
 
 from migration_assets.partitions import customer_partitions
@@ -149,40 +148,17 @@ def test_the_daemon_launches_the_run_a_new_dump_asks_for(
     _deliver(home, practice.out_dir, "2026-11-20")
     monkeypatch.setenv("DAGSTER_HOME", str(dagster_home))  # the instance's storage path reads it
     env = {**os.environ, "DAGSTER_HOME": str(dagster_home), "MIGRATION_HOME": str(home)}
-    bin_dir = Path(sys.executable).parent
-    workspace = ["-w", str(REPO / "workspace.yaml")]
-    started = subprocess.run(
-        [str(bin_dir / "dagster"), "sensor", "start", "dump_arrival", *workspace],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert started.returncode == 0, started.stderr[-2000:]
-    daemon = subprocess.Popen(
-        [str(bin_dir / "dagster-daemon"), "run", *workspace],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
-            deadline = time.monotonic() + 240
-            runs: list[dg.DagsterRun] = []
-            while time.monotonic() < deadline:
-                runs = instance.get_runs()
-                if runs and runs[0].is_finished:
-                    break
-                time.sleep(2)
-            assert len(runs) == 1, "the daemon launched no run (or more than one)"
-            run = runs[0]
-            assert run.job_name == "cliniko_stage"
-            assert run.tags["dagster/partition/customer"] == CUSTOMER
-            assert run.status == dg.DagsterRunStatus.SUCCESS
-            assert instance.has_dynamic_partition(customer_partitions.name, CUSTOMER)
-    finally:
-        os.killpg(daemon.pid, 15)
-        daemon.wait(timeout=60)
+    with running_daemon(env, ["dump_arrival"]), dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+        deadline = time.monotonic() + 240
+        runs: list[dg.DagsterRun] = []
+        while time.monotonic() < deadline:
+            runs = instance.get_runs()
+            if runs and runs[0].is_finished:
+                break
+            time.sleep(2)
+        assert len(runs) == 1, "the daemon launched no run (or more than one)"
+        run = runs[0]
+        assert run.job_name == "cliniko_stage"
+        assert run.tags["dagster/partition/customer"] == CUSTOMER
+        assert run.status == dg.DagsterRunStatus.SUCCESS
+        assert instance.has_dynamic_partition(customer_partitions.name, CUSTOMER)
