@@ -7,6 +7,7 @@ from pathlib import Path
 
 import polars as pl
 
+from store.files import private_dir, private_tree
 from targets.dynamics.owners import OwnerResolution, fallback_counts
 from targets.dynamics.readback import TableReadback
 
@@ -27,7 +28,7 @@ def _page(title: str, body: str) -> str:
 
 def write_owner_report(out: Path, resolution: OwnerResolution, owned: pl.DataFrame) -> Path:
     """Every practitioner, how they were matched, and the records per practitioner that fell back."""
-    out.mkdir(parents=True, exist_ok=True)
+    private_dir(out)  # personal data: owner-only (issue 15 item 9)
     fallback = fallback_counts(resolution, owned)
     resolution.practitioners.write_csv(out / "owner-resolution.csv")
     fallback.write_csv(out / "owner-fallback.csv")
@@ -50,12 +51,13 @@ def write_owner_report(out: Path, resolution: OwnerResolution, owned: pl.DataFra
     )
     path = out / "owner-resolution.html"
     path.write_text(_page("Owner resolution", body), encoding="utf-8")
+    private_tree(out)
     return path
 
 
 def write_diff_report(out: Path, results: list[TableReadback]) -> Path:
     """Per table and field: records compared, equal, different, with example keys (HTML + CSV)."""
-    out.mkdir(parents=True, exist_ok=True)
+    private_dir(out)  # personal data: owner-only (issue 15 item 9)
     rows = [
         {
             "table": r.table,
@@ -101,4 +103,5 @@ def write_diff_report(out: Path, results: list[TableReadback]) -> Path:
     )
     path = out / "field-diff.html"
     path.write_text(_page("Field-level diff: what was sent vs what the target holds", body), encoding="utf-8")
+    private_tree(out)
     return path
