@@ -18,6 +18,7 @@ import polars as pl
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from store import TableRef, read_partition, table_exists
+from store.files import private_dir, private_files
 from targets import ledger
 
 REPORT_FILE = "post-migration.html"
@@ -106,7 +107,7 @@ def summarise(
 
 def write_report(summary: PostMigrationSummary, out_dir: Path) -> Path:
     """Render post-migration.html into the customer's reports folder for the run kind."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(out_dir)  # personal data: owner-only (issue 15 item 9)
     env = Environment(loader=PackageLoader("checks", "templates"), autoescape=select_autoescape(["html"]))
     operations = sorted({k for row in summary.operations for k in row if k != "table"})
     html = env.get_template("post_migration.html.j2").render(
@@ -114,4 +115,5 @@ def write_report(summary: PostMigrationSummary, out_dir: Path) -> Path:
     )
     path = out_dir / REPORT_FILE
     path.write_text(html, encoding="utf-8")
+    private_files([path])
     return path

@@ -20,6 +20,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from checks.checklist import CheckResult
 from mappings.spec import MappingSpec, field_columns
 from store import TableRef, Warehouse, read_partition
+from store.files import private_dir, private_tree
 
 SAMPLE_SIZE = 10  # Nookal's minimum per data type for a trial review (research/anchors.md A8)
 _MAX_ROWS_IN_HTML = 500
@@ -92,7 +93,7 @@ def write_approval_report(
     sample_size: int = SAMPLE_SIZE,
 ) -> Path:
     """Render approval-report.html plus rejects.csv, field-issues.csv and findings.csv into `out_dir`."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(out_dir)  # personal data: owner-only (issue 15 item 9)
     entities = [e for e in spec.entities]
     with warehouse.connect(read_only=True) as con:
         reconciliation = read_partition(con, TableRef("staged", "reconciliation"), ctx.run_kind)
@@ -144,4 +145,5 @@ def write_approval_report(
     )
     path = out_dir / "approval-report.html"
     path.write_text(html, encoding="utf-8")
+    private_tree(out_dir)
     return path

@@ -78,7 +78,9 @@ def invoice_lines_sum(data: CheckInput) -> CheckOutcome:
 
 
 def files_verified(data: CheckInput) -> CheckOutcome:
-    """Every attached file is in the dump and hashed (its bytes will be migrated and verified)."""
+    """Every attached file is in the dump, matches the dump's manifest and is hashed (its bytes will be
+    migrated and verified)."""
     frame = data.columns("sha256", "storage_uri")
     missing = pl.col("sha256").is_null() | pl.col("storage_uri").is_null()
-    return outcome(frame.height, flagged_rows(frame, missing, "file_missing"))
+    # The field issue of each flagged row says why (missing_file, checksum_mismatch, not_in_manifest).
+    return outcome(frame.height, flagged_rows(frame, missing, "file_not_verified"))

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import os
+import re
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-from customers.config import CustomerConfig, CustomerConfigError, DumpSource, load_customer_config
+from customers.config import (
+    CUSTOMER_ID_PATTERN,
+    CustomerConfig,
+    CustomerConfigError,
+    DumpSource,
+    load_customer_config,
+)
+from store.files import private_dir, private_files
 
 DEFAULT_HOME = Path("var")
 SNAPSHOTS_DIR = "snapshots"
@@ -67,6 +76,13 @@ class MigrationHome:
             )
         return snapshot
 
+    def file_roots(self, config: CustomerConfig, run_kind: str) -> tuple[Path, ...]:
+        """The folders a run of `run_kind` may read delivered files from: its dump folder, or the
+        customer's API extractions of that run kind. The loader refuses a document anywhere else."""
+        if isinstance(config.source_for(run_kind), DumpSource):
+            return (config.dump_dir(run_kind),)
+        return (self.extracts_dir(config.customer_id, run_kind),)
+
     def load(self, customer_id: str) -> CustomerConfig:
         """The registered configuration of a customer."""
         path = self.config_path(customer_id)
@@ -98,6 +114,47 @@ class MigrationHome:
     def landing(self) -> Path:
         return self.root / "landing"
 
+    @property
+    def inbox(self) -> Path:
+        return self.root / "inbox"
+
+    def customer_paths(self, customer_id: str) -> tuple[list[Path], list[Path]]:
+        """What one customer left on this machine: (paths `purge` removes, dump folders its configuration
+        names elsewhere, which purge leaves to the operator).
+
+        Removed: its registered configuration, its folder (warehouse, reports, extracts), its landing
+        folder and its configuration copy in the inbox. A configured dump folder outside those is only
+        listed: it may be shared, or (a hostile configuration) another customer's.
+        """
+        if not re.fullmatch(CUSTOMER_ID_PATTERN, customer_id):
+            raise ValueError(f"customer id {customer_id!r} is not a slug matching {CUSTOMER_ID_PATTERN}")
+        folders = [self.customer_dir(customer_id), self.landing / customer_id]
+        owned = [self.config_path(customer_id), *folders, self.inbox / f"{customer_id}.yaml"]
+        elsewhere: list[Path] = []
+        try:
+            config = self.load(customer_id)
+        except CustomerConfigError:
+            config = None  # not registered, or unreadable: nothing else is known about it
+        if config is not None:
+            mine = [Path(os.path.realpath(f)) for f in folders]
+            for run_kind in ("trial", "live"):
+                if isinstance(config.source_for(run_kind), DumpSource):
+                    dump = Path(os.path.realpath(config.dump_dir(run_kind)))
+                    if dump.exists() and not any(dump.is_relative_to(f) for f in mine) and dump not in elsewhere:
+                        elsewhere.append(dump)
+        return [p for p in owned if p.exists() or p.is_symlink()], elsewhere
+
+    def purge(self, customer_id: str) -> list[Path]:
+        """Remove everything `customer_paths` finds inside the home; returns what was removed. A symlink is
+        removed itself, never what it points to."""
+        removed, _outside = self.customer_paths(customer_id)
+        for path in removed:
+            if path.is_symlink() or not path.is_dir():
+                path.unlink(missing_ok=True)
+            elif path.exists():
+                shutil.rmtree(path)
+        return removed
+
     def register_delivery(self, config_path: Path, run_kind: str, dump_dir: Path) -> CustomerConfig:
         """Register a customer's configuration with `dump_dir` as its dump for `run_kind` (a newly
         delivered dump replaces the previous one)."""
@@ -107,9 +164,9 @@ class MigrationHome:
             if isinstance(source, dict):
                 location = source.get(run_kind) if isinstance(source.get(run_kind), dict) else {}
                 source[run_kind] = {**location, "dump": str(Path(dump_dir).resolve())}
-        staged = self.root / "inbox" / Path(config_path).name
-        staged.parent.mkdir(parents=True, exist_ok=True)
+        staged = private_dir(self.inbox) / Path(config_path).name
         staged.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+        private_files([staged])
         return self.register(staged)
 
     def register(self, path: Path) -> CustomerConfig:
@@ -127,9 +184,10 @@ class MigrationHome:
             target_env = (data.get("target") or {}).get(kind)
             if isinstance(target_env, dict) and target_env.get("ca_file"):
                 target_env["ca_file"] = str((base / target_env["ca_file"]).resolve())
-        self.config_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(self.config_dir)  # names dump folders and secret variables: owner-only (issue 15 item 9)
         destination = self.config_path(config.customer_id)
         destination.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+        private_files([destination])
         return self.load(config.customer_id)
 
 

@@ -23,7 +23,7 @@ import polars as pl
 from checks.canonical import CanonicalField
 from mappings.dedup import deduplicate
 from mappings.evaluate import MappingError, cast_to, evaluate, first_code
-from mappings.issues import ISSUE_MESSAGES, WARNING_CODES, message_for
+from mappings.issues import ISSUE_MESSAGES, REJECTING_CODES, WARNING_CODES, message_for
 from mappings.load import SourceReader, table_sql
 from mappings.models import CANONICAL, OutputModel
 from mappings.spec import EntitySpec, MappingSpec, SourceSpec
@@ -235,9 +235,11 @@ def _split(
         duplicate = duplicate | (pl.int_range(pl.len()).over("canonical_id") > 0)
     problems = [(None, pl.when(duplicate).then(pl.lit("duplicate_source_id")))]
     for f in fields:
-        if f.nullable:
-            continue
         issue = pl.col(f"__issue__{f.name}") if f"__issue__{f.name}" in frame.columns else pl.lit(None, pl.String)
+        if f.nullable:
+            if f"__issue__{f.name}" in frame.columns:
+                problems.append((f.name, pl.when(issue.is_in(list(REJECTING_CODES))).then(issue)))
+            continue
         problems.append(
             (f.name, pl.when(pl.col(f.name).is_null()).then(pl.coalesce(issue, pl.lit("required_missing"))))
         )

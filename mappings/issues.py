@@ -19,6 +19,8 @@ ISSUE_MESSAGES: dict[str, str] = {
     "invalid_link": "relation link is not a URL ending in an id",
     "invalid_json": "embedded JSON cannot be parsed",
     "missing_file": "attached file is not in the dump",
+    "checksum_mismatch": "attached file's bytes differ from the dump's manifest (altered, truncated or stale)",
+    "not_in_manifest": "attached file is not listed in the dump's manifest",
     "unknown_time_zone": "time zone is not an IANA zone",
     "invalid_value": "value cannot be represented in the canonical type",
     # warnings (the value is kept)
@@ -33,7 +35,12 @@ ISSUE_MESSAGES: dict[str, str] = {
     "parent_rejected": "refers to a record that was itself rejected",
     "duplicate_source_id": "another row of the same table has the same id",
     "no_entity": "row matches no entity of the mapping spec",
+    "unsafe_path": "file path leaves the dump or goes through a symbolic link (refused, never read)",
 }
+
+# Codes that reject the row even where the field is optional: a record pointing at a file outside its
+# dump is hostile input, not a document with its file missing (issue 15 item 1).
+REJECTING_CODES = frozenset({"unsafe_path"})
 
 WARNING_CODES = frozenset(
     {"mojibake_repaired", "encoding_repaired", "dst_ambiguous", "naive_local_time", "size_mismatch"}

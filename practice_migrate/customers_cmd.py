@@ -1,4 +1,4 @@
-"""`practice-migrate customers list | validate [FILE…] | add FILE`."""
+"""`practice-migrate customers list | validate [FILE…] | add FILE | purge ID [--yes]`."""
 
 from __future__ import annotations
 
@@ -17,6 +17,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     validate.add_argument("files", nargs="*", type=Path, metavar="FILE")
     add = sub.add_parser("add", help="validate FILE, register it in the migration home and add its partition")
     add.add_argument("file", type=Path, metavar="FILE")
+    purge = sub.add_parser(
+        "purge",
+        help="remove everything of one customer on this machine: its configuration, its folder (warehouse, "
+        "reports, extracts), its landing folder and its partition on the instance",
+    )
+    purge.add_argument("customer_id", metavar="ID")
+    purge.add_argument("--yes", action="store_true", help="do not ask for confirmation")
 
 
 def _instance():
@@ -42,6 +49,8 @@ def run(args: argparse.Namespace) -> int:
             else:
                 print(f"ok      {path}: {config.customer_id} ({config.source.system}, {config.country})")
         return 1 if failed else 0
+    if args.customers_command == "purge":
+        return _purge(home, args.customer_id, confirmed=args.yes)
     if args.customers_command == "add":
         try:
             config = home.register(args.file)
@@ -65,4 +74,38 @@ def run(args: argparse.Namespace) -> int:
             print(f"{customer_id:<24} INVALID configuration ({len(config.problems)} problems)  {partition}")
         else:
             print(f"{customer_id:<24} {config.source.system:<10} {config.country}  {config.time_zone:<20} {partition}")
+    return 0
+
+
+def _purge(home: MigrationHome, customer_id: str, *, confirmed: bool) -> int:
+    """Remove one customer's files and partition, saying what went (DESIGN §7, issue 15 item 9)."""
+    try:
+        paths, elsewhere = home.customer_paths(customer_id)
+    except ValueError as exc:
+        print(f"INVALID {exc}", file=sys.stderr)
+        return 2
+    instance = _instance()
+    partition = instance.has_dynamic_partition("customer", customer_id)
+    if not paths and not partition:
+        print(f"nothing of customer {customer_id} on this machine ({home.root}, {instance.root_directory})")
+        return 0
+    print(f"customer {customer_id}: will remove")
+    for path in paths:
+        print(f"  {path}")
+    if partition:
+        print(f"  partition {customer_id!r} of 'customer' on the instance in {instance.root_directory}")
+    if not confirmed:
+        if not sys.stdin.isatty():
+            print("refused: not confirmed (pass --yes when not at a terminal)", file=sys.stderr)
+            return 1
+        if input(f"type {customer_id} to remove it: ").strip() != customer_id:
+            print("not removed", file=sys.stderr)
+            return 1
+    for path in home.purge(customer_id):
+        print(f"removed {path}")
+    if partition:
+        instance.delete_dynamic_partition("customer", customer_id)
+        print(f"removed partition {customer_id!r} of 'customer' (runs already in the instance's history are kept)")
+    for path in elsewhere:
+        print(f"left in place (outside this customer's folders, remove it yourself if it is theirs): {path}")
     return 0

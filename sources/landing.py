@@ -12,14 +12,15 @@ then (still copying, or corrupted) it is reported and nothing runs.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
-MANIFEST = "manifest.json"
+from sources.manifest import MANIFEST_FILE as MANIFEST
+from sources.manifest import ManifestError, read_manifest, verify_files
+from store.files import private_dir
+
 CONFIG = "customer.yaml"
 RUN_KINDS = ("trial", "live")
-_CHUNK = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ def scan(landing: Path) -> list[Delivery]:
     found = []
     if not landing.exists():
         return found
+    private_dir(landing)  # deliveries are patient data: the landing area is owner-only (issue 15 item 9)
     for customer in sorted(p for p in landing.iterdir() if p.is_dir()):
         for run_kind in RUN_KINDS:
             folder = customer / run_kind
@@ -54,34 +56,13 @@ def scan(landing: Path) -> list[Delivery]:
     return found
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def verify(delivery: Delivery) -> list[str]:
-    """Why the delivery is not complete (empty: it is). Sizes are compared before checksums so a
-    half-copied dump is recognised without reading gigabytes."""
+    """Why the delivery is not complete (empty: it is): the same check the raw layer runs on a dump
+    staged directly (sources/manifest.py)."""
     if not delivery.manifest.exists():
         return [f"{delivery.path}: no {MANIFEST} yet (the delivery is incomplete or still copying)"]
     try:
-        files = json.loads(delivery.manifest.read_text(encoding="utf-8"))["files"]
-    except (ValueError, KeyError, TypeError):
-        return [f"{delivery.manifest}: not a valid manifest"]
-    problems = []
-    for entry in files:
-        path = delivery.path / entry["path"]
-        if not path.is_file():
-            problems.append(f"{path}: listed in the manifest but missing")
-        elif path.stat().st_size != entry["bytes"]:
-            problems.append(f"{path}: {path.stat().st_size} bytes, the manifest says {entry['bytes']} (still copying?)")
-    if problems:
-        return problems
-    return [
-        f"{delivery.path / e['path']}: sha256 differs from the manifest (corrupted in transfer)"
-        for e in files
-        if _sha256(delivery.path / e["path"]) != e["sha256"]
-    ]
+        entries = read_manifest(delivery.path)
+    except ManifestError as exc:
+        return exc.problems
+    return verify_files(delivery.path, entries)

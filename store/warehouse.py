@@ -12,6 +12,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from store.files import private_dir, private_files
+
 WAREHOUSE_FILE = "warehouse.duckdb"
 # DuckDB's buffer pool defaults to 80 % of RAM; staging also holds Polars chunks, so DuckDB is capped
 # and spills to disk beyond this (bench/: peak RSS for a 100 k-client practice stays under 4 GiB).
@@ -76,7 +78,7 @@ class Warehouse:
         """A short-lived connection (never held across network calls)."""
         if read_only and not self.path.exists():
             raise FileNotFoundError(f"{self.path}: no data yet for this customer (materialise the raw layer first)")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.path.parent)  # a customer's data: owner-only (issue 15 item 9)
         last_error: Exception | None = None
         con = None
         for delay in (*_LOCK_RETRY_DELAYS, None):
@@ -92,6 +94,8 @@ class Warehouse:
             raise WarehouseLockedError(
                 f"{self.path} is locked by another process (a DuckDB CLI or notebook?); close it and retry"
             ) from last_error
+        if not read_only:
+            private_files([self.path, Path(f"{self.path}.wal")])
         try:
             yield con
         finally:

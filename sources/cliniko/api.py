@@ -30,6 +30,7 @@ from sources.cliniko.api_settings import (
     shard_of,
 )
 from sources.cliniko.settings import ATTACHMENTS_DIR, FILE_SUFFIX, MANIFEST_FILE, RESOURCES
+from store.files import private_dir, private_tree, safe_component
 
 log = logging.getLogger(__name__)
 Params = dict[str, Any] | Sequence[tuple[str, Any]] | None
@@ -328,7 +329,7 @@ class _DumpWriter:
         self.work_dir = self.out_dir.parent / f".{self.out_dir.name}.partial"
         if self.work_dir.exists():
             shutil.rmtree(self.work_dir)
-        self.work_dir.mkdir(parents=True)
+        private_dir(self.work_dir)  # patient data: owner-only (issue 15 item 9)
         self._files: dict[str, dict[str, Any]] = {}
         self._open: dict[str, tuple[IO[bytes], Any]] = {}
         self.seen: dict[str, set[str]] = {r: set() for r in RESOURCES}
@@ -383,6 +384,7 @@ class _DumpWriter:
             self._files[name]["sha256"] = digest.hexdigest()
         manifest = {**header, "files": [self._files[k] for k in sorted(self._files)]}
         (self.work_dir / MANIFEST_FILE).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+        private_tree(self.work_dir)
         if self.out_dir.exists():
             self.out_dir.rmdir()  # empty, checked in __init__
         self.work_dir.rename(self.out_dir)
@@ -479,6 +481,11 @@ def _download_attachments(api: ClinikoApi, dump: _DumpWriter) -> tuple[int, list
     size, missing = 0, []
     for record in dump.attachments:
         record_id = str(record["id"])
+        if not safe_component(record_id):
+            # An id that is not one plain name would place the file outside attachments/ (issue 15 item 1):
+            # not downloaded; staging rejects the record (dump_path: unsafe_path).
+            missing.append(record_id)
+            continue
         link = ((record.get("content") or {}).get("links") or {}).get("self")
         try:
             data = api.get_bytes(link if isinstance(link, str) else f"patient_attachments/{record_id}/content")
@@ -488,7 +495,7 @@ def _download_attachments(api: ClinikoApi, dump: _DumpWriter) -> tuple[int, list
             missing.append(record_id)
             continue
         name = PurePosixPath(str(record.get("filename") or "")).name  # never a path out of its folder
-        dump.attachment(record_id, name if name not in ("", ".", "..") else f"attachment-{record_id}", data)
+        dump.attachment(record_id, name if safe_component(name) else f"attachment-{record_id}", data)
         size += len(data)
     return size, missing
 

@@ -29,6 +29,7 @@ from customers.home import SNAPSHOTS_DIR, latest_snapshot
 from sources.cliniko.api import TOMBSTONES_FILE, ClinikoApi, extract_changes, extract_full
 from sources.cliniko.api_settings import SIDE_LISTS, SINGLE_OBJECTS, ClinikoApiSettings
 from sources.cliniko.settings import FILE_SUFFIX, MANIFEST_FILE, RESOURCES
+from store.files import RelativeChecker, private_dir, private_tree
 
 DELTAS_DIR = "deltas"
 
@@ -136,6 +137,7 @@ def _stats(stats: object) -> tuple[int, int]:
 def take_snapshot(settings: ClinikoApiSettings, root: Path) -> SnapshotResult:
     """Extract the account into the next snapshot: in full the first time, else the changes since the
     latest snapshot's high-water mark, merged into it."""
+    private_dir(root)  # extractions hold patient data: owner-only (issue 15 item 9)
     number = f"{_next_number(root):04d}"
     current = latest_snapshot(root)
     partial = _fresh(root / SNAPSHOTS_DIR / f"{number}.partial")
@@ -143,6 +145,7 @@ def take_snapshot(settings: ClinikoApiSettings, root: Path) -> SnapshotResult:
     if current is None:
         summary = extract_full(settings, partial)
         partial.rename(final)
+        private_tree(final)
         requests, throttled = _stats(summary.stats)
         return SnapshotResult(
             "full", final, high_water_mark(final), changed=dict(summary.records), requests=requests, throttled=throttled
@@ -152,6 +155,8 @@ def take_snapshot(settings: ClinikoApiSettings, root: Path) -> SnapshotResult:
     summary = extract_changes(settings, delta_dir, since=since)
     dropped = merge_delta(current, delta_dir, partial)
     partial.rename(final)
+    private_tree(final)
+    private_tree(delta_dir)
     requests, throttled = _stats(summary.stats)
     return SnapshotResult(
         "delta",
@@ -253,6 +258,9 @@ def _attachments(current: Path, delta: Path, out: Path) -> list[dict[str, Any]]:
             if "records" not in entry and not entry["path"].endswith(FILE_SUFFIX):
                 listed[entry["path"]] = (folder, entry)
     for relative, (folder, _entry) in listed.items():
+        # A manifest's path is checked like a dump's: nothing outside the folder is linked or copied in.
+        if RelativeChecker(folder).check(relative)[1] == "unsafe_path":
+            raise ValueError(f"{folder / MANIFEST_FILE}: a listed file leaves the folder or is a symbolic link")
         target = out / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         try:

@@ -20,6 +20,7 @@ from mappings.spec import load_spec
 from mappings.staging import StageSummary, stage_partition
 from mappings.transforms.registry import MappingContext
 from store import TableRef, Warehouse, read_partition, replace_partition_from_frame, table_exists
+from store.files import private_dir, private_tree
 from targets import ledger
 from targets.dynamics import ClientStats, DataverseClient
 from targets.dynamics.connection import connection_for
@@ -54,6 +55,11 @@ class Partition:
     @property
     def reports(self) -> Path:
         return self.home.reports_dir(self.config.customer_id, self.run_kind)
+
+    @property
+    def file_roots(self) -> tuple[Path, ...]:
+        """The folders this partition's documents may be read from (issue 15 item 1)."""
+        return self.home.file_roots(self.config, self.run_kind)
 
     def client(self, **kwargs: object) -> DataverseClient:
         return DataverseClient(connection_for(self.config, self.run_kind), **kwargs)  # type: ignore[arg-type]
@@ -109,9 +115,10 @@ async def schema_plan(part: Partition, apply: bool = False) -> SchemaPlan:
         if apply and plan.missing:
             await apply_plan(client, plan)
             plan = await build_plan(client, tables, extra)
-    part.reports.mkdir(parents=True, exist_ok=True)
+    private_dir(part.reports)  # owner-only (issue 15 item 9)
     (part.reports / "schema-plan.md").write_text(plan.markdown(), encoding="utf-8")
     (part.reports / "schema-plan.html").write_text(plan.html(), encoding="utf-8")
+    private_tree(part.reports)
     return plan
 
 
@@ -276,7 +283,7 @@ async def load(
                 f"{len(plan.missing)} schema plan items are not in the org: {names}; apply the schema plan first"
             )
         root, by_code, price_levels = await _resolve_org(client, currencies, _LoadRun(part, run_id, operator))
-        resolved = Resolved(part.config.customer_id, owners, fallback, root, by_code, price_levels)
+        resolved = Resolved(part.config.customer_id, owners, fallback, root, by_code, price_levels, part.file_roots)
         ctx = LoadContext(
             part.config.customer_id,
             part.run_kind,
@@ -389,7 +396,7 @@ async def verify(part: Partition, tables: list[str] | None = None) -> list[Table
     results = []
     async with part.client() as client:
         root, by_code, price_levels = await _resolve_org(client, _currencies(part))
-        resolved = Resolved(part.config.customer_id, owners, fallback, root, by_code, price_levels)
+        resolved = Resolved(part.config.customer_id, owners, fallback, root, by_code, price_levels, part.file_roots)
         users = await fetch_users(client)
         disabled = frozenset(users.filter(pl.col("isdisabled"))["systemuser_id"].to_list())
         contact_guids: set[str] | None = None
@@ -437,7 +444,9 @@ async def rollback(
 def export_audit(part: Partition) -> list[Path]:
     """The partition's audit log as CSV and Parquet in its reports folder (it holds pre-images)."""
     with part.warehouse.connect() as con:
-        return [ledger.export_audit(con, part.run_kind, part.reports, fmt) for fmt in ("csv", "parquet")]
+        paths = [ledger.export_audit(con, part.run_kind, part.reports, fmt) for fmt in ("csv", "parquet")]
+    private_tree(part.reports)  # pre-images are personal data: owner-only (issue 15 item 9)
+    return paths
 
 
 def run(coroutine: object) -> object:

@@ -15,12 +15,12 @@ import base64
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import TypeVar
 
 import polars as pl
 
 from store import TableRef, Warehouse, partition_count
+from store.files import UnsafePathError
 from store.warehouse import utc_instants
 from targets import ledger
 from targets.dynamics import (
@@ -33,7 +33,7 @@ from targets.dynamics import (
 )
 from targets.dynamics.capabilities import DataverseCapabilities
 from targets.dynamics.metadata import base64_length, check_upload_size
-from targets.dynamics.payloads import Payload, Resolved, build_payload
+from targets.dynamics.payloads import Payload, Resolved, build_payload, document_bytes, document_size
 from targets.dynamics.readback import compare
 from targets.dynamics.tables import ORIGIN, SOURCE_KEY, TABLES, Column, TargetTable
 
@@ -224,7 +224,7 @@ def _read_documents(batch: list[Payload]) -> dict[str, str | None]:
     for payload in batch:
         if payload.file:
             try:
-                documents[payload.guid] = base64.b64encode(Path(payload.file).read_bytes()).decode("ascii")
+                documents[payload.guid] = base64.b64encode(document_bytes(payload)).decode("ascii")
             except OSError:
                 documents[payload.guid] = None
     return documents
@@ -270,7 +270,9 @@ async def _send_changesets(
     return ok, failed
 
 
-def _unreadable_file() -> TerminalError:
+def _unreadable_file(exc: OSError | None = None) -> TerminalError:
+    if isinstance(exc, UnsafePathError):
+        return TerminalError(0, "unsafe_path", "attached file is outside the run's folders or a symlink (not read)")
     return TerminalError(0, "missing_file", "attached file is not readable")
 
 
@@ -297,12 +299,12 @@ async def _send_files(
     async def one(payload: Payload) -> tuple[Payload, DataverseError | None]:
         async with documents:
             try:
-                data = await asyncio.to_thread(Path(str(payload.file)).read_bytes)
+                data = await asyncio.to_thread(document_bytes, payload)
                 await client.upload_annotation(dict(payload.body), data)
             except DataverseError as exc:
                 return payload, exc
-            except OSError:
-                return payload, _unreadable_file()
+            except OSError as exc:
+                return payload, _unreadable_file(exc)
         return payload, None
 
     outcomes = await asyncio.gather(*(one(p) for p in batch))
@@ -320,10 +322,10 @@ def _split_documents(
     refused: list[tuple[Payload, DataverseError]] = []
     for payload in batch:
         try:
-            length = base64_length(Path(str(payload.file)).stat().st_size)
+            length = base64_length(document_size(payload))
             check_upload_size(capabilities, length)
-        except OSError:
-            refused.append((payload, _unreadable_file()))
+        except OSError as exc:
+            refused.append((payload, _unreadable_file(exc)))
             continue
         except FileTooLargeError as exc:
             refused.append((payload, exc))

@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+from store.files import UnsafePathError, check_inside, read_inside, sha256_file
 from targets.dynamics.tables import ORIGIN, SOURCE_KEY, TABLES, Column, TargetTable
 
 # A fixed namespace: GUIDs must be stable across runs and machines.
@@ -55,6 +56,8 @@ class Resolved:
     root_business_unit: str | None = None
     currencies: Mapping[str, str] | None = None  # ISO code → transactioncurrency GUID
     price_levels: Mapping[str, str] | None = None  # ISO code → pricelevel GUID
+    # Folders documents may be read from (the run's dump or API extractions): any other path is refused.
+    file_roots: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,7 @@ class Payload:
     entity: str | None = None  # the staged entity the row came from (client, referrer, …)
     origin: str | None = None
     computed: dict[str, object] | None = None  # what Dataverse must calculate (compared, never sent)
+    file_roots: tuple[Path, ...] = ()  # where `file` must lie (Resolved.file_roots)
 
 
 def _bind(table: TargetTable, column: Column, value: object, resolved: Resolved) -> tuple[str, str] | None:
@@ -134,7 +138,7 @@ def build_payload(
     if file is not None:
         # Dataverse sets `filesize` from the document it stores: the read-back compares it with the file's,
         # so a document missing or cut short in the target is a difference, not a silent pass.
-        computed["filesize"] = _file_size(file)
+        computed["filesize"] = _file_size(file, resolved.file_roots)
     if table.name == "businessunit" and resolved.root_business_unit:
         body["parentbusinessunitid@odata.bind"] = f"/businessunits({resolved.root_business_unit})"
     if parties:
@@ -143,7 +147,9 @@ def build_payload(
         body.update({k: v for k, v in custom_values.items() if v is not None})
     digest = hashlib.sha256(
         json.dumps(
-            {"body": body, "state": state, "file": _file_fingerprint(file)}, sort_keys=True, default=str
+            {"body": body, "state": state, "file": _file_fingerprint(file, resolved.file_roots)},
+            sort_keys=True,
+            default=str,
         ).encode()
     ).hexdigest()
     return Payload(
@@ -157,6 +163,7 @@ def build_payload(
         str(row.get("source_table")) if row.get("source_table") else None,
         str(row.get("origin_id")) if row.get("origin_id") else None,
         computed or None,
+        resolved.file_roots,
     )
 
 
@@ -183,23 +190,33 @@ def _party_bind(reference: str) -> str:
     return "partyid_systemuser@odata.bind" if reference.startswith("/systemusers") else "partyid_contact@odata.bind"
 
 
-def _file_size(path: str) -> int | None:
+def document_bytes(payload: Payload) -> bytes:
+    """A document's bytes, read only after its path is checked to lie inside the run's folders with no
+    symbolic link on the way (store.files.read_inside; UnsafePathError, an OSError, otherwise)."""
+    return read_inside(str(payload.file), payload.file_roots, "document")
+
+
+def document_size(payload: Payload) -> int:
+    return check_inside(str(payload.file), payload.file_roots, "document").stat().st_size
+
+
+def _file_size(path: str, roots: tuple[Path, ...]) -> int | None:
     try:
-        return Path(path).stat().st_size
+        return check_inside(path, roots, "document").stat().st_size
     except OSError:
         return None
 
 
-def _file_fingerprint(path: str | None) -> str | None:
+def _file_fingerprint(path: str | None, roots: tuple[Path, ...]) -> str | None:
     """The file's name and bytes (sha256), not its folder: a dump re-delivered or re-extracted into another
-    folder must not re-upload every document."""
+    folder must not re-upload every document. A path outside the run's folders is never read."""
     if path is None:
         return None
     file = Path(path)
-    if not file.exists():
+    try:
+        checked = check_inside(path, roots, "document")
+    except UnsafePathError:
+        return f"{file.name}:refused"
+    if not checked.is_file():
         return f"{file.name}:missing"
-    digest = hashlib.sha256()
-    with file.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return f"{file.name}:{digest.hexdigest()}"
+    return f"{file.name}:{sha256_file(checked)}"

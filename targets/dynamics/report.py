@@ -8,6 +8,7 @@ from pathlib import Path
 
 import polars as pl
 
+from store.files import private_dir, private_tree
 from targets.dynamics.owners import OwnerResolution, fallback_counts
 from targets.dynamics.readback import TableReadback
 from targets.dynamics.rollback import RollbackFailure
@@ -29,7 +30,7 @@ def _page(title: str, body: str) -> str:
 
 def write_owner_report(out: Path, resolution: OwnerResolution, owned: pl.DataFrame) -> Path:
     """Every practitioner, how they were matched (and why not), and the records per practitioner that fell back."""
-    out.mkdir(parents=True, exist_ok=True)
+    private_dir(out)  # personal data: owner-only (issue 15 item 9)
     fallback = fallback_counts(resolution, owned)
     resolution.practitioners.write_csv(out / "owner-resolution.csv")
     fallback.write_csv(out / "owner-fallback.csv")
@@ -54,12 +55,13 @@ def write_owner_report(out: Path, resolution: OwnerResolution, owned: pl.DataFra
     )
     path = out / "owner-resolution.html"
     path.write_text(_page("Owner resolution", body), encoding="utf-8")
+    private_tree(out)
     return path
 
 
 def write_diff_report(out: Path, results: list[TableReadback]) -> Path:
     """Per table and field: records compared, equal, different, with example keys (HTML + CSV)."""
-    out.mkdir(parents=True, exist_ok=True)
+    private_dir(out)  # personal data: owner-only (issue 15 item 9)
     rows = [
         {
             "table": r.table,
@@ -105,6 +107,7 @@ def write_diff_report(out: Path, results: list[TableReadback]) -> Path:
     )
     path = out / "field-diff.html"
     path.write_text(_page("Field-level diff: what was sent vs what the target holds", body), encoding="utf-8")
+    private_tree(out)
     return path
 
 
@@ -121,8 +124,9 @@ ROLLBACK_FAILURE_SCHEMA = {
 def write_rollback_failures(out: Path, failures: list[RollbackFailure]) -> Path:
     """`rollback-failures.csv`: each record the org would not delete or restore, with Dataverse's code and message
     (empty, with its header, when everything was rolled back)."""
-    out.mkdir(parents=True, exist_ok=True)
+    private_dir(out)
     path = out / "rollback-failures.csv"
     rows = [dataclasses.asdict(f) for f in failures]
     pl.DataFrame(rows, schema=ROLLBACK_FAILURE_SCHEMA).write_csv(path)
+    private_tree(out)
     return path

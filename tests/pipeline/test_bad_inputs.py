@@ -8,7 +8,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from pipeline_helpers import load_raw, register_customer, run_pipeline, staged_frame
+from pipeline_helpers import load_raw, register_customer, resign_manifest, run_pipeline, staged_frame
 
 from customers import MigrationHome
 from sources.base import RawReadError
@@ -33,13 +33,9 @@ def _lines(path: Path) -> list[str]:
 
 
 def _rewrite(path: Path, lines: list[str], manifest_records: int | None = None) -> None:
+    """Damage a file as delivered: its manifest lists the damaged bytes (the count is the original's)."""
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    if manifest_records is not None:
-        manifest = json.loads((path.parent / "manifest.json").read_text())
-        for entry in manifest["files"]:
-            if entry["path"] == path.name:
-                entry["records"] = manifest_records
-        (path.parent / "manifest.json").write_text(json.dumps(manifest))
+    resign_manifest(path, manifest_records)
 
 
 def _read(dump: Path, resource: str, tmp_path: Path) -> None:
@@ -90,6 +86,7 @@ def test_cp1252_file_is_transcoded_and_reported_per_record_and_field(dump: Path,
     records[2]["first_name"] = "Renée"
     records[7]["address_1"] = "12 Rue Hélène"
     path.write_bytes(b"".join((json.dumps(r, ensure_ascii=False) + "\n").encode("cp1252", "replace") for r in records))
+    resign_manifest(path)
     summary = load_raw_resource(Warehouse(tmp_path / "w.duckdb"), CLINIKO, "patients", dump, "trial")
     assert summary.repaired_records >= 2
     with Warehouse(tmp_path / "w.duckdb").connect(read_only=True) as con:
