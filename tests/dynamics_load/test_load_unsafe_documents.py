@@ -47,7 +47,7 @@ def test_documents_outside_the_dump_are_refused_before_any_byte_is_read(
 
     annotation = next(t for t in outcome.tables if t.table == "annotation")
     assert annotation.failed == 3 and annotation.errors == {"0 unsafe_path": 3}
-    landed = {r["new_sourcesystemid"]: r for r in migrated_rows(org, "annotation")}
+    landed = migrated_rows(org, ready_part, "annotation")
     assert not set(hostile) & set(landed)
     encoded = base64.b64encode(CANARY).decode("ascii")
     assert all(r.get("documentbody") != encoded for r in landed.values())
