@@ -81,11 +81,17 @@ def removed_at_source(warehouse: Warehouse, run_kind: str, tables: Sequence[str]
     return pl.concat(frames) if frames else pl.DataFrame(schema=_NOTHING_REMOVED)
 
 
+def _retirement(table_name: str, mode: DeletionMode) -> str:
+    """What retiring a record of the table does: `deactivated` where it has an inactive state and the mode
+    allows it, `removed` (deleted) otherwise."""
+    return "deactivated" if mode == "deactivate" and table_name in RETIRED_STATE else "removed"
+
+
 async def _retire(client: DataverseClient, table_name: str, row: dict, mode: DeletionMode) -> ledger.Operation:
     table = TABLES[table_name]
-    state = RETIRED_STATE.get(table_name)
+    state = RETIRED_STATE[table_name] if _retirement(table_name, mode) == "deactivated" else None
     try:
-        if mode == "deactivate" and state is not None:
+        if state is not None:
             await client.patch(
                 table.entity_set, row["target_id"], {"statecode": state[0], "statuscode": state[1]}, if_match="*"
             )
@@ -130,5 +136,7 @@ async def retire_removed(
         error_counts(result.errors, attempts)
 
     work = removed_at_source(warehouse, run_kind, tables)
-    await apply_children_first(warehouse, run_kind, run_id, operator, work, act, count)
+    await apply_children_first(
+        warehouse, run_kind, run_id, operator, work, act, count, lambda table_name, _: _retirement(table_name, mode)
+    )
     return result
