@@ -60,7 +60,8 @@ _NOTHING_REMOVED = {"target_table": pl.String, "canonical_id": pl.String}
 
 
 def removed_at_source(warehouse: Warehouse, run_kind: str, tables: Sequence[str] = LOAD_ORDER) -> pl.DataFrame:
-    """target_table, canonical_id, target_id, entity of loaded records no longer in the prepared partition."""
+    """target_table, canonical_id, target_id, entity of loaded records no longer in the prepared partition
+    (a loaded record a killed run was updating is `pending` with its last hash: it is in the target too)."""
     frames = []
     with warehouse.connect(read_only=True) as con:
         if not table_exists(con, ledger.RECORDS):
@@ -72,7 +73,8 @@ def removed_at_source(warehouse: Warehouse, run_kind: str, tables: Sequence[str]
             frames.append(
                 con.sql(
                     f"""select r.target_table, r.canonical_id, r.target_id, r.entity from ledger.record r
-                        where r.run_kind = $k and r.target = $t and r.target_table = $n and r.status = 'loaded'
+                        where r.run_kind = $k and r.target = $t and r.target_table = $n
+                          and (r.status = 'loaded' or (r.status = 'pending' and r.content_hash is not null))
                           and not exists (select 1 from {prepared.sql} p
                                           where p.run_kind = $k and p.canonical_id = r.canonical_id)""",
                     params={"k": run_kind, "t": TARGET, "n": name},

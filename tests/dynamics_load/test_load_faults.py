@@ -86,8 +86,9 @@ def test_a_429_storm_and_expired_tokens_mid_load_are_ridden_out(
         if len(done) == 1:
             control.expire_tokens()  # every token issued so far now gets 401
         elif len(done) == 2:
-            # Every request answers 429 (0x80072322) for 60 emulated seconds.
-            control.set_faults(storm_seconds=60, storm_facet="requests", storm_retry_after_seconds=20)
+            # Every request answers 429 (0x80072322) for 300 emulated seconds: 3 s of real time, which outlasts
+            # the ledger work (outcomes, then the next table's intents) before the next table's first requests.
+            control.set_faults(storm_seconds=300, storm_facet="requests", storm_retry_after_seconds=20)
 
     outcome = load(ready_part, "run-storm", tables=tables, progress=between_tables)
     stats = control.stats()

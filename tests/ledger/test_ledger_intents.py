@@ -10,7 +10,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from store import Warehouse
 from targets import ledger
+from targets.dynamics.removals import removed_at_source
 from targets.ledger import Operation
 
 KIND = "trial"
@@ -118,3 +120,25 @@ def test_a_reversal_closes_a_killed_runs_changes(con: duckdb.DuckDBPyConnection)
     assert changes(con, "killed") == {"g": ("create", None)}
     open_intents = con.execute("select run_id, canonical_id from ledger.intent where outcome is null").fetchall()
     assert open_intents == [("killed", "g")]
+
+
+def test_a_loaded_record_a_killed_run_was_updating_is_still_retired_when_it_leaves_the_source(tmp_path: Path) -> None:
+    warehouse = Warehouse.for_customer(tmp_path / "customer")
+    with warehouse.connect() as con:
+        con.execute("create schema dynamics")
+        con.execute("create table dynamics.contact (run_kind varchar, canonical_id varchar)")
+        con.execute("insert into dynamics.contact values ('trial', 'kept')")  # "gone" left the source
+        for key in ("kept", "gone", "never-landed"):
+            intend(con, "first", write(key, "create"))
+        record(con, "first", write("kept", "create"), write("gone", "create"))
+        intend(con, "killed", write("gone", "update", {"contactid": "guid-gone"}, "h2"))
+    assert status_of(warehouse) == {"kept": "loaded", "gone": "pending", "never-landed": "pending"}
+
+    removed = removed_at_source(warehouse, KIND, ["contact"])
+    # "never-landed" was never confirmed in the target: a rollback deletes it (a 404 counts as done).
+    assert removed["canonical_id"].to_list() == ["gone"]
+
+
+def status_of(warehouse: Warehouse) -> dict[str, str]:
+    with warehouse.connect(read_only=True) as con:
+        return dict(con.execute("select canonical_id, status from ledger.record").fetchall())
