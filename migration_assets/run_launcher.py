@@ -16,7 +16,8 @@ import socket
 from pathlib import Path
 
 import dagster as dg
-from dagster._core.events import DagsterEventType
+
+# Not exported by `dagster` itself in 1.13 (the health-check types a launcher returns).
 from dagster._core.launcher import CheckRunHealthResult, WorkerStatus
 from dagster._core.storage.tags import GRPC_INFO_TAG
 
@@ -39,7 +40,7 @@ class MonitoredRunLauncher(dg.DefaultRunLauncher):
         # here, say RUNNING and leave the run to `max_runtime_seconds`.
         if not _worker_is_local(run):
             return CheckRunHealthResult(WorkerStatus.RUNNING, "run worker on another host: not checked")
-        started = self._instance.get_records_for_run(run.run_id, of_type=DagsterEventType.RUN_START, limit=1)
+        started = self._instance.get_records_for_run(run.run_id, of_type=dg.DagsterEventType.RUN_START, limit=1)
         event = started.records[0].event_log_entry if started.records else None
         pid = event.dagster_event.pid if event is not None and event.dagster_event is not None else None
         if event is None or pid is None:

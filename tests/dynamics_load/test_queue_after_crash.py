@@ -1,12 +1,13 @@
 """Load runs killed with `kill -9` cannot wedge the run queue.
 
 The real instance configuration (dagster_home/dagster.yaml, only its monitoring poll interval shortened)
-and the real `dagster-daemon`: two customers' `dynamics_migrate` runs are launched through the queue and
-their worker processes killed with SIGKILL while their loads wait on their orgs (the emulator's
-`pause_after_writes`, so the kill lands mid-load, not at a random point). Both held the `dynamics_target`
-pool (limit 2); run monitoring must see the dead workers and fail their runs, so a third customer's load
-is dequeued and runs to the end. With Dagster's default launcher the dead runs stayed STARTED, and the
-third waited for `max_runtime_seconds`.
+and the real `dagster-daemon`. Two customers' `dynamics_migrate` runs are executed by `dagster job execute`
+(the run is its own process: no code server watches it — as after a reboot, or when the code server died
+too) and wait on their orgs mid-load (the emulator's `pause_after_writes`: a fixed point, not a timing
+race), holding both places of the `dynamics_target` pool; a third customer's load, launched through the
+queue, waits queued. Both processes are killed with SIGKILL: run monitoring must see that their workers
+are gone and fail their runs, so the third load is dequeued and runs to the end. With Dagster's default
+launcher the dead runs stayed STARTED and the third waited for `max_runtime_seconds`.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from pipeline_helpers import register_customer, run_pipeline
 
 from customers import MigrationHome
 from emulators.launcher import RunningEmulators, start_emulators
+from migration_assets.dynamics import LOAD_POOL
 from synthetic import GenerationSummary
 from targets.dynamics import flow
 
@@ -82,31 +84,40 @@ def _stage_and_ready(home: Path, customer: str, practice: GenerationSummary, run
     ready(part)
 
 
+def _partition_tags(customer: str) -> str:
+    return json.dumps(
+        {
+            "dagster/partition": f"{customer}|trial",
+            "dagster/partition/customer": customer,
+            "dagster/partition/run": "trial",
+        }
+    )
+
+
 def _launch(env: dict[str, str], customer: str) -> None:
     """`dagster job launch` of the customer's trial partition: queued, as a UI launch would be."""
-    tags = {
-        "dagster/partition": f"{customer}|trial",
-        "dagster/partition/customer": customer,
-        "dagster/partition/run": "trial",
-    }
+    command = ["job", "launch", "-w", "workspace.yaml", "-j", "dynamics_migrate", "--tags", _partition_tags(customer)]
     subprocess.run(
-        [
-            str(BIN / "dagster"),
-            "job",
-            "launch",
-            "-w",
-            "workspace.yaml",
-            "-j",
-            "dynamics_migrate",
-            "--tags",
-            json.dumps(tags),
-        ],
+        [str(BIN / "dagster"), *command],
         cwd=ROOT,
         env=env,
         check=True,
         capture_output=True,
         timeout=RUN_TIMEOUT_SECONDS,
     )
+
+
+def _execute(env: dict[str, str], customer: str, log: Path) -> subprocess.Popen:
+    """`dagster job execute` of the customer's trial partition: the run executes in this new process."""
+    command = ["job", "execute", "-m", "migration_assets.definitions", "-j", "dynamics_migrate"]
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            [str(BIN / "dagster"), *command, "--tags", _partition_tags(customer)],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=out,
+        )
 
 
 def _run_of(instance: dg.DagsterInstance, customer: str) -> dg.DagsterRun | None:
@@ -147,6 +158,15 @@ def test_two_killed_loads_do_not_keep_a_third_customers_load_waiting(
     instance = dg.DagsterInstance.from_config(str(dagster_home))
     instance.add_dynamic_partitions("customer", list(orgs))
     assert instance.run_launcher.supports_check_run_worker_health
+    # The pool as on an instance that has loaded before (Dagster creates it at the default limit on the first
+    # dequeue that needs it, and does not count it in that same pass).
+    limit = str(instance.global_op_concurrency_default_limit)
+    subprocess.run(
+        [str(BIN / "dagster"), "instance", "concurrency", "set", LOAD_POOL, limit],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
 
     daemon_log = (tmp_path / "daemon.log").open("wb")
     daemon = subprocess.Popen(
@@ -156,18 +176,29 @@ def test_two_killed_loads_do_not_keep_a_third_customers_load_waiting(
         stdout=daemon_log,
         stderr=daemon_log,
     )
+    workers: dict[str, subprocess.Popen] = {}
     try:
+        # Both loads reach their orgs and wait there (the emulator's pause), holding the pool's two places.
+        for customer in KILLED:
+            orgs[customer].dataverse_control.set_faults(pause_after_writes=1)  # first write lands, then it holds
+            workers[customer] = _execute(env, customer, tmp_path / f"{customer}.log")
         for customer in KILLED:
             control = orgs[customer].dataverse_control
-            control.set_faults(pause_after_writes=1)  # the load's first write lands, then the org holds it
-            _launch(env, customer)
             _wait(f"{customer}'s load to reach its org", lambda c=control: c.stats()["faults"].get("pause", 0) > 0)
             run = _run_of(instance, customer)
             assert run is not None and run.status == dg.DagsterRunStatus.STARTED
-            os.kill(_worker_pid(instance, run.run_id), signal.SIGKILL)
-            control.clear_faults()
+            assert _worker_pid(instance, run.run_id) == workers[customer].pid
 
         _launch(env, THIRD)
+        # The pool is full: the third load waits in the queue, without a process of its own (nothing to spin).
+        time.sleep(2 * instance.run_coordinator.dequeue_interval_seconds)  # at least one dequeue pass, usually
+        waiting = _run_of(instance, THIRD)
+        assert waiting is not None and waiting.status == dg.DagsterRunStatus.QUEUED
+
+        for customer, worker in workers.items():
+            worker.send_signal(signal.SIGKILL)
+            worker.wait()
+            orgs[customer].dataverse_control.clear_faults()
         _wait(
             "the third customer's load to finish",
             lambda: (run := _run_of(instance, THIRD)) is not None and run.is_finished,
@@ -182,6 +213,9 @@ def test_two_killed_loads_do_not_keep_a_third_customers_load_waiting(
             message = failure[0].event_log_entry.dagster_event.message if failure else ""
             assert "run worker process" in (message or ""), customer  # failed by run monitoring
     finally:
+        for worker in workers.values():
+            worker.kill()
+            worker.wait()
         daemon.send_signal(signal.SIGINT)
         try:
             daemon.wait(timeout=120)
