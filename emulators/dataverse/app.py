@@ -146,7 +146,10 @@ class DataverseApp:
 
     async def web_api(self, request: Request) -> Response:
         backend = self.backend
-        await backend.faults.hold_while_paused()  # a request arriving during a pause is not processed yet
+        # A request arriving during a pause waits, received in full: it is processed once the pause is lifted,
+        # even if its client has gone by then.
+        await request.body()
+        await backend.faults.hold_while_paused()
         backend.stats.count_request()
         storm = backend.faults.storm(backend.options.limits)
         if storm is not None:
