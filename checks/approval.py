@@ -87,8 +87,6 @@ def stage_and_check(
         dict(counts),
         now(),
     )
-    with warehouse.connect() as con:
-        record_iteration(con, item)
     report = write_approval_report(
         warehouse,
         home.reports_dir(config.customer_id, run_kind),
@@ -98,4 +96,8 @@ def stage_and_check(
             config.customer_id, config.name, run_kind, spec.system, spec.version, run_id, iteration, checksum
         ),
     )
+    # The iteration is recorded last: a run killed or failed before this point leaves no iteration a
+    # signoff could point at (its number is reused by the next run, whose report replaces this one).
+    with warehouse.connect() as con:
+        record_iteration(con, item)
     return ApprovalOutcome(spec, staging, results, report, item)

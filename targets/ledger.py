@@ -5,14 +5,21 @@ failed, rolled_back, restored) with run id, operator, time, keys, target GUID, c
 status and Dataverse error, and the pre-image of an updated record. `ledger.record` is the current
 state per record: the hash last written (a re-run sends only records whose hash changed), whether
 this migration created it, and the record's state before the migration first touched it — what a
-rollback restores. A record is entered in `ledger.record` *before* it is sent, so a load killed
-mid-way still knows, after a restart, which rows it created.
+rollback restores.
+
+Every write is two entries: its intent in `ledger.intent` *before* the request (`intend`: the
+operation and the pre-image read back just before), its outcome in `ledger.operation` after
+(`record`), which marks the intent resolved. A process killed between the two leaves the intent
+open, so the audit trail still knows what may have landed: a per-run rollback of the killed run
+undoes its open intents, and the next run that writes the record carries the open intent's
+operation and pre-image over — a create whose response was lost stays a create (deleted by a
+rollback), never an `update` whose pre-image is the migration's own earlier write.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +31,11 @@ from store import TableRef, read_partition
 
 OPERATIONS = TableRef("ledger", "operation")
 RECORDS = TableRef("ledger", "record")
+INTENTS = TableRef("ledger", "intent")
+# Operations that write a record's content (their intents are carried over by a resumed run).
+WRITES = ("create", "update")
+# Outcomes that undo an earlier write of one record (what a later per-run rollback must not repeat).
+REVERSALS = ("rolled_back", "restored", "reverted")
 
 _DDL = (
     "create schema if not exists ledger",
@@ -36,6 +48,12 @@ _DDL = (
         run_kind varchar, target varchar, target_table varchar, canonical_id varchar, target_id varchar,
         entity varchar, created_by_migration boolean, original_image varchar, content_hash varchar,
         status varchar, first_run_id varchar, updated_at timestamptz)""",
+    # One row per intended operation, written before its request; `outcome` (the operation it ended
+    # as), `outcome_run_id` and `resolved_at` are set when an outcome is recorded (null: still open).
+    """create table if not exists ledger.intent (
+        run_kind varchar, run_id varchar, operator varchar, recorded_at timestamptz, target varchar,
+        target_table varchar, entity varchar, canonical_id varchar, target_id varchar, operation varchar,
+        pre_image varchar, outcome varchar, outcome_run_id varchar, resolved_at timestamptz)""",
 )
 OPERATION_SCHEMA = {
     "run_kind": pl.String,
@@ -99,63 +117,78 @@ def known_state(con: duckdb.DuckDBPyConnection, run_kind: str, target: str, tabl
     ).pl()
 
 
-def enter(
+def _open_writes(frame: str) -> str:
+    """SQL: per record of the registered frame `frame`, the latest open intent to write it (operation,
+    pre_image) — left by a run that was killed, or whose outcome is not recorded yet."""
+    return f"""select target_table, canonical_id, operation, pre_image from (
+                 select i.target_table, i.canonical_id, i.operation, i.pre_image, row_number() over (
+                   partition by i.target_table, i.canonical_id order by i.recorded_at desc) as n
+                 from ledger.intent i
+                 where i.run_kind = $k and i.target = $t and i.outcome is null and i.operation in {WRITES}
+                   and exists (select 1 from {frame} f
+                               where f.target_table = i.target_table and f.canonical_id = i.canonical_id))
+               where n = 1"""
+
+
+def intend(
     con: duckdb.DuckDBPyConnection,
     run_kind: str,
     target: str,
-    table: str,
     run_id: str,
-    records: Iterable[tuple[str, str, str | None, dict | None]],
+    operator: str,
+    intents: Sequence[Operation],
 ) -> None:
-    """Enter records about to be sent: (canonical id, target GUID, entity, image found in the target
-    before the first write or None when it did not exist). Records already entered keep their first
-    entry — that is what makes `created_by_migration` survive a killed and restarted load."""
-    ensure_ledger(con)
-    rows = [
-        {
-            "run_kind": run_kind,
-            "target": target,
-            "target_table": table,
-            "canonical_id": key,
-            "target_id": guid,
-            "entity": entity,
-            "created_by_migration": image is None,
-            "original_image": json.dumps(image, sort_keys=True, default=str) if image is not None else None,
-            "content_hash": None,
-            "status": "pending",
-            "first_run_id": run_id,
-            "updated_at": datetime.now(UTC),
-        }
-        for key, guid, entity, image in records
-    ]
-    if not rows:
+    """Record operations about to be sent, before the request (their `operation` as seen now: create
+    when the record is not in the target, update with the pre-image read back just before).
+
+    A record with an open write intent from an earlier run keeps that intent's operation and pre-image:
+    the earlier run may have landed its write, so what this run reads back is not the pre-migration
+    state. Records a write intends are entered in `ledger.record` (a new one as created by the
+    migration when its intent is a create) and marked `pending` until their outcome is recorded."""
+    if not intents:
         return
-    frame = pl.DataFrame(
-        rows,
-        schema={
-            "run_kind": pl.String,
-            "target": pl.String,
-            "target_table": pl.String,
-            "canonical_id": pl.String,
-            "target_id": pl.String,
-            "entity": pl.String,
-            "created_by_migration": pl.Boolean,
-            "original_image": pl.String,
-            "content_hash": pl.String,
-            "status": pl.String,
-            "first_run_id": pl.String,
-            "updated_at": pl.Datetime("us", "UTC"),
-        },
-    )
-    con.register("_entering", frame)
+    ensure_ledger(con)
+    frame = _operations_frame(run_kind, target, run_id, operator, intents)
+    con.register("_intents", frame)
+    params = {"k": run_kind, "t": target}
     try:
+        con.execute("begin transaction")
         con.execute(
-            "insert into ledger.record select e.* from _entering e where not exists (select 1 from ledger.record r "
-            "where r.run_kind = e.run_kind and r.target = e.target and r.target_table = e.target_table "
-            "and r.canonical_id = e.canonical_id)"
+            f"""create or replace temp table _intended as
+                select n.run_kind, n.run_id, n.operator, n.recorded_at, n.target, n.target_table, n.entity,
+                       n.canonical_id, n.target_id,
+                       case when w.operation is not null and n.operation in {WRITES} then w.operation
+                            else n.operation end as operation,
+                       case when w.operation is not null and n.operation in {WRITES} then w.pre_image
+                            else n.pre_image end as pre_image,
+                       null::varchar as outcome, null::varchar as outcome_run_id, null::timestamptz as resolved_at
+                from _intents n left join ({_open_writes("_intents")}) w
+                  on w.target_table = n.target_table and w.canonical_id = n.canonical_id""",
+            params,
         )
+        con.execute("insert into ledger.intent select * from _intended")
+        con.execute(
+            f"""insert into ledger.record
+                select run_kind, target, target_table, canonical_id, target_id, entity,
+                       operation = 'create', case when operation = 'update' then pre_image end, null, 'pending',
+                       run_id, recorded_at
+                from _intended e
+                where operation in {WRITES} and not exists (
+                  select 1 from ledger.record r where r.run_kind = e.run_kind and r.target = e.target
+                    and r.target_table = e.target_table and r.canonical_id = e.canonical_id)"""
+        )
+        con.execute(
+            f"""update ledger.record r set status = 'pending', updated_at = e.recorded_at from _intended e
+                where e.operation in {WRITES} and r.run_kind = e.run_kind and r.target = e.target
+                  and r.target_table = e.target_table and r.canonical_id = e.canonical_id"""
+        )
+        con.execute("drop table _intended")
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
     finally:
-        con.unregister("_entering")
+        con.unregister("_intents")
 
 
 def _operations_frame(
@@ -199,16 +232,36 @@ def append_only(
     operator: str,
     operations: Sequence[Operation],
 ) -> None:
-    """Log attempts that change no record's state (a failed rollback of a record stays to do)."""
+    """Log attempts that change no record's state (a failed rollback of a record stays to do); they
+    resolve only this run's own intents."""
     if not operations:
         return
     ensure_ledger(con)
     frame = _operations_frame(run_kind, target, run_id, operator, operations)
     con.register("_attempts", frame)
     try:
+        con.execute("begin transaction")
         con.execute("insert into ledger.operation select * from _attempts")
+        _resolve(con, "_attempts")
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
     finally:
         con.unregister("_attempts")
+
+
+def _resolve(con: duckdb.DuckDBPyConnection, frame: str) -> None:
+    """Mark the open intents the outcomes in `frame` answer. An outcome that states the record's new
+    state resolves every open intent of the record; a `failed` one only its own run's (a refused
+    request changed nothing, so an earlier killed run's write may still be in the target)."""
+    con.execute(
+        f"""update ledger.intent i set outcome = o.operation, outcome_run_id = o.run_id, resolved_at = o.recorded_at
+            from {frame} o
+            where i.outcome is null and i.run_kind = o.run_kind and i.target = o.target
+              and i.target_table = o.target_table and i.canonical_id = o.canonical_id
+              and (o.operation != 'failed' or i.run_id = o.run_id)"""
+    )
 
 
 def record(
@@ -219,7 +272,9 @@ def record(
     operator: str,
     operations: Sequence[Operation],
 ) -> None:
-    """Append operations to the audit log and move each record's state (hash, status) forward."""
+    """Append operations to the audit log, resolve their intents and move each record's state (hash,
+    status) forward. A create or update is logged as the operation (and with the pre-image) of the
+    record's open write intent when it has one — the run's own, itself carried over from a killed run."""
     if not operations:
         return
     ensure_ledger(con)
@@ -227,7 +282,18 @@ def record(
     con.register("_operations", frame)
     try:
         con.execute("begin transaction")
-        con.execute("insert into ledger.operation select * from _operations")
+        con.execute(
+            f"""insert into ledger.operation
+                select o.* replace (
+                  case when w.operation is not null and o.operation in {WRITES} then w.operation
+                       else o.operation end as operation,
+                  case when w.operation is not null and o.operation in {WRITES} then w.pre_image
+                       else o.pre_image end as pre_image)
+                from _operations o left join ({_open_writes("_operations")}) w
+                  on w.target_table = o.target_table and w.canonical_id = o.canonical_id""",
+            {"k": run_kind, "t": target},
+        )
+        _resolve(con, "_operations")
         con.execute(
             """update ledger.record r set
                  content_hash = case when o.operation in ('create', 'update', 'unchanged') then o.content_hash
@@ -263,21 +329,31 @@ def records_to_roll_back(con: duckdb.DuckDBPyConnection, run_kind: str, target: 
 
 
 def run_changes(con: duckdb.DuckDBPyConnection, run_kind: str, target: str, run_id: str) -> pl.DataFrame:
-    """What one load run changed and nothing has reversed since: target_table, canonical_id, target_id,
-    entity, operation (its first write of the record: create or update) and pre_image."""
+    """What one load run changed, or may have changed, and nothing has reversed since: target_table,
+    canonical_id, target_id, entity, operation (its first write of the record: create or update) and
+    pre_image. A write whose outcome the run never recorded (it was killed) counts from its intent;
+    one the target refused (`failed`, by the same run) does not."""
     ensure_ledger(con)
     return con.sql(
-        """with written as (
-             select *, row_number() over (partition by target_table, canonical_id order by recorded_at) as n
+        f"""with writes as (
+             select target_table, canonical_id, target_id, entity, operation, pre_image, recorded_at
              from ledger.operation
-             where run_kind = $k and target = $t and run_id = $r and operation in ('create', 'update'))
+             where run_kind = $k and target = $t and run_id = $r and operation in {WRITES}
+             union all
+             select target_table, canonical_id, target_id, entity, operation, pre_image, recorded_at
+             from ledger.intent
+             where run_kind = $k and target = $t and run_id = $r and operation in {WRITES}
+               and not (outcome is not distinct from 'failed' and outcome_run_id is not distinct from $r)),
+           first as (
+             select *, row_number() over (partition by target_table, canonical_id order by recorded_at) as n
+             from writes)
            select w.target_table, w.canonical_id, w.target_id, w.entity, w.operation, w.pre_image
-           from written w
+           from first w
            where w.n = 1 and not exists (
              select 1 from ledger.operation later
              where later.run_kind = $k and later.target = $t and later.target_table = w.target_table
                and later.canonical_id = w.canonical_id and later.recorded_at > w.recorded_at
-               and later.operation in ('rolled_back', 'restored', 'reverted'))""",
+               and later.operation in {REVERSALS})""",
         params={"k": run_kind, "t": target, "r": run_id},
     ).pl()
 

@@ -157,6 +157,10 @@ class DataverseApp:
 
     async def web_api(self, request: Request) -> Response:
         backend = self.backend
+        # A request arriving during a pause waits, received in full: it is processed once the pause is lifted,
+        # even if its client has gone by then.
+        await request.body()
+        await backend.faults.hold_while_paused()
         backend.stats.count_request()
         storm = backend.faults.storm(backend.options.limits)
         if storm is not None:
@@ -213,6 +217,10 @@ class DataverseApp:
             spent = time.perf_counter() - started
             backend.throttle.release(user, spent)
             backend.stats.count_execution(user, backend.clock.nominal(spent), written)
+        if backend.faults.count_written(written):
+            backend.stats.count_fault("pause")
+        # Held after the throttle released the request: a pause is not execution time.
+        await backend.faults.hold_while_paused()
         requests_left, time_left = backend.throttle.remaining(user)
         response.headers["x-ms-ratelimit-burst-remaining-xrm-requests"] = str(requests_left)
         response.headers["x-ms-ratelimit-time-remaining-xrm-requests"] = str(time_left)

@@ -205,7 +205,7 @@ async def _resolve_org(
     client: DataverseClient, currencies: set[str], load: _LoadRun | None = None
 ) -> tuple[str | None, dict, dict]:
     """Root business unit, currency GUIDs by ISO code and a price list per currency. A load creates a
-    missing price list (entered in the partition's ledger under its own GUID before it is sent, so a
+    missing price list (its intent ledgered under its own GUID before it is sent, so a
     rollback removes it, killed half-way or not); without a load a missing one stays missing — the
     read-back then reports the difference."""
     units = await client.get_all("businessunits", select=["businessunitid", "_parentbusinessunitid_value"])
@@ -229,7 +229,8 @@ async def _create_price_list(client: DataverseClient, load: _LoadRun, code: str,
     key = f"pricelevel:{code}"
     guid = record_guid(part.config.customer_id, PRICE_LIST_TABLE, code)
     with part.warehouse.connect() as con:
-        ledger.enter(con, part.run_kind, TARGET, PRICE_LIST_TABLE, load.run_id, [(key, guid, None, None)])
+        intent = ledger.Operation(PRICE_LIST_TABLE, key, guid, "create")
+        ledger.intend(con, part.run_kind, TARGET, load.run_id, load.operator, [intent])
     body = {"name": name, "transactioncurrencyid@odata.bind": f"/transactioncurrencies({currency})"}
     await client.patch("pricelevels", guid, body)  # an upsert by our GUID: a resent one is harmless
     with part.warehouse.connect() as con:

@@ -3,7 +3,7 @@
 For each table (LOAD_ORDER: business units → accounts → contacts → activities and notes →
 invoices → lines) the loader builds payloads from `dynamics.<table>`, skips records whose content
 hash equals the last successful load (a second pass over unchanged data sends no write at all),
-enters the rest in the ledger, and sends them: `UpsertMultiple` where the table supports it, with a
+ledgers the intent to write the rest, and sends them: `UpsertMultiple` where the table supports it, with a
 batch that fails as a whole split until the bad record is alone; `$batch` change sets otherwise, one
 per record, with an activity's final state set in the same change set. Every outcome is ledgered.
 """
@@ -351,8 +351,9 @@ async def load_table(
 ) -> TableLoad:
     """Load one table of the partition; returns its counts (the ledger holds the details).
 
-    Rows are read in chunks; a chunk's new records are entered in the ledger before anything is sent
-    (a process killed mid-send leaves them `pending`, and the next run's pre-read finds what landed),
+    Rows are read in chunks; each batch's intents (create, or update with the pre-image read back) are
+    ledgered before it is sent (a process killed mid-send leaves them open and the records `pending`;
+    the next run's pre-read finds what landed and keeps the intent's operation),
     its batches go out concurrently (the client's limiter bounds what is in flight), and its outcomes
     are recorded in one transaction. ``CHUNKS_IN_FLIGHT`` chunks overlap, so a chunk's slowest request
     does not hold up the next one; database work runs in a thread, one connection at a time.
@@ -374,6 +375,9 @@ async def load_table(
         async with database:
             return await asyncio.to_thread(work)
 
+    async def intend(intents: list[ledger.Operation]) -> None:
+        await in_database(lambda: _intend(ctx, intents))
+
     async def load_chunk(offset: int) -> None:
         async with chunks:
             rows = await in_database(lambda: _read_chunk(ctx, table_name, offset))
@@ -386,10 +390,10 @@ async def load_table(
                 ledger.Operation(table_name, p.key, p.guid, "unchanged", p.entity, p.origin, p.content_hash)
                 for p in unchanged
             ]
-            new = [(p.key, p.guid, p.entity, None) for p in changed if p.key not in last]
-            await in_database(lambda: _enter(ctx, table.name, new))
             batches = [changed[start : start + size] for start in range(0, len(changed), size)]
-            sent = await asyncio.gather(*(_load_batch(client, table, b, last, result, documents) for b in batches))
+            sent = await asyncio.gather(
+                *(_load_batch(client, table, b, last, result, documents, intend) for b in batches)
+            )
             operations += [operation for batch_operations in sent for operation in batch_operations]
             if progress:
                 progress(result)
@@ -414,9 +418,9 @@ def _read_chunk(ctx: LoadContext, table_name: str, offset: int) -> pl.DataFrame:
         return _rows(con, table_name, ctx.run_kind, offset)
 
 
-def _enter(ctx: LoadContext, table_name: str, new: list[tuple[str, str, str | None, None]]) -> None:
+def _intend(ctx: LoadContext, intents: list[ledger.Operation]) -> None:
     with ctx.warehouse.connect() as con:
-        ledger.enter(con, ctx.run_kind, TARGET, table_name, ctx.run_id, new)
+        ledger.intend(con, ctx.run_kind, TARGET, ctx.run_id, ctx.operator, intents)
 
 
 def _record(ctx: LoadContext, operations: list[ledger.Operation]) -> None:
@@ -441,6 +445,7 @@ async def _load_batch(
     last: dict[str, tuple[str | None, str]],
     result: TableLoad,
     documents: asyncio.Semaphore,
+    intend: Callable[[list[ledger.Operation]], Awaitable[None]],
 ) -> list[ledger.Operation]:
     # Only records the ledger already knows can exist in the target (GUIDs are ours): read those back
     # for their pre-image; everything else is a create.
@@ -456,6 +461,23 @@ async def _load_batch(
             replace(p, body={k: v for k, v in p.body.items() if k not in create_only}) if p.guid in images else p
             for p in batch
         ]
+    # The intent goes to the ledger before any request: a process killed mid-send leaves it open, and the
+    # next run keeps its operation and pre-image (targets/ledger.py).
+    await intend(
+        [
+            ledger.Operation(
+                table.name,
+                p.key,
+                p.guid,
+                "update" if p.guid in images else "create",
+                p.entity,
+                p.origin,
+                p.content_hash,
+                pre_image=images.get(p.guid),
+            )
+            for p in batch
+        ]
+    )
     inline, blocks, failed = _split_documents(client.capabilities, [p for p in batch if p.file])
     ok: list[Payload] = []
     bulk = _uses_bulk(client.capabilities, table)

@@ -60,7 +60,8 @@ _NOTHING_REMOVED = {"target_table": pl.String, "canonical_id": pl.String}
 
 
 def removed_at_source(warehouse: Warehouse, run_kind: str, tables: Sequence[str] = LOAD_ORDER) -> pl.DataFrame:
-    """target_table, canonical_id, target_id, entity of loaded records no longer in the prepared partition."""
+    """target_table, canonical_id, target_id, entity of loaded records no longer in the prepared partition
+    (a loaded record a killed run was updating is `pending` with its last hash: it is in the target too)."""
     frames = []
     with warehouse.connect(read_only=True) as con:
         if not table_exists(con, ledger.RECORDS):
@@ -72,7 +73,8 @@ def removed_at_source(warehouse: Warehouse, run_kind: str, tables: Sequence[str]
             frames.append(
                 con.sql(
                     f"""select r.target_table, r.canonical_id, r.target_id, r.entity from ledger.record r
-                        where r.run_kind = $k and r.target = $t and r.target_table = $n and r.status = 'loaded'
+                        where r.run_kind = $k and r.target = $t and r.target_table = $n
+                          and (r.status = 'loaded' or (r.status = 'pending' and r.content_hash is not null))
                           and not exists (select 1 from {prepared.sql} p
                                           where p.run_kind = $k and p.canonical_id = r.canonical_id)""",
                     params={"k": run_kind, "t": TARGET, "n": name},
@@ -81,11 +83,17 @@ def removed_at_source(warehouse: Warehouse, run_kind: str, tables: Sequence[str]
     return pl.concat(frames) if frames else pl.DataFrame(schema=_NOTHING_REMOVED)
 
 
+def _retirement(table_name: str, mode: DeletionMode) -> str:
+    """What retiring a record of the table does: `deactivated` where it has an inactive state and the mode
+    allows it, `removed` (deleted) otherwise."""
+    return "deactivated" if mode == "deactivate" and table_name in RETIRED_STATE else "removed"
+
+
 async def _retire(client: DataverseClient, table_name: str, row: dict, mode: DeletionMode) -> ledger.Operation:
     table = TABLES[table_name]
-    state = RETIRED_STATE.get(table_name)
+    state = RETIRED_STATE[table_name] if _retirement(table_name, mode) == "deactivated" else None
     try:
-        if mode == "deactivate" and state is not None:
+        if state is not None:
             await client.patch(
                 table.entity_set, row["target_id"], {"statecode": state[0], "statuscode": state[1]}, if_match="*"
             )
@@ -130,5 +138,7 @@ async def retire_removed(
         error_counts(result.errors, attempts)
 
     work = removed_at_source(warehouse, run_kind, tables)
-    await apply_children_first(warehouse, run_kind, run_id, operator, work, act, count)
+    await apply_children_first(
+        warehouse, run_kind, run_id, operator, work, act, count, lambda table_name, _: _retirement(table_name, mode)
+    )
     return result

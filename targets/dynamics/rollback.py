@@ -144,10 +144,12 @@ async def apply_children_first(
     work: pl.DataFrame,
     act: Callable[[str, dict], Awaitable[ledger.Operation]],
     on_table: Callable[[str, list[ledger.Operation], list[ledger.Operation]], None],
+    intended: Callable[[str, dict], str],
 ) -> None:
     """Run `act` on every row of `work` (a `target_table` column), table by table in reverse load order,
-    a few at a time; each table's outcomes are ledgered at once (a failed attempt only in the audit log:
-    the record stays to do) and reported to `on_table(table, done, failed)`."""
+    a few at a time. Each table's intents (`intended(table, row)`: the operation the row is about to get)
+    are ledgered before its requests and its outcomes at once after them (a failed attempt only in the
+    audit log: the record stays to do); then `on_table(table, done, failed)` is told."""
     gate = asyncio.Semaphore(CONCURRENT_REVERSALS)
 
     async def bounded(table_name: str, row: dict) -> ledger.Operation:
@@ -158,6 +160,14 @@ async def apply_children_first(
         rows = work.filter(pl.col("target_table") == table_name)
         if rows.is_empty():
             continue
+        intents = [
+            ledger.Operation(
+                table_name, row["canonical_id"], row["target_id"], intended(table_name, row), row["entity"]
+            )
+            for row in rows.iter_rows(named=True)
+        ]
+        with warehouse.connect() as con:
+            ledger.intend(con, run_kind, TARGET, run_id, operator, intents)
         operations = await asyncio.gather(*(bounded(table_name, row) for row in rows.iter_rows(named=True)))
         done = [op for op in operations if op.operation != "failed"]
         attempts = [op for op in operations if op.operation == "failed"]
@@ -207,6 +217,9 @@ async def rollback_partition(
         if progress:
             progress(table_name, len(done))
 
+    def intended(table_name: str, row: dict) -> str:
+        return "rolled_back" if row["action"] == "delete" else row["action"]
+
     work = _work(warehouse, run_kind, load_run_id)
-    await apply_children_first(warehouse, run_kind, run_id, operator, work, undo, count)
+    await apply_children_first(warehouse, run_kind, run_id, operator, work, undo, count, intended)
     return result

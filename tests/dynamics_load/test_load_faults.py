@@ -1,5 +1,6 @@
-"""The loader under faults: 5xx and dropped responses, a 429 storm, expired tokens, a killed process and
-one record Dataverse refuses. Every load must end converged: all records once, verified, nothing else."""
+"""The loader under faults: 5xx and dropped responses, a 429 storm, expired tokens, a process killed twice
+and one record Dataverse refuses. Every load must end converged: all records once, verified, nothing else;
+every run, killed or not, rolls back to the org as it was before."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ from collections import Counter
 from pathlib import Path
 
 import polars as pl
+import pytest
 from dynamics_load_helpers import (
     CUSTOMER,
+    OPERATOR,
     TIME_SCALE,
     assert_verified,
     emulator_rows,
@@ -85,8 +88,9 @@ def test_a_429_storm_and_expired_tokens_mid_load_are_ridden_out(
         if len(done) == 1:
             control.expire_tokens()  # every token issued so far now gets 401
         elif len(done) == 2:
-            # Every request answers 429 (0x80072322) for 60 emulated seconds.
-            control.set_faults(storm_seconds=60, storm_facet="requests", storm_retry_after_seconds=20)
+            # Every request answers 429 (0x80072322) for 300 emulated seconds: 3 s of real time, which outlasts
+            # the ledger work (outcomes, then the next table's intents) before the next table's first requests.
+            control.set_faults(storm_seconds=300, storm_facet="requests", storm_retry_after_seconds=20)
 
     outcome = load(ready_part, "run-storm", tables=tables, progress=between_tables)
     stats = control.stats()
@@ -111,62 +115,100 @@ from pathlib import Path
 
 home = MigrationHome(Path({home!r}))
 part = flow.Partition(home, home.load({customer!r}), "trial")
-# Small $batch requests, so the appointments take many of them and the kill lands between two.
+# Small $batch requests, so the appointments take many of them and the pause lands between two.
 capabilities = DataverseCapabilities(batch_operations=40)
-flow.run(flow.load(part, "run-killed", "pytest", tables={tables!r}, clock_scale={scale!r}, capabilities=capabilities))
+flow.run(flow.load(part, {run_id!r}, "pytest", tables={tables!r}, clock_scale={scale!r}, capabilities=capabilities))
 print("finished")
 """
+# Rows of the org the migration may touch besides the mapped tables (a rollback must leave them as found).
+ORG_TABLES = ["systemuser", "businessunit", "transactioncurrency", "team", "activityparty", "pricelevel"]
 
 
-def test_a_load_killed_mid_way_converges_when_run_again(
-    ready_part: flow.Partition, org: RunningEmulators, tmp_path: Path
+def kill_load_after_writes(
+    part: flow.Partition, org: RunningEmulators, tmp_path: Path, run_id: str, tables: list[str], writes: int
 ) -> None:
-    part = ready_part
-    counts = staged_counts(part)
-    first_tables = [t for t in ("account", "contact", "appointment", "email") if t in counts]
+    """Run a load of `tables` in its own process; once the org has written `writes` records it stops
+    answering (the emulator's `pause_after_writes`: the last write applied, its response held), and the
+    process is killed with SIGKILL there — a deterministic point, not a timing race."""
     control = org.dataverse_control
-    # Every request takes 0.1 s more (after its writes are applied), so the load is still busy when killed.
-    control.set_faults(slow_rate=1.0, slow_seconds=10)
-    script = tmp_path / "killed_load.py"
+    pauses = control.stats()["faults"].get("pause", 0)
+    control.set_faults(replace=True, pause_after_writes=writes)
+    script = tmp_path / f"{run_id}.py"
     script.write_text(
         KILLED_LOAD.format(
-            root=str(ROOT), home=str(part.home.root), customer=CUSTOMER, tables=first_tables, scale=TIME_SCALE
+            root=str(ROOT), home=str(part.home.root), customer=CUSTOMER, run_id=run_id, tables=tables, scale=TIME_SCALE
         ),
         encoding="utf-8",
     )
     process = subprocess.Popen(  # the secret reaches it through the environment only
         [sys.executable, str(script)], cwd=ROOT, env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
-    # Kill it as soon as the first appointments (several $batch requests in flight at once) have landed.
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 300  # generous: only a load that never reaches the pause fails here
     try:
-        while not control.dump_table("appointment"):
+        while control.stats()["faults"].get("pause", 0) == pauses:
             assert process.poll() is None, process.communicate()
-            assert time.monotonic() < deadline, "the load never reached its appointments"
-            time.sleep(0.01)
+            assert time.monotonic() < deadline, "the load never reached the pause"
+            time.sleep(0.05)
         process.send_signal(signal.SIGKILL)
     finally:
         process.kill()
         out, err = process.communicate()
-    control.clear_faults()
+        control.clear_faults()  # requests the org had received are processed now, as a real server would
     assert process.returncode == -signal.SIGKILL and b"finished" not in out, err.decode()[-2000:]
 
-    landed = {t: len(emulator_rows(org, t)) for t in counts}
+
+@pytest.mark.parametrize(
+    "rollback_order",
+    [("run-killed-1", "run-killed-2", "run-resumed"), ("run-resumed", "run-killed-1", "run-killed-2")],
+    ids=["oldest-first", "newest-first"],
+)
+def test_a_load_killed_twice_converges_and_every_run_rolls_back_to_the_pre_migration_org(
+    ready_part: flow.Partition, org: RunningEmulators, tmp_path: Path, rollback_order: tuple[str, ...]
+) -> None:
+    part = ready_part
+    counts = staged_counts(part)
+    tables = [t for t in ("account", "contact", "appointment", "email") if t in counts]
+    pre_migration = {t: emulator_rows(org, t) for t in [*tables, *ORG_TABLES]}
+
+    # Killed a third of the way into the appointments, then again when the next run has re-sent a third.
+    third = counts["appointment"] // 3
+    kill_load_after_writes(part, org, tmp_path, "run-killed-1", tables, counts["account"] + counts["contact"] + third)
+    landed = {t: len(emulator_rows(org, t)) - len(pre_migration[t]) for t in tables}
     assert landed["account"] == counts["account"] and landed["contact"] == counts["contact"]
     assert 0 < landed["appointment"] < counts["appointment"]  # killed in the middle of a table
     assert set(ledger_records(part).filter(pl.col("target_table") == "appointment")["status"]) == {"pending"}
+    kill_load_after_writes(part, org, tmp_path, "run-killed-2", tables, third)
 
-    outcome = load(part, "run-resumed", tables=first_tables)
+    outcome = load(part, "run-resumed", tables=tables)
     assert [t.table for t in outcome.tables if t.failed] == []
-    for t in outcome.tables:
-        # What the killed run already landed is found again (an update at most), the rest created.
-        assert t.created + t.updated + t.unchanged == counts[t.table], t.table
-        assert t.created == counts[t.table] - landed[t.table], t.table
-    assert_verified(part, first_tables)
-    assert_each_record_once(org, {t: counts[t] for t in first_tables})
+    assert_verified(part, tables)
+    assert_each_record_once(org, {t: counts[t] for t in tables})
     records = ledger_records(part)
     assert records["status"].unique().to_list() == ["loaded"]
-    assert records["created_by_migration"].all()  # a rollback still deletes what the killed run created
+    assert records["created_by_migration"].all()
+    # What the killed runs sent and never heard back about is still a create in the audit log, never an
+    # update whose pre-image is the migration's own write (the resumed run read those records back).
+    resumed = ledger_operations(part, "run-resumed")
+    assert set(resumed["operation"]) <= {"create", "unchanged"}
+    assert (
+        resumed.filter(pl.col("operation") == "create")["pre_image"].null_count()
+        == resumed.filter(pl.col("operation") == "create").height
+    )
+    # The killed runs' last intents were left open; the resumed run's outcomes answered them.
+    with part.warehouse.connect(read_only=True) as con:
+        answered = con.execute(
+            "select run_id, count(*) from ledger.intent where outcome_run_id = 'run-resumed' and run_id != "
+            "'run-resumed' group by run_id"
+        ).fetchall()
+        assert con.execute("select count(*) from ledger.intent where outcome is null").fetchall() == [(0,)]
+    assert {run_id for run_id, n in answered if n} == {"run-killed-1", "run-killed-2"}
+
+    for run_id in rollback_order:
+        result = flow.run(flow.rollback(part, f"rollback-{run_id}", OPERATOR, load_run_id=run_id))
+        assert result.failed == 0 and result.errors == {}, run_id
+        assert result.restored == 0, run_id  # nothing the migration created is "reverted" to its own write
+    assert {t: emulator_rows(org, t) for t in pre_migration} == pre_migration
+    assert set(ledger_records(part)["status"]) == {"rolled_back"}
 
 
 def test_one_record_dataverse_refuses_fails_alone_and_is_not_retried_for_ever(

@@ -1,4 +1,4 @@
-"""Fault injection: 5xx, dropped connections, slow responses, 429 storms and token expiry."""
+"""Fault injection: 5xx, dropped connections, slow responses, 429 storms, token expiry and a pause after writes."""
 
 from __future__ import annotations
 
@@ -101,3 +101,25 @@ def test_short_lived_tokens_expire(faulty: RunningEmulators) -> None:
 def test_unknown_fault_is_refused(faulty: RunningEmulators) -> None:
     with pytest.raises(httpx.HTTPStatusError):
         faulty.dataverse_control.set_faults(explode=True)
+
+
+def test_pause_after_writes_holds_the_answer_and_later_requests_until_cleared(
+    faulty: RunningEmulators, client: httpx.Client, unique: str
+) -> None:
+    control = faulty.dataverse_control
+    control.set_faults(replace=True, pause_after_writes=2)
+    assert client.post("contacts", json={"lastname": f"{unique}-1"}).status_code == 204  # one record: no pause
+    with pytest.raises(httpx.ReadTimeout):  # the second write is applied, its answer held
+        client.post("contacts", json={"lastname": f"{unique}-2"}, timeout=1.0)
+    with pytest.raises(httpx.ReadTimeout):  # a later request is held before it is processed
+        client.post("contacts", json={"lastname": f"{unique}-3"}, timeout=1.0)
+    assert control.stats()["faults"]["pause"] == 1
+    written = sorted(r["lastname"] for r in control.dump_table("contact") if r["lastname"].startswith(unique))
+    assert written == [f"{unique}-1", f"{unique}-2"]
+
+    control.clear_faults()  # lifts the pause: the held request is processed, as a server processes what it got
+    deadline = time.monotonic() + 60
+    while len([r for r in control.dump_table("contact") if r["lastname"].startswith(unique)]) < 3:
+        assert time.monotonic() < deadline, "the held request was never processed"
+        time.sleep(0.05)
+    assert client.get("WhoAmI").status_code == 200

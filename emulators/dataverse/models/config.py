@@ -60,6 +60,10 @@ class Faults:
     storm_seconds: float = 0.0
     storm_facet: str = "requests"
     storm_retry_after_seconds: float = c.STORM_RETRY_AFTER_SECONDS
+    # Once this many records have been written, the org stops answering: the request that reached the
+    # count is applied but its response is held, and every later request waits before it is processed,
+    # until the faults are changed or cleared — a deterministic point to kill a client mid-load.
+    pause_after_writes: int = 0
 
 
 @dataclass

@@ -1,7 +1,9 @@
-"""Fault injection: 5xx rates, dropped connections, slow responses, 429 storms and token expiry."""
+"""Fault injection: 5xx rates, dropped connections, slow responses, 429 storms, token expiry and a pause
+after a number of writes."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import random
 import threading
@@ -17,6 +19,8 @@ STORM_ERRORS: dict[str, type[e.ServiceProtectionLimit]] = {
     "execution_time": e.ExecutionTimeLimitExceeded,
     "concurrency": e.ConcurrencyLimitExceeded,
 }
+# How often a request held by a pause looks whether the pause was lifted (real seconds; not scaled).
+PAUSE_POLL_SECONDS = 0.02
 
 
 class FaultInjector:
@@ -47,6 +51,8 @@ class FaultInjector:
             # A storm starts with the first request it meets, not when configured: a test that sets one between
             # two steps knows the next request is refused, however long the machine takes to send it.
             self.storm_until: float | None = None if self.faults.storm_seconds else 0.0
+            self.records_written = 0  # any change of the faults lifts a pause and restarts its count
+            self.paused = False
             return dataclasses.asdict(self.faults)
 
     def reset(self) -> None:
@@ -94,3 +100,17 @@ class FaultInjector:
                 self.faults.drop_next -= 1
                 return True
             return bool(self.faults.drop_rate) and self.rng.random() < self.faults.drop_rate
+
+    def count_written(self, records: int) -> bool:
+        """Count records written; True when they reach ``pause_after_writes`` (the pause starts now)."""
+        with self._lock:
+            if not self.faults.pause_after_writes or self.paused or not records:
+                return False
+            self.records_written += records
+            self.paused = self.records_written >= self.faults.pause_after_writes
+            return self.paused
+
+    async def hold_while_paused(self) -> None:
+        """Wait (without holding the event loop) until no pause is on."""
+        while self.paused:
+            await asyncio.sleep(PAUSE_POLL_SECONDS)
