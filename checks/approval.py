@@ -97,5 +97,6 @@ def stage_and_check(
         ReportContext(
             config.customer_id, config.name, run_kind, spec.system, spec.version, run_id, iteration, checksum
         ),
+        dump_dir=mapping.dump_dir,
     )
     return ApprovalOutcome(spec, staging, results, report, item)
