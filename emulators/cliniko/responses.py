@@ -13,7 +13,7 @@ from starlette.types import Receive, Scope, Send
 
 from ..common.server import ConnectionDropped
 from . import exceptions as e
-from .constants import API_PREFIX, SINGLE_OBJECT, VIEWS
+from .constants import API_PREFIX, PUBLIC_VIEW, SINGLE_OBJECT, VIEWS
 from .models import ClinikoBackend, Page
 
 JSON_TYPE = "application/json; charset=utf-8"
@@ -114,6 +114,12 @@ async def collection(request: Request, backend: ClinikoBackend, base_url: str | 
 async def item(request: Request, backend: ClinikoBackend, base_url: str | None) -> Response:
     """GET /v1/{collection}/{deleted|archived|cancelled|inactive} (a list) or /v1/{collection}/{id}."""
     name, key = request.path_params["collection"], request.path_params["item"]
+    if name in SINGLE_OBJECT and key == PUBLIC_VIEW:
+
+        def public() -> tuple[Response, int]:
+            return Response(backend.single(name, public=True).text.encode("utf-8"), media_type=JSON_TYPE), 1
+
+        return _served(request, backend, f"GET {API_PREFIX}/{name}/{key}", public)
     if key in VIEWS:
         action = _list_response(request, backend, base_url, name, key)
         return _served(request, backend, f"GET {API_PREFIX}/{name}/{key}", action)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sources.base import FieldType, ResourceSpec
+from sources.cliniko.api_settings import SOURCE_LIST_FIELD
 from sources.coverage import NAVIGATION
 
 # Short names keep the field tables below readable as tables.
@@ -39,6 +40,8 @@ DISPLAY = "display setting of the old system's calendar or printouts"
 REPEATS = "the repeat series is migrated as its individual appointments, each delivered as a record"
 PRODUCTS = "products are not migrated (see NOT_MIGRATED_RESOURCES)"
 IN_RECORD = "the same value is migrated from another field of this record"
+# SOURCE_LIST_FIELD: added by an API extraction to resources with side lists; null in a delivered dump.
+LISTED_AT = "which API list the extraction read the record from; the status it implies is migrated from "
 
 
 def _resource(
@@ -127,6 +130,7 @@ RESOURCES: dict[str, ResourceSpec] = {
                 "show_in_online_bookings": B,
                 "user": L,
                 "default_appointment_type": L,
+                SOURCE_LIST_FIELD: S,
             },
             not_migrated={
                 "default_appointment_type": BOOKING_ADMIN,
@@ -161,10 +165,12 @@ RESOURCES: dict[str, ResourceSpec] = {
                 "archived_at": S,
                 "billable_item": L,
                 "treatment_note_template": L,
+                SOURCE_LIST_FIELD: S,
             },
             not_migrated={
                 field: LOOKUP_ONLY
                 for field in (
+                    SOURCE_LIST_FIELD,
                     "archived_at",
                     "billable_item",
                     "category",
@@ -289,12 +295,13 @@ RESOURCES: dict[str, ResourceSpec] = {
                 "deleted_at": S,
                 "concession_type": L,
                 "referring_doctor": L,
+                SOURCE_LIST_FIELD: S,
             },
             not_migrated={
+                SOURCE_LIST_FIELD: LISTED_AT + "archived_at",
                 "appointment_notes": NO_FIELD,
                 "country": IN_RECORD + " (country_code); " + NO_FIELD,
                 "deleted_at": DELETED,
-                "gender": NO_FIELD + " (deprecated since 2018-12-03 in favour of sex and gender_identity)",
                 "invoice_default_to": NO_FIELD,
                 "invoice_email": NO_FIELD,
                 "invoice_extra_information": NO_FIELD,
@@ -369,8 +376,10 @@ RESOURCES: dict[str, ResourceSpec] = {
                 "appointment_type": L,
                 "patient_case": L,
                 "repeated_from": L,
+                SOURCE_LIST_FIELD: S,
             },
             not_migrated={
+                SOURCE_LIST_FIELD: LISTED_AT + "cancelled_at",
                 "archived_at": NO_FIELD,
                 "booking_ip_address": BOOKING_ADMIN,
                 "deleted_at": DELETED,
@@ -432,8 +441,10 @@ RESOURCES: dict[str, ResourceSpec] = {
                 "deleted_at": S,
                 "booking": L,
                 "patient": L,
+                SOURCE_LIST_FIELD: S,
             },
             not_migrated={
+                SOURCE_LIST_FIELD: LISTED_AT + "cancelled_at",
                 "booking_ip_address": BOOKING_ADMIN,
                 "deleted_at": DELETED,
                 "email_reminder_sent": BOOKING_ADMIN,

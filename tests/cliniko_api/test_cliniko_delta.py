@@ -20,6 +20,7 @@ from cliniko_api_helpers import (
 
 from emulators.launcher import RunningEmulators
 from sources.cliniko.api import TOMBSTONES_FILE, extract_changes, extract_full
+from sources.cliniko.api_settings import SOURCE_LIST_FIELD
 from sources.cliniko.settings import MANIFEST_FILE, RESOURCES
 
 
@@ -80,11 +81,15 @@ def test_delta_holds_exactly_the_changes_then_nothing(cliniko: RunningEmulators,
         }
     created = now["patients"][0]
     assert set(records["patients"]) == {created["id"], updated["id"], archived["id"]}
-    assert records["patients"][created["id"]] == created
-    assert records["patients"][updated["id"]] == now["updated"] and now["updated"]["occupation"] == "Beekeeper"
-    assert records["patients"][archived["id"]] == now["archived"] and now["archived"]["archived_at"]
-    assert records["individual_appointments"] == {appointment["id"]: now["appointment"]}
-    assert records["attendees"] == {attendee["id"]: now["attendee"]}
+    # Each record as served, marked with the list it was read from (cancelled ones only from /cancelled).
+    main, listed = {SOURCE_LIST_FIELD: "main"}, {SOURCE_LIST_FIELD: "archived"}
+    assert records["patients"][created["id"]] == {**created, **main}
+    assert records["patients"][updated["id"]] == {**now["updated"], **main}
+    assert now["updated"]["occupation"] == "Beekeeper"
+    assert records["patients"][archived["id"]] == {**now["archived"], **listed} and now["archived"]["archived_at"]
+    cancelled = {SOURCE_LIST_FIELD: "cancelled"}
+    assert records["individual_appointments"] == {appointment["id"]: {**now["appointment"], **cancelled}}
+    assert records["attendees"] == {attendee["id"]: {**now["attendee"], **cancelled}}
     # A deleted invoice comes with its payload from /invoices/deleted (a deleted patient with a link only),
     # but deleted records are tombstones, never data: the delta's invoices file stays empty.
     assert now["invoice"][0]["deleted_at"] and not records.get("invoices")

@@ -25,10 +25,13 @@ from emulators.launcher import RunningEmulators
 
 
 def _live(records: list[dict[str, Any]], collection: str) -> list[dict[str, Any]]:
-    """What the main list serves: not deleted; patients and appointment types not archived; practitioners active."""
+    """What the main list serves: not deleted; patients and appointment types not archived; appointments and
+    attendees not cancelled; practitioners active."""
     kept = [r for r in records if not r.get("deleted_at")]
     if collection in ("patients", "appointment_types"):
         kept = [r for r in kept if not r.get("archived_at")]
+    if collection in ("individual_appointments", "attendees"):
+        kept = [r for r in kept if not r.get("cancelled_at")]
     if collection == "practitioners":
         kept = [r for r in kept if r.get("active") is not False]
     return kept
@@ -189,7 +192,7 @@ def test_deleted_archived_cancelled_and_inactive_lists(cliniko: RunningEmulators
     assert archived.isdisjoint(p["id"] for p in main_patients)
     assert deleted_list == {"patients": [], "total_entries": 0, "links": deleted_list["links"]}
     assert {a["id"] for a in cancelled_list} == cancelled
-    assert cancelled <= {a["id"] for a in main_appointments}  # cancelled appointments stay in the main list
+    assert cancelled.isdisjoint(a["id"] for a in main_appointments)  # cancelled ones only under /cancelled
     assert {p["id"] for p in inactive_list["practitioners"]} == inactive
     assert inactive.isdisjoint(p["id"] for p in active_list["practitioners"])
     assert no_such_view.status_code == 404

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cliniko_api_helpers import api_settings, by_id, cliniko_emulator, read_ndjson, stats
+from cliniko_api_helpers import api_settings, as_served, by_id, cliniko_emulator, read_ndjson, stats
 
 from sources.cliniko.api import extract_full
 from sources.cliniko.settings import RESOURCES
@@ -29,5 +29,5 @@ def test_extract_completes_under_a_small_limit_and_waits_for_each_reset(cliniko_
     assert limit["windows"] >= -(-admitted // LIMIT)
     for resource in RESOURCES:
         if resource != "settings":
-            got = by_id(read_ndjson(tmp_path / "extract" / f"{resource}.ndjson"))
+            got = as_served(read_ndjson(tmp_path / "extract" / f"{resource}.ndjson"))
             assert got == by_id(read_ndjson(cliniko_dump / f"{resource}.ndjson")), resource

@@ -31,6 +31,17 @@ from synthetic import GenerationSummary, generate_practice
 TIER_VALUE = "gold-tier-value"
 
 
+def _rewrite(path: Path, text: str) -> None:
+    """Replace a dump file's content, keeping its manifest entry true (same record count, new checksum)."""
+    path.write_text(text, encoding="utf-8")
+    manifest_path = path.parent / MANIFEST_FILE
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    for entry in manifest["files"]:
+        if entry["path"] == path.name:
+            entry.update(bytes=path.stat().st_size, sha256=hashlib.sha256(path.read_bytes()).hexdigest())
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+
+
 @pytest.fixture(scope="module")
 def dumps(tmp_path_factory: pytest.TempPathFactory) -> tuple[GenerationSummary, Path]:
     """A clean generated practice and a copy whose patients carry two fields no spec declares
@@ -47,12 +58,7 @@ def dumps(tmp_path_factory: pytest.TempPathFactory) -> tuple[GenerationSummary, 
             record["loyalty_tier"] = TIER_VALUE
         record["legacy_flag"] = None
         lines.append(json.dumps(record))
-    patients.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    manifest = json.loads((extended / MANIFEST_FILE).read_text(encoding="utf-8"))
-    for entry in manifest["files"]:
-        if entry["path"] == patients.name and "sha256" in entry:
-            entry["sha256"] = hashlib.sha256(patients.read_bytes()).hexdigest()
-    (extended / MANIFEST_FILE).write_text(json.dumps(manifest), encoding="utf-8")
+    _rewrite(patients, "".join(line + "\n" for line in lines))
     (extended / "loyalty_programs.ndjson").write_text('{"id": "1"}\n{"id": "2"}\n', encoding="utf-8")
     (extended / "products.ndjson").write_text('{"id": "9", "name": "Foam roller"}\n', encoding="utf-8")
     return practice, extended
@@ -157,3 +163,24 @@ def test_checks_warn_with_names_and_counts_only(dumps: tuple[GenerationSummary, 
     # products.ndjson is declared not migrated; only the unknown file is a finding.
     assert files.metadata["undeclared_files"].value == {"loyalty_programs.ndjson": 2}
     assert TIER_VALUE not in json.dumps({k: str(v.value) for e in evaluations.values() for k, v in e.metadata.items()})
+
+
+def test_a_patient_with_only_the_legacy_gender_keeps_their_sex(
+    dumps: tuple[GenerationSummary, Path], tmp_path: Path
+) -> None:
+    """Patients recorded before 2018-12-03 may carry only the deprecated `gender` (research/sources.md §2.6)."""
+    practice, _ = dumps
+    legacy = tmp_path / "dump"
+    shutil.copytree(practice.out_dir, legacy)
+    patients = legacy / "patients.ndjson"
+    records = [json.loads(line) for line in patients.read_text(encoding="utf-8").splitlines()]
+    changed = {}
+    for record in records[:4]:
+        record["gender"], record["sex"] = record["sex"], None
+        changed[str(record["id"])] = record["gender"].lower()
+    _rewrite(patients, "".join(json.dumps(r) + "\n" for r in records))
+    home = tmp_path / "home"
+    run_pipeline(home, register_customer(home, "legacy", legacy, country="AU"))
+    clients = staged_frame(home, "legacy", "client")
+    staged = dict(clients.filter(pl.col("source_id").is_in(list(changed))).select("source_id", "sex").iter_rows())
+    assert staged == changed and set(changed.values()) <= {"female", "male"}

@@ -36,7 +36,7 @@ from .query import Filter, ordered, page_params, parse_filter, parse_sort
 from .records import Collection, Practice, Record, attachment_path, load_practice, present
 from .throttle import RateLimiter
 
-OPTIONS = ("api_key", "shard", "rate_limit", "require_user_agent", "faults")
+OPTIONS = ("api_key", "shard", "rate_limit", "require_user_agent", "faults", "can_view_settings")
 _RATE_LIMIT_KEYS = ("requests", "window_seconds")
 _CACHED_QUERIES = 16
 # Columns every resource sorts on even when no record of it exists yet (an empty dump file).
@@ -63,6 +63,8 @@ class ClinikoOptions:
     rate_limit_window_seconds: float = RATE_LIMIT_WINDOW_SECONDS
     require_user_agent: bool = True
     faults: ClinikoFaults = field(default_factory=ClinikoFaults)
+    # False: the key's user has a role that cannot view settings (GET /settings → 403; /settings/public works).
+    can_view_settings: bool = True
 
     @classmethod
     def from_mapping(cls, options: Mapping[str, Any] | None) -> ClinikoOptions:
@@ -101,6 +103,7 @@ class ClinikoOptions:
             rate_limit_window_seconds=float(limit.get("window_seconds", RATE_LIMIT_WINDOW_SECONDS)),
             require_user_agent=bool(given.get("require_user_agent", True)),
             faults=ClinikoFaults.from_mapping(given.get("faults")),
+            can_view_settings=bool(given.get("can_view_settings", True)),
         )
 
 
@@ -319,8 +322,16 @@ class ClinikoBackend:
                 raise e.NotFound(what=f"/{name}/{record_id}")
             return record
 
-    def single(self, name: str) -> Record:
-        """The one record of a single-object resource (``GET /settings``)."""
+    def single(self, name: str, *, public: bool = False) -> Record:
+        """The one record of a single-object resource: ``GET /settings`` (admin roles only) or ``GET
+        /settings/public`` (any user; the documentation shows the same sections in both examples).
+
+        Raises:
+            SettingsForbidden: ``GET /settings`` for a key whose user cannot view settings.
+            NotFound: The dump holds no settings.
+        """
+        if not public and not self.options.can_view_settings:
+            raise e.SettingsForbidden()
         with self._lock:
             records = list(self.collection(name).records.values())
             if not records:
@@ -404,7 +415,9 @@ class ClinikoBackend:
 
 def _in_view(name: str, view: str, data: Mapping[str, Any]) -> bool:
     """Which list a record belongs to: deleted records only under /deleted; archived patients and appointment
-    types only under /archived; inactive practitioners only under /inactive (§2.4, §2.7)."""
+    types only under /archived; cancelled appointments and attendees only under /cancelled; inactive
+    practitioners only under /inactive (§2.4, §2.7; the cancelled case is the stricter reading of documentation
+    that is silent on it, see README)."""
     deleted = present(data.get("deleted_at"))
     if view == "deleted":
         return deleted
@@ -417,6 +430,8 @@ def _in_view(name: str, view: str, data: Mapping[str, Any]) -> bool:
     if view == "inactive":
         return data.get("active") is False
     if name in ARCHIVED_VIEW and present(data.get("archived_at")):
+        return False
+    if name in CANCELLED_VIEW and present(data.get("cancelled_at")):
         return False
     return not (name in INACTIVE_VIEW and data.get("active") is False)
 
