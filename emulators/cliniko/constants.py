@@ -133,6 +133,7 @@ MINIMAL_DELETED = frozenset({"patients"})
 
 # The single-object resource (GET /settings, not a list).
 SINGLE_OBJECT = frozenset({"settings"})
+FILES_PREFIX = "/_files"  # where an attachment's content link redirects (a stand-in for a presigned S3 URL)
 PUBLIC_VIEW = "public"  # GET /settings/public: the settings any user may read
 ATTACHMENTS_COLLECTION = "patient_attachments"
 ATTACHMENTS_DIR = "attachments"

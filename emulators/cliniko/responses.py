@@ -8,12 +8,12 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import Receive, Scope, Send
 
 from ..common.server import ConnectionDropped
 from . import exceptions as e
-from .constants import API_PREFIX, PUBLIC_VIEW, SINGLE_OBJECT, VIEWS
+from .constants import API_PREFIX, FILES_PREFIX, PUBLIC_VIEW, SINGLE_OBJECT, VIEWS
 from .models import ClinikoBackend, Page
 
 JSON_TYPE = "application/json; charset=utf-8"
@@ -130,14 +130,29 @@ async def item(request: Request, backend: ClinikoBackend, base_url: str | None) 
     return _served(request, backend, f"GET {API_PREFIX}/{name}/{{id}}", one)
 
 
-async def attachment_content(request: Request, backend: ClinikoBackend) -> Response:
-    """GET /v1/patient_attachments/{id}/content: the file's bytes with its content type."""
+async def attachment_content(request: Request, backend: ClinikoBackend, base_url: str | None) -> Response:
+    """GET /v1/patient_attachments/{id}/content: 302 to a signed download URL (README: Cliniko keeps the files
+    in S3), once the attachment has bytes."""
 
     def content() -> tuple[Response, int]:
-        data, content_type = backend.attachment(request.path_params["id"])
-        return Response(data, media_type=content_type), 0
+        record_id = request.path_params["id"]
+        backend.attachment(record_id)  # 404 now, not after the redirect, when there are no bytes
+        location = f"{_base(request, base_url)}{FILES_PREFIX}/{record_id}/{backend.attachment_token(record_id)}"
+        return RedirectResponse(location, status_code=302), 0
 
     return _served(request, backend, f"GET {API_PREFIX}/patient_attachments/{{id}}/content", content)
+
+
+async def attachment_file(request: Request, backend: ClinikoBackend) -> Response:
+    """GET /_files/{id}/{token}: the bytes with their content type; the URL is the credential (no key)."""
+    endpoint = f"GET {FILES_PREFIX}/{{id}}"
+    try:
+        data, content_type = backend.attachment_download(request.path_params["id"], request.path_params["token"])
+    except e.ClinikoError as err:
+        backend.count_download(endpoint, err.status)
+        return _error(err)
+    backend.count_download(endpoint, 200)
+    return Response(data, media_type=content_type)
 
 
 async def unknown(request: Request, backend: ClinikoBackend) -> Response:

@@ -103,7 +103,10 @@ def test_full_extract_round_trips_the_practice(
 
     # Paging at per_page=100 (§2.3): one request per 100 records of each list, no more.
     figures = stats(cliniko)
-    assert set(figures["statuses"]) == {"200"}
+    # Attachment bytes came through the content link's redirect, once each.
+    assert set(figures["statuses"]) == {"200", "302"}
+    assert figures["endpoints"]["GET /v1/patient_attachments/{id}/content"] == len(source_files)
+    assert figures["endpoints"]["GET /_files/{id}"] == len(source_files)
     for resource in ("individual_appointments", "invoice_items", "treatment_notes"):
         live = [
             r for r in _records(original, resource) if not r.get("deleted_at") and _origin(resource, r) != "cancelled"
@@ -219,3 +222,24 @@ def test_a_key_without_the_settings_role_reads_the_public_settings(cliniko_dump:
     # The custom field definitions the mapping reads are in the public settings.
     assert _records(out, "settings") == _records(cliniko_dump, "settings") == [public.json()]
     assert {r: summary.records[r] for r in RESOURCES} == {r: len(_records(cliniko_dump, r)) for r in RESOURCES}
+
+
+def test_an_attachment_still_processing_is_reported_not_lost(cliniko_dump: Path, tmp_path: Path) -> None:
+    """A record with processing_completed false has no filename, size or bytes yet (sections/patient_attachments.md):
+    the extraction keeps the record, downloads the others and lists it as still processing."""
+    dump = tmp_path / "dump"
+    shutil.copytree(cliniko_dump, dump)
+    path = dump / "patient_attachments.ndjson"
+    records = read_ndjson(path)
+    waiting = records[0]
+    shutil.rmtree(dump / "attachments" / waiting["id"])
+    waiting.update(processing_completed=False, filename=None, size=None)
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    out = tmp_path / "extract"
+    with cliniko_emulator(dump) as running:
+        summary = extract_full(api_settings(running), out)
+    assert summary.attachments_processing == (waiting["id"],) and summary.missing_attachments == ()
+    assert summary.attachments == len(records) - 1
+    assert json.loads((out / MANIFEST_FILE).read_text())["attachments_processing"] == [waiting["id"]]
+    assert waiting["id"] in by_id(_records(out, "patient_attachments"))
+    assert not (out / "attachments" / waiting["id"]).exists()

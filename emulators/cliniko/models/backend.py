@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import hashlib
+import hmac
 import pathlib
 import re
 import secrets
@@ -21,6 +23,7 @@ from ..constants import (
     ATTACHMENTS_COLLECTION,
     CANCELLED_VIEW,
     DEFAULT_SHARD,
+    FILES_PREFIX,
     FILTERS,
     INACTIVE_VIEW,
     MINIMAL_DELETED,
@@ -238,6 +241,12 @@ class ClinikoBackend:
             }
             return result
 
+    def count_download(self, endpoint: str, status: int) -> None:
+        """A file download (not an API request: no key, no rate limit, like S3): by endpoint and status only."""
+        with self._lock:
+            self.stats.statuses[status] += 1
+            self.stats.endpoints[endpoint] += 1
+
     def count(self, endpoint: str, status: int, records: int = 0) -> None:
         with self._lock:
             self.stats.requests += 1
@@ -337,6 +346,20 @@ class ClinikoBackend:
             if not records:
                 raise e.NotFound(what=f"/{name}")
             return records[0]
+
+    def attachment_token(self, record_id: str) -> str:
+        """The unguessable part of an attachment's download URL (like a presigned URL's signature)."""
+        return hmac.new(self._secret.encode(), f"attachment:{record_id}".encode(), hashlib.sha256).hexdigest()[:32]
+
+    def attachment_download(self, record_id: str, token: str) -> tuple[bytes, str]:
+        """The bytes behind a download URL ``attachment_token`` signed; no key needed, as with S3.
+
+        Raises:
+            NotFound: A token that does not sign this attachment, or no bytes for it.
+        """
+        if not hmac.compare_digest(token, self.attachment_token(record_id)):
+            raise e.NotFound(what=f"{FILES_PREFIX}/{record_id}")
+        return self.attachment(record_id)
 
     def attachment(self, record_id: str) -> tuple[bytes, str]:
         """The bytes and content type of ``GET /patient_attachments/<id>/content``.
