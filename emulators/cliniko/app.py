@@ -34,6 +34,7 @@ def create_app(backend: ClinikoBackend, base_url: str | None = None) -> Starlett
         Route(f"{FILES_PREFIX}/{{id}}/{{token}}", _bind(r.attachment_file, backend)),
         Route(f"{API_PREFIX}/{{collection}}", _bind(r.collection, backend, base_url=base_url)),
         Route(f"{API_PREFIX}/{{collection}}/{{item}}", _bind(r.item, backend, base_url=base_url)),
+        Route(f"{API_PREFIX}/{{collection}}/{{item}}/{{child}}", _bind(r.nested, backend, base_url=base_url)),
         Route(f"{API_PREFIX}/{{rest:path}}", _bind(r.unknown, backend), methods=_ANY),
         Route(f"{CONTROL_PREFIX}/reset", _bind(r.control_reset, backend), methods=["POST"]),
         Route(f"{CONTROL_PREFIX}/stats", _bind(r.control_stats, backend)),

@@ -133,6 +133,10 @@ MINIMAL_DELETED = frozenset({"patients"})
 
 # The single-object resource (GET /settings, not a list).
 SINGLE_OBJECT = frozenset({"settings"})
+# redguava/cliniko-api sections/practitioner_reference_numbers.md documents only
+# GET /practitioners/:practitioner_id/practitioner_reference_numbers: the resource has no top-level list.
+# child → (parent collection, the child's filter on its parent).
+NESTED_ONLY: dict[str, tuple[str, str]] = {"practitioner_reference_numbers": ("practitioners", "practitioner_id")}
 FILES_PREFIX = "/_files"  # where an attachment's content link redirects (a stand-in for a presigned S3 URL)
 PUBLIC_VIEW = "public"  # GET /settings/public: the settings any user may read
 ATTACHMENTS_COLLECTION = "patient_attachments"

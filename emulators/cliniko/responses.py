@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -13,7 +13,7 @@ from starlette.types import Receive, Scope, Send
 
 from ..common.server import ConnectionDropped
 from . import exceptions as e
-from .constants import API_PREFIX, FILES_PREFIX, PUBLIC_VIEW, SINGLE_OBJECT, VIEWS
+from .constants import API_PREFIX, FILES_PREFIX, NESTED_ONLY, PUBLIC_VIEW, SINGLE_OBJECT, VIEWS
 from .models import ClinikoBackend, Page
 
 JSON_TYPE = "application/json; charset=utf-8"
@@ -80,13 +80,17 @@ def _links(request: Request, base: str, page: Page) -> dict[str, str]:
     return links
 
 
-def _list_response(request: Request, backend: ClinikoBackend, base: str | None, name: str, view: str) -> Action:
+def _list_response(
+    request: Request, backend: ClinikoBackend, base: str | None, name: str, view: str, within: Sequence[str] = ()
+) -> Action:
+    """A page of a list; `within` adds filters the path implies (a nested list's parent)."""
+
     def action() -> tuple[Response, int]:
         params = request.query_params
         page = backend.list_page(
             name,
             view,
-            filters=[*params.getlist("q[]"), *params.getlist("q")],
+            filters=[*params.getlist("q[]"), *params.getlist("q"), *within],
             sort=params.get("sort"),
             order=params.get("order"),
             page=params.get("page"),
@@ -108,7 +112,24 @@ async def collection(request: Request, backend: ClinikoBackend, base_url: str | 
             return Response(backend.single(name).text.encode("utf-8"), media_type=JSON_TYPE), 1
 
         return _served(request, backend, f"GET {API_PREFIX}/{name}", single)
+    if name in NESTED_ONLY:
+        return await unknown(request, backend)
     return _served(request, backend, f"GET {API_PREFIX}/{name}", _list_response(request, backend, base_url, name, ""))
+
+
+async def nested(request: Request, backend: ClinikoBackend, base_url: str | None) -> Response:
+    """GET /v1/{parent}/{id}/{child}: the child records of one parent (NESTED_ONLY); 404 when the parent is
+    unknown or deleted."""
+    parent, parent_id, child = (request.path_params[k] for k in ("collection", "item", "child"))
+    if NESTED_ONLY.get(child, ("", ""))[0] != parent:
+        return await unknown(request, backend)
+    listing = _list_response(request, backend, base_url, child, "", [f"{NESTED_ONLY[child][1]}:={parent_id}"])
+
+    def action() -> tuple[Response, int]:
+        backend.get(parent, parent_id)
+        return listing()
+
+    return _served(request, backend, f"GET {API_PREFIX}/{parent}/{{id}}/{child}", action)
 
 
 async def item(request: Request, backend: ClinikoBackend, base_url: str | None) -> Response:

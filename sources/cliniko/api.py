@@ -24,6 +24,7 @@ from sources.cliniko.api_settings import (
     CLINIKO_API_LINK,
     DEFAULT_SHARD,
     MAIN_LIST,
+    NESTED_LISTS,
     PUBLIC_SETTINGS_PATH,
     RATE_WINDOW_SECONDS,
     SETTINGS_PATH,
@@ -326,6 +327,8 @@ class _DumpWriter:
         self._open: dict[str, tuple[IO[bytes], Any]] = {}
         self.seen: dict[str, set[str]] = {r: set() for r in RESOURCES}
         self.attachments: list[dict[str, Any]] = []  # patient_attachments records, for their downloads
+        # One parent record whose nested list could not be read: {"resource", "id", "list", "status"}.
+        self.sub_resource_errors: list[dict[str, Any]] = []
         for resource in RESOURCES:
             self._start(f"{resource}{FILE_SUFFIX}")
 
@@ -406,6 +409,7 @@ class ExtractSummary:
     stats: ApiStats = field(repr=False)
     settings_read_from: str = SETTINGS_PATH
     attachments_processing: tuple[str, ...] = ()
+    sub_resource_errors: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -424,6 +428,27 @@ class DeltaSummary:
     stats: ApiStats = field(repr=False)
     settings_read_from: str = SETTINGS_PATH
     attachments_processing: tuple[str, ...] = ()
+    sub_resource_errors: tuple[dict[str, Any], ...] = ()
+
+
+def _nested_records(
+    api: ClinikoApi, dump: _DumpWriter, resource: str, parent_ids: list[str], params: list[tuple[str, str]]
+) -> None:
+    """Write `resource` read per parent (``/<parent>/<id>/<resource>``). A 404 for one parent (deleted while
+    the pass ran, or a list the account does not serve for it) is recorded against that parent in
+    ``dump.sub_resource_errors`` and the pass goes on; other errors end it."""
+    parent = NESTED_LISTS[resource]
+    for parent_id in parent_ids:
+        try:
+            for record in _listing(api, f"{parent}/{parent_id}/{resource}", params):
+                dump.write(resource, record)
+        except ClinikoRequestError as exc:
+            if exc.status != 404:
+                raise
+            dump.sub_resource_errors.append({"resource": parent, "id": parent_id, "list": resource, "status": 404})
+            log.warning(
+                "cliniko: /%s/{id}/%s: 404 for one %s record; recorded, the pass goes on", parent, resource, parent
+            )
 
 
 def _set_aside_processing(dump: _DumpWriter) -> list[str]:
@@ -580,6 +605,10 @@ def extract_full(settings: ClinikoApiSettings, out_dir: Path, *, progress: Progr
             for resource in RESOURCES:
                 if resource in SINGLE_OBJECTS:
                     continue
+                if resource in NESTED_LISTS:
+                    parents = sorted(dump.seen[NESTED_LISTS[resource]])
+                    _nested_records(api, dump, resource, parents, [("q[]", f"created_at:<{_z(until)}")])
+                    continue
                 # Deleted records are not the practice's data any more: a full extract leaves them out
                 # (deltas report them as tombstones), as a practice's own export does.
                 views = [s.view for s in SIDE_LISTS.get(resource, ()) if not s.in_main and s.kind != "deleted"]
@@ -607,6 +636,7 @@ def extract_full(settings: ClinikoApiSettings, out_dir: Path, *, progress: Progr
                     missing_attachments=missing,
                     attachments_processing=processing,
                     settings_read_from=settings_read,
+                    sub_resource_errors=dump.sub_resource_errors,
                 )
             )
     except BaseException:
@@ -626,6 +656,7 @@ def extract_full(settings: ClinikoApiSettings, out_dir: Path, *, progress: Progr
         api.stats,
         settings_read,
         tuple(processing),
+        tuple(dump.sub_resource_errors),
     )
 
 
@@ -688,6 +719,7 @@ def extract_changes(
                     missing_attachments=missing,
                     attachments_processing=processing,
                     settings_read_from=settings_read,
+                    sub_resource_errors=dump.sub_resource_errors,
                 )
             )
     except BaseException:
@@ -710,6 +742,7 @@ def extract_changes(
         api.stats,
         settings_read,
         tuple(processing),
+        tuple(dump.sub_resource_errors),
     )
 
 
@@ -721,6 +754,12 @@ def _resource_changes(
     def window(name: str) -> list[tuple[str, str]]:
         return [("q[]", f"{name}:>={_z(start)}"), ("q[]", f"{name}:<{_z(end)}")]
 
+    if resource in NESTED_LISTS:
+        parent = NESTED_LISTS[resource]
+        views = [s.view for s in SIDE_LISTS.get(parent, ()) if s.kind != "deleted"]
+        parents = {str(r["id"]) for view in ["", *views] for r in _listing(api, f"{parent}/{view}".rstrip("/"), [])}
+        _nested_records(api, dump, resource, sorted(parents), window("updated_at"))
+        return []  # no /deleted list: deletions show as ids missing from the next full snapshot
     for record in _listing(api, resource, window("updated_at")):
         dump.write(resource, _with_origin(resource, record, ""))
     found: list[dict[str, Any]] = []

@@ -146,6 +146,10 @@ MAIN_LIST = "main"
 
 # Single objects, not lists (GET /settings); they have no updated_at filter, so a delta re-reads them whole.
 SINGLE_OBJECTS = frozenset({"settings"})
+# Resources read only per parent record (redguava/cliniko-api sections/practitioner_reference_numbers.md
+# documents GET /practitioners/:practitioner_id/practitioner_reference_numbers and no top-level list):
+# child → parent, whose main and side lists give the parent ids.
+NESTED_LISTS: dict[str, str] = {"practitioner_reference_numbers": "practitioners"}
 SETTINGS_PATH = "settings"
 PUBLIC_SETTINGS_PATH = "settings/public"  # any user's role may read it (sections/settings.md)
 # §2.7: every other resource of the dump format filters on created_at and updated_at.

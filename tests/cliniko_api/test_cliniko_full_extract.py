@@ -243,3 +243,37 @@ def test_an_attachment_still_processing_is_reported_not_lost(cliniko_dump: Path,
     assert json.loads((out / MANIFEST_FILE).read_text())["attachments_processing"] == [waiting["id"]]
     assert waiting["id"] in by_id(_records(out, "patient_attachments"))
     assert not (out / "attachments" / waiting["id"]).exists()
+
+
+def test_reference_numbers_are_read_per_practitioner_and_a_404_is_recorded_against_its_record(
+    cliniko_dump: Path, tmp_path: Path
+) -> None:
+    """sections/practitioner_reference_numbers.md documents only /practitioners/:id/practitioner_reference_numbers.
+    A practitioner deleted after the practitioners were listed answers 404 there: recorded against that
+    practitioner, the extraction goes on."""
+    numbers = _records(cliniko_dump, "practitioner_reference_numbers")
+    owner = numbers[0]["practitioner"]["links"]["self"].rsplit("/", 1)[-1]
+    kept = {r["id"] for r in numbers if not r["practitioner"]["links"]["self"].endswith(f"/{owner}")}
+    with cliniko_emulator(cliniko_dump) as running:
+        practice = running.cliniko_control
+        assert practice is not None
+        with raw_client(running) as client:
+            top_level = client.get("practitioner_reference_numbers")
+
+        deleted: list[str] = []
+
+        def progress(resource: str, count: int) -> None:
+            if resource == "practitioners" and not deleted:  # every practitioner listed, no nested list read yet
+                deleted.append(practice.delete("practitioners", owner)["id"])
+
+        summary = extract_full(api_settings(running), tmp_path / "extract", progress=progress)
+        endpoints = stats(running)["endpoints"]
+    assert top_level.status_code == 404 and deleted == [owner]
+    assert summary.sub_resource_errors == (
+        {"resource": "practitioners", "id": owner, "list": "practitioner_reference_numbers", "status": 404},
+    )
+    manifest = json.loads((tmp_path / "extract" / MANIFEST_FILE).read_text())
+    assert manifest["sub_resource_errors"] == list(summary.sub_resource_errors)
+    assert {r["id"] for r in _records(tmp_path / "extract", "practitioner_reference_numbers")} == kept
+    practitioners = len(_records(cliniko_dump, "practitioners"))
+    assert endpoints["GET /v1/practitioners/{id}/practitioner_reference_numbers"] == practitioners
