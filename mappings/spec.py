@@ -165,6 +165,9 @@ class DedupSpec(_Strict):
 
     rules: dict[str, list[str]]
     survivor_order: list[str] = Field(default_factory=lambda: ["created_at", "canonical_id"])
+    # Fields that describe the record itself (e.g. when it was archived): the survivor keeps its own,
+    # never a duplicate's.
+    not_filled: list[str] = Field(default_factory=list)
 
 
 class EntitySpec(_Strict):

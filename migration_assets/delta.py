@@ -88,6 +88,8 @@ def source_extract(context: dg.AssetExecutionContext, migration_home: MigrationH
             "tombstones": dg.MetadataValue.json(result.tombstones),
             "requests": result.requests,
             "throttled": result.throttled,
+            # Ids and paths only: settings read from /settings/public, attachments without bytes yet, 404s.
+            "extraction_findings": dg.MetadataValue.json(result.findings),
         }
     )
     yield _undeclared_files_result(result.snapshot)

@@ -26,7 +26,14 @@ from typing import Any
 
 from customers.config import ClinikoApiSource
 from customers.home import SNAPSHOTS_DIR, latest_snapshot
-from sources.cliniko.api import TOMBSTONES_FILE, ClinikoApi, extract_changes, extract_full
+from sources.cliniko.api import (
+    TOMBSTONES_FILE,
+    ClinikoApi,
+    DeltaSummary,
+    ExtractSummary,
+    extract_changes,
+    extract_full,
+)
 from sources.cliniko.api_settings import SIDE_LISTS, SINGLE_OBJECTS, ClinikoApiSettings
 from sources.cliniko.settings import FILE_SUFFIX, MANIFEST_FILE, RESOURCES
 
@@ -47,6 +54,8 @@ class SnapshotResult:
     dropped: dict[str, int] = field(default_factory=dict)  # deleted records removed from the snapshot
     requests: int = 0
     throttled: int = 0
+    # Where settings came from, attachments still processing and per-record list errors (ids, no values).
+    findings: dict[str, object] = field(default_factory=dict)
 
     @property
     def change_count(self) -> int:
@@ -145,7 +154,13 @@ def take_snapshot(settings: ClinikoApiSettings, root: Path) -> SnapshotResult:
         partial.rename(final)
         requests, throttled = _stats(summary.stats)
         return SnapshotResult(
-            "full", final, high_water_mark(final), changed=dict(summary.records), requests=requests, throttled=throttled
+            "full",
+            final,
+            high_water_mark(final),
+            changed=dict(summary.records),
+            requests=requests,
+            throttled=throttled,
+            findings=_findings(summary),
         )
     since = _instant(high_water_mark(current))
     delta_dir = _fresh(root / DELTAS_DIR / number)
@@ -164,7 +179,17 @@ def take_snapshot(settings: ClinikoApiSettings, root: Path) -> SnapshotResult:
         dropped=dropped,
         requests=requests,
         throttled=throttled,
+        findings=_findings(summary),
     )
+
+
+def _findings(summary: ExtractSummary | DeltaSummary) -> dict[str, object]:
+    return {
+        "settings_read_from": summary.settings_read_from,
+        "missing_attachments": list(summary.missing_attachments),
+        "attachments_processing": list(summary.attachments_processing),
+        "sub_resource_errors": list(summary.sub_resource_errors),
+    }
 
 
 def _record_id(line: bytes) -> str | None:
