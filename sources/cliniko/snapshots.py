@@ -34,7 +34,7 @@ from sources.cliniko.api import (
     extract_changes,
     extract_full,
 )
-from sources.cliniko.api_settings import SIDE_LISTS, SINGLE_OBJECTS, ClinikoApiSettings
+from sources.cliniko.api_settings import NESTED_LISTS, SIDE_LISTS, SINGLE_OBJECTS, ClinikoApiSettings
 from sources.cliniko.settings import FILE_SUFFIX, MANIFEST_FILE, RESOURCES
 
 DELTAS_DIR = "deltas"
@@ -89,19 +89,29 @@ def _instant(text: str) -> dt.datetime:
 
 def changes_waiting(settings: ClinikoApiSettings, since: str) -> int:
     """How many records changed or were deleted since `since` — a cheap probe for the delta sensor
-    (one page of one record per list: its total_entries; /deleted lists are short and read whole)."""
+    (one page of one record per list: its total_entries; /deleted lists are short and read whole).
+
+    Archived, cancelled and inactive records are only in their own lists, so those are asked too. Lists read
+    per parent (NESTED_LISTS: practitioner reference numbers) are not probed: one request per practitioner
+    every poll would cost more than the change is worth; the next delta reads them.
+    """
     start = _instant(since)
     stamp = start.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     found = 0
     with ClinikoApi(replace(settings, per_page=1)) as api:
         for resource in RESOURCES:
-            if resource in SINGLE_OBJECTS:
+            if resource in SINGLE_OBJECTS or resource in NESTED_LISTS:
                 continue
             for _records, total in api.pages_with_totals(resource, [("q[]", f"updated_at:>={stamp}")]):
                 found += total or 0
                 break
             for side in SIDE_LISTS.get(resource, ()):
                 if side.kind != "deleted":
+                    if side.delta_filter:
+                        path, window = f"{resource}/{side.view}", [("q[]", f"{side.delta_filter}:>={stamp}")]
+                        for _records, total in api.pages_with_totals(path, window):
+                            found += total or 0
+                            break
                     continue
                 for records in api.get_pages(f"{resource}/{side.view}", [("per_page", 100)]):
                     found += sum(
