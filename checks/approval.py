@@ -95,6 +95,7 @@ def stage_and_check(
         ReportContext(
             config.customer_id, config.name, run_kind, spec.system, spec.version, run_id, iteration, checksum
         ),
+        dump_dir=mapping.dump_dir,
     )
     # The iteration is recorded last: a run killed or failed before this point leaves no iteration a
     # signoff could point at (its number is reused by the next run, whose report replaces this one).

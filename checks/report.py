@@ -19,6 +19,8 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from checks.checklist import CheckResult
 from mappings.spec import MappingSpec, field_columns
+from sources.coverage import delivered_not_migrated, files_not_read
+from sources.registry import get_system
 from store import TableRef, Warehouse, read_partition
 from store.files import private_dir, private_tree
 
@@ -91,11 +93,16 @@ def write_approval_report(
     results: list[CheckResult],
     ctx: ReportContext,
     sample_size: int = SAMPLE_SIZE,
+    dump_dir: Path | None = None,
 ) -> Path:
-    """Render approval-report.html plus rejects.csv, field-issues.csv and findings.csv into `out_dir`."""
+    """Render approval-report.html plus rejects.csv, field-issues.csv, findings.csv and
+    not-migrated.csv into `out_dir`. `dump_dir` (the delivery staged) lets the report list the
+    files that were not read."""
     private_dir(out_dir)  # personal data: owner-only (issue 15 item 9)
     entities = [e for e in spec.entities]
+    system = get_system(spec.system)
     with warehouse.connect(read_only=True) as con:
+        not_migrated = delivered_not_migrated(con, system, ctx.run_kind, spec.columns_read())
         reconciliation = read_partition(con, TableRef("staged", "reconciliation"), ctx.run_kind)
         rejects = read_partition(con, TableRef("staged", "rejects"), ctx.run_kind)
         issues = read_partition(con, TableRef("staged", "field_issues"), ctx.run_kind)
@@ -117,6 +124,22 @@ def write_approval_report(
             )
     for frame, name in ((rejects, "rejects.csv"), (issues, "field-issues.csv"), (merges, "merges.csv")):
         frame.write_csv(out_dir / name)
+    pl.DataFrame(
+        [(f.resource, f.field, f.records_with_value, f.reason) for f in not_migrated],
+        schema={"resource": pl.String, "field": pl.String, "records_with_value": pl.Int64, "reason": pl.String},
+        orient="row",
+    ).write_csv(out_dir / "not-migrated.csv")
+    delivered_files = (
+        {f.name.removesuffix(system.file_suffix): f for f in files_not_read(dump_dir, system)} if dump_dir else {}
+    )
+    resources_not_read = [
+        {"resource": name, "records": delivered_files[name].records if name in delivered_files else None, "reason": why}
+        for name, why in system.not_migrated_resources.items()
+    ] + [
+        {"resource": f.name, "records": f.records, "reason": f.reason}
+        for name, f in delivered_files.items()
+        if name not in system.not_migrated_resources
+    ]
     findings = pl.concat(
         [r.outcome.flagged.with_columns(pl.lit(r.key).alias("check")) for r in results if r.outcome.flagged.height]
         or [
@@ -141,6 +164,9 @@ def write_approval_report(
         merges=merges.head(_MAX_ROWS_IN_HTML).rows(named=True),
         merges_total=merges.height,
         issues_total=issues.height,
+        not_migrated=not_migrated[:_MAX_ROWS_IN_HTML],
+        not_migrated_total=len(not_migrated),
+        resources_not_read=resources_not_read,
         max_rows=_MAX_ROWS_IN_HTML,
     )
     path = out_dir / "approval-report.html"

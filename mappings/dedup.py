@@ -83,12 +83,14 @@ def deduplicate(frame: pl.DataFrame, spec: DedupSpec, data_columns: list[str]) -
     )
     # Survivor's empty fields are filled from its duplicates, earliest first (a duplicate created
     # at reception often carries the phone or email the original lacks).
+    # Fields describing the record itself (`not_filled`: an archived duplicate's archived_at) stay the survivor's.
+    filled_columns = [c for c in data_columns if c not in spec.not_filled]
     fill = ordered.group_by("survivor_id", maintain_order=True).agg(
-        [pl.col(c).drop_nulls().first().alias(c) for c in data_columns]
+        [pl.col(c).drop_nulls().first().alias(c) for c in filled_columns]
     )
     survivors = ordered.filter(pl.col("canonical_id") == pl.col("survivor_id"))
     filled = survivors.join(fill, left_on="canonical_id", right_on="survivor_id", how="left", suffix="__fill")
-    filled = filled.with_columns([pl.coalesce(pl.col(c), pl.col(f"{c}__fill")).alias(c) for c in data_columns])
+    filled = filled.with_columns([pl.coalesce(pl.col(c), pl.col(f"{c}__fill")).alias(c) for c in filled_columns])
     survivors_out = filled.select(frame.columns)
     original_order = frame.select("canonical_id").with_row_index("__order")
     survivors_out = survivors_out.join(original_order, on="canonical_id", how="left").sort("__order").drop("__order")

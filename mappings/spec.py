@@ -165,6 +165,9 @@ class DedupSpec(_Strict):
 
     rules: dict[str, list[str]]
     survivor_order: list[str] = Field(default_factory=lambda: ["created_at", "canonical_id"])
+    # Fields that describe the record itself (e.g. when it was archived): the survivor keeps its own,
+    # never a duplicate's.
+    not_filled: list[str] = Field(default_factory=list)
 
 
 class EntitySpec(_Strict):
@@ -190,6 +193,23 @@ class MappingSpec(_Strict):
 
     def source_tables(self) -> set[str]:
         return {s.table for e in self.entities.values() for s in e.sources}
+
+    def columns_read(self) -> dict[str, set[str]]:
+        """Per input table, the columns the mapping reads: as a source (`raw_columns`) or joined
+        (`alias.column` and the join's right-hand key resolved to the joined table)."""
+        read: dict[str, set[str]] = {}
+        for entity in self.entities.values():
+            for source in entity.sources:
+                read.setdefault(source.table, set()).update(source.raw_columns())
+                specs = [*source.fields.values(), *[j.left for j in source.joins.values()]]
+                for column in (c for spec in specs for c in field_columns(spec)):
+                    alias, _, name = column.partition(".")
+                    if name and alias in source.joins:
+                        read.setdefault(source.joins[alias].table, set()).add(name)
+                for join in source.joins.values():
+                    read.setdefault(join.table, set()).update(field_columns(join.right))
+                    read[join.table].update(join.columns or [])
+        return read
 
     @property
     def input_schema(self) -> str:

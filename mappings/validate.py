@@ -97,6 +97,9 @@ def validate_spec(spec: MappingSpec, source: str) -> None:
                 for column in columns:
                     if column not in known:
                         problems.append(f"{path}.dedup.rules.{rule}: unknown field {column!r}")
+            for column in entity_spec.dedup.not_filled:
+                if column not in known:
+                    problems.append(f"{path}.dedup.not_filled: unknown field {column!r}")
     for lookup in spec.lookups:
         if lookup not in tables:
             problems.append(f"lookups: unknown raw table {lookup!r}")

@@ -9,6 +9,7 @@ they read the Dagster instance (when the live load happened, what the last extra
 
 import json
 import time
+from pathlib import Path
 
 import dagster as dg
 
@@ -24,13 +25,16 @@ from migration_assets.raw import EXTRACT_KEY
 from migration_assets.resources import MigrationHomeResource
 from migration_assets.signoff import SIGNOFF_KEY
 from sources import landing
+from sources.cliniko import SYSTEM as CLINIKO
 from sources.cliniko.api import TOMBSTONES_FILE, ClinikoApiError
 from sources.cliniko.settings import FILE_SUFFIX, RESOURCES
 from sources.cliniko.snapshots import changes_waiting, settings_for, take_snapshot
+from sources.coverage import unknown_files
 from store import Warehouse
 from targets.dynamics.loader import TARGET
 
 DELTA_KEY = dg.AssetKey(["delta", "verification"])
+UNDECLARED_FILES_CHECK = "undeclared_files"
 DELTA_CHECK = "delta_applied"
 DELTA_JOB = "delta_pickup"
 # The load's first table: its first live materialisation after the signoff opens the window.
@@ -45,15 +49,26 @@ WINDOW_MARKER = table_key("contact")
     description="The customer's source taken through its API into a numbered dump snapshot: in full the first "
     "time, then the changes since the last snapshot's high-water mark merged into a new one (deltas/ keeps "
     "each delta). Customers delivering dump files have nothing to extract.",
+    check_specs=[
+        dg.AssetCheckSpec(
+            UNDECLARED_FILES_CHECK,
+            asset=EXTRACT_KEY,
+            partitions_def=migration_partitions,
+            description="Every file of the delivery is a resource the source spec reads or declares not migrated; "
+            "any other file is listed (name and record count) in this check and the approval report.",
+        )
+    ],
 )
 def source_extract(context: dg.AssetExecutionContext, migration_home: MigrationHomeResource):
     customer_id, run_kind = partition_parts(context)
     config = migration_home.customer(customer_id)
     source = config.source_for(run_kind)
     if isinstance(source, DumpSource):
-        return dg.MaterializeResult(
+        yield dg.MaterializeResult(
             metadata={"kind": "dump", "path": dg.MetadataValue.path(str(config.dump_dir(run_kind)))}
         )
+        yield _undeclared_files_result(config.dump_dir(run_kind))
+        return
     try:
         result = take_snapshot(settings_for(source), migration_home.home.extracts_dir(customer_id, run_kind))
     except (KeyError, ClinikoApiError) as exc:
@@ -62,7 +77,7 @@ def source_extract(context: dg.AssetExecutionContext, migration_home: MigrationH
         f"{result.kind} extraction: {result.change_count} changes, {result.requests} requests, "
         f"{result.throttled} throttled"
     )
-    return dg.MaterializeResult(
+    yield dg.MaterializeResult(
         metadata={
             "kind": result.kind,
             "snapshot": dg.MetadataValue.path(str(result.snapshot)),
@@ -73,7 +88,21 @@ def source_extract(context: dg.AssetExecutionContext, migration_home: MigrationH
             "tombstones": dg.MetadataValue.json(result.tombstones),
             "requests": result.requests,
             "throttled": result.throttled,
+            # Ids and paths only: settings read from /settings/public, attachments without bytes yet, 404s.
+            "extraction_findings": dg.MetadataValue.json(result.findings),
         }
+    )
+    yield _undeclared_files_result(result.snapshot)
+
+
+def _undeclared_files_result(delivery: Path) -> dg.AssetCheckResult:
+    unknown = unknown_files(delivery, CLINIKO)
+    return dg.AssetCheckResult(
+        check_name=UNDECLARED_FILES_CHECK,
+        passed=not unknown,
+        severity=dg.AssetCheckSeverity.WARN,
+        # File names and record counts only.
+        metadata={"undeclared_files": dg.MetadataValue.json({f.name: f.records for f in unknown})},
     )
 
 

@@ -67,10 +67,19 @@ class ResourceSpec:
     key: str | None = "id"
     required: bool = True  # a dump without this resource's file is incomplete
     description: str = ""
+    # Delivered fields deliberately left out of the typed columns and the mapping, each with the
+    # reason a practice reads in the approval report (the whole record stays in raw `_record`).
+    # A typed field may be listed too: read into raw, but not migrated.
+    not_migrated: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.key is not None and self.key not in self.fields:
             raise ValueError(f"resource {self.name}: key {self.key!r} is not one of its fields")
+
+    @property
+    def declared(self) -> frozenset[str]:
+        """Every field the spec knows: typed, or declared not migrated."""
+        return frozenset(self.fields) | frozenset(self.not_migrated)
 
 
 @dataclass(frozen=True)
@@ -85,6 +94,12 @@ class SourceSystem:
     read_resource: Callable[..., RawReadResult]
     countries: tuple[str, ...] = ("NZ", "AU", "UK")
     extra: Mapping[str, object] = field(default_factory=dict)
+    # Resources the system holds that are deliberately not read, each with its reason; a delivered
+    # file that is neither a resource nor listed here is reported (sources/coverage.py).
+    not_migrated_resources: Mapping[str, str] = field(default_factory=dict)
+    # Files of a delivery that are not resources (manifest, attachment folder).
+    delivery_files: frozenset[str] = frozenset()
+    file_suffix: str = ""
 
 
 @dataclass(frozen=True)
@@ -104,7 +119,6 @@ class RawReadResult:
     source_file: str
     records: int
     issues: tuple[ReadIssue, ...] = ()
-    unexpected_fields: tuple[str, ...] = ()
 
 
 class RawReadError(Exception):

@@ -23,7 +23,6 @@ import duckdb
 from sources.base import FieldType, RawReadError, RawReadResult, ReadIssue, ResourceSpec
 
 _MAX_PROBLEMS = 100
-_SAMPLE_FOR_UNEXPECTED_FIELDS = 2000
 # A treatment note or custom-field blob can be large; DuckDB's default object limit is 16 MB.
 _MAX_OBJECT_BYTES = 64 * 1024 * 1024
 
@@ -56,13 +55,23 @@ class ParsedFile:
     table: str = "_raw_parsed"
 
 
+# The whole record as delivered, beside the typed columns (DESIGN.md §2: any delivered field can be
+# mapped later, e.g. through `json_path` in a customer's mapping_overrides, without re-extracting).
+RECORD_COLUMN = "_record"
+
+
 def _parsed(spec: ResourceSpec, path: Path) -> ParsedFile:
-    """The spec's fields of every record of one file, in file order."""
+    """The spec's fields of every record of one file, in file order, and the record's JSON text.
+
+    Both scans read the same file in file order (blank lines skipped by both), so a positional join
+    pairs each record's typed columns with its own text."""
     return ParsedFile(
-        f"select {_select_list(spec)} "
+        f"select * from (select {_select_list(spec)} "
         f"from read_json(?, format='newline_delimited', records=true, columns={_column_types(spec)}, "
-        f"maximum_object_size={_MAX_OBJECT_BYTES})",
-        [str(path)],
+        f"maximum_object_size={_MAX_OBJECT_BYTES})) "
+        f"positional join (select json as {RECORD_COLUMN} "
+        f"from read_json_objects(?, format='newline_delimited', maximum_object_size={_MAX_OBJECT_BYTES}))",
+        [str(path), str(path)],
     )
 
 
@@ -175,20 +184,6 @@ def diagnose(path: Path, spec: ResourceSpec, shown_file: str, encoding: str = "u
     return problems, transcoded
 
 
-def _sample_unexpected_fields(path: Path, spec: ResourceSpec, encoding: str) -> tuple[str, ...]:
-    seen: set[str] = set()
-    for number, _raw, text, _used in _records(path, encoding):
-        if number > _SAMPLE_FOR_UNEXPECTED_FIELDS or text is None:
-            break
-        try:
-            record = json.loads(text)
-        except json.JSONDecodeError:
-            break
-        if isinstance(record, dict):
-            seen.update(k for k in record if k not in spec.fields)
-    return tuple(sorted(seen))
-
-
 def _transcoded_copy(path: Path, transcoded: set[int], encoding: str, directory: Path) -> tuple[Path, list[ReadIssue]]:
     """A UTF-8 copy of the file with the cp1252 lines transcoded; an issue per affected field."""
     issues: list[ReadIssue] = []
@@ -244,17 +239,17 @@ def read_ndjson_resource(
     """Read `path` through `write(select_sql, params, parsed)`, which stores the rows in one transaction.
 
     The select yields `_source_record`, `_source_file`, `_source_encoding`, `_read_issues`, then the
-    spec's fields. Raises RawReadError (file, record, field, expectation) when the file cannot be
-    read as delivered; the writer's transaction is then rolled back and nothing changes.
+    spec's fields and `_record` (the whole record as delivered, JSON). Raises RawReadError (file,
+    record, field, expectation) when the file cannot be read as delivered; the writer's transaction
+    is then rolled back and nothing changes.
     """
     shown = shown_file or str(path)
     if not path.exists():
         raise RawReadError(shown, [f"{shown}: file missing (expected one file per resource; the dump is incomplete)"])
-    unexpected = _sample_unexpected_fields(path, spec, encoding)
     if encoding == "utf-8":
         try:
             records = write(*_plain_query(spec, path, shown))
-            return RawReadResult(shown, records, (), unexpected)
+            return RawReadResult(shown, records)
         except duckdb.Error:
             pass
         # The usual refusal is a few cp1252 lines: transcode them and let DuckDB read the copy. Only
@@ -264,7 +259,7 @@ def read_ndjson_resource(
         if transcoded:
             try:
                 records, issues = _write_transcoded(path, spec, shown, encoding, transcoded, write)
-                return RawReadResult(shown, records, tuple(issues), unexpected)
+                return RawReadResult(shown, records, tuple(issues))
             except duckdb.Error:
                 pass
     problems, transcoded = diagnose(path, spec, shown, encoding)
@@ -275,4 +270,4 @@ def read_ndjson_resource(
     except duckdb.Error as exc:
         # The diagnostic pass accepted every record, so this is a reader limitation, not data.
         raise RawReadError(shown, [f"{shown}: DuckDB could not read the file ({type(exc).__name__})"]) from None
-    return RawReadResult(shown, records, tuple(issues), unexpected)
+    return RawReadResult(shown, records, tuple(issues))

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sources.base import FieldType, SourceSystem
-from sources.ndjson import ParsedFile
+from sources.coverage import undeclared_fields
+from sources.ndjson import RECORD_COLUMN, ParsedFile
 from store import TableRef, Warehouse, columns_of, quote_identifier, replace_partition_with_query
 
 
@@ -20,7 +21,8 @@ class RawLoadSummary:
     rows: int
     columns: list[tuple[str, str]]
     repaired_records: int
-    unexpected_fields: tuple[str, ...]
+    # Delivered top-level fields the resource spec does not declare → records carrying them.
+    undeclared_fields: dict[str, int]
 
 
 def raw_table(system: SourceSystem, resource: str) -> TableRef:
@@ -40,8 +42,9 @@ def load_raw_resource(
     spec = system.resources[resource]
     ref = raw_table(system, resource)
     # Nested objects and arrays are kept verbatim as JSON text: a treatment note's content, a
-    # patient's custom fields. They are the long values of a dump, stored with zstd.
+    # patient's custom fields, and the whole record. They are the long values of a dump, stored with zstd.
     long_text = [name for name, kind in spec.fields.items() if kind in (FieldType.OBJECT, FieldType.ARRAY)]
+    long_text.append(RECORD_COLUMN)
     with warehouse.connect() as con:
 
         def write(
@@ -66,5 +69,6 @@ def load_raw_resource(
 
         result = system.read_resource(Path(dump_dir), spec, write=write, encoding=encoding)
         columns = columns_of(con, ref.sql)
+        undeclared = undeclared_fields(con, ref, run_kind, spec)
     repaired = len({i.record for i in result.issues})
-    return RawLoadSummary(ref, result.source_file, result.records, columns, repaired, result.unexpected_fields)
+    return RawLoadSummary(ref, result.source_file, result.records, columns, repaired, undeclared)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from sources.cliniko.api_settings import SOURCE_LIST_FIELD
 from sources.cliniko.settings import RESOURCES
 
 # Communication categories (research/sources.md §2.6); the generator uses the ones a physio
@@ -20,8 +21,11 @@ COMMUNICATION_CATEGORIES: dict[int, str] = {
 }
 
 # Every field of every resource, in settings order, null unless a generator sets it: records carry
-# exactly the fields the dump format declares, never more (a test compares key sets).
-_TEMPLATES: dict[str, dict[str, Any]] = {name: dict.fromkeys(spec.fields) for name, spec in RESOURCES.items()}
+# exactly the fields the dump format declares, never more (a test compares key sets) — except the list
+# an API extraction read a record from (SOURCE_LIST_FIELD), which the extraction adds, not Cliniko.
+_TEMPLATES: dict[str, dict[str, Any]] = {
+    name: {field: None for field in spec.fields if field != SOURCE_LIST_FIELD} for name, spec in RESOURCES.items()
+}
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
 

@@ -10,9 +10,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from sources.cliniko.settings import ATTACHMENTS_DIR, FILE_SUFFIX, MANIFEST_FILE, RESOURCES
+from sources.cliniko.settings import ATTACHMENTS_DIR, FILE_SUFFIX, MANIFEST_FILE, RESOURCES, SYNTHETIC_TRUTH_FILE
 
-GROUND_TRUTH_FILE = "ground_truth.json"
+GROUND_TRUTH_FILE = SYNTHETIC_TRUTH_FILE
 FORMAT_VERSION = 1
 _OWN_MARKER = GROUND_TRUTH_FILE  # a folder holding this file was written by the generator
 

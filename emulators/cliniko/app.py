@@ -12,7 +12,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from . import responses as r
-from .constants import API_PREFIX, CONTROL_PREFIX
+from .constants import API_PREFIX, CONTROL_PREFIX, FILES_PREFIX
 from .models import ClinikoBackend
 
 Handler = Callable[..., Awaitable[Response]]
@@ -29,10 +29,12 @@ def create_app(backend: ClinikoBackend, base_url: str | None = None) -> Starlett
     routes = [
         Route(
             f"{API_PREFIX}/patient_attachments/{{id}}/content",
-            _bind(r.attachment_content, backend),
+            _bind(r.attachment_content, backend, base_url=base_url),
         ),
+        Route(f"{FILES_PREFIX}/{{id}}/{{token}}", _bind(r.attachment_file, backend)),
         Route(f"{API_PREFIX}/{{collection}}", _bind(r.collection, backend, base_url=base_url)),
         Route(f"{API_PREFIX}/{{collection}}/{{item}}", _bind(r.item, backend, base_url=base_url)),
+        Route(f"{API_PREFIX}/{{collection}}/{{item}}/{{child}}", _bind(r.nested, backend, base_url=base_url)),
         Route(f"{API_PREFIX}/{{rest:path}}", _bind(r.unknown, backend), methods=_ANY),
         Route(f"{CONTROL_PREFIX}/reset", _bind(r.control_reset, backend), methods=["POST"]),
         Route(f"{CONTROL_PREFIX}/stats", _bind(r.control_stats, backend)),

@@ -5,7 +5,9 @@ from __future__ import annotations
 # §2.1: every URL starts with https://api.{shard}.cliniko.com/v1; the emulator's URL stands in for it.
 API_PREFIX = "/v1"
 REAL_BASE_TEMPLATE = "https://api.{shard}.cliniko.com/v1"
-REAL_BASE_PATTERN = r"https://api\.(\w+)\.cliniko\.com/v1/"
+# redguava/cliniko-api guides/sharding.md: https://api.cliniko.com is the same as https://api.au1.cliniko.com.
+REAL_BASE_PATTERN = r"https://api\.(?:(\w+)\.)?cliniko\.com/v1/"
+UNSHARDED_BASE = "https://api.cliniko.com/v1"
 CONTROL_PREFIX = "/_emulator"
 
 # §2.1: the key ends with "-<shard>"; validate the shard with /\w{2}\d{1,2}/i; a key without one is au1.
@@ -131,6 +133,12 @@ MINIMAL_DELETED = frozenset({"patients"})
 
 # The single-object resource (GET /settings, not a list).
 SINGLE_OBJECT = frozenset({"settings"})
+# redguava/cliniko-api sections/practitioner_reference_numbers.md documents only
+# GET /practitioners/:practitioner_id/practitioner_reference_numbers: the resource has no top-level list.
+# child → (parent collection, the child's filter on its parent).
+NESTED_ONLY: dict[str, tuple[str, str]] = {"practitioner_reference_numbers": ("practitioners", "practitioner_id")}
+FILES_PREFIX = "/_files"  # where an attachment's content link redirects (a stand-in for a presigned S3 URL)
+PUBLIC_VIEW = "public"  # GET /settings/public: the settings any user may read
 ATTACHMENTS_COLLECTION = "patient_attachments"
 ATTACHMENTS_DIR = "attachments"
 DUMP_SUFFIX = ".ndjson"

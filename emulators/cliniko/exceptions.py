@@ -49,6 +49,14 @@ class UserAgentWithoutContact(ClinikoError):
     template = "User-Agent must identify the application and a contact e-mail: APP_VENDOR_NAME (APP_VENDOR_EMAIL)"
 
 
+class SettingsForbidden(ClinikoError):
+    """403: ``GET /settings`` "is only accessible to users with a role that can view settings"
+    (redguava/cliniko-api sections/settings.md; status and wording UNCONFIRMED)."""
+
+    status = 403
+    template = "You do not have permission to view the settings"
+
+
 class NotFound(ClinikoError):
     """404: unknown path, collection, view or record (wording UNCONFIRMED)."""
 

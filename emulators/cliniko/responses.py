@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import quote, urlencode
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import Receive, Scope, Send
 
 from ..common.server import ConnectionDropped
 from . import exceptions as e
-from .constants import API_PREFIX, SINGLE_OBJECT, VIEWS
+from .constants import API_PREFIX, FILES_PREFIX, NESTED_ONLY, PUBLIC_VIEW, SINGLE_OBJECT, VIEWS
 from .models import ClinikoBackend, Page
 
 JSON_TYPE = "application/json; charset=utf-8"
@@ -80,13 +80,17 @@ def _links(request: Request, base: str, page: Page) -> dict[str, str]:
     return links
 
 
-def _list_response(request: Request, backend: ClinikoBackend, base: str | None, name: str, view: str) -> Action:
+def _list_response(
+    request: Request, backend: ClinikoBackend, base: str | None, name: str, view: str, within: Sequence[str] = ()
+) -> Action:
+    """A page of a list; `within` adds filters the path implies (a nested list's parent)."""
+
     def action() -> tuple[Response, int]:
         params = request.query_params
         page = backend.list_page(
             name,
             view,
-            filters=[*params.getlist("q[]"), *params.getlist("q")],
+            filters=[*params.getlist("q[]"), *params.getlist("q"), *within],
             sort=params.get("sort"),
             order=params.get("order"),
             page=params.get("page"),
@@ -108,12 +112,35 @@ async def collection(request: Request, backend: ClinikoBackend, base_url: str | 
             return Response(backend.single(name).text.encode("utf-8"), media_type=JSON_TYPE), 1
 
         return _served(request, backend, f"GET {API_PREFIX}/{name}", single)
+    if name in NESTED_ONLY:
+        return await unknown(request, backend)
     return _served(request, backend, f"GET {API_PREFIX}/{name}", _list_response(request, backend, base_url, name, ""))
+
+
+async def nested(request: Request, backend: ClinikoBackend, base_url: str | None) -> Response:
+    """GET /v1/{parent}/{id}/{child}: the child records of one parent (NESTED_ONLY); 404 when the parent is
+    unknown or deleted."""
+    parent, parent_id, child = (request.path_params[k] for k in ("collection", "item", "child"))
+    if NESTED_ONLY.get(child, ("", ""))[0] != parent:
+        return await unknown(request, backend)
+    listing = _list_response(request, backend, base_url, child, "", [f"{NESTED_ONLY[child][1]}:={parent_id}"])
+
+    def action() -> tuple[Response, int]:
+        backend.get(parent, parent_id)
+        return listing()
+
+    return _served(request, backend, f"GET {API_PREFIX}/{parent}/{{id}}/{child}", action)
 
 
 async def item(request: Request, backend: ClinikoBackend, base_url: str | None) -> Response:
     """GET /v1/{collection}/{deleted|archived|cancelled|inactive} (a list) or /v1/{collection}/{id}."""
     name, key = request.path_params["collection"], request.path_params["item"]
+    if name in SINGLE_OBJECT and key == PUBLIC_VIEW:
+
+        def public() -> tuple[Response, int]:
+            return Response(backend.single(name, public=True).text.encode("utf-8"), media_type=JSON_TYPE), 1
+
+        return _served(request, backend, f"GET {API_PREFIX}/{name}/{key}", public)
     if key in VIEWS:
         action = _list_response(request, backend, base_url, name, key)
         return _served(request, backend, f"GET {API_PREFIX}/{name}/{key}", action)
@@ -124,14 +151,29 @@ async def item(request: Request, backend: ClinikoBackend, base_url: str | None) 
     return _served(request, backend, f"GET {API_PREFIX}/{name}/{{id}}", one)
 
 
-async def attachment_content(request: Request, backend: ClinikoBackend) -> Response:
-    """GET /v1/patient_attachments/{id}/content: the file's bytes with its content type."""
+async def attachment_content(request: Request, backend: ClinikoBackend, base_url: str | None) -> Response:
+    """GET /v1/patient_attachments/{id}/content: 302 to a signed download URL (README: Cliniko keeps the files
+    in S3), once the attachment has bytes."""
 
     def content() -> tuple[Response, int]:
-        data, content_type = backend.attachment(request.path_params["id"])
-        return Response(data, media_type=content_type), 0
+        record_id = request.path_params["id"]
+        backend.attachment(record_id)  # 404 now, not after the redirect, when there are no bytes
+        location = f"{_base(request, base_url)}{FILES_PREFIX}/{record_id}/{backend.attachment_token(record_id)}"
+        return RedirectResponse(location, status_code=302), 0
 
     return _served(request, backend, f"GET {API_PREFIX}/patient_attachments/{{id}}/content", content)
+
+
+async def attachment_file(request: Request, backend: ClinikoBackend) -> Response:
+    """GET /_files/{id}/{token}: the bytes with their content type; the URL is the credential (no key)."""
+    endpoint = f"GET {FILES_PREFIX}/{{id}}"
+    try:
+        data, content_type = backend.attachment_download(request.path_params["id"], request.path_params["token"])
+    except e.ClinikoError as err:
+        backend.count_download(endpoint, err.status)
+        return _error(err)
+    backend.count_download(endpoint, 200)
+    return Response(data, media_type=content_type)
 
 
 async def unknown(request: Request, backend: ClinikoBackend) -> Response:

@@ -22,9 +22,15 @@ import httpx
 from sources.cliniko.api_settings import (
     ATTACHMENTS_RESOURCE,
     CLINIKO_API_LINK,
+    DEFAULT_SHARD,
+    MAIN_LIST,
+    NESTED_LISTS,
+    PUBLIC_SETTINGS_PATH,
     RATE_WINDOW_SECONDS,
+    SETTINGS_PATH,
     SIDE_LISTS,
     SINGLE_OBJECTS,
+    SOURCE_LIST_FIELD,
     ClinikoApiSettings,
     base_url_for,
     shard_of,
@@ -50,6 +56,10 @@ class ClinikoApiError(RuntimeError):
 
 class ClinikoAuthError(ClinikoApiError):
     """401 or 403: the key, its shard, the user's permissions or the User-Agent was refused."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class ClinikoRequestError(ClinikoApiError):
@@ -124,8 +134,9 @@ class ClinikoApi:
     def resolve(self, url_or_path: str) -> str:
         """An absolute URL on the API for a path or a link the API returned.
 
-        Links name https://api.<shard>.cliniko.com/v1; with a base URL override (an emulator standing in for
-        the key's shard) they are re-based onto it. Any other host is refused: the key never leaves the API.
+        Links name https://api.<shard>.cliniko.com/v1, or https://api.cliniko.com/v1 for au1 (the same service,
+        guides/sharding.md); a link on the key's shard is re-based onto the base URL (the shard's host, or an
+        emulator standing in for it). Any other host is refused: the key never leaves the API.
 
         Raises:
             ClinikoApiError: The URL is on another host.
@@ -136,7 +147,7 @@ class ClinikoApi:
         if (parts.scheme, parts.netloc) == self._base[:2] and parts.path.startswith(self._base.path):
             return url_or_path
         match = CLINIKO_API_LINK.match(url_or_path)
-        if match and self.settings.base_url and match.group(1).lower() == shard_of(self.settings.api_key):
+        if match and (match.group(1) or DEFAULT_SHARD).lower() == shard_of(self.settings.api_key):
             return f"{self.base_url}/{match.group(2)}"
         raise ClinikoApiError(f"refusing to send the API key to {parts.netloc} (the API is at {self._base.netloc})")
 
@@ -207,7 +218,7 @@ class ClinikoApi:
                     failures += 1
                     self._retry(failures, shown, f"HTTP {status}")
                 elif status in (401, 403):
-                    raise ClinikoAuthError(_auth_message(status, shown, self._base.netloc))
+                    raise ClinikoAuthError(_auth_message(status, shown, self._base.netloc), status)
                 elif status >= 400:
                     raise ClinikoRequestError(f"GET {shown}: HTTP {status}: {_server_message(response)}", status)
                 else:
@@ -334,6 +345,8 @@ class _DumpWriter:
         self._open: dict[str, tuple[IO[bytes], Any]] = {}
         self.seen: dict[str, set[str]] = {r: set() for r in RESOURCES}
         self.attachments: list[dict[str, Any]] = []  # patient_attachments records, for their downloads
+        # One parent record whose nested list could not be read: {"resource", "id", "list", "status"}.
+        self.sub_resource_errors: list[dict[str, Any]] = []
         for resource in RESOURCES:
             self._start(f"{resource}{FILE_SUFFIX}")
 
@@ -413,6 +426,9 @@ class ExtractSummary:
     deleted_without_payload: dict[str, int]
     high_water_mark: dt.datetime
     stats: ApiStats = field(repr=False)
+    settings_read_from: str = SETTINGS_PATH
+    attachments_processing: tuple[str, ...] = ()
+    sub_resource_errors: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -429,6 +445,67 @@ class DeltaSummary:
     attachments: int
     missing_attachments: tuple[str, ...]
     stats: ApiStats = field(repr=False)
+    settings_read_from: str = SETTINGS_PATH
+    attachments_processing: tuple[str, ...] = ()
+    sub_resource_errors: tuple[dict[str, Any], ...] = ()
+
+
+def _nested_records(
+    api: ClinikoApi, dump: _DumpWriter, resource: str, parent_ids: list[str], params: list[tuple[str, str]]
+) -> None:
+    """Write `resource` read per parent (``/<parent>/<id>/<resource>``). A 404 for one parent (deleted while
+    the pass ran, or a list the account does not serve for it) is recorded against that parent in
+    ``dump.sub_resource_errors`` and the pass goes on; other errors end it."""
+    parent = NESTED_LISTS[resource]
+    for parent_id in parent_ids:
+        try:
+            for record in _listing(api, f"{parent}/{parent_id}/{resource}", params):
+                dump.write(resource, record)
+        except ClinikoRequestError as exc:
+            if exc.status != 404:
+                raise
+            dump.sub_resource_errors.append({"resource": parent, "id": parent_id, "list": resource, "status": 404})
+            log.warning(
+                "cliniko: /%s/{id}/%s: 404 for one %s record; recorded, the pass goes on", parent, resource, parent
+            )
+
+
+def _set_aside_processing(dump: _DumpWriter) -> list[str]:
+    """Ids of the attachments Cliniko is still processing, taken out of this pass's downloads.
+
+    Such a record has ``processing_completed`` false and no filename or size yet (redguava/cliniko-api
+    sections/patient_attachments.md), so there are no bytes to fetch. Its record is in the dump and its id in
+    the manifest's ``attachments_processing`` (reported, not lost); a later delta that reads the record again
+    once it is complete downloads the bytes. The documentation does not say whether completing touches
+    ``updated_at``; a full extraction reads them again in any case.
+    """
+    processing = [r for r in dump.attachments if r.get("processing_completed") is False]
+    dump.attachments[:] = [r for r in dump.attachments if r.get("processing_completed") is not False]
+    if processing:
+        log.warning("cliniko: %d attachments still processing; their bytes are left to a later pass", len(processing))
+    return [str(r["id"]) for r in processing]
+
+
+def _single_objects(api: ClinikoApi, dump: _DumpWriter) -> str:
+    """Write the settings object; return the path it was read from.
+
+    ``GET /settings`` "is only accessible to users with a role that can view settings"; ``GET
+    /settings/public`` to any user (redguava/cliniko-api sections/settings.md). A key without that role reads
+    the public settings — their example shows the same sections, the patient custom field definitions
+    included — and the customer's configuration supplies the practice's country and time zone as always. The
+    manifest and the summary say which was read; a key refused on both still fails.
+    """
+    try:
+        dump.write("settings", api.get_json(SETTINGS_PATH))
+        return SETTINGS_PATH
+    except ClinikoAuthError as exc:
+        if exc.status != 403:  # 401: the key itself was refused; the public settings would be too
+            raise
+        log.warning(
+            "cliniko: /%s refused for this key's role; reading /%s instead", SETTINGS_PATH, PUBLIC_SETTINGS_PATH
+        )
+    dump.write("settings", api.get_json(PUBLIC_SETTINGS_PATH))
+    return PUBLIC_SETTINGS_PATH
 
 
 def _z(moment: dt.datetime) -> str:
@@ -456,6 +533,13 @@ def _cutoff(api: ClinikoApi) -> dt.datetime:
     taken from the records' own max updated_at would lose or repeat same-second changes). Without a Date
     header the local clock stands in."""
     return _floor(api.server_time or dt.datetime.now(dt.UTC))
+
+
+def _with_origin(resource: str, record: dict[str, Any], view: str) -> dict[str, Any]:
+    """The record with the list it was read from (SOURCE_LIST_FIELD), for resources that have side lists."""
+    if not any(side.kind != "deleted" for side in SIDE_LISTS.get(resource, ())):
+        return record
+    return {**record, SOURCE_LIST_FIELD: view or MAIN_LIST}
 
 
 def _listing(api: ClinikoApi, path: str, params: list[tuple[str, str]]) -> Iterator[dict[str, Any]]:
@@ -543,11 +627,14 @@ def extract_full(
     skipped: Counter[str] = Counter()
     try:
         with ClinikoApi(settings, clock=clock) as api:
-            for resource in SINGLE_OBJECTS:
-                dump.write(resource, api.get_json(resource))
+            settings_read = _single_objects(api, dump)
             until = _cutoff(api)
             for resource in RESOURCES:
                 if resource in SINGLE_OBJECTS:
+                    continue
+                if resource in NESTED_LISTS:
+                    parents = sorted(dump.seen[NESTED_LISTS[resource]])
+                    _nested_records(api, dump, resource, parents, [("q[]", f"created_at:<{_z(until)}")])
                     continue
                 # Deleted records are not the practice's data any more: a full extract leaves them out
                 # (deltas report them as tombstones), as a practice's own export does.
@@ -557,19 +644,47 @@ def extract_full(
                     for record in _listing(api, path, [("q[]", f"created_at:<{_z(until)}")]):
                         if record.get("id") is None:
                             skipped[resource] += 1  # a deleted patient comes back as a link only (§2.4)
-                        elif dump.write(resource, record) and progress and dump.count(resource) % _PROGRESS_EVERY == 0:
+                        elif (
+                            dump.write(resource, _with_origin(resource, record, view))
+                            and progress
+                            and dump.count(resource) % _PROGRESS_EVERY == 0
+                        ):
                             progress(resource, dump.count(resource))
                 if progress:
                     progress(resource, dump.count(resource))
                 log.info("cliniko extract: %s: %d records", resource, dump.count(resource))
+            processing = _set_aside_processing(dump)
             size, missing = _download_attachments(api, dump)
-            manifest = dump.finish(_header("full", api, until, missing_attachments=missing))
+            manifest = dump.finish(
+                _header(
+                    "full",
+                    api,
+                    until,
+                    missing_attachments=missing,
+                    attachments_processing=processing,
+                    settings_read_from=settings_read,
+                    sub_resource_errors=dump.sub_resource_errors,
+                )
+            )
     except BaseException:
         dump.discard()
         raise
     counts = {r: dump.count(r) for r in RESOURCES}
     found = len(dump.attachments) - len(missing)
-    return ExtractSummary(Path(out_dir), manifest, counts, found, size, tuple(missing), dict(skipped), until, api.stats)
+    return ExtractSummary(
+        Path(out_dir),
+        manifest,
+        counts,
+        found,
+        size,
+        tuple(missing),
+        dict(skipped),
+        until,
+        api.stats,
+        settings_read,
+        tuple(processing),
+        tuple(dump.sub_resource_errors),
+    )
 
 
 def extract_changes(
@@ -612,8 +727,7 @@ def extract_changes(
     tombstones: list[dict[str, Any]] = []
     try:
         with ClinikoApi(settings) as api:
-            for resource in SINGLE_OBJECTS:
-                dump.write(resource, api.get_json(resource))
+            settings_read = _single_objects(api, dump)
             end = max(_floor(until) if until else _cutoff(api), start)
             for resource in RESOURCES:
                 if resource not in SINGLE_OBJECTS:
@@ -621,8 +735,20 @@ def extract_changes(
                     if progress:
                         progress(resource, dump.count(resource))
             dump.plain_file(TOMBSTONES_FILE, tombstones)
+            processing = _set_aside_processing(dump)
             _size, missing = _download_attachments(api, dump)
-            manifest = dump.finish(_header("delta", api, end, since=_z(start), missing_attachments=missing))
+            manifest = dump.finish(
+                _header(
+                    "delta",
+                    api,
+                    end,
+                    since=_z(start),
+                    missing_attachments=missing,
+                    attachments_processing=processing,
+                    settings_read_from=settings_read,
+                    sub_resource_errors=dump.sub_resource_errors,
+                )
+            )
     except BaseException:
         dump.discard()
         raise
@@ -630,7 +756,21 @@ def extract_changes(
     kinds = dict(Counter(str(t["kind"]) for t in tombstones))
     found = len(dump.attachments) - len(missing)
     whole = tuple(sorted(SINGLE_OBJECTS))
-    return DeltaSummary(Path(out_dir), manifest, start, end, counts, kinds, whole, found, tuple(missing), api.stats)
+    return DeltaSummary(
+        Path(out_dir),
+        manifest,
+        start,
+        end,
+        counts,
+        kinds,
+        whole,
+        found,
+        tuple(missing),
+        api.stats,
+        settings_read,
+        tuple(processing),
+        tuple(dump.sub_resource_errors),
+    )
 
 
 def _resource_changes(
@@ -641,8 +781,14 @@ def _resource_changes(
     def window(name: str) -> list[tuple[str, str]]:
         return [("q[]", f"{name}:>={_z(start)}"), ("q[]", f"{name}:<{_z(end)}")]
 
+    if resource in NESTED_LISTS:
+        parent = NESTED_LISTS[resource]
+        views = [s.view for s in SIDE_LISTS.get(parent, ()) if s.kind != "deleted"]
+        parents = {str(r["id"]) for view in ["", *views] for r in _listing(api, f"{parent}/{view}".rstrip("/"), [])}
+        _nested_records(api, dump, resource, sorted(parents), window("updated_at"))
+        return []  # no /deleted list: deletions show as ids missing from the next full snapshot
     for record in _listing(api, resource, window("updated_at")):
-        dump.write(resource, record)
+        dump.write(resource, _with_origin(resource, record, ""))
     found: list[dict[str, Any]] = []
     seen: set[tuple[str, str]] = set()  # a list read again after it changed while paging repeats records
     for side in SIDE_LISTS.get(resource, ()):
@@ -653,7 +799,8 @@ def _resource_changes(
             if side.delta_filter is None and not inside:
                 continue  # a /deleted list read whole: only this window's deletions
             if not side.in_main and side.kind != "deleted" and record.get("id") is not None:
-                dump.write(resource, record)  # archived / inactive records stay data; deleted ones are tombstones
+                # archived / cancelled / inactive records stay data; deleted ones are tombstones
+                dump.write(resource, _with_origin(resource, record, side.view))
             link = (record.get("links") or {}).get("self")  # a deleted patient has only its link (§2.4)
             record_id = record.get("id") or (link.rstrip("/").rsplit("/", 1)[-1] if isinstance(link, str) else None)
             if side.kind and inside and record_id is not None and (side.kind, str(record_id)) not in seen:

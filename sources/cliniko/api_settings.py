@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 SHARD_PATTERN = re.compile(r"\w{2}\d{1,2}")
 DEFAULT_SHARD = "au1"
 BASE_URL_TEMPLATE = "https://api.{shard}.cliniko.com/v1"
-CLINIKO_API_LINK = re.compile(r"^https://api\.(\w+)\.cliniko\.com/v1/(.*)$", re.IGNORECASE)
+# redguava/cliniko-api guides/sharding.md: "Requests to https://api.cliniko.com and https://api.au1.cliniko.com
+# are the same", so a link without a shard is on au1.
+CLINIKO_API_LINK = re.compile(r"^https://api\.(?:(\w+)\.)?cliniko\.com/v1/(.*)$", re.IGNORECASE)
 # §2.1: "APP_VENDOR_NAME (APP_VENDOR_EMAIL)"; requests without a name and contact e-mail may be blocked.
 USER_AGENT_PATTERN = re.compile(r"^\s*[^\s(][^(]*\(\s*[^\s()@]+@[^\s()@]+\.[^\s()@]+\s*\)\s*$")
 # §2.3: per_page up to 100. §2.2: 200 requests per minute per user.
@@ -103,7 +105,9 @@ class SideList:
         stamp: The record field saying when (``deleted_at`` …), or None.
         delta_filter: The field a delta filters on server-side: the stamp where research/sources.md §2.7
             lists it as a filter, else ``updated_at``; None reads the list whole and filters client-side.
-        in_main: The main list already returns these records (cancelled ones), so only tombstones are new.
+        in_main: The main list already returns these records, so only tombstones are new. No list is read
+            so: the documentation does not say that a main list returns cancelled records, so they are read
+            from /cancelled (the stricter reading, emulators/cliniko/README.md).
     """
 
     view: str
@@ -125,16 +129,28 @@ SIDE_LISTS: dict[str, tuple[SideList, ...]] = {
     "patients": (_DELETED, _ARCHIVED),
     "appointment_types": (_ARCHIVED,),
     "practitioners": (SideList("inactive", None, None, "updated_at"),),
-    "individual_appointments": (_DELETED, SideList("cancelled", "cancelled", "cancelled_at", "cancelled_at", True)),
+    "individual_appointments": (_DELETED, SideList("cancelled", "cancelled", "cancelled_at", "cancelled_at")),
     "group_appointments": (_DELETED,),
-    "attendees": (_DELETED, SideList("cancelled", "cancelled", "cancelled_at", "updated_at", True)),
+    "attendees": (_DELETED, SideList("cancelled", "cancelled", "cancelled_at", "updated_at")),
     "invoices": (_DELETED,),
     "invoice_items": (_DELETED,),
     "medical_alerts": (_DELETED,),
     "treatment_notes": (_DELETED,),
     "treatment_note_templates": (_DELETED,),
 }
+# The field an extraction adds to each record of a resource with side lists: the list it was read from
+# ("main", "archived", "cancelled", "inactive"), so a practitioner read from /practitioners/inactive is
+# staged inactive (its payload says nothing about it) and every record's origin stays visible in raw.
+SOURCE_LIST_FIELD = "_source_list"
+MAIN_LIST = "main"
+
 # Single objects, not lists (GET /settings); they have no updated_at filter, so a delta re-reads them whole.
 SINGLE_OBJECTS = frozenset({"settings"})
+# Resources read only per parent record (redguava/cliniko-api sections/practitioner_reference_numbers.md
+# documents GET /practitioners/:practitioner_id/practitioner_reference_numbers and no top-level list):
+# child → parent, whose main and side lists give the parent ids.
+NESTED_LISTS: dict[str, str] = {"practitioner_reference_numbers": "practitioners"}
+SETTINGS_PATH = "settings"
+PUBLIC_SETTINGS_PATH = "settings/public"  # any user's role may read it (sections/settings.md)
 # §2.7: every other resource of the dump format filters on created_at and updated_at.
 ATTACHMENTS_RESOURCE = "patient_attachments"

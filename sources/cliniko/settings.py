@@ -9,7 +9,11 @@ sha256 checksums, and patient attachment bytes under `attachments/<attachment id
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sources.base import FieldType, ResourceSpec
+from sources.cliniko.api_settings import SOURCE_LIST_FIELD
+from sources.coverage import NAVIGATION
 
 # Short names keep the field tables below readable as tables.
 S, INT, NUM, B = FieldType.STRING, FieldType.INTEGER, FieldType.NUMBER, FieldType.BOOLEAN
@@ -18,12 +22,42 @@ L, OBJ, ARR = FieldType.LINK, FieldType.OBJECT, FieldType.ARRAY
 FILE_SUFFIX = ".ndjson"
 MANIFEST_FILE = "manifest.json"
 ATTACHMENTS_DIR = "attachments"
+# Written beside a synthetic dump by synthetic/dump.py: the generator's answer key, not practice data.
+SYNTHETIC_TRUTH_FILE = "ground_truth.json"
+# The fields and resources the public API documents (the project's own reference list).
+DOCUMENTED_FIELDS_FILE = Path(__file__).with_name("documented_fields.yaml")
 
 _STAMPS = {"created_at": S, "updated_at": S}
 
+# Why a delivered field is not migrated (ResourceSpec.not_migrated). Every field the public API
+# documents (documented_fields.yaml) is typed here or listed with one of these; the test
+# tests/mapping/test_cliniko_coverage.py keeps it so.
+DELETED = "set only on deleted records (the /deleted lists): an extraction records them as deletions, not data"
+NO_FIELD = "the canonical model has no field for it yet (issue 16, item 4); kept in raw _record"
+LOOKUP_ONLY = "reference table: only the columns the entities join are migrated"
+BOOKING_ADMIN = "online-booking and reminder bookkeeping of the old system, not practice data"
+DISPLAY = "display setting of the old system's calendar or printouts"
+REPEATS = "the repeat series is migrated as its individual appointments, each delivered as a record"
+PRODUCTS = "products are not migrated (see NOT_MIGRATED_RESOURCES)"
+IN_RECORD = "the same value is migrated from another field of this record"
+# SOURCE_LIST_FIELD: added by an API extraction to resources with side lists; null in a delivered dump.
+LISTED_AT = "which API list the extraction read the record from; the status it implies is migrated from "
 
-def _resource(name: str, grain: str, fields: dict[str, FieldType], **kw: object) -> ResourceSpec:
-    return ResourceSpec(name=name, grain=grain, fields={"id": S, **fields, **_STAMPS}, **kw)  # type: ignore[arg-type]
+
+def _resource(
+    name: str,
+    grain: str,
+    fields: dict[str, FieldType],
+    not_migrated: dict[str, str] | None = None,
+    navigation: tuple[str, ...] = (),
+    **kw: object,
+) -> ResourceSpec:
+    """A resource with `id` and the timestamps; its own HATEOAS `links` and the link-only fields in
+    `navigation` (related collections, read as resources of their own) are declared not migrated."""
+    declared = {"links": NAVIGATION, **dict.fromkeys(navigation, NAVIGATION), **(not_migrated or {})}
+    return ResourceSpec(  # type: ignore[arg-type]
+        name=name, grain=grain, fields={"id": S, **fields, **_STAMPS}, not_migrated=declared, **kw
+    )
 
 
 RESOURCES: dict[str, ResourceSpec] = {
@@ -51,6 +85,14 @@ RESOURCES: dict[str, ResourceSpec] = {
                 "archived_at": S,
                 "deleted_at": S,
             },
+            not_migrated={
+                "business_registration_name": "label of the registration number (e.g. ABN), implied by the country",
+                "contact_information": NO_FIELD,
+                "country": IN_RECORD + " (country_code)",
+                "deleted_at": DELETED,
+                "show_in_online_bookings": BOOKING_ADMIN,
+            },
+            navigation=("appointments", "practitioners"),
         ),
         _resource(
             "users",
@@ -63,6 +105,15 @@ RESOURCES: dict[str, ResourceSpec] = {
                 "role": S,
                 "time_zone": S,
                 "user_active": B,
+            },
+            not_migrated={
+                "title": IN_RECORD + " (the practitioner's own)",
+                "first_name": IN_RECORD + " (the practitioner's own)",
+                "last_name": IN_RECORD + " (the practitioner's own)",
+                "role": "Cliniko permission role; the target's security roles are set there, not migrated",
+                "time_zone": "the user's display zone; sites carry the practice's zones",
+                "created_at": LOOKUP_ONLY,
+                "updated_at": LOOKUP_ONLY,
             },
         ),
         _resource(
@@ -79,12 +130,26 @@ RESOURCES: dict[str, ResourceSpec] = {
                 "show_in_online_bookings": B,
                 "user": L,
                 "default_appointment_type": L,
+                SOURCE_LIST_FIELD: S,
             },
+            not_migrated={
+                "default_appointment_type": BOOKING_ADMIN,
+                "description": "online-booking profile text",
+                "show_in_online_bookings": BOOKING_ADMIN,
+            },
+            navigation=("appointments", "invoices", "practitioner_reference_numbers"),
         ),
         _resource(
             "practitioner_reference_numbers",
             "one row per practitioner × business reference (provider) number",
             {"name": S, "reference_number": S, "business": L, "practitioner": L},
+            not_migrated={
+                "name": "label of the number (e.g. Provider number); the numbers are migrated with the practitioner",
+                "business": "the site a provider number applies to: the canonical model keeps the numbers only",
+                "id": LOOKUP_ONLY,
+                "created_at": LOOKUP_ONLY,
+                "updated_at": LOOKUP_ONLY,
+            },
         ),
         _resource(
             "appointment_types",
@@ -100,15 +165,52 @@ RESOURCES: dict[str, ResourceSpec] = {
                 "archived_at": S,
                 "billable_item": L,
                 "treatment_note_template": L,
+                SOURCE_LIST_FIELD: S,
             },
+            not_migrated={
+                field: LOOKUP_ONLY
+                for field in (
+                    SOURCE_LIST_FIELD,
+                    "archived_at",
+                    "billable_item",
+                    "category",
+                    "color",
+                    "created_at",
+                    "description",
+                    "duration_in_minutes",
+                    "max_attendees",
+                    "show_in_online_bookings",
+                    "treatment_note_template",
+                    "updated_at",
+                )
+            }
+            | {"product": PRODUCTS},
+            navigation=("practitioners",),
         ),
         _resource(
             "billable_items",
             "one row per billable item (service or product price)",
             {"item_code": S, "item_type": S, "name": S, "price": S, "tax": L},
+            not_migrated={
+                field: "the price list of the old system; invoice lines carry their own code, name and prices"
+                for field in ("id", "item_code", "item_type", "name", "price", "tax", "created_at", "updated_at")
+            },
         ),
-        _resource("taxes", "one row per tax rate", {"name": S, "rate": S, "amount": S}),
-        _resource("concession_types", "one row per concession type", {"name": S}),
+        _resource(
+            "taxes",
+            "one row per tax rate",
+            {"name": S, "rate": S, "amount": S},
+            not_migrated={
+                field: "tax rates of the old system; invoice lines carry their own tax name, rate and amount"
+                for field in ("id", "name", "rate", "amount", "created_at", "updated_at")
+            },
+        ),
+        _resource(
+            "concession_types",
+            "one row per concession type",
+            {"name": S},
+            not_migrated={"created_at": LOOKUP_ONLY, "updated_at": LOOKUP_ONLY},
+        ),
         _resource(
             "contacts",
             "one row per contact: referring doctors (type_code 1) and other third parties (0)",
@@ -134,6 +236,17 @@ RESOURCES: dict[str, ResourceSpec] = {
                 "notes": S,
                 "archived_at": S,
                 "deleted_at": S,
+            },
+            not_migrated={
+                "address_2": NO_FIELD,
+                "address_3": NO_FIELD,
+                "archived_at": NO_FIELD,
+                "country": NO_FIELD,
+                "country_code": NO_FIELD,
+                "deleted_at": DELETED,
+                "doctor_type": NO_FIELD,
+                "preferred_name": NO_FIELD,
+                "type": IN_RECORD + " (type_code)",
             },
         ),
         _resource(
@@ -182,12 +295,29 @@ RESOURCES: dict[str, ResourceSpec] = {
                 "deleted_at": S,
                 "concession_type": L,
                 "referring_doctor": L,
+                SOURCE_LIST_FIELD: S,
             },
+            not_migrated={
+                SOURCE_LIST_FIELD: LISTED_AT + "archived_at",
+                "appointment_notes": NO_FIELD,
+                "country": IN_RECORD + " (country_code); " + NO_FIELD,
+                "deleted_at": DELETED,
+                "invoice_default_to": NO_FIELD,
+                "invoice_email": NO_FIELD,
+                "invoice_extra_information": NO_FIELD,
+                "merged_at": NO_FIELD + " (set on patients merged inside Cliniko)",
+                "merged_with_patient": NO_FIELD + " (set on patients merged inside Cliniko)",
+                "old_reference_id": NO_FIELD,
+                "receives_confirmation_emails": BOOKING_ADMIN,
+                "reminder_type": BOOKING_ADMIN,
+            },
+            navigation=("appointments", "invoices", "medical_alerts"),
         ),
         _resource(
             "medical_alerts",
             "one row per medical alert on a patient",
             {"name": S, "deleted_at": S, "patient": L},
+            not_migrated={"deleted_at": DELETED},
         ),
         _resource(
             "patient_cases",
@@ -206,6 +336,17 @@ RESOURCES: dict[str, ResourceSpec] = {
                 "patient": L,
                 "contact": L,
             },
+            not_migrated={
+                "archived_at": NO_FIELD,
+                "attendee_ids": NO_FIELD + " (the case's appointments)",
+                "contact": NO_FIELD + " (the case's referrer or funder)",
+                "include_cancelled_attendees": "a Cliniko counting option for max_sessions",
+                "include_dna_attendees": "a Cliniko counting option for max_sessions",
+                "max_invoiceable_amount": NO_FIELD,
+                "referral": NO_FIELD,
+                "referral_type": NO_FIELD,
+            },
+            navigation=("attendees", "bookings", "invoices", "patient_attachments"),
         ),
         _resource(
             "individual_appointments",
@@ -235,7 +376,25 @@ RESOURCES: dict[str, ResourceSpec] = {
                 "appointment_type": L,
                 "patient_case": L,
                 "repeated_from": L,
+                SOURCE_LIST_FIELD: S,
             },
+            not_migrated={
+                SOURCE_LIST_FIELD: LISTED_AT + "cancelled_at",
+                "archived_at": NO_FIELD,
+                "booking_ip_address": BOOKING_ADMIN,
+                "deleted_at": DELETED,
+                "email_reminder_sent": BOOKING_ADMIN,
+                "invoice_status": NO_FIELD,
+                "online_booking_policy_accepted": BOOKING_ADMIN,
+                "patient_name": IN_RECORD + " (patient)",
+                "repeat_rule": REPEATS,
+                "repeated_from": REPEATS,
+                "repeats": REPEATS,
+                "sms_reminder_sent": BOOKING_ADMIN,
+                "telehealth_url": "a meeting link of the old system's telehealth, which ends with it",
+                "treatment_note_status": NO_FIELD,
+            },
+            navigation=("attendees", "conflicts"),
         ),
         _resource(
             "group_appointments",
@@ -252,6 +411,18 @@ RESOURCES: dict[str, ResourceSpec] = {
                 "practitioner": L,
                 "appointment_type": L,
             },
+            not_migrated={
+                "archived_at": NO_FIELD,
+                "created_at": IN_RECORD + " (each attendee's own)",
+                "deleted_at": DELETED,
+                "max_attendees": NO_FIELD,
+                "notes": NO_FIELD + " (notes of the class itself; each attendee's notes are migrated)",
+                "patient_ids": IN_RECORD + " (the attendees, read as records of their own)",
+                "repeat_rule": REPEATS,
+                "repeats": REPEATS,
+                "updated_at": IN_RECORD + " (each attendee's own)",
+            },
+            navigation=("attendees", "conflicts"),
         ),
         _resource(
             "attendees",
@@ -270,12 +441,31 @@ RESOURCES: dict[str, ResourceSpec] = {
                 "deleted_at": S,
                 "booking": L,
                 "patient": L,
+                SOURCE_LIST_FIELD: S,
             },
+            not_migrated={
+                SOURCE_LIST_FIELD: LISTED_AT + "cancelled_at",
+                "booking_ip_address": BOOKING_ADMIN,
+                "deleted_at": DELETED,
+                "email_reminder_sent": BOOKING_ADMIN,
+                "invoice_status": NO_FIELD,
+                "online_booking_policy_accepted": BOOKING_ADMIN,
+                "sms_reminder_sent": BOOKING_ADMIN,
+                "treatment_note_status": NO_FIELD,
+            },
+            navigation=("invoices",),
         ),
         _resource(
             "treatment_note_templates",
             "one row per treatment note template",
             {"name": S, "content": OBJ, "print_settings": OBJ, "deleted_at": S},
+            not_migrated={
+                "content": "the template's empty questions; each note keeps its own questions and answers",
+                "created_at": LOOKUP_ONLY,
+                "deleted_at": DELETED,
+                "print_settings": DISPLAY,
+                "updated_at": LOOKUP_ONLY,
+            },
         ),
         _resource(
             "treatment_notes",
@@ -292,6 +482,7 @@ RESOURCES: dict[str, ResourceSpec] = {
                 "treatment_note_template": L,
                 "booking": L,
             },
+            not_migrated={"deleted_at": DELETED},
         ),
         _resource(
             "invoices",
@@ -315,6 +506,11 @@ RESOURCES: dict[str, ResourceSpec] = {
                 "practitioner": L,
                 "patient": L,
             },
+            not_migrated={
+                "deleted_at": DELETED,
+                "patient_extra_information": NO_FIELD,
+                "status_description": IN_RECORD + " (status)",
+            },
         ),
         _resource(
             "invoice_items",
@@ -337,6 +533,14 @@ RESOURCES: dict[str, ResourceSpec] = {
                 "invoice": L,
                 "billable_item": L,
             },
+            not_migrated={
+                "billable_item": IN_RECORD + " (code and name)",
+                "concession_type_name": NO_FIELD,
+                "deleted_at": DELETED,
+                "discount_percentage": NO_FIELD + " (the discount amount is migrated)",
+                "is_monetary_discount": NO_FIELD + " (the discount amount is migrated)",
+                "product": PRODUCTS,
+            },
         ),
         _resource(
             "patient_attachments",
@@ -351,6 +555,12 @@ RESOURCES: dict[str, ResourceSpec] = {
                 "content": L,
                 "patient": L,
                 "user": L,
+            },
+            not_migrated={
+                "content": "the download link: the bytes are migrated from the dump's attachments folder",
+                "deleted_at": DELETED,
+                "processing_completed": "an attachment still processing has no bytes yet; the extraction reports it",
+                "user": NO_FIELD + " (who uploaded it)",
             },
         ),
         _resource(
@@ -370,14 +580,52 @@ RESOURCES: dict[str, ResourceSpec] = {
                 "archived_at": S,
                 "patient": L,
             },
+            not_migrated={
+                "archived_at": NO_FIELD,
+                "category_code": IN_RECORD + " (category)",
+                "confidential": NO_FIELD,
+                "direction_description": IN_RECORD + " (direction_code)",
+                "type": IN_RECORD + " (type_code)",
+            },
         ),
         ResourceSpec(
             name="settings",
             grain="one row: the account settings, incl. the patient custom field definitions",
             key=None,
             fields={"country": S, "time_zone": S, "patient_custom_fields_definition": OBJ},
+            not_migrated={
+                "account": "the account's name, subdomain and admin; country and time zone come from the customer's "
+                "configuration",
+                "calendar": DISPLAY,
+                "country": "the customer's configuration sets the practice's country",
+                "links": NAVIGATION,
+                "online_bookings": BOOKING_ADMIN,
+                "reminders": BOOKING_ADMIN,
+                "terminology": DISPLAY,
+                "time_zone": "the customer's configuration sets the practice's time zone",
+            },
         ),
     ]
+}
+
+# Resources the API documents that are not read, each with why (sources/coverage.py reports them in the
+# approval report, with a record count when a dump delivers their file; any other file is a finding).
+NOT_YET_READ = "not read yet (issue 16, item 3): practice data this migration does not carry across"
+CALENDAR_SETUP = "calendar configuration of the old system, set up again in the new one (not patient data)"
+NOT_MIGRATED_RESOURCES: dict[str, str] = {
+    "availability_blocks": CALENDAR_SETUP + ": extra working hours",
+    "available_times": "free appointment slots computed by the API, not stored data",
+    "bookings": "the combined list of individual_appointments and group_appointments, which are read themselves",
+    "daily_availabilities": CALENDAR_SETUP + ": weekly working hours",
+    "patient_form_templates": NOT_YET_READ + " (intake and consent form templates)",
+    "patient_forms": NOT_YET_READ + " (completed intake and consent forms: answers and signatures)",
+    "products": "the retail stock catalogue; product sales are migrated as invoice lines (name, code, prices)",
+    "referral_source_types": NOT_YET_READ + " (structured referral categories); the patient's referral_source "
+    "text is migrated",
+    "referral_sources": NOT_YET_READ + " (who referred each patient); the patient's referral_source text is migrated",
+    "services": CALENDAR_SETUP + ": which practitioners offer which appointment types where",
+    "stock_adjustments": "stock movements of products, which are not migrated",
+    "unavailable_blocks": CALENDAR_SETUP + ": blocked-out practitioner time",
 }
 
 # Cancellation reason codes (research/sources.md §2.6).

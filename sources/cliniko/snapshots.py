@@ -26,8 +26,15 @@ from typing import Any
 
 from customers.config import ClinikoApiSource
 from customers.home import SNAPSHOTS_DIR, latest_snapshot
-from sources.cliniko.api import TOMBSTONES_FILE, ClinikoApi, extract_changes, extract_full
-from sources.cliniko.api_settings import SIDE_LISTS, SINGLE_OBJECTS, ClinikoApiSettings
+from sources.cliniko.api import (
+    TOMBSTONES_FILE,
+    ClinikoApi,
+    DeltaSummary,
+    ExtractSummary,
+    extract_changes,
+    extract_full,
+)
+from sources.cliniko.api_settings import NESTED_LISTS, SIDE_LISTS, SINGLE_OBJECTS, ClinikoApiSettings
 from sources.cliniko.settings import FILE_SUFFIX, MANIFEST_FILE, RESOURCES
 from store.files import RelativeChecker, private_dir, private_tree
 
@@ -48,6 +55,8 @@ class SnapshotResult:
     dropped: dict[str, int] = field(default_factory=dict)  # deleted records removed from the snapshot
     requests: int = 0
     throttled: int = 0
+    # Where settings came from, attachments still processing and per-record list errors (ids, no values).
+    findings: dict[str, object] = field(default_factory=dict)
 
     @property
     def change_count(self) -> int:
@@ -81,19 +90,29 @@ def _instant(text: str) -> dt.datetime:
 
 def changes_waiting(settings: ClinikoApiSettings, since: str) -> int:
     """How many records changed or were deleted since `since` — a cheap probe for the delta sensor
-    (one page of one record per list: its total_entries; /deleted lists are short and read whole)."""
+    (one page of one record per list: its total_entries; /deleted lists are short and read whole).
+
+    Archived, cancelled and inactive records are only in their own lists, so those are asked too. Lists read
+    per parent (NESTED_LISTS: practitioner reference numbers) are not probed: one request per practitioner
+    every poll would cost more than the change is worth; the next delta reads them.
+    """
     start = _instant(since)
     stamp = start.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     found = 0
     with ClinikoApi(replace(settings, per_page=1)) as api:
         for resource in RESOURCES:
-            if resource in SINGLE_OBJECTS:
+            if resource in SINGLE_OBJECTS or resource in NESTED_LISTS:
                 continue
             for _records, total in api.pages_with_totals(resource, [("q[]", f"updated_at:>={stamp}")]):
                 found += total or 0
                 break
             for side in SIDE_LISTS.get(resource, ()):
                 if side.kind != "deleted":
+                    if side.delta_filter:
+                        path, window = f"{resource}/{side.view}", [("q[]", f"{side.delta_filter}:>={stamp}")]
+                        for _records, total in api.pages_with_totals(path, window):
+                            found += total or 0
+                            break
                     continue
                 for records in api.get_pages(f"{resource}/{side.view}", [("per_page", 100)]):
                     found += sum(
@@ -148,7 +167,13 @@ def take_snapshot(settings: ClinikoApiSettings, root: Path) -> SnapshotResult:
         private_tree(final)
         requests, throttled = _stats(summary.stats)
         return SnapshotResult(
-            "full", final, high_water_mark(final), changed=dict(summary.records), requests=requests, throttled=throttled
+            "full",
+            final,
+            high_water_mark(final),
+            changed=dict(summary.records),
+            requests=requests,
+            throttled=throttled,
+            findings=_findings(summary),
         )
     since = _instant(high_water_mark(current))
     delta_dir = _fresh(root / DELTAS_DIR / number)
@@ -169,7 +194,17 @@ def take_snapshot(settings: ClinikoApiSettings, root: Path) -> SnapshotResult:
         dropped=dropped,
         requests=requests,
         throttled=throttled,
+        findings=_findings(summary),
     )
+
+
+def _findings(summary: ExtractSummary | DeltaSummary) -> dict[str, object]:
+    return {
+        "settings_read_from": summary.settings_read_from,
+        "missing_attachments": list(summary.missing_attachments),
+        "attachments_processing": list(summary.attachments_processing),
+        "sub_resource_errors": list(summary.sub_resource_errors),
+    }
 
 
 def _record_id(line: bytes) -> str | None:

@@ -16,7 +16,7 @@ import httpx
 
 from emulators.launcher import RunningEmulators, ssl_context, start_emulators
 from sources.cliniko.api import ApiClock
-from sources.cliniko.api_settings import ClinikoApiSettings
+from sources.cliniko.api_settings import SOURCE_LIST_FIELD, ClinikoApiSettings
 
 USER_AGENT = "practice-migration tests (migrations@example.org)"
 TIME_SCALE = 0.01  # a 60 s rate-limit window lasts 0.6 s; client back-off shrinks the same way
@@ -122,6 +122,11 @@ def by_id(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     keyed = {str(r["id"]): r for r in records}
     assert len(keyed) == len(records), "duplicate ids"
     return keyed
+
+
+def as_served(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """by_id of extracted records without the list each was read from (the one field the extraction adds)."""
+    return by_id([{k: v for k, v in r.items() if k != SOURCE_LIST_FIELD} for r in records])
 
 
 def sha256(path: Path) -> str:

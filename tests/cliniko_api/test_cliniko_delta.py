@@ -20,6 +20,7 @@ from cliniko_api_helpers import (
 
 from emulators.launcher import RunningEmulators
 from sources.cliniko.api import TOMBSTONES_FILE, extract_changes, extract_full
+from sources.cliniko.api_settings import SOURCE_LIST_FIELD
 from sources.cliniko.settings import MANIFEST_FILE, RESOURCES
 
 
@@ -80,11 +81,15 @@ def test_delta_holds_exactly_the_changes_then_nothing(cliniko: RunningEmulators,
         }
     created = now["patients"][0]
     assert set(records["patients"]) == {created["id"], updated["id"], archived["id"]}
-    assert records["patients"][created["id"]] == created
-    assert records["patients"][updated["id"]] == now["updated"] and now["updated"]["occupation"] == "Beekeeper"
-    assert records["patients"][archived["id"]] == now["archived"] and now["archived"]["archived_at"]
-    assert records["individual_appointments"] == {appointment["id"]: now["appointment"]}
-    assert records["attendees"] == {attendee["id"]: now["attendee"]}
+    # Each record as served, marked with the list it was read from (cancelled ones only from /cancelled).
+    main, listed = {SOURCE_LIST_FIELD: "main"}, {SOURCE_LIST_FIELD: "archived"}
+    assert records["patients"][created["id"]] == {**created, **main}
+    assert records["patients"][updated["id"]] == {**now["updated"], **main}
+    assert now["updated"]["occupation"] == "Beekeeper"
+    assert records["patients"][archived["id"]] == {**now["archived"], **listed} and now["archived"]["archived_at"]
+    cancelled = {SOURCE_LIST_FIELD: "cancelled"}
+    assert records["individual_appointments"] == {appointment["id"]: {**now["appointment"], **cancelled}}
+    assert records["attendees"] == {attendee["id"]: {**now["attendee"], **cancelled}}
     # A deleted invoice comes with its payload from /invoices/deleted (a deleted patient with a link only),
     # but deleted records are tombstones, never data: the delta's invoices file stays empty.
     assert now["invoice"][0]["deleted_at"] and not records.get("invoices")
@@ -112,7 +117,7 @@ def test_delta_holds_exactly_the_changes_then_nothing(cliniko: RunningEmulators,
     assert {r: len(found) for r, found in again.items() if found} == {}
     assert read_ndjson(tmp_path / "delta2" / TOMBSTONES_FILE) == []
     assert second.tombstones == {} and sum(n for r, n in second.records.items() if r != "settings") == 0
-    assert set(stats(cliniko)["statuses"]) == {"200"}
+    assert set(stats(cliniko)["statuses"]) == {"200", "302"}  # no error; 302: attachment content redirects
 
     # Converges: the first extract with the delta applied is what a fresh full extract reads now.
     fresh = _resource_records(Path(extract_full(settings, tmp_path / "fresh").out_dir))

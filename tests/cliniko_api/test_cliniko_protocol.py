@@ -21,14 +21,17 @@ from cliniko_api_helpers import (
     stats,
 )
 
-from emulators.launcher import RunningEmulators
+from emulators.launcher import RunningEmulators, ssl_context
 
 
 def _live(records: list[dict[str, Any]], collection: str) -> list[dict[str, Any]]:
-    """What the main list serves: not deleted; patients and appointment types not archived; practitioners active."""
+    """What the main list serves: not deleted; patients and appointment types not archived; appointments and
+    attendees not cancelled; practitioners active."""
     kept = [r for r in records if not r.get("deleted_at")]
     if collection in ("patients", "appointment_types"):
         kept = [r for r in kept if not r.get("archived_at")]
+    if collection in ("individual_appointments", "attendees"):
+        kept = [r for r in kept if not r.get("cancelled_at")]
     if collection == "practitioners":
         kept = [r for r in kept if r.get("active") is not False]
     return kept
@@ -189,19 +192,27 @@ def test_deleted_archived_cancelled_and_inactive_lists(cliniko: RunningEmulators
     assert archived.isdisjoint(p["id"] for p in main_patients)
     assert deleted_list == {"patients": [], "total_entries": 0, "links": deleted_list["links"]}
     assert {a["id"] for a in cancelled_list} == cancelled
-    assert cancelled <= {a["id"] for a in main_appointments}  # cancelled appointments stay in the main list
+    assert cancelled.isdisjoint(a["id"] for a in main_appointments)  # cancelled ones only under /cancelled
     assert {p["id"] for p in inactive_list["practitioners"]} == inactive
     assert inactive.isdisjoint(p["id"] for p in active_list["practitioners"])
     assert no_such_view.status_code == 404
 
 
-def test_attachment_content_is_the_dump_bytes(cliniko: RunningEmulators, cliniko_dump: Path) -> None:
-    record = read_ndjson(cliniko_dump / "patient_attachments.ndjson")[0]
+def test_attachment_content_is_the_dump_bytes_behind_a_redirect(cliniko: RunningEmulators, cliniko_dump: Path) -> None:
+    """The content link redirects to a signed download URL (README: the files live in S3); the URL itself is
+    the credential, and only for that attachment."""
+    record, other = read_ndjson(cliniko_dump / "patient_attachments.ndjson")[:2]
     with raw_client(cliniko) as client:
-        response = client.get(f"patient_attachments/{record['id']}/content")
+        redirect = client.get(f"patient_attachments/{record['id']}/content")
+        location = redirect.headers["location"]
+        with httpx.Client(verify=ssl_context(cliniko.endpoints.ca_file)) as anonymous:
+            response = anonymous.get(location)  # no key, like a presigned URL
+            forged = anonymous.get(location.replace(f"/{record['id']}/", f"/{other['id']}/"))
+    assert redirect.status_code == 302 and f"/_files/{record['id']}/" in location
     assert response.status_code == 200
     assert response.headers["content-type"].startswith(record["content_type"])
     assert response.content == (cliniko_dump / "attachments" / record["id"] / record["filename"]).read_bytes()
+    assert forged.status_code == 404
 
 
 # -- §2.2 rate limit -------------------------------------------------------------------------------------

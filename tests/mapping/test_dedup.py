@@ -130,3 +130,25 @@ def test_no_duplicates_returns_rows_unchanged() -> None:
     )
     result = deduplicate(rows, RULES, ["last_name"])
     assert result.merges.height == 0 and result.survivors.equals(rows)
+
+
+def test_the_survivor_keeps_its_own_archival_not_a_duplicates() -> None:
+    spec = DedupSpec(rules={"nhi": ["nhi"]}, not_filled=["archived_at"])
+    rows = pl.DataFrame(
+        [
+            {"canonical_id": "c:1", "nhi": "ZZZ0016", "created_at": at(1), "archived_at": None, "email": None},
+            {"canonical_id": "c:2", "nhi": "ZZZ0016", "created_at": at(3), "archived_at": at(4), "email": "a@b.nz"},
+        ],
+        schema={
+            "canonical_id": pl.String,
+            "nhi": pl.String,
+            "created_at": pl.Datetime("us", "UTC"),
+            "archived_at": pl.Datetime("us", "UTC"),
+            "email": pl.String,
+        },
+    )
+    result = deduplicate(rows, spec, ["nhi", "created_at", "archived_at", "email"])
+    survivor = result.survivors.row(0, named=True)
+    assert result.survivors.height == 1 and survivor["canonical_id"] == "c:1"
+    assert survivor["archived_at"] is None  # not the archived duplicate's
+    assert survivor["email"] == "a@b.nz"  # other gaps are still filled

@@ -123,7 +123,7 @@ def test_run_reaches_checklist_and_blocks_on_errors(run_outputs: dict) -> None:
     assert evaluations and {e.partition for e in evaluations} == {f"{CUSTOMER}|trial"}
     staged = [e for e in evaluations if e.asset_key.path[0] == "staged"]
     assert len(staged) == run_outputs["tables"]["check_result"].height
-    assert {e.check_name for e in evaluations if e.asset_key.path[0] == "raw_cliniko"} == {"delivered_fields"}
+    assert {e.check_name for e in evaluations if e.asset_key.path[0] == "raw_cliniko"} == {"undeclared_fields"}
     assert (run_outputs["home"] / "customers" / CUSTOMER / "reports" / "trial" / "approval-report.html").exists()
 
 

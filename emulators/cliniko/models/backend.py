@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import hashlib
+import hmac
 import pathlib
 import re
 import secrets
@@ -21,6 +23,7 @@ from ..constants import (
     ATTACHMENTS_COLLECTION,
     CANCELLED_VIEW,
     DEFAULT_SHARD,
+    FILES_PREFIX,
     FILTERS,
     INACTIVE_VIEW,
     MINIMAL_DELETED,
@@ -36,7 +39,7 @@ from .query import Filter, ordered, page_params, parse_filter, parse_sort
 from .records import Collection, Practice, Record, attachment_path, load_practice, present
 from .throttle import RateLimiter
 
-OPTIONS = ("api_key", "shard", "rate_limit", "require_user_agent", "faults")
+OPTIONS = ("api_key", "shard", "rate_limit", "require_user_agent", "faults", "can_view_settings")
 _RATE_LIMIT_KEYS = ("requests", "window_seconds")
 _CACHED_QUERIES = 16
 # Columns every resource sorts on even when no record of it exists yet (an empty dump file).
@@ -63,6 +66,8 @@ class ClinikoOptions:
     rate_limit_window_seconds: float = RATE_LIMIT_WINDOW_SECONDS
     require_user_agent: bool = True
     faults: ClinikoFaults = field(default_factory=ClinikoFaults)
+    # False: the key's user has a role that cannot view settings (GET /settings → 403; /settings/public works).
+    can_view_settings: bool = True
 
     @classmethod
     def from_mapping(cls, options: Mapping[str, Any] | None) -> ClinikoOptions:
@@ -101,6 +106,7 @@ class ClinikoOptions:
             rate_limit_window_seconds=float(limit.get("window_seconds", RATE_LIMIT_WINDOW_SECONDS)),
             require_user_agent=bool(given.get("require_user_agent", True)),
             faults=ClinikoFaults.from_mapping(given.get("faults")),
+            can_view_settings=bool(given.get("can_view_settings", True)),
         )
 
 
@@ -235,6 +241,12 @@ class ClinikoBackend:
             }
             return result
 
+    def count_download(self, endpoint: str, status: int) -> None:
+        """A file download (not an API request: no key, no rate limit, like S3): by endpoint and status only."""
+        with self._lock:
+            self.stats.statuses[status] += 1
+            self.stats.endpoints[endpoint] += 1
+
     def count(self, endpoint: str, status: int, records: int = 0) -> None:
         with self._lock:
             self.stats.requests += 1
@@ -319,13 +331,35 @@ class ClinikoBackend:
                 raise e.NotFound(what=f"/{name}/{record_id}")
             return record
 
-    def single(self, name: str) -> Record:
-        """The one record of a single-object resource (``GET /settings``)."""
+    def single(self, name: str, *, public: bool = False) -> Record:
+        """The one record of a single-object resource: ``GET /settings`` (admin roles only) or ``GET
+        /settings/public`` (any user; the documentation shows the same sections in both examples).
+
+        Raises:
+            SettingsForbidden: ``GET /settings`` for a key whose user cannot view settings.
+            NotFound: The dump holds no settings.
+        """
+        if not public and not self.options.can_view_settings:
+            raise e.SettingsForbidden()
         with self._lock:
             records = list(self.collection(name).records.values())
             if not records:
                 raise e.NotFound(what=f"/{name}")
             return records[0]
+
+    def attachment_token(self, record_id: str) -> str:
+        """The unguessable part of an attachment's download URL (like a presigned URL's signature)."""
+        return hmac.new(self._secret.encode(), f"attachment:{record_id}".encode(), hashlib.sha256).hexdigest()[:32]
+
+    def attachment_download(self, record_id: str, token: str) -> tuple[bytes, str]:
+        """The bytes behind a download URL ``attachment_token`` signed; no key needed, as with S3.
+
+        Raises:
+            NotFound: A token that does not sign this attachment, or no bytes for it.
+        """
+        if not hmac.compare_digest(token, self.attachment_token(record_id)):
+            raise e.NotFound(what=f"{FILES_PREFIX}/{record_id}")
+        return self.attachment(record_id)
 
     def attachment(self, record_id: str) -> tuple[bytes, str]:
         """The bytes and content type of ``GET /patient_attachments/<id>/content``.
@@ -404,7 +438,9 @@ class ClinikoBackend:
 
 def _in_view(name: str, view: str, data: Mapping[str, Any]) -> bool:
     """Which list a record belongs to: deleted records only under /deleted; archived patients and appointment
-    types only under /archived; inactive practitioners only under /inactive (§2.4, §2.7)."""
+    types only under /archived; cancelled appointments and attendees only under /cancelled; inactive
+    practitioners only under /inactive (§2.4, §2.7; the cancelled case is the stricter reading of documentation
+    that is silent on it, see README)."""
     deleted = present(data.get("deleted_at"))
     if view == "deleted":
         return deleted
@@ -417,6 +453,8 @@ def _in_view(name: str, view: str, data: Mapping[str, Any]) -> bool:
     if view == "inactive":
         return data.get("active") is False
     if name in ARCHIVED_VIEW and present(data.get("archived_at")):
+        return False
+    if name in CANCELLED_VIEW and present(data.get("cancelled_at")):
         return False
     return not (name in INACTIVE_VIEW and data.get("active") is False)
 

@@ -9,7 +9,14 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from ..constants import ATTACHMENTS_DIR, DUMP_SUFFIX, REAL_BASE_PATTERN, REAL_BASE_TEMPLATE
+from ..constants import (
+    ATTACHMENTS_DIR,
+    DEFAULT_SHARD,
+    DUMP_SUFFIX,
+    REAL_BASE_PATTERN,
+    REAL_BASE_TEMPLATE,
+    UNSHARDED_BASE,
+)
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 # Cliniko ids are 64-bit integers (research/sources.md §2.5); new ids stay below 2**63 - 1.
@@ -90,12 +97,16 @@ class Practice:
         """
         if self.shard is None or self.shard == shard:
             return self
-        old = REAL_BASE_TEMPLATE.format(shard=self.shard) + "/"
+        olds = [REAL_BASE_TEMPLATE.format(shard=self.shard) + "/"]
+        if self.shard == DEFAULT_SHARD:
+            olds.append(UNSHARDED_BASE + "/")  # au1's links may use the host without a shard
         new = REAL_BASE_TEMPLATE.format(shard=shard) + "/"
         for collection in self.collections.values():
             for key, record in list(collection.records.items()):
-                if old in record.text:
-                    text = record.text.replace(old, new)
+                if any(old in record.text for old in olds):
+                    text = record.text
+                    for old in olds:
+                        text = text.replace(old, new)
                     collection.records[key] = Record(json.loads(text), text)
             collection.version += 1
         self.shard = shard
@@ -157,4 +168,4 @@ def _decode(raw: bytes) -> str:
 
 def _shard_of_links(text: str) -> str | None:
     match = re.search(REAL_BASE_PATTERN, text)
-    return match.group(1).lower() if match else None
+    return (match.group(1) or DEFAULT_SHARD).lower() if match else None

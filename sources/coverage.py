@@ -1,0 +1,131 @@
+"""What a delivery carries that the mapping does not take: fields no spec declares, fields declared
+"not migrated" that hold values, and files that are not a known resource (DESIGN.md §2: a delivered
+field or file the spec does not know is a finding, never dropped silently).
+
+Everything here is counted from raw `_record` (the whole record as delivered) with SQL, and returns
+field and file names with record counts only — never a value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from sources.base import ResourceSpec, SourceSystem
+from sources.ndjson import RECORD_COLUMN
+from store import TableRef, quote_identifier, table_exists
+
+# The reason for HATEOAS links (a resource's own `links`, and link-only fields pointing at related
+# collections): navigation for API clients, no practice data. Declared, and left out of the report.
+NAVIGATION = "navigation link only (the API's pointer to related records; the records are read themselves)"
+UNDECLARED = "not declared in the spec: review whether it must be migrated"
+
+
+@dataclass(frozen=True)
+class DeliveredField:
+    """A delivered field the mapping does not take: where, how many records carry a value, why."""
+
+    resource: str
+    field: str
+    records_with_value: int
+    reason: str
+
+
+def _json_path(field: str) -> str:
+    # A quoted JSONPath member, so a field name with dots or spaces is read as one key.
+    return "$." + '"' + field.replace('"', '\\"') + '"'
+
+
+def undeclared_fields(
+    con: duckdb.DuckDBPyConnection, ref: TableRef, run_kind: str, spec: ResourceSpec
+) -> dict[str, int]:
+    """Top-level fields of the `run_kind` records of raw table `ref` that `spec` does not declare,
+    each with the number of records carrying it (null or not)."""
+    if not table_exists(con, ref):
+        return {}
+    rows = con.execute(
+        f"select k, count(*) from (select unnest(json_keys({quote_identifier(RECORD_COLUMN)})) as k "
+        f"from {ref.sql} where run_kind = ?) where not list_contains(?::varchar[], k) group by k order by k",
+        [run_kind, sorted(spec.declared)],
+    ).fetchall()
+    return {str(name): int(count) for name, count in rows}
+
+
+def records_with_value(
+    con: duckdb.DuckDBPyConnection, ref: TableRef, run_kind: str, fields: Collection[str]
+) -> dict[str, int]:
+    """Per field, the `run_kind` records of `ref` whose delivered value is not null (one scan)."""
+    names = list(fields)
+    if not names or not table_exists(con, ref):
+        return {}
+    record = quote_identifier(RECORD_COLUMN)
+    counts = ", ".join(f"count(*) filter (where coalesce(json_type({record}, ?), 'NULL') <> 'NULL')" for _ in names)
+    row = con.execute(
+        f"select {counts} from {ref.sql} where run_kind = ?", [*[_json_path(n) for n in names], run_kind]
+    ).fetchall()[0]
+    return dict(zip(names, (int(c) for c in row), strict=True))
+
+
+def delivered_not_migrated(
+    con: duckdb.DuckDBPyConnection, system: SourceSystem, run_kind: str, mapped: dict[str, set[str]]
+) -> list[DeliveredField]:
+    """Every delivered field that carries a value in some record but is not migrated: declared not
+    migrated (with its reason; navigation links left out) or not declared at all. `mapped` names the
+    columns the effective mapping reads per raw table, so a field a customer's override maps is not
+    listed."""
+    found: list[DeliveredField] = []
+    for spec in system.resources.values():
+        ref = TableRef(f"raw_{system.name}", spec.name)
+        if not table_exists(con, ref):
+            continue
+        undeclared = undeclared_fields(con, ref, run_kind, spec)
+        reasons = {f: r for f, r in spec.not_migrated.items() if r != NAVIGATION and f not in mapped.get(spec.name, ())}
+        reasons |= {f: UNDECLARED for f in undeclared}
+        counts = records_with_value(con, ref, run_kind, sorted(reasons))
+        found += [
+            DeliveredField(spec.name, f, counts[f], reasons[f]) for f in sorted(reasons) if counts[f] or f in undeclared
+        ]
+    return found
+
+
+@dataclass(frozen=True)
+class DeliveredFile:
+    """A file of a delivery that is not read: its name, records (lines) and why."""
+
+    name: str
+    records: int
+    reason: str
+
+
+UNKNOWN_FILE = "not a resource the spec knows: review whether it must be migrated"
+
+
+def _lines(path: Path) -> int:
+    with path.open("rb") as handle:
+        return sum(1 for line in handle if line.strip())
+
+
+def files_not_read(dump_dir: Path, system: SourceSystem) -> list[DeliveredFile]:
+    """Files in a delivery folder that no raw asset reads: resources declared not migrated (with
+    their reason) and files the spec does not know at all (UNKNOWN_FILE)."""
+    folder = Path(dump_dir)
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in sorted(folder.iterdir()):
+        if path.name in system.delivery_files:
+            continue
+        resource = path.name.removesuffix(system.file_suffix) if path.name.endswith(system.file_suffix) else None
+        if resource in system.resources:
+            continue
+        reason = system.not_migrated_resources.get(resource or "", UNKNOWN_FILE)
+        found.append(DeliveredFile(path.name, _lines(path) if path.is_file() else 0, reason))
+    return found
+
+
+def unknown_files(dump_dir: Path, system: SourceSystem) -> list[DeliveredFile]:
+    """The files of `files_not_read` that the spec does not know at all."""
+    return [f for f in files_not_read(dump_dir, system) if f.reason == UNKNOWN_FILE]
