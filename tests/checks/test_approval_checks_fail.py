@@ -70,7 +70,7 @@ CASES = [
         "document",
         "files_verified",
         (f"update staged.document set sha256 = null where canonical_id in {_first('document')}",),
-        {"file_missing": 1},
+        {"file_not_verified": 1},
     ),
     FailingCase(
         "appointment",
