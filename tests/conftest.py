@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,7 +10,13 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from customers.endpoints import ALLOWED_HOSTS_ENV
 from synthetic import GenerationSummary, generate_practice
+
+# The emulators listen on loopback and placeholder orgs use the never-resolving .invalid TLD (RFC 6761):
+# the operator's allow-list for the tests, set before any configuration is read (subprocesses inherit it).
+TEST_ALLOWED_HOSTS = "127.0.0.1,localhost,*.invalid"
+os.environ[ALLOWED_HOSTS_ENV] = TEST_ALLOWED_HOSTS
 
 warnings.filterwarnings("ignore", category=dg.PreviewWarning)
 warnings.filterwarnings("ignore", category=dg.BetaWarning)

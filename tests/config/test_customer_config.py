@@ -24,14 +24,14 @@ VALID: dict[str, Any] = {
             "url": "https://harbour-sandbox.crm6.dynamics.com",
             "tenant_id": "t",
             "client_id": "c",
-            "client_secret_env": "HARBOUR_SANDBOX_SECRET",
+            "client_secret_env": "PM_HARBOUR_PHYSIO__SANDBOX_SECRET",
         },
         "live": {
             "environment": "production",
             "url": "https://harbour.crm6.dynamics.com",
             "tenant_id": "t",
             "client_id": "c",
-            "client_secret_env": "HARBOUR_PROD_SECRET",
+            "client_secret_env": "PM_HARBOUR_PHYSIO__PRODUCTION_SECRET",
         },
     },
     "fallback_owner_email": "Owner@Harbour.example",
@@ -113,6 +113,8 @@ def test_broken_yaml_names_line_and_column(tmp_path: Path) -> None:
 
 def test_register_copies_with_absolute_paths_and_checks_the_file_name(tmp_path: Path) -> None:
     home = MigrationHome(tmp_path / "home")
+    for kind in ("trial", "live"):
+        (tmp_path / "dumps" / kind).mkdir(parents=True)
     config = home.register(_write(tmp_path, VALID))
     stored = yaml.safe_load(home.config_path("harbour-physio").read_text())
     assert Path(stored["source"]["trial"]["dump"]).is_absolute()
