@@ -9,7 +9,7 @@ sha256 checksums, and patient attachment bytes under `attachments/<attachment id
 
 from __future__ import annotations
 
-from sources.base import FieldType, ResourceSpec
+from sources.base import FieldType, ResourceSpec, Shape
 
 # Short names keep the field tables below readable as tables.
 S, INT, NUM, B = FieldType.STRING, FieldType.INTEGER, FieldType.NUMBER, FieldType.BOOLEAN
@@ -21,9 +21,48 @@ ATTACHMENTS_DIR = "attachments"
 
 _STAMPS = {"created_at": S, "updated_at": S}
 
+# The nested shapes the API documents (research/sources.md §2.6 and §2.7's example payloads): what the
+# mapping decodes must have this shape, or the record reports the field as `unexpected_shape`.
+_PHONES = Shape("array", elements=Shape("object", {"number": S, "phone_type": S}))
+_OPTIONS = Shape("array", elements=Shape("object", {"name": S, "token": S, "selected": B}))
+_CUSTOM_FIELD = Shape("object", {"name": S, "type": S, "token": S, "value": S, "options": _OPTIONS})
+_CUSTOM_FIELDS = Shape(
+    "object",
+    {
+        "sections": Shape(
+            "array", elements=Shape("object", {"name": S, "token": S, "fields": Shape("array", elements=_CUSTOM_FIELD)})
+        )
+    },
+)
+_ANSWERS = Shape("array", elements=Shape("object", {"value": S, "selected": B}))
+_QUESTION = Shape("object", {"name": S, "type": S, "answer": S, "answers": _ANSWERS})
+_NOTE_CONTENT = Shape(
+    "object",
+    {
+        "sections": Shape(
+            "array", elements=Shape("object", {"name": S, "questions": Shape("array", elements=_QUESTION)})
+        )
+    },
+)
+SHAPES: dict[str, dict[str, Shape]] = {
+    "contacts": {"phone_numbers": _PHONES},
+    "patients": {"patient_phone_numbers": _PHONES, "custom_fields": _CUSTOM_FIELDS},
+    "individual_appointments": {"repeat_rule": Shape("object")},
+    "group_appointments": {"repeat_rule": Shape("object")},
+    "treatment_note_templates": {"content": _NOTE_CONTENT, "print_settings": Shape("object")},
+    "treatment_notes": {"content": _NOTE_CONTENT},
+    "settings": {"patient_custom_fields_definition": _CUSTOM_FIELDS},
+}
+
 
 def _resource(name: str, grain: str, fields: dict[str, FieldType], **kw: object) -> ResourceSpec:
-    return ResourceSpec(name=name, grain=grain, fields={"id": S, **fields, **_STAMPS}, **kw)  # type: ignore[arg-type]
+    return ResourceSpec(
+        name=name,
+        grain=grain,
+        fields={"id": S, **fields, **_STAMPS},
+        shapes=SHAPES.get(name, {}),
+        **kw,  # type: ignore[arg-type]
+    )
 
 
 RESOURCES: dict[str, ResourceSpec] = {
@@ -376,6 +415,7 @@ RESOURCES: dict[str, ResourceSpec] = {
             grain="one row: the account settings, incl. the patient custom field definitions",
             key=None,
             fields={"country": S, "time_zone": S, "patient_custom_fields_definition": OBJ},
+            shapes=SHAPES["settings"],
         ),
     ]
 }
