@@ -222,6 +222,15 @@ def diagnose(path: Path, spec: ResourceSpec, shown_file: str, encoding: str = "u
     return problems, transcoded
 
 
+def _top_level_keys(text: str) -> list[str]:
+    try:
+        with duckdb.connect() as con:
+            row = con.execute("select json_keys(?::json)", [text]).fetchone()
+    except duckdb.Error:
+        return []
+    return list(row[0] or []) if row else []
+
+
 def _sample_unexpected_fields(path: Path, spec: ResourceSpec, encoding: str) -> tuple[str, ...]:
     seen: set[str] = set()
     for number, _raw, text, _used in _records(path, encoding):
@@ -231,7 +240,8 @@ def _sample_unexpected_fields(path: Path, spec: ResourceSpec, encoding: str) -> 
             record = json.loads(text)
         except json.JSONDecodeError:
             break
-        except RecursionError:  # nesting beyond Python's parser; DuckDB's reader decides about the record
+        except RecursionError:  # nesting beyond Python's parser: DuckDB's (iterative) one names the keys
+            seen.update(k for k in _top_level_keys(text) if k not in spec.fields)
             continue
         if isinstance(record, dict):
             seen.update(k for k in record if k not in spec.fields)
