@@ -8,34 +8,11 @@ from typing import Any
 
 import pytest
 import yaml
+from config_helpers import valid_config
 
 from customers import CustomerConfigError, MigrationHome, load_customer_config
 
-VALID: dict[str, Any] = {
-    "customer_id": "harbour-physio",
-    "name": "Harbour Physio",
-    "country": "NZ",
-    "time_zone": "Pacific/Auckland",
-    "source": {"system": "cliniko", "trial": {"dump": "dumps/trial"}, "live": {"dump": "dumps/live"}},
-    "target": {
-        "system": "dynamics365",
-        "trial": {
-            "environment": "sandbox",
-            "url": "https://harbour-sandbox.crm6.dynamics.com",
-            "tenant_id": "t",
-            "client_id": "c",
-            "client_secret_env": "PM_HARBOUR_PHYSIO__SANDBOX_SECRET",
-        },
-        "live": {
-            "environment": "production",
-            "url": "https://harbour.crm6.dynamics.com",
-            "tenant_id": "t",
-            "client_id": "c",
-            "client_secret_env": "PM_HARBOUR_PHYSIO__PRODUCTION_SECRET",
-        },
-    },
-    "fallback_owner_email": "Owner@Harbour.example",
-}
+VALID: dict[str, Any] = valid_config("dumps/trial", "dumps/live")
 
 
 @dataclass
