@@ -1,15 +1,17 @@
 """Every step's failure reaches Dagster scrubbed: an unexpected exception's text may quote a patient's
 value (a Polars or DuckDB conversion error quotes the cell), and Dagster keeps it for ever in the event
 log (STEP_FAILURE, RUN_FAILURE). Dagster gets the exception type, a stable reason and the value-free
-location notes; the whole traceback goes to the customer's own log file under its folder."""
+location notes; the whole traceback goes to the customer's own log file under its folder, and so does
+whatever the step prints (Dagster's compute logs would otherwise keep it)."""
 
 # No `from __future__ import annotations`: the wrapped functions' annotations are Dagster's to read.
 
 import functools
 import inspect
+import io
 import traceback
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -87,6 +89,29 @@ def _record(path: Path, step: str, exc: BaseException) -> bool:
         return False
 
 
+class _StepOutput(io.TextIOBase):
+    """A stream appending to the customer's log file, opened only when something is written."""
+
+    def __init__(self, path: Path, step: str):
+        self._path, self._step, self._file = path, step, None
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        if self._file is None:
+            self._path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            self._file = self._path.open("a", encoding="utf-8")
+            self._file.write(f"--- {datetime.now(UTC).isoformat()} step {self._step} output\n")
+        return self._file.write(text)
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        super().close()
+
+
 def scrubbed_failure(exc: Exception, step: str, log_file: Path | None) -> dg.Failure:
     """The Failure Dagster is given for `exc`: its type, a reason, where it happened, where the details are."""
     where = location_notes(exc)
@@ -114,15 +139,19 @@ def guarded_step(fn: Callable[..., Any]) -> Callable[..., Any]:
 
     @contextmanager
     def scrubbed(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Iterator[None]:
+        path = _log_file(_context(args, kwargs), kwargs)
+        # What the step's code (or a library it calls) prints would land in Dagster's compute logs.
+        output = _StepOutput(path, fn.__name__)
         try:
-            yield
+            with redirect_stdout(output), redirect_stderr(output):
+                yield
         except PASSED_THROUGH:
             raise
         except Exception as exc:
-            context = _context(args, kwargs)
-            path = _log_file(context, kwargs)
             recorded = _record(path, fn.__name__, exc)
             raise scrubbed_failure(exc, fn.__name__, path if recorded else None) from None
+        finally:
+            output.close()
 
     if inspect.isgeneratorfunction(fn):
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from corpus_helpers import SECRET, copy_dump, deep_json, edit_lines, record, refresh_manifest, set_field
+from corpus_helpers import SECRET, copy_dump, deep_json, edit_lines, map_field, record, refresh_manifest, set_field
 from pipeline_helpers import load_raw, register_customer
 
 from checks.approval import ApprovalOutcome, stage_and_check
@@ -62,12 +62,7 @@ def _replace_line(text: bytes) -> Callable[[bytes], bytes]:
 
 
 def _with_nul(name: str) -> Callable[[bytes], bytes]:
-    def edit(line: bytes) -> bytes:
-        data = json.loads(line)
-        data[name] = f"{data.get(name) or 'Text'}\u0000{SECRET}"
-        return json.dumps(data).encode()
-
-    return edit
+    return map_field(name, lambda value: f"{value or 'Text'}\u0000{SECRET}")
 
 
 def _cp1252(name: str) -> Callable[[bytes], bytes]:

@@ -12,6 +12,10 @@ from typing import Any
 NDJSON = ".ndjson"
 # A value planted in a damaged record; no message, issue or Dagster event may ever contain it.
 SECRET = "SECRETVALUE"
+# Strings that are markup in a browser: every report must show them as text.
+HOSTILE = ("<script>alert(1)</script>", "<img src=x onerror=alert(2)>", '"><svg onload=alert(3)>')
+HOSTILE_PRACTICE = f"Harbour {HOSTILE[0]} & 'Co' {HOSTILE[2]}"
+HOSTILE_FILE_NAME = "<svg onload=alert(4)>.pdf"
 
 
 def copy_dump(source: Path, target: Path) -> Path:
@@ -65,6 +69,17 @@ def set_field(
             return json.dumps(record, ensure_ascii=False).encode()
         record[name] = "__RAW__"
         return json.dumps(record, ensure_ascii=False).replace('"__RAW__"', raw).encode()
+
+    return edit
+
+
+def map_field(name: str, change: Callable[[Any], Any]) -> Callable[[bytes], bytes]:
+    """An edit replacing a record's field with `change(its delivered value)`."""
+
+    def edit(line: bytes) -> bytes:
+        data = json.loads(line)
+        data[name] = change(data.get(name))
+        return json.dumps(data).encode()
 
     return edit
 
