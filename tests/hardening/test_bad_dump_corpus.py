@@ -264,6 +264,13 @@ REFUSED: list[Damage] = [
         "status_as_text", "invoices", "status", set_field("status", SECRET), "refused:expected integer, found string"
     ),
     Damage(
+        "integer_with_fraction",
+        "individual_appointments",
+        "cancellation_reason",
+        set_field("cancellation_reason", 10.5),
+        "refused:expected integer, found number",
+    ),
+    Damage(
         "quantity_as_text",
         "invoice_items",
         "quantity",
