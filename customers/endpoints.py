@@ -11,6 +11,9 @@ from urllib.parse import urlsplit
 # for every host under a domain. The demo, `make dev` and the tests allow the emulators' loopback
 # hosts this way; a configuration file can never widen the list itself.
 ALLOWED_HOSTS_ENV = "MIGRATION_ALLOWED_HOSTS"
+# What the demo, the tests and the benchmarks allow (the Makefile says the same): the emulators on
+# loopback, and placeholder orgs under .invalid, a name that never resolves (RFC 6761).
+EMULATOR_HOSTS = "127.0.0.1,localhost,*.invalid"
 
 # Dataverse environments live under *.dynamics.com (crm.dynamics.com, crm4…, crm6…; research/dataverse.md
 # §1), Entra's token endpoint is login.microsoftonline.com (§1.1), Cliniko's API is api.<shard>.cliniko.com

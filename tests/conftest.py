@@ -10,13 +10,12 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from customers.endpoints import ALLOWED_HOSTS_ENV
+from customers.endpoints import ALLOWED_HOSTS_ENV, EMULATOR_HOSTS
 from synthetic import GenerationSummary, generate_practice
 
-# The emulators listen on loopback and placeholder orgs use the never-resolving .invalid TLD (RFC 6761):
-# the operator's allow-list for the tests, set before any configuration is read (subprocesses inherit it).
-TEST_ALLOWED_HOSTS = "127.0.0.1,localhost,*.invalid"
-os.environ[ALLOWED_HOSTS_ENV] = TEST_ALLOWED_HOSTS
+# The operator's allow-list for the emulators' hosts, set before any configuration is read (subprocesses
+# inherit it).
+os.environ[ALLOWED_HOSTS_ENV] = EMULATOR_HOSTS
 
 warnings.filterwarnings("ignore", category=dg.PreviewWarning)
 warnings.filterwarnings("ignore", category=dg.BetaWarning)
