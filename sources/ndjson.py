@@ -40,7 +40,8 @@ def _column_types(spec: ResourceSpec) -> str:
     parts = []
     for name, kind in spec.fields.items():
         sql_type = "STRUCT(links STRUCT(self VARCHAR))" if kind is FieldType.LINK else kind.duckdb_type
-        # DuckDB rounds 1.5 into a BIGINT column silently; read as DOUBLE, the select refuses a fraction.
+        # DuckDB rounds 1.5 into a BIGINT column silently; read as DOUBLE, the select refuses a fraction
+        # (and a link object without links.self), so the diagnostic pass names the record and field.
         parts.append(f"'{name}': '{'DOUBLE' if kind is FieldType.INTEGER else sql_type}'")
     return "{" + ", ".join(parts) + "}"
 
@@ -50,7 +51,11 @@ def _select_list(spec: ResourceSpec) -> str:
     for name, kind in spec.fields.items():
         quoted = f'"{name}"'
         if kind is FieldType.LINK:
-            columns.append(f"{quoted}.links.self as {quoted}")
+            # A link object without links.self would read as null, silently; refuse it like a fraction.
+            columns.append(
+                f"case when {quoted} is not null and {quoted}.links.self is null then error('link') "
+                f"else {quoted}.links.self end as {quoted}"
+            )
         elif kind is FieldType.INTEGER:
             # The error's text is never shown: the refusal sends the file to the diagnostic pass.
             columns.append(
