@@ -9,6 +9,9 @@ export DAGSTER_HOME := $(CURDIR)/dagster_home
 export MIGRATION_HOME ?= $(CURDIR)/var
 # CLI commands read .env from the working directory; keep Dagster quiet about telemetry and updates.
 export DAGSTER_DISABLE_TELEMETRY := 1
+# Customer URLs must be the real services' hosts unless allowed here (README, configuration reference):
+# the demo, `make dev`, the tests and the benchmarks talk to the emulators on loopback.
+export MIGRATION_ALLOWED_HOSTS ?= 127.0.0.1,localhost,*.invalid
 
 .PHONY: demo test test-postgres dev bench lint lock clean install screenshots
 

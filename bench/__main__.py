@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import sys
 import time
@@ -11,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import bench_cliniko_api, bench_delta_pickup, bench_dynamics_load, emulator_bench, pipeline_bench
+from customers.endpoints import ALLOWED_HOSTS_ENV, EMULATOR_HOSTS
 
 
 def main() -> int:
@@ -32,6 +34,8 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=Path("bench/out"), help="where dumps and homes go")
     parser.add_argument("--results", type=Path, default=Path("bench/results.json"))
     args = parser.parse_args()
+    # The benches' customers load into the emulators on loopback (the Makefile sets the same).
+    os.environ.setdefault(ALLOWED_HOSTS_ENV, EMULATOR_HOSTS)
     # Customer files written by the benches name their dumps by this path, and relative paths in a
     # customer file resolve against the file's own folder, not the working directory.
     args.out = args.out.resolve()

@@ -18,6 +18,7 @@ import dagster as dg
 import yaml
 
 from customers import MigrationHome
+from customers.endpoints import secret_env_name
 from emulators.launcher import start_emulators
 from emulators.provision import provision_practice_users
 from migration_assets.definitions import defs
@@ -29,8 +30,8 @@ from synthetic import generate_practice
 
 CLIENTS = 60
 CUSTOMER = "bench-delta"
-KEY_ENV = "BENCH_CLINIKO_KEY"
-SECRET_ENV = "BENCH_DELTA_DATAVERSE_SECRET"  # noqa: S105 (a variable name)
+KEY_ENV = secret_env_name(CUSTOMER, "CLINIKO_KEY")
+SECRET_ENV = secret_env_name(CUSTOMER, "DATAVERSE_SECRET")
 FALLBACK = "owner@example.org"
 POLL_MINUTES = 15
 

@@ -22,6 +22,7 @@ import time
 from typing import Any
 
 from customers import MigrationHome
+from customers.endpoints import secret_env_name
 from emulators.launcher import RunningEmulators, start_emulators
 from emulators.provision import provision_practice_users
 from synthetic import generate_practice
@@ -29,8 +30,8 @@ from targets.dynamics import flow
 
 CLIENTS = 20_000  # issue 4: 20,000 contacts with their appointments and notes (≈ 10 minutes at the ceiling)
 TABLES = ["contact", "appointment", "annotation"]  # contacts with their appointments and notes
-SECRET_ENV = "BENCH_DATAVERSE_SECRET"  # noqa: S105 (a variable name)
-SECOND_SECRET_ENV = "BENCH_DATAVERSE_SECRET_2"  # noqa: S105
+SECRET_ENV = secret_env_name("bench", "DATAVERSE_SECRET")
+SECOND_SECRET_ENV = secret_env_name("bench", "DATAVERSE_SECRET_2")
 FALLBACK = "owner@example.org"
 SDK_BATCH = 1000
 

@@ -5,7 +5,9 @@ load, each changed source record must be either in the target (its canonical rec
 equal by the load's read-back check) or accounted for in the staged layer (rejected with a reason, or
 merged into a survivor), or map to nothing the target holds (practitioners are matched, never
 loaded). Each deleted record the target held must be retired as the customer's `delta.deletions`
-says. Results hold counts and canonical ids only, never values.
+says. Dagster gets the counts; the canonical ids of what is missing or not retired go to the customer's
+reports folder (delta-verification.csv), never to Dagster (a canonical id carries the source system's
+record id, which identifies the patient to anyone with access to that system).
 """
 
 from __future__ import annotations
@@ -15,12 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
 from mappings.spec import MappingSpec
 from store import WORK_TABLE_PREFIX, TableRef, table_exists
 from targets import ledger
 
-_MAX_IDS = 50
+VERIFICATION_FILE = "delta-verification.csv"
 
 
 @dataclass(frozen=True)
@@ -75,12 +78,18 @@ class DeltaVerification:
             "rejected_or_merged": self.rejected,
             "not_a_target_record": self.not_a_target_record,
             "missing": len(self.missing),
-            "missing_ids_sample": self.missing[:_MAX_IDS],
             "deleted_records": self.deleted,
             "retired": self.retired,
             "not_retired": len(self.not_retired),
-            "not_retired_ids_sample": self.not_retired[:_MAX_IDS],
         }
+
+    def write_records(self, out_dir: Path) -> Path:
+        """The canonical ids behind the counts (finding, canonical_id), under the customer's reports folder."""
+        out_dir.mkdir(parents=True, exist_ok=True)
+        rows = [("missing", i) for i in self.missing] + [("not_retired", i) for i in self.not_retired]
+        path = out_dir / VERIFICATION_FILE
+        pl.DataFrame(rows, schema={"finding": pl.String, "canonical_id": pl.String}, orient="row").write_csv(path)
+        return path
 
 
 def verify_delta(

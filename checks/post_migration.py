@@ -15,8 +15,8 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
-from jinja2 import Environment, PackageLoader, select_autoescape
 
+from checks.html import render_report
 from store import TableRef, read_partition, table_exists
 from store.files import private_dir, private_files
 from targets import ledger
@@ -108,10 +108,12 @@ def summarise(
 def write_report(summary: PostMigrationSummary, out_dir: Path) -> Path:
     """Render post-migration.html into the customer's reports folder for the run kind."""
     private_dir(out_dir)  # personal data: owner-only (issue 15 item 9)
-    env = Environment(loader=PackageLoader("checks", "templates"), autoescape=select_autoescape(["html"]))
     operations = sorted({k for row in summary.operations for k in row if k != "table"})
-    html = env.get_template("post_migration.html.j2").render(
-        s=summary, operations=operations, generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    html = render_report(
+        "post_migration.html.j2",
+        s=summary,
+        operations=operations,
+        generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
     )
     path = out_dir / REPORT_FILE
     path.write_text(html, encoding="utf-8")

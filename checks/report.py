@@ -15,15 +15,17 @@ from typing import Any
 
 import duckdb
 import polars as pl
-from jinja2 import Environment, PackageLoader, select_autoescape
 
 from checks.checklist import CheckResult
+from checks.html import render_report
 from mappings.spec import MappingSpec, field_columns
 from sources.coverage import delivered_not_migrated, files_not_read
 from sources.registry import get_system
 from store import TableRef, Warehouse, read_partition
 from store.files import private_dir, private_tree
 
+# Every flagged record of every check (check, canonical_id, source_id, detail): the ids Dagster never gets.
+FINDINGS_FILE = "findings.csv"
 SAMPLE_SIZE = 10  # Nookal's minimum per data type for a trial review (research/anchors.md A8)
 _MAX_ROWS_IN_HTML = 500
 
@@ -148,11 +150,11 @@ def write_approval_report(
             )
         ]
     )
-    findings.write_csv(out_dir / "findings.csv")
+    findings.write_csv(out_dir / FINDINGS_FILE)
     errors = [r for r in results if not r.passed and r.definition.severity == "ERROR"]
     warnings = [r for r in results if not r.passed and r.definition.severity == "WARN"]
-    env = Environment(loader=PackageLoader("checks", "templates"), autoescape=select_autoescape(["html"]))
-    html = env.get_template("approval_report.html.j2").render(
+    html = render_report(
+        "approval_report.html.j2",
         ctx=ctx,
         generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         sections=sections,

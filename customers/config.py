@@ -7,8 +7,10 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, ValidationError, field_validator, model_validator
+
+from customers.endpoints import secret_env_problem, url_problem
+from customers.yaml_reader import YamlRefusedError, read_yaml
 
 # Dynamic partition keys are joined into "customer|run" multi-partition keys; a "|" or "," in a key
 # breaks parsing and UI selection (research/dagster.md §0.2 K).
@@ -18,6 +20,18 @@ RunKind = Literal["trial", "live"]
 Country = Literal["NZ", "AU", "UK"]
 _ENV_NAME = r"^[A-Z_][A-Z0-9_]*$"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _service_url(service: str) -> Any:
+    """A field validator: the URL must be https on the service's real hosts (customers/endpoints.py)."""
+
+    def check(value: str | None) -> str | None:
+        problem = None if value is None else url_problem(value, service)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    return check
 
 
 class _Strict(BaseModel):
@@ -39,6 +53,8 @@ class ClinikoApiSource(_Strict):
     user_agent: str = Field(min_length=3, description="'APP (contact email)', mandatory for Cliniko")
     base_url: str | None = Field(default=None, description="override of https://api.<shard>.cliniko.com/v1")
     ca_file: Path | None = None
+
+    check_base_url_host = field_validator("base_url")(_service_url("cliniko"))
 
 
 class SourceConfig(_Strict):
@@ -86,6 +102,9 @@ class TargetEnvironment(_Strict):
     def location(self) -> str:
         """What tells two environments apart (trial and live must differ)."""
         return self.url.rstrip("/")
+
+    check_url_host = field_validator("url")(_service_url("dataverse"))
+    check_authority_host = field_validator("authority")(_service_url("entra"))
 
 
 class TargetConfig(_Strict):
@@ -188,6 +207,8 @@ class CustomerConfig(_Strict):
     delta: DeltaConfig = Field(default_factory=DeltaConfig)
     mapping_overrides: dict[str, Any] = Field(default_factory=dict)
     config_file: Path | None = Field(default=None, exclude=True)
+    # What reading the file noticed but accepted (e.g. a UTF-8 byte-order mark); shown by `validate`.
+    read_notes: tuple[str, ...] = Field(default=(), exclude=True)
 
     @field_validator("time_zone")
     @classmethod
@@ -208,13 +229,16 @@ class CustomerConfig(_Strict):
 
     def source_for(self, run_kind: str) -> DumpSource | ClinikoApiSource:
         """Where this run kind's data comes from; a live run needs its own source configured."""
-        chosen = self.source.trial if run_kind == "trial" else self.source.live
+        chosen = self.source_for_or_none(run_kind)
         if chosen is None:
             raise CustomerConfigError(
                 str(self.config_file or self.customer_id),
                 [f"source.{run_kind}: expected a dump or api location for {run_kind} runs"],
             )
         return chosen
+
+    def source_for_or_none(self, run_kind: str) -> DumpSource | ClinikoApiSource | None:
+        return self.source.trial if run_kind == "trial" else self.source.live
 
     def dump_dir(self, run_kind: str) -> Path:
         """Absolute dump folder for a run kind (relative paths resolve against the config file)."""
@@ -238,6 +262,41 @@ class CustomerConfig(_Strict):
 
     def site_time_zones(self) -> dict[str, str]:
         return {s.source_id: s.time_zone for s in self.sites}
+
+    def secret_env_names(self) -> dict[str, str]:
+        """Every environment variable the file names for a secret, by its key path."""
+        named: dict[str, str] = {}
+        for kind in RUN_KINDS:
+            source = getattr(self.source, kind)
+            if isinstance(source, ClinikoApiSource):
+                named[f"source.{kind}.api_key_env"] = source.api_key_env
+            target = getattr(self.target, kind) if self.target else None
+            if target is not None and target.client_secret_env:
+                named[f"target.{kind}.client_secret_env"] = target.client_secret_env
+            for i, user in enumerate(target.app_users if target else []):
+                named[f"target.{kind}.app_users.{i}.client_secret_env"] = user.client_secret_env
+        return named
+
+
+def _policy_problems(config: CustomerConfig) -> list[str]:
+    """What the schema cannot see: secrets named outside the customer's own variable prefix (so a file
+    delivered through the landing area cannot send another customer's secret, or a cloud credential,
+    anywhere), and mapping overrides the spec refuses (found here, not in the middle of a run)."""
+    problems = []
+    for where, name in config.secret_env_names().items():
+        problem = secret_env_problem(config.customer_id, name)
+        if problem:
+            problems.append(f"{where}: {problem}")
+    if config.mapping_overrides:
+        from mappings.spec import SpecError, load_spec
+
+        try:
+            load_spec(config.source.system, config.mapping_overrides)
+        except SpecError as exc:
+            problems += [f"mapping_overrides: {p.removeprefix('mapping_overrides: ')}" for p in exc.problems]
+        except (TypeError, ValueError, AttributeError) as exc:
+            problems.append(f"mapping_overrides: cannot be applied to the spec ({type(exc).__name__})")
+    return problems
 
 
 def _validate_zone(value: str) -> str:
@@ -267,30 +326,42 @@ def _describe(error: dict[str, Any]) -> str:
     return f"{location or '(top level)'}: {message}"
 
 
+# Fields the program fills in when it reads a file; a file that sets them is refused.
+_NOT_FROM_FILE = frozenset({"config_file", "read_notes"})
+
+
 def parse_customer_config(data: object, source: str, config_file: Path | None = None) -> CustomerConfig:
     """Validate already-parsed YAML. Raises CustomerConfigError naming `source` and each key."""
     if not isinstance(data, dict):
         raise CustomerConfigError(source, ["(top level): expected a mapping of keys to values"])
+    internal = sorted(str(k) for k in data if k in _NOT_FROM_FILE)
+    if internal:
+        raise CustomerConfigError(source, [f"{k}: unknown key (set by the program, not the file)" for k in internal])
     try:
         config = CustomerConfig.model_validate({**data, "config_file": config_file})
     except ValidationError as exc:
         # Union members each report their own failure; keep the messages a person can act on.
         problems = sorted({_describe(e) for e in exc.errors(include_input=False)})
         raise CustomerConfigError(source, problems) from None
+    problems = _policy_problems(config)
+    if problems:
+        raise CustomerConfigError(source, problems)
     return config
+
+
+def read_customer_yaml(path: Path) -> tuple[object, tuple[str, ...]]:
+    """(parsed YAML, notes) of a customer file, read strictly (customers/yaml_reader.py)."""
+    try:
+        return read_yaml(path)
+    except FileNotFoundError:
+        raise CustomerConfigError(str(path), ["file not found"]) from None
+    except YamlRefusedError as exc:
+        raise CustomerConfigError(str(path), exc.problems) from None
 
 
 def load_customer_config(path: Path) -> CustomerConfig:
     """Read and validate one customer YAML file."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise CustomerConfigError(str(path), ["file not found"]) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise CustomerConfigError(str(path), [f"{where}not valid YAML ({getattr(exc, 'problem', exc)})"]) from None
-    return parse_customer_config(data, str(path), config_file=path.resolve())
+    data, notes = read_customer_yaml(path)
+    config = parse_customer_config(data, str(path), config_file=path.resolve())
+    return config.model_copy(update={"read_notes": notes}) if notes else config

@@ -13,11 +13,14 @@ import yaml
 
 from customers.config import (
     CUSTOMER_ID_PATTERN,
+    RUN_KINDS,
     CustomerConfig,
     CustomerConfigError,
     DumpSource,
     load_customer_config,
+    read_customer_yaml,
 )
+from customers.endpoints import secret_env_prefix
 from store.files import private_dir, private_files
 
 DEFAULT_HOME = Path("var")
@@ -110,6 +113,30 @@ class MigrationHome:
             except CustomerConfigError as exc:
                 yield customer_id, exc
 
+    def placement_problems(self, config: CustomerConfig, present: tuple[str, ...] = RUN_KINDS) -> list[str]:
+        """What this home refuses in a configuration that is valid on its own: a dump folder that lies inside
+        another customer's folder or the configuration folder, or (for the run kinds in `present`) does not
+        exist, and a secret-variable prefix another registered customer already uses (ids differing only
+        by '-' and '_')."""
+        problems = []
+        others = self.root / "customers"
+        for kind in RUN_KINDS:
+            if not isinstance(config.source_for_or_none(kind), DumpSource):
+                continue
+            folder = config.dump_dir(kind)
+            if kind in present and not folder.is_dir():
+                problems.append(f"source.{kind}.dump: expected an existing folder; {folder} is not one")
+            elif folder.is_relative_to(self.config_dir.resolve()) or (
+                folder.is_relative_to(others.resolve())
+                and not folder.is_relative_to(self.customer_dir(config.customer_id).resolve())
+            ):
+                problems.append(f"source.{kind}.dump: expected a folder outside other customers' folders")
+        prefix = secret_env_prefix(config.customer_id)
+        for other in self.customer_ids():
+            if other != config.customer_id and secret_env_prefix(other) == prefix:
+                problems.append(f"customer_id: its secret prefix {prefix} is already used by customer {other!r}")
+        return problems
+
     @property
     def landing(self) -> Path:
         return self.root / "landing"
@@ -158,7 +185,7 @@ class MigrationHome:
     def register_delivery(self, config_path: Path, run_kind: str, dump_dir: Path) -> CustomerConfig:
         """Register a customer's configuration with `dump_dir` as its dump for `run_kind` (a newly
         delivered dump replaces the previous one)."""
-        data = yaml.safe_load(Path(config_path).read_text(encoding="utf-8"))
+        data, _notes = read_customer_yaml(Path(config_path))
         if isinstance(data, dict):
             source = data.setdefault("source", {})
             if isinstance(source, dict):
@@ -167,13 +194,18 @@ class MigrationHome:
         staged = private_dir(self.inbox) / Path(config_path).name
         staged.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
         private_files([staged])
-        return self.register(staged)
+        # The delivery vouches for its own run kind's folder; the other one may be delivered later.
+        return self.register(staged, present=(run_kind,))
 
-    def register(self, path: Path) -> CustomerConfig:
+    def register(self, path: Path, present: tuple[str, ...] = RUN_KINDS) -> CustomerConfig:
         """Validate a configuration file and copy it into the home with its paths made absolute
         (a relative dump path is relative to the file it was written in)."""
         config = load_customer_config(path)
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        problems = self.placement_problems(config, present)
+        if problems:
+            raise CustomerConfigError(str(path), problems)
+        data, _notes = read_customer_yaml(Path(path))
+        assert isinstance(data, dict)  # load_customer_config accepted it
         base = Path(path).resolve().parent
         for kind in ("trial", "live"):
             location = (data.get("source") or {}).get(kind)

@@ -28,6 +28,7 @@ from mappings.load import SourceReader, table_sql
 from mappings.models import CANONICAL, OutputModel
 from mappings.spec import EntitySpec, MappingSpec, SourceSpec
 from mappings.transforms.registry import MappingContext, TransformContext, nulls
+from store.locations import add_location_note
 
 # Raw records mapped at a time: bounds memory (100 k treatment notes with their exploded questions
 # peak at ~1 GB) at a small cost in per-chunk overhead.
@@ -177,9 +178,17 @@ def _map_chunk(
     fields_by_name = {f.name: f for f in spec.model.data_fields(entity)}
     for name, field_spec in source.fields.items():
         ctx.field = name
-        result = cast_to(
-            evaluate(field_spec, frame, ctx, f"{where}.fields.{name}", defaults), fields_by_name[name].dtype, name
-        )
+        try:
+            result = cast_to(
+                evaluate(field_spec, frame, ctx, f"{where}.fields.{name}", defaults), fields_by_name[name].dtype, name
+            )
+        except Exception as exc:
+            # An unexpected error's own text may quote a value; this note is what a person sees instead.
+            records = frame["_source_record"]
+            add_location_note(
+                exc, f"{where}.fields.{name}: raw table {source.table}, records {records.min()}–{records.max()}"
+            )
+            raise
         ctx.outputs[name] = result.values
         columns[name] = result.values
         columns[f"__issue__{name}"] = result.issues.rename(f"__issue__{name}")

@@ -23,12 +23,15 @@ ISSUE_MESSAGES: dict[str, str] = {
     "not_in_manifest": "attached file is not listed in the dump's manifest",
     "unknown_time_zone": "time zone is not an IANA zone",
     "invalid_value": "value cannot be represented in the canonical type",
+    "unexpected_shape": "nested value does not have the shape the source system documents (e.g. phone numbers "
+    "as objects with number and phone_type); the field was left empty",
     # warnings (the value is kept)
     "mojibake_repaired": "text was mis-decoded (mojibake) and has been repaired",
     "encoding_repaired": "text arrived as cp1252 bytes, not UTF-8, and has been transcoded",
     "dst_ambiguous": "local time occurs twice (daylight-saving end); the earlier instant was used",
     "naive_local_time": "timestamp had no UTC designator; read as the site's local time",
     "size_mismatch": "file size differs from the size recorded in the source",
+    "nul_removed": "text held NUL characters, which have been removed",
     # row-level reasons (rejects)
     "required_missing": "a required field has no value",
     "missing_reference": "refers to a record that is not in the dump",
@@ -43,7 +46,7 @@ ISSUE_MESSAGES: dict[str, str] = {
 REJECTING_CODES = frozenset({"unsafe_path"})
 
 WARNING_CODES = frozenset(
-    {"mojibake_repaired", "encoding_repaired", "dst_ambiguous", "naive_local_time", "size_mismatch"}
+    {"mojibake_repaired", "encoding_repaired", "dst_ambiguous", "naive_local_time", "size_mismatch", "nul_removed"}
 )
 
 

@@ -63,18 +63,33 @@ def _check_source(
             problems.append(f"{path}.fields: required field {name!r} of {entity} is not mapped")
 
 
+def _check_columns(source: SourceSpec, path: str, delivered: dict[str, set[str]], problems: list[str]) -> None:
+    """Every column a raw source reads is a field its system delivers (or a `_`-prefixed provenance
+    column), so a misspelt column in a customer's override is refused when the customer is validated,
+    not when a run reaches it."""
+    known = delivered.get(source.table)
+    if known is None:
+        return
+    unknown = [c for c in source.raw_columns() if c not in known and not c.startswith("_") and c != "run_kind"]
+    if unknown:
+        problems.append(f"{path}: raw table {source.table} has no column(s) {unknown}")
+
+
 def validate_spec(spec: MappingSpec, source: str) -> None:
     """Raise SpecError listing every problem, each with its path in the spec file."""
     problems: list[str] = []
     model = spec.model
     tables: set[str] | None = None
+    delivered: dict[str, set[str]] = {}
     if spec.input == "raw":
         from sources.registry import get_system
 
         try:
-            tables = set(get_system(spec.system).resources)
+            resources = get_system(spec.system).resources
         except KeyError as exc:
             raise SpecError(source, [f"system: {exc.args[0]}"]) from None
+        tables = set(resources)
+        delivered = {name: set(r.fields) for name, r in resources.items()}
     else:
         # Target specs read staged tables: every entity of the canonical model is a valid input.
         from mappings.models import CANONICAL
@@ -87,6 +102,7 @@ def validate_spec(spec: MappingSpec, source: str) -> None:
             continue
         for i, src in enumerate(entity_spec.sources):
             _check_source(model, entity, src, f"{path}.sources[{i}]", tables, problems)
+            _check_columns(src, f"{path}.sources[{i}]", delivered, problems)
         prefixes = [s.id_prefix for s in entity_spec.sources]
         if spec.keys == "generated" and len(set(prefixes)) != len(prefixes):
             # Generated ids are <system>:<entity>:<prefix><id>: two tables' ids could collide.

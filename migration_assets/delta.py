@@ -24,6 +24,7 @@ from migration_assets.partitions import migration_partitions, partition_parts
 from migration_assets.raw import EXTRACT_KEY
 from migration_assets.resources import MigrationHomeResource
 from migration_assets.signoff import SIGNOFF_KEY
+from migration_assets.step_guard import guarded_step
 from sources import landing
 from sources.cliniko import SYSTEM as CLINIKO
 from sources.cliniko.api import TOMBSTONES_FILE, ClinikoApiError
@@ -59,6 +60,7 @@ WINDOW_MARKER = table_key("contact")
         )
     ],
 )
+@guarded_step
 def source_extract(context: dg.AssetExecutionContext, migration_home: MigrationHomeResource):
     customer_id, run_kind = partition_parts(context)
     config = migration_home.customer(customer_id)
@@ -124,6 +126,7 @@ def _undeclared_files_result(delivery: Path) -> dg.AssetCheckResult:
     ],
     description="What the last delta changed, accounted for in the target after its load.",
 )
+@guarded_step
 def delta_verification(context: dg.AssetExecutionContext, migration_home: MigrationHomeResource):
     customer_id, run_kind = partition_parts(context)
     config = migration_home.customer(customer_id)
@@ -136,13 +139,10 @@ def delta_verification(context: dg.AssetExecutionContext, migration_home: Migrat
     warehouse = Warehouse.for_customer(migration_home.home.customer_dir(customer_id))
     with warehouse.connect() as con:
         result = verify_delta(con, run_kind, customer_spec(config), changes, TARGET, config.delta.deletions)
-    metadata = {"delta": delta_dir.name, **result.as_metadata()}
-    yield dg.MaterializeResult(metadata={k: v for k, v in metadata.items() if not k.endswith("_sample")})
-    yield dg.AssetCheckResult(
-        check_name=DELTA_CHECK,
-        passed=result.passed,
-        metadata={k: dg.MetadataValue.json(v) if isinstance(v, list) else v for k, v in metadata.items()},
-    )
+    records = result.write_records(migration_home.home.reports_dir(customer_id, run_kind))
+    metadata = {"delta": delta_dir.name, **result.as_metadata(), "records": dg.MetadataValue.path(str(records))}
+    yield dg.MaterializeResult(metadata=metadata)
+    yield dg.AssetCheckResult(check_name=DELTA_CHECK, passed=result.passed, metadata=metadata)
 
 
 def _latest_delta(home: MigrationHomeResource, config: CustomerConfig, run_kind: str):

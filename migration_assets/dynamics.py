@@ -6,14 +6,15 @@ checks, and the rollback job. Bodies call targets.dynamics.flow; nothing else ha
 import dagster as dg
 from pydantic import Field
 
-from migration_assets.metadata import MAX_IDS_IN_METADATA
 from migration_assets.partitions import migration_partitions, partition_parts
 from migration_assets.resources import MigrationHomeResource
 from migration_assets.signoff import SIGNOFF_KEY, require_signoff
 from migration_assets.staged import APPROVAL_REPORT_KEY
+from migration_assets.step_guard import guarded_step
 from targets.dynamics import flow
 from targets.dynamics.loader import LOAD_ORDER
 from targets.dynamics.owners import OwnerResolutionError
+from targets.dynamics.report import READBACK_RECORDS_FILE
 from targets.dynamics.tables import TABLES
 
 GROUP = "dynamics"
@@ -56,10 +57,6 @@ def _partition(context: dg.AssetExecutionContext, home: MigrationHomeResource) -
     return flow.Partition(home.home, home.customer(customer_id), run_kind)
 
 
-def _ids(keys: list[str]) -> dg.MetadataValue:
-    return dg.MetadataValue.json(keys[:MAX_IDS_IN_METADATA])
-
-
 @dg.asset(
     key=PREPARED_KEY,
     group_name=GROUP,
@@ -70,6 +67,7 @@ def _ids(keys: list[str]) -> dg.MetadataValue:
     description="Staged canonical data mapped onto the Dataverse tables by mappings/dynamics365.yaml, one "
     "table per target table in the customer's `dynamics` schema.",
 )
+@guarded_step
 def prepared(context: dg.AssetExecutionContext, config: PrepareConfig, migration_home: MigrationHomeResource):
     part = _partition(context, migration_home)
     if part.run_kind == "live":
@@ -104,6 +102,7 @@ def prepared(context: dg.AssetExecutionContext, config: PrepareConfig, migration
     description="The custom columns and alternate keys the mapping needs vs the org, as a numbered checklist "
     "(reports/<run>/schema-plan.html). Apply it with the `apply` option.",
 )
+@guarded_step
 def schema_plan(context: dg.AssetExecutionContext, config: SchemaPlanConfig, migration_home: MigrationHomeResource):
     part = _partition(context, migration_home)
     plan = flow.run(flow.schema_plan(part, config.apply))
@@ -140,6 +139,7 @@ def schema_plan(context: dg.AssetExecutionContext, config: SchemaPlanConfig, mig
     description="Practitioners matched to enabled Dynamics users by email; the rest fall back to the "
     "customer's fallback owner (reports/<run>/owner-resolution.html).",
 )
+@guarded_step
 def owner_resolution(context: dg.AssetExecutionContext, migration_home: MigrationHomeResource):
     part = _partition(context, migration_home)
     try:
@@ -190,6 +190,7 @@ def owner_resolution(context: dg.AssetExecutionContext, migration_home: Migratio
         for name, (severity, text) in LOAD_CHECKS.items()
     ],
 )
+@guarded_step
 def dynamics_load(context: dg.AssetExecutionContext, migration_home: MigrationHomeResource):
     """Load the partition table by table (only changed records), then read everything back."""
     part = _partition(context, migration_home)
@@ -246,11 +247,11 @@ def dynamics_load(context: dg.AssetExecutionContext, migration_home: MigrationHo
                 "compared": check.found if check else 0,
                 "missing": len(missing),
                 "field_differences": differences,
-                "missing_ids_sample": _ids(missing),
                 "differences_by_field": dg.MetadataValue.json(
                     {k: v.different for k, v in (check.fields.items() if check else []) if v.different}
                 ),
                 "report": dg.MetadataValue.path(str(part.reports / "field-diff.html")),
+                "records": dg.MetadataValue.path(str(part.reports / READBACK_RECORDS_FILE)),
             },
         )
         yield dg.AssetCheckResult(
@@ -260,7 +261,7 @@ def dynamics_load(context: dg.AssetExecutionContext, migration_home: MigrationHo
             passed=not (check and check.orphaned),
             metadata={
                 "orphaned": len(check.orphaned) if check else 0,
-                "ids_sample": _ids(check.orphaned if check else []),
+                "records": dg.MetadataValue.path(str(part.reports / READBACK_RECORDS_FILE)),
             },
         )
         yield dg.AssetCheckResult(
@@ -284,6 +285,7 @@ class RollbackConfig(dg.Config):
     description="Reverse the partition's Dynamics loads from the ledger: delete created records (children "
     "first), restore the pre-images of updated ones. Resumable and idempotent."
 )
+@guarded_step
 def rollback_dynamics(
     context: dg.OpExecutionContext, config: RollbackConfig, migration_home: MigrationHomeResource
 ) -> None:

@@ -6,9 +6,6 @@ import dagster as dg
 
 from store import TableRef
 
-# Flagged ids shown in check metadata: enough to find records in the report, bounded for the UI.
-MAX_IDS_IN_METADATA = 20
-
 
 def table_metadata(table: TableRef, rows: int, columns: list[tuple[str, str]]) -> dict[str, object]:
     return {

@@ -10,6 +10,7 @@ from migration_assets.delta import DELTA_KEY
 from migration_assets.dynamics import GROUP, OWNERS_KEY, SCHEMA_PLAN_KEY, table_key
 from migration_assets.partitions import migration_partitions, partition_parts
 from migration_assets.resources import MigrationHomeResource
+from migration_assets.step_guard import guarded_step
 from store import Warehouse
 from targets.dynamics.loader import LOAD_ORDER, TARGET
 
@@ -50,6 +51,7 @@ def _run_checks(context: dg.AssetExecutionContext) -> list[CheckOutcome]:
     description="The load's checks rolled up into one verdict and reports/<run>/post-migration.html (counts, "
     "checks and the run's operations per table; no patient values).",
 )
+@guarded_step
 def post_migration(context: dg.AssetExecutionContext, migration_home: MigrationHomeResource):
     customer_id, run_kind = partition_parts(context)
     config = migration_home.customer(customer_id)

@@ -9,6 +9,7 @@ from customers import CustomerConfigError
 from migration_assets.metadata import table_metadata
 from migration_assets.partitions import migration_partitions, partition_parts
 from migration_assets.resources import MigrationHomeResource
+from migration_assets.step_guard import guarded_step
 from sources.base import RawReadError, ResourceSpec, SourceSystem
 from sources.raw_layer import load_raw_resource
 from sources.registry import all_systems
@@ -46,6 +47,7 @@ def build_raw_asset(system: SourceSystem, spec: ResourceSpec) -> dg.AssetsDefini
         ],
         tags={"migration/layer": "raw"},
     )
+    @guarded_step
     def _raw(context: dg.AssetExecutionContext, migration_home: MigrationHomeResource):
         customer_id, run_kind = partition_parts(context)
         config = migration_home.customer(customer_id)
@@ -69,12 +71,16 @@ def build_raw_asset(system: SourceSystem, spec: ResourceSpec) -> dg.AssetsDefini
         context.log.info(
             f"{summary.table}: {summary.rows} rows from {summary.source_file}"
             + (f"; {summary.repaired_records} records transcoded from cp1252" if summary.repaired_records else "")
+            + "".join(f"; {n} records with {code}" for code, n in summary.issue_counts.items())
+            + "".join(f"; {note}" for note in summary.notes)
         )
         yield dg.MaterializeResult(
             metadata={
                 **table_metadata(summary.table, summary.rows, summary.columns),
                 "source_file": dg.MetadataValue.path(summary.source_file),
                 "records_transcoded_from_cp1252": summary.repaired_records,
+                "records_with_read_issues": dg.MetadataValue.json(summary.issue_counts),
+                "read_notes": "; ".join(summary.notes) or "none",
             }
         )
         yield dg.AssetCheckResult(

@@ -15,6 +15,7 @@ from mappings.spec import load_spec
 from migration_assets.metadata import latest_materialization
 from migration_assets.partitions import customer_partitions
 from migration_assets.resources import MigrationHomeResource
+from migration_assets.step_guard import guarded_step
 from store import Warehouse
 
 SIGNOFF_KEY = dg.AssetKey(["signoff", "trial_signoff"])
@@ -39,6 +40,7 @@ def current_versions(config: object) -> MappingVersions:
     "and a comment; it records the trial iteration, its run, checklist outcome, reconciliation "
     "and the mapping versions. Live loads refuse to run without a valid signoff.",
 )
+@guarded_step
 def trial_signoff(context: dg.AssetExecutionContext, config: SignoffConfig, migration_home: MigrationHomeResource):
     customer_id = context.partition_key
     customer = migration_home.customer(customer_id)

@@ -14,11 +14,13 @@ import dagster as dg
 from checks.approval import ApprovalOutcome, stage_and_check
 from checks.canonical import CANONICAL_MODELS
 from checks.checklist import CheckResult, checks_for
+from checks.report import FINDINGS_FILE
 from mappings.spec import MappingSpec, load_spec
-from migration_assets.metadata import MAX_IDS_IN_METADATA, table_metadata
+from migration_assets.metadata import table_metadata
 from migration_assets.partitions import migration_partitions, partition_parts
 from migration_assets.raw import raw_asset_key
 from migration_assets.resources import MigrationHomeResource
+from migration_assets.step_guard import guarded_step
 from sources.registry import all_systems
 
 STAGED_GROUP = "staged"
@@ -52,7 +54,6 @@ def _entity_deps(specs: list[MappingSpec]) -> dict[str, set[dg.AssetKey]]:
 
 def _check_result(result: CheckResult, approval: ApprovalOutcome) -> dg.AssetCheckResult:
     outcome = result.outcome
-    ids = outcome.flagged["canonical_id"].drop_nulls().head(MAX_IDS_IN_METADATA).to_list()
     return dg.AssetCheckResult(
         asset_key=staged_key(result.definition.entity),
         check_name=result.definition.name,
@@ -62,9 +63,10 @@ def _check_result(result: CheckResult, approval: ApprovalOutcome) -> dg.AssetChe
         metadata={
             "checked": outcome.checked,
             "failed": 0 if outcome.passed else outcome.failed,
-            # Keys are rule/field/code names and values are counts; flagged ids are canonical ids.
+            # Keys are rule/field/code names and values are counts. The flagged records' ids are in the
+            # customer's findings.csv beside the report, never here (README, "Privacy").
             "breakdown": dg.MetadataValue.json(outcome.breakdown),
-            "flagged_ids_sample": dg.MetadataValue.json(ids),
+            "findings": dg.MetadataValue.path(str(approval.report_path.parent / FINDINGS_FILE)),
             # What was reviewed: a practice's feedback quotes these (issue #5).
             "iteration": approval.iteration.iteration,
             "mapping/spec_version": approval.spec.version,
@@ -127,6 +129,7 @@ def build_staging_asset() -> dg.AssetsDefinition:
         partitions_def=migration_partitions,
         can_subset=False,
     )
+    @guarded_step
     def stage_and_check_asset(context: dg.AssetExecutionContext, migration_home: MigrationHomeResource):
         customer_id, run_kind = partition_parts(context)
         config = migration_home.customer(customer_id)

@@ -43,11 +43,15 @@ def run(args: argparse.Namespace) -> int:
         for path in files:
             try:
                 config = load_customer_config(path)
+                problems = home.placement_problems(config)
+                if problems:
+                    raise CustomerConfigError(str(path), problems)
             except CustomerConfigError as exc:
                 failed += 1
                 print(f"INVALID {exc}", file=sys.stderr)
             else:
-                print(f"ok      {path}: {config.customer_id} ({config.source.system}, {config.country})")
+                notes = "".join(f"; note: {n}" for n in config.read_notes)
+                print(f"ok      {path}: {config.customer_id} ({config.source.system}, {config.country}){notes}")
         return 1 if failed else 0
     if args.customers_command == "purge":
         return _purge(home, args.customer_id, confirmed=args.yes)

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING
 
 import yaml
 
+from customers.endpoints import ALLOWED_HOSTS_ENV, EMULATOR_HOSTS, secret_env_name
+
 if TYPE_CHECKING:
     from emulators.launcher import EmulatorEndpoints
 
@@ -28,7 +30,7 @@ DEMO_DEFECT_RATE = 0.01
 DEMO_SEED = 20261122
 DEMO_FALLBACK_OWNER = "migration.owner@example.co.nz"
 # The emulated org's client secret reaches the loader only through the environment (DESIGN.md §6).
-DEMO_SECRET_ENV = "DEMO_DATAVERSE_CLIENT_SECRET"  # noqa: S105 (a variable name, not a secret)
+DEMO_SECRET_ENV = secret_env_name(DEMO_CUSTOMER, "DATAVERSE_SECRET")
 
 
 def _target(endpoints: EmulatorEndpoints) -> dict:
@@ -75,6 +77,8 @@ def main() -> int:
     print("0/7  Starting the Entra ID and Dataverse emulators on 127.0.0.1 (the trial target)")
     with start_emulators(dataverse_options={"cost_model": False, "key_activation": {"mode": "immediate"}}) as running:
         os.environ[DEMO_SECRET_ENV] = running.endpoints.client_secret
+        # The demo's targets are the emulators and a placeholder production org: the operator allows them.
+        os.environ.setdefault(ALLOWED_HOSTS_ENV, EMULATOR_HOSTS)
         print(f"     Dataverse {running.endpoints.dataverse_url}/api/data/v9.2/ (CA {running.endpoints.ca_file})")
         return _run(home, running)
 

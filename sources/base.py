@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Literal
 
 
 class FieldType(StrEnum):
@@ -57,6 +58,62 @@ _JSON_KINDS = {
 }
 
 
+# The kinds DuckDB's json_type() reports for a value that may stand where a scalar field type is
+# documented inside a nested field (ids may be integers, as at the top level).
+_DUCKDB_JSON_KINDS = {
+    FieldType.STRING: ("VARCHAR", "BIGINT", "UBIGINT"),
+    FieldType.INTEGER: ("BIGINT", "UBIGINT"),
+    FieldType.NUMBER: ("BIGINT", "UBIGINT", "DOUBLE"),
+    FieldType.BOOLEAN: ("BOOLEAN",),
+}
+
+
+@dataclass(frozen=True)
+class Shape:
+    """The documented JSON shape of a nested field: an object (with the kinds of the members it may
+    have) or an array (with the shape of every element). Members not listed are not checked; a
+    member that is absent or null is always accepted."""
+
+    kind: Literal["object", "array"]
+    members: Mapping[str, FieldType | Shape] = field(default_factory=dict)
+    elements: Shape | None = None
+
+    def describe(self) -> str:
+        """The shape in words, for a person reading a read issue (never a value)."""
+        if self.kind == "array":
+            if self.elements is None:
+                return "an array"
+            return "an array of " + self.elements.describe().replace("an object", "objects", 1)
+        if not self.members:
+            return "an object"
+        parts = [f"{name}: {m.describe() if isinstance(m, Shape) else m.value}" for name, m in self.members.items()]
+        return "an object {" + ", ".join(parts) + "}"
+
+    def conforms_sql(self, value: str, depth: int = 0) -> str:
+        """A DuckDB boolean expression: the JSON `value` has this shape (null when `value` is null)."""
+        if self.kind == "array":
+            test = f"starts_with({value}::varchar, '[')"
+            if self.elements is not None:
+                element = f"e{depth}"
+                inner = self.elements.conforms_sql(element, depth + 1)
+                test += (
+                    f" and coalesce(list_bool_and(list_transform(json_extract({value}, '$[*]'), "
+                    f"lambda {element}: coalesce({inner}, false))), true)"
+                )
+            return f"({test})"
+        # JSON values are stored minified, so the first character is the kind: no parse of the document.
+        tests = [f"starts_with({value}::varchar, '{{')"]
+        for name, member in self.members.items():
+            path = "'$.\"" + name + "\"'"
+            if isinstance(member, Shape):
+                nested = member.conforms_sql(f"json_extract({value}, {path})", depth + 1)
+                tests.append(f"coalesce(json_type({value}, {path}) = 'NULL' or {nested}, true)")
+            else:
+                kinds = ", ".join(f"'{k}'" for k in (*_DUCKDB_JSON_KINDS[member], "NULL"))
+                tests.append(f"coalesce(json_type({value}, {path}) in ({kinds}), true)")
+        return "(" + " and ".join(tests) + ")"
+
+
 @dataclass(frozen=True)
 class ResourceSpec:
     """One table of a source system, as delivered: its name, grain, key and typed fields."""
@@ -71,10 +128,16 @@ class ResourceSpec:
     # reason a practice reads in the approval report (the whole record stays in raw `_record`).
     # A typed field may be listed too: read into raw, but not migrated.
     not_migrated: Mapping[str, str] = field(default_factory=dict)
+    # The documented shape of nested (object/array) fields; a record whose field has another shape
+    # keeps the rest of its values and reports the field (sources/ndjson.py, `unexpected_shape`).
+    shapes: Mapping[str, Shape] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.key is not None and self.key not in self.fields:
             raise ValueError(f"resource {self.name}: key {self.key!r} is not one of its fields")
+        for name in self.shapes:
+            if self.fields.get(name) not in (FieldType.OBJECT, FieldType.ARRAY):
+                raise ValueError(f"resource {self.name}: shape for {name!r}, which is not an object or array field")
 
     @property
     def declared(self) -> frozenset[str]:
@@ -119,6 +182,7 @@ class RawReadResult:
     source_file: str
     records: int
     issues: tuple[ReadIssue, ...] = ()
+    notes: tuple[str, ...] = ()  # about the file as a whole, e.g. a UTF-8 byte-order mark removed
 
 
 class RawReadError(Exception):

@@ -13,9 +13,10 @@ field as `encoding_repaired`, so a practice's patient is never dropped for an ac
 from __future__ import annotations
 
 import json
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -23,6 +24,13 @@ import duckdb
 from sources.base import FieldType, RawReadError, RawReadResult, ReadIssue, ResourceSpec
 
 _MAX_PROBLEMS = 100
+UTF8_BOM = b"\xef\xbb\xbf"
+BOM_NOTE = "the file starts with a UTF-8 byte-order mark; read as UTF-8 without it"
+# Read-issue codes (mappings/issues.py has their sentences) and the per-field flag columns behind them.
+UNEXPECTED_SHAPE = "unexpected_shape"
+NUL_REMOVED = "nul_removed"
+SHAPE_FLAG = "__shape__"
+NUL_FLAG = "__nul__"
 # A treatment note or custom-field blob can be large; DuckDB's default object limit is 16 MB.
 _MAX_OBJECT_BYTES = 64 * 1024 * 1024
 
@@ -31,7 +39,9 @@ def _column_types(spec: ResourceSpec) -> str:
     parts = []
     for name, kind in spec.fields.items():
         sql_type = "STRUCT(links STRUCT(self VARCHAR))" if kind is FieldType.LINK else kind.duckdb_type
-        parts.append(f"'{name}': '{sql_type}'")
+        # DuckDB rounds 1.5 into a BIGINT column silently; read as DOUBLE, the select refuses a fraction
+        # (and a link object without links.self), so the diagnostic pass names the record and field.
+        parts.append(f"'{name}': '{'DOUBLE' if kind is FieldType.INTEGER else sql_type}'")
     return "{" + ", ".join(parts) + "}"
 
 
@@ -39,7 +49,20 @@ def _select_list(spec: ResourceSpec) -> str:
     columns = []
     for name, kind in spec.fields.items():
         quoted = f'"{name}"'
-        columns.append(f"{quoted}.links.self as {quoted}" if kind is FieldType.LINK else quoted)
+        if kind is FieldType.LINK:
+            # A link object without links.self would read as null, silently; refuse it like a fraction.
+            columns.append(
+                f"case when {quoted} is not null and {quoted}.links.self is null then error('link') "
+                f"else {quoted}.links.self end as {quoted}"
+            )
+        elif kind is FieldType.INTEGER:
+            # The error's text is never shown: the refusal sends the file to the diagnostic pass.
+            columns.append(
+                f"case when {quoted} is null or {quoted} = trunc({quoted}) then {quoted}::BIGINT "
+                f"else error('fraction') end as {quoted}"
+            )
+        else:
+            columns.append(quoted)
     return ", ".join(columns)
 
 
@@ -75,16 +98,50 @@ def _parsed(spec: ResourceSpec, path: Path) -> ParsedFile:
     )
 
 
-def _numbered(parsed: ParsedFile) -> str:
-    """The parsed records with their record number (from 1, in file order)."""
-    return f"select rowid + 1 as _source_record, * from {parsed.table}"
+def _numbered(parsed: ParsedFile, spec: ResourceSpec) -> str:
+    """The parsed records with their record number (from 1, in file order) and, per checked field, a
+    flag: `__shape__<f>` (false: a nested field without its documented shape) and `__nul__<f>` (a
+    string holding a NUL character)."""
+    flags = [f'{shape.conforms_sql(quote(name))} as "{SHAPE_FLAG}{name}"' for name, shape in spec.shapes.items()]
+    flags += [f'contains({quote(name)}, chr(0)) as "{NUL_FLAG}{name}"' for name in _string_fields(spec)]
+    return f"select rowid + 1 as _source_record, *{''.join(', ' + f for f in flags)} from {parsed.table}"
+
+
+def quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _string_fields(spec: ResourceSpec) -> list[str]:
+    return [name for name, kind in spec.fields.items() if kind is FieldType.STRING]
+
+
+def _checked_columns(spec: ResourceSpec, prior_issues: str) -> str:
+    """`_read_issues` (the prior issues plus `field:unexpected_shape` / `field:nul_removed`) and the
+    spec's fields, a mis-shaped nested field as null and NUL characters removed from strings. The
+    record keeps every other value: a patient is not lost for one malformed field."""
+    items = [prior_issues]
+    items += [f"case when r.\"{SHAPE_FLAG}{n}\" is false then '{n}:{UNEXPECTED_SHAPE}' end" for n in spec.shapes]
+    items += [f"case when r.\"{NUL_FLAG}{n}\" then '{n}:{NUL_REMOVED}' end" for n in _string_fields(spec)]
+    replaced = [
+        f'case when r."{SHAPE_FLAG}{n}" is false then null else r.{quote(n)} end as {quote(n)}' for n in spec.shapes
+    ]
+    replaced += [
+        f"case when r.\"{NUL_FLAG}{n}\" then replace(r.{quote(n)}, chr(0), '') else r.{quote(n)} end as {quote(n)}"
+        for n in _string_fields(spec)
+    ]
+    flags = [f'"{SHAPE_FLAG}{n}"' for n in spec.shapes] + [f'"{NUL_FLAG}{n}"' for n in _string_fields(spec)]
+    return (
+        f"nullif(concat_ws(';', {', '.join(items)}), '') as _read_issues, "
+        f"r.* exclude (_source_record{''.join(', ' + f for f in flags)})"
+        + (f" replace ({', '.join(replaced)})" if replaced else "")
+    )
 
 
 def _plain_query(spec: ResourceSpec, path: Path, shown_file: str) -> tuple[str, list[object], ParsedFile]:
     parsed = _parsed(spec, path)
     sql = (
         "select r._source_record, ?::varchar as _source_file, 'utf-8' as _source_encoding, "
-        f"null::varchar as _read_issues, r.* exclude (_source_record) from ({_numbered(parsed)}) r"
+        f"{_checked_columns(spec, 'null::varchar')} from ({_numbered(parsed, spec)}) r"
     )
     return sql, [shown_file], parsed
 
@@ -97,8 +154,8 @@ def _repaired_query(
     parsed = _parsed(spec, path)
     sql = (
         "select r._source_record, ?::varchar as _source_file, "
-        "case when i.rec is null then ? else 'cp1252' end as _source_encoding, i.item as _read_issues, "
-        f"r.* exclude (_source_record) from ({_numbered(parsed)}) r "
+        "case when i.rec is null then ? else 'cp1252' end as _source_encoding, "
+        f"{_checked_columns(spec, 'i.item')} from ({_numbered(parsed, spec)}) r "
         "left join (select unnest(?::bigint[]) as rec, unnest(?::varchar[]) as item) i on r._source_record = i.rec"
     )
     return sql, [shown_file, encoding, records, items], parsed
@@ -130,6 +187,8 @@ def _records(path: Path, encoding: str) -> Iterator[tuple[int, bytes, str | None
     number = 0
     with path.open("rb") as handle:
         for raw in handle:
+            if number == 0:
+                raw = raw.removeprefix(UTF8_BOM)
             if not raw.strip():
                 continue
             number += 1
@@ -173,6 +232,9 @@ def diagnose(path: Path, spec: ResourceSpec, shown_file: str, encoding: str = "u
         except json.JSONDecodeError as exc:
             problems.append(f"{shown_file}: record {number}: not valid JSON: {exc.msg} (column {exc.colno})")
             continue
+        except RecursionError:
+            problems.append(f"{shown_file}: record {number}: JSON nested too deeply to check")
+            continue
         if not isinstance(record, dict):
             problems.append(f"{shown_file}: record {number}: expected a JSON object, found {_json_kind(record)}")
             continue
@@ -193,7 +255,11 @@ def _transcoded_copy(path: Path, transcoded: set[int], encoding: str, directory:
             assert text is not None  # diagnose() already refused undecodable lines
             out.write(text if text.endswith("\n") else text + "\n")
             if number in transcoded:
-                for field_name in _non_ascii_fields(json.loads(text)) or ["(record)"]:
+                try:
+                    fields = _non_ascii_fields(json.loads(text))
+                except RecursionError:
+                    fields = []
+                for field_name in fields or ["(record)"]:
                     issues.append(
                         ReadIssue(number, field_name, "encoding_repaired", "bytes were cp1252, not UTF-8; transcoded")
                     )
@@ -233,6 +299,11 @@ def _write_transcoded(
     return records, issues
 
 
+def _starts_with_bom(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return handle.read(len(UTF8_BOM)) == UTF8_BOM
+
+
 def read_ndjson_resource(
     path: Path, spec: ResourceSpec, *, write: Writer, shown_file: str | None = None, encoding: str = "utf-8"
 ) -> RawReadResult:
@@ -246,6 +317,15 @@ def read_ndjson_resource(
     shown = shown_file or str(path)
     if not path.exists():
         raise RawReadError(shown, [f"{shown}: file missing (expected one file per resource; the dump is incomplete)"])
+    if _starts_with_bom(path):
+        # A Windows editor's byte-order mark: the text is UTF-8; DuckDB's reader refuses the first line.
+        with tempfile.TemporaryDirectory(prefix="raw-bom-") as tmp:
+            copy = Path(tmp) / path.name
+            with path.open("rb") as source, copy.open("wb") as target:
+                source.read(len(UTF8_BOM))
+                shutil.copyfileobj(source, target)
+            result = read_ndjson_resource(copy, spec, write=write, shown_file=shown, encoding=encoding)
+        return replace(result, notes=(*result.notes, BOM_NOTE))
     if encoding == "utf-8":
         try:
             records = write(*_plain_query(spec, path, shown))

@@ -23,6 +23,9 @@ class RawLoadSummary:
     repaired_records: int
     # Delivered top-level fields the resource spec does not declare → records carrying them.
     undeclared_fields: dict[str, int]
+    # Read issues per code (unexpected_shape, nul_removed, encoding_repaired): records, never values.
+    issue_counts: dict[str, int]
+    notes: tuple[str, ...]
 
 
 def raw_table(system: SourceSystem, resource: str) -> TableRef:
@@ -70,5 +73,13 @@ def load_raw_resource(
         result = system.read_resource(Path(dump_dir), spec, write=write, encoding=encoding)
         columns = columns_of(con, ref.sql)
         undeclared = undeclared_fields(con, ref, run_kind, spec)
+        counts = con.execute(
+            f"select split_part(item, ':', 2) as code, count(distinct _source_record) from {ref.sql}, "
+            "unnest(string_split(_read_issues, ';')) as t(item) where run_kind = ? and _read_issues is not null "
+            "group by all order by 1",
+            [run_kind],
+        ).fetchall()
     repaired = len({i.record for i in result.issues})
-    return RawLoadSummary(ref, result.source_file, result.records, columns, repaired, undeclared)
+    return RawLoadSummary(
+        ref, result.source_file, result.records, columns, repaired, undeclared, dict(counts), result.notes
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,7 +10,12 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from customers.endpoints import ALLOWED_HOSTS_ENV, EMULATOR_HOSTS
 from synthetic import GenerationSummary, generate_practice
+
+# The operator's allow-list for the emulators' hosts, set before any configuration is read (subprocesses
+# inherit it).
+os.environ[ALLOWED_HOSTS_ENV] = EMULATOR_HOSTS
 
 warnings.filterwarnings("ignore", category=dg.PreviewWarning)
 warnings.filterwarnings("ignore", category=dg.BetaWarning)

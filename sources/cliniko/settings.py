@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sources.base import FieldType, ResourceSpec
+from sources.base import FieldType, ResourceSpec, Shape
 from sources.cliniko.api_settings import SOURCE_LIST_FIELD
 from sources.coverage import NAVIGATION
 
@@ -28,6 +28,28 @@ SYNTHETIC_TRUTH_FILE = "ground_truth.json"
 DOCUMENTED_FIELDS_FILE = Path(__file__).with_name("documented_fields.yaml")
 
 _STAMPS = {"created_at": S, "updated_at": S}
+
+# The nested shapes the API documents (research/sources.md §2.6 and §2.7's example payloads): what the
+# mapping decodes must have this shape, or the record reports the field as `unexpected_shape`. Phone lists
+# are checked to their members (Polars' decoding fails on them, quoting the number); custom fields to the
+# level of their field objects and note content at the top: every level DuckDB's JSON functions walk
+# re-parses the document (notes' content: 2.1 s → 10 s to read 44 k notes when checked to the answers).
+_PHONES = Shape("array", elements=Shape("object", {"number": S, "phone_type": S}))
+_CUSTOM_FIELDS = Shape(
+    "object",
+    {"sections": Shape("array", elements=Shape("object", {"fields": Shape("array", elements=Shape("object"))}))},
+)
+_NOTE_CONTENT = Shape("object")
+SHAPES: dict[str, dict[str, Shape]] = {
+    "contacts": {"phone_numbers": _PHONES},
+    "patients": {"patient_phone_numbers": _PHONES, "custom_fields": _CUSTOM_FIELDS},
+    "individual_appointments": {"repeat_rule": Shape("object")},
+    "group_appointments": {"repeat_rule": Shape("object")},
+    "treatment_note_templates": {"content": _NOTE_CONTENT, "print_settings": Shape("object")},
+    "treatment_notes": {"content": _NOTE_CONTENT},
+    "settings": {"patient_custom_fields_definition": _CUSTOM_FIELDS},
+}
+
 
 # Why a delivered field is not migrated (ResourceSpec.not_migrated). Every field the public API
 # documents (documented_fields.yaml) is typed here or listed with one of these; the test
@@ -56,7 +78,12 @@ def _resource(
     `navigation` (related collections, read as resources of their own) are declared not migrated."""
     declared = {"links": NAVIGATION, **dict.fromkeys(navigation, NAVIGATION), **(not_migrated or {})}
     return ResourceSpec(  # type: ignore[arg-type]
-        name=name, grain=grain, fields={"id": S, **fields, **_STAMPS}, not_migrated=declared, **kw
+        name=name,
+        grain=grain,
+        fields={"id": S, **fields, **_STAMPS},
+        not_migrated=declared,
+        shapes=SHAPES.get(name, {}),
+        **kw,
     )
 
 
@@ -604,6 +631,7 @@ RESOURCES: dict[str, ResourceSpec] = {
                 "terminology": DISPLAY,
                 "time_zone": "the customer's configuration sets the practice's time zone",
             },
+            shapes=SHAPES["settings"],
         ),
     ]
 }

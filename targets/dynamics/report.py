@@ -3,29 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
-import html
 from pathlib import Path
 
 import polars as pl
 
+from checks.html import render_report
 from store.files import private_dir, private_tree
 from targets.dynamics.owners import OwnerResolution, fallback_counts
 from targets.dynamics.readback import TableReadback
 from targets.dynamics.rollback import RollbackFailure
 
-_STYLE = (
-    "body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#1d2733}"
-    "table{border-collapse:collapse;width:100%;margin:.6rem 0 1.2rem}td,th{border:1px solid #dde3ea;"
-    "padding:.3rem .5rem;text-align:left}th{background:#f3f6f9}.bad{background:#fde6e6}.ok{background:#e3f5e8}"
-    "td.n{text-align:right}"
-)
-
-
-def _page(title: str, body: str) -> str:
-    return (
-        f"<!doctype html><meta charset='utf-8'><title>{html.escape(title)}</title><style>{_STYLE}</style>"
-        f"<h1>{html.escape(title)}</h1>{body}"
-    )
+TEMPLATES = "targets.dynamics"
+# The records behind the read-back counts Dagster shows: (table, finding, canonical_id).
+READBACK_RECORDS_FILE = "readback-records.csv"
 
 
 def write_owner_report(out: Path, resolution: OwnerResolution, owned: pl.DataFrame) -> Path:
@@ -34,27 +24,16 @@ def write_owner_report(out: Path, resolution: OwnerResolution, owned: pl.DataFra
     fallback = fallback_counts(resolution, owned)
     resolution.practitioners.write_csv(out / "owner-resolution.csv")
     fallback.write_csv(out / "owner-fallback.csv")
-    rows = "".join(
-        f"<tr class='{'ok' if r['outcome'] == 'matched' else 'bad'}'><td><code>{html.escape(r['practitioner_id'])}"
-        f"</code></td><td>{html.escape(r['email'] or '')}</td><td>{r['outcome']}</td>"
-        f"<td><code>{r['systemuser_id'] or ''}</code></td><td>{html.escape(r['reason'] or '')}</td></tr>"
-        for r in resolution.practitioners.iter_rows(named=True)
-    )
-    falls = "".join(
-        f"<tr><td><code>{html.escape(r['ownerid'])}</code></td><td>{r['table']}</td>"
-        f"<td class='n'>{r['records']}</td></tr>"
-        for r in fallback.iter_rows(named=True)
-    )
-    body = (
-        f"<p>Fallback owner: <code>{resolution.fallback_owner}</code>.</p><h2>Practitioners</h2><table><tr>"
-        "<th>practitioner</th><th>email</th><th>outcome</th><th>systemuser</th><th>why it fell back</th></tr>"
-        + rows
-        + "</table>"
-        "<h2>Records owned by the fallback owner</h2><table><tr><th>practitioner</th><th>table</th>"
-        "<th>records</th></tr>" + (falls or "<tr><td colspan=3>None.</td></tr>") + "</table>"
-    )
     path = out / "owner-resolution.html"
-    path.write_text(_page("Owner resolution", body), encoding="utf-8")
+    page = render_report(
+        "owner_resolution.html.j2",
+        TEMPLATES,
+        title="Owner resolution",
+        fallback_owner=resolution.fallback_owner,
+        practitioners=resolution.practitioners.iter_rows(named=True),
+        fallback=fallback.iter_rows(named=True),
+    )
+    path.write_text(page, encoding="utf-8")
     private_tree(out)
     return path
 
@@ -85,28 +64,24 @@ def write_diff_report(out: Path, results: list[TableReadback]) -> Path:
             "examples": pl.String,
         },
     ).write_csv(out / "field-diff.csv")
-    summary = "".join(
-        f"<tr class='{'ok' if r.clean else 'bad'}'><td>{r.table}</td><td class='n'>{r.expected}</td>"
-        f"<td class='n'>{r.found}</td><td class='n'>{len(r.missing)}</td><td class='n'>{r.differences}</td>"
-        f"<td class='n'>{len(r.orphaned)}</td><td class='n'>{len(r.disabled_owner)}</td>"
-        f"<td>{'equal' if r.expected_checksum == r.actual_checksum else 'DIFFERENT'}</td></tr>"
+    findings = [
+        (r.table, finding, key)
         for r in results
-    )
-    fields = "".join(
-        f"<tr class='{'ok' if row['different'] == 0 else 'bad'}'><td>{row['table']}</td><td><code>{row['field']}"
-        f"</code></td><td class='n'>{row['compared']}</td><td class='n'>{row['equal']}</td>"
-        f"<td class='n'>{row['different']}</td><td>{html.escape(row['examples'])}</td></tr>"
-        for row in rows
-    )
-    body = (
-        "<h2>Tables</h2><table><tr><th>table</th><th>expected</th><th>found</th><th>missing</th>"
-        "<th>field differences</th><th>orphaned</th><th>disabled owner</th><th>checksum</th></tr>"
-        + summary
-        + "</table><h2>Fields</h2><table><tr><th>table</th><th>field</th><th>compared</th><th>equal</th>"
-        "<th>different</th><th>examples (canonical ids)</th></tr>" + fields + "</table>"
-    )
+        for finding, keys in (("missing", r.missing), ("orphaned", r.orphaned), ("disabled_owner", r.disabled_owner))
+        for key in keys
+    ]
+    pl.DataFrame(
+        findings, schema={"table": pl.String, "finding": pl.String, "canonical_id": pl.String}, orient="row"
+    ).write_csv(out / READBACK_RECORDS_FILE)
     path = out / "field-diff.html"
-    path.write_text(_page("Field-level diff: what was sent vs what the target holds", body), encoding="utf-8")
+    page = render_report(
+        "field_diff.html.j2",
+        TEMPLATES,
+        title="Field-level diff: what was sent vs what the target holds",
+        results=results,
+        rows=rows,
+    )
+    path.write_text(page, encoding="utf-8")
     private_tree(out)
     return path
 

@@ -15,9 +15,9 @@ applied: the mapping (targets/dynamics/tables.py) has to change.
 from __future__ import annotations
 
 import asyncio
-import html
 from dataclasses import dataclass, field
 
+from checks.html import render_report
 from targets.dynamics.business_logic import BYPASS_PRIVILEGE, GRANT_HINT, needs_privilege
 from targets.dynamics.tables import KEY_LENGTH, SOURCE_KEY, Column, TargetTable
 
@@ -71,19 +71,7 @@ class SchemaPlan:
         return "\n".join(lines) + "\n"
 
     def html(self) -> str:
-        rows = "".join(
-            f"<tr class='{i.status}'><td>{i.number}</td><td>{html.escape(i.table)}</td><td>{i.kind}</td>"
-            f"<td><code>{html.escape(i.name)}</code></td><td>{html.escape(i.detail)}</td><td>{i.status}</td></tr>"
-            for i in self.items
-        )
-        return (
-            "<!doctype html><meta charset='utf-8'><title>Schema plan</title><style>body{font:14px system-ui;"
-            "margin:2rem}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .6rem}"
-            ".missing,.pending,.warning{background:#fff4d6}.refused{background:#fde2e1}</style><h1>Schema plan</h1>"
-            f"<p>{len(self.items)} items, {len(self.missing)} to create or wait for. Apply with the "
-            "<code>apply</code> option of the schema-plan asset.</p><table><tr><th>#</th><th>table</th>"
-            f"<th>kind</th><th>name</th><th>detail</th><th>status</th></tr>{rows}</table>"
-        )
+        return render_report("schema_plan.html.j2", "targets.dynamics", title="Schema plan", plan=self)
 
 
 def _detail(column: Column) -> str:

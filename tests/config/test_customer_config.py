@@ -8,34 +8,11 @@ from typing import Any
 
 import pytest
 import yaml
+from config_helpers import valid_config
 
 from customers import CustomerConfigError, MigrationHome, load_customer_config
 
-VALID: dict[str, Any] = {
-    "customer_id": "harbour-physio",
-    "name": "Harbour Physio",
-    "country": "NZ",
-    "time_zone": "Pacific/Auckland",
-    "source": {"system": "cliniko", "trial": {"dump": "dumps/trial"}, "live": {"dump": "dumps/live"}},
-    "target": {
-        "system": "dynamics365",
-        "trial": {
-            "environment": "sandbox",
-            "url": "https://harbour-sandbox.crm6.dynamics.com",
-            "tenant_id": "t",
-            "client_id": "c",
-            "client_secret_env": "HARBOUR_SANDBOX_SECRET",
-        },
-        "live": {
-            "environment": "production",
-            "url": "https://harbour.crm6.dynamics.com",
-            "tenant_id": "t",
-            "client_id": "c",
-            "client_secret_env": "HARBOUR_PROD_SECRET",
-        },
-    },
-    "fallback_owner_email": "Owner@Harbour.example",
-}
+VALID: dict[str, Any] = valid_config("dumps/trial", "dumps/live")
 
 
 @dataclass
@@ -113,6 +90,8 @@ def test_broken_yaml_names_line_and_column(tmp_path: Path) -> None:
 
 def test_register_copies_with_absolute_paths_and_checks_the_file_name(tmp_path: Path) -> None:
     home = MigrationHome(tmp_path / "home")
+    for kind in ("trial", "live"):
+        (tmp_path / "dumps" / kind).mkdir(parents=True)
     config = home.register(_write(tmp_path, VALID))
     stored = yaml.safe_load(home.config_path("harbour-physio").read_text())
     assert Path(stored["source"]["trial"]["dump"]).is_absolute()

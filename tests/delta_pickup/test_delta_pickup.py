@@ -15,6 +15,7 @@ import yaml
 from dagster_defs import REPOSITORY, SIGNOFF_JOB
 
 from customers import MigrationHome
+from customers.endpoints import secret_env_name
 from emulators.launcher import RunningEmulators, start_emulators
 from migration_assets.delta import DELTA_CHECK, DELTA_KEY, EXTRACT_KEY, delta_pickup_sensor
 from migration_assets.partitions import add_customer_partition
@@ -23,8 +24,8 @@ from store import Warehouse
 from synthetic import generate_practice
 
 CUSTOMER = "delta-nz"
-KEY_ENV = "DELTA_CLINIKO_KEY"
-SECRET_ENV = "DELTA_DATAVERSE_SECRET"
+KEY_ENV = secret_env_name(CUSTOMER, "CLINIKO_KEY")
+SECRET_ENV = secret_env_name(CUSTOMER, "DATAVERSE_SECRET")
 USER_AGENT = "practice-migrate tests (migrations@example.org)"
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import polars as pl
 
 from customers import CustomerConfig
+from customers.endpoints import secret_env_name
 from emulators.launcher import EmulatorEndpoints, RunningEmulators
 from store import TableRef, partition_count, table_exists
 from targets.dynamics import flow
@@ -24,7 +25,7 @@ CUSTOMER = "loadpractice"
 CLIENTS = 40
 SEED = 3
 FALLBACK_EMAIL = "owner@example.org"  # what pipeline_helpers.register_customer writes
-SECRET_ENV = "DYNAMICS_LOAD_TEST_SECRET"
+SECRET_ENV = secret_env_name(CUSTOMER, "DATAVERSE_SECRET")
 OPERATOR = "pytest"
 
 

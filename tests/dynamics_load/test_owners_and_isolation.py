@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import polars as pl
 import pytest
 from dynamics_load_helpers import (
+    CUSTOMER,
     DATAVERSE_OPTIONS,
     FALLBACK_EMAIL,
     TIME_SCALE,
@@ -23,6 +24,7 @@ from dynamics_load_helpers import (
 )
 from pipeline_helpers import register_customer
 
+from customers.endpoints import secret_env_name
 from emulators.launcher import RunningEmulators, start_emulators
 from synthetic import GenerationSummary
 from targets.dynamics import flow
@@ -32,7 +34,7 @@ from targets.dynamics.owners import OwnerResolutionError
 from targets.dynamics.payloads import record_guid
 from targets.dynamics.tables import TABLES
 
-OWN_SECRET = "OWN_ORG_TEST_SECRET"
+OWN_SECRET = secret_env_name(CUSTOMER, "OWN_ORG_SECRET")
 OWNED_TABLES = [t for t in LOAD_ORDER if any(c.kind == "owner" for c in TABLES[t].columns)]
 
 
@@ -185,12 +187,13 @@ def test_a_customers_load_reaches_only_its_own_org(
 ) -> None:
     part = ready_part
     # Customer B, in the same migration home, loads to the other org; its secret is in the environment too.
-    monkeypatch.setenv("OTHER_PRACTICE_SECRET", other_pair.endpoints.client_secret)
+    other_secret = secret_env_name("otherpractice", "DATAVERSE_SECRET")
+    monkeypatch.setenv(other_secret, other_pair.endpoints.client_secret)
     other = register_customer(
         part.home.root,
         "otherpractice",
         load_practice.out_dir,
-        target=target_block(other_pair.endpoints, "OTHER_PRACTICE_SECRET"),
+        target=target_block(other_pair.endpoints, other_secret),
     )
     assert connection_for(other, "trial").url == other_pair.endpoints.dataverse_url
     assert connection_for(part.config, "trial").url == org.endpoints.dataverse_url

@@ -13,6 +13,7 @@ import yaml
 from dagster_defs import REPOSITORY
 
 from customers import MigrationHome
+from customers.endpoints import secret_env_name
 from migration_assets import delta as delta_module
 from migration_assets.delta import WINDOW_MARKER, delta_pickup_sensor, window_opened_at
 from migration_assets.partitions import add_customer_partition
@@ -92,7 +93,11 @@ def test_the_api_sensor_waits_for_an_extraction_and_stays_quiet_outside_the_wind
     tmp_path: Path, practice: GenerationSummary
 ) -> None:
     home = tmp_path / "home"
-    api = {"api_key_env": "WINDOW_KEY", "user_agent": "tests (ops@example.org)", "base_url": "https://127.0.0.1:9/v1"}
+    api = {
+        "api_key_env": secret_env_name(CUSTOMER, "CLINIKO_KEY"),
+        "user_agent": "tests (ops@example.org)",
+        "base_url": "https://127.0.0.1:9/v1",
+    }
     _register(home, practice.out_dir, api)
     resources = {"migration_home": MigrationHomeResource(path=str(home))}
     with dg.instance_for_test() as instance:
