@@ -13,11 +13,11 @@ from datetime import UTC, datetime
 import dagster as dg
 from pydantic import Field
 
-from migration_assets.metadata import MAX_IDS_IN_METADATA
 from migration_assets.partitions import migration_partitions, partition_parts
 from migration_assets.resources import MigrationHomeResource
 from migration_assets.signoff import SIGNOFF_KEY, require_signoff
 from migration_assets.staged import APPROVAL_REPORT_KEY
+from migration_assets.step_guard import guarded_step
 from targets.base import Partition, Target
 from targets.registry import get_target
 
@@ -64,6 +64,7 @@ def build_target_assets(name: str) -> TargetAssets:
         kinds={"duckdb", "polars"},
         description=f"Staged canonical data mapped onto the {target.title} tables, in the customer's `{group}` schema.",
     )
+    @guarded_step
     def prepared(context: dg.AssetExecutionContext, migration_home: MigrationHomeResource):
         summary = target.prepare(_partition(context, migration_home))
         return dg.MaterializeResult(
@@ -91,6 +92,7 @@ def build_target_assets(name: str) -> TargetAssets:
         ],
         description=f"What the {target.title} lacks for the mapped tables; created only with `apply`.",
     )
+    @guarded_step
     def schema_plan(context: dg.AssetExecutionContext, config: TargetPlanConfig, migration_home: MigrationHomeResource):
         plan = target.plan(_partition(context, migration_home), config.apply)
         yield dg.MaterializeResult(
@@ -135,6 +137,7 @@ def build_target_assets(name: str) -> TargetAssets:
             )
         ],
     )
+    @guarded_step
     def load(context: dg.AssetExecutionContext, migration_home: MigrationHomeResource):
         part = _partition(context, migration_home)
         loads = {t.table: t for t in target.load(part, context.run.run_id, _operator(context)).tables}
@@ -190,13 +193,13 @@ def build_target_assets(name: str) -> TargetAssets:
             ],
             description=f"The post-migration checklist of the {target.title}, as of the moment the step runs.",
         )
+        @guarded_step
         def post_migration(context: dg.AssetExecutionContext, migration_home: MigrationHomeResource):
             items = checklist(_partition(context, migration_home), datetime.now(UTC))
             summary = {
                 i.name: {
                     "compared": i.compared,
                     "mismatches": len(i.mismatches),
-                    "sample": i.mismatches[:MAX_IDS_IN_METADATA],
                 }
                 for i in items
             }
