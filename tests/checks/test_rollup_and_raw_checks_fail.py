@@ -1,4 +1,4 @@
-"""The raw layer's `delivered_fields` check and the post-migration verdict (`passed`) seen failing, through the
+"""The raw layer's `undeclared_fields` check and the post-migration verdict (`passed`) seen failing, through the
 plain-Python functions the Dagster checks report (tests/checks/test_check_registry.py points here)."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from pipeline_helpers import resign_manifest
 
 from checks.post_migration import CheckOutcome, summarise, write_report
 from sources.raw_layer import load_raw_resource
@@ -16,7 +17,7 @@ from synthetic import generate_practice
 from targets.dynamics.loader import TARGET
 
 
-def test_a_field_the_reader_does_not_know_fails_delivered_fields(tmp_path: Path) -> None:
+def test_a_field_the_spec_does_not_declare_fails_undeclared_fields(tmp_path: Path) -> None:
     dump = generate_practice(tmp_path / "dump", country="AU", clients=5, seed=2).out_dir
     path = dump / "businesses.ndjson"
     records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -24,14 +25,16 @@ def test_a_field_the_reader_does_not_know_fails_delivered_fields(tmp_path: Path)
     records = [{**r, "booking_url": "https://example.org/book"} for r in records]
     records[0]["loyalty_tier"] = "gold"
     path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    resign_manifest(path)  # delivered like that: only the content gives it away
     system = get_system("cliniko")
     warehouse = Warehouse(tmp_path / "warehouse.duckdb")
 
     clean = load_raw_resource(warehouse, system, "patients", dump, "trial")
     changed = load_raw_resource(warehouse, system, "businesses", dump, "trial")
 
-    assert clean.unexpected_fields == ()
-    assert changed.unexpected_fields == ("booking_url", "loyalty_tier")  # field names only, never their values
+    assert clean.undeclared_fields == {}
+    # field names and the records carrying them, never their values
+    assert changed.undeclared_fields == {"booking_url": len(records), "loyalty_tier": 1}
     assert changed.rows == len(records)  # the records themselves are loaded whole
 
 
