@@ -16,6 +16,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from checks.identifiers import random_medicare
 from emulators.coreplus.constants import ZONE_IDS
 
 # Fictional names: no real person's data in synthetic practices.
@@ -61,6 +62,7 @@ def practice(*, clients: int = 12, seed: int = 7, first_day: dt.date = dt.date(2
         client_id, first, last = _guid(rng), rng.choice(_GIVEN), rng.choice(_FAMILY)
         born = dt.date(1940, 1, 1) + dt.timedelta(days=rng.randint(0, 30000))
         street = f"{rng.randint(1, 200)} Example Street"
+        medicare, irn = random_medicare(rng)
         out["clients"].append(
             {
                 "clientId": client_id,
@@ -74,8 +76,8 @@ def practice(*, clients: int = 12, seed: int = 7, first_day: dt.date = dt.date(2
                 "lastName": last,
                 "dateOfBirth": f"{born.isoformat()}T00:00:00",
                 "gender": rng.choice(("Male", "Female", "Other", "")),
-                "medicareCardNumber": f"{rng.randint(2000000000, 6999999999)}",
-                "medicareCardIRN": str(rng.randint(1, 9)),
+                "medicareCardNumber": medicare,
+                "medicareCardIRN": irn,
                 "medicareCardExpireDate": "2029-10-01",
                 "dvaCardNumber": "",
                 "phoneNumberHome": "",

@@ -20,6 +20,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import ssl
 import time
@@ -44,6 +45,7 @@ CLIENT_IDS_FILE = "client_ids.ndjson"
 ENV_NAMES = ("CONSUMER_ID", "CONSUMER_SECRET", "ACCESS_TOKEN")
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 Progress = Callable[[str, int], None]
+_WORD_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
 class CoreplusApiError(RuntimeError):
@@ -305,11 +307,11 @@ def _steps(dump: _Dump, settings: CoreplusApiSettings) -> Iterator[Step]:
             "/ClientFamily/",
             "clientFamilies",
             (("clientId", client),),
-            (("clientId", client),),
+            (("client_id", client),),
         )
     zones: dict[str, set[str]] = {}
     for location in dump.lines(f"locations{FILE_SUFFIX}"):
-        zones.setdefault(str(location["timezoneId"]), set()).add(str(location["locationId"]))
+        zones.setdefault(str(location["timezone_id"]), set()).add(str(location["location_id"]))
     for zone in sorted(zones):
         start = settings.appointments_from
         while start <= settings.appointments_to:
@@ -321,7 +323,7 @@ def _steps(dump: _Dump, settings: CoreplusApiSettings) -> Iterator[Step]:
                 "/Appointment/",
                 "appointments",
                 params,
-                (("timezoneId", zone),),
+                (("timezone_id", zone),),
                 frozenset(zones[zone]),
             )
             start = end + dt.timedelta(days=1)
@@ -332,13 +334,19 @@ def _file(step: Step) -> str:
     return step.resource if step.resource.startswith(WORK_DIR) else f"{step.resource}{FILE_SUFFIX}"
 
 
+def dump_key(api_key: str) -> str:
+    """A top-level API key as a dump column: snake_case (`medicareCardIRN` → `medicare_card_irn`), because
+    the warehouse takes lower-case column names only; values and nested keys are kept as delivered."""
+    return _WORD_BOUNDARY.sub("_", api_key).lower()
+
+
 def _kept(step: Step, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     if step.resource == f"{WORK_DIR}/{CLIENT_IDS_FILE}":
         return [{"clientId": r["clientId"]} for r in records]
     if step.keep_locations is not None:
         # A zone's window lists every location's appointments; each is kept in its own location's zone.
         records = [r for r in records if str(r.get("locationId")) in step.keep_locations]
-    return [{**r, **dict(step.add)} for r in records]
+    return [{**{dump_key(k): v for k, v in r.items()}, **dict(step.add)} for r in records]
 
 
 def extract(settings: CoreplusApiSettings, out_dir: Path, *, progress: Progress | None = None) -> ExtractSummary:
@@ -354,7 +362,7 @@ def extract(settings: CoreplusApiSettings, out_dir: Path, *, progress: Progress 
             if index < steps_done:
                 continue
             if step.list_key is None:
-                dump.append(_file(step), [api.get(step.path)])
+                dump.append(_file(step), _kept(step, [api.get(step.path)]))
                 dump.checkpoint(index + 1, 0)
                 if progress:
                     progress(step.key, 1)

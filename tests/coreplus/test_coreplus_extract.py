@@ -17,7 +17,14 @@ from conftest import make_settings
 
 from emulators.coreplus.constants import TIME_ZONES
 from emulators.launcher import RunningEmulators
-from sources.coreplus.api import CoreplusApi, CoreplusApiError, CoreplusApiSettings, CoreplusAuthError, extract
+from sources.coreplus.api import (
+    CoreplusApi,
+    CoreplusApiError,
+    CoreplusApiSettings,
+    CoreplusAuthError,
+    dump_key,
+    extract,
+)
 
 
 def _lines(path: Path) -> list[dict[str, Any]]:
@@ -32,20 +39,25 @@ def _local(practice: dict[str, Any], appointment: dict[str, Any]) -> str:
     return f"{appointment['start']} {offset[:3]}:{offset[3:]}"
 
 
+def _as_dumped(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """API records with their top-level keys as the dump writes them (values untouched)."""
+    return [{dump_key(k): v for k, v in r.items()} for r in records]
+
+
 def assert_dump_equals_practice(out: Path, practice: dict[str, Any]) -> None:
-    assert _lines(out / "locations.ndjson") == practice["locations"]
-    assert _lines(out / "practitioners.ndjson") == practice["practitioners"]
-    assert _lines(out / "clients.ndjson") == practice["clients"]
-    assert _lines(out / "invoices.ndjson") == practice["invoices"]
+    assert _lines(out / "locations.ndjson") == _as_dumped(practice["locations"])
+    assert _lines(out / "practitioners.ndjson") == _as_dumped(practice["practitioners"])
+    assert _lines(out / "clients.ndjson") == _as_dumped(practice["clients"])
+    assert _lines(out / "invoices.ndjson") == _as_dumped(practice["invoices"])
     family = _lines(out / "client_family.ndjson")
-    assert sorted(family, key=lambda r: r["familyId"]) == sorted(
-        practice["clientFamilies"], key=lambda r: r["familyId"]
+    assert sorted(family, key=lambda r: r["family_id"]) == sorted(
+        _as_dumped(practice["clientFamilies"]), key=lambda r: r["family_id"]
     )
-    appointments = {a["appointmentId"]: a for a in _lines(out / "appointments.ndjson")}
+    appointments = {a["appointment_id"]: a for a in _lines(out / "appointments.ndjson")}
     assert len(appointments) == len(_lines(out / "appointments.ndjson")) == len(practice["appointments"])
     for source in practice["appointments"]:
         got = appointments[source["appointmentId"]]
-        assert got["startDateTime"] == _local(practice, source)
+        assert got["start_date_time"] == _local(practice, source)
         assert got["clients"] == [{"clientId": source["clientId"]}]
         assert got["practitioner"] == {"practitionerId": source["practitionerId"]}
     manifest = json.loads((out / "manifest.json").read_text())
@@ -67,11 +79,12 @@ def test_full_extraction_equals_the_emulators_contents(
 def test_quirks_are_delivered_as_the_api_writes_them(settings: CoreplusApiSettings, tmp_path: Path) -> None:
     extract(settings, tmp_path / "dump")
     client = _lines(tmp_path / "dump" / "clients.ndjson")[0]
-    assert len(client["dateOfBirth"]) == 19 and client["dateOfBirth"].endswith("T00:00:00")  # no offset
+    assert len(client["date_of_birth"]) == 19 and client["date_of_birth"].endswith("T00:00:00")  # no offset
+    assert "medicare_card_irn" in client and "status" in client  # medicareCardIRN, Status
     invoice = _lines(tmp_path / "dump" / "invoices.ndjson")[0]
-    assert isinstance(invoice["amountOwing"], str)
-    assert all(isinstance(item["lineAmount"], float) for item in invoice["lineItems"])
-    start = _lines(tmp_path / "dump" / "appointments.ndjson")[0]["startDateTime"]
+    assert isinstance(invoice["amount_owing"], str)
+    assert all(isinstance(item["lineAmount"], float) for item in invoice["line_items"])  # nested keys as sent
+    start = _lines(tmp_path / "dump" / "appointments.ndjson")[0]["start_date_time"]
     assert start[19] == " " and start[20] in "+-"  # "2026-03-23T09:00:00 +11:00"
 
 
@@ -80,12 +93,12 @@ def test_appointments_across_sydney_dst_changes_keep_their_local_times(
 ) -> None:
     extract(settings, tmp_path / "dump")
     sydney = next(loc for loc in practice["locations"] if TIME_ZONES[loc["timezoneId"]] == "Australia/Sydney")
-    got = {a["appointmentId"]: a for a in _lines(tmp_path / "dump" / "appointments.ndjson")}
+    got = {a["appointment_id"]: a for a in _lines(tmp_path / "dump" / "appointments.ndjson")}
     offsets = set()
     for source in practice["appointments"]:
         if source["locationId"] != sydney["locationId"]:
             continue
-        start = got[source["appointmentId"]]["startDateTime"]
+        start = got[source["appointmentId"]]["start_date_time"]
         assert start.split(" ")[0] == source["start"]  # the booked wall-clock time, whatever the offset
         offsets.add(start.split(" ")[1])
     assert offsets == {"+10:00", "+11:00"}  # both sides of a change were read
@@ -228,9 +241,9 @@ def test_a_killed_extraction_resumes_without_gaps_or_duplicates(
         extract(small_pages, out, progress=kill)
     # The process died while writing the next page: half a line after the checkpoint.
     with (out / "clients.ndjson").open("a", encoding="utf-8") as handle:
-        handle.write('{"clientId": "half a rec')
+        handle.write('{"client_id": "half a rec')
     with (out / "appointments.ndjson").open("a", encoding="utf-8") as handle:
-        handle.write('{"appointmentId": "x"}\n')
+        handle.write('{"appointment_id": "x"}\n')
     resumed_steps: list[tuple[str, int]] = []
     summary = extract(small_pages, out, progress=lambda step, page: resumed_steps.append((step, page)))
     assert summary.resumed
