@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -99,3 +100,41 @@ def test_clean_values_raise_no_field_issues(staged: tuple[Warehouse, Any]) -> No
     warehouse, _ = staged
     issues = _table(warehouse, "staged", "field_issues")
     assert issues.select("entity", "field", "code").unique().to_dicts() == []
+
+
+def test_a_core_plus_customer_passes_the_pipelines_checks(
+    coreplus: Any, practice: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The dump the extractor writes, registered as a customer's delivery, through raw → staged → checks:
+    reconciliation and every other blocking check pass (checks/approval.py, as the pipeline runs them)."""
+    import yaml
+    from conftest import make_settings
+    from pipeline_helpers import run_pipeline
+
+    from customers import MigrationHome
+
+    dump = tmp_path / "dump"
+    extract(make_settings(coreplus), dump)
+    home = tmp_path / "home"
+    monkeypatch.setenv("MIGRATION_HOME", str(home))
+    inbox = home / "inbox"
+    inbox.mkdir(parents=True)
+    customer = {
+        "customer_id": "coreplus-demo",
+        "name": "Practice coreplus-demo",
+        "country": "AU",
+        "time_zone": "Australia/Sydney",
+        "source": {"system": "coreplus", "trial": {"dump": str(dump)}},
+        "fallback_owner_email": "owner@example.org",
+        "sites": [
+            {"source_id": loc["locationId"], "time_zone": TIME_ZONES[loc["timezoneId"]]}
+            for loc in practice["locations"]
+        ],
+    }
+    (inbox / "coreplus-demo.yaml").write_text(yaml.safe_dump(customer, sort_keys=False), encoding="utf-8")
+    config = MigrationHome(home).register(inbox / "coreplus-demo.yaml")
+    outcome = run_pipeline(home, config, "trial")
+    results = {r.key: r for r in outcome.results}
+    reconciliation = [r for key, r in results.items() if key.endswith(".reconciliation")]
+    assert reconciliation and all(r.passed for r in reconciliation)
+    assert [r.key for r in outcome.blocking_failures] == []
