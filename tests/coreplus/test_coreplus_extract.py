@@ -255,3 +255,31 @@ def test_a_complete_dump_is_not_extracted_over(settings: CoreplusApiSettings, tm
     extract(settings, tmp_path / "dump")
     with pytest.raises(CoreplusApiError, match="already holds a complete dump"):
         extract(settings, tmp_path / "dump")
+
+
+@pytest.mark.parametrize(
+    ("target", "parameter"),
+    [
+        ("/API/Core/v2/Client/?pageNumber=1&pageSize=101", "pageSize"),  # §2.3: at most 100
+        ("/API/Core/v2/Appointment/?startDate=2026-04-01&endDate=2026-04-30", "timezoneId"),  # window needs a zone
+        ("/API/Core/v2/ClientFamily/", "clientId"),
+    ],
+)
+def test_requests_the_api_refuses(coreplus: RunningEmulators, target: str, parameter: str) -> None:
+    with httpx.Client(verify=coreplus.ssl_context()) as client:
+        response = client.get(
+            coreplus.endpoints.coreplus_url + target, headers={"Authorization": f"JwToken {_token(coreplus, target)}"}
+        )
+    assert response.status_code == 400
+    assert parameter in response.json()["statusMessages"][0]["message"]
+
+
+def test_the_cli_refuses_coreplus_without_a_practice(capsys: pytest.CaptureFixture[str]) -> None:
+    import argparse
+
+    from emulators.cli import add_arguments, run
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    assert run(parser.parse_args(["--coreplus"])) == 2
+    assert "--coreplus-practice" in capsys.readouterr().err
