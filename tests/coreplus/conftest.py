@@ -10,7 +10,13 @@ from typing import Any
 import pytest
 
 from emulators.launcher import RunningEmulators, start_emulators
+from mappings.spec import load_spec
+from mappings.staging import StageSummary, stage_partition
+from mappings.transforms import MappingContext
 from sources.coreplus.api import CoreplusApiSettings
+from sources.raw_layer import load_raw_resource
+from sources.registry import get_system
+from store import Warehouse
 from synthetic.coreplus import write_practice
 
 # The generated appointments fall between late March and mid October 2026 (synthetic/coreplus.py).
@@ -67,3 +73,16 @@ def make_settings(running: RunningEmulators, **overrides: Any) -> CoreplusApiSet
         **overrides,
     }
     return CoreplusApiSettings.from_env("PM_TEST__COREPLUS_", env, **values)
+
+
+def stage_dump(dump: Path, site_time_zones: dict[str, str] | None = None) -> tuple[Warehouse, StageSummary]:
+    """Load every resource of a Core Plus dump into a warehouse beside it and stage the trial partition
+    (practice zone Australia/Sydney; `site_time_zones` as a customer's per-site setting)."""
+    warehouse = Warehouse(dump.parent / "warehouse.duckdb")
+    system = get_system("coreplus")
+    for resource in system.resources:
+        load_raw_resource(warehouse, system, resource, dump, "trial")
+    context = MappingContext(
+        "coreplus-test", "trial", "coreplus", "AU", "Australia/Sydney", site_time_zones or {}, dump_dir=dump
+    )
+    return warehouse, stage_partition(warehouse, load_spec("coreplus"), context)

@@ -10,38 +10,20 @@ import polars as pl
 import pytest
 
 from emulators.coreplus.constants import TIME_ZONES
-from mappings.spec import load_spec
-from mappings.staging import stage_partition
-from mappings.transforms import MappingContext
 from sources.coreplus.api import CoreplusApiSettings, extract
-from sources.raw_layer import load_raw_resource
-from sources.registry import get_system
 from store import TableRef, Warehouse, read_partition
 
 
 @pytest.fixture(scope="module")
 def staged(coreplus: Any, practice: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> tuple[Warehouse, Any]:
-    from conftest import make_settings
+    from conftest import make_settings, stage_dump
 
     settings: CoreplusApiSettings = make_settings(coreplus)
     dump = tmp_path_factory.mktemp("coreplus-staged") / "dump"
     extract(settings, dump)
-    warehouse = Warehouse(dump.parent / "warehouse.duckdb")
-    system = get_system("coreplus")
-    for resource in system.resources:
-        load_raw_resource(warehouse, system, resource, dump, "trial")
+    # The customer's per-site setting (the API's zone GUIDs are not documented).
     zones = {loc["locationId"]: TIME_ZONES[loc["timezoneId"]] for loc in practice["locations"]}
-    context = MappingContext(
-        customer_id="coreplus-test",
-        run_kind="trial",
-        system="coreplus",
-        country="AU",
-        time_zone="Australia/Sydney",
-        site_time_zones=zones,  # the customer's per-site setting (the API's zone GUIDs are not documented)
-        dump_dir=dump,
-    )
-    summary = stage_partition(warehouse, load_spec("coreplus"), context)
-    return warehouse, summary
+    return stage_dump(dump, zones)
 
 
 def _table(warehouse: Warehouse, schema: str, name: str) -> pl.DataFrame:
