@@ -10,7 +10,7 @@ from typing import Literal
 import duckdb
 import polars as pl
 
-from store import TableRef, partition_count, quote_identifier, read_partition
+from store import TableRef, partition_count, quote_identifier, read_partition, table_exists
 from store.warehouse import utc_instants
 
 Severity = Literal["ERROR", "WARN"]
@@ -45,7 +45,13 @@ class CheckInput:
         """The canonical ids of an entity's staged rows (cached: several checks resolve references)."""
         key = f"ids.{entity}"
         if key not in self._cache:
-            self._cache[key] = read_partition(self.con, TableRef("staged", entity), self.run_kind, "canonical_id")
+            ref = TableRef("staged", entity)
+            if not table_exists(self.con, ref):
+                # An entity the system's mapping does not stage (Core Plus has no referrers): nothing can
+                # be referenced, so any reference to it is dangling.
+                self._cache[key] = pl.DataFrame({"canonical_id": []}, schema={"canonical_id": pl.String})
+            else:
+                self._cache[key] = read_partition(self.con, ref, self.run_kind, "canonical_id")
         return self._cache[key]["canonical_id"]
 
     def row_count(self) -> int:

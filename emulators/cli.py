@@ -25,6 +25,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--cliniko-options", metavar="JSON", help='Cliniko emulator options, e.g. \'{"rate_limit": {"requests": 20}}\''
     )
+    parser.add_argument(
+        "--coreplus", action="store_true", help="start the Core Plus API emulator (needs --coreplus-practice)"
+    )
+    parser.add_argument(
+        "--coreplus-practice", type=pathlib.Path, metavar="FILE", help="the Core Plus practice.json it serves"
+    )
     parser.add_argument("--state", type=pathlib.Path, metavar="DIR", help="persist state, CA and tenant under DIR")
     parser.add_argument(
         "--time-scale", type=float, default=1.0, metavar="X", help="shrink windows, latencies and waits by X"
@@ -80,7 +86,11 @@ def run(args: argparse.Namespace) -> int:
     if cliniko and args.cliniko_dump is None:
         print("practice-migrate emulators: --cliniko needs --cliniko-dump DIR (a Cliniko dump folder)", file=sys.stderr)
         return 2
-    both = not args.dataverse and not args.entra and not cliniko
+    coreplus = bool(args.coreplus)
+    if coreplus and args.coreplus_practice is None:
+        print("practice-migrate emulators: --coreplus needs --coreplus-practice FILE", file=sys.stderr)
+        return 2
+    both = not args.dataverse and not args.entra and not cliniko and not coreplus
     entra_options = {
         name: value
         for name, value in (
@@ -102,6 +112,8 @@ def run(args: argparse.Namespace) -> int:
             cliniko=cliniko,
             cliniko_dump=args.cliniko_dump,
             cliniko_options=_cliniko_options(args),
+            coreplus=coreplus,
+            coreplus_practice=args.coreplus_practice,
         )
     except ValueError as err:
         print(f"practice-migrate emulators: {err}", file=sys.stderr)
@@ -135,6 +147,8 @@ def _announce(running: RunningEmulators, *, as_json: bool) -> None:
         f"  Entra authority   : {endpoints.entra_url}/{endpoints.tenant_id}" if endpoints.entra_url else "",
         f"  Cliniko API       : {endpoints.cliniko_url}/v1" if endpoints.cliniko_url else "",
         f"  Cliniko API key   : {endpoints.cliniko_api_key}" if endpoints.cliniko_api_key else "",
+        f"  Core Plus API     : {endpoints.coreplus_url}/API/Core/v2" if endpoints.coreplus_url else "",
+        f"  Core Plus consumer: {endpoints.coreplus_consumer_id}" if endpoints.coreplus_url else "",
         f"  CA file           : {endpoints.ca_file}",
         f"  tenant id         : {endpoints.tenant_id}",
         f"  client id         : {endpoints.client_id}",

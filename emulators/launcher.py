@@ -1,4 +1,4 @@
-"""Start the Entra, Dataverse and Cliniko emulators on free loopback ports (console script, pytest, demo)."""
+"""Start the Entra, Dataverse, Cliniko and Core Plus emulators on free loopback ports (console script, pytest, demo)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ from .cliniko.models import ClinikoBackend, ClinikoOptions
 from .common.server import BackgroundServer
 from .common.timescale import TimeScale
 from .common.tls import ensure_tls
+from .coreplus.app import create_app as create_coreplus_app
+from .coreplus.models import CoreplusBackend, CoreplusOptions
 from .dataverse.app import create_app as create_dataverse_app
 from .dataverse.constants import CONTROL_PREFIX
 from .dataverse.models import DataverseBackend, DataverseOptions
@@ -48,6 +50,10 @@ class EmulatorEndpoints:
     ca_file: str
     cliniko_url: str | None = None
     cliniko_api_key: str | None = None
+    coreplus_url: str | None = None  # the API base: <url>/API/Core/v2
+    coreplus_consumer_id: str | None = None
+    coreplus_consumer_secret: str | None = None
+    coreplus_access_token: str | None = None
 
     def to_json(self) -> str:
         """One line of JSON with every field."""
@@ -209,6 +215,23 @@ class ClinikoControl(_Control):
         return self._call("POST", f"/records/{collection}/{record_id}/cancel", fields)
 
 
+class CoreplusControl(_Control):
+    """reset(), stats() and faults (emulators/coreplus/README.md lists them)."""
+
+    def reset(self) -> dict[str, Any]:
+        return self._call("POST", "/reset")
+
+    def stats(self) -> dict[str, Any]:
+        return self._call("GET", "/stats")
+
+    def set_faults(self, *, replace: bool = False, **faults: Any) -> dict[str, Any]:
+        """E.g. ``set_faults(fail_next=2, error_status=429)`` or ``set_faults(expire_next=1)``."""
+        return self._call("POST", "/faults", {"replace": replace, **faults})
+
+    def clear_faults(self) -> dict[str, Any]:
+        return self._call("DELETE", "/faults")
+
+
 class RunningEmulators:
     """Context manager over started emulators: ``.endpoints``, ``.dataverse_control``, ``.stop()``."""
 
@@ -221,6 +244,7 @@ class RunningEmulators:
         cleanup: Callable[[], None],
         cliniko: ClinikoBackend | None = None,
         clock: TimeScale | None = None,
+        coreplus: CoreplusBackend | None = None,
     ) -> None:
         self.endpoints = endpoints
         self.clock = clock or TimeScale()  # the Dataverse and Cliniko emulators' shared clock
@@ -234,6 +258,9 @@ class RunningEmulators:
         self.entra_control = EntraControl(endpoints.entra_url, endpoints.ca_file) if endpoints.entra_url else None
         cliniko_url = endpoints.cliniko_url
         self.cliniko_control = ClinikoControl(cliniko_url, endpoints.ca_file) if cliniko_url else None
+        self.coreplus_backend = coreplus
+        coreplus_url = endpoints.coreplus_url
+        self.coreplus_control = CoreplusControl(coreplus_url, endpoints.ca_file) if coreplus_url else None
 
     def ssl_context(self) -> ssl.SSLContext:
         return ssl_context(self.endpoints.ca_file)
@@ -257,7 +284,7 @@ class RunningEmulators:
         if self._stopped:
             return
         self._stopped = True
-        for control in (self.dataverse_control, self.entra_control, self.cliniko_control):
+        for control in (self.dataverse_control, self.entra_control, self.cliniko_control, self.coreplus_control):
             if control is not None:
                 control.close()
         for server in self._servers:
@@ -307,6 +334,9 @@ def start_emulators(
     cliniko: bool = False,
     cliniko_dump: pathlib.Path | None = None,
     cliniko_options: Mapping[str, object] | None = None,
+    coreplus: bool = False,
+    coreplus_practice: pathlib.Path | None = None,
+    coreplus_options: Mapping[str, object] | None = None,
 ) -> RunningEmulators:
     """state_dir None → in-memory state and a temporary CA; otherwise persistent state and CA under state_dir.
 
@@ -325,6 +355,11 @@ def start_emulators(
         cliniko_dump: A Cliniko dump folder (``<resource>.ndjson``, ``attachments/``); required with ``cliniko``.
         cliniko_options: ``api_key``, ``shard``, ``rate_limit`` (``{"requests", "window_seconds"}``),
             ``require_user_agent`` and ``faults`` (see emulators/cliniko/README.md).
+        coreplus: Serve the Core Plus API (in memory) for the practice in ``coreplus_practice``.
+        coreplus_practice: A Core Plus practice file (``practice.json``, synthetic/coreplus.py); required with
+            ``coreplus``.
+        coreplus_options: ``consumer_id``, ``consumer_secret``, ``access_token``, ``rate_limit`` (requests per
+            second, None = off) and ``faults`` (see emulators/coreplus/README.md).
 
     Returns:
         The running emulators; call ``stop()`` (or use ``with``) to shut them down.
@@ -337,6 +372,9 @@ def start_emulators(
     cliniko_opts = ClinikoOptions.from_mapping(cliniko_options)
     if cliniko and cliniko_dump is None:
         raise ValueError("the Cliniko emulator needs a dump folder (cliniko_dump / --cliniko-dump DIR)")
+    coreplus_opts = CoreplusOptions.from_mapping(coreplus_options)
+    if coreplus and coreplus_practice is None:
+        raise ValueError("the Core Plus emulator needs a practice file (coreplus_practice)")
     temp_dir = None if state_dir else pathlib.Path(tempfile.mkdtemp(prefix="emulators-"))
     base = state_dir or temp_dir
     assert base is not None
@@ -347,8 +385,10 @@ def start_emulators(
     entra_server = BackgroundServer(tls) if entra else None
     dataverse_server = BackgroundServer(tls) if dataverse else None
     cliniko_server = BackgroundServer(tls) if cliniko else None
-    servers = [s for s in (entra_server, dataverse_server, cliniko_server) if s is not None]
+    coreplus_server = BackgroundServer(tls) if coreplus else None
+    servers = [s for s in (entra_server, dataverse_server, cliniko_server, coreplus_server) if s is not None]
     cliniko_backend = None
+    coreplus_backend = None
     clock = TimeScale(time_scale, manual=manual_clock)
 
     def cleanup() -> None:
@@ -397,6 +437,10 @@ def start_emulators(
             assert cliniko_dump is not None
             cliniko_backend = ClinikoBackend(cliniko_dump, cliniko_opts, clock=clock)
             cliniko_server.start(create_cliniko_app(cliniko_backend, cliniko_server.url), "cliniko")
+        if coreplus_server is not None:
+            assert coreplus_practice is not None
+            coreplus_backend = CoreplusBackend(coreplus_practice, coreplus_opts)
+            coreplus_server.start(create_coreplus_app(coreplus_backend), "coreplus")
     except BaseException:
         for server in servers:
             server.stop()
@@ -411,8 +455,14 @@ def start_emulators(
         ca_file=str(tls.ca_file),
         cliniko_url=cliniko_server.url if cliniko_server else None,
         cliniko_api_key=cliniko_backend.api_key if cliniko_backend else None,
+        coreplus_url=coreplus_server.url if coreplus_server else None,
+        coreplus_consumer_id=coreplus_opts.consumer_id if coreplus else None,
+        coreplus_consumer_secret=coreplus_opts.consumer_secret if coreplus else None,
+        coreplus_access_token=coreplus_opts.access_token if coreplus else None,
     )
-    return RunningEmulators(endpoints, servers, tenant_backend, backend, cleanup, cliniko_backend, clock)
+    return RunningEmulators(
+        endpoints, servers, tenant_backend, backend, cleanup, cliniko_backend, clock, coreplus_backend
+    )
 
 
 def emulator_fixture(*, name: str = "emulators", scope: str = "session", **start_kwargs: Any) -> Any:

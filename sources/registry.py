@@ -7,8 +7,9 @@ from sources.base import SourceSystem
 
 def _systems() -> dict[str, SourceSystem]:
     from sources.cliniko import SYSTEM as CLINIKO
+    from sources.coreplus import SYSTEM as COREPLUS
 
-    return {s.name: s for s in (CLINIKO,)}
+    return {s.name: s for s in (CLINIKO, COREPLUS)}
 
 
 def system_names() -> list[str]:

@@ -1,0 +1,129 @@
+"""Core Plus API resources as a dump delivers them: one `<resource>.ndjson` file each, typed fields.
+
+Field lists follow research/sources-round2.md §2.3 (developers.coreplus.com.au). Every line is one
+record with the values exactly as the API returned them — GUID ids, `dateOfBirth` without an offset,
+appointment times with a space before the offset, `amountOwing` a string beside numeric line amounts —
+under its top-level keys in snake_case (`clientId` → `client_id`, `medicareCardIRN` →
+`medicare_card_irn`: the warehouse takes lower-case column names; nested objects keep the API's keys).
+Two additions, documented in README.md: a client family member carries the `client_id` it was listed
+for, and an appointment the `timezone_id` it was read in.
+"""
+
+from __future__ import annotations
+
+from sources.base import FieldType, ResourceSpec
+
+S, NUM, B = FieldType.STRING, FieldType.NUMBER, FieldType.BOOLEAN
+OBJ, ARR = FieldType.OBJECT, FieldType.ARRAY
+
+FILE_SUFFIX = ".ndjson"  # the same dump layout as Cliniko's (sources/cliniko/dump.py reads both)
+MANIFEST_FILE = "manifest.json"
+
+RESOURCES: dict[str, ResourceSpec] = {
+    r.name: r
+    for r in [
+        ResourceSpec(
+            "locations",
+            "one row per practice location",
+            {"location_id": S, "name": S, "timezone_id": S},
+            key="location_id",
+        ),
+        ResourceSpec(
+            "practitioners",
+            "one row per practitioner",
+            {"practitioner_id": S, "title": S, "first_name": S, "last_name": S, "email": S, "provider_number": S},
+            key="practitioner_id",
+        ),
+        ResourceSpec(
+            "clients",
+            "one row per client (patient), the full record of GET /Client/{id}",
+            {
+                "client_id": S,
+                "title": S,
+                "practitioner_id": S,
+                "preferred_name": S,
+                "culture": S,
+                "pronouns": S,
+                "first_name": S,
+                "middle_name": S,
+                "last_name": S,
+                "date_of_birth": S,
+                "gender": S,
+                "medicare_card_number": S,
+                "medicare_card_irn": S,
+                "medicare_card_expire_date": S,
+                "dva_card_number": S,
+                "phone_number_home": S,
+                "phone_number_work": S,
+                "phone_number_mobile": S,
+                "email": S,
+                "status": S,
+                "address_residential": OBJ,
+                "address_postal": OBJ,
+                "notes1": S,
+                "external_id": S,
+            },
+            key="client_id",
+        ),
+        ResourceSpec(
+            "client_family",
+            "one row per family member or contact of a client",
+            {
+                "family_id": S,
+                "client_id": S,
+                "title": S,
+                "first_name": S,
+                "surname": S,
+                "relationship": S,
+                "address": S,
+                "suburb": S,
+                "postcode": S,
+                "home_phone": S,
+                "work_phone": S,
+                "mobile": S,
+                "email": S,
+                "notes": S,
+                "medicare_card_number": S,
+                "medicare_card_irn": S,
+                "emergency_contact": B,
+                "invoice_recipient": B,
+                "main_contact": B,
+            },
+            key="family_id",
+        ),
+        ResourceSpec(
+            "appointments",
+            "one row per appointment, times in its location's zone",
+            {
+                "appointment_id": S,
+                "appointment_reference_number": S,
+                "status": S,
+                "practitioner": OBJ,
+                "subject": S,
+                "notes": S,
+                "location_id": S,
+                "appointment_type_id": S,
+                "start_date_time": S,
+                "end_date_time": S,
+                "clients": ARR,
+                "notify_practitioner": B,
+                "timezone_id": S,
+            },
+            key="appointment_id",
+        ),
+        ResourceSpec(
+            "invoices",
+            "one row per invoice, line items nested",
+            {
+                "invoice_id": S,
+                "invoice_number": S,
+                "client_id": S,
+                "generated_at": S,
+                "line_items": ARR,
+                "amount_owing": S,
+                "locked": B,
+            },
+            key="invoice_id",
+        ),
+    ]
+}

@@ -1,0 +1,171 @@
+"""A small Core Plus practice as the emulator serves it (`practice.json`), for tests and the demo.
+
+Records carry the fields and quirks of research/sources-round2.md §2.3 (GUID ids, `dateOfBirth`
+"1972-07-02T00:00:00" without offset, `amountOwing` a string beside numeric line amounts, `generatedAt`
+a date). Appointments are kept as local wall-clock times of their location (emulators/coreplus README);
+some fall on both sides of Sydney's daylight-saving changes, so a test sees the offset move while the
+local time stays.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import uuid
+from pathlib import Path
+from typing import Any
+
+from checks.identifiers import random_medicare
+from emulators.coreplus.constants import ZONE_IDS
+
+# Fictional names: no real person's data in synthetic practices.
+_GIVEN = ("Ava", "Noah", "Mia", "Leo", "Isla", "Jack", "Ruby", "Oscar", "Zara", "Hugo", "Elsie", "Finn")
+_FAMILY = ("Tremaine", "Okafor", "Lindqvist", "Marchetti", "Nguyen", "Abernathy", "Kowalczyk", "Ferreira")
+_STATUSES = ("Attended", "Booked", "Cancelled", "Did not attend")
+# Sydney's 2026 daylight-saving changes (first Sunday of April ends it, first Sunday of October starts it).
+DST_CHANGE_DAYS = (dt.date(2026, 4, 5), dt.date(2026, 10, 4))
+
+
+def _guid(rng: random.Random) -> str:
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
+def practice(*, clients: int = 12, seed: int = 7, first_day: dt.date = dt.date(2026, 3, 23)) -> dict[str, Any]:
+    """The practice: two locations (Sydney and Brisbane — Brisbane keeps no daylight saving), three
+    practitioners, `clients` clients with family, two appointments and one invoice each."""
+    rng = random.Random(seed)
+    locations = [
+        {"locationId": _guid(rng), "name": "Harbour Clinic", "timezoneId": ZONE_IDS["Australia/Sydney"]},
+        {"locationId": _guid(rng), "name": "River Clinic", "timezoneId": ZONE_IDS["Australia/Brisbane"]},
+    ]
+    practitioners = [
+        {
+            "practitionerId": _guid(rng),
+            "title": "Dr",
+            "firstName": rng.choice(_GIVEN),
+            "lastName": rng.choice(_FAMILY),
+            "email": f"practitioner{i}@example.invalid",
+            "providerNumber": f"{rng.randint(100000, 999999)}A",
+        }
+        for i in range(3)
+    ]
+    out: dict[str, list[dict[str, Any]]] = {
+        "locations": locations,
+        "practitioners": practitioners,
+        "clients": [],
+        "clientFamilies": [],
+        "appointments": [],
+        "invoices": [],
+    }
+    for i in range(clients):
+        client_id, first, last = _guid(rng), rng.choice(_GIVEN), rng.choice(_FAMILY)
+        born = dt.date(1940, 1, 1) + dt.timedelta(days=rng.randint(0, 30000))
+        street = f"{rng.randint(1, 200)} Example Street"
+        medicare, irn = random_medicare(rng)
+        out["clients"].append(
+            {
+                "clientId": client_id,
+                "title": rng.choice(("Mr", "Ms", "Mrs", "Dr", "")),
+                "practitionerId": rng.choice(practitioners)["practitionerId"],
+                "preferredName": "",
+                "culture": "",
+                "pronouns": rng.choice(("he", "she", "they", "")),
+                "firstName": first,
+                "middleName": "",
+                "lastName": last,
+                "dateOfBirth": f"{born.isoformat()}T00:00:00",
+                "gender": rng.choice(("Male", "Female", "Other", "")),
+                "medicareCardNumber": medicare,
+                "medicareCardIRN": irn,
+                "medicareCardExpireDate": "2029-10-01",
+                "dvaCardNumber": "",
+                "phoneNumberHome": "",
+                "phoneNumberWork": "",
+                "phoneNumberMobile": f"04{rng.randint(10000000, 99999999)}",
+                "email": f"client{i}@example.invalid",
+                "Status": rng.choice(("Current", "Current", "Closed", "Deceased")),
+                "addressResidential": {"streetAddress": street, "city": "Sydney", "postcode": "2000", "state": "NSW"},
+                "addressPostal": {"streetAddress": street, "city": "Sydney", "postcode": "2000", "state": "NSW"},
+                "notes1": "",
+                "ExternalId": f"EXT-{i:05d}",
+            }
+        )
+        for _ in range(i % 3):
+            out["clientFamilies"].append(
+                {
+                    "clientId": client_id,
+                    "familyId": _guid(rng),
+                    "title": "",
+                    "firstName": rng.choice(_GIVEN),
+                    "surname": last,
+                    "relationship": rng.choice(("Mother", "Father", "Partner", "Guardian")),
+                    "address": street,
+                    "suburb": "Sydney",
+                    "postcode": "2000",
+                    "homePhone": "",
+                    "workPhone": "",
+                    "mobile": f"04{rng.randint(10000000, 99999999)}",
+                    "email": "",
+                    "notes": "",
+                    "medicareCardNumber": "",
+                    "medicareCardIRN": "",
+                    "emergencyContact": True,
+                    "invoiceRecipient": False,
+                    "mainContact": False,
+                }
+            )
+        for k in range(2):
+            # Half the appointments straddle a DST change day: the local hour is what the patient booked.
+            day = DST_CHANGE_DAYS[k] + dt.timedelta(days=rng.choice((-1, 1))) if i % 2 else first_day
+            day += dt.timedelta(days=rng.randint(0, 6) if not i % 2 else 0)
+            start = dt.datetime.combine(day, dt.time(8 + rng.randint(0, 9), rng.choice((0, 15, 30, 45))))
+            location = locations[(i + k) % 2]
+            out["appointments"].append(
+                {
+                    "appointmentId": _guid(rng),
+                    "appointmentReferenceNumber": f"{rng.randint(100000, 999999)}",
+                    "status": rng.choice(_STATUSES),
+                    "practitionerId": rng.choice(practitioners)["practitionerId"],
+                    "subject": f"{last.upper()} {first}",
+                    "notes": "",
+                    "locationId": location["locationId"],
+                    "appointmentTypeId": _guid(rng),
+                    "start": start.isoformat(),
+                    "end": (start + dt.timedelta(minutes=30)).isoformat(),
+                    "clientId": client_id,
+                }
+            )
+        amounts = [rng.choice((65.0, 85.5, 120.0)) for _ in range(rng.randint(1, 3))]
+        owing = rng.choice((0.0, amounts[0]))
+        out["invoices"].append(
+            {
+                "invoiceId": _guid(rng),
+                "invoiceNumber": f"260603-{i + 1}",
+                "clientId": client_id,
+                "generatedAt": (first_day + dt.timedelta(days=i % 20)).isoformat(),
+                "lineItems": [
+                    {
+                        "lineItemId": _guid(rng),
+                        "productId": _guid(rng),
+                        "description": "Consultation",
+                        "itemNumber": f"{10960 + n}",
+                        "unitAmount": amount,
+                        "taxAmount": 0.0,
+                        "lineAmount": amount,
+                        "quantity": 1,
+                    }
+                    for n, amount in enumerate(amounts)
+                ],
+                "amountOwing": str(owing),  # §2.3 quirk: a string ("50.0")
+                "locked": bool(rng.getrandbits(1)),
+            }
+        )
+    return out
+
+
+def write_practice(path: Path, **kwargs: Any) -> dict[str, Any]:
+    """Write `practice(**kwargs)` to `path` as the emulator's practice file; returns it."""
+    data = practice(**kwargs)
+    Path(path).write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
+    return data
