@@ -307,6 +307,8 @@ def start_emulators(
     cliniko: bool = False,
     cliniko_dump: pathlib.Path | None = None,
     cliniko_options: Mapping[str, object] | None = None,
+    dataverse_port: int = 0,
+    entra_port: int = 0,
 ) -> RunningEmulators:
     """state_dir None → in-memory state and a temporary CA; otherwise persistent state and CA under state_dir.
 
@@ -325,6 +327,10 @@ def start_emulators(
         cliniko_dump: A Cliniko dump folder (``<resource>.ndjson``, ``attachments/``); required with ``cliniko``.
         cliniko_options: ``api_key``, ``shard``, ``rate_limit`` (``{"requests", "window_seconds"}``),
             ``require_user_agent`` and ``faults`` (see emulators/cliniko/README.md).
+        dataverse_port: Loopback port of the Dataverse emulator (0: a free one chosen by the OS). A fixed
+            port keeps the org URL, and so the token audience and a customer file's `url`, stable across
+            restarts of a persistent ``state_dir``.
+        entra_port: Loopback port of the Entra emulator (0: a free one).
 
     Returns:
         The running emulators; call ``stop()`` (or use ``with``) to shut them down.
@@ -344,8 +350,8 @@ def start_emulators(
         state_dir.mkdir(parents=True, exist_ok=True)
     tls = ensure_tls(base / "tls")
     servers: list[BackgroundServer] = []
-    entra_server = BackgroundServer(tls) if entra else None
-    dataverse_server = BackgroundServer(tls) if dataverse else None
+    entra_server = BackgroundServer(tls, entra_port) if entra else None
+    dataverse_server = BackgroundServer(tls, dataverse_port) if dataverse else None
     cliniko_server = BackgroundServer(tls) if cliniko else None
     servers = [s for s in (entra_server, dataverse_server, cliniko_server) if s is not None]
     cliniko_backend = None
