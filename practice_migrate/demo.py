@@ -6,7 +6,9 @@ loopback (the trial target; the practice's users provisioned), registers the cus
 and dynamic partition), runs the Cliniko job for `<customer>|trial` on the instance in $DAGSTER_HOME
 and prints the checklist per entity and the reconciliation; then runs `dynamics_migrate` (schema plan
 applied, owners resolved, load, read-back) and runs it again to show that unchanged data sends no
-write. Exit 0 when the pipeline ran: failing checks are findings for the practice, not crashes.
+write. The org keeps its state under $MIGRATION_HOME/emulators on stable ports and its secret in
+$MIGRATION_HOME/dev.env, so `make dev` (`make targets`) brings the same org back for practice. Exit 0
+when the pipeline ran: failing checks are findings for the practice, not crashes.
 """
 
 from __future__ import annotations
@@ -68,7 +70,7 @@ def _staging_job():
 def main() -> int:
     import shutil
 
-    from customers import MigrationHome, default_home
+    from customers import default_home
     from practice_migrate import targets
 
     home = MigrationHome(default_home())
