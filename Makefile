@@ -13,7 +13,7 @@ export DAGSTER_DISABLE_TELEMETRY := 1
 # the demo, `make dev`, the tests and the benchmarks talk to the emulators on loopback.
 export MIGRATION_ALLOWED_HOSTS ?= 127.0.0.1,localhost,*.invalid
 
-.PHONY: demo test test-postgres dev bench lint lock clean install screenshots
+.PHONY: demo test test-postgres dev targets targets-stop bench lint lock clean install screenshots
 
 install: $(STAMP)
 
@@ -37,8 +37,18 @@ test: $(STAMP)
 test-postgres: $(STAMP)
 	bash tests/postgres/throwaway_cluster.sh $(BIN)/python -m pytest -m postgres tests/postgres
 
-## dev: the Dagster UI and daemon on the same instance and data as the demo
-dev: $(STAMP)
+## targets: the demo's emulated org (Entra ID + Dataverse) in the background, restarted from its state under
+## $(MIGRATION_HOME)/emulators on stable ports (PRACTICE_TARGETS_DATAVERSE_PORT / _ENTRA_PORT: 49443 / 49444)
+targets: $(STAMP)
+	$(BIN)/python -m practice_migrate.targets start
+
+targets-stop: $(STAMP)
+	$(BIN)/python -m practice_migrate.targets stop
+
+## dev: the Dagster UI and daemon on the same instance, data and emulated org as the demo, with the demo
+## customer's secret from $(MIGRATION_HOME)/dev.env (written 0600 by the demo) in its environment
+dev: targets
+	set -a && source "$(MIGRATION_HOME)/dev.env" && set +a && \
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p $${DAGSTER_PORT:-3000}
 
 ## bench: performance benchmarks; writes bench/results.json

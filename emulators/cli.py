@@ -31,6 +31,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--coreplus-practice", type=pathlib.Path, metavar="FILE", help="the Core Plus practice.json it serves"
     )
+    parser.add_argument("--dataverse-port", type=int, default=0, metavar="PORT", help="fixed Dataverse port")
+    parser.add_argument("--entra-port", type=int, default=0, metavar="PORT", help="fixed Entra ID port")
     parser.add_argument("--state", type=pathlib.Path, metavar="DIR", help="persist state, CA and tenant under DIR")
     parser.add_argument(
         "--time-scale", type=float, default=1.0, metavar="X", help="shrink windows, latencies and waits by X"
@@ -114,6 +116,8 @@ def run(args: argparse.Namespace) -> int:
             cliniko_options=_cliniko_options(args),
             coreplus=coreplus,
             coreplus_practice=args.coreplus_practice,
+            dataverse_port=args.dataverse_port,
+            entra_port=args.entra_port,
         )
     except ValueError as err:
         print(f"practice-migrate emulators: {err}", file=sys.stderr)

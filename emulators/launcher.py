@@ -337,6 +337,8 @@ def start_emulators(
     coreplus: bool = False,
     coreplus_practice: pathlib.Path | None = None,
     coreplus_options: Mapping[str, object] | None = None,
+    dataverse_port: int = 0,
+    entra_port: int = 0,
 ) -> RunningEmulators:
     """state_dir None → in-memory state and a temporary CA; otherwise persistent state and CA under state_dir.
 
@@ -360,6 +362,10 @@ def start_emulators(
             ``coreplus``.
         coreplus_options: ``consumer_id``, ``consumer_secret``, ``access_token``, ``rate_limit`` (requests per
             second, None = off) and ``faults`` (see emulators/coreplus/README.md).
+        dataverse_port: Loopback port of the Dataverse emulator (0: a free one chosen by the OS). A fixed
+            port keeps the org URL, and so the token audience and a customer file's `url`, stable across
+            restarts of a persistent ``state_dir``.
+        entra_port: Loopback port of the Entra emulator (0: a free one).
 
     Returns:
         The running emulators; call ``stop()`` (or use ``with``) to shut them down.
@@ -382,8 +388,8 @@ def start_emulators(
         state_dir.mkdir(parents=True, exist_ok=True)
     tls = ensure_tls(base / "tls")
     servers: list[BackgroundServer] = []
-    entra_server = BackgroundServer(tls) if entra else None
-    dataverse_server = BackgroundServer(tls) if dataverse else None
+    entra_server = BackgroundServer(tls, entra_port) if entra else None
+    dataverse_server = BackgroundServer(tls, dataverse_port) if dataverse else None
     cliniko_server = BackgroundServer(tls) if cliniko else None
     coreplus_server = BackgroundServer(tls) if coreplus else None
     servers = [s for s in (entra_server, dataverse_server, cliniko_server, coreplus_server) if s is not None]

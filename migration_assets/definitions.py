@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from migration_assets.alerting import alert_on_failed_error_checks, alert_on_run_failure
 from migration_assets.delta import (
     delta_pickup_files,
     delta_pickup_job,
@@ -48,7 +49,12 @@ def defs() -> dg.Definitions:
             *gensolve.assets,
         ],
         jobs=[*staging_jobs, dynamics_migrate_job, dynamics_rollback, delta_pickup_job, gensolve.job],
-        sensors=[build_dump_arrival_sensor(staging_jobs), delta_pickup_sensor],
+        sensors=[
+            build_dump_arrival_sensor(staging_jobs),
+            delta_pickup_sensor,
+            alert_on_run_failure,
+            alert_on_failed_error_checks,
+        ],
         schedules=[delta_pickup_files],
         resources={"migration_home": MigrationHomeResource(path=dg.EnvVar("MIGRATION_HOME"))},
         # One process per run: DuckDB and Polars already use both cores, a customer's database has a

@@ -6,7 +6,9 @@ loopback (the trial target; the practice's users provisioned), registers the cus
 and dynamic partition), runs the Cliniko job for `<customer>|trial` on the instance in $DAGSTER_HOME
 and prints the checklist per entity and the reconciliation; then runs `dynamics_migrate` (schema plan
 applied, owners resolved, load, read-back) and runs it again to show that unchanged data sends no
-write. Exit 0 when the pipeline ran: failing checks are findings for the practice, not crashes.
+write. The org keeps its state under $MIGRATION_HOME/emulators on stable ports and its secret in
+$MIGRATION_HOME/dev.env, so `make dev` (`make targets`) brings the same org back for practice. Exit 0
+when the pipeline ran: failing checks are findings for the practice, not crashes.
 """
 
 from __future__ import annotations
@@ -19,18 +21,18 @@ from typing import TYPE_CHECKING
 
 import yaml
 
-from customers.endpoints import ALLOWED_HOSTS_ENV, EMULATOR_HOSTS, secret_env_name
+from customers import CustomerConfig, MigrationHome
+from customers.endpoints import ALLOWED_HOSTS_ENV, EMULATOR_HOSTS
+from emulators.provision import provision_practice_users
+from practice_migrate.targets import DEMO_CUSTOMER, DEMO_SECRET_ENV
 
 if TYPE_CHECKING:
     from emulators.launcher import EmulatorEndpoints
 
-DEMO_CUSTOMER = "demo-physio"
 DEMO_CLIENTS = 400
 DEMO_DEFECT_RATE = 0.01
 DEMO_SEED = 20261122
 DEMO_FALLBACK_OWNER = "migration.owner@example.co.nz"
-# The emulated org's client secret reaches the loader only through the environment (DESIGN.md §6).
-DEMO_SECRET_ENV = secret_env_name(DEMO_CUSTOMER, "DATAVERSE_SECRET")
 
 
 def _target(endpoints: EmulatorEndpoints) -> dict:
@@ -68,14 +70,17 @@ def _staging_job():
 def main() -> int:
     import shutil
 
-    from customers import MigrationHome, default_home
-    from emulators.launcher import start_emulators
+    from customers import default_home
+    from practice_migrate import targets
 
     home = MigrationHome(default_home())
-    # A fresh start: the ledger of an earlier demo describes an emulated org that no longer exists.
+    # A fresh start: the ledger and the org of an earlier demo go together (the org is emptied below).
+    targets.stop_background(home.root)
     shutil.rmtree(home.customer_dir(DEMO_CUSTOMER), ignore_errors=True)
-    print("0/7  Starting the Entra ID and Dataverse emulators on 127.0.0.1 (the trial target)")
-    with start_emulators(dataverse_options={"cost_model": False, "key_activation": {"mode": "immediate"}}) as running:
+    shutil.rmtree(targets.state_dir(home.root), ignore_errors=True)
+    print("0/7  Starting the Entra ID and Dataverse emulators on 127.0.0.1 (the trial target; kept for `make dev`)")
+    # Stable ports and state under the home: `make targets` restarts this very org after the demo.
+    with targets.start_persistent(home.root, targets.client_secret(home.root, renew=True)) as running:
         os.environ[DEMO_SECRET_ENV] = running.endpoints.client_secret
         # The demo's targets are the emulators and a placeholder production org: the operator allows them.
         os.environ.setdefault(ALLOWED_HOSTS_ENV, EMULATOR_HOSTS)
@@ -83,10 +88,17 @@ def main() -> int:
         return _run(home, running)
 
 
+def set_up(home: MigrationHome, endpoints: EmulatorEndpoints, control: object, dump_dir: Path) -> CustomerConfig:
+    """Register the demo customer (its trial target: the emulated org) and provision the practice's users
+    in that org; the dump must exist. Shared with the test that practises on the persistent target."""
+    config = home.register(_write_config(home.root, dump_dir, _target(endpoints)))
+    provision_practice_users(control, dump_dir, DEMO_FALLBACK_OWNER)
+    return config
+
+
 def _run(home: object, running: object) -> int:
     import dagster as dg
 
-    from emulators.provision import provision_practice_users
     from migration_assets.partitions import add_customer_partition
     from store import Warehouse, read_partition
     from store.warehouse import TableRef
@@ -107,8 +119,7 @@ def _run(home: object, running: object) -> int:
     )
 
     instance = dg.DagsterInstance.get()
-    config = home.register(_write_config(home.root, dump_dir, _target(running.endpoints)))  # type: ignore[attr-defined]
-    provision_practice_users(running.dataverse_control, dump_dir, DEMO_FALLBACK_OWNER)  # type: ignore[attr-defined]
+    config = set_up(home, running.endpoints, running.dataverse_control, dump_dir)  # type: ignore[arg-type, attr-defined]
     added = add_customer_partition(instance, config.customer_id)
     print(
         f"2/7  Registered customer {config.customer_id} ({'partition added' if added else 'partition exists'}) "
@@ -169,7 +180,10 @@ def _run(home: object, running: object) -> int:
         print(f"  {row['severity']:<5} {row['entity']}.{row['check_name']}: {counts}")
     print(f"\nApproval report (the practice's review, with a sample of records per entity): {report}")
     _load(home, running, instance, partition, quiet)
-    print("Open the Dagster UI on the same instance with `make dev` (http://127.0.0.1:3000).")
+    print(
+        "Open the Dagster UI on the same instance and org with `make dev` (http://127.0.0.1:3000): it restarts "
+        f"the emulated org from {home.root / 'emulators'} (`make targets`), secret from {home.root / 'dev.env'}."
+    )
     return 0
 
 

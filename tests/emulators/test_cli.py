@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import pathlib
 import signal
+import socket
 import subprocess
 import sys
 
@@ -113,3 +114,22 @@ def test_human_summary_and_only_entra(tmp_path: pathlib.Path) -> None:
     assert "emulators" in lines[0]
     assert lines[1].strip().startswith("Entra authority")
     assert not (tmp_path / "dataverse.sqlite").exists()
+
+
+def test_fixed_ports_give_the_same_urls_after_a_restart(tmp_path: pathlib.Path) -> None:
+    ports = []
+    for _ in range(2):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            ports.append(str(sock.getsockname()[1]))
+    urls = []
+    for _ in range(2):  # a restart from the same state: same org URL, so a customer file pointing at it holds
+        process = _start("--json", "--state", str(tmp_path), "--dataverse-port", ports[0], "--entra-port", ports[1])
+        try:
+            info = json.loads(process.stdout.readline())  # type: ignore[union-attr]
+        finally:
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=30) == 0
+        urls.append((info["dataverse_url"], info["entra_url"], info["tenant_id"]))
+    assert urls[0] == urls[1]
+    assert urls[0][:2] == (f"https://127.0.0.1:{ports[0]}", f"https://127.0.0.1:{ports[1]}")
