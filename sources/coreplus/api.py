@@ -285,7 +285,14 @@ class _Dump:
             path = self.out_dir / f"{name}{FILE_SUFFIX}"
             data = path.read_bytes()
             counts[name] = sum(1 for line in data.splitlines() if line.strip())
-            entries.append({"path": path.name, "records": counts[name], "sha256": hashlib.sha256(data).hexdigest()})
+            entries.append(
+                {
+                    "path": path.name,
+                    "bytes": len(data),
+                    "records": counts[name],
+                    "sha256": hashlib.sha256(data).hexdigest(),
+                }
+            )
         manifest = {**header, "files": entries}
         (self.out_dir / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         shutil.rmtree(self.work)
