@@ -55,8 +55,12 @@ class Partition:
     def reports(self) -> Path:
         return self.home.reports_dir(self.config.customer_id, self.run_kind)
 
-    def client(self, **kwargs: object) -> DataverseClient:
-        return DataverseClient(connection_for(self.config, self.run_kind), **kwargs)  # type: ignore[arg-type]
+    def client(self, *, timeout_seconds: float | None = None, **kwargs: object) -> DataverseClient:
+        """A client for this partition's target; ``timeout_seconds`` replaces the per-request timeout."""
+        connection = connection_for(self.config, self.run_kind)
+        if timeout_seconds is not None:
+            connection = replace(connection, timeout_seconds=timeout_seconds)
+        return DataverseClient(connection, **kwargs)  # type: ignore[arg-type]
 
 
 def operator_name(tags: dict[str, str] | None = None) -> str:
