@@ -209,7 +209,7 @@ class DataverseApp:
             # work (reading and parsing the body, applying the writes) is part of that time, not added to it.
             latency = backend.options.cost_model.seconds(response.records_written, response.rows_read)
             latency = max(0.0, latency - backend.clock.nominal(backend.clock.now() - work_started))
-            slow = backend.faults.slow_seconds()
+            slow = backend.faults.slow_seconds(write=request.method != "GET")
             if slow:
                 backend.stats.count_fault("slow")
             await backend.clock.sleep(latency + slow + logic)

@@ -6,6 +6,7 @@ from .client import ClientStats, DataverseClient
 from .concurrency import AdaptiveLimiter
 from .config import AppCredential, DataverseConnection
 from .errors import (
+    AnswerLostError,
     AuthenticationError,
     DataverseError,
     FileTooLargeError,
@@ -18,6 +19,7 @@ from .errors import (
 
 __all__ = [
     "AdaptiveLimiter",
+    "AnswerLostError",
     "AppCredential",
     "AuthenticationError",
     "BatchOperation",

@@ -73,6 +73,61 @@ class ChangesetResult:
     error: DataverseError | None = None
 
 
+# Microsoft's bulk guidance (anchors.md §4.3, bulk-operations.md): a standard table's bulk request is limited by
+# its time, not a record count, and the service gives a synchronous request about 2 minutes (anchors.md §4.1:
+# plug-in budget 2 min; client timeouts 2–4 min). A size grows while its requests take under 1/8 of the client's
+# timeout, and halves once one takes over half of it: far enough apart that one slow response does not undo a
+# growth step, and a halving lands back under the timeout before the service gives up on a request.
+GROW_BELOW_SHARE = 1 / 8
+SHRINK_ABOVE_SHARE = 1 / 2
+
+
+@dataclass
+class AdaptiveBatchSize:
+    """Records per write request, adapted to how long the service takes to answer (careful-client sizing).
+
+    Microsoft: "start with a small batch size" ($batch: 10; bulk: 100–1,000 "a reasonable place to start",
+    anchors.md §4.1/§4.3) and grow until requests approach the timeout. Here a size starts at ``initial``,
+    doubles (up to ``maximum``) after a request answered in under ``GROW_BELOW_SHARE`` of the client's
+    timeout, and halves (down to 1) after one took over ``SHRINK_ABOVE_SHARE`` of it, after a lost answer
+    (read timeout or a cut connection: the service may still be working) and after an execution-time 429
+    (the requests are too heavy for the user's budget, research §4.1).
+
+    Attributes:
+        initial: The first size (clamped to ``maximum``).
+        maximum: The largest size (the capability's limit).
+        timeout_seconds: The client's per-request timeout the measured times are compared with.
+        size: The size the next request takes.
+        grown, shrunk: How often the size changed each way (counts only, for the load's report).
+    """
+
+    initial: int
+    maximum: int
+    timeout_seconds: float
+    size: int = field(init=False)
+    grown: int = field(default=0, init=False)
+    shrunk: int = field(default=0, init=False)
+
+    def __post_init__(self) -> None:
+        if self.maximum < 1 or self.initial < 1 or self.timeout_seconds <= 0:
+            raise ValueError("AdaptiveBatchSize needs initial and maximum ≥ 1 and a timeout > 0")
+        self.size = min(self.initial, self.maximum)
+
+    def answered(self, seconds: float) -> None:
+        """A request of the current kind answered after ``seconds`` (measured by the client)."""
+        if seconds > self.timeout_seconds * SHRINK_ABOVE_SHARE:
+            self.too_heavy()
+        elif seconds < self.timeout_seconds * GROW_BELOW_SHARE and self.size < self.maximum:
+            self.size = min(self.maximum, self.size * 2)
+            self.grown += 1
+
+    def too_heavy(self) -> None:
+        """A request timed out, lost its answer or was refused for execution time: halve the size."""
+        if self.size > 1:
+            self.size = max(1, self.size // 2)
+            self.shrunk += 1
+
+
 def inner_url(api_root: str, url: str) -> str:
     """Absolute inner URL (the form the Python SDK sends, §10); ``$n`` references stay as they are."""
     if url.startswith(("$", "https://", "http://")):
@@ -262,29 +317,51 @@ class BatchOperations:
         headers: dict[str, str] | None = None,
         content: bytes | None = None,
         accept: frozenset[int] = frozenset(),
+        sizer: AdaptiveBatchSize | None = None,
+        resend_lost: bool = True,
     ) -> httpx.Response:
         raise NotImplementedError
 
-    async def upsert_multiple(self, entity_set: str, logical_name: str, records: Sequence[dict[str, Any]]) -> None:
+    async def upsert_multiple(
+        self,
+        entity_set: str,
+        logical_name: str,
+        records: Sequence[dict[str, Any]],
+        sizer: AdaptiveBatchSize | None = None,
+        *,
+        resend_lost: bool = True,
+    ) -> None:
         """One UpsertMultiple request (research §3.2): all records applied, or none (standard tables).
 
         Args:
             entity_set: E.g. ``contacts``.
             logical_name: E.g. ``contact`` (for ``@odata.type``).
             records: Rows, each carrying its primary key column (deterministic GUIDs make retries safe).
+            sizer: Told how long the request took (or that it timed out or was throttled for execution time).
+            resend_lost: Whether a request whose answer was lost is resent by the client (see Raises).
 
         Raises:
             TerminalError: A record is wrong; nothing was written (use ``isolate_failures`` to find it).
+            AnswerLostError: With ``resend_lost`` False, the request reached the org but its answer was lost (the
+                caller reads the records by key before sending them again, loader.py); with True such a request
+                is resent as it is (safe for writes keyed by primary key).
         """
         if not records:
             return
         odata_type = f"{NAMESPACE}.{logical_name}"
         body = {"Targets": [{**record, "@odata.type": odata_type} for record in records]}
-        await self._send("POST", f"{entity_set}/{NAMESPACE}.UpsertMultiple", json=body)
+        await self._send(
+            "POST", f"{entity_set}/{NAMESPACE}.UpsertMultiple", json=body, sizer=sizer, resend_lost=resend_lost
+        )
         self.stats.records_written += len(records)
 
     async def execute_batch(
-        self, changesets: Sequence[Sequence[BatchOperation]], *, continue_on_error: bool = True
+        self,
+        changesets: Sequence[Sequence[BatchOperation]],
+        *,
+        continue_on_error: bool = True,
+        sizer: AdaptiveBatchSize | None = None,
+        resend_lost: bool = True,
     ) -> list[ChangesetResult]:
         """One ``$batch`` with each inner list as an atomic change set (research §3.1).
 
@@ -292,12 +369,17 @@ class BatchOperations:
             changesets: Operations per change set; Content-IDs are 1…n within each.
             continue_on_error: ``Prefer: odata.continue-on-error``; otherwise processing stops at the
                 first failing change set and the rest come back as ``NotExecutedError``.
+            sizer: Told how long the request took (or that it timed out or was throttled for execution time).
+            resend_lost: Whether a request whose answer was lost is resent by the client (see Raises).
 
         Returns:
             One result per change set, in order.
 
         Raises:
             ValueError: More than ``max_batch_operations`` operations.
+            AnswerLostError: With ``resend_lost`` False, the request reached the org but its answer was lost (the
+                caller reads the records by key before sending them again, loader.py); with True such a request
+                is resent as it is (safe for writes keyed by primary key).
         """
         total = sum(len(c) for c in changesets)
         if total > self.capabilities.max_batch_operations:
@@ -308,7 +390,15 @@ class BatchOperations:
         headers = {"Content-Type": content_type}
         if continue_on_error:
             headers["Prefer"] = "odata.continue-on-error"
-        response = await self._send("POST", "$batch", content=body, headers=headers, accept=frozenset({400}))
+        response = await self._send(
+            "POST",
+            "$batch",
+            content=body,
+            headers=headers,
+            accept=frozenset({400}),
+            sizer=sizer,
+            resend_lost=resend_lost,
+        )
         if response.status_code == 400 and not response.headers.get("content-type", "").startswith("multipart/"):
             raise classify(response)
         results = parse_batch_response(response.headers.get("content-type", ""), response.content, len(changesets))

@@ -11,9 +11,15 @@ class DataverseCapabilities:
 
     Attributes:
         max_batch_operations: Operations per ``$batch`` (research/dataverse.md §3.1: at most 1,000).
-        bulk_batch_size: Records per UpsertMultiple; anchors.md §4.3 advises 200–300 for out-of-the-box
+        bulk_batch_size: Most records per UpsertMultiple; anchors.md §4.3 advises 200–300 for out-of-the-box
             tables such as contact and account.
-        batch_operations: Operations the loader puts in one ``$batch`` for tables without bulk messages.
+        initial_bulk_batch_size: Records in a table's first UpsertMultiple requests; the loader grows the
+            size towards ``bulk_batch_size`` while the org answers well inside the timeout
+            (batch.AdaptiveBatchSize; bulk-operations.md: "100–1,000 records per request is a reasonable place to
+            start").
+        initial_batch_operations: Operations in a table's first ``$batch`` requests, grown towards
+            ``batch_operations`` the same way (api-limits.md: "start with a small batch size of 10").
+        batch_operations: Most operations the loader puts in one ``$batch`` for tables without bulk messages.
             Microsoft advises starting small (research §3.1: 10) for latency, but when the execution-time
             budget is what binds (a migration), each request's fixed cost (≈ 100 ms, anchors.md §4.2) is
             paid per request: 500 operations share it down to ≈ 0.2 ms each, against ≈ 10 ms at 10.
@@ -31,7 +37,9 @@ class DataverseCapabilities:
 
     max_batch_operations: int = 1000
     bulk_batch_size: int = 200
+    initial_bulk_batch_size: int = 100
     batch_operations: int = 500
+    initial_batch_operations: int = 10
     batch_bytes: int = 16 * 1024 * 1024
     max_concurrency: int = 52
     max_upload_bytes: int = 5_242_880
@@ -42,7 +50,9 @@ class DataverseCapabilities:
         for name in (
             "max_batch_operations",
             "bulk_batch_size",
+            "initial_bulk_batch_size",
             "batch_operations",
+            "initial_batch_operations",
             "batch_bytes",
             "max_concurrency",
             "max_upload_bytes",

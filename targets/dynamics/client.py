@@ -15,12 +15,13 @@ from typing import Any
 import httpx
 
 from .auth import TokenProvider
-from .batch import BatchOperations
+from .batch import AdaptiveBatchSize, BatchOperations
 from .capabilities import DataverseCapabilities
 from .concurrency import AdaptiveLimiter
 from .config import DataverseConnection
 from .errors import (
     EXECUTION_TIME_CODE,
+    AnswerLostError,
     AuthenticationError,
     DataverseError,
     TerminalError,
@@ -240,6 +241,8 @@ class DataverseClient(MetadataOperations, BatchOperations):
         content: bytes | None = None,
         accept: frozenset[int] = frozenset(),
         pinned: _User | None = None,
+        sizer: AdaptiveBatchSize | None = None,
+        resend_lost: bool = True,
     ) -> httpx.Response:
         self._open_http()
         url = self._url(path)
@@ -267,6 +270,8 @@ class DataverseClient(MetadataOperations, BatchOperations):
             if isinstance(outcome, httpx.Response):
                 if outcome.status_code < 400 or outcome.status_code in accept:
                     user.limiter.succeeded()
+                    if sizer is not None:
+                        sizer.answered(outcome.elapsed.total_seconds())
                     self._apply_dop_hint(outcome)
                     return outcome
                 outcome = classify(outcome)
@@ -276,6 +281,8 @@ class DataverseClient(MetadataOperations, BatchOperations):
                 self.stats.throttled[error.code or "none"] += 1
                 if throttles > MAX_THROTTLED_RETRIES:
                     raise error
+                if sizer is not None and error.code == EXECUTION_TIME_CODE:
+                    sizer.too_heavy()
                 wait = error.retry_after if error.retry_after is not None else self._backoff(throttles)
                 # Pauses this user (the retry may go to another one). Too many requests or too many at once:
                 # fewer in flight. Execution time used up: the window refills at its own pace (§4.1), so
@@ -289,7 +296,14 @@ class DataverseClient(MetadataOperations, BatchOperations):
                 self.stats.token_refreshes += 1
                 await user.auth.invalidate(token)
                 LOG.info("401 on %s %s: token dropped, retrying", method, target)
+            elif isinstance(error, AnswerLostError) and not resend_lost:
+                if sizer is not None:
+                    sizer.too_heavy()
+                LOG.info("%s on %s %s: answer lost, left to the caller to verify", error, method, target)
+                raise error
             elif isinstance(error, TransientError):
+                if sizer is not None and isinstance(error, AnswerLostError):
+                    sizer.too_heavy()
                 failures += 1
                 if failures >= self.max_attempts:
                     LOG.warning("%s %s failed after %d attempts: %s", method, target, failures, error)

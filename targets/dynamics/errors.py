@@ -97,6 +97,14 @@ class FileTooLargeError(TerminalError):
     """A document's base64 length exceeds ``maxuploadfilesize`` (research/dataverse.md §5.4); nothing was sent."""
 
 
+class AnswerLostError(TransientError):
+    """The request reached the service but its answer did not reach us (read timeout, connection cut mid-body).
+
+    The service may have applied it, or may still be applying it; a write is verified against the org before it
+    is sent again (loader.py), never resent blind.
+    """
+
+
 class NotExecutedError(TransientError):
     """A $batch change set that never ran because processing stopped at an earlier failure (§3.1)."""
 
@@ -182,7 +190,13 @@ def classify(response: httpx.Response) -> DataverseError:
 
 
 def connection_error(exc: Exception) -> TransientError:
-    """A TransientError for a request that got no (complete) answer: reset, timeout, dropped mid-body."""
+    """A TransientError for a request that got no (complete) answer: reset, timeout, dropped mid-body.
+
+    Once the request was written, a read timeout or a connection cut while reading leaves its effect unknown
+    (``AnswerLostError``); a failure to connect or to send means the service never had the whole request.
+    """
+    if isinstance(exc, httpx.ReadTimeout | httpx.ReadError | httpx.RemoteProtocolError):
+        return AnswerLostError(0, None, type(exc).__name__)
     return TransientError(0, None, type(exc).__name__)
 
 

@@ -26,7 +26,14 @@ from targets.dynamics import ClientStats, DataverseClient
 from targets.dynamics.connection import connection_for
 from targets.dynamics.custom_fields import CustomColumn, custom_columns, custom_values
 from targets.dynamics.loader import LOAD_ORDER, SCHEMA, TARGET, LoadContext, TableLoad, load_partition, read_columns
-from targets.dynamics.owners import OwnerResolution, OwnerResolutionError, check_roles, fetch_users, resolve
+from targets.dynamics.owners import (
+    OWNING_OUTCOMES,
+    OwnerResolution,
+    OwnerResolutionError,
+    check_roles,
+    fetch_users,
+    resolve,
+)
 from targets.dynamics.payloads import Resolved, build_payload, record_guid
 from targets.dynamics.readback import TableReadback, compare
 from targets.dynamics.removals import RemovalResult, retire_removed
@@ -61,8 +68,12 @@ class Partition:
         """The folders this partition's documents may be read from (issue 15 item 1)."""
         return self.home.file_roots(self.config, self.run_kind)
 
-    def client(self, **kwargs: object) -> DataverseClient:
-        return DataverseClient(connection_for(self.config, self.run_kind), **kwargs)  # type: ignore[arg-type]
+    def client(self, *, timeout_seconds: float | None = None, **kwargs: object) -> DataverseClient:
+        """A client for this partition's target; ``timeout_seconds`` replaces the per-request timeout."""
+        connection = connection_for(self.config, self.run_kind)
+        if timeout_seconds is not None:
+            connection = replace(connection, timeout_seconds=timeout_seconds)
+        return DataverseClient(connection, **kwargs)  # type: ignore[arg-type]
 
 
 def operator_name(tags: dict[str, str] | None = None) -> str:
@@ -152,6 +163,13 @@ async def resolve_owners(part: Partition) -> OwnerResolution:
         "outcome",
         "systemuser_id",
         pl.lit(resolution.fallback_owner).alias("fallback_owner"),
+        pl.col("practitioner_id")
+        .replace_strict(
+            {p: ",".join(sorted(t)) for p, t in resolution.fallback_tables.items()},
+            default=None,
+            return_dtype=pl.String,
+        )
+        .alias("fallback_tables"),
     )
     with part.warehouse.connect() as con:
         replace_partition_from_frame(con, OWNERS, part.run_kind, stored)
@@ -164,8 +182,19 @@ def _stored_resolution(part: Partition) -> tuple[dict[str, str], str]:
         rows = read_partition(con, OWNERS, part.run_kind) if table_exists(con, OWNERS) else pl.DataFrame()
     if rows.is_empty():
         raise RuntimeError("owners are not resolved for this partition: materialise dynamics/owner_resolution first")
-    matched = rows.filter(pl.col("outcome") == "matched")
+    matched = rows.filter(pl.col("outcome").is_in(OWNING_OUTCOMES))
     return dict(zip(matched["practitioner_id"], matched["systemuser_id"], strict=True)), rows["fallback_owner"][0]
+
+
+def _stored_fallback_tables(part: Partition) -> dict[str, frozenset[str]]:
+    """Practitioner → tables whose records the fallback owner gets though the practitioner has a user (the
+    user's roles cannot own them); empty for a resolution stored before tables were checked one by one."""
+    with part.warehouse.connect(read_only=True) as con:
+        rows = read_partition(con, OWNERS, part.run_kind)
+    if "fallback_tables" not in rows.columns:
+        return {}
+    partly = rows.filter(pl.col("outcome").is_in(OWNING_OUTCOMES) & pl.col("fallback_tables").is_not_null())
+    return {p: frozenset(t.split(",")) for p, t in partly.select("practitioner_id", "fallback_tables").iter_rows()}
 
 
 async def _require_fallback_owner(client: DataverseClient, fallback: str) -> None:
@@ -284,7 +313,16 @@ async def load(
                 f"{len(plan.missing)} schema plan items are not in the org: {names}; apply the schema plan first"
             )
         root, by_code, price_levels = await _resolve_org(client, currencies, _LoadRun(part, run_id, operator))
-        resolved = Resolved(part.config.customer_id, owners, fallback, root, by_code, price_levels, part.file_roots)
+        resolved = Resolved(
+            part.config.customer_id,
+            owners,
+            fallback,
+            root,
+            by_code,
+            price_levels,
+            part.file_roots,
+            _stored_fallback_tables(part),
+        )
         ctx = LoadContext(
             part.config.customer_id,
             part.run_kind,
@@ -397,7 +435,16 @@ async def verify(part: Partition, tables: list[str] | None = None) -> list[Table
     results = []
     async with part.client() as client:
         root, by_code, price_levels = await _resolve_org(client, _currencies(part))
-        resolved = Resolved(part.config.customer_id, owners, fallback, root, by_code, price_levels, part.file_roots)
+        resolved = Resolved(
+            part.config.customer_id,
+            owners,
+            fallback,
+            root,
+            by_code,
+            price_levels,
+            part.file_roots,
+            _stored_fallback_tables(part),
+        )
         users = await fetch_users(client)
         disabled = frozenset(users.filter(pl.col("isdisabled"))["systemuser_id"].to_list())
         contact_guids: set[str] | None = None

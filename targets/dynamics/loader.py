@@ -24,13 +24,16 @@ from store.files import UnsafePathError
 from store.warehouse import utc_instants
 from targets import ledger
 from targets.dynamics import (
+    AnswerLostError,
     BatchOperation,
+    ChangesetResult,
     DataverseClient,
     DataverseError,
     FileTooLargeError,
     TerminalError,
     isolate_failures,
 )
+from targets.dynamics.batch import AdaptiveBatchSize
 from targets.dynamics.capabilities import DataverseCapabilities
 from targets.dynamics.metadata import base64_length, check_upload_size
 from targets.dynamics.payloads import Payload, Resolved, build_payload, document_bytes, document_size
@@ -74,6 +77,8 @@ class TableLoad:
     failed: int = 0
     seconds: float = 0.0
     errors: dict[str, int] = field(default_factory=dict)  # "<status> <code>" → records
+    batch_size: int = 0  # records per request the adaptive size had reached at the end
+    batch_size_shrunk: int = 0  # times it halved (slow answers, lost answers, execution-time 429s)
 
     @property
     def written(self) -> int:
@@ -146,14 +151,41 @@ def _needs_state(table: TargetTable, payload: Payload, image: dict | None) -> bo
     return any(image.get(name) != value for name, value in payload.state.items())
 
 
+async def _landed_as_sent(client: DataverseClient, table: TargetTable, payloads: list[Payload]) -> set[str]:
+    """GUIDs of the records the org holds exactly as sent: read by primary key and compared with each payload —
+    the content the ledger records under the payload's hash."""
+    if not payloads:
+        return set()
+    rows = await client.get_by_ids(table.entity_set, table.primary_key, [p.guid for p in payloads], read_columns(table))
+    found = {str(r[table.primary_key]).lower(): r for r in rows}
+    return {p.guid for p in payloads if p.guid in found and compare(table, [p], [found[p.guid]]).clean}
+
+
 async def _send_bulk(
     client: DataverseClient,
     table: TargetTable,
     batch: list[Payload],
     images: dict[str, dict],
+    sizer: AdaptiveBatchSize | None = None,
 ) -> tuple[list[Payload], list[tuple[Payload, DataverseError]]]:
     async def send(items: list[Payload]) -> None:
-        await client.upsert_multiple(table.entity_set, table.name, [p.body for p in items])
+        # A lost answer (the org may have applied the request, or may still be applying it) is not resent
+        # blind: what the org already holds as sent is read back and only the rest goes again. UpsertMultiple on
+        # a standard table is one transaction (research §3.2), so a record is either there as sent or not.
+        pending = items
+        for attempt in range(1, client.max_attempts + 1):
+            try:
+                await client.upsert_multiple(
+                    table.entity_set, table.name, [p.body for p in pending], sizer, resend_lost=False
+                )
+                return
+            except AnswerLostError:
+                if attempt == client.max_attempts:
+                    raise
+                landed = await _landed_as_sent(client, table, pending)
+                pending = [p for p in pending if p.guid not in landed]
+                if not pending:
+                    return
 
     ok, failed = await isolate_failures(send, list(batch))
     with_state = [p for p in ok if _needs_state(table, p, images.get(p.guid))]
@@ -230,6 +262,34 @@ def _read_documents(batch: list[Payload]) -> dict[str, str | None]:
     return documents
 
 
+async def _execute_verified(
+    client: DataverseClient,
+    table: TargetTable,
+    group: list[tuple[Payload, list[BatchOperation]]],
+    sizer: AdaptiveBatchSize | None,
+) -> list[tuple[Payload, ChangesetResult]]:
+    """One $batch of the records' change sets; when its answer is lost, the records the org already holds as sent
+    count as landed and only the others are sent again (a change set is atomic, research §3.1, so a record's
+    reopen → update → close is there whole or not at all; one the org was still applying and that lands after
+    the read meets the resend as a read-only record, which ``_confirm_read_only`` reads back)."""
+    done: list[tuple[Payload, ChangesetResult]] = []
+    pending = group
+    for attempt in range(1, client.max_attempts + 1):
+        try:
+            results = await client.execute_batch([c for _, c in pending], sizer=sizer, resend_lost=False)
+        except AnswerLostError:
+            if attempt == client.max_attempts:
+                raise
+            landed = await _landed_as_sent(client, table, [p for p, _ in pending])
+            done += [(p, ChangesetResult(True, [])) for p, _ in pending if p.guid in landed]
+            pending = [(p, c) for p, c in pending if p.guid not in landed]
+            if not pending:
+                break
+            continue
+        return done + [(p, r) for (p, _), r in zip(pending, results, strict=True)]
+    return done
+
+
 async def _send_changesets(
     client: DataverseClient,
     table: TargetTable,
@@ -237,6 +297,7 @@ async def _send_changesets(
     images: dict[str, dict],
     documents: asyncio.Semaphore,
     document_lengths: dict[str, int],
+    sizer: AdaptiveBatchSize | None = None,
 ) -> tuple[list[Payload], list[tuple[Payload, DataverseError]]]:
     """One change set per record, packed into as few $batch requests as the limits allow; notes' documents
     (their base64 lengths by GUID in ``document_lengths``) travel inline, read only when their request is
@@ -246,7 +307,7 @@ async def _send_changesets(
 
     async def send(group: list[tuple[Payload, list[BatchOperation]]]) -> None:
         if not any(p.file for p, _ in group):
-            results = await client.execute_batch([changeset for _, changeset in group])
+            outcomes = await _execute_verified(client, table, group, sizer)
         else:
             async with documents:
                 texts = await asyncio.to_thread(_read_documents, [p for p, _ in group])
@@ -258,8 +319,8 @@ async def _send_changesets(
                     if p.guid not in unreadable
                 ]
                 del texts
-                results = await client.execute_batch([changeset for _, changeset in group])
-        for (payload, _), result in zip(group, results, strict=True):
+                outcomes = await _execute_verified(client, table, group, sizer)
+        for payload, result in outcomes:
             if result.ok:
                 ok.append(payload)
             else:
@@ -285,9 +346,7 @@ async def _confirm_read_only(
     suspects = [p for p, e in failed if e.code == READ_ONLY_RECORD]
     if not suspects:
         return [], failed
-    rows = await client.get_by_ids(table.entity_set, table.primary_key, [p.guid for p in suspects], read_columns(table))
-    found = {str(r[table.primary_key]).lower(): r for r in rows}
-    landed = {p.guid for p in suspects if p.guid in found and compare(table, [p], [found[p.guid]]).clean}
+    landed = await _landed_as_sent(client, table, suspects)
     return [p for p in suspects if p.guid in landed], [(p, e) for p, e in failed if p.guid not in landed]
 
 
@@ -366,7 +425,7 @@ async def load_table(
         total = partition_count(con, TableRef(SCHEMA, table_name), ctx.run_kind)
     last = {k: (h, s) for k, _, h, s, _ in known.iter_rows()}
     result.considered = total
-    size = _records_per_request(client.capabilities, table)
+    sizer = batch_size(client, table)
     database = asyncio.Lock()  # read-only and read-write DuckDB connections cannot coexist in one process
     chunks = asyncio.Semaphore(CHUNKS_IN_FLIGHT)
     documents = asyncio.Semaphore(DOCUMENT_BATCHES_IN_FLIGHT)
@@ -390,27 +449,41 @@ async def load_table(
                 ledger.Operation(table_name, p.key, p.guid, "unchanged", p.entity, p.origin, p.content_hash)
                 for p in unchanged
             ]
-            batches = [changed[start : start + size] for start in range(0, len(changed), size)]
-            sent = await asyncio.gather(
-                *(_load_batch(client, table, b, last, result, documents, intend) for b in batches)
-            )
-            operations += [operation for batch_operations in sent for operation in batch_operations]
+            cut = 0
+
+            async def send_batches() -> None:
+                # Each batch is cut when it is sent, at the size the org's last answers allow (sizer).
+                nonlocal cut
+                while cut < len(changed):
+                    batch = changed[cut : cut + sizer.size]
+                    cut += len(batch)
+                    operations.extend(await _load_batch(client, table, batch, last, result, documents, intend, sizer))
+
+            # As many senders as requests may be in flight now: more would cut their batches before any answer.
+            senders = max(1, sum(limiter.limit for limiter in client.limiters.values()))
+            await _all(send_batches() for _ in range(min(senders, len(changed))))
             if progress:
                 progress(result)
             await in_database(lambda: _record(ctx, operations))
 
     await _all(load_chunk(offset) for offset in range(0, total, PAYLOAD_CHUNK))
     result.seconds = time.perf_counter() - started
+    result.batch_size, result.batch_size_shrunk = sizer.size, sizer.shrunk
     return result
 
 
-def _records_per_request(capabilities: DataverseCapabilities, table: TargetTable) -> int:
-    """Records per request: a bulk table's UpsertMultiple size; for change sets, as many records as fill
-    ``batch_operations`` when each takes its upsert plus a state change (``_batch_groups`` packs exactly)."""
+def batch_size(client: DataverseClient, table: TargetTable) -> AdaptiveBatchSize:
+    """Records per request for one table's load, adapted to the org's answers: UpsertMultiple from
+    ``initial_bulk_batch_size`` up to ``bulk_batch_size``; change sets from ``initial_batch_operations`` up to
+    ``batch_operations``, counting an upsert plus a state change per record (``_batch_groups`` packs exactly)."""
+    capabilities = client.capabilities
     if _uses_bulk(capabilities, table):
-        return capabilities.bulk_batch_size
-    with_state = any(c.kind in {"state", "status"} for c in table.columns)
-    return max(1, capabilities.batch_operations // (2 if with_state else 1))
+        initial, maximum = capabilities.initial_bulk_batch_size, capabilities.bulk_batch_size
+    else:
+        per_record = 2 if any(c.kind in {"state", "status"} for c in table.columns) else 1
+        initial = max(1, capabilities.initial_batch_operations // per_record)
+        maximum = max(1, capabilities.batch_operations // per_record)
+    return AdaptiveBatchSize(initial, maximum, client.connection.timeout_seconds)
 
 
 def _read_chunk(ctx: LoadContext, table_name: str, offset: int) -> pl.DataFrame:
@@ -446,6 +519,7 @@ async def _load_batch(
     result: TableLoad,
     documents: asyncio.Semaphore,
     intend: Callable[[list[ledger.Operation]], Awaitable[None]],
+    sizer: AdaptiveBatchSize | None = None,
 ) -> list[ledger.Operation]:
     # Only records the ledger already knows can exist in the target (GUIDs are ours): read those back
     # for their pre-image; everything else is a create.
@@ -485,9 +559,9 @@ async def _load_batch(
     changesets = [p for p in batch if p.guid in inline or (not bulk and not p.file)]
     sent: list[tuple[list[Payload], list[tuple[Payload, DataverseError]]]] = []
     if bulk and plain:
-        sent.append(await _send_bulk(client, table, plain, images))
+        sent.append(await _send_bulk(client, table, plain, images, sizer))
     if changesets:
-        sent.append(await _send_changesets(client, table, changesets, images, documents, inline))
+        sent.append(await _send_changesets(client, table, changesets, images, documents, inline, sizer))
     for sent_ok, sent_failed in sent:
         confirmed, still_failed = await _confirm_read_only(client, table, sent_failed)
         ok += sent_ok + confirmed

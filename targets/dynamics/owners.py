@@ -5,16 +5,20 @@ a practitioner with no enabled user by the same email (case-insensitive) has the
 the customer's fallback owner, and the report lists who fell back, why, and with how many records. A matched
 user must also be able to own every table their records go to: a real org refuses to assign a record to a
 user without its Read privilege (403 0x80040231, research/dataverse.md §5.3), so `check_roles` asks the org
-for each user's `prvRead<Entity>` and sends the records of one who lacks any to the fallback owner too.
+for each user's `prvRead<Entity>`, table by table: the records of the tables a user cannot own go to the
+fallback owner (outcome `some_tables`, the tables and privileges in the reason), the others stay with the user;
+a user who can own none of them falls back entirely (`no_role`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import polars as pl
 
-OUTCOMES = ("matched", "disabled", "unmatched", "no_email", "no_role")
+OUTCOMES = ("matched", "some_tables", "disabled", "unmatched", "no_email", "no_role")
+# Outcomes whose practitioner keeps the matched user as owner (of every table, or of the tables it can own).
+OWNING_OUTCOMES = ("matched", "some_tables")
 REASONS = {
     "disabled": "the user is disabled",
     "unmatched": "no user with this e-mail",
@@ -31,7 +35,9 @@ class OwnerResolution:
     owners: dict[str, str]  # practitioner canonical id → systemuser GUID (matched only)
     fallback_owner: str  # systemuser GUID
     disabled_users: frozenset[str]
-    practitioners: pl.DataFrame  # practitioner_id, email, outcome, systemuser_id
+    practitioners: pl.DataFrame  # practitioner_id, email, outcome, systemuser_id, reason
+    # practitioner → tables whose records the fallback owner gets although the practitioner has a user
+    fallback_tables: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
 async def fetch_users(client: object) -> pl.DataFrame:
@@ -109,34 +115,65 @@ def privilege_entity(definition: dict) -> str:
 
 
 async def check_roles(client: object, resolution: OwnerResolution, tables: list[str]) -> OwnerResolution:
-    """The resolution with every matched user who cannot own one of `tables` (lacks its `prvRead<Entity>`)
-    moved to the fallback owner, outcome `no_role` and the missing privileges as the reason."""
+    """The resolution with each matched user checked per table of `tables` (its `prvRead<Entity>`): the tables a
+    user cannot own fall back (outcome `some_tables`), a user who can own none of them falls back entirely
+    (`no_role`); the reason names the missing privileges and their tables."""
     privileges: dict[str, list[str]] = {}
     for table in tables:
         definition = await client.entity_definition(table)  # type: ignore[attr-defined]
         privileges.setdefault(f"prvRead{privilege_entity(definition)}", []).append(table)
     lacking: dict[str, list[str]] = {}
+    cannot_own: dict[str, set[str]] = {}
     for user in sorted(set(resolution.owners.values())):
         for privilege, owned in privileges.items():
             if not await client.user_holds(user, privilege):  # type: ignore[attr-defined]
                 lacking.setdefault(user, []).append(f"{privilege} ({', '.join(owned)})")
+                cannot_own.setdefault(user, set()).update(owned)
     if not lacking:
         return resolution
-    reasons = {user: "the user's roles lack " + "; ".join(missing) for user, missing in lacking.items()}
+    none_owned = {user for user, owned in cannot_own.items() if owned >= set(tables)}
+    reasons = {
+        user: "the user's roles lack "
+        + "; ".join(missing)
+        + ("" if user in none_owned else ": those records are owned by the fallback owner")
+        for user, missing in lacking.items()
+    }
+    outcomes = {user: "no_role" if user in none_owned else "some_tables" for user in lacking}
     practitioners = resolution.practitioners.with_columns(
-        pl.col("systemuser_id").replace_strict(reasons, default=None).alias("_lacking")
+        pl.col("systemuser_id").replace_strict(reasons, default=None).alias("_lacking"),
+        pl.col("systemuser_id").replace_strict(outcomes, default=None).alias("_outcome"),
     ).with_columns(
-        pl.when(pl.col("_lacking").is_not_null()).then(pl.lit("no_role")).otherwise(pl.col("outcome")).alias("outcome"),
-        pl.coalesce("_lacking", "reason").alias("reason"),
+        pl.when(pl.col("outcome") == "matched")
+        .then(pl.coalesce("_outcome", "outcome"))
+        .otherwise(pl.col("outcome"))
+        .alias("outcome"),
+        pl.when(pl.col("outcome") == "matched")
+        .then(pl.coalesce("_lacking", "reason"))
+        .otherwise(pl.col("reason"))
+        .alias("reason"),
     )
-    owners = {p: u for p, u in resolution.owners.items() if u not in lacking}
-    return replace(resolution, owners=owners, practitioners=practitioners.drop("_lacking"))
+    owners = {p: u for p, u in resolution.owners.items() if u not in none_owned}
+    fallback_tables = {p: frozenset(cannot_own[u]) for p, u in owners.items() if u in cannot_own}
+    return replace(
+        resolution,
+        owners=owners,
+        practitioners=practitioners.drop("_lacking", "_outcome"),
+        fallback_tables=fallback_tables,
+    )
 
 
 def fallback_counts(resolution: OwnerResolution, owned: pl.DataFrame) -> pl.DataFrame:
     """Records per practitioner that will be owned by the fallback owner (`owned`: table, ownerid)."""
     resolved = set(resolution.owners)
-    fell_back = owned.filter(pl.col("ownerid").is_null() | ~pl.col("ownerid").is_in(list(resolved)))
+    partly = [(p, t) for p, tables in resolution.fallback_tables.items() for t in tables]
+    partly_frame = pl.DataFrame(partly, schema={"ownerid": pl.String, "table": pl.String}, orient="row").with_columns(
+        pl.lit(True).alias("_falls")
+    )
+    fell_back = (
+        owned.join(partly_frame, on=["ownerid", "table"], how="left")
+        .filter(pl.col("ownerid").is_null() | ~pl.col("ownerid").is_in(list(resolved)) | pl.col("_falls").is_not_null())
+        .drop("_falls")
+    )
     return (
         fell_back.with_columns(pl.col("ownerid").fill_null("(no practitioner)"))
         .group_by("ownerid", "table")

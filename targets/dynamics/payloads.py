@@ -16,7 +16,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -58,6 +58,15 @@ class Resolved:
     price_levels: Mapping[str, str] | None = None  # ISO code → pricelevel GUID
     # Folders documents may be read from (the run's dump or API extractions): any other path is refused.
     file_roots: tuple[Path, ...] = ()
+    # practitioner → tables whose records the fallback owner gets (the user's roles cannot own them, owners.py)
+    fallback_tables: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+    def owner(self, practitioner: str, table: str) -> str:
+        """The systemuser owning a record of `table` that the source gives to `practitioner`."""
+        user = self.owners.get(practitioner)
+        if user is None or table in self.fallback_tables.get(practitioner, frozenset()):
+            return self.fallback_owner
+        return user
 
 
 @dataclass(frozen=True)
@@ -81,8 +90,7 @@ def _bind(table: TargetTable, column: Column, value: object, resolved: Resolved)
     if value is None:
         return None
     if column.kind == "owner":
-        guid = resolved.owners.get(str(value), resolved.fallback_owner)
-        return "ownerid@odata.bind", f"/systemusers({guid})"
+        return "ownerid@odata.bind", f"/systemusers({resolved.owner(str(value), table.name)})"
     target = column.target or ""
     if target == "transactioncurrency":
         guid = (resolved.currencies or {}).get(str(value))
@@ -111,7 +119,7 @@ def build_payload(
     parties: list[dict[str, object]] = []
     file: str | None = None
     computed: dict[str, object] = {}
-    owner_guid = resolved.owners.get(str(row.get("ownerid")), resolved.fallback_owner)
+    owner_guid = resolved.owner(str(row.get("ownerid")), table.name)
     for column in table.columns:
         value = row.get(column.name)
         if column.computed:

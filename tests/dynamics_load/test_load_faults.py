@@ -231,7 +231,8 @@ def test_one_record_dataverse_refuses_fails_alone_and_is_not_retried_for_ever(
             ["x" * (column.max_length + 1), part.run_kind, bad],
         )
     n = len(contacts)
-    capabilities = DataverseCapabilities(bulk_batch_size=1000)  # every contact in one UpsertMultiple
+    # Every contact in one UpsertMultiple (from the first request: no small start).
+    capabilities = DataverseCapabilities(bulk_batch_size=1000, initial_bulk_batch_size=1000)
 
     control = org.dataverse_control
     before = control.stats()
@@ -266,3 +267,51 @@ def test_one_record_dataverse_refuses_fails_alone_and_is_not_retried_for_ever(
     assert _status_count(after, 400) - _status_count(before, 400) == 1
     again = ledger_operations(part, "run-2").filter(pl.col("operation") == "failed")
     assert again.select("canonical_id", "error_code").rows() == [(bad, "0x80044331")]
+
+
+def test_a_batch_answer_lost_while_the_org_applied_it_is_verified_by_key_not_resent(
+    ready_part: flow.Partition, org: RunningEmulators
+) -> None:
+    """Closed appointments whose subject changed go out as reopen → update → close change sets. The org applies
+    the first such $batch and then stays busy far past the client's timeout: the loader must read those records
+    by key, find them as sent (the content under the ledger's hash), and not send them again — one reopen, one
+    update and one close per appointment, each record once, read-back clean, ledger consistent."""
+    part = ready_part
+    tables = ["account", "contact", "appointment"]
+    counts = staged_counts(part, tables)
+    load(part, "run-1", tables=tables)
+    with part.warehouse.connect() as con:
+        closed = con.execute(
+            "select count(*) from dynamics.appointment where run_kind = ? and statecode in (1, 2)", [part.run_kind]
+        ).fetchone()[0]
+        con.execute(
+            "update dynamics.appointment set subject = subject || ' (moved)' "
+            "where run_kind = ? and statecode in (1, 2)",
+            [part.run_kind],
+        )
+    assert closed > 0
+    control = org.dataverse_control
+    armed: list[str] = []
+
+    def before_appointments(table: TableLoad) -> None:
+        # Accounts and contacts are unchanged (no write), so the next write is the first appointment $batch.
+        if table.table == "contact" and not armed:
+            armed.append(table.table)
+            control.set_faults(slow_next=1, slow_seconds=2000)  # 20 s here, against a 3 s client timeout
+
+    before = control.stats()
+    outcome = load(part, "run-2", tables=tables, progress=before_appointments, timeout_seconds=3.0)
+    after = control.stats()
+    control.clear_faults()
+
+    appointment = next(t for t in outcome.tables if t.table == "appointment")
+    assert armed and after["faults"].get("slow", 0) - before["faults"].get("slow", 0) == 1
+    assert outcome.stats.connection_errors >= 1 and appointment.batch_size_shrunk >= 1
+    assert (appointment.updated, appointment.failed, appointment.created) == (closed, 0, 0)
+    # Reopen, update and close: three writes per changed appointment, none twice (a blind resend of the stalled
+    # $batch would apply its change sets again).
+    assert writes_between(before, after)["updated"] == 3 * closed
+    updates = ledger_operations(part, "run-2").filter(pl.col("operation") == "update")
+    assert updates.height == closed and updates["canonical_id"].n_unique() == closed
+    assert_verified(part, tables)
+    assert_each_record_once(org, counts)

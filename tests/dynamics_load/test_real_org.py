@@ -30,6 +30,8 @@ from targets.dynamics.schema_plan import build_plan
 from targets.dynamics.tables import TABLES, Column
 
 NOTE_TABLES = ["account", "contact", "annotation"]
+# Besides prvReadActivity, what a user needs to own records of every table the load assigns owners on.
+OTHER_READ_PRIVILEGES = ("prvReadAccount", "prvReadContact", "prvReadNote", "prvReadInvoice")
 EMAIL_THE_CONTACT = "email sent to the contact"
 
 
@@ -229,36 +231,58 @@ def test_rollback_disables_business_units_and_lists_what_the_org_refuses_with_it
     assert failed.select("canonical_id", "error_code").rows() == [(kept_key, "0x80041d61")]
 
 
-def test_a_matched_user_without_a_role_that_can_own_activities_falls_back_with_the_reason(
+def test_a_matched_user_whose_roles_cannot_own_activities_keeps_their_notes_and_activities_fall_back(
     ready_part: flow.Partition, org: RunningEmulators
 ) -> None:
+    """Owner resolution checks each table a user will be assigned: without `prvReadActivity` the practitioner's
+    appointments go to the fallback owner (reason in the owner report), their notes stay theirs."""
     part = ready_part
     first = flow.run(flow.resolve_owners(part))
-    practitioner, user = sorted(first.owners.items())[0]
+    with part.warehouse.connect(read_only=True) as con:
+
+        def owned(table: str, practitioner: str) -> set[str]:
+            sql = f"select canonical_id from dynamics.{table} where run_kind = ? and ownerid = ?"
+            return {k for (k,) in con.execute(sql, [part.run_kind, practitioner]).fetchall()}
+
+        practitioner, user = next((p, u) for p, u in sorted(first.owners.items()) if owned("annotation", p))
+        appointments, notes = owned("appointment", practitioner), owned("annotation", practitioner)
+    assert appointments, "the practitioner owns appointments and notes"
     org.dataverse_control.set_privilege("prvReadActivity", held=False, user_id=user)
 
     resolution = flow.run(flow.resolve_owners(part))
     row = resolution.practitioners.filter(pl.col("practitioner_id") == practitioner).row(0, named=True)
-    assert row["outcome"] == "no_role" and practitioner not in resolution.owners
-    activities = ", ".join(t for t in flow.tables_to_load(part) if TABLES[t].activity)
-    assert row["reason"] == f"the user's roles lack prvReadActivity ({activities})" and "appointment" in activities
-    assert {p: u for p, u in first.owners.items() if p != practitioner} == resolution.owners
+    assert row["outcome"] == "some_tables" and resolution.owners[practitioner] == user
+    activities = [t for t in flow.tables_to_load(part) if TABLES[t].activity]
+    assert "appointment" in activities and resolution.fallback_tables[practitioner] == frozenset(activities)
+    assert row["reason"] == (
+        f"the user's roles lack prvReadActivity ({', '.join(activities)}): those records are owned by the fallback "
+        "owner"
+    )
+    assert first.owners == resolution.owners
     report = pl.read_csv(part.reports / "owner-resolution.csv", infer_schema=False)
     assert report.filter(pl.col("practitioner_id") == practitioner)["reason"].to_list() == [row["reason"]]
     assert "prvReadActivity" in (part.reports / "owner-resolution.html").read_text(encoding="utf-8")
+    fell_back = pl.read_csv(part.reports / "owner-fallback.csv", infer_schema=False)
+    assert "appointment" in fell_back.filter(pl.col("ownerid") == practitioner)["table"].to_list()
 
-    outcome = load(part, "run-1", tables=["account", "contact", "appointment"])
+    # Without any table privilege the practitioner falls back entirely.
+    for privilege in OTHER_READ_PRIVILEGES:
+        org.dataverse_control.set_privilege(privilege, held=False, user_id=user)
+    nothing = flow.run(flow.resolve_owners(part))
+    assert nothing.practitioners.filter(pl.col("practitioner_id") == practitioner)["outcome"].to_list() == ["no_role"]
+    assert practitioner not in nothing.owners
+    for privilege in OTHER_READ_PRIVILEGES:
+        org.dataverse_control.set_privilege(privilege, held=True, user_id=user)
+    flow.run(flow.resolve_owners(part))
+
+    tables = ["account", "contact", "appointment", "annotation"]
+    outcome = load(part, "run-1", tables=tables)
     assert all(t.failed == 0 for t in outcome.tables)  # nothing assigned to a user who cannot own it
-    with part.warehouse.connect(read_only=True) as con:
-        theirs = {
-            k
-            for (k,) in con.execute(
-                "select canonical_id from dynamics.appointment where ownerid = ?", [practitioner]
-            ).fetchall()
-        }
-    assert theirs, "the practitioner owns appointments"
     landed = migrated_rows(org, part, "appointment")
-    assert {landed[k]["ownerid"]["id"] for k in theirs} == {resolution.fallback_owner}
+    assert {landed[k]["ownerid"]["id"] for k in appointments} == {resolution.fallback_owner}
+    kept = migrated_rows(org, part, "annotation")
+    assert {kept[k]["ownerid"]["id"] for k in notes} == {user}
+    assert_verified(part, tables)
 
 
 def test_a_batch_whose_answer_was_lost_after_it_was_applied_converges_on_the_rerun(

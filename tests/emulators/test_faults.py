@@ -66,6 +66,19 @@ def test_slow_responses(faulty: RunningEmulators, client: httpx.Client) -> None:
     assert faulty.dataverse_control.stats()["faults"]["slow"] >= 1
 
 
+def test_slow_next_holds_the_next_write_after_applying_it(
+    faulty: RunningEmulators, client: httpx.Client, unique: str
+) -> None:
+    slowed_before = faulty.dataverse_control.stats()["faults"].get("slow", 0)
+    faulty.dataverse_control.set_faults(slow_next=1, slow_seconds=20)
+    assert client.get("WhoAmI").status_code == 200  # a read is not counted: it answers at once
+    created = answered_after(faulty, 20, lambda: client.post("contacts", json={"lastname": unique}))
+    assert created.status_code == 204
+    assert client.post("contacts", json={"lastname": unique}).status_code == 204  # only the next one was held
+    rows = [r for r in faulty.dataverse_control.dump_table("contact") if r["lastname"] == unique]
+    assert len(rows) == 2 and faulty.dataverse_control.stats()["faults"]["slow"] == slowed_before + 1
+
+
 def test_429_storm(faulty: RunningEmulators, client: httpx.Client) -> None:
     faulty.dataverse_control.set_faults(storm_seconds=30, storm_facet="concurrency", storm_retry_after_seconds=10)
     stormed = client.get("WhoAmI")

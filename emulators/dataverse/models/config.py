@@ -57,6 +57,7 @@ class Faults:
     drop_next: int = 0
     slow_rate: float = 0.0
     slow_seconds: float = 5.0
+    slow_next: int = 0
     storm_seconds: float = 0.0
     storm_facet: str = "requests"
     storm_retry_after_seconds: float = c.STORM_RETRY_AFTER_SECONDS

@@ -86,9 +86,14 @@ class FaultInjector:
             return None
         return e.UnexpectedError(http_status=self.faults.error_status)
 
-    def slow_seconds(self) -> float:
-        """Extra nominal latency for this request (0 when it is not slowed)."""
+    def slow_seconds(self, *, write: bool) -> float:
+        """Extra nominal latency for this request (0 when it is not slowed); ``slow_next`` counts only requests
+        that ``write`` (the slowness comes after the request is applied, so only a write leaves a client that
+        gives up not knowing whether it landed)."""
         with self._lock:
+            if write and self.faults.slow_next > 0:
+                self.faults.slow_next -= 1
+                return self.faults.slow_seconds
             if self.faults.slow_rate and self.rng.random() < self.faults.slow_rate:
                 return self.faults.slow_seconds
         return 0.0
