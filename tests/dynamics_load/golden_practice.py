@@ -342,7 +342,7 @@ def write_dump(out: Path) -> Path:
     for resource, rows in records().items():
         data = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows).encode("utf-8")
         (out / f"{resource}.ndjson").write_bytes(data)
-        files.append({"path": f"{resource}.ndjson", "bytes": len(data), "records": len(rows)})
+        files.append({"path": f"{resource}.ndjson", "bytes": len(data), "sha256": _sha(data), "records": len(rows)})
     letter = out / "attachments" / "9001" / "referral.pdf"
     letter.parent.mkdir(parents=True)
     letter.write_bytes(LETTER)

@@ -20,10 +20,11 @@ from typing import Any
 
 import golden_practice
 import pytest
-from dynamics_load_helpers import FALLBACK_EMAIL, SECRET_ENV, load, ready, seed_users, target_block
+from dynamics_load_helpers import FALLBACK_EMAIL, load, ready, seed_users, target_block
 from pipeline_helpers import register_customer, run_pipeline
 
 from customers import MigrationHome
+from customers.endpoints import secret_env_name
 from emulators.launcher import RunningEmulators
 from mappings import spec as mapping_spec
 from targets.dynamics import flow
@@ -31,6 +32,7 @@ from targets.dynamics.payloads import record_guid
 from targets.dynamics.tables import TABLES
 
 CUSTOMER = "golden"
+SECRET_ENV = secret_env_name(CUSTOMER, "DATAVERSE_SECRET")  # the customer's own prefix (customers/endpoints.py)
 AROHA, JAMES = (u["email"] for u in golden_practice.USERS)
 Ref = tuple[str, str]  # (target table, canonical id) of a migrated record
 
@@ -231,7 +233,7 @@ def _golden_part(root: Path, org: RunningEmulators, overrides: dict | None = Non
         CUSTOMER,
         dump,
         site_zones=golden_practice.SITE_ZONES,
-        target=target_block(org.endpoints),
+        target=target_block(org.endpoints, SECRET_ENV),
         overrides=overrides,
     )
     outcome = run_pipeline(home, config)
