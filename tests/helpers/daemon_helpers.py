@@ -16,8 +16,9 @@ CLI_TIMEOUT_SECONDS = 480  # loading the code location on a busy shared machine;
 
 
 @contextmanager
-def running_daemon(env: Mapping[str, str], sensors: list[str]) -> Iterator[subprocess.Popen]:
-    """Start `sensors` on the instance `env["DAGSTER_HOME"]` names, then run the daemon until the block ends."""
+def running_daemon(env: Mapping[str, str], sensors: list[str], log: Path | None = None) -> Iterator[subprocess.Popen]:
+    """Start `sensors` on the instance `env["DAGSTER_HOME"]` names, then run the daemon until the block ends;
+    its output goes to `log` when given (what its daemons decided, e.g. a queued run held for a pool)."""
     bin_dir = Path(sys.executable).parent
     for sensor in sensors:
         started = subprocess.run(
@@ -30,16 +31,17 @@ def running_daemon(env: Mapping[str, str], sensors: list[str]) -> Iterator[subpr
             check=False,
         )
         assert started.returncode == 0, started.stderr[-2000:]
-    daemon = subprocess.Popen(
-        [str(bin_dir / "dagster-daemon"), "run", *WORKSPACE],
-        cwd=REPO,
-        env=dict(env),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        yield daemon
-    finally:
-        os.killpg(daemon.pid, 15)
-        daemon.wait(timeout=60)
+    with Path(log or os.devnull).open("wb") as output:
+        daemon = subprocess.Popen(
+            [str(bin_dir / "dagster-daemon"), "run", *WORKSPACE],
+            cwd=REPO,
+            env=dict(env),
+            stdout=output,
+            stderr=output,
+            start_new_session=True,
+        )
+        try:
+            yield daemon
+        finally:
+            os.killpg(daemon.pid, 15)
+            daemon.wait(timeout=60)

@@ -4,17 +4,19 @@ customer at a time. Everything Dagster records is read back from the database as
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
-import threading
+import subprocess
+import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import dagster as dg
 import pytest
 import yaml
-from daemon_helpers import running_daemon
+from daemon_helpers import REPO, WORKSPACE, running_daemon
 from dagster_defs import REPOSITORY
 from pipeline_helpers import register_customer
 from postgres_helpers import ProductionHome
@@ -26,7 +28,8 @@ from migration_assets.partitions import add_customer_partition, customer_partiti
 from synthetic import GenerationSummary, generate_practice
 
 FALLBACK_OWNER = "owner@example.org"  # what pipeline_helpers.register_customer writes
-SECRET_ENV = "POSTGRES_SUITE_DATAVERSE_SECRET"
+# The customer's own prefix: a customer may name only PM_<CUSTOMER>__* secrets (customers/config.py).
+SECRET_ENV = "PM_PG_LOAD__DATAVERSE_SECRET"
 # Generous: the machine is shared; only a hang should reach these.
 DEADLINE_SECONDS = 480
 
@@ -95,12 +98,32 @@ def test_a_partitioned_staging_run_lands_in_postgres(
     assert checks[0][0] > 0
 
 
-def _blocked_on_pool(instance: dg.DagsterInstance, job_name: str) -> bool:
-    for run in instance.get_runs(filters=dg.RunsFilter(job_name=job_name)):
-        for entry in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ENGINE_EVENT):
-            if entry.dagster_event and entry.dagster_event.message == f"Step blocked by limit for pool {LOAD_POOL}":
-                return True
-    return False
+def _launch_queued(env: dict[str, str], customer: str, run_config: Path) -> None:
+    """`dagster job launch` of the customer's trial `dynamics_migrate`: submitted to the run queue, as a UI
+    launch or a sensor's request would be."""
+    tags = {
+        "dagster/partition": f"{customer}|trial",
+        "dagster/partition/customer": customer,
+        "dagster/partition/run": "trial",
+    }
+    command = ["job", "launch", *WORKSPACE, "-j", "dynamics_migrate", "-c", str(run_config), "--tags", json.dumps(tags)]
+    launched = subprocess.run(
+        [str(Path(sys.executable).parent / "dagster"), *command],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=DEADLINE_SECONDS,
+        check=False,
+    )
+    assert launched.returncode == 0, launched.stderr[-2000:]
+
+
+def _eventually(what: str, until: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + DEADLINE_SECONDS
+    while not until():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(1)
 
 
 def test_a_dynamics_load_waits_for_a_target_pool_slot_then_loads_and_reads_back(
@@ -109,7 +132,10 @@ def test_a_dynamics_load_waits_for_a_target_pool_slot_then_loads_and_reads_back(
     practice: GenerationSummary,
     migration_home: Path,
     monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
+    """Pools at run granularity (deploy/dagster.yaml): a load whose pool is full waits QUEUED, without a
+    process; the queued run coordinator in the real `dagster-daemon` dequeues it once the pool has room."""
     instance = production_instance
     storage = instance.event_log_storage
     # The profile's pools.default_limit reaches the shared database.
@@ -130,55 +156,66 @@ def test_a_dynamics_load_waits_for_a_target_pool_slot_then_loads_and_reads_back(
         add_customer_partition(instance, "pg-load")
         _stage(instance, "pg-load")
 
-        # Another customer's load holds the only slot of the target pool.
-        storage.set_concurrency_slots(LOAD_POOL, 1)
-        storage.claim_concurrency_slot(LOAD_POOL, "another-customers-run", "dynamics_load")
-        outcome: dict[str, Any] = {}
+        # The pool is full: at run granularity the queue counts the pool's limit against the runs in progress
+        # that need it (claimed op slots do not count), so limit 0 is a full pool with no other run to stage.
+        storage.set_concurrency_slots(LOAD_POOL, 0)
+        run_config = tmp_path / "apply.yaml"
+        run_config.write_text(yaml.safe_dump({"ops": {"dynamics__schema_plan": {"config": {"apply": True}}}}))
+        env = dict(os.environ)  # DAGSTER_HOME, DAGSTER_PG_*, MIGRATION_HOME and the org's secret, set above
+        _launch_queued(env, "pg-load", run_config)
+        (queued,) = instance.get_runs(filters=dg.RunsFilter(job_name="dynamics_migrate"))
+        assert queued.status == dg.DagsterRunStatus.QUEUED
 
-        def load() -> None:
-            outcome["result"] = REPOSITORY.get_job("dynamics_migrate").execute_in_process(
-                partition_key=_partition("pg-load"),
-                instance=instance,
-                raise_on_error=False,
-                run_config={"ops": {"dynamics__schema_plan": {"config": {"apply": True}}}},
+        daemon_log = tmp_path / "daemon.log"
+        with running_daemon(env, [], log=daemon_log):
+            # The daemon's own word that it looked at the run and left it queued for the pool (no sleep); a run
+            # it dequeued instead ends the wait too, and fails the next assertion.
+            held = f"Run {queued.run_id} is blocked by global concurrency limits"
+            _eventually(
+                "the queue to hold the load for its pool",
+                lambda: (
+                    held in daemon_log.read_text(encoding="utf-8")
+                    or instance.get_run_by_id(queued.run_id).status != dg.DagsterRunStatus.QUEUED
+                ),
             )
+            run = instance.get_run_by_id(queued.run_id)
+            assert run is not None and run.status == dg.DagsterRunStatus.QUEUED
+            migrated = [r for r in running.dataverse_control.dump_table("contact") if r.get("new_sourcesystemid")]
+            assert migrated == []  # nothing written while waiting
 
-        worker = threading.Thread(target=load, daemon=True)
-        worker.start()
-        with dg.DagsterInstance.from_config(str(production_home.dagster_home)) as observer:
-            deadline = time.monotonic() + DEADLINE_SECONDS
-            while worker.is_alive() and not _blocked_on_pool(observer, "dynamics_migrate"):
-                assert time.monotonic() < deadline, "the load never reached the pool"
-                time.sleep(1)
-            assert worker.is_alive(), f"the run ended without waiting for the pool: {_failures(outcome['result'])}"
+            storage.set_concurrency_slots(LOAD_POOL, 1)
+            _eventually(
+                "the load to be dequeued and finish",
+                lambda: (r := instance.get_run_by_id(queued.run_id)) is not None and r.is_finished,
+            )
+        run = instance.get_run_by_id(queued.run_id)
+        assert run is not None
+        failures = [
+            e.dagster_event.event_specific_data.error.message
+            for e in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.STEP_FAILURE)
+        ]
+        assert run.status == dg.DagsterRunStatus.SUCCESS, failures[:3]
         migrated = [r for r in running.dataverse_control.dump_table("contact") if r.get("new_sourcesystemid")]
-        assert migrated == []  # nothing written while waiting
-
-        storage.free_concurrency_slots_for_run("another-customers-run")
-        worker.join(timeout=DEADLINE_SECONDS)
-        assert not worker.is_alive()
-        result = outcome["result"]
-        assert result.success, _failures(result)
-        migrated = [r for r in running.dataverse_control.dump_table("contact") if r.get("new_sourcesystemid")]
+        events = [e.dagster_event for e in instance.all_logs(run.run_id) if e.dagster_event]
         created = next(
             e.event_specific_data.materialization.metadata["created"].value
-            for e in result.all_events
+            for e in events
             if e.event_type_value == "ASSET_MATERIALIZATION" and e.asset_key == dg.AssetKey(["dynamics", "contact"])
         )
         assert len(migrated) == created > 0
 
     evaluations = {
         e.event_specific_data.check_name: e.event_specific_data.passed
-        for e in result.all_events
+        for e in events
         if e.event_type_value == "ASSET_CHECK_EVALUATION"
         and e.event_specific_data.asset_key.path == ["dynamics", "contact"]
     }
     assert evaluations["loaded"] and evaluations["readback"]
     info = storage.get_concurrency_info(LOAD_POOL)
-    assert info.slot_count == 1 and info.active_slot_count == 0  # the load gave its slot back
+    assert info.slot_count == 1 and info.active_slot_count == 0  # nothing left holding the pool
     stored = production_home.sql(
         "select count(*) from event_logs where dagster_event_type = 'ASSET_MATERIALIZATION' "
-        f"and asset_key = '[\"dynamics\", \"contact\"]' and run_id = '{result.run_id}'"
+        f"and asset_key = '[\"dynamics\", \"contact\"]' and run_id = '{run.run_id}'"
     )
     assert stored[0][0] == 1
 
