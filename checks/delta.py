@@ -21,6 +21,7 @@ import polars as pl
 
 from mappings.spec import MappingSpec
 from store import WORK_TABLE_PREFIX, TableRef, table_exists
+from store.files import private_dir, private_files
 from targets import ledger
 
 VERIFICATION_FILE = "delta-verification.csv"
@@ -85,10 +86,11 @@ class DeltaVerification:
 
     def write_records(self, out_dir: Path) -> Path:
         """The canonical ids behind the counts (finding, canonical_id), under the customer's reports folder."""
-        out_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(out_dir)  # personal data: owner-only (issue 15 item 9)
         rows = [("missing", i) for i in self.missing] + [("not_retired", i) for i in self.not_retired]
         path = out_dir / VERIFICATION_FILE
         pl.DataFrame(rows, schema={"finding": pl.String, "canonical_id": pl.String}, orient="row").write_csv(path)
+        private_files([path])
         return path
 
 

@@ -21,7 +21,7 @@ TARGET = {
         "url": "https://harbour-sandbox.crm6.dynamics.com",
         "tenant_id": "t",
         "client_id": "c",
-        "client_secret_env": "HARBOUR_BYPASS_TEST_SECRET",
+        "client_secret_env": "PM_HARBOUR_PHYSIO__BYPASS_TEST_SECRET",
         "run_business_logic": ["flows"],
     },
     "live": {"environment": "production", "url": "https://harbour.crm6.dynamics.com", "tenant_id": "t"},
@@ -50,7 +50,8 @@ def test_an_unknown_kind_is_refused() -> None:
 
 
 def test_the_customer_yaml_sets_it_per_target_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HARBOUR_BYPASS_TEST_SECRET", "not-a-real-secret")
+    monkeypatch.setenv("PM_HARBOUR_PHYSIO__BYPASS_TEST_SECRET", "not-a-real-secret")
+    (tmp_path / "dump").mkdir()  # a customer's dump folder must exist when it is registered
     config = register_customer(tmp_path / "home", "harbour-physio", tmp_path / "dump", target=TARGET)
     assert config.target is not None and config.target.live.run_business_logic == []
     assert connection_for(config, "trial").bypass_headers == SYNC_ASYNC

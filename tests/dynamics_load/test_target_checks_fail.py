@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections import Counter
 
-import polars as pl
 from dynamics_load_helpers import CUSTOMER, load
 
 from checks.approval import customer_spec
@@ -112,7 +111,8 @@ def test_a_reported_change_that_did_not_reach_the_target_fails_delta_applied(
     assert (result.deleted, result.retired, result.not_retired) == (1, 0, [deleted])
     metadata = result.as_metadata()
     assert (metadata["missing"], metadata["not_retired"]) == (1, 1)
-    assert pl.Series(metadata["missing_ids_sample"]).to_list() == [refused]  # ids only, never values
+    # Dagster gets the counts; the ids go to the customer's own delta-verification.csv (README, "Privacy").
+    assert not {k for k in metadata if "ids" in k}
 
 
 def test_with_deletions_delete_a_patient_deleted_at_source_is_deleted_with_its_bookings(
