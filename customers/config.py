@@ -271,9 +271,12 @@ class CustomerConfig(_Strict):
             if isinstance(source, ClinikoApiSource):
                 named[f"source.{kind}.api_key_env"] = source.api_key_env
             target = getattr(self.target, kind) if self.target else None
-            if target is not None and target.client_secret_env:
-                named[f"target.{kind}.client_secret_env"] = target.client_secret_env
-            for i, user in enumerate(target.app_users if target else []):
+            # Every target's block names its secrets in `*_env` keys (Dynamics' client secret, Gensolve's
+            # Oracle user and password), whatever the registered target's model is.
+            for key, value in (target.model_dump() if target is not None else {}).items():
+                if key.endswith("_env") and value:
+                    named[f"target.{kind}.{key}"] = value
+            for i, user in enumerate(getattr(target, "app_users", None) or []):
                 named[f"target.{kind}.app_users.{i}.client_secret_env"] = user.client_secret_env
         return named
 

@@ -115,9 +115,12 @@ def load_table(
     created = updated = failed = 0
     for chunk in _chunks(to_send, CHUNK_ROWS):
         with warehouse.connect() as con:
-            ledger.enter(
-                con, run_kind, TARGET, table.name, run_id, [(r[key], r[key], table.name, None) for r, _ in chunk]
-            )
+            # Intent before the write, outcome after (targets/ledger.py): a killed load's rows stay its own.
+            intents = [
+                _operation(table, r, catalogue, "update" if r[key] in present else "create", digest)
+                for r, digest in chunk
+            ]
+            ledger.intend(con, run_kind, TARGET, run_id, operator, intents)
         refused = {e.offset: e for e in backend.merge(table, key, [_with_bytes(table, r) for r, _ in chunk])}
         operations = []
         for offset, (row, digest) in enumerate(chunk):

@@ -29,6 +29,7 @@ from dynamics_load_helpers import DATAVERSE_OPTIONS, TIME_SCALE, dump_users, rea
 from pipeline_helpers import register_customer, run_pipeline
 
 from customers import MigrationHome
+from customers.endpoints import secret_env_name
 from emulators.launcher import RunningEmulators, start_emulators
 from migration_assets.dynamics import LOAD_POOL
 from synthetic import GenerationSummary
@@ -69,7 +70,7 @@ def orgs(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, RunningEmulators
 
 
 def _secret_env(customer: str) -> str:
-    return f"QUEUE_TEST_SECRET_{customer.upper()}"
+    return secret_env_name(customer, "DATAVERSE_SECRET")
 
 
 def _stage_and_ready(home: Path, customer: str, practice: GenerationSummary, running: RunningEmulators) -> None:

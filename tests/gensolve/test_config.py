@@ -26,8 +26,8 @@ GENSOLVE = {
         "environment": "production",
         "database": "oracle",
         "dsn": "gpm-db.example.org:1521/GPMPDB",
-        "user_env": "KOWHAI_GPM_USER",
-        "password_env": "KOWHAI_GPM_PASSWORD",
+        "user_env": "PM_KOWHAI_PHYSIO__GPM_USER",
+        "password_env": "PM_KOWHAI_PHYSIO__GPM_PASSWORD",
     },
 }
 
