@@ -36,7 +36,7 @@ def staged_key(entity: str) -> dg.AssetKey:
 
 
 def system_specs() -> list[MappingSpec]:
-    return [load_spec(system.name) for system in all_systems()]
+    return [load_spec(system.spec_name) for system in all_systems()]
 
 
 def _entity_deps(specs: list[MappingSpec]) -> dict[str, set[dg.AssetKey]]:

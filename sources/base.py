@@ -85,6 +85,13 @@ class SourceSystem:
     read_resource: Callable[..., RawReadResult]
     countries: tuple[str, ...] = ("NZ", "AU", "UK")
     extra: Mapping[str, object] = field(default_factory=dict)
+    # mappings/<mapping_spec>.yaml maps its raw tables; defaults to the system's name. A system that is
+    # also a target (Gensolve) names its source spec apart from the target's.
+    mapping_spec: str | None = None
+
+    @property
+    def spec_name(self) -> str:
+        return self.mapping_spec or self.name
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,9 @@ from sources.base import SourceSystem
 
 def _systems() -> dict[str, SourceSystem]:
     from sources.cliniko import SYSTEM as CLINIKO
+    from sources.gensolve import SYSTEM as GENSOLVE
 
-    return {s.name: s for s in (CLINIKO,)}
+    return {s.name: s for s in (CLINIKO, GENSOLVE)}
 
 
 def system_names() -> list[str]:
