@@ -18,13 +18,18 @@ CLINIKO_CUSTOMER = "hop-one"
 
 
 @pytest.fixture(scope="session")
-def first_hop(tmp_path_factory: pytest.TempPathFactory) -> Partition:
-    """Cliniko dump → staged → the embedded Gensolve database of customer `hop-one` (trial)."""
-    root = tmp_path_factory.mktemp("gensolve-source")
-    dump = root / "dump"
+def cliniko_dump(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A defect-free NZ Cliniko practice: where the first hop starts."""
+    dump = tmp_path_factory.mktemp("gensolve-source-dump")
     generate_practice(dump, country="NZ", clients=40, defect_rate=0.0, seed=23)
-    home = root / "home"
-    config = register_customer(home, CLINIKO_CUSTOMER, dump)
+    return dump
+
+
+@pytest.fixture(scope="session")
+def first_hop(cliniko_dump: Path, tmp_path_factory: pytest.TempPathFactory) -> Partition:
+    """Cliniko dump → staged → the embedded Gensolve database of customer `hop-one` (trial)."""
+    home = tmp_path_factory.mktemp("gensolve-source") / "home"
+    config = register_customer(home, CLINIKO_CUSTOMER, cliniko_dump)
     run_pipeline(home, config, "trial")
     migration_home = MigrationHome(home)
     part = Partition(migration_home, migration_home.load(CLINIKO_CUSTOMER), "trial")
