@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pytest
 from dynamics_load_helpers import (
     DATAVERSE_OPTIONS,
@@ -16,6 +17,7 @@ from dynamics_load_helpers import (
     TIME_SCALE,
     assert_verified,
     dump_users,
+    ledger_records,
     load,
     migrated_rows,
     ready,
@@ -27,6 +29,7 @@ from pipeline_helpers import register_customer, run_pipeline, staged_frame
 
 from customers import MigrationHome
 from emulators.launcher import RunningEmulators, start_emulators
+from practice_migrate.cli import main
 from targets.base import Partition
 from targets.dynamics import flow
 from targets.gensolve.target import TARGET
@@ -53,6 +56,12 @@ def _second_hop(home: Path, gensolve_database: Path, org: RunningEmulators) -> f
     return part
 
 
+def migrated_ids(part: flow.Partition, table: str) -> dict[str, str]:
+    """canonical id → target id of the records the ledger holds for `table`."""
+    records = ledger_records(part).filter(pl.col("target_table") == table)
+    return dict(records.select("canonical_id", "target_id").rows())
+
+
 def _gensolve_clients(database: Path) -> dict[str, str]:
     """mig_key → mig_origin_id of every client row in the embedded Gensolve."""
     with duckdb.connect(str(database), read_only=True) as con:
@@ -63,7 +72,7 @@ def test_every_patient_reaches_dynamics_with_both_ids_and_a_second_run_writes_no
     first_hop: Partition,
     gensolve_database: Path,
     org: RunningEmulators,
-    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv(SECRET_ENV, org.endpoints.client_secret)
@@ -73,8 +82,9 @@ def test_every_patient_reaches_dynamics_with_both_ids_and_a_second_run_writes_no
     gensolve_clients = _gensolve_clients(gensolve_database)
     assert set(gensolve_clients.values()) == cliniko_clients
 
-    # Second hop.
-    part = _second_hop(tmp_path / "home", gensolve_database, org)
+    # Second hop, registered in the first hop's migration home so one trace sees both.
+    home = first_hop.home.root
+    part = _second_hop(home, gensolve_database, org)
     ready(part)
     load(part, "hop-2")
     assert_verified(part)
@@ -87,10 +97,32 @@ def test_every_patient_reaches_dynamics_with_both_ids_and_a_second_run_writes_no
         assert row["new_originid"] == origin
     assert {row["new_originid"] for row in contacts.values()} == cliniko_clients
 
+    # The trace from a Cliniko id: Cliniko record → Gensolve row → Dynamics contact, runs and operators.
+    key, origin = next(iter(gensolve_clients.items()))
+    assert main(["trace", "--home", str(home), CUSTOMER, "cliniko:client:no-such-id"]) == 1
+    assert main(["trace", "--home", str(home), CUSTOMER, origin]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    contact_id = migrated_ids(part, "contact")[f"gensolve:client:{key}"]
+    assert printed[0].startswith(
+        f"1. cliniko → customer {first_hop.config.customer_id}: client {origin} (source id {origin.split(':')[-1]};"
+    )
+    assert any(
+        line.strip().startswith(f"create gensolve.gpm_client {origin} run hop-1 at ") and line.endswith("by tester")
+        for line in printed
+    )
+    second = next(i for i, line in enumerate(printed) if line.startswith("2. "))
+    assert printed[second].startswith(
+        f"2. gensolve → customer {CUSTOMER}: client gensolve:client:{key} (source id {key};"
+    )
+    assert any(
+        line.strip().startswith(f"create dynamics365.contact {contact_id} run hop-2 at ") and line.endswith("by pytest")
+        for line in printed[second:]
+    )
+
     # Both hops again: nothing is written on either.
     assert TARGET.load(first_hop, "hop-1-again", "tester").written == 0
     before = org.dataverse_control.stats()
-    again = _second_hop(tmp_path / "home", gensolve_database, org)
+    again = _second_hop(home, gensolve_database, org)
     load(again, "hop-2-again")
     after = org.dataverse_control.stats()
     changed = writes_between(before, after)
