@@ -15,6 +15,7 @@ from customers import CustomerConfig, MigrationHome
 from mappings.spec import MappingSpec, load_spec
 from mappings.staging import StageSummary, stage_partition
 from mappings.transforms.registry import MappingContext
+from sources.registry import get_system
 from store import Warehouse
 
 
@@ -33,7 +34,7 @@ class ApprovalOutcome:
 
 def customer_spec(config: CustomerConfig) -> MappingSpec:
     """The customer's effective mapping: the system's spec with the customer's overrides."""
-    return load_spec(config.source.system, config.mapping_overrides)
+    return load_spec(get_system(config.source.system).spec_name, config.mapping_overrides)
 
 
 def stage_and_check(
@@ -64,7 +65,8 @@ def stage_and_check(
         iteration = next_iteration(con, run_kind)
     staging = stage_partition(warehouse, spec, mapping, progress)
     as_of = as_of or datetime.now(UTC).date()
-    results = run_checklist(warehouse, run_kind, spec.system, list(spec.entities), as_of)
+    # Entities the spec declares not migrated are staged empty and checked as such (0 rows).
+    results = run_checklist(warehouse, run_kind, spec.system, [*spec.entities, *spec.not_migrated], as_of)
     record_results(
         warehouse,
         run_kind,

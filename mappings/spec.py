@@ -188,6 +188,9 @@ class MappingSpec(_Strict):
     lookups: list[str] = Field(default_factory=list)
     defaults: dict[str, list[TransformCall]] = Field(default_factory=dict)
     entities: dict[str, EntitySpec]
+    # Entities of the output model this system delivers but the spec does not migrate: entity → why.
+    # Their tables are written empty, so a later step reads "none" rather than a missing table.
+    not_migrated: dict[str, str] = Field(default_factory=dict)
     version: str = Field(default="", exclude=True)
     path: str = Field(default="", exclude=True)
 

@@ -41,7 +41,7 @@ def stage_partition(
 ) -> StageSummary:
     """Map the partition and replace its rows in every output table (the staged layer, or a target's
     schema for a target spec), all in ONE transaction: the layer changes completely or not at all."""
-    names = [*spec.entities, *SIDE_TABLE_SCHEMAS]
+    names = [*spec.entities, *spec.not_migrated, *SIDE_TABLE_SCHEMAS]
     schema = spec.output_schema  # `staged` for source specs, the target's schema (`dynamics`) for target specs
 
     def ref(name: str) -> TableRef:

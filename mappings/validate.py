@@ -95,6 +95,9 @@ def validate_spec(spec: MappingSpec, source: str) -> None:
         from mappings.models import CANONICAL
 
         tables = set(CANONICAL.entities())
+    for entity in spec.not_migrated:
+        if entity not in model.entities() or entity in spec.entities:
+            problems.append(f"not_migrated.{entity}: expected an entity of {model.name} that the spec does not map")
     for entity, entity_spec in spec.entities.items():
         path = f"entities.{entity}"
         if entity not in model.entities():

@@ -38,7 +38,7 @@ def staged_key(entity: str) -> dg.AssetKey:
 
 
 def system_specs() -> list[MappingSpec]:
-    return [load_spec(system.name) for system in all_systems()]
+    return [load_spec(system.spec_name) for system in all_systems()]
 
 
 def _entity_deps(specs: list[MappingSpec]) -> dict[str, set[dg.AssetKey]]:
@@ -143,7 +143,9 @@ def build_staging_asset() -> dg.AssetsDefinition:
         counts = outcome.staging.result
         for entity in entities:
             table = outcome.staging.tables.get(entity)
-            if table is None:  # this customer's source system does not provide the entity
+            # The customer's source system does not provide the entity, or its spec declares it not
+            # migrated (mappings/<spec>.yaml `not_migrated`: staged empty, with no mapping result).
+            if table is None or entity not in counts.entities:
                 yield dg.MaterializeResult(
                     asset_key=staged_key(entity), metadata={"dagster/row_count": 0, "provided_by_source": False}
                 )

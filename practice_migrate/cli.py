@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from practice_migrate import customers_cmd
+from practice_migrate import customers_cmd, trace
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -15,8 +15,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog="practice-migrate",
-        description="Practice-data migration: customers, synthetic practices and local emulators. Runs, checks, "
-        "signoff and rollback happen in Dagster (`make dev`).",
+        description="Practice-data migration: customers, synthetic practices, local emulators and record traces. "
+        "Runs, checks, signoff and rollback happen in Dagster (`make dev`).",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     customers_cmd.add_arguments(sub.add_parser("customers", help="list, validate and register customer configurations"))
@@ -26,6 +26,11 @@ def build_parser() -> argparse.ArgumentParser:
     emulators_cli.add_arguments(
         sub.add_parser("emulators", help="start the local Dataverse and Entra ID emulators on free loopback ports")
     )
+    trace.add_arguments(
+        sub.add_parser(
+            "trace", help="print one record's chain across hops: source rows, target records, runs, operators"
+        )
+    )
     return parser
 
 
@@ -34,6 +39,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "customers":
         return customers_cmd.run(args)
+    if args.command == "trace":
+        return trace.run(args)
     if args.command == "generate":
         from synthetic import cli as synthetic_cli
 

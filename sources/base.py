@@ -163,6 +163,13 @@ class SourceSystem:
     # Files of a delivery that are not resources (manifest, attachment folder).
     delivery_files: frozenset[str] = frozenset()
     file_suffix: str = ""
+    # mappings/<mapping_spec>.yaml maps its raw tables; defaults to the system's name. A system that is
+    # also a target (Gensolve) names its source spec apart from the target's.
+    mapping_spec: str | None = None
+
+    @property
+    def spec_name(self) -> str:
+        return self.mapping_spec or self.name
 
 
 @dataclass(frozen=True)

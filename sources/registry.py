@@ -8,8 +8,9 @@ from sources.base import SourceSystem
 def _systems() -> dict[str, SourceSystem]:
     from sources.cliniko import SYSTEM as CLINIKO
     from sources.coreplus import SYSTEM as COREPLUS
+    from sources.gensolve import SYSTEM as GENSOLVE
 
-    return {s.name: s for s in (CLINIKO, COREPLUS)}
+    return {s.name: s for s in (CLINIKO, COREPLUS, GENSOLVE)}
 
 
 def system_names() -> list[str]:

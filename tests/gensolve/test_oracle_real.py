@@ -5,10 +5,10 @@ Free in a container)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
+from oracle_helpers import fresh_oracle_schema, needs_oracle
 
 from targets.base import Partition
 from targets.gensolve import loader
@@ -16,34 +16,14 @@ from targets.gensolve.catalogue import load_catalogue
 
 pytestmark = [
     pytest.mark.real_service,
-    pytest.mark.skipif(
-        not all(os.environ.get(v) for v in ("ORACLE_TEST_DSN", "ORACLE_TEST_USER", "ORACLE_TEST_PASSWORD")),
-        reason="needs a real Oracle database: set ORACLE_TEST_DSN, ORACLE_TEST_USER and ORACLE_TEST_PASSWORD",
-    ),
+    needs_oracle,
 ]
 
 
 @pytest.fixture
 def oracle() -> Iterator[object]:
-    from targets.gensolve.oracle import OracleBackend, connect
-
-    backend = OracleBackend(connect(os.environ["ORACLE_TEST_DSN"], "ORACLE_TEST_USER", "ORACLE_TEST_PASSWORD"))
-    catalogue = load_catalogue()
-
-    def drop() -> None:
-        present = backend.columns()
-        with backend.con.cursor() as cursor:
-            for name in reversed(catalogue.tables):
-                if name in present:
-                    cursor.execute(f"DROP TABLE {name} PURGE")
-
-    drop()
-    backend.create(catalogue, list(catalogue.tables))
-    try:
+    with fresh_oracle_schema() as backend:
         yield backend
-    finally:
-        drop()
-        backend.close()
 
 
 def test_load_into_oracle_reconciles_is_idempotent_and_rolls_back(oracle: object, partition: Partition) -> None:

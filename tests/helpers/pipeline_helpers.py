@@ -24,6 +24,7 @@ def register_customer(
     live_dump: Path | None = None,
     overrides: dict | None = None,
     target: dict | None = None,
+    system: str = "cliniko",
 ) -> CustomerConfig:
     """Write a customer YAML for a dump and register it in the migration home."""
     inbox = home / "inbox"
@@ -33,7 +34,7 @@ def register_customer(
         "name": f"Practice {customer_id}",
         "country": country,
         "time_zone": ZONES[country],
-        "source": {"system": "cliniko", "trial": {"dump": str(dump_dir)}, "live": {"dump": str(live_dump or dump_dir)}},
+        "source": {"system": system, "trial": {"dump": str(dump_dir)}, "live": {"dump": str(live_dump or dump_dir)}},
         "fallback_owner_email": "owner@example.org",
         "sites": [{"source_id": k, "time_zone": v} for k, v in (site_zones or {}).items()],
         "mapping_overrides": overrides or {},

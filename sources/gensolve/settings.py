@@ -1,0 +1,54 @@
+"""Gensolve's tables as source resources, read from the import-schema catalogue (one source of truth:
+targets/gensolve/schema/import_schema.yaml), and the one text form every reader renders a value in."""
+
+from __future__ import annotations
+
+from sources.base import FieldType, ResourceSpec
+from targets.gensolve.catalogue import Catalogue, ImportColumn, load_catalogue
+
+CSV_SUFFIX = ".csv"
+DATABASE_SUFFIX = ".duckdb"
+
+
+def field_type(column: ImportColumn) -> FieldType:
+    """How the raw layer keeps a column: whole NUMBERs (flags too) as integers; everything else as
+    text in the form `render_sql` gives it — money keeps its digits (never a float), instants stay
+    text for the staged layer to parse and report (sources/base.py FieldType)."""
+    kind = column.type
+    if kind.base == "NUMBER" and not kind.scale and (kind.precision or 38) <= 18:
+        return FieldType.INTEGER
+    return FieldType.STRING
+
+
+def render_sql(column: ImportColumn, quoted: str) -> str:
+    """A DuckDB expression giving the column's delivered text: the same for the embedded database and
+    the CSV export, so both read into identical raw rows. Instants are UTC `…Z` with microseconds,
+    wall-clock times and dates ISO 8601, BLOBs base64."""
+    base = column.type.base
+    if base == "TIMESTAMP WITH TIME ZONE":
+        return f"strftime(timezone('UTC', {quoted}), '%Y-%m-%dT%H:%M:%S.%fZ')"
+    if base == "TIMESTAMP":
+        return f"strftime({quoted}, '%Y-%m-%dT%H:%M:%S')"
+    if base == "DATE":
+        return f"strftime({quoted}, '%Y-%m-%d')"
+    if base == "BLOB":
+        return f"to_base64({quoted})"
+    if field_type(column) is FieldType.INTEGER:
+        return f"{quoted}::bigint"
+    return f"{quoted}::varchar"
+
+
+def resources_from(catalogue: Catalogue) -> dict[str, ResourceSpec]:
+    return {
+        table.name: ResourceSpec(
+            name=table.name,
+            grain=table.description or f"one row per {table.name}",
+            fields={c.name: field_type(c) for c in table.columns},
+            key=catalogue.key,
+            description=table.description,
+        )
+        for table in catalogue.tables.values()
+    }
+
+
+RESOURCES = resources_from(load_catalogue())
