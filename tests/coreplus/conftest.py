@@ -47,6 +47,17 @@ def coreplus(practice_file: Path) -> Iterator[RunningEmulators]:
         running.stop()
 
 
+@pytest.fixture(autouse=True)
+def fresh_rate_window(request: pytest.FixtureRequest) -> None:
+    """Each test that talks to the shared emulator starts with an empty one-second rate-limit window and the
+    practice as generated: the earlier tests' requests must not decide whether this one's first request is
+    refused (a wall-clock race on a busy machine). The 429s the tests need are injected as faults."""
+    if "coreplus" in request.fixturenames:
+        running = request.getfixturevalue("coreplus")
+        assert running.coreplus_control is not None
+        running.coreplus_control.reset()
+
+
 @pytest.fixture
 def settings(coreplus: RunningEmulators) -> Iterator[CoreplusApiSettings]:
     """Extractor settings for the emulator (faults cleared before and after each test)."""
