@@ -124,8 +124,10 @@ class MigrationHome:
             if not isinstance(config.source_for_or_none(kind), DumpSource):
                 continue
             folder = config.dump_dir(kind)
-            if kind in present and not folder.is_dir():
-                problems.append(f"source.{kind}.dump: expected an existing folder; {folder} is not one")
+            # A dump is a folder, or for a system delivered as one database file (Gensolve's embedded
+            # `gensolve-<run>.duckdb`) that file.
+            if kind in present and not folder.exists():
+                problems.append(f"source.{kind}.dump: expected an existing folder (or dump file); {folder} is not one")
             elif folder.is_relative_to(self.config_dir.resolve()) or (
                 folder.is_relative_to(others.resolve())
                 and not folder.is_relative_to(self.customer_dir(config.customer_id).resolve())

@@ -16,7 +16,7 @@ import duckdb
 
 from sources.base import ResourceSpec, SourceSystem
 from sources.ndjson import RECORD_COLUMN
-from store import TableRef, quote_identifier, table_exists
+from store import TableRef, columns_of, quote_identifier, table_exists
 
 # The reason for HATEOAS links (a resource's own `links`, and link-only fields pointing at related
 # collections): navigation for API clients, no practice data. Declared, and left out of the report.
@@ -39,12 +39,18 @@ def _json_path(field: str) -> str:
     return "$." + '"' + field.replace('"', '\\"') + '"'
 
 
+def _keeps_records(con: duckdb.DuckDBPyConnection, ref: TableRef) -> bool:
+    """Whether raw table `ref` exists and keeps each delivered record whole (RECORD_COLUMN)."""
+    return table_exists(con, ref) and RECORD_COLUMN in {name for name, _ in columns_of(con, ref.sql)}
+
+
 def undeclared_fields(
     con: duckdb.DuckDBPyConnection, ref: TableRef, run_kind: str, spec: ResourceSpec
 ) -> dict[str, int]:
     """Top-level fields of the `run_kind` records of raw table `ref` that `spec` does not declare,
-    each with the number of records carrying it (null or not)."""
-    if not table_exists(con, ref):
+    each with the number of records carrying it (null or not). A table without the whole record (a
+    source read from typed tables, e.g. Gensolve's, whose every column is declared) has none."""
+    if not _keeps_records(con, ref):
         return {}
     rows = con.execute(
         f"select k, count(*) from (select unnest(json_keys({quote_identifier(RECORD_COLUMN)})) as k "
@@ -59,7 +65,7 @@ def records_with_value(
 ) -> dict[str, int]:
     """Per field, the `run_kind` records of `ref` whose delivered value is not null (one scan)."""
     names = list(fields)
-    if not names or not table_exists(con, ref):
+    if not names or not _keeps_records(con, ref):
         return {}
     record = quote_identifier(RECORD_COLUMN)
     counts = ", ".join(f"count(*) filter (where coalesce(json_type({record}, ?), 'NULL') <> 'NULL')" for _ in names)

@@ -5,6 +5,7 @@ running both hops again writes nothing."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +14,6 @@ import polars as pl
 import pytest
 from dynamics_load_helpers import (
     DATAVERSE_OPTIONS,
-    SECRET_ENV,
     TIME_SCALE,
     assert_verified,
     dump_users,
@@ -28,6 +28,7 @@ from dynamics_load_helpers import (
 from pipeline_helpers import register_customer, run_pipeline, staged_frame
 
 from customers import MigrationHome
+from customers.endpoints import secret_env_name
 from emulators.launcher import RunningEmulators, start_emulators
 from practice_migrate.cli import main
 from targets.base import Partition
@@ -35,6 +36,7 @@ from targets.dynamics import flow
 from targets.gensolve.target import TARGET
 
 CUSTOMER = "hop-two"
+SECRET_ENV = secret_env_name(CUSTOMER, "DATAVERSE_SECRET")  # the customer's own prefix (customers/endpoints.py)
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +50,9 @@ def org(cliniko_dump: Path) -> Iterator[RunningEmulators]:
 
 def _second_hop(home: Path, gensolve_database: Path, org: RunningEmulators) -> flow.Partition:
     """raw_gensolve → staged → `dynamics.*` for the trial partition of the Gensolve-sourced customer."""
-    config = register_customer(home, CUSTOMER, gensolve_database, target=target_block(org.endpoints), system="gensolve")
+    config = register_customer(
+        home, CUSTOMER, gensolve_database, target=target_block(org.endpoints, SECRET_ENV), system="gensolve"
+    )
     outcome = run_pipeline(home, config, "trial")
     assert not outcome.blocking_failures, [r.definition.name for r in outcome.blocking_failures]
     part = flow.Partition(MigrationHome(home), config, "trial")
@@ -82,9 +86,13 @@ def test_every_patient_reaches_dynamics_with_both_ids_and_a_second_run_writes_no
     gensolve_clients = _gensolve_clients(gensolve_database)
     assert set(gensolve_clients.values()) == cliniko_clients
 
-    # Second hop, registered in the first hop's migration home so one trace sees both.
+    # Second hop, registered in the first hop's migration home so one trace sees both. Gensolve hands the
+    # practice's database over as a delivery: a customer never reads inside another customer's folder.
     home = first_hop.home.root
-    part = _second_hop(home, gensolve_database, org)
+    delivered = home.parent / "deliveries" / CUSTOMER / gensolve_database.name
+    delivered.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(gensolve_database, delivered)
+    part = _second_hop(home, delivered, org)
     ready(part)
     load(part, "hop-2")
     assert_verified(part)
@@ -122,7 +130,7 @@ def test_every_patient_reaches_dynamics_with_both_ids_and_a_second_run_writes_no
     # Both hops again: nothing is written on either.
     assert TARGET.load(first_hop, "hop-1-again", "tester").written == 0
     before = org.dataverse_control.stats()
-    again = _second_hop(home, gensolve_database, org)
+    again = _second_hop(home, delivered, org)
     load(again, "hop-2-again")
     after = org.dataverse_control.stats()
     changed = writes_between(before, after)
