@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import jwt
 import pytest
-from conftest import make_settings
+from coreplus_helpers import make_settings
 
 from emulators.coreplus.constants import TIME_ZONES
 from emulators.launcher import RunningEmulators

@@ -11,7 +11,7 @@ from typing import Any
 
 import polars as pl
 import pytest
-from conftest import make_settings, stage_dump
+from coreplus_helpers import make_settings, stage_dump
 
 from emulators.launcher import start_emulators
 from sources.coreplus.api import extract

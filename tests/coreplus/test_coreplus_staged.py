@@ -16,7 +16,7 @@ from store import TableRef, Warehouse, read_partition
 
 @pytest.fixture(scope="module")
 def staged(coreplus: Any, practice: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> tuple[Warehouse, Any]:
-    from conftest import make_settings, stage_dump
+    from coreplus_helpers import make_settings, stage_dump
 
     settings: CoreplusApiSettings = make_settings(coreplus)
     dump = tmp_path_factory.mktemp("coreplus-staged") / "dump"
@@ -90,7 +90,7 @@ def test_a_core_plus_customer_passes_the_pipelines_checks(
     """The dump the extractor writes, registered as a customer's delivery, through raw → staged → checks:
     reconciliation and every other blocking check pass (checks/approval.py, as the pipeline runs them)."""
     import yaml
-    from conftest import make_settings
+    from coreplus_helpers import make_settings
     from pipeline_helpers import run_pipeline
 
     from customers import MigrationHome
