@@ -313,16 +313,7 @@ async def load(
                 f"{len(plan.missing)} schema plan items are not in the org: {names}; apply the schema plan first"
             )
         root, by_code, price_levels = await _resolve_org(client, currencies, _LoadRun(part, run_id, operator))
-        resolved = Resolved(
-            part.config.customer_id,
-            owners,
-            fallback,
-            root,
-            by_code,
-            price_levels,
-            part.file_roots,
-            _stored_fallback_tables(part),
-        )
+        resolved = _resolved(part, owners, fallback, root, by_code, price_levels)
         ctx = LoadContext(
             part.config.customer_id,
             part.run_kind,
@@ -425,6 +416,27 @@ class SchemaNotReadyError(Exception):
     """Loads are refused while the schema plan has items missing in the org."""
 
 
+def _resolved(
+    part: Partition,
+    owners: dict[str, str],
+    fallback: str,
+    root: str | None,
+    by_code: dict[str, str],
+    price_levels: dict[str, str],
+) -> Resolved:
+    """What the loader and the read-back build payloads with: the org's ids, owners per table, file roots."""
+    return Resolved(
+        part.config.customer_id,
+        owners,
+        fallback,
+        root,
+        by_code,
+        price_levels,
+        part.file_roots,
+        _stored_fallback_tables(part),
+    )
+
+
 async def verify(part: Partition, tables: list[str] | None = None) -> list[TableReadback]:
     """Read every loaded record back and compare it with what the mapping says it must hold."""
     tables = tables or tables_to_load(part)
@@ -435,16 +447,7 @@ async def verify(part: Partition, tables: list[str] | None = None) -> list[Table
     results = []
     async with part.client() as client:
         root, by_code, price_levels = await _resolve_org(client, _currencies(part))
-        resolved = Resolved(
-            part.config.customer_id,
-            owners,
-            fallback,
-            root,
-            by_code,
-            price_levels,
-            part.file_roots,
-            _stored_fallback_tables(part),
-        )
+        resolved = _resolved(part, owners, fallback, root, by_code, price_levels)
         users = await fetch_users(client)
         disabled = frozenset(users.filter(pl.col("isdisabled"))["systemuser_id"].to_list())
         contact_guids: set[str] | None = None
