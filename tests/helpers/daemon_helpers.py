@@ -3,9 +3,12 @@ project's workspace, in its own process group, stopped when the block ends."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -43,5 +46,53 @@ def running_daemon(env: Mapping[str, str], sensors: list[str], log: Path | None 
         try:
             yield daemon
         finally:
-            os.killpg(daemon.pid, 15)
+            # The daemon starts its code server (`dagster api grpc`) in a session of its own, so stopping
+            # the daemon's process group leaves it running: stop every descendant, found before the
+            # daemon exits (an orphan's parent becomes init and can no longer be traced back).
+            descendants = _descendants(daemon.pid)
+            os.killpg(daemon.pid, signal.SIGTERM)
             daemon.wait(timeout=60)
+            _stop(descendants)
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every live process below `pid`, read from /proc (the tests run on Linux)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # exited while we looked
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(parent, []).append(int(entry.name))
+    found, pending = [], [pid]
+    while pending:
+        for child in children.get(pending.pop(), []):
+            found.append(child)
+            pending.append(child)
+    return found
+
+
+def _stop(pids: list[int], grace_seconds: float = 30) -> None:
+    """SIGTERM each process still alive, then SIGKILL whichever outlives the grace period."""
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace_seconds
+    while time.monotonic() < deadline and any(_alive(pid) for pid in pids):
+        time.sleep(0.2)
+    for pid in pids:
+        if _alive(pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def _alive(pid: int) -> bool:
+    """A process that exists and is not a zombie waiting for its parent."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
