@@ -224,7 +224,7 @@ class DataverseApp:
         requests_left, time_left = backend.throttle.remaining(user)
         response.headers["x-ms-ratelimit-burst-remaining-xrm-requests"] = str(requests_left)
         response.headers["x-ms-ratelimit-time-remaining-xrm-requests"] = str(time_left)
-        if backend.faults.drop():
+        if backend.faults.drop(write=request.method != "GET"):
             backend.stats.count_fault("drop")
             backend.stats.count_status(599, user)
             return DroppedResponse()

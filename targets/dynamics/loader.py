@@ -457,7 +457,7 @@ async def load_table(
                 while cut < len(changed):
                     batch = changed[cut : cut + sizer.size]
                     cut += len(batch)
-                    operations.extend(await _load_batch(client, table, batch, last, result, documents, intend, sizer))
+                    operations.extend(await _load_batch(client, table, batch, result, documents, intend, sizer))
 
             # As many senders as requests may be in flight now: more would cut their batches before any answer.
             senders = max(1, sum(limiter.limit for limiter in client.limiters.values()))
@@ -515,19 +515,21 @@ async def _load_batch(
     client: DataverseClient,
     table: TargetTable,
     batch: list[Payload],
-    last: dict[str, tuple[str | None, str]],
     result: TableLoad,
     documents: asyncio.Semaphore,
     intend: Callable[[list[ledger.Operation]], Awaitable[None]],
     sizer: AdaptiveBatchSize | None = None,
 ) -> list[ledger.Operation]:
-    # Only records the ledger already knows can exist in the target (GUIDs are ours): read those back
-    # for their pre-image; everything else is a create.
-    known = [p for p in batch if p.key in last]
+    # Every record of the batch is read back for its pre-image, not only those the ledger knows: the GUID
+    # is derived from the canonical id, so a record can exist that this ledger never wrote (the ledger of
+    # another run kind pointed at the same org, or a ledger restored from an older copy). Entered as a
+    # create, a rollback would delete a record the migration did not create; entered as an update with
+    # its pre-image, the rollback restores it. The reads cost about one request per 100 records, beside
+    # the 100 writes they precede.
     images: dict[str, dict] = {}
-    if known:
+    if batch:
         found = await client.get_by_ids(
-            table.entity_set, table.primary_key, [p.guid for p in known], read_columns(table)
+            table.entity_set, table.primary_key, [p.guid for p in batch], read_columns(table)
         )
         images = {str(r[table.primary_key]).lower(): r for r in found}
         create_only = {c.name for c in table.columns if c.create_only}

@@ -200,6 +200,33 @@ def test_full_rollback_removes_everything_loaded_and_a_second_one_does_nothing(
     assert {t: emulator_rows(org, t) for t in pre_load} == pre_load
 
 
+def test_a_record_the_org_already_holds_but_this_ledger_never_wrote_is_an_update_and_rollback_restores_it(
+    ready_part: flow.Partition, org: RunningEmulators
+) -> None:
+    """The GUIDs are derived from canonical ids, so the org can hold our record without this ledger knowing
+    (another run kind's ledger aimed at the same org, a ledger restored from an older copy): the load must
+    read it back for its pre-image, and a full rollback must restore it, never delete it."""
+    part = ready_part
+    tables = ["account", "contact"]
+    load(part, "run-1", tables=tables)
+    held = _by_id(emulator_rows(org, "contact"), "contactid")
+    with part.warehouse.connect() as con:  # this ledger forgets every write it made
+        for table in ("operation", "record", "intent"):
+            con.execute(f"delete from ledger.{table} where run_kind = ?", [part.run_kind])
+
+    outcome = load(part, "run-2", tables=tables)
+    contacts = next(t for t in outcome.tables if t.table == "contact")
+    assert (contacts.created, contacts.updated) == (0, len(held))
+    assert ledger_records(part).filter(pl.col("target_table") == "contact")["created_by_migration"].to_list() == [
+        False
+    ] * len(held)
+
+    result = flow.run(flow.rollback(part, "rollback-run-2", OPERATOR))
+    assert result.failed == 0
+    assert result.by_table.get("contact", 0) == len(held) and result.restored >= len(held)
+    assert _by_id(emulator_rows(org, "contact"), "contactid") == held  # restored, none deleted
+
+
 def test_documents_over_the_orgs_upload_limit_are_reported_not_dropped(
     ready_part: flow.Partition, org: RunningEmulators
 ) -> None:

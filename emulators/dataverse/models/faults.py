@@ -98,10 +98,12 @@ class FaultInjector:
                 return self.faults.slow_seconds
         return 0.0
 
-    def drop(self) -> bool:
-        """Whether to cut this response off mid-body (after the write happened)."""
+    def drop(self, *, write: bool) -> bool:
+        """Whether to cut this response off mid-body (after the write happened). ``drop_next`` counts only
+        requests that ``write``, as ``slow_next`` does: the fault exists to leave a client not knowing
+        whether its write landed, and a loader reads before it writes."""
         with self._lock:
-            if self.faults.drop_next > 0:
+            if write and self.faults.drop_next > 0:
                 self.faults.drop_next -= 1
                 return True
             return bool(self.faults.drop_rate) and self.rng.random() < self.faults.drop_rate
