@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pydantic import BaseModel
+
 from sources.base import SourceSystem
+from sources.locations import DumpSource
 
 
 def _systems() -> dict[str, SourceSystem]:
@@ -27,3 +30,9 @@ def get_system(name: str) -> SourceSystem:
 
 def all_systems() -> list[SourceSystem]:
     return [_systems()[n] for n in system_names()]
+
+
+def location_models(name: str) -> tuple[type[BaseModel], ...]:
+    """The models a customer's `source.<run kind>` block may take for system `name`, in the order they are
+    tried: the system's own, or a dump folder when it declares none."""
+    return get_system(name).location_models or (DumpSource,)

@@ -18,7 +18,7 @@ import duckdb
 
 from sources.base import FieldType, RawReadError, RawReadResult, ResourceSpec
 from sources.gensolve.settings import CSV_SUFFIX, DATABASE_SUFFIX, field_type, render_sql
-from sources.ndjson import ParsedFile, Writer
+from sources.raw_contract import ParsedFile, ReadOptions, Writer
 from store import quote_identifier
 from targets.gensolve.catalogue import Catalogue, ImportTable, load_catalogue
 
@@ -119,10 +119,13 @@ def _type_problems(scratch: duckdb.DuckDBPyConnection, spec: ResourceSpec, shown
     return problems[:_MAX_PROBLEMS]
 
 
-def read_resource(source: Path, spec: ResourceSpec, *, write: Writer, encoding: str = "utf-8") -> RawReadResult:
+def read_resource(
+    source: Path, spec: ResourceSpec, *, write: Writer, options: ReadOptions | None = None
+) -> RawReadResult:
     """Read table `spec.name` from `source` — an embedded database (`*.duckdb`) or a CSV export folder —
     through `write` (sources/raw_layer.py). Raises RawReadError naming table/file, row and column."""
     source = Path(source)
+    encoding = (options or ReadOptions()).encoding or "utf-8"
     table = load_catalogue().table(spec.name)
     is_database = source.suffix == DATABASE_SUFFIX
     shown = f"{source}#{spec.name}" if is_database else str(csv_file(source, spec.name))
