@@ -277,7 +277,7 @@ def build_delta_file_schedule(system: SourceSystem) -> dg.ScheduleDefinition:
                         tags={"migration/dump_checksum": fingerprint, "migration/run_kind": "live"},
                     )
                 )
-        return requests or dg.SkipReason(f"no {system.title} dump-delivering customer in a delta window")
+        return requests or dg.SkipReason(f"no dump-delivering customer in a delta window ({system.title})")
 
     return delta_pickup_files
 

@@ -7,8 +7,8 @@ This reader:
 
 - decodes the file by the declared encoding, or detects it — a BOM, strict UTF-8, else charset-normalizer
   among cp1252 and latin-1 — and records the encoding on every row (`_source_encoding`) and in the notes;
-- repairs mojibake (UTF-8 that went through cp1252 once, `JosÃ©`) in each cell with ftfy and reports it
-  per cell (`mojibake_repaired`);
+- (with the XLSX reader, sources/tabular.py) repairs mojibake (UTF-8 that went through cp1252 once,
+  `JosÃ©`) in each text cell with ftfy and reports it per cell (`mojibake_repaired`);
 - takes the delimiter and quote the customer or the system declares, else detects the delimiter among
   `,` `;` tab `|`; finds the header as the declared line or the first line holding the key column;
 - keeps quoted multi-line fields whole, numbering each record by the line it starts on;
@@ -27,12 +27,11 @@ import io
 from collections.abc import Iterator
 from pathlib import Path
 
-import ftfy
 from charset_normalizer import from_bytes
 
 from sources.base import RawReadError, RawReadResult, ResourceSpec
 from sources.raw_contract import ReadOptions, Writer
-from sources.tabular import BROKEN_QUOTING, MOJIBAKE_REPAIRED, DeliveredRow, missing_columns, write_rows
+from sources.tabular import BROKEN_QUOTING, DeliveredRow, missing_columns, write_rows
 
 _DELIMITERS = ",;\t|"
 _HEADER_SEARCH_LINES = 20
@@ -71,14 +70,6 @@ def _strict(data: bytes, encoding: str, shown: str) -> str:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise RawReadError(shown, [f"{shown}: line {line}: bytes are not {encoding} text"]) from None
-
-
-def repair(value: str) -> tuple[str, bool]:
-    """The cell with mojibake repaired (ftfy's encoding fixes only), and whether it changed."""
-    if value.isascii():
-        return value, False
-    fixed = ftfy.fix_encoding(value)
-    return fixed, fixed != value
 
 
 def _physical_lines(text: str) -> list[tuple[int, str]]:
@@ -183,15 +174,7 @@ def read_csv_resource(
             if len(fields) != len(header):
                 yield DeliveredRow(number, {}, encoding, problem=WRONG_FIELD_COUNT, text=raw_text)
                 continue
-            cells: dict[str, object] = {}
-            issues = []
-            for name, value in zip(header, fields, strict=True):
-                if options.repair_mojibake:
-                    value, repaired = repair(value)
-                    if repaired and name in spec.fields:
-                        issues.append(f"{name}:{MOJIBAKE_REPAIRED}")
-                cells[name] = value
-            yield DeliveredRow(number, cells, encoding, issues)
+            yield DeliveredRow(number, dict(zip(header, fields, strict=True)), encoding)
 
     result = write_rows(delivered(), spec, options, shown=shown, write=write)
     return RawReadResult(result.source_file, result.records, result.issues, (*result.notes, *notes))

@@ -12,8 +12,9 @@ def _systems() -> dict[str, SourceSystem]:
     from sources.cliniko import SYSTEM as CLINIKO
     from sources.coreplus import SYSTEM as COREPLUS
     from sources.gensolve import SYSTEM as GENSOLVE
+    from sources.template import SYSTEM as TEMPLATE
 
-    return {s.name: s for s in (CLINIKO, COREPLUS, GENSOLVE)}
+    return {s.name: s for s in (CLINIKO, COREPLUS, GENSOLVE, TEMPLATE)}
 
 
 def system_names() -> list[str]:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+import ftfy
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -85,6 +86,18 @@ class DeliveredRow:
     issues: list[str] = field(default_factory=list)  # `column:code` found while reading (mojibake)
     problem: str | None = None
     text: str | None = None
+
+
+F_TEXT = FieldType.TEXT
+
+
+def repair(value: str) -> tuple[str, bool]:
+    """The cell with mojibake repaired (UTF-8 that went through cp1252 once, `JosÃ©` → `José`; ftfy's
+    encoding fixes only), and whether it changed."""
+    if value.isascii():
+        return value, False
+    fixed = ftfy.fix_encoding(value)
+    return fixed, fixed != value
 
 
 def excel_serial_date(serial: float) -> dt.datetime:
@@ -190,14 +203,15 @@ def _convert_date(kind: FieldType, value: object, options: ReadOptions) -> tuple
     return None, INVALID_TIMESTAMP if wanted_datetime else INVALID_DATE
 
 
-_FORMAT_GROUPS = {"Y": "Y", "b": "a", "B": "a"}  # every other directive is a 1–2 digit number
+# A group of the value or the format: # a 1–2 digit number, @ a year, ~ a month's name.
+_FORMAT_GROUPS = {"Y": "@", "b": "~", "B": "~"}
 
 
 def _same_shape(text: str, fmt: str) -> bool:
     """The value has the groups and separators of the strptime format: 31/02/1980 has the shape of
     %d/%m/%Y (a bad day), 1980/02/03 does not (an undeclared format)."""
-    value = re.sub(r"[A-Za-z]+", "a", re.sub(r"\d{3,4}", "Y", re.sub(r"(?<!\d)\d{1,2}(?!\d)", "n", text)))
-    pattern = re.sub(r"%([a-zA-Z])", lambda m: _FORMAT_GROUPS.get(m.group(1), "n"), fmt)
+    value = re.sub(r"\d{3,4}", "@", re.sub(r"(?<!\d)\d{1,2}(?!\d)", "#", re.sub(r"[A-Za-z]+", "~", text)))
+    pattern = re.sub(r"%([a-zA-Z])", lambda m: _FORMAT_GROUPS.get(m.group(1), "#"), fmt)
     return value == pattern
 
 
@@ -288,8 +302,14 @@ def write_rows(
             records.append(json.dumps(row.text, ensure_ascii=False))
         else:
             for name, kind in spec.fields.items():
+                value = row.cells.get(name)
+                if options.repair_mojibake and isinstance(value, str) and kind in (F_TEXT, FieldType.STRING):
+                    value, repaired = repair(value)
+                    if repaired:
+                        items.append(f"{name}:{MOJIBAKE_REPAIRED}")
+                        row.issues.append(f"{name}:{MOJIBAKE_REPAIRED}")
                 try:
-                    typed, code = convert(kind, row.cells.get(name), options)
+                    typed, code = convert(kind, value, options)
                 except _UndeclaredDateError as exc:
                     undeclared.setdefault(name, (exc.shape, row.number))
                     typed, code = None, None

@@ -7,7 +7,6 @@ from typing import Annotated
 
 from pydantic import Field, field_validator
 
-from customers.endpoints import url_problem
 from sources.locations import ENV_NAME_PATTERN, StrictModel
 
 
@@ -24,6 +23,9 @@ class ClinikoApiSource(StrictModel):
     @classmethod
     def _cliniko_host(cls, value: str | None) -> str | None:
         """The URL must be https on Cliniko's real hosts (customers/endpoints.py)."""
+        # Imported here: customers/ imports this model when it is imported itself.
+        from customers.endpoints import url_problem
+
         problem = None if value is None else url_problem(value, "cliniko")
         if problem:
             raise ValueError(problem)
