@@ -5,8 +5,9 @@ with a byte-order mark, a European locale writes `;`, a report writer puts a tit
 header, a note holds line breaks inside quotes, and one hand-edited row has a quote that never closes.
 This reader:
 
-- decodes the file by the declared encoding, or detects it — a BOM, strict UTF-8, else charset-normalizer
-  among cp1252 and latin-1 — and records the encoding on every row (`_source_encoding`) and in the notes;
+- decodes the file by the declared encoding, or detects it — a BOM, strict UTF-8, UTF-8 with a few cp1252
+  lines (transcoded, `encoding_repaired` per cell), else charset-normalizer among cp1252 and latin-1 — and
+  records the encoding on every row (`_source_encoding`) and in the notes;
 - (with the XLSX reader, sources/tabular.py) repairs mojibake (UTF-8 that went through cp1252 once,
   `JosÃ©`) in each text cell with ftfy and reports it per cell (`mojibake_repaired`);
 - takes the delimiter and quote the customer or the system declares, else detects the delimiter among
@@ -25,13 +26,14 @@ import codecs
 import csv
 import io
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from charset_normalizer import from_bytes
 
 from sources.base import RawReadError, RawReadResult, ResourceSpec
 from sources.raw_contract import ReadOptions, Writer
-from sources.tabular import BROKEN_QUOTING, DeliveredRow, missing_columns, write_rows
+from sources.tabular import BROKEN_QUOTING, ROW_FIELD, DeliveredRow, missing_columns, write_rows
 
 _DELIMITERS = ",;\t|"
 _HEADER_SEARCH_LINES = 20
@@ -42,26 +44,65 @@ MAX_RECORD_LINES = 1000
 _SINGLE_BYTE = ["cp1252", "latin_1"]
 _ENCODING_NAMES = {"cp1252": "cp1252", "windows_1252": "cp1252", "latin_1": "latin-1", "iso8859_1": "latin-1"}
 WRONG_FIELD_COUNT = "wrong_field_count"
+ENCODING_REPAIRED = "encoding_repaired"
 
 
-def decode(data: bytes, declared: str | None, shown: str) -> tuple[str, str, tuple[str, ...]]:
-    """(text, encoding recorded, notes). `declared` None detects. Bytes the declared (or detected)
-    encoding cannot decode are refused naming the line."""
-    notes: list[str] = []
+@dataclass(frozen=True)
+class Decoded:
+    """A file's text, the encoding recorded for it, notes, and the lines (from 1) that were cp1252 in
+    an otherwise UTF-8 file (a Windows tool appended to it), transcoded and reported per cell."""
+
+    text: str
+    encoding: str
+    notes: tuple[str, ...] = ()
+    transcoded_lines: frozenset[int] = frozenset()
+
+
+def decode(data: bytes, declared: str | None, shown: str) -> Decoded:
+    """Decode a CSV file. `declared` None detects: a BOM, strict UTF-8, UTF-8 with a few cp1252 lines,
+    else charset-normalizer among cp1252/latin-1. Bytes the declared (or detected) encoding cannot decode
+    are refused naming the line."""
     if data.startswith(codecs.BOM_UTF8) and declared in (None, "utf-8", "utf-8-sig"):
-        notes.append("the file starts with a UTF-8 byte-order mark; read as UTF-8 without it")
-        return _strict(data[len(codecs.BOM_UTF8) :], "utf-8", shown), "utf-8", tuple(notes)
+        note = "the file starts with a UTF-8 byte-order mark; read as UTF-8 without it"
+        return Decoded(_strict(data[len(codecs.BOM_UTF8) :], "utf-8", shown), "utf-8", (note,))
     if declared is not None:
         encoding = "utf-8" if declared == "utf-8-sig" else declared
-        return _strict(data, encoding, shown), encoding, ()
+        return Decoded(_strict(data, encoding, shown), encoding)
     try:
-        return data.decode("utf-8"), "utf-8", ()
+        return Decoded(data.decode("utf-8"), "utf-8")
     except UnicodeDecodeError:
         pass
+    mixed = _mixed(data)
+    if mixed is not None:
+        return mixed
     best = from_bytes(data, cp_isolation=_SINGLE_BYTE).best()
     encoding = _ENCODING_NAMES.get(best.encoding, best.encoding) if best is not None else "cp1252"
-    notes.append(f"the file is not UTF-8; detected {encoding} and read as such")
-    return _strict(data, encoding, shown), encoding, tuple(notes)
+    note = f"the file is not UTF-8; detected {encoding} and read as such"
+    return Decoded(_strict(data, encoding, shown), encoding, (note,))
+
+
+def _mixed(data: bytes) -> Decoded | None:
+    """UTF-8 text with some cp1252 lines: only when other lines hold UTF-8 beyond ASCII (otherwise the
+    whole file is single-byte) and every other line decodes as cp1252."""
+    lines = data.splitlines(keepends=True)
+    parts: list[str] = []
+    transcoded: set[int] = set()
+    wide_utf8 = False
+    for number, raw in enumerate(lines, start=1):
+        try:
+            text = raw.decode("utf-8")
+            wide_utf8 = wide_utf8 or not raw.isascii()
+        except UnicodeDecodeError:
+            try:
+                text = raw.decode("cp1252")
+            except UnicodeDecodeError:
+                return None
+            transcoded.add(number)
+        parts.append(text)
+    if not wide_utf8:
+        return None
+    note = f"UTF-8 with {len(transcoded)} cp1252 lines; those lines transcoded and reported (encoding_repaired)"
+    return Decoded("".join(parts), "utf-8", (note,), frozenset(transcoded))
 
 
 def _strict(data: bytes, encoding: str, shown: str) -> str:
@@ -157,8 +198,9 @@ def read_csv_resource(
     shown = shown_file or str(path)
     if not path.is_file():
         raise RawReadError(shown, [f"{shown}: file missing (expected one file per resource; the export is incomplete)"])
-    text, encoding, notes = decode(path.read_bytes(), options.encoding, shown)
-    lines = _physical_lines(text)
+    decoded = decode(path.read_bytes(), options.encoding, shown)
+    encoding, notes = decoded.encoding, decoded.notes
+    lines = _physical_lines(decoded.text)
     quote = options.quote or '"'
     delimiter = options.delimiter or sniff_delimiter(lines, quote)
     start, header = _header_position(lines, spec, options, delimiter, quote, shown)
@@ -174,7 +216,15 @@ def read_csv_resource(
             if len(fields) != len(header):
                 yield DeliveredRow(number, {}, encoding, problem=WRONG_FIELD_COUNT, text=raw_text)
                 continue
-            yield DeliveredRow(number, dict(zip(header, fields, strict=True)), encoding)
+            cells = dict(zip(header, fields, strict=True))
+            spanned = range(number, number + raw_text.count("\n") + (0 if raw_text.endswith("\n") else 1))
+            if decoded.transcoded_lines and any(line in decoded.transcoded_lines for line in spanned):
+                repaired = [
+                    f"{n}:{ENCODING_REPAIRED}" for n, v in cells.items() if n in spec.fields and not v.isascii()
+                ]
+                yield DeliveredRow(number, cells, "cp1252", repaired or [f"{ROW_FIELD}:{ENCODING_REPAIRED}"])
+                continue
+            yield DeliveredRow(number, cells, encoding)
 
     result = write_rows(delivered(), spec, options, shown=shown, write=write)
     return RawReadResult(result.source_file, result.records, result.issues, (*result.notes, *notes))

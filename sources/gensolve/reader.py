@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 
 from sources.base import FieldType, RawReadError, RawReadResult, ResourceSpec
+from sources.csv_reader import decode
 from sources.gensolve.settings import CSV_SUFFIX, DATABASE_SUFFIX, field_type, render_sql
 from sources.raw_contract import ParsedFile, ReadOptions, Writer
 from store import quote_identifier
@@ -62,16 +63,13 @@ def _attach_database(scratch: duckdb.DuckDBPyConnection, database: Path, table: 
 
 
 def _utf8_copy(path: Path, encoding: str, directory: Path, shown: str) -> Path:
-    """The file as UTF-8 (DuckDB's CSV reader takes UTF-8); an undecodable file names its line."""
-    if encoding == "utf-8":
+    """The file as UTF-8 (DuckDB's CSV reader takes UTF-8), decoded by the CSV format reader's rules
+    (sources/csv_reader.py: a byte-order mark dropped; undecodable bytes refused naming the line)."""
+    decoded = decode(path.read_bytes(), encoding, shown)
+    if encoding == "utf-8" and not decoded.notes:
         return path
     target = directory / path.name
-    with path.open("rb") as source, target.open("w", encoding="utf-8", newline="") as out:
-        for number, raw in enumerate(source, 1):
-            try:
-                out.write(raw.decode(encoding))
-            except UnicodeDecodeError:
-                raise RawReadError(shown, [f"{shown}: line {number}: bytes are not {encoding} text"]) from None
+    target.write_text(decoded.text, encoding="utf-8", newline="")
     return target
 
 

@@ -168,3 +168,12 @@ def test_a_customer_override_names_the_delimiter_and_header_line(tmp_path: Path)
 def test_a_missing_column_is_refused_naming_file_and_column(tmp_path: Path) -> None:
     with pytest.raises(RawReadError, match=r"clients\.csv: column 'balance' missing from the header"):
         _load(tmp_path, (HEADER + ROWS).replace("balance", "amount"))
+
+
+def test_a_few_cp1252_lines_in_a_utf8_export_are_transcoded_and_reported(tmp_path: Path) -> None:
+    # A Windows tool appended one row to a UTF-8 export: that line alone is cp1252.
+    appended = "4,Renée,Dupré,05/06/1991,2.00,no,,\n"
+    data = (HEADER + ROWS).encode("utf-8") + appended.encode("cp1252")
+    rows = _rows(_load(tmp_path, data), "id, first_name, last_name, _source_encoding, _read_issues")
+    assert rows[0][1:4] == ("José", "Müller", "utf-8")  # the UTF-8 lines are read as UTF-8
+    assert rows[3] == (4, "Renée", "Dupré", "cp1252", "first_name:encoding_repaired;last_name:encoding_repaired")

@@ -91,6 +91,13 @@ def test_every_defect_caught_and_nothing_clean_flagged(staged: dict) -> None:
         assert rows.height, f"{d['kind']} {d['source_id']} not flagged as {(kind, what, code)}"
 
 
+def test_the_run_stages_everything_and_blocks_only_on_failed_checks(staged: dict) -> None:
+    result = staged["result"]
+    assert not result.success  # the injected defects include ERROR findings
+    failures = [e for e in result.all_events if e.is_step_failure]
+    assert [e.event_specific_data.error.cls_name for e in failures] == ["DagsterAssetCheckFailedError"]
+
+
 def test_every_delivered_row_reconciles(staged: dict) -> None:
     results = staged["tables"]["check_result"]
     reconciliation = results.filter(pl.col("check_name") == "reconciliation")
