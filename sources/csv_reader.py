@@ -33,7 +33,15 @@ from charset_normalizer import from_bytes
 
 from sources.base import RawReadError, RawReadResult, ResourceSpec
 from sources.raw_contract import ReadOptions, Writer
-from sources.tabular import BROKEN_QUOTING, ROW_FIELD, DeliveredRow, missing_columns, write_rows
+from sources.tabular import (
+    BROKEN_QUOTING,
+    ROW_FIELD,
+    DeliveredRow,
+    header_key,
+    match_header,
+    missing_columns,
+    write_rows,
+)
 
 _DELIMITERS = ",;\t|"
 _HEADER_SEARCH_LINES = 20
@@ -173,12 +181,12 @@ def _header_position(
         fields = _parse(lines[index][1], delimiter, quote)
         if fields is None:
             raise RawReadError(shown, [f"{shown}: line {options.header_line}: the header's quoting is broken"])
-        return index + 1, [f.strip() for f in fields]
+        return index + 1, match_header(spec, [f.strip() for f in fields])
     wanted = spec.key or next(iter(spec.fields))
     for index, (_number, line) in enumerate(lines[:_HEADER_SEARCH_LINES]):
         fields = _parse(line, delimiter, quote) if line.strip() else None
-        if fields is not None and wanted in (f.strip() for f in fields):
-            return index + 1, [f.strip() for f in fields]
+        if fields is not None and header_key(wanted) in (header_key(f) for f in fields):
+            return index + 1, match_header(spec, [f.strip() for f in fields])
     raise RawReadError(
         shown,
         [

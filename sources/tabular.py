@@ -266,6 +266,19 @@ def cell_text(value: object) -> str | None:
     return str(value)
 
 
+def header_key(name: str) -> str:
+    """A column name compared without case, spaces or separators: `DateOfBirth`, `Date of birth` and
+    `date_of_birth` are one column."""
+    return re.sub(r"[^0-9a-z]", "", name.lower())
+
+
+def match_header(spec: ResourceSpec, header: Iterable[str]) -> list[str]:
+    """The header with each cell that names a field of the spec (by `header_key`) replaced by the field's
+    name; the others kept as delivered (they are undeclared fields, listed by the raw layer's check)."""
+    fields = {header_key(name): name for name in spec.fields}
+    return [fields.get(header_key(cell), cell) for cell in header]
+
+
 def missing_columns(spec: ResourceSpec, header: Iterable[str]) -> list[str]:
     present = set(header)
     return [name for name in spec.fields if name not in present]

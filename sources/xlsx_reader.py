@@ -19,7 +19,7 @@ import fastexcel
 
 from sources.base import FieldType, RawReadError, RawReadResult, ResourceSpec
 from sources.raw_contract import ReadOptions, Writer
-from sources.tabular import DeliveredRow, missing_columns, write_rows
+from sources.tabular import DeliveredRow, match_header, missing_columns, write_rows
 
 XLSX_SUFFIX = ".xlsx"
 
@@ -53,7 +53,7 @@ def read_xlsx_resource(
         ).to_polars()
     except Exception as exc:  # as above: only the error's kind is shown
         raise RawReadError(shown, [f"{shown}: the sheet cannot be read ({type(exc).__name__})"]) from None
-    header = [str(c).strip() for c in frame.columns]
+    header = match_header(spec, [str(c).strip() for c in frame.columns])
     missing = missing_columns(spec, header)
     if missing:
         raise RawReadError(
@@ -81,15 +81,16 @@ def _date_cells(
     """The date columns read again as dates: a date cell (or a serial day number) gives its datetime, a text
     cell None — the text is then parsed in the system's declared formats. A column mixing date cells with
     text is read as text on the first pass, which would turn a date cell into text of an undeclared shape."""
-    names = [n for n, k in spec.fields.items() if k in (FieldType.DATE, FieldType.DATETIME) and n in header]
-    if not names:
+    wanted = (FieldType.DATE, FieldType.DATETIME)
+    positions = [i for i, name in enumerate(header) if spec.fields.get(name) in wanted]
+    if not positions:
         return {}
     frame = reader.load_sheet(
         spec.name,
         header_row=header_index,
         schema_sample_rows=None,
         dtype_coercion="coerce",
-        use_columns=names,
-        dtypes=dict.fromkeys(names, "datetime"),
+        use_columns=positions,
+        dtypes=dict.fromkeys(positions, "datetime"),
     ).to_polars()
-    return {name: frame[name].to_list() for name in names}
+    return {header[i]: frame.to_series(n).to_list() for n, i in enumerate(positions)}

@@ -57,7 +57,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         parser: The subcommand's parser (argparse exits with code 2 on malformed values).
     """
     parser.add_argument(
-        "--system", default="cliniko", choices=[*SYSTEMS, "template"], help="source system whose dump to write"
+        "--system", default="cliniko", choices=[*SYSTEMS, "template", "tm3"], help="source system whose dump to write"
     )
     parser.add_argument(
         "--format",
@@ -96,8 +96,8 @@ def run(args: argparse.Namespace) -> int:
         0 on success, 2 when an argument cannot be honoured (the reason is printed on stderr).
     """
     err = Console(stderr=True)
-    if args.system == "template":
-        return _run_template(args, err)
+    if args.system in ("template", "tm3"):
+        return _run_export(args, err)
     as_of = args.as_of if isinstance(args.as_of, date) else None
     try:
         if as_of is None:
@@ -163,17 +163,32 @@ def _print_summary(title: str, kind: str, counts: dict[str, int], defects: int, 
     return out
 
 
-def _run_template(args: argparse.Namespace, err: Console) -> int:
-    """A filled generic template (synthetic/template.py): NZ only; with --defects > 0 one record of each
-    defect kind (the rate does not scale them)."""
-    from synthetic.template import write_filled_template
+def _run_export(args: argparse.Namespace, err: Console) -> int:
+    """A filled generic template (synthetic/template.py: NZ or AU) or a TM3 export (synthetic/tm3.py: AU)
+    from the neutral small practice; with --defects > 0 one record of each defect kind (the rate does not
+    scale them)."""
+    from synthetic.template import DEFECT_KINDS, write_filled_template
+    from synthetic.tm3 import write_tm3_export
 
-    if args.country != "NZ":
-        err.print("[red]practice-migrate generate: error:[/red] --system template writes NZ practices only")
+    countries = ("AU",) if args.system == "tm3" else ("NZ", "AU")
+    if args.country not in countries:
+        err.print(f"[red]practice-migrate generate: error:[/red] --system {args.system} writes {', '.join(countries)}")
         return 2
-    summary = write_filled_template(
-        args.out_dir, clients=args.clients, seed=args.seed, fmt=args.fmt, defects=args.defects > 0
-    )
-    title = f"template ({args.fmt}), NZ, {args.clients:,} clients, seed {args.seed}"
+    if args.defects > 0 and args.clients < len(DEFECT_KINDS):
+        err.print(f"[red]practice-migrate generate: error:[/red] defects need at least {len(DEFECT_KINDS)} clients")
+        return 2
+    if args.system == "tm3":
+        summary = write_tm3_export(args.out_dir, clients=args.clients, seed=args.seed, defects=args.defects > 0)
+        title = f"TM3 export (assumed layout), AU, {args.clients:,} clients, seed {args.seed}"
+    else:
+        summary = write_filled_template(
+            args.out_dir,
+            clients=args.clients,
+            seed=args.seed,
+            fmt=args.fmt,
+            defects=args.defects > 0,
+            country=args.country,
+        )
+        title = f"template ({args.fmt}), {args.country}, {args.clients:,} clients, seed {args.seed}"
     _print_summary(title, "table", summary.counts, summary.defects, summary.truth_file)
     return 0

@@ -17,7 +17,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from checks.identifiers import corrupt_check_digit, random_nhi
+from checks.identifiers import corrupt_check_digit, random_medicare, random_nhi
 from sources.template.settings import DOCUMENTS_DIR, TABLES, WORKBOOK_FILE, columns
 from sources.template.workbook import _csv_text, notes_rows, write_workbook
 
@@ -25,8 +25,8 @@ TRUTH_FILE = "ground_truth.json"
 SYNTHETIC_NOTE = "SYNTHETIC practice: fictional people, written by synthetic/template.py"
 _GIVEN = ("Aroha", "Liam", "Mere", "Oliver", "Ana", "Noah", "Tama", "Isla", "Hemi", "Ruby", "Wiremu", "Zoe")
 _FAMILY = ("Parata", "Walker", "Ngata", "Smith", "Tipene", "Brown", "Kereama", "Wilson", "Tane", "Taylor")
-# NZ daylight saving starts on the last Sunday of September at 02:00 (clocks go to 03:00).
-_NZ_DST_START = dt.date(2026, 9, 27)
+# Daylight saving starts on the last Sunday of September at 02:00 in NZ, the first Sunday of October in
+# Sydney (clocks go to 03:00): 02:30 that day does not exist.
 DEFECT_KINDS = (
     "invalid_email",
     "invalid_phone",
@@ -59,30 +59,93 @@ def _time(moment: dt.datetime) -> str:
     return moment.strftime("%d/%m/%Y %H:%M")
 
 
+@dataclass(frozen=True)
+class SmallPractice:
+    """A system-neutral practice: rows by table in the template's vocabulary (sources/template/settings.py,
+    dates and times as the template writes them), document bytes by file name, and the ground truth.
+    Each system's writer (this module's template writer, synthetic/tm3.py) lays it out in its own format."""
+
+    country: str
+    rows: dict[str, list[dict[str, object]]]
+    documents: dict[str, bytes]
+    truth: list[dict[str, object]]
+
+
+# Per country: practice zone's daylight-saving start (a local time the clock skips), mobile numbers.
+_COUNTRY = {
+    "NZ": {
+        "gap": dt.datetime(2026, 9, 27, 2, 30),
+        "mobile": "021 {:07d}",
+        "city": "Auckland",
+        "sites": (("Harbour Clinic", "Auckland", "09 555 0100"), ("Hill Clinic", "Hamilton", "07 555 0100")),
+    },
+    "AU": {
+        "gap": dt.datetime(2026, 10, 4, 2, 30),
+        "mobile": "0412 {:06d}",
+        "city": "Sydney",
+        "sites": (("Harbour Clinic", "Sydney", "02 5550 0100"), ("Hill Clinic", "Parramatta", "02 5550 0200")),
+    },
+}
+
+
 def write_filled_template(
-    out: Path, *, clients: int = 40, seed: int = 3, fmt: str = "xlsx", defects: bool = True
+    out: Path, *, clients: int = 40, seed: int = 3, fmt: str = "xlsx", defects: bool = True, country: str = "NZ"
 ) -> TemplateSummary:
-    """Fill the template for an NZ practice of `clients` clients into folder `out` (created)."""
+    """Fill the template for a practice of `clients` clients into folder `out` (created)."""
+    practice = small_practice(clients=clients, seed=seed, defects=defects, country=country)
+    rows = {table: [[r.get(c.name, "") for c in columns(table)] for r in practice.rows[table]] for table in TABLES}
+    documents = Path(out) / DOCUMENTS_DIR
+    documents.mkdir(parents=True, exist_ok=True)
+    for name, content in practice.documents.items():
+        (documents / name).write_bytes(content)
+    notes = [*notes_rows(country), ["", "", "", "", SYNTHETIC_NOTE, ""]]
+    if fmt == "xlsx":
+        write_workbook(Path(out) / WORKBOOK_FILE, rows, notes)
+    else:
+        for table, table_rows in rows.items():
+            header = [[c.name for c in columns(table)]]
+            text = _csv_text(header + [[str(v) for v in r] for r in table_rows])
+            (Path(out) / f"{table}.csv").write_text(text, encoding="utf-8")
+    truth_file = write_truth(Path(out), practice, fmt)
+    return TemplateSummary(Path(out), truth_file, {t: len(r) for t, r in rows.items()}, len(practice.truth))
+
+
+def write_truth(out: Path, practice: SmallPractice, fmt: str) -> Path:
+    truth_file = out / TRUTH_FILE
+    truth_file.write_text(
+        json.dumps({"synthetic": SYNTHETIC_NOTE, "format": fmt, "defects": practice.truth}, indent=1), encoding="utf-8"
+    )
+    return truth_file
+
+
+def small_practice(*, clients: int, seed: int, defects: bool, country: str = "NZ") -> SmallPractice:
+    """The neutral practice: 2 sites, 3 practitioners, a referrer, `clients` clients with two appointments,
+    notes, an invoice of two lines and a payment each, a document for every tenth; with `defects`, one
+    record of each DEFECT_KINDS."""
+    if country not in _COUNTRY:
+        raise ValueError(f"the small practice is written for {', '.join(_COUNTRY)}, not {country!r}")
+    if defects and clients < len(DEFECT_KINDS):
+        raise ValueError(f"defects need at least {len(DEFECT_KINDS)} clients (one of each kind), got {clients}")
+    local = _COUNTRY[country]
     rng = random.Random(seed)
-    rows: dict[str, list[list[object]]] = {table: [] for table in TABLES}
+    rows: dict[str, list[dict[str, object]]] = {table: [] for table in TABLES}
     truth: list[dict[str, object]] = []
+    files: dict[str, bytes] = {}
 
     def add(table: str, values: dict[str, object]) -> None:
-        rows[table].append([values.get(c.name, "") for c in columns(table)])
+        rows[table].append(values)
 
     def defect(kind: str, entity: str, source_id: str) -> None:
         truth.append({"kind": kind, "entity": entity, "source_id": source_id})
 
-    add("sites", {"id": "S1", "name": "Harbour Clinic", "city": "Auckland", "phone": "09 555 0100"})
-    add("sites", {"id": "S2", "name": "Hill Clinic", "city": "Hamilton", "phone": "07 555 0100"})
+    for number, (name, city, phone) in enumerate(local["sites"], start=1):
+        add("sites", {"id": f"S{number}", "name": name, "city": city, "phone": phone})
     for n, (first, last) in enumerate((("Aroha", "Ngata"), ("James", "Cole"), ("Priya", "Shah")), start=1):
         add("practitioners", {"id": f"P{n}", "first_name": first, "last_name": last, "active": "yes"})
     add("referrers", {"id": "R1", "title": "Dr", "first_name": "Ian", "last_name": "Fox", "organisation": "City GP"})
     planned = list(range(1, clients + 1))
     kinds = dict(zip(DEFECT_KINDS, rng.sample(planned, len(DEFECT_KINDS)), strict=True)) if defects else {}
     by_client = {n: kind for kind, n in kinds.items()}
-    documents = Path(out) / DOCUMENTS_DIR
-    documents.mkdir(parents=True, exist_ok=True)
     line_id = 0
     for n in planned:
         kind = by_client.get(n)
@@ -96,9 +159,9 @@ def write_filled_template(
             "date_of_birth": _day(birth),
             "sex": "female" if n % 2 else "male",
             "email": f"{first.lower()}.{last.lower()}@example.org",
-            "mobile_phone": f"021 {555_0000 + n:07d}",
-            "city": "Auckland",
-            "nhi": random_nhi(rng, new_format=False),
+            "mobile_phone": local["mobile"].format(555_0000 + n if country == "NZ" else 555_000 + n),
+            "city": local["city"],
+            **_identifier(country, rng),
             "referrer_id": "R1" if n % 5 == 0 else "",
             "archived": "no",
         }
@@ -109,7 +172,8 @@ def write_filled_template(
             client["mobile_phone"] = "555"
             defect(kind, "client", cid)
         elif kind == "invalid_identifier":
-            client["nhi"] = corrupt_check_digit(str(client["nhi"]), kind="nhi")
+            field = "nhi" if country == "NZ" else "medicare_number"
+            client[field] = corrupt_check_digit(str(client[field]), kind="nhi" if country == "NZ" else "medicare")
             defect(kind, "client", cid)
         elif kind == "future_date_of_birth":
             client["date_of_birth"] = _day(dt.date(2031, 5, 4))
@@ -147,7 +211,7 @@ def write_filled_template(
                 appointment["client_id"] = f"C{clients * 10 + n}"
                 defect(kind, "appointment", aid)
             elif visit == 2 and kind == "dst_gap_appointment":
-                gap = dt.datetime.combine(_NZ_DST_START, dt.time(2, 30))
+                gap = local["gap"]
                 appointment |= {"starts": _time(gap), "ends": _time(gap + dt.timedelta(hours=1))}
                 defect(kind, "appointment", aid)
             elif visit == 2 and kind == "ends_before_start":
@@ -210,18 +274,13 @@ def write_filled_template(
         )
         if n % 10 == 0:
             name = f"referral-{n}.pdf"
-            (documents / name).write_bytes(b"%PDF-1.4 synthetic referral " + cid.encode())
+            files[name] = b"%PDF-1.4 synthetic referral " + cid.encode()
             add("documents", {"id": f"D{n}", "client_id": cid, "file_name": name, "description": "Referral"})
-    notes = [*notes_rows("NZ"), ["", "", "", "", SYNTHETIC_NOTE, ""]]
-    if fmt == "xlsx":
-        write_workbook(Path(out) / WORKBOOK_FILE, rows, notes)
-    else:
-        for table, table_rows in rows.items():
-            header = [[c.name for c in columns(table)]]
-            text = _csv_text(header + [[str(v) for v in r] for r in table_rows])
-            (Path(out) / f"{table}.csv").write_text(text, encoding="utf-8")
-    truth_file = Path(out) / TRUTH_FILE
-    truth_file.write_text(
-        json.dumps({"synthetic": SYNTHETIC_NOTE, "format": fmt, "defects": truth}, indent=1), encoding="utf-8"
-    )
-    return TemplateSummary(Path(out), truth_file, {t: len(r) for t, r in rows.items()}, len(truth))
+    return SmallPractice(country, rows, files, truth)
+
+
+def _identifier(country: str, rng: random.Random) -> dict[str, object]:
+    if country == "NZ":
+        return {"nhi": random_nhi(rng, new_format=False)}
+    number, _irn = random_medicare(rng)
+    return {"medicare_number": number}

@@ -151,3 +151,23 @@ def defect_findings(tables: dict[str, pl.DataFrame]) -> pl.DataFrame:
         .otherwise(pl.col("source_id"))
         .alias("source_id"),
     )
+
+
+def assert_defects_found(
+    found: pl.DataFrame, defects: list[dict], expected: dict[str, tuple[str, str | None, str | None]]
+) -> None:
+    """Precision and recall 1.0: every injected defect flagged as `expected[kind]` (where, field or check,
+    code or rule), and no record flagged that the ground truth does not list."""
+    expected_keys = {(d["entity"], d["source_id"]) for d in defects}
+    flagged_keys = set(found.select("entity", "source_id").unique().iter_rows())
+    assert not expected_keys - flagged_keys, f"recall < 1: {sorted(expected_keys - flagged_keys)[:10]}"
+    assert not flagged_keys - expected_keys, f"precision < 1: {sorted(flagged_keys - expected_keys)[:10]}"
+    by_key = {key: group for key, group in found.group_by("entity", "source_id")}
+    for defect in defects:
+        kind, what, code = expected[defect["kind"]]
+        rows = by_key[(defect["entity"], defect["source_id"])].filter(pl.col("kind") == kind)
+        if what is not None:
+            rows = rows.filter(pl.col("what") == what)
+        if code is not None:
+            rows = rows.filter(pl.col("code") == code)
+        assert rows.height, f"{defect['kind']} {defect['source_id']} not flagged as {(kind, what, code)}"

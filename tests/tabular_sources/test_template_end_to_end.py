@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import dagster as dg
 import polars as pl
 import pytest
-from pipeline_helpers import defect_findings, register_customer, staged_outcome_tables
+from pipeline_helpers import assert_defects_found, defect_findings, register_customer, staged_outcome_tables
 
 from migration_assets.definitions import defs
 from migration_assets.partitions import add_customer_partition
@@ -75,20 +75,7 @@ def test_every_defect_caught_and_nothing_clean_flagged(staged: dict) -> None:
     practice: TemplateSummary = staged["practice"]
     defects = json.loads(practice.truth_file.read_text())["defects"]
     assert {d["kind"] for d in defects} == set(DEFECT_KINDS) == set(EXPECTED)
-    found = defect_findings(staged["tables"])
-    expected_keys = {(d["entity"], d["source_id"]) for d in defects}
-    flagged_keys = set(found.select("entity", "source_id").unique().iter_rows())
-    assert not expected_keys - flagged_keys, f"recall < 1: {sorted(expected_keys - flagged_keys)}"
-    assert not flagged_keys - expected_keys, f"precision < 1: {sorted(flagged_keys - expected_keys)[:10]}"
-    by_key = {key: group for key, group in found.group_by("entity", "source_id")}
-    for d in defects:
-        kind, what, code = EXPECTED[d["kind"]]
-        rows = by_key[(d["entity"], d["source_id"])].filter(pl.col("kind") == kind)
-        if what is not None:
-            rows = rows.filter(pl.col("what") == what)
-        if code is not None:
-            rows = rows.filter(pl.col("code") == code)
-        assert rows.height, f"{d['kind']} {d['source_id']} not flagged as {(kind, what, code)}"
+    assert_defects_found(defect_findings(staged["tables"]), defects, EXPECTED)
 
 
 def test_the_run_stages_everything_and_blocks_only_on_failed_checks(staged: dict) -> None:
