@@ -12,13 +12,18 @@ from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, ValidationErr
 from customers.endpoints import secret_env_problem, url_problem
 from customers.yaml_reader import YamlRefusedError, read_yaml
 
+# The location models live with their systems (sources/); re-exported for code that names them here.
+from sources.cliniko.location import ClinikoApiSource as ClinikoApiSource
+from sources.locations import ENV_NAME_PATTERN, DumpSource
+from sources.locations import ExportSource as ExportSource
+
 # Dynamic partition keys are joined into "customer|run" multi-partition keys; a "|" or "," in a key
 # breaks parsing and UI selection (research/dagster.md §0.2 K).
 CUSTOMER_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
 RUN_KINDS: tuple[str, ...] = ("trial", "live")
 RunKind = Literal["trial", "live"]
 Country = Literal["NZ", "AU", "UK"]
-_ENV_NAME = r"^[A-Z_][A-Z0-9_]*$"
+_ENV_NAME = ENV_NAME_PATTERN
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -38,29 +43,26 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class DumpSource(_Strict):
-    """A delivered dump: a folder (relative paths are relative to the configuration file)."""
-
-    dump: Path
-    encoding: Literal["utf-8", "cp1252"] = "utf-8"
-
-
-class ClinikoApiSource(_Strict):
-    """Extraction through the Cliniko API. The key itself is never in the file: only the name of the
-    environment variable that holds it."""
-
-    api_key_env: Annotated[str, Field(pattern=_ENV_NAME)]
-    user_agent: str = Field(min_length=3, description="'APP (contact email)', mandatory for Cliniko")
-    base_url: str | None = Field(default=None, description="override of https://api.<shard>.cliniko.com/v1")
-    ca_file: Path | None = None
-
-    check_base_url_host = field_validator("base_url")(_service_url("cliniko"))
-
-
 class SourceConfig(_Strict):
+    """`source:` — the system (a registered source system, sources/registry.py) and where its data is per
+    run kind, each block validated by the location models that system declares (`SourceSystem.location_models`:
+    a dump folder for every system, an export with read overrides for CSV/XLSX systems, an API for Cliniko)."""
+
     system: str
-    trial: DumpSource | ClinikoApiSource
-    live: DumpSource | ClinikoApiSource | None = None
+    trial: SerializeAsAny[BaseModel]
+    live: SerializeAsAny[BaseModel] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _locations(cls, data: Any) -> Any:
+        from sources.registry import system_names
+
+        if not isinstance(data, dict) or data.get("system") not in system_names():
+            return data
+        return {
+            **data,
+            **{kind: _location(data["system"], kind, data[kind]) for kind in RUN_KINDS if data.get(kind) is not None},
+        }
 
     @field_validator("system")
     @classmethod
@@ -70,6 +72,38 @@ class SourceConfig(_Strict):
         if value not in system_names():
             raise ValueError(f"unknown source system {value!r}; valid: {', '.join(system_names())}")
         return value
+
+
+def _location(system: str, kind: str, value: object) -> object:
+    """One run kind's source block, validated by the first of the system's location models that accepts
+    it; when none does, the errors of the one that fits best (fewest problems), kept at their place."""
+    from sources.registry import location_models
+
+    models = location_models(system)
+    if isinstance(value, models):
+        return value
+    failures: list[ValidationError] = []
+    for model in models:
+        try:
+            return model.model_validate(value)
+        except ValidationError as exc:
+            failures.append(exc)
+    _raise_at(kind, min(failures, key=lambda e: e.error_count()))
+    return value  # unreachable: _raise_at raises
+
+
+def _raise_at(kind: str, exc: ValidationError) -> None:
+    """Raise `exc` again with every error located under `kind` (`source.trial.dump`, `target.live.url`)."""
+    errors = [
+        {
+            "type": e["type"],
+            "loc": (kind, *e["loc"]),
+            "input": e["input"],
+            **({"ctx": e["ctx"]} if "ctx" in e else {}),
+        }
+        for e in exc.errors()
+    ]
+    raise ValidationError.from_exception_data(exc.title, errors) from None  # type: ignore[arg-type]
 
 
 class AppUser(_Strict):
@@ -155,16 +189,8 @@ def _environment(system: str, kind: str, value: object) -> object:
     try:
         return model.model_validate(value)
     except ValidationError as exc:
-        errors = [
-            {
-                "type": e["type"],
-                "loc": (kind, *e["loc"]),
-                "input": e["input"],
-                **({"ctx": e["ctx"]} if "ctx" in e else {}),
-            }
-            for e in exc.errors()
-        ]
-        raise ValidationError.from_exception_data(exc.title, errors) from None  # type: ignore[arg-type]
+        _raise_at(kind, exc)
+    return value  # unreachable: _raise_at raises
 
 
 class SiteOverride(_Strict):
@@ -227,7 +253,7 @@ class CustomerConfig(_Strict):
         """ISO 3166 region for phone parsing: 'UK' is 'GB' to libphonenumber."""
         return "GB" if self.country == "UK" else self.country
 
-    def source_for(self, run_kind: str) -> DumpSource | ClinikoApiSource:
+    def source_for(self, run_kind: str) -> BaseModel:
         """Where this run kind's data comes from; a live run needs its own source configured."""
         chosen = self.source_for_or_none(run_kind)
         if chosen is None:
@@ -237,7 +263,7 @@ class CustomerConfig(_Strict):
             )
         return chosen
 
-    def source_for_or_none(self, run_kind: str) -> DumpSource | ClinikoApiSource | None:
+    def source_for_or_none(self, run_kind: str) -> BaseModel | None:
         return self.source.trial if run_kind == "trial" else self.source.live
 
     def dump_dir(self, run_kind: str) -> Path:
@@ -268,8 +294,10 @@ class CustomerConfig(_Strict):
         named: dict[str, str] = {}
         for kind in RUN_KINDS:
             source = getattr(self.source, kind)
-            if isinstance(source, ClinikoApiSource):
-                named[f"source.{kind}.api_key_env"] = source.api_key_env
+            # Every location model names its secrets in `*_env` keys (Cliniko's API key), as targets do.
+            for key, value in (source.model_dump() if source is not None else {}).items():
+                if key.endswith("_env") and value:
+                    named[f"source.{kind}.{key}"] = value
             target = getattr(self.target, kind) if self.target else None
             # Every target's block names its secrets in `*_env` keys (Dynamics' client secret, Gensolve's
             # Oracle user and password), whatever the registered target's model is.

@@ -25,6 +25,7 @@ ISSUE_MESSAGES: dict[str, str] = {
     "invalid_value": "value cannot be represented in the canonical type",
     "unexpected_shape": "nested value does not have the shape the source system documents (e.g. phone numbers "
     "as objects with number and phone_type); the field was left empty",
+    "placeholder_date": "a placeholder where the system had no date (00/00/0000, 01/01/1900); read as empty",
     # warnings (the value is kept)
     "mojibake_repaired": "text was mis-decoded (mojibake) and has been repaired",
     "encoding_repaired": "text arrived as cp1252 bytes, not UTF-8, and has been transcoded",
@@ -33,6 +34,9 @@ ISSUE_MESSAGES: dict[str, str] = {
     "size_mismatch": "file size differs from the size recorded in the source",
     "nul_removed": "text held NUL characters, which have been removed",
     # row-level reasons (rejects)
+    "broken_quoting": "the row's quoting is broken (a quote opens and never closes); the row was quarantined "
+    "with its line number and its text kept in the raw layer, the rows after it were read",
+    "wrong_field_count": "the row has more or fewer fields than the header; quarantined with its line number",
     "required_missing": "a required field has no value",
     "missing_reference": "refers to a record that is not in the dump",
     "parent_rejected": "refers to a record that was itself rejected",

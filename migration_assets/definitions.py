@@ -6,8 +6,8 @@ import dagster as dg
 
 from migration_assets.alerting import alert_on_failed_error_checks, alert_on_run_failure
 from migration_assets.delta import (
-    delta_pickup_files,
-    delta_pickup_job,
+    delta_pickup_file_schedules,
+    delta_pickup_jobs,
     delta_pickup_sensor,
     delta_verification,
     source_extract,
@@ -48,14 +48,14 @@ def defs() -> dg.Definitions:
             post_migration,
             *gensolve.assets,
         ],
-        jobs=[*staging_jobs, dynamics_migrate_job, dynamics_rollback, delta_pickup_job, gensolve.job],
+        jobs=[*staging_jobs, dynamics_migrate_job, dynamics_rollback, *delta_pickup_jobs.values(), gensolve.job],
         sensors=[
             build_dump_arrival_sensor(staging_jobs),
             delta_pickup_sensor,
             alert_on_run_failure,
             alert_on_failed_error_checks,
         ],
-        schedules=[delta_pickup_files],
+        schedules=delta_pickup_file_schedules,
         resources={"migration_home": MigrationHomeResource(path=dg.EnvVar("MIGRATION_HOME"))},
         # One process per run: DuckDB and Polars already use both cores, a customer's database has a
         # single writer, and a subprocess per step would cost ~2 s of imports for each of ~25 steps.

@@ -16,7 +16,7 @@ import dagster as dg
 from checks.approval import customer_spec
 from checks.delta import DeltaChanges, verify_delta
 from customers import CustomerConfig, CustomerConfigError
-from customers.config import ClinikoApiSource, DumpSource
+from customers.config import DumpSource
 from migration_assets.dynamics import GROUP as DYNAMICS_GROUP
 from migration_assets.dynamics import table_key
 from migration_assets.metadata import latest_materialization
@@ -25,19 +25,18 @@ from migration_assets.raw import EXTRACT_KEY
 from migration_assets.resources import MigrationHomeResource
 from migration_assets.signoff import SIGNOFF_KEY
 from migration_assets.step_guard import guarded_step
-from sources import landing
-from sources.cliniko import SYSTEM as CLINIKO
-from sources.cliniko.api import TOMBSTONES_FILE, ClinikoApiError
+from sources.base import SourceSystem
+from sources.cliniko.api import TOMBSTONES_FILE
 from sources.cliniko.settings import FILE_SUFFIX, RESOURCES
-from sources.cliniko.snapshots import changes_waiting, settings_for, take_snapshot
+from sources.completeness import rule_of
 from sources.coverage import unknown_files
+from sources.registry import all_systems, get_system
 from store import Warehouse
 from targets.dynamics.loader import TARGET
 
 DELTA_KEY = dg.AssetKey(["delta", "verification"])
 UNDECLARED_FILES_CHECK = "undeclared_files"
 DELTA_CHECK = "delta_applied"
-DELTA_JOB = "delta_pickup"
 # The load's first table: its first live materialisation after the signoff opens the window.
 WINDOW_MARKER = table_key("contact")
 
@@ -65,15 +64,19 @@ def source_extract(context: dg.AssetExecutionContext, migration_home: MigrationH
     customer_id, run_kind = partition_parts(context)
     config = migration_home.customer(customer_id)
     source = config.source_for(run_kind)
+    system = get_system(config.source.system)
     if isinstance(source, DumpSource):
         yield dg.MaterializeResult(
             metadata={"kind": "dump", "path": dg.MetadataValue.path(str(config.dump_dir(run_kind)))}
         )
-        yield _undeclared_files_result(config.dump_dir(run_kind))
+        yield _undeclared_files_result(config.dump_dir(run_kind), system)
         return
+    extraction = system.extraction
+    if extraction is None or not isinstance(source, extraction.location_model):
+        raise dg.Failure(description=f"{customer_id}|{run_kind}: {system.title} has no extraction for this source")
     try:
-        result = take_snapshot(settings_for(source), migration_home.home.extracts_dir(customer_id, run_kind))
-    except (KeyError, ClinikoApiError) as exc:
+        result = extraction.snapshot(source, migration_home.home.extracts_dir(customer_id, run_kind))
+    except extraction.errors as exc:
         raise dg.Failure(description=f"{customer_id}|{run_kind}: extraction failed: {exc}") from None
     context.log.info(
         f"{result.kind} extraction: {result.change_count} changes, {result.requests} requests, "
@@ -94,11 +97,11 @@ def source_extract(context: dg.AssetExecutionContext, migration_home: MigrationH
             "extraction_findings": dg.MetadataValue.json(result.findings),
         }
     )
-    yield _undeclared_files_result(result.snapshot)
+    yield _undeclared_files_result(result.snapshot, system)
 
 
-def _undeclared_files_result(delivery: Path) -> dg.AssetCheckResult:
-    unknown = unknown_files(delivery, CLINIKO)
+def _undeclared_files_result(delivery: Path, system: SourceSystem) -> dg.AssetCheckResult:
+    unknown = unknown_files(delivery, system)
     return dg.AssetCheckResult(
         check_name=UNDECLARED_FILES_CHECK,
         passed=not unknown,
@@ -153,14 +156,24 @@ def _latest_delta(home: MigrationHomeResource, config: CustomerConfig, run_kind:
     return deltas if deltas.is_dir() else None
 
 
-delta_pickup_job = dg.define_asset_job(
-    DELTA_JOB,
-    selection=dg.AssetSelection.assets(EXTRACT_KEY)
-    | dg.AssetSelection.groups("raw_cliniko", "staged", "reports", DYNAMICS_GROUP, "delta"),
-    description="One delta-window pass for a customer|live partition: extract what changed, re-stage, load only "
-    "records whose content changed (and retire deleted ones), read back, verify the delta.",
-    tags={"dagster/priority": "10"},
-)
+def delta_job_name(system: str) -> str:
+    return f"{system}_delta_pickup"
+
+
+# One delta job per source system: a run selects the raw group of its customer's system (a raw asset of
+# another system refuses the partition).
+delta_pickup_jobs = {
+    system.name: dg.define_asset_job(
+        delta_job_name(system.name),
+        selection=dg.AssetSelection.assets(EXTRACT_KEY)
+        | dg.AssetSelection.groups(f"raw_{system.name}", "staged", "reports", DYNAMICS_GROUP, "delta"),
+        description=f"One delta-window pass for a {system.title} customer|live partition: extract what changed "
+        "(or read the re-delivered dump), re-stage, load only records whose content changed (and retire deleted "
+        "ones), read back, verify the delta.",
+        tags={"dagster/priority": "10", "migration/source_system": system.name},
+    )
+    for system in all_systems()
+}
 
 
 def window_opened_at(instance: dg.DagsterInstance, customer_id: str) -> float | None:
@@ -182,7 +195,7 @@ def _partition_key(customer_id: str) -> dg.MultiPartitionKey:
 
 @dg.sensor(
     name="delta_pickup",
-    job=delta_pickup_job,
+    jobs=list(delta_pickup_jobs.values()),
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.STOPPED,
     description="During a customer's delta window (delta.window_hours after its live load), asks its source API "
@@ -194,7 +207,12 @@ def delta_pickup_sensor(context: dg.SensorEvaluationContext, migration_home: Mig
     polled: dict[str, float] = json.loads(context.cursor) if context.cursor else {}
     requests, notes = [], []
     for customer_id, config in migration_home.home.iter_configs():
-        if isinstance(config, CustomerConfigError) or not isinstance(config.source.live, ClinikoApiSource):
+        if isinstance(config, CustomerConfigError):
+            continue
+        extraction = get_system(config.source.system).extraction
+        if extraction is None or extraction.changes_waiting is None:
+            continue
+        if not isinstance(config.source.live, extraction.location_model):
             continue
         if not _in_window(context.instance, config, now):
             continue
@@ -206,14 +224,15 @@ def delta_pickup_sensor(context: dg.SensorEvaluationContext, migration_home: Mig
             notes.append(f"{customer_id}: no live extraction recorded yet")
             continue
         try:
-            waiting = changes_waiting(settings_for(config.source.live), str(mark.value))
-        except (KeyError, ClinikoApiError) as exc:
+            waiting = extraction.changes_waiting(config.source.live, str(mark.value))
+        except extraction.errors as exc:
             notes.append(f"{customer_id}: cannot ask the source for changes: {exc}")
             continue
         polled[customer_id] = now
         if waiting:
             requests.append(
                 dg.RunRequest(
+                    job_name=delta_job_name(config.source.system),
                     run_key=f"{customer_id}|live|delta|{mark.value}",
                     partition_key=_partition_key(customer_id),
                     tags={"migration/delta_since": str(mark.value), "migration/run_kind": "live"},
@@ -229,29 +248,38 @@ def delta_pickup_sensor(context: dg.SensorEvaluationContext, migration_home: Mig
     )
 
 
-@dg.schedule(
-    name="delta_pickup_files",
-    job=delta_pickup_job,
-    cron_schedule="*/30 * * * *",
-    default_status=dg.DefaultScheduleStatus.STOPPED,
-    description="For customers whose live source is a delivered dump: during the delta window, every 30 minutes, "
-    "runs delta_pickup when the live dump's manifest changed since the last pass (run key: its checksum).",
-)
-def delta_pickup_files(context: dg.ScheduleEvaluationContext, migration_home: MigrationHomeResource):
-    now = time.time()
-    requests = []
-    for customer_id, config in migration_home.home.iter_configs():
-        if isinstance(config, CustomerConfigError) or not isinstance(config.source.live, DumpSource):
-            continue
-        if not _in_window(context.instance, config, now):
-            continue
-        fingerprint = landing.Delivery(customer_id, "live", config.dump_dir("live"), config.config_file).fingerprint()
-        if fingerprint:
-            requests.append(
-                dg.RunRequest(
-                    run_key=f"{customer_id}|live|files|{fingerprint}",
-                    partition_key=_partition_key(customer_id),
-                    tags={"migration/dump_checksum": fingerprint, "migration/run_kind": "live"},
+def build_delta_file_schedule(system: SourceSystem) -> dg.ScheduleDefinition:
+    """`<system>_delta_pickup_files`: the delta pass of the system's customers whose live source is a dump."""
+
+    @dg.schedule(
+        name=f"{system.name}_delta_pickup_files",
+        job=delta_pickup_jobs[system.name],
+        cron_schedule="*/30 * * * *",
+        default_status=dg.DefaultScheduleStatus.STOPPED,
+        description=f"For {system.title} customers whose live source is a delivered dump: during the delta window, "
+        f"every 30 minutes, runs {delta_job_name(system.name)} when the live dump changed since the last pass "
+        "(run key: its fingerprint — the manifest's checksum, or the files' checksums for an export without one).",
+    )
+    def delta_pickup_files(context: dg.ScheduleEvaluationContext, migration_home: MigrationHomeResource):
+        now = time.time()
+        requests = []
+        for customer_id, config in migration_home.home.iter_configs():
+            if isinstance(config, CustomerConfigError) or config.source.system != system.name:
+                continue
+            if not isinstance(config.source.live, DumpSource) or not _in_window(context.instance, config, now):
+                continue
+            fingerprint = rule_of(system.completeness).fingerprint(config.dump_dir("live"))
+            if fingerprint:
+                requests.append(
+                    dg.RunRequest(
+                        run_key=f"{customer_id}|live|files|{fingerprint}",
+                        partition_key=_partition_key(customer_id),
+                        tags={"migration/dump_checksum": fingerprint, "migration/run_kind": "live"},
+                    )
                 )
-            )
-    return requests or dg.SkipReason("no dump-delivering customer in a delta window")
+        return requests or dg.SkipReason(f"no dump-delivering customer in a delta window ({system.title})")
+
+    return delta_pickup_files
+
+
+delta_pickup_file_schedules = [build_delta_file_schedule(system) for system in all_systems()]

@@ -64,7 +64,7 @@ def build_raw_asset(system: SourceSystem, spec: ResourceSpec) -> dg.AssetsDefini
                 spec.name,
                 migration_home.home.source_dir(config, run_kind),
                 run_kind,
-                getattr(source, "encoding", "utf-8"),
+                location=source,
             )
         except (RawReadError, CustomerConfigError) as exc:
             raise dg.Failure(description=str(exc)) from None

@@ -24,9 +24,11 @@ def build_dump_arrival_sensor(jobs: "list[dg.UnresolvedAssetJobDefinition]") -> 
         minimum_interval_seconds=DUMP_ARRIVAL_INTERVAL_SECONDS,
         default_status=dg.DefaultSensorStatus.STOPPED,
         description="Watches $MIGRATION_HOME/landing/<customer>/<trial|live>/<delivery>/. A complete delivery "
-        "(manifest present, every file's size and sha256 as listed) with a valid customer.yaml "
-        "registers the customer, adds its partition if new and runs its source system's job. "
-        "The run key is the delivery's manifest checksum: a re-delivered dump runs once.",
+        "by its source system's rule (manifest present and every file's size and sha256 as listed; or, for an "
+        "export without a manifest, the expected files present and the checksums computed here unchanged "
+        "since the previous look) with a valid customer.yaml registers the customer, adds its partition if "
+        "new and runs its source system's job. The run key is the delivery's fingerprint: a re-delivered "
+        "dump runs once.",
     )
     def dump_arrival(context: dg.SensorEvaluationContext, migration_home: MigrationHomeResource):
         home: MigrationHome = migration_home.home
@@ -35,6 +37,8 @@ def build_dump_arrival_sensor(jobs: "list[dg.UnresolvedAssetJobDefinition]") -> 
         cursor = json.loads(context.cursor) if context.cursor else {}
         seen: dict[str, str] = cursor.get("requested", {})
         verified: dict[str, str] = cursor.get("verified", {})
+        # Computed fingerprints seen once: a delivery without a manifest runs when the next look agrees.
+        settling: dict[str, str] = cursor.get("settling", {})
         known = set(context.instance.get_dynamic_partitions(customer_partitions.name))
         new_partitions: list[str] = []
         requests, notes = [], []
@@ -45,8 +49,17 @@ def build_dump_arrival_sensor(jobs: "list[dg.UnresolvedAssetJobDefinition]") -> 
             if fingerprint is None or verified.get(str(delivery.path)) != fingerprint:
                 problems = landing.verify(delivery)
                 if problems:
+                    settling.pop(str(delivery.path), None)
                     notes.append(f"{delivery.customer_id}|{delivery.run_kind}: " + "; ".join(problems[:3]))
                     continue
+                if delivery.rule.settles and settling.get(str(delivery.path)) != fingerprint:
+                    settling[str(delivery.path)] = fingerprint or ""
+                    notes.append(
+                        f"{delivery.customer_id}|{delivery.run_kind}: {delivery.path}: files checksummed; "
+                        "runs when the next look finds them unchanged (no manifest to say the copy is complete)"
+                    )
+                    continue
+                settling.pop(str(delivery.path), None)
                 verified[str(delivery.path)] = fingerprint or ""
             try:
                 config = load_customer_config(delivery.config)
@@ -85,11 +98,11 @@ def build_dump_arrival_sensor(jobs: "list[dg.UnresolvedAssetJobDefinition]") -> 
         if not requests and not new_partitions:
             return dg.SensorResult(
                 skip_reason=dg.SkipReason("; ".join(notes) or "no new complete delivery"),
-                cursor=json.dumps({"requested": seen, "verified": verified}, sort_keys=True),
+                cursor=json.dumps({"requested": seen, "verified": verified, "settling": settling}, sort_keys=True),
             )
         return dg.SensorResult(
             run_requests=requests,
-            cursor=json.dumps({"requested": seen, "verified": verified}, sort_keys=True),
+            cursor=json.dumps({"requested": seen, "verified": verified, "settling": settling}, sort_keys=True),
             dynamic_partitions_requests=[customer_partitions.build_add_request(new_partitions)]
             if new_partitions
             else [],

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from practice_migrate import customers_cmd, trace
+from practice_migrate import customers_cmd, template_cmd, trace
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -22,6 +22,9 @@ def build_parser() -> argparse.ArgumentParser:
     customers_cmd.add_arguments(sub.add_parser("customers", help="list, validate and register customer configurations"))
     synthetic_cli.add_arguments(
         sub.add_parser("generate", help="write a synthetic practice dump with its ground-truth manifest")
+    )
+    template_cmd.add_arguments(
+        sub.add_parser("template", help="write the generic practice template (CSV or XLSX), or validate a filled one")
     )
     emulators_cli.add_arguments(
         sub.add_parser("emulators", help="start the local Dataverse and Entra ID emulators on free loopback ports")
@@ -41,6 +44,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return customers_cmd.run(args)
     if args.command == "trace":
         return trace.run(args)
+    if args.command == "template":
+        return template_cmd.run(args)
     if args.command == "generate":
         from synthetic import cli as synthetic_cli
 

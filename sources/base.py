@@ -5,14 +5,25 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Literal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:  # both modules import this one
+    from sources.completeness import CompletenessRule
+    from sources.raw_contract import ReadOptions
 
 
 class FieldType(StrEnum):
-    """The JSON type a source field is delivered as, and how the raw layer stores it.
+    """How a source field is delivered, and how the raw layer stores it.
 
-    Raw keeps values as delivered: timestamps and money stay strings (a naive local timestamp or a
-    malformed amount must reach the staged layer intact to be reported), links keep their URL.
+    The first group is JSON-shaped (NDJSON dumps of an API: Cliniko, Core Plus). Raw keeps those values
+    as delivered: timestamps and money stay strings (a naive local timestamp or a malformed amount must
+    reach the staged layer intact to be reported), links keep their URL.
+
+    The second group is storage-level, for tabular exports (CSV, XLSX) whose cells are text or native
+    spreadsheet values: the tabular reader (sources/tabular.py) parses each cell in the formats the
+    system's profile declares; a cell it cannot parse is stored null with a read issue, and the text as
+    delivered stays in `_record`.
     """
 
     STRING = "string"  # JSON string (ids, names, UTC timestamps, decimal strings)  → VARCHAR
@@ -22,6 +33,13 @@ class FieldType(StrEnum):
     LINK = "link"  # HATEOAS {"links": {"self": URL}}                                → VARCHAR (the URL)
     OBJECT = "object"  # nested object, kept verbatim                                → JSON
     ARRAY = "array"  # nested array, kept verbatim                                   → JSON
+    # Storage-level (tabular exports):
+    TEXT = "text"  # a cell's text, trimmed of nothing                                  → VARCHAR
+    DATE = "date"  # a calendar date, in a declared format or an Excel date cell       → DATE
+    DATETIME = "datetime"  # a local wall-clock time without offset (its site's zone)  → TIMESTAMP
+    INSTANT = "instant"  # a moment with an offset or Z                                → TIMESTAMPTZ
+    DECIMAL = "decimal"  # an exact amount ("1,234.50", "$12.00")                       → DECIMAL(18,4)
+    JSON = "json"  # a cell holding a JSON document (TM3's mixed exports)             → JSON
 
     @property
     def duckdb_type(self) -> str:
@@ -41,6 +59,12 @@ _DUCKDB_TYPES = {
     FieldType.LINK: "VARCHAR",
     FieldType.OBJECT: "JSON",
     FieldType.ARRAY: "JSON",
+    FieldType.TEXT: "VARCHAR",
+    FieldType.DATE: "DATE",
+    FieldType.DATETIME: "TIMESTAMP",
+    FieldType.INSTANT: "TIMESTAMPTZ",
+    FieldType.DECIMAL: "DECIMAL(18,4)",
+    FieldType.JSON: "JSON",
 }
 
 # What the diagnostic pass accepts: the declared kind, plus an integer where a string id is expected
@@ -55,6 +79,12 @@ _JSON_KINDS = {
     FieldType.LINK: frozenset({"link"}),
     FieldType.OBJECT: frozenset({"object"}),
     FieldType.ARRAY: frozenset({"array"}),
+    FieldType.TEXT: frozenset({"string"}),
+    FieldType.DATE: frozenset({"string"}),
+    FieldType.DATETIME: frozenset({"string"}),
+    FieldType.INSTANT: frozenset({"string"}),
+    FieldType.DECIMAL: frozenset({"string", "integer", "number"}),
+    FieldType.JSON: frozenset({"object", "array"}),
 }
 
 
@@ -146,14 +176,35 @@ class ResourceSpec:
 
 
 @dataclass(frozen=True)
+class SourceExtraction:
+    """The optional API side of a system: extraction into a dump snapshot in the system's own dump
+    format (so the raw layer reads it like a delivery), and a cheap probe for changes (delta pickup).
+
+    `location_model` is the customer's `source.<run kind>` block that selects extraction; `snapshot`
+    (location, extracts folder) extracts in full the first time and merges the changes since the last
+    high-water mark after; `changes_waiting` (location, high-water mark) counts changes; `errors` are the
+    exceptions both raise for a person to read (their messages never hold values)."""
+
+    location_model: type
+    snapshot: Callable[[Any, Path], Any]
+    changes_waiting: Callable[[Any, str], int] | None = None
+    errors: tuple[type[Exception], ...] = ()
+
+
+@dataclass(frozen=True)
 class SourceSystem:
-    """A registered source system: its resources and how to read one of them for a run."""
+    """A registered source system: its resources, how to read one of them, and what a delivery is.
+
+    Required: name, title, resources and `read_resource(dump_dir, spec, *, write, options)`, which
+    reads one resource through the raw layer's writer (sources/raw_contract.py) with `options` — the
+    system's `read_options` and the customer's overrides. Optional parts: `completeness` (when is a
+    delivery complete; a manifest by default), `location_models` (the pydantic models of the customer's
+    `source.trial`/`source.live` block, the first being the default dump location) and `extraction`
+    (an API the system can be extracted from; None: deliveries only)."""
 
     name: str
     title: str
     resources: Mapping[str, ResourceSpec]
-    # read_resource(dump_dir, spec, write=…, encoding=…): `write(select_sql, params, parsed)` stores
-    # the rows the select produces in one transaction and returns their count (sources/ndjson.py).
     read_resource: Callable[..., RawReadResult]
     countries: tuple[str, ...] = ("NZ", "AU", "UK")
     extra: Mapping[str, object] = field(default_factory=dict)
@@ -166,6 +217,13 @@ class SourceSystem:
     # mappings/<mapping_spec>.yaml maps its raw tables; defaults to the system's name. A system that is
     # also a target (Gensolve) names its source spec apart from the target's.
     mapping_spec: str | None = None
+    # How the system's files are read (encodings, delimiter, date formats); a customer's `read:` block
+    # overrides it (sources/locations.py). None: the format reader's defaults.
+    read_options: ReadOptions | None = None
+    # When a delivery is complete (sources/completeness.py); None: its manifest.json says so.
+    completeness: CompletenessRule | None = None
+    location_models: tuple[type, ...] = ()
+    extraction: SourceExtraction | None = None
 
     @property
     def spec_name(self) -> str:

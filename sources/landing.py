@@ -5,18 +5,19 @@ Layout under `$MIGRATION_HOME/landing/`:
     <customer>/customer.yaml                 the customer's configuration (validated on arrival)
     <customer>/<trial|live>/<delivery>/      one folder per delivered dump, manifest.json last
 
-A delivery is complete when its manifest lists every file with the bytes and sha256 it has; until
-then (still copying, or corrupted) it is reported and nothing runs.
+A delivery is complete by its source system's rule (sources/completeness.py): for a system that
+delivers a manifest, when it lists every file with the bytes and sha256 it has; for a vendor export
+without one, when the expected files are there and the checksums the sensor computes itself stay the
+same between two looks. Until then (still copying, or corrupted) it is reported and nothing runs.
 """
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from sources.completeness import MANIFEST_RULE, CompletenessRule, rule_of
 from sources.manifest import MANIFEST_FILE as MANIFEST
-from sources.manifest import ManifestError, read_manifest, verify_files
 from store.files import private_dir
 
 CONFIG = "customer.yaml"
@@ -29,14 +30,33 @@ class Delivery:
     run_kind: str
     path: Path
     config: Path
+    rule: CompletenessRule = field(default=MANIFEST_RULE, compare=False)
 
     @property
     def manifest(self) -> Path:
         return self.path / MANIFEST
 
     def fingerprint(self) -> str | None:
-        """Identity of the delivery's content: the manifest's sha256 (it holds every file's)."""
-        return hashlib.sha256(self.manifest.read_bytes()).hexdigest() if self.manifest.exists() else None
+        """Identity of the delivery's content: the manifest's sha256 (it holds every file's), or for a
+        system without a manifest the sha256 of every file's path, size and sha256."""
+        return self.rule.fingerprint(self.path)
+
+
+def rule_for_config(config: Path) -> CompletenessRule:
+    """The completeness rule of the source system a customer file names; the manifest rule when the
+    file cannot be read yet (it is validated, and its problems reported, after completeness)."""
+    from customers.yaml_reader import YamlRefusedError, read_yaml
+    from sources.registry import get_system, system_names
+
+    try:
+        data, _notes = read_yaml(config)
+    except (OSError, YamlRefusedError):
+        return MANIFEST_RULE
+    source = data.get("source") if isinstance(data, dict) else None
+    system = source.get("system") if isinstance(source, dict) else None
+    if not isinstance(system, str) or system not in system_names():
+        return MANIFEST_RULE
+    return rule_of(get_system(system).completeness)
 
 
 def scan(landing: Path) -> list[Delivery]:
@@ -52,17 +72,12 @@ def scan(landing: Path) -> list[Delivery]:
                 deliveries = sorted(
                     (p for p in folder.iterdir() if p.is_dir()), key=lambda p: (p.stat().st_mtime, p.name)
                 )
-                found += [Delivery(customer.name, run_kind, p, customer / CONFIG) for p in deliveries]
+                rule = rule_for_config(customer / CONFIG)
+                found += [Delivery(customer.name, run_kind, p, customer / CONFIG, rule) for p in deliveries]
     return found
 
 
 def verify(delivery: Delivery) -> list[str]:
-    """Why the delivery is not complete (empty: it is): the same check the raw layer runs on a dump
-    staged directly (sources/manifest.py)."""
-    if not delivery.manifest.exists():
-        return [f"{delivery.path}: no {MANIFEST} yet (the delivery is incomplete or still copying)"]
-    try:
-        entries = read_manifest(delivery.path)
-    except ManifestError as exc:
-        return exc.problems
-    return verify_files(delivery.path, entries)
+    """Why the delivery is not complete (empty: it is), by its system's rule: for a manifest, the same
+    check the raw layer runs on a dump staged directly (sources/manifest.py)."""
+    return delivery.rule.problems(delivery.path)

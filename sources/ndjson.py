@@ -15,13 +15,14 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
 
 from sources.base import FieldType, RawReadError, RawReadResult, ReadIssue, ResourceSpec
+from sources.raw_contract import RECORD_COLUMN, ParsedFile, ReadOptions, Writer
 
 _MAX_PROBLEMS = 100
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -64,23 +65,6 @@ def _select_list(spec: ResourceSpec) -> str:
         else:
             columns.append(quoted)
     return ", ".join(columns)
-
-
-@dataclass(frozen=True)
-class ParsedFile:
-    """A file's records, parsed into the temporary table `table` before the select that numbers
-    and stores them runs. DuckDB parses a file on every core and keeps its order in the table, so
-    a record's number is its row's position there; numbering rows with row_number() while reading
-    held the whole read to one thread (1 M appointments: 6.6 s → 2.8 s, bench/)."""
-
-    sql: str
-    params: list[object]
-    table: str = "_raw_parsed"
-
-
-# The whole record as delivered, beside the typed columns (DESIGN.md §2: any delivered field can be
-# mapped later, e.g. through `json_path` in a customer's mapping_overrides, without re-extracting).
-RECORD_COLUMN = "_record"
 
 
 def _parsed(spec: ResourceSpec, path: Path) -> ParsedFile:
@@ -266,12 +250,6 @@ def _transcoded_copy(path: Path, transcoded: set[int], encoding: str, directory:
     return target, issues
 
 
-# write(select_sql, params, parsed) creates the temporary table `parsed.table` from `parsed.sql`,
-# stores the rows the select (which reads that table) produces in one transaction, drops the
-# temporary table and returns the count.
-Writer = Callable[[str, list[object], ParsedFile], int]
-
-
 def _cp1252_records(path: Path) -> list[int] | None:
     """Record numbers of the lines that are cp1252 rather than UTF-8; None when a line is neither."""
     transcoded = []
@@ -305,7 +283,7 @@ def _starts_with_bom(path: Path) -> bool:
 
 
 def read_ndjson_resource(
-    path: Path, spec: ResourceSpec, *, write: Writer, shown_file: str | None = None, encoding: str = "utf-8"
+    path: Path, spec: ResourceSpec, *, write: Writer, shown_file: str | None = None, options: ReadOptions | None = None
 ) -> RawReadResult:
     """Read `path` through `write(select_sql, params, parsed)`, which stores the rows in one transaction.
 
@@ -315,6 +293,10 @@ def read_ndjson_resource(
     is then rolled back and nothing changes.
     """
     shown = shown_file or str(path)
+    # NDJSON is UTF-8 (RFC 8259 §8.1); a dump declared cp1252 is read as such, otherwise stray
+    # cp1252 lines are transcoded and reported below.
+    options = options or ReadOptions()
+    encoding = options.encoding or "utf-8"
     if not path.exists():
         raise RawReadError(shown, [f"{shown}: file missing (expected one file per resource; the dump is incomplete)"])
     if _starts_with_bom(path):
@@ -324,7 +306,7 @@ def read_ndjson_resource(
             with path.open("rb") as source, copy.open("wb") as target:
                 source.read(len(UTF8_BOM))
                 shutil.copyfileobj(source, target)
-            result = read_ndjson_resource(copy, spec, write=write, shown_file=shown, encoding=encoding)
+            result = read_ndjson_resource(copy, spec, write=write, shown_file=shown, options=options)
         return replace(result, notes=(*result.notes, BOM_NOTE))
     if encoding == "utf-8":
         try:

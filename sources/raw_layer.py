@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sources.base import FieldType, SourceSystem
 from sources.coverage import undeclared_fields
-from sources.ndjson import RECORD_COLUMN, ParsedFile
+from sources.raw_contract import RECORD_COLUMN, ParsedFile, ReadOptions
 from store import TableRef, Warehouse, columns_of, quote_identifier, replace_partition_with_query
 
 
@@ -32,10 +32,29 @@ def raw_table(system: SourceSystem, resource: str) -> TableRef:
     return TableRef(f"raw_{system.name}", resource)
 
 
+def read_options(system: SourceSystem, location: object | None = None, encoding: str | None = None) -> ReadOptions:
+    """How to read the system's files for one customer: the system's declared options, with the customer's
+    location (`source.<run kind>`: its encoding, and an export's `read:` overrides) applied."""
+    reads = getattr(location, "read_options", None)
+    if callable(reads):
+        return reads(system.read_options)
+    options = system.read_options or ReadOptions()
+    return options.overridden(encoding=encoding)
+
+
 def load_raw_resource(
-    warehouse: Warehouse, system: SourceSystem, resource: str, dump_dir: Path, run_kind: str, encoding: str = "utf-8"
+    warehouse: Warehouse,
+    system: SourceSystem,
+    resource: str,
+    dump_dir: Path,
+    run_kind: str,
+    encoding: str | None = None,
+    location: object | None = None,
 ) -> RawLoadSummary:
     """Read `resource` from `dump_dir` and replace the `run_kind` partition of raw_<system>.<resource>.
+
+    `location` is the customer's `source.<run kind>` block (its encoding and read overrides); without
+    one, `encoding` (None: the system's declared encoding) applies.
 
     The file is parsed into a temporary table first, then numbered and stored inside the
     partition's transaction. Raises
@@ -46,7 +65,9 @@ def load_raw_resource(
     ref = raw_table(system, resource)
     # Nested objects and arrays are kept verbatim as JSON text: a treatment note's content, a
     # patient's custom fields, and the whole record. They are the long values of a dump, stored with zstd.
-    long_text = [name for name, kind in spec.fields.items() if kind in (FieldType.OBJECT, FieldType.ARRAY)]
+    long_text = [
+        name for name, kind in spec.fields.items() if kind in (FieldType.OBJECT, FieldType.ARRAY, FieldType.JSON)
+    ]
     long_text.append(RECORD_COLUMN)
     with warehouse.connect() as con:
 
@@ -70,7 +91,8 @@ def load_raw_resource(
             finally:
                 con.execute(f"drop table if exists {scratch}")
 
-        result = system.read_resource(Path(dump_dir), spec, write=write, encoding=encoding)
+        options = read_options(system, location, encoding)
+        result = system.read_resource(Path(dump_dir), spec, write=write, options=options)
         columns = columns_of(con, ref.sql)
         undeclared = undeclared_fields(con, ref, run_kind, spec)
         counts = con.execute(

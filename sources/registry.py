@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from pydantic import BaseModel
+
 from sources.base import SourceSystem
+from sources.locations import DumpSource
 
 
 def _systems() -> dict[str, SourceSystem]:
     from sources.cliniko import SYSTEM as CLINIKO
     from sources.coreplus import SYSTEM as COREPLUS
     from sources.gensolve import SYSTEM as GENSOLVE
+    from sources.template import SYSTEM as TEMPLATE
+    from sources.tm3 import SYSTEM as TM3
 
-    return {s.name: s for s in (CLINIKO, COREPLUS, GENSOLVE)}
+    return {s.name: s for s in (CLINIKO, COREPLUS, GENSOLVE, TEMPLATE, TM3)}
 
 
 def system_names() -> list[str]:
@@ -27,3 +32,9 @@ def get_system(name: str) -> SourceSystem:
 
 def all_systems() -> list[SourceSystem]:
     return [_systems()[n] for n in system_names()]
+
+
+def location_models(name: str) -> tuple[type[BaseModel], ...]:
+    """The models a customer's `source.<run kind>` block may take for system `name`, in the order they are
+    tried: the system's own, or a dump folder when it declares none."""
+    return get_system(name).location_models or (DumpSource,)

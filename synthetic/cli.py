@@ -56,7 +56,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     Args:
         parser: The subcommand's parser (argparse exits with code 2 on malformed values).
     """
-    parser.add_argument("--system", default="cliniko", choices=SYSTEMS, help="source system whose dump to write")
+    parser.add_argument(
+        "--system", default="cliniko", choices=[*SYSTEMS, "template", "tm3"], help="source system whose dump to write"
+    )
+    parser.add_argument(
+        "--format",
+        dest="fmt",
+        default="xlsx",
+        choices=["xlsx", "csv"],
+        help="--system template: one workbook or CSV files (default xlsx)",
+    )
     parser.add_argument("--country", required=True, choices=sorted(COUNTRIES), help="NZ, AU or UK flavour")
     parser.add_argument("--clients", required=True, type=_clients, help="number of clients (patients)")
     parser.add_argument(
@@ -87,6 +96,8 @@ def run(args: argparse.Namespace) -> int:
         0 on success, 2 when an argument cannot be honoured (the reason is printed on stderr).
     """
     err = Console(stderr=True)
+    if args.system in ("template", "tm3"):
+        return _run_export(args, err)
     as_of = args.as_of if isinstance(args.as_of, date) else None
     try:
         if as_of is None:
@@ -133,13 +144,51 @@ def run(args: argparse.Namespace) -> int:
             err.print(f"[red]practice-migrate generate: error:[/red] {exc}")
             return 2
 
-    table = Table(title=f"{summary.system} dump, {summary.country}, {summary.clients:,} clients, seed {summary.seed}")
-    table.add_column("resource")
+    title = f"{summary.system} dump, {summary.country}, {summary.clients:,} clients, seed {summary.seed}"
+    out = _print_summary(title, "resource", summary.counts, summary.defects, summary.truth_file)
+    out.print(f"Manifest: {summary.manifest_file}  ·  {summary.seconds:.1f} s")
+    return 0
+
+
+def _print_summary(title: str, kind: str, counts: dict[str, int], defects: int, truth: Path) -> Console:
+    """The counts per resource (or table) and the ground truth's place, on stdout."""
+    table = Table(title=title)
+    table.add_column(kind)
     table.add_column("records", justify="right")
-    for resource, count in summary.counts.items():
-        table.add_row(resource, f"{count:,}")
+    for name, count in counts.items():
+        table.add_row(name, f"{count:,}")
     out = Console()
     out.print(table)
-    out.print(f"Injected defects: {summary.defects:,}  (ground truth: {summary.truth_file})")
-    out.print(f"Manifest: {summary.manifest_file}  ·  {summary.seconds:.1f} s")
+    out.print(f"Injected defects: {defects:,}  (ground truth: {truth})")
+    return out
+
+
+def _run_export(args: argparse.Namespace, err: Console) -> int:
+    """A filled generic template (synthetic/template.py: NZ or AU) or a TM3 export (synthetic/tm3.py: AU)
+    from the neutral small practice; with --defects > 0 one record of each defect kind (the rate does not
+    scale them)."""
+    from synthetic.template import DEFECT_KINDS, write_filled_template
+    from synthetic.tm3 import write_tm3_export
+
+    countries = ("AU",) if args.system == "tm3" else ("NZ", "AU")
+    if args.country not in countries:
+        err.print(f"[red]practice-migrate generate: error:[/red] --system {args.system} writes {', '.join(countries)}")
+        return 2
+    if args.defects > 0 and args.clients < len(DEFECT_KINDS):
+        err.print(f"[red]practice-migrate generate: error:[/red] defects need at least {len(DEFECT_KINDS)} clients")
+        return 2
+    if args.system == "tm3":
+        summary = write_tm3_export(args.out_dir, clients=args.clients, seed=args.seed, defects=args.defects > 0)
+        title = f"TM3 export (assumed layout), AU, {args.clients:,} clients, seed {args.seed}"
+    else:
+        summary = write_filled_template(
+            args.out_dir,
+            clients=args.clients,
+            seed=args.seed,
+            fmt=args.fmt,
+            defects=args.defects > 0,
+            country=args.country,
+        )
+        title = f"template ({args.fmt}), {args.country}, {args.clients:,} clients, seed {args.seed}"
+    _print_summary(title, "table", summary.counts, summary.defects, summary.truth_file)
     return 0

@@ -111,7 +111,7 @@ def get_transform(name: str) -> TransformDef:
 
 
 def _load_builtins() -> None:
-    from mappings.transforms import cliniko, contact, coreplus, files, temporal, text, values  # noqa: F401
+    from mappings.transforms import cliniko, contact, coreplus, files, template, temporal, text, tm3, values  # noqa: F401
 
 
 def map_unique(

@@ -7,14 +7,17 @@ from pathlib import Path
 from sources.base import RawReadError, RawReadResult, ResourceSpec
 from sources.cliniko.settings import FILE_SUFFIX
 from sources.manifest import MANIFEST_FILE, file_problem, read_manifest
-from sources.ndjson import Writer, read_ndjson_resource
+from sources.ndjson import read_ndjson_resource
+from sources.raw_contract import ReadOptions, Writer
 
 
 def resource_file(dump_dir: Path, spec: ResourceSpec) -> Path:
     return Path(dump_dir) / f"{spec.name}{FILE_SUFFIX}"
 
 
-def read_resource(dump_dir: Path, spec: ResourceSpec, *, write: Writer, encoding: str = "utf-8") -> RawReadResult:
+def read_resource(
+    dump_dir: Path, spec: ResourceSpec, *, write: Writer, options: ReadOptions | None = None
+) -> RawReadResult:
     """Read one resource of a dump through `write`. However the dump arrived, its manifest must list the
     file with bytes, sha256 and record count, and the file must match all three (sources/manifest.py);
     the count is checked before the writer commits, so a truncated file changes nothing."""
@@ -38,5 +41,5 @@ def read_resource(dump_dir: Path, spec: ResourceSpec, *, write: Writer, encoding
         spec,
         write=lambda sql, params, parsed: write(sql, params, parsed, against_manifest),
         shown_file=str(path),
-        encoding=encoding,
+        options=options,
     )

@@ -24,7 +24,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from customers.config import ClinikoApiSource
 from customers.home import SNAPSHOTS_DIR, latest_snapshot
 from sources.cliniko.api import (
     TOMBSTONES_FILE,
@@ -35,6 +34,7 @@ from sources.cliniko.api import (
     extract_full,
 )
 from sources.cliniko.api_settings import NESTED_LISTS, SIDE_LISTS, SINGLE_OBJECTS, ClinikoApiSettings
+from sources.cliniko.location import ClinikoApiSource
 from sources.cliniko.settings import FILE_SUFFIX, MANIFEST_FILE, RESOURCES
 from store.files import RelativeChecker, private_dir, private_tree
 

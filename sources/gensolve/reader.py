@@ -17,8 +17,9 @@ from pathlib import Path
 import duckdb
 
 from sources.base import FieldType, RawReadError, RawReadResult, ResourceSpec
+from sources.csv_reader import decode
 from sources.gensolve.settings import CSV_SUFFIX, DATABASE_SUFFIX, field_type, render_sql
-from sources.ndjson import ParsedFile, Writer
+from sources.raw_contract import ParsedFile, ReadOptions, Writer
 from store import quote_identifier
 from targets.gensolve.catalogue import Catalogue, ImportTable, load_catalogue
 
@@ -62,16 +63,13 @@ def _attach_database(scratch: duckdb.DuckDBPyConnection, database: Path, table: 
 
 
 def _utf8_copy(path: Path, encoding: str, directory: Path, shown: str) -> Path:
-    """The file as UTF-8 (DuckDB's CSV reader takes UTF-8); an undecodable file names its line."""
-    if encoding == "utf-8":
+    """The file as UTF-8 (DuckDB's CSV reader takes UTF-8), decoded by the CSV format reader's rules
+    (sources/csv_reader.py: a byte-order mark dropped; undecodable bytes refused naming the line)."""
+    decoded = decode(path.read_bytes(), encoding, shown)
+    if encoding == "utf-8" and not decoded.notes:
         return path
     target = directory / path.name
-    with path.open("rb") as source, target.open("w", encoding="utf-8", newline="") as out:
-        for number, raw in enumerate(source, 1):
-            try:
-                out.write(raw.decode(encoding))
-            except UnicodeDecodeError:
-                raise RawReadError(shown, [f"{shown}: line {number}: bytes are not {encoding} text"]) from None
+    target.write_text(decoded.text, encoding="utf-8", newline="")
     return target
 
 
@@ -119,10 +117,13 @@ def _type_problems(scratch: duckdb.DuckDBPyConnection, spec: ResourceSpec, shown
     return problems[:_MAX_PROBLEMS]
 
 
-def read_resource(source: Path, spec: ResourceSpec, *, write: Writer, encoding: str = "utf-8") -> RawReadResult:
+def read_resource(
+    source: Path, spec: ResourceSpec, *, write: Writer, options: ReadOptions | None = None
+) -> RawReadResult:
     """Read table `spec.name` from `source` — an embedded database (`*.duckdb`) or a CSV export folder —
     through `write` (sources/raw_layer.py). Raises RawReadError naming table/file, row and column."""
     source = Path(source)
+    encoding = (options or ReadOptions()).encoding or "utf-8"
     table = load_catalogue().table(spec.name)
     is_database = source.suffix == DATABASE_SUFFIX
     shown = f"{source}#{spec.name}" if is_database else str(csv_file(source, spec.name))

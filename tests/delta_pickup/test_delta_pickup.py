@@ -172,7 +172,7 @@ def test_delta_window_from_live_load_to_verified_changes(world: dict[str, Any]) 
     assert len(result.run_requests) == 1, result.skip_reason
     request = result.run_requests[0]
     assert request.partition_key == _partition("live")
-    delta = _run(world, "delta_pickup", "live")
+    delta = _run(world, "cliniko_delta_pickup", "live")
     checks = _checks(delta)
     assert checks[(DELTA_KEY.to_user_string(), DELTA_CHECK)] is True
     assert checks[("dynamics/post_migration", "passed")] is True

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import polars as pl
 import yaml
 
 from checks.approval import ApprovalOutcome, stage_and_check
 from customers import CustomerConfig, MigrationHome
 from sources.raw_layer import load_raw_resource
 from sources.registry import get_system
-from store import Warehouse
+from store import TableRef, Warehouse, read_partition
 
 ZONES = {"NZ": "Pacific/Auckland", "AU": "Australia/Sydney", "UK": "Europe/London"}
 
@@ -88,3 +89,85 @@ def resign_manifest(path: Path, records: int | None = None) -> None:
             if records is not None:
                 entry["records"] = records
     manifest_file.write_text(json.dumps(manifest), encoding="utf-8")
+
+
+def staged_outcome_tables(home: Path, customer_id: str, run_kind: str = "trial") -> dict[str, pl.DataFrame]:
+    """A staged partition's rejects, field issues, merges, check findings and check results."""
+    warehouse = Warehouse.for_customer(MigrationHome(home).customer_dir(customer_id))
+    with warehouse.connect(read_only=True) as con:
+        return {
+            name: read_partition(con, TableRef(schema, name), run_kind)
+            for schema, name in [
+                ("staged", "rejects"),
+                ("staged", "field_issues"),
+                ("staged", "merges"),
+                ("audit", "check_finding"),
+                ("audit", "check_result"),
+            ]
+        }
+
+
+# Checks whose findings restate the tables above; counted once, from the tables.
+_RESTATING = {"rejects", "field_issues", "duplicates"}
+
+
+def defect_findings(tables: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """Every flagged (entity, source id) with how it was flagged. Rows exploded out of a record
+    (custom field values of a patient) are attributed to that record."""
+    parts = [
+        tables["rejects"].select(
+            "entity",
+            "source_id",
+            pl.lit("reject").alias("kind"),
+            pl.col("field").alias("what"),
+            pl.col("reason").alias("code"),
+        ),
+        tables["field_issues"].select(
+            "entity", "source_id", pl.lit("issue").alias("kind"), pl.col("field").alias("what"), "code"
+        ),
+        tables["merges"].select(
+            "entity",
+            "source_id",
+            pl.lit("merge").alias("kind"),
+            pl.lit(None, dtype=pl.String).alias("what"),
+            pl.col("rule").alias("code"),
+        ),
+        tables["check_finding"]
+        .filter(~pl.col("check_name").is_in(list(_RESTATING)))
+        .select(
+            "entity",
+            "source_id",
+            pl.lit("check").alias("kind"),
+            pl.col("check_name").alias("what"),
+            pl.col("detail").alias("code"),
+        ),
+    ]
+    found = pl.concat(parts)
+    derived = pl.col("entity") == "custom_field_value"
+    return found.with_columns(
+        pl.when(derived).then(pl.lit("client")).otherwise(pl.col("entity")).alias("entity"),
+        pl.when(derived)
+        .then(pl.col("source_id").str.split("/").list.first())
+        .otherwise(pl.col("source_id"))
+        .alias("source_id"),
+    )
+
+
+def assert_defects_found(
+    found: pl.DataFrame, defects: list[dict], expected: dict[str, tuple[str, str | None, str | None]]
+) -> None:
+    """Precision and recall 1.0: every injected defect flagged as `expected[kind]` (where, field or check,
+    code or rule), and no record flagged that the ground truth does not list."""
+    expected_keys = {(d["entity"], d["source_id"]) for d in defects}
+    flagged_keys = set(found.select("entity", "source_id").unique().iter_rows())
+    assert not expected_keys - flagged_keys, f"recall < 1: {sorted(expected_keys - flagged_keys)[:10]}"
+    assert not flagged_keys - expected_keys, f"precision < 1: {sorted(flagged_keys - expected_keys)[:10]}"
+    by_key = {key: group for key, group in found.group_by("entity", "source_id")}
+    for defect in defects:
+        kind, what, code = expected[defect["kind"]]
+        rows = by_key[(defect["entity"], defect["source_id"])].filter(pl.col("kind") == kind)
+        if what is not None:
+            rows = rows.filter(pl.col("what") == what)
+        if code is not None:
+            rows = rows.filter(pl.col("code") == code)
+        assert rows.height, f"{defect['kind']} {defect['source_id']} not flagged as {(kind, what, code)}"

@@ -10,12 +10,10 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 import pytest
-from pipeline_helpers import register_customer
+from pipeline_helpers import defect_findings, register_customer, staged_outcome_tables
 
-from customers import MigrationHome
 from migration_assets.definitions import defs
 from migration_assets.partitions import add_customer_partition
-from store import TableRef, Warehouse, read_partition
 from synthetic import GenerationSummary
 
 CUSTOMER = "defects-nz"
@@ -35,8 +33,6 @@ EXPECTED: dict[str, tuple[str, str | None, str | None]] = {
     "invalid_identifier": ("issue", "nhi", "invalid_identifier"),
     "no_contact_method": ("check", "contact_method", "no_email_or_phone"),
 }
-# Checks whose findings restate the tables above; counted once, from the tables.
-_RESTATING = {"rejects", "field_issues", "duplicates"}
 
 
 @pytest.fixture(scope="module")
@@ -55,61 +51,8 @@ def run_outputs(defective_practice: GenerationSummary, tmp_path_factory: pytest.
         evaluations = [
             e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"
         ]
-        warehouse = Warehouse.for_customer(MigrationHome(home).customer_dir(CUSTOMER))
-        with warehouse.connect(read_only=True) as con:
-            tables = {
-                name: read_partition(con, TableRef(schema, name), "trial")
-                for schema, name in [
-                    ("staged", "rejects"),
-                    ("staged", "field_issues"),
-                    ("staged", "merges"),
-                    ("audit", "check_finding"),
-                    ("audit", "check_result"),
-                ]
-            }
+        tables = staged_outcome_tables(home, CUSTOMER)
         yield {"result": result, "evaluations": evaluations, "tables": tables, "home": home}
-
-
-def _findings(tables: dict[str, pl.DataFrame]) -> pl.DataFrame:
-    """Every flagged (entity, source id) with how it was flagged. Rows exploded out of a record
-    (custom field values of a patient) are attributed to that record."""
-    parts = [
-        tables["rejects"].select(
-            "entity",
-            "source_id",
-            pl.lit("reject").alias("kind"),
-            pl.col("field").alias("what"),
-            pl.col("reason").alias("code"),
-        ),
-        tables["field_issues"].select(
-            "entity", "source_id", pl.lit("issue").alias("kind"), pl.col("field").alias("what"), "code"
-        ),
-        tables["merges"].select(
-            "entity",
-            "source_id",
-            pl.lit("merge").alias("kind"),
-            pl.lit(None, dtype=pl.String).alias("what"),
-            pl.col("rule").alias("code"),
-        ),
-        tables["check_finding"]
-        .filter(~pl.col("check_name").is_in(list(_RESTATING)))
-        .select(
-            "entity",
-            "source_id",
-            pl.lit("check").alias("kind"),
-            pl.col("check_name").alias("what"),
-            pl.col("detail").alias("code"),
-        ),
-    ]
-    found = pl.concat(parts)
-    derived = pl.col("entity") == "custom_field_value"
-    return found.with_columns(
-        pl.when(derived).then(pl.lit("client")).otherwise(pl.col("entity")).alias("entity"),
-        pl.when(derived)
-        .then(pl.col("source_id").str.split("/").list.first())
-        .otherwise(pl.col("source_id"))
-        .alias("source_id"),
-    )
 
 
 def test_run_reaches_checklist_and_blocks_on_errors(run_outputs: dict) -> None:
@@ -121,7 +64,8 @@ def test_run_reaches_checklist_and_blocks_on_errors(run_outputs: dict) -> None:
     # … after every entity was staged and every check evaluated for this partition.
     evaluations = run_outputs["evaluations"]
     assert evaluations and {e.partition for e in evaluations} == {f"{CUSTOMER}|trial"}
-    staged = [e for e in evaluations if e.asset_key.path[0] == "staged"]
+    # Entities only another system provides (the template's payments) are reported without a check run.
+    staged = [e for e in evaluations if e.asset_key.path[0] == "staged" and "provided_by_source" not in e.metadata]
     assert len(staged) == run_outputs["tables"]["check_result"].height
     assert {e.check_name for e in evaluations if e.asset_key.path[0] == "raw_cliniko"} == {"undeclared_fields"}
     assert (run_outputs["home"] / "customers" / CUSTOMER / "reports" / "trial" / "approval-report.html").exists()
@@ -131,7 +75,7 @@ def test_every_defect_caught_and_nothing_clean_flagged(run_outputs: dict, defect
     truth = json.loads(defective_practice.truth_file.read_text())
     defects = truth["defects"]
     assert {d["kind"] for d in defects} == set(EXPECTED), "the generator must inject every kind"
-    found = _findings(run_outputs["tables"])
+    found = defect_findings(run_outputs["tables"])
     expected_keys = {(d["entity"], d["source_id"]) for d in defects}
     flagged_keys = set(found.select("entity", "source_id").unique().iter_rows())
     missed = expected_keys - flagged_keys

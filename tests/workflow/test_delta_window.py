@@ -51,7 +51,7 @@ def _event(instance: dg.DagsterInstance, key: dg.AssetKey, partition: str) -> fl
 
 
 def _schedule(instance: dg.DagsterInstance, home: Path) -> list[dg.RunRequest] | dg.SkipReason:
-    schedule = REPOSITORY.get_schedule_def("delta_pickup_files")
+    schedule = REPOSITORY.get_schedule_def("cliniko_delta_pickup_files")
     context = dg.build_schedule_context(
         instance=instance,
         resources={"migration_home": MigrationHomeResource(path=str(home))},

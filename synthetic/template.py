@@ -1,0 +1,286 @@
+"""A filled generic template (sources/template/) for a SYNTHETIC practice, with injected defects and the
+ground-truth manifest, as CSV files or one XLSX workbook — the template's equivalent of the Cliniko dump
+writer, for end-to-end tests and the demo. Every name is fictional.
+
+Defects (one record each, listed in `ground_truth.json` with the entity and source id a run must flag):
+invalid_email, invalid_phone, invalid_identifier (NHI check character), future_date_of_birth,
+no_contact_method, duplicate_client, mojibake_text (UTF-8 read as cp1252 once), placeholder_date
+(00/00/0000), orphan_appointment, dst_gap_appointment (a local time the site's clock skips),
+ends_before_start and invoice_lines_mismatch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+from checks.identifiers import corrupt_check_digit, random_medicare, random_nhi
+from sources.template.settings import DOCUMENTS_DIR, TABLES, WORKBOOK_FILE, columns
+from sources.template.workbook import _csv_text, notes_rows, write_workbook
+
+TRUTH_FILE = "ground_truth.json"
+SYNTHETIC_NOTE = "SYNTHETIC practice: fictional people, written by synthetic/template.py"
+_GIVEN = ("Aroha", "Liam", "Mere", "Oliver", "Ana", "Noah", "Tama", "Isla", "Hemi", "Ruby", "Wiremu", "Zoe")
+_FAMILY = ("Parata", "Walker", "Ngata", "Smith", "Tipene", "Brown", "Kereama", "Wilson", "Tane", "Taylor")
+# Daylight saving starts on the last Sunday of September at 02:00 in NZ, the first Sunday of October in
+# Sydney (clocks go to 03:00): 02:30 that day does not exist.
+DEFECT_KINDS = (
+    "invalid_email",
+    "invalid_phone",
+    "invalid_identifier",
+    "future_date_of_birth",
+    "no_contact_method",
+    "duplicate_client",
+    "mojibake_text",
+    "placeholder_date",
+    "orphan_appointment",
+    "dst_gap_appointment",
+    "ends_before_start",
+    "invoice_lines_mismatch",
+)
+
+
+@dataclass(frozen=True)
+class TemplateSummary:
+    out_dir: Path
+    truth_file: Path
+    counts: dict[str, int]
+    defects: int
+
+
+def _day(text: dt.date) -> str:
+    return text.strftime("%d/%m/%Y")
+
+
+def _time(moment: dt.datetime) -> str:
+    return moment.strftime("%d/%m/%Y %H:%M")
+
+
+@dataclass(frozen=True)
+class SmallPractice:
+    """A system-neutral practice: rows by table in the template's vocabulary (sources/template/settings.py,
+    dates and times as the template writes them), document bytes by file name, and the ground truth.
+    Each system's writer (this module's template writer, synthetic/tm3.py) lays it out in its own format."""
+
+    country: str
+    rows: dict[str, list[dict[str, object]]]
+    documents: dict[str, bytes]
+    truth: list[dict[str, object]]
+
+
+# Per country: practice zone's daylight-saving start (a local time the clock skips), mobile numbers.
+_COUNTRY = {
+    "NZ": {
+        "gap": dt.datetime(2026, 9, 27, 2, 30),
+        "mobile": "021 {:07d}",
+        "city": "Auckland",
+        "sites": (("Harbour Clinic", "Auckland", "09 555 0100"), ("Hill Clinic", "Hamilton", "07 555 0100")),
+    },
+    "AU": {
+        "gap": dt.datetime(2026, 10, 4, 2, 30),
+        "mobile": "0412 {:06d}",
+        "city": "Sydney",
+        "sites": (("Harbour Clinic", "Sydney", "02 5550 0100"), ("Hill Clinic", "Parramatta", "02 5550 0200")),
+    },
+}
+
+
+def write_filled_template(
+    out: Path, *, clients: int = 40, seed: int = 3, fmt: str = "xlsx", defects: bool = True, country: str = "NZ"
+) -> TemplateSummary:
+    """Fill the template for a practice of `clients` clients into folder `out` (created)."""
+    practice = small_practice(clients=clients, seed=seed, defects=defects, country=country)
+    rows = {table: [[r.get(c.name, "") for c in columns(table)] for r in practice.rows[table]] for table in TABLES}
+    documents = Path(out) / DOCUMENTS_DIR
+    documents.mkdir(parents=True, exist_ok=True)
+    for name, content in practice.documents.items():
+        (documents / name).write_bytes(content)
+    notes = [*notes_rows(country), ["", "", "", "", SYNTHETIC_NOTE, ""]]
+    if fmt == "xlsx":
+        write_workbook(Path(out) / WORKBOOK_FILE, rows, notes)
+    else:
+        for table, table_rows in rows.items():
+            header = [[c.name for c in columns(table)]]
+            text = _csv_text(header + [[str(v) for v in r] for r in table_rows])
+            (Path(out) / f"{table}.csv").write_text(text, encoding="utf-8")
+    truth_file = write_truth(Path(out), practice, fmt)
+    return TemplateSummary(Path(out), truth_file, {t: len(r) for t, r in rows.items()}, len(practice.truth))
+
+
+def write_truth(out: Path, practice: SmallPractice, fmt: str) -> Path:
+    truth_file = out / TRUTH_FILE
+    truth_file.write_text(
+        json.dumps({"synthetic": SYNTHETIC_NOTE, "format": fmt, "defects": practice.truth}, indent=1), encoding="utf-8"
+    )
+    return truth_file
+
+
+def small_practice(*, clients: int, seed: int, defects: bool, country: str = "NZ") -> SmallPractice:
+    """The neutral practice: 2 sites, 3 practitioners, a referrer, `clients` clients with two appointments,
+    notes, an invoice of two lines and a payment each, a document for every tenth; with `defects`, one
+    record of each DEFECT_KINDS."""
+    if country not in _COUNTRY:
+        raise ValueError(f"the small practice is written for {', '.join(_COUNTRY)}, not {country!r}")
+    if defects and clients < len(DEFECT_KINDS):
+        raise ValueError(f"defects need at least {len(DEFECT_KINDS)} clients (one of each kind), got {clients}")
+    local = _COUNTRY[country]
+    rng = random.Random(seed)
+    rows: dict[str, list[dict[str, object]]] = {table: [] for table in TABLES}
+    truth: list[dict[str, object]] = []
+    files: dict[str, bytes] = {}
+
+    def add(table: str, values: dict[str, object]) -> None:
+        rows[table].append(values)
+
+    def defect(kind: str, entity: str, source_id: str) -> None:
+        truth.append({"kind": kind, "entity": entity, "source_id": source_id})
+
+    for number, (name, city, phone) in enumerate(local["sites"], start=1):
+        add("sites", {"id": f"S{number}", "name": name, "city": city, "phone": phone})
+    for n, (first, last) in enumerate((("Aroha", "Ngata"), ("James", "Cole"), ("Priya", "Shah")), start=1):
+        add("practitioners", {"id": f"P{n}", "first_name": first, "last_name": last, "active": "yes"})
+    add("referrers", {"id": "R1", "title": "Dr", "first_name": "Ian", "last_name": "Fox", "organisation": "City GP"})
+    planned = list(range(1, clients + 1))
+    kinds = dict(zip(DEFECT_KINDS, rng.sample(planned, len(DEFECT_KINDS)), strict=True)) if defects else {}
+    by_client = {n: kind for kind, n in kinds.items()}
+    line_id = 0
+    for n in planned:
+        kind = by_client.get(n)
+        cid = f"C{n}"
+        first, last = _GIVEN[n % len(_GIVEN)], f"{_FAMILY[n % len(_FAMILY)]}{n}"
+        birth = dt.date(1950 + n % 50, 1 + n % 12, 1 + n % 28)
+        client = {
+            "id": cid,
+            "first_name": first,
+            "last_name": last,
+            "date_of_birth": _day(birth),
+            "sex": "female" if n % 2 else "male",
+            "email": f"{first.lower()}.{last.lower()}@example.org",
+            "mobile_phone": local["mobile"].format(555_0000 + n if country == "NZ" else 555_000 + n),
+            "city": local["city"],
+            **_identifier(country, rng),
+            "referrer_id": "R1" if n % 5 == 0 else "",
+            "archived": "no",
+        }
+        if kind == "invalid_email":
+            client["email"] = f"{first.lower()}.at.example.org"
+            defect(kind, "client", cid)
+        elif kind == "invalid_phone":
+            client["mobile_phone"] = "555"
+            defect(kind, "client", cid)
+        elif kind == "invalid_identifier":
+            field = "nhi" if country == "NZ" else "medicare_number"
+            client[field] = corrupt_check_digit(str(client[field]), kind="nhi" if country == "NZ" else "medicare")
+            defect(kind, "client", cid)
+        elif kind == "future_date_of_birth":
+            client["date_of_birth"] = _day(dt.date(2031, 5, 4))
+            defect(kind, "client", cid)
+        elif kind == "no_contact_method":
+            client["email"] = client["mobile_phone"] = ""
+            defect(kind, "client", cid)
+        elif kind == "mojibake_text":
+            client["last_name"] = f"Mülle{n}".encode().decode("cp1252")
+            defect(kind, "client", cid)
+        elif kind == "placeholder_date":
+            client["date_of_birth"] = "00/00/0000"
+            defect(kind, "client", cid)
+        add("clients", client)
+        if kind == "duplicate_client":
+            # The same person entered twice: the later record is merged into this one.
+            add("clients", {**client, "id": f"C{clients + n}"})
+            defect(kind, "client", f"C{clients + n}")
+        site = "S1" if n % 3 else "S2"
+        start = dt.datetime(2026, 3, 2, 9) + dt.timedelta(days=n % 60, hours=n % 7)
+        for visit in (1, 2):
+            aid = f"A{n}-{visit}"
+            begins = start + dt.timedelta(days=7 * (visit - 1))
+            appointment = {
+                "id": aid,
+                "client_id": cid,
+                "practitioner_id": f"P{1 + n % 3}",
+                "site_id": site,
+                "appointment_type": "Consultation",
+                "starts": _time(begins),
+                "ends": _time(begins + dt.timedelta(minutes=45)),
+                "status": "completed",
+            }
+            if visit == 2 and kind == "orphan_appointment":
+                appointment["client_id"] = f"C{clients * 10 + n}"
+                defect(kind, "appointment", aid)
+            elif visit == 2 and kind == "dst_gap_appointment":
+                gap = local["gap"]
+                appointment |= {"starts": _time(gap), "ends": _time(gap + dt.timedelta(hours=1))}
+                defect(kind, "appointment", aid)
+            elif visit == 2 and kind == "ends_before_start":
+                appointment["ends"] = _time(begins - dt.timedelta(minutes=30))
+                defect(kind, "appointment", aid)
+            add("appointments", appointment)
+            # A rejected appointment's note would be rejected with it: the defect is the appointment's alone.
+            if appointment["client_id"] == cid and not (visit == 2 and kind == "dst_gap_appointment"):
+                add(
+                    "clinical_notes",
+                    {
+                        "id": f"N{n}-{visit}",
+                        "client_id": cid,
+                        "practitioner_id": appointment["practitioner_id"],
+                        "appointment_id": aid,
+                        "title": "Treatment",
+                        "body": f"Visit {visit}: range of motion improving.\nContinue exercises.",
+                        "written": _time(begins + dt.timedelta(minutes=50)),
+                    },
+                )
+        iid = f"I{n}"
+        total = "90.00"
+        add(
+            "invoices",
+            {
+                "id": iid,
+                "client_id": cid,
+                "invoice_number": str(1000 + n),
+                "issue_date": _day(start.date()),
+                "status": "paid",
+                "tax_amount": "11.74",
+                "total_amount": "95.00" if kind == "invoice_lines_mismatch" else total,
+            },
+        )
+        if kind == "invoice_lines_mismatch":
+            defect(kind, "invoice", iid)
+        for price in ("60.00", "30.00"):
+            line_id += 1
+            add(
+                "invoice_lines",
+                {
+                    "id": f"L{line_id}",
+                    "invoice_id": iid,
+                    "description": "Consultation",
+                    "quantity": "1",
+                    "unit_price": price,
+                    "total_amount": price,
+                },
+            )
+        add(
+            "payments",
+            {
+                "id": f"Y{n}",
+                "invoice_id": iid,
+                "client_id": cid,
+                "paid": _time(start + dt.timedelta(hours=1)),
+                "amount": total,
+                "method": "eftpos",
+            },
+        )
+        if n % 10 == 0:
+            name = f"referral-{n}.pdf"
+            files[name] = b"%PDF-1.4 synthetic referral " + cid.encode()
+            add("documents", {"id": f"D{n}", "client_id": cid, "file_name": name, "description": "Referral"})
+    return SmallPractice(country, rows, files, truth)
+
+
+def _identifier(country: str, rng: random.Random) -> dict[str, object]:
+    if country == "NZ":
+        return {"nhi": random_nhi(rng, new_format=False)}
+    number, _irn = random_medicare(rng)
+    return {"medicare_number": number}

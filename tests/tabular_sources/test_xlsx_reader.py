@@ -1,0 +1,76 @@
+"""The XLSX format reader: a sheet per resource, Excel date cells and serial day numbers, text dates in
+the declared formats, formatted amounts, blank rows skipped and provenance `book.xlsx#sheet` + row."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import xlsxwriter
+from test_csv_reader import CLIENTS, SYSTEM
+
+from sources.base import RawReadError
+from sources.locations import ExportSource
+from sources.raw_layer import load_raw_resource
+from store import Warehouse
+
+HEADER = ["id", "first_name", "last_name", "date_of_birth", "balance", "active", "notes", "custom"]
+
+
+def _workbook(path: Path, *, header: list[str] = HEADER) -> Path:
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("clients")
+    day_first = book.add_format({"num_format": "dd/mm/yyyy"})
+    sheet.write_row(0, 0, header)
+    sheet.write_row(1, 0, [1, "José", "Müller"])
+    sheet.write_datetime(1, 3, dt.datetime(1980, 3, 2), day_first)  # a date cell
+    sheet.write_string(1, 4, "$1,234.50")  # a formatted amount typed as text
+    sheet.write_row(1, 5, ["yes", "a note", '{"ref": "A1"}'])
+    # row 3 left blank
+    sheet.write_row(3, 0, [2, "Zoë", "O'Brien", 27376, 12.5, False])  # a serial day number: 13/12/1974
+    sheet.write_row(4, 0, [3, "Ann", "Smith", "02/03/1980", None, "no"])  # a text date, day first (NZ)
+    sheet.write_row(5, 0, [4, "Bo", "Lee", "00/00/0000"])
+    book.add_worksheet("notes").write(0, 0, "a sheet of the workbook that is not a resource")
+    book.close()
+    return path
+
+
+def _load(tmp_path: Path, header: list[str] = HEADER) -> Warehouse:
+    book = _workbook(tmp_path / "export.xlsx", header=header)
+    warehouse = Warehouse(tmp_path / "w.duckdb")
+    load_raw_resource(warehouse, SYSTEM, "clients", book, "trial", location=ExportSource(dump=book))
+    return warehouse
+
+
+def test_a_sheet_reads_typed_with_its_rows_numbered_as_excel_shows_them(tmp_path: Path) -> None:
+    with _load(tmp_path).connect() as con:
+        rows = con.execute(
+            "select _source_record, _source_file, id, first_name, date_of_birth, balance, active, _read_issues "
+            "from raw_csvtest.clients order by _source_record"
+        ).fetchall()
+    assert [r[0] for r in rows] == [2, 4, 5, 6]  # the blank row 3 is skipped, not renumbered
+    assert all(r[1].endswith("export.xlsx#clients") for r in rows)
+    assert rows[0][2:7] == (1, "José", dt.date(1980, 3, 2), Decimal("1234.5000"), True)
+    assert rows[1][4:7] == (dt.date(1974, 12, 13), Decimal("12.5000"), False)
+    assert rows[2][4] == dt.date(1980, 3, 2)  # "02/03/1980" in the NZ profile: 2 March
+    assert rows[3][4] is None and "date_of_birth:placeholder_date" in rows[3][7]
+
+
+def test_a_renamed_header_is_refused_naming_workbook_sheet_and_column(tmp_path: Path) -> None:
+    renamed = [("dob" if h == "date_of_birth" else h) for h in HEADER]
+    with pytest.raises(RawReadError, match=r"export\.xlsx#clients: column 'date_of_birth' missing from the header"):
+        _load(tmp_path, header=renamed)
+
+
+def test_the_export_layout_lists_a_missing_sheet(tmp_path: Path) -> None:
+    book = _workbook(tmp_path / "export.xlsx")
+    assert SYSTEM.completeness is not None
+    assert SYSTEM.completeness.problems(book) == []
+    assert CLIENTS.required
+    other = tmp_path / "folder"
+    other.mkdir()
+    assert SYSTEM.completeness.problems(other) == [
+        f"{other / 'clients.csv'}: missing (expected one CSV file per table, or one workbook)"
+    ]
