@@ -1,0 +1,132 @@
+"""Profiling a delivered dump: kinds, counts, date-order evidence and candidate keys — never a value."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from proposals.profile import profile_column, profile_dump
+from proposals.tables import DumpReadError, read_tables
+
+
+def dump_values(tables: dict[str, pl.DataFrame]) -> set[str]:
+    """Every delivered cell long enough to be recognisable (4+ characters, not a bare count)."""
+    values = set()
+    for frame in tables.values():
+        for column in frame.columns:
+            for value in frame[column].drop_nulls().unique().to_list():
+                if len(value) >= 4 and not (value.isdigit() and len(value) < 6):
+                    values.add(value)
+    return values
+
+
+def test_every_table_and_column_is_profiled_by_kind(export_tables: dict[str, pl.DataFrame]) -> None:
+    profile = profile_dump(export_tables)
+    assert set(profile.tables) == set(export_tables)
+    client = profile.tables["gpm_client"]
+    assert [c.name for c in client.columns] == export_tables["gpm_client"].columns
+    kinds = {c.name: c.kind for c in client.columns}
+    assert kinds["email"] == "email"
+    assert kinds["mobile_phone"] == "phone:NZ"
+    assert kinds["nhi"] == "identifier:nhi"
+    assert kinds["date_of_birth"] == "date"
+    assert kinds["created_at"] == "instant"
+    assert kinds["is_archived"] == "boolean"
+    assert kinds["sex"] == "enumeration"
+    assert kinds["mig_key"] == "canonical_id"
+    assert profile.tables["gpm_invoice"].column("total_amount").kind == "money"
+    assert profile.tables["gpm_clinical_note"].column("body_original").kinds.get("html")
+    mig_key = client.column("mig_key")
+    assert mig_key.unique and mig_key.null_rate == 0 and mig_key.distinct == export_tables["gpm_client"].height
+    sex = client.column("sex")
+    assert sex.enumeration is not None and sum(sex.enumeration) == export_tables["gpm_client"]["sex"].count()
+    assert client.column("date_of_birth").dates is not None
+    assert client.column("date_of_birth").dates.decided == "%Y-%m-%d"
+
+
+def test_candidate_keys_by_value_overlap(export_tables: dict[str, pl.DataFrame]) -> None:
+    profile = profile_dump(export_tables)
+    keys = {(fk.parent, fk.parent_column) for fk in profile.keys_from("gpm_appointment", "client_key")}
+    assert ("gpm_client", "mig_key") in keys
+    assert not any(fk.parent == "gpm_practitioner" for fk in profile.keys_from("gpm_appointment", "client_key"))
+
+
+def _strings(node: object) -> set[str]:
+    if isinstance(node, dict):
+        return set(node) | {s for v in node.values() for s in _strings(v)}
+    if isinstance(node, list):
+        return {s for v in node for s in _strings(v)}
+    return {node} if isinstance(node, str) else set()
+
+
+def test_a_profile_holds_shapes_and_counts_never_a_value(export_tables: dict[str, pl.DataFrame]) -> None:
+    data = profile_dump(export_tables).as_dict()
+    text = json.dumps(data)
+    # The profile's own words (table and column names, kind names such as "text") are not dump values.
+    own = {n for f in export_tables.values() for n in f.columns} | set(export_tables)
+    own |= {c["kind"] for t in data["tables"].values() for c in t["columns"]}
+    for name in sorted(own, key=len, reverse=True):
+        text = text.replace(f'"{name}"', '""')
+    values = dump_values(export_tables)
+    assert values, "the export has values to look for"
+    assert [v for v in values if len(v) >= 8 and v in text and v not in own] == []
+    assert [v for v in values if v in _strings(data) and v not in own] == []
+
+
+def test_date_order_evidence_from_the_values() -> None:
+    decided = profile_column(pl.Series("dob", ["25/03/1980", "03/04/1975", None]), 0)
+    assert decided.kind == "date"
+    assert decided.dates is not None and decided.dates.day_first == 1 and decided.dates.ambiguous == 1
+    assert decided.dates.decided == "%d/%m/%Y"
+    month_first = profile_column(pl.Series("dob", ["03/25/1980", "04/03/1975"]), 0)
+    assert month_first.dates is not None and month_first.dates.decided == "%m/%d/%Y"
+    ambiguous = profile_column(pl.Series("dob", ["03/04/1975", "01/02/1990"]), 0)
+    assert ambiguous.dates is not None and ambiguous.dates.decided is None and ambiguous.dates.ambiguous == 2
+
+
+def _workbook(path: Path, sheet_xml: str) -> Path:
+    parts = {
+        "[Content_Types].xml": "<Types/>",
+        "xl/workbook.xml": '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>'
+        '<sheet name="Patients" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        "xl/_rels/workbook.xml.rels": '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Target="worksheets/sheet1.xml"/></Relationships>',
+        "xl/sharedStrings.xml": '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        "<si><t>Surname</t></si><si><t>DOB</t></si><si><t>Ngata</t></si></sst>",
+        "xl/worksheets/sheet1.xml": sheet_xml,
+    }
+    with zipfile.ZipFile(path, "w") as book:
+        for name, text in parts.items():
+            book.writestr(name, text)
+    return path
+
+
+SHEET = (
+    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+    '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row>'
+    '<row r="2"><c r="A2" t="s"><v>2</v></c><c r="B2" t="inlineStr"><is><t>25/03/1980</t></is></c></row>'
+    '<row r="3"><c r="B3"><v>12345</v></c></row>'
+    "</sheetData></worksheet>"
+)
+
+
+def test_an_xlsx_workbook_reads_as_text_tables(tmp_path: Path) -> None:
+    tables = read_tables(_workbook(tmp_path / "export.xlsx", SHEET))
+    assert list(tables) == ["Patients"]
+    assert tables["Patients"].to_dict(as_series=False) == {"Surname": ["Ngata", None], "DOB": ["25/03/1980", "12345"]}
+
+
+def test_a_workbook_part_with_a_dtd_is_refused(tmp_path: Path) -> None:
+    hostile = '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]>' + SHEET
+    with pytest.raises(DumpReadError, match="declares a DTD"):
+        read_tables(_workbook(tmp_path / "export.xlsx", hostile))
+
+
+def test_a_folder_without_csv_files_is_named(tmp_path: Path) -> None:
+    with pytest.raises(DumpReadError, match="expected CSV files"):
+        read_tables(tmp_path)
