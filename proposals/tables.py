@@ -120,3 +120,24 @@ def _sheet_frame(root: ElementTree.Element, shared: list[str]) -> pl.DataFrame:
     names = [header.get(i) or f"column_{i + 1}" for i in range(width)]
     data = {name: [r.get(i) for r in rows[1:]] for i, name in enumerate(names)}
     return pl.DataFrame(data, schema=dict.fromkeys(names, pl.String))
+
+
+def dump_layout(path: Path, encoding: str = "utf-8") -> dict[str, list[str]]:
+    """Table → column names of a dump, without reading its rows (CSV headers; a workbook's first rows)."""
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix.lower() == CSV_SUFFIX and p.is_file())
+        if not files:
+            raise DumpReadError(f"{path}: expected CSV files (one per table) in the folder, found none")
+        layout = {}
+        for file in files:
+            try:
+                header = pl.read_csv(
+                    file, n_rows=0, infer_schema=False, encoding="utf8" if encoding == "utf-8" else encoding
+                )
+            except (pl.exceptions.ComputeError, UnicodeDecodeError) as exc:
+                raise DumpReadError(
+                    f"{file.name}: not a readable CSV file in {encoding} ({type(exc).__name__})"
+                ) from None
+            layout[file.stem] = header.columns
+        return layout
+    return {name: frame.columns for name, frame in read_tables(path, encoding).items()}
