@@ -222,7 +222,7 @@ def _foreign_keys(tables: dict[str, pl.DataFrame], profiles: dict[str, TableProf
     found = []
     for table, profile in profiles.items():
         for column in profile.columns:
-            if column.kind not in keyish or column.distinct == 0 or (column.max_length or 0) > 64:
+            if column.kind not in keyish | {"enumeration"} or column.distinct == 0 or (column.max_length or 0) > 64:
                 continue
             values = set(tables[table][column.name].drop_nulls().unique().to_list())
             for parent, parent_column, parent_values in parents:

@@ -78,6 +78,7 @@ class TableChoice:
     id_column: str | None = None
     origin_column: str | None = None
     alternatives: dict[str, float] = field(default_factory=dict)
+    joins: dict[str, dict[str, str]] = field(default_factory=dict)  # alias → {table, left, right}
 
 
 @dataclass
@@ -122,6 +123,8 @@ class Proposal:
             source: dict[str, Any] = {"table": choice.table, "id": choice.id_column}
             if choice.origin_column:
                 source["origin"] = choice.origin_column
+            if choice.joins:
+                source["joins"] = dict(choice.joins)
             source["fields"] = {f.field: f.spec for f in self.fields if f.table == choice.table}
             entities[choice.entity] = {
                 "grain": f"one row per {choice.table} row (proposed)",
@@ -273,15 +276,15 @@ def value_fit(canonical: CanonicalField, column: ColumnProfile) -> tuple[float, 
     return 0.0, ""
 
 
-def _column_score_for_entity(profile: TableProfile, entity: str) -> float:
-    """Share of the table's columns whose names say one of the entity's specific fields."""
+def _column_score_for_entity(profile: TableProfile, entity: str) -> tuple[float, int]:
+    """Share (and number) of the table's columns whose names say one of the entity's specific fields."""
     generic = {"notes", "created_at", "updated_at", "email", "phone", "name", "title"}
     fields = [f for f in data_fields(entity) if f.name not in generic]
     hits = 0
     for column in profile.columns:
         if any(name_score(column.name, profile.name, entity, f)[0] >= 0.85 for f in fields):
             hits += 1
-    return hits / max(1, len(profile.columns))
+    return hits / max(1, len(profile.columns)), hits
 
 
 def _id_column(profile: TableProfile, entity: str, fks: DumpProfile) -> tuple[str | None, str | None, list[str]]:
@@ -493,8 +496,9 @@ def _assign_entities(profile: DumpProfile) -> list[TableChoice]:
         options = []
         for entity in CANONICAL_MODELS:
             by_name, why = _table_name_score(name, entity)
-            by_columns = _column_score_for_entity(table, entity)
-            score = 0.55 * by_name + 0.45 * min(1.0, by_columns * 2)
+            by_columns, hits = _column_score_for_entity(table, entity)
+            # Columns alone name an entity only when several agree (a code + `Description` is no document).
+            score = 0.55 * by_name + 0.45 * min(1.0, by_columns * 2) if by_name or hits >= 3 else 0.0
             evidence = [why] if why else []
             if by_columns:
                 evidence.append(f"{by_columns:.0%} of its columns are named like {entity} fields")
@@ -596,7 +600,7 @@ def _assign_fields(
         for f in data_fields(entity)
         if not (f.name.endswith("_local") and f.name.removesuffix("_local") + "_at" in names)
     ]
-    skip = {choice.id_column, choice.origin_column}
+    skip = {choice.id_column, choice.origin_column} | set(_lookup_keys(table, profile, choices))
     # Every (column, field) pair with its score; then the strongest pairs win, one field per column.
     pairs = []
     for column in table.columns:
@@ -656,7 +660,67 @@ def _assign_fields(
             )
         )
     out += _derived_local_times(table.name, entity, taken_fields, zone_mapped)
+    out += _lookup_joins(choice, table, profile, choices, taken_fields)
     return _required_fillers(choice, out)
+
+
+def _lookup_keys(table: TableProfile, profile: DumpProfile, choices: list[TableChoice]) -> dict[str, list[Any]]:
+    """Columns named like keys whose values are keys into lookup tables only (not into an entity's
+    table): column → keys. A `country_code` whose values happen to lie in a lookup is no key."""
+    lookups = {c.table for c in choices if c.entity is None}
+    found: dict[str, list[Any]] = {}
+    for column in table.columns:
+        words = tokens(column.name)
+        if len(words) < 2 or words[-1] not in _ID_WORDS:
+            continue
+        keys = profile.keys_from(table.name, column.name)
+        if keys and all(k.parent in lookups for k in keys):
+            found[column.name] = keys
+    return found
+
+
+_LABEL_WORDS = ("name", "description", "label", "title", "value", "text", "display")
+
+
+def _lookup_joins(
+    choice: TableChoice, table: TableProfile, profile: DumpProfile, choices: list[TableChoice], taken: set[str]
+) -> list[FieldChoice]:
+    """A key into a lookup table whose name says a text field of the entity (`ApptTypeID` → table
+    `AppointmentTypes`): the lookup is joined and its label column fills the field."""
+    entity = choice.entity
+    assert entity is not None
+    out = []
+    for column, keys in _lookup_keys(table, profile, choices).items():
+        key = max(keys, key=lambda k: k.overlap)
+        lookup = profile.tables[key.parent]
+        words = tokens(column)
+        stem = "_".join(words[:-1] if len(words) > 1 and words[-1] in _ID_WORDS else words)
+        labels = [c for c in lookup.columns if c.name != key.parent_column and c.kind in {"text", "enumeration"}]
+        label = next((c for c in labels if compact(tokens(c.name))[-5:] in {w[-5:] for w in _LABEL_WORDS}), None)
+        label = label or (labels[0] if labels else None)
+        if label is None:
+            continue
+        best = (0.0, "", "")
+        for canonical in data_fields(entity):
+            if canonical.name in taken or canonical.ref or canonical.dtype != pl.String:
+                continue
+            for name in (stem, "_".join(_singular(w) for w in tokens(key.parent))):
+                score, why = name_score(name, table.name, entity, canonical)
+                if score > best[0]:
+                    best = (score, canonical.name, why)
+        if best[0] < 0.65:
+            continue
+        alias = "".join(ch for ch in key.parent.lower() if ch.isalnum())
+        choice.joins[alias] = {"table": key.parent, "left": column, "right": key.parent_column}
+        taken.add(best[1])
+        evidence = [
+            f"{column!r} is a key into lookup {key.parent} ({key.overlap:.0%} of its {key.distinct} values); "
+            f"its {label.name!r} column is joined",
+            best[2].replace(f"name {stem!r}", f"the key's name {column!r}"),
+        ]
+        spec = {"column": f"{alias}.{label.name}"}
+        out.append(FieldChoice(table.name, entity, best[1], column, spec, round(min(0.8, best[0] * 0.85), 4), evidence))
+    return out
 
 
 def _required_fillers(choice: TableChoice, chosen: list[FieldChoice]) -> list[FieldChoice]:

@@ -37,16 +37,29 @@ def sample_rows(
     """The first rows of each proposed source table run through the proposed spec's field specs,
     side by side with what was delivered. A field that cannot be evaluated says why (no value)."""
     delivered = {name: set(frame.columns) for name, frame in tables.items()}
-    try:
-        spec = parse_spec(proposal.spec_data(), "proposal", delivered=delivered)
-    except SpecError:
-        return {}  # the page lists the spec's problems instead
+    data = proposal.spec_data()
+    spec = None
+    # Entities whose spec does not validate yet are left out of the samples (the page lists why);
+    # the others are shown.
+    while spec is None and data["entities"]:
+        try:
+            spec = parse_spec(data, "proposal", delivered=delivered)
+        except SpecError as exc:
+            broken = {p.split(".")[1] for p in exc.problems if p.startswith("entities.")}
+            if not broken:
+                return {}
+            data = {**data, "entities": {e: v for e, v in data["entities"].items() if e not in broken}}
+            data["lookups"] = sorted(
+                set(tables) - {s["table"] for v in data["entities"].values() for s in v["sources"]}
+            )
+    if spec is None:
+        return {}
     context = MappingContext("review", "trial", proposal.system, country, _ZONES.get(country, "UTC"))
     out: dict[str, list[SampleCell]] = {}
     for entity, entity_spec in spec.entities.items():
         canonical = {f.name: f for f in data_fields(entity)}
         for source in entity_spec.sources:
-            frame = tables[source.table].head(SAMPLE_ROWS)
+            frame = _with_joins(tables[source.table].head(SAMPLE_ROWS), source.joins, tables)
             ctx = TransformContext(frame, {}, context, "", entity)
             cells = []
             for name, field_spec in source.fields.items():
@@ -74,6 +87,17 @@ def sample_rows(
                 cells.append(SampleCell(name, ", ".join(columns) or "(derived)", original, values, issues))
             out[source.table] = cells
     return out
+
+
+def _with_joins(frame: pl.DataFrame, joins: dict[str, Any], tables: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """The sample rows with each joined lookup's columns as `alias.column` (lookup keys are unique)."""
+    for alias, join in joins.items():
+        left, right = field_columns(join.left), field_columns(join.right)
+        if len(left) != 1 or len(right) != 1 or join.table not in tables:
+            continue
+        lookup = tables[join.table].rename(lambda c, a=alias: f"{a}.{c}")
+        frame = frame.join(lookup, left_on=left[0], right_on=f"{alias}.{right[0]}", how="left", maintain_order="left")
+    return frame
 
 
 def render_review(

@@ -11,6 +11,7 @@ from mappings.spec import SPEC_DIR, parse_spec
 from proposals.benchmark import run_system
 from proposals.profile import profile_dump
 from proposals.propose import HIGH, propose
+from proposals.review import sample_rows
 
 PATIENTS = {
     "PatientID": ["1", "2", "3", "4"],
@@ -113,3 +114,49 @@ def test_enumerations_get_a_value_map_with_an_unmapped_rule() -> None:
     client_ref = _choice(proposal, "client_id")
     assert client_ref.spec == {"column": "PatientID", "transforms": [{"ref": {"entity": "client"}}]}
     assert any("Patients keys" in e for e in client_ref.evidence)
+
+
+def test_a_key_into_a_lookup_table_is_joined_for_its_label() -> None:
+    appointment_types = pl.DataFrame(
+        {"TypeCode": ["T1", "T2", "T3"], "Description": ["Initial", "Follow-up", "Review"]}
+    )
+    appointments = pl.DataFrame(
+        {
+            "ApptID": [str(i) for i in range(6)],
+            "PatientID": ["1", "2", "3", "4", "1", "2"],
+            "ApptTypeID": ["T1", "T2", "T2", "T3", "T1", "T2"],
+            "ProviderID": ["9", "9", "9", "9", "9", "9"],
+            "LocationID": ["5", "5", "5", "5", "5", "5"],
+            "Status": ["Booked", "Booked", "Attended", "Booked", "DNA", "Booked"],
+            "StartDateTime": [f"2024-05-0{i + 1}T09:00:00Z" for i in range(6)],
+            "EndDateTime": [f"2024-05-0{i + 1}T09:30:00Z" for i in range(6)],
+        }
+    )
+    tables = {
+        **_patients(["25/03/1980", None, None, None]),
+        "Appointments": appointments,
+        "AppointmentTypes": appointment_types,
+        "Providers": pl.DataFrame({"ProviderID": ["9"], "Surname": ["Tane"]}),
+        "Locations": pl.DataFrame({"LocationID": ["5"], "Name": ["Main"]}),
+    }
+    proposal = propose(tables, profile_dump(tables), "acme")
+    assert proposal.table("AppointmentTypes").entity is None  # a lookup, joined where it is used
+    appointment_type = _choice(proposal, "appointment_type")
+    assert appointment_type.spec == {"column": "appointmenttypes.Description"}
+    assert proposal.table("Appointments").joins == {
+        "appointmenttypes": {"table": "AppointmentTypes", "left": "ApptTypeID", "right": "TypeCode"}
+    }
+    data = proposal.spec_data()
+    assert data["lookups"] == ["AppointmentTypes"]
+    assert "joins" in data["entities"]["appointment"]["sources"][0]
+    assert proposal.problems == []
+    samples = {cell.field: cell for cell in sample_rows(proposal, tables)["Appointments"]}
+    assert samples["appointment_type"].canonical == [
+        "Initial",
+        "Follow-up",
+        "Follow-up",
+        "Review",
+        "Initial",
+        "Follow-up",
+    ]
+    assert samples["client_id"].canonical[0] == "acme:client:1"
