@@ -30,18 +30,29 @@ def read_tables(path: Path, encoding: str = "utf-8") -> dict[str, pl.DataFrame]:
     """A folder of CSV files (table = file stem) or one XLSX workbook (table = sheet name) → every
     column as text, empty cells null, in delivered column order."""
     if path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.suffix.lower() == CSV_SUFFIX and p.is_file())
-        if not files:
-            raise DumpReadError(f"{path}: expected CSV files (one per table) in the folder, found none")
-        return {p.stem: _read_csv(p, encoding) for p in files}
+        return {p.stem: _read_csv(p, encoding) for p in _csv_files(path)}
     if path.suffix.lower() == XLSX_SUFFIX:
         return _read_xlsx(path)
     raise DumpReadError(f"{path}: expected a folder of CSV files or an .xlsx workbook")
 
 
-def _read_csv(path: Path, encoding: str) -> pl.DataFrame:
+def _csv_files(folder: Path) -> list[Path]:
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() == CSV_SUFFIX and p.is_file())
+    if not files:
+        raise DumpReadError(f"{folder}: expected CSV files (one per table) in the folder, found none")
+    return files
+
+
+def _csv_bytes(path: Path, encoding: str) -> bytes | Path:
+    """Polars reads UTF-8 only: another declared encoding (a customer's `encoding: cp1252`) is decoded here."""
+    if encoding in {"utf-8", "utf8"}:
+        return path
+    return path.read_bytes().decode(encoding).encode("utf-8")
+
+
+def _read_csv(path: Path, encoding: str, rows: int | None = None) -> pl.DataFrame:
     try:
-        frame = pl.read_csv(path, infer_schema=False, encoding="utf8" if encoding == "utf-8" else encoding)
+        frame = pl.read_csv(_csv_bytes(path, encoding), infer_schema=False, n_rows=rows)
     except (pl.exceptions.ComputeError, UnicodeDecodeError) as exc:
         raise DumpReadError(f"{path.name}: not a readable CSV file in {encoding} ({type(exc).__name__})") from None
     return frame.with_columns(
@@ -125,19 +136,5 @@ def _sheet_frame(root: ElementTree.Element, shared: list[str]) -> pl.DataFrame:
 def dump_layout(path: Path, encoding: str = "utf-8") -> dict[str, list[str]]:
     """Table → column names of a dump, without reading its rows (CSV headers; a workbook's first rows)."""
     if path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.suffix.lower() == CSV_SUFFIX and p.is_file())
-        if not files:
-            raise DumpReadError(f"{path}: expected CSV files (one per table) in the folder, found none")
-        layout = {}
-        for file in files:
-            try:
-                header = pl.read_csv(
-                    file, n_rows=0, infer_schema=False, encoding="utf8" if encoding == "utf-8" else encoding
-                )
-            except (pl.exceptions.ComputeError, UnicodeDecodeError) as exc:
-                raise DumpReadError(
-                    f"{file.name}: not a readable CSV file in {encoding} ({type(exc).__name__})"
-                ) from None
-            layout[file.stem] = header.columns
-        return layout
+        return {file.stem: _read_csv(file, encoding, rows=0).columns for file in _csv_files(path)}
     return {name: frame.columns for name, frame in read_tables(path, encoding).items()}

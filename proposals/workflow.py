@@ -224,7 +224,8 @@ def confirmation_problem(home: MigrationHome, config: CustomerConfig, run_kind: 
             "materialise mapping/confirmation with accepted_by (or run `practice-migrate mapping confirm`)"
         )
     try:
-        layout = dump_layout(home.source_dir(config, run_kind))
+        encoding = getattr(config.source_for(run_kind), "encoding", "utf-8")
+        layout = dump_layout(home.source_dir(config, run_kind), encoding)
     except DumpReadError as exc:
         return (
             f"the mapping proposal for {config.customer_id} is stale: the {run_kind} dump cannot be read as "

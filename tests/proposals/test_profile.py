@@ -124,3 +124,12 @@ def test_a_workbook_part_with_a_dtd_is_refused(tmp_path: Path) -> None:
 def test_a_folder_without_csv_files_is_named(tmp_path: Path) -> None:
     with pytest.raises(DumpReadError, match="expected CSV files"):
         read_tables(tmp_path)
+
+
+def test_a_cp1252_export_reads_as_declared(tmp_path: Path) -> None:
+    (tmp_path / "Patients.csv").write_bytes("Surname,Town\nMāori-free Zoë,Ōtaki\n".encode())
+    (tmp_path / "Notes.csv").write_bytes("Body\nCafé résumé\n".encode("cp1252"))
+    with pytest.raises(DumpReadError, match=r"Notes\.csv: not a readable CSV file in utf-8"):
+        read_tables(tmp_path)
+    (tmp_path / "Patients.csv").unlink()
+    assert read_tables(tmp_path, "cp1252")["Notes"]["Body"].to_list() == ["Café résumé"]
