@@ -320,9 +320,11 @@ def _policy_problems(config: CustomerConfig) -> list[str]:
             problems.append(f"{where}: {problem}")
     if config.mapping_overrides:
         from mappings.spec import SpecError, load_spec
+        from sources.registry import get_system
 
         try:
-            load_spec(config.source.system, config.mapping_overrides)
+            # The system's source spec (gensolve reads mappings/gensolve_source.yaml; gensolve.yaml is its target spec).
+            load_spec(get_system(config.source.system).spec_name, config.mapping_overrides)
         except SpecError as exc:
             problems += [f"mapping_overrides: {p.removeprefix('mapping_overrides: ')}" for p in exc.problems]
         except (TypeError, ValueError, AttributeError) as exc:

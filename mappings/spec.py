@@ -335,7 +335,9 @@ def spec_version(data: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
-def parse_spec(data: Any, source: str) -> MappingSpec:
+def parse_spec(data: Any, source: str, delivered: Mapping[str, set[str]] | None = None) -> MappingSpec:
+    """Parse and validate a spec; `delivered` (table → columns) stands in for the registered system's
+    resources, for a proposed spec of a system not registered yet (proposals/propose.py)."""
     if not isinstance(data, dict):
         raise SpecError(source, ["(top level): expected a mapping"])
     try:
@@ -350,7 +352,7 @@ def parse_spec(data: Any, source: str) -> MappingSpec:
         raise SpecError(source, problems) from None
     from mappings.validate import validate_spec
 
-    validate_spec(spec, source)
+    validate_spec(spec, source, delivered=delivered)
     return spec.model_copy(update={"version": spec_version(data), "path": source})
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from mappings.models import OutputModel
 from mappings.spec import FieldSpec, MappingSpec, SourceSpec, SpecError
 from mappings.transforms.registry import get_transform
@@ -63,7 +65,7 @@ def _check_source(
             problems.append(f"{path}.fields: required field {name!r} of {entity} is not mapped")
 
 
-def _check_columns(source: SourceSpec, path: str, delivered: dict[str, set[str]], problems: list[str]) -> None:
+def _check_columns(source: SourceSpec, path: str, delivered: Mapping[str, set[str]], problems: list[str]) -> None:
     """Every column a raw source reads is a field its system delivers (or a `_`-prefixed provenance
     column), so a misspelt column in a customer's override is refused when the customer is validated,
     not when a run reaches it."""
@@ -75,13 +77,15 @@ def _check_columns(source: SourceSpec, path: str, delivered: dict[str, set[str]]
         problems.append(f"{path}: raw table {source.table} has no column(s) {unknown}")
 
 
-def validate_spec(spec: MappingSpec, source: str) -> None:
-    """Raise SpecError listing every problem, each with its path in the spec file."""
+def validate_spec(spec: MappingSpec, source: str, delivered: Mapping[str, set[str]] | None = None) -> None:
+    """Raise SpecError listing every problem, each with its path in the spec file. `delivered` (table →
+    columns of a dump) replaces the registered system's resources: a proposed spec for an unseen export."""
     problems: list[str] = []
     model = spec.model
     tables: set[str] | None = None
-    delivered: dict[str, set[str]] = {}
-    if spec.input == "raw":
+    if delivered is not None:
+        tables = set(delivered)
+    elif spec.input == "raw":
         from sources.registry import get_system
 
         try:
@@ -95,6 +99,7 @@ def validate_spec(spec: MappingSpec, source: str) -> None:
         from mappings.models import CANONICAL
 
         tables = set(CANONICAL.entities())
+    delivered = delivered or {}
     for entity in spec.not_migrated:
         if entity not in model.entities() or entity in spec.entities:
             problems.append(f"not_migrated.{entity}: expected an entity of {model.name} that the spec does not map")

@@ -22,6 +22,7 @@ from migration_assets.dynamics import (
 )
 from migration_assets.jobs import build_staging_jobs
 from migration_assets.post_migration import post_migration
+from migration_assets.proposals import mapping_confirmation, mapping_proposal
 from migration_assets.raw import build_raw_assets
 from migration_assets.resources import MigrationHomeResource
 from migration_assets.sensors import build_dump_arrival_sensor
@@ -44,6 +45,8 @@ def defs() -> dg.Definitions:
             owner_resolution,
             dynamics_load,
             trial_signoff,
+            mapping_proposal,
+            mapping_confirmation,
             delta_verification,
             post_migration,
             *gensolve.assets,

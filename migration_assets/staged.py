@@ -18,6 +18,7 @@ from checks.report import FINDINGS_FILE
 from mappings.spec import MappingSpec, load_spec
 from migration_assets.metadata import table_metadata
 from migration_assets.partitions import migration_partitions, partition_parts
+from migration_assets.proposals import require_confirmed_mapping
 from migration_assets.raw import raw_asset_key
 from migration_assets.resources import MigrationHomeResource
 from migration_assets.step_guard import guarded_step
@@ -133,6 +134,7 @@ def build_staging_asset() -> dg.AssetsDefinition:
     def stage_and_check_asset(context: dg.AssetExecutionContext, migration_home: MigrationHomeResource):
         customer_id, run_kind = partition_parts(context)
         config = migration_home.customer(customer_id)
+        require_confirmed_mapping(migration_home.home, config, run_kind)  # issue 19: no record moves unconfirmed
         outcome = stage_and_check(
             migration_home.home,
             config,

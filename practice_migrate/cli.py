@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from practice_migrate import customers_cmd, template_cmd, trace
+from practice_migrate import customers_cmd, mapping_cmd, template_cmd, trace
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,6 +29,9 @@ def build_parser() -> argparse.ArgumentParser:
     emulators_cli.add_arguments(
         sub.add_parser("emulators", help="start the local Dataverse and Entra ID emulators on free loopback ports")
     )
+    mapping_cmd.add_arguments(
+        sub.add_parser("mapping", help="propose a mapping for an unseen export and confirm it (a person decides)")
+    )
     trace.add_arguments(
         sub.add_parser(
             "trace", help="print one record's chain across hops: source rows, target records, runs, operators"
@@ -46,6 +49,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return trace.run(args)
     if args.command == "template":
         return template_cmd.run(args)
+    if args.command == "mapping":
+        return mapping_cmd.run(args)
     if args.command == "generate":
         from synthetic import cli as synthetic_cli
 

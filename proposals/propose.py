@@ -1,0 +1,824 @@
+"""The offline proposer: a profiled dump → a proposed mapping spec, every choice with its confidence
+and evidence (docs/mapping-proposals.md).
+
+Deterministic: the same dump gives the same proposal. Evidence comes from three places — names (in
+whatever naming style the export uses, vocabulary.py), value profiles (a column of valid NHI numbers is
+an NHI whatever it is called; a date column's values decide dd/mm or mm/dd), and candidate keys by value
+overlap — plus the known system profiles: a table whose columns are exactly a registered system's
+resource takes that system's hand-written choices."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import polars as pl
+
+from checks.canonical import CANONICAL_MODELS, CanonicalField, data_fields
+from proposals.profile import ColumnProfile, DumpProfile, TableProfile
+from proposals.vocabulary import (
+    ENTITY_SYNONYMS,
+    FIELD_SYNONYMS,
+    IDENTIFIER_FIELDS,
+    NAMED_KINDS,
+    compact,
+    naming_style,
+    tokens,
+)
+
+# Confidence bands the review and the benchmark report by (a wrong high-confidence choice is worse
+# than an unmapped column: issue 19 item 4).
+HIGH, MEDIUM = 0.85, 0.6
+# A table becomes an entity's source only above this score (name and column evidence combined).
+ENTITY_THRESHOLD = 0.35
+# A column is proposed for a field only at this confidence or above; below it stays unmapped.
+FIELD_THRESHOLD = 0.5
+_ID_WORDS = ("id", "key", "number", "code", "reference", "guid", "uuid")
+_PHONE_KINDS = ("phone:NZ", "phone:AU", "phone:UK")
+# Canonical values and the words exports use for them (after lower-casing and dropping non-letters).
+VALUE_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "did_not_attend": ("dna", "noshow", "didnotattend", "didntattend", "missed", "failedtoattend", "donotattend"),
+    "cancelled": ("cancelled", "canceled", "cancel", "cx", "cancelledbyclient", "cancelledbypractice"),
+    "completed": ("completed", "attended", "done", "seen", "complete", "finished"),
+    "arrived": ("arrived", "checkedin", "inclinic", "waiting", "here"),
+    "booked": ("booked", "scheduled", "confirmed", "pending", "unconfirmed", "new", "booking"),
+    "female": ("f", "female", "woman", "w"),
+    "male": ("m", "male", "man"),
+    "intersex": ("intersex", "i"),
+    "unknown": ("u", "unknown", "notstated", "notknown", "unspecified", "undisclosed"),
+    "acc": ("acc", "accclaim"),
+    "insured": ("insured", "insurance", "insurer", "thirdparty"),
+    "private": ("private", "self", "selfpay", "selffunded"),
+    "sms": ("sms", "text", "txt", "textmessage"),
+    "email": ("email", "mail"),
+    "phone": ("phone", "call", "telephone", "phonecall"),
+    "other": ("other", "letter", "post"),
+    "outbound": ("outbound", "out", "sent", "outgoing"),
+    "inbound": ("inbound", "in", "received", "incoming"),
+    "open": ("open", "unpaid", "outstanding", "due"),
+    "paid": ("paid", "settled"),
+    "closed": ("closed",),
+    "credit": ("credit", "creditnote"),
+    "void": ("void", "voided", "cancelled", "canceled"),
+    "doctor": ("doctor", "gp", "specialist", "medical", "medicalpractitioner"),
+    "client": ("client", "patient"),
+    "true": ("true", "yes", "y", "t", "1"),
+    "false": ("false", "no", "n", "f", "0"),
+}
+_TO_BOOL_WORDS = frozenset({"true", "false", "yes", "no", "1", "0"})
+
+
+@dataclass
+class TableChoice:
+    table: str
+    entity: str | None
+    confidence: float
+    evidence: list[str]
+    id_column: str | None = None
+    origin_column: str | None = None
+    alternatives: dict[str, float] = field(default_factory=dict)
+    joins: dict[str, dict[str, str]] = field(default_factory=dict)  # alias → {table, left, right}
+
+
+@dataclass
+class FieldChoice:
+    table: str
+    entity: str
+    field: str
+    column: str | None  # None for a field derived from another output field
+    spec: Any  # the field spec in the mapping format
+    confidence: float
+    evidence: list[str]
+    decide: str | None = None  # a question the person must answer before confirming
+    model_alternative: str | None = None  # the model-assisted mode's different choice, when it disagrees
+
+    @property
+    def band(self) -> str:
+        return confidence_band(self.confidence)
+
+
+@dataclass
+class Proposal:
+    system: str
+    tables: list[TableChoice]
+    fields: list[FieldChoice]
+    unmapped_columns: dict[str, list[str]]
+    unmatched_fields: dict[str, list[str]]
+    problems: list[str] = field(default_factory=list)  # why the spec does not validate (empty: it does)
+    disagreements: list[dict[str, str]] = field(default_factory=list)
+    known_profile: str | None = None
+
+    def table(self, name: str) -> TableChoice:
+        return next(t for t in self.tables if t.table == name)
+
+    def spec_data(self) -> dict[str, Any]:
+        """The proposal as a mapping spec (docs/mapping-spec.md), ready to validate and write."""
+        entities: dict[str, Any] = {}
+        lookups = []
+        for choice in self.tables:
+            if choice.entity is None or choice.id_column is None:
+                lookups.append(choice.table)
+                continue
+            source: dict[str, Any] = {"table": choice.table, "id": choice.id_column}
+            if choice.origin_column:
+                source["origin"] = choice.origin_column
+            if choice.joins:
+                source["joins"] = dict(choice.joins)
+            source["fields"] = {f.field: f.spec for f in self.fields if f.table == choice.table}
+            entities[choice.entity] = {
+                "grain": f"one row per {choice.table} row (proposed)",
+                "sources": [source],
+            }
+        data: dict[str, Any] = {
+            "format_version": 1,
+            "system": self.system,
+            "title": f"{self.system} export → canonical practice data (proposed, to be confirmed by a person)",
+        }
+        if lookups:
+            data["lookups"] = sorted(lookups)
+        data["defaults"] = {"string": ["clean_text"]}
+        data["entities"] = entities
+        return data
+
+    def open_questions(self) -> list[FieldChoice]:
+        return [f for f in self.fields if f.decide]
+
+    def summary(self) -> dict[str, Any]:
+        """Counts only: what Dagster metadata and logs may carry."""
+        bands = {b: sum(1 for f in self.fields if f.band == b) for b in ("high", "medium", "low")}
+        return {
+            "tables": len(self.tables),
+            "entities": sum(1 for t in self.tables if t.entity),
+            "fields": len(self.fields),
+            "fields_by_confidence": bands,
+            "open_questions": len(self.open_questions()),
+            "unmapped_columns": sum(len(v) for v in self.unmapped_columns.values()),
+            "unmatched_fields": sum(len(v) for v in self.unmatched_fields.values()),
+            "spec_problems": len(self.problems),
+            "model_disagreements": len(self.disagreements),
+        }
+
+
+def confidence_band(confidence: float) -> str:
+    return "high" if confidence >= HIGH else "medium" if confidence >= MEDIUM else "low"
+
+
+@cache
+def allowed_values(entity: str, name: str) -> tuple[str, ...]:
+    """The values a canonical field accepts (its Pandera `isin` check), empty when free."""
+    column = CANONICAL_MODELS[entity].to_schema().columns[name]
+    for check in column.checks:
+        values = (check.statistics or {}).get("allowed_values")
+        if values:
+            return tuple(str(v) for v in values)
+    return ()
+
+
+def _singular(word: str) -> str:
+    for suffix, repl in (("ies", "y"), ("sses", "ss"), ("es", "e"), ("s", "")):
+        if word.endswith(suffix) and len(word) > len(suffix) + 2:
+            return word[: -len(suffix)] + repl
+    return word
+
+
+def _entity_words(entity: str) -> set[str]:
+    return {entity.replace("_", ""), *ENTITY_SYNONYMS[entity]}
+
+
+def _table_name_score(table: str, entity: str) -> tuple[float, str]:
+    words = [_singular(w) for w in tokens(table)]
+    name = compact(words)
+    synonyms = _entity_words(entity)
+    if name in synonyms:
+        return 1.0, f"table name {table!r} means {entity}"
+    if words and words[-1] in synonyms and len(words[-1]) >= 4:
+        return 0.8, f"table name {table!r} ends in a word for {entity}"
+    if any(len(s) >= 5 and s in name for s in synonyms):
+        return 0.6, f"table name {table!r} contains a word for {entity}"
+    return 0.0, ""
+
+
+def _field_names(entity: str, canonical: CanonicalField) -> set[str]:
+    own = canonical.name.replace("_", "")
+    names = {own, *FIELD_SYNONYMS.get(canonical.name, ())}
+    if canonical.ref:
+        stems = _entity_words(canonical.ref) | {canonical.name.removesuffix("_id").replace("_", "")}
+        names |= {f"{s}{w}" for s in stems for w in _ID_WORDS}
+    return names
+
+
+def _strip_prefix(words: list[str], table: str, entity: str) -> list[str]:
+    """Drop the leading words naming the row's own table or entity (`PTNT_LASTNAME`, `ClientLastName`,
+    `ClientOrganisationKey`)."""
+    own = _entity_words(entity) | {_singular(w) for w in tokens(table)} | set(tokens(table))
+    own |= {compact([_singular(w) for w in tokens(table)])}
+    # One prefix only: `ClaimClaimType` is the claim's claim type, not its type.
+    cut = next(
+        (
+            k
+            for k in (3, 2, 1)
+            if k < len(words) and (compact(words[:k]) in own or _singular(compact(words[:k])) in own)
+        ),
+        0,
+    )
+    return list(words[cut:])
+
+
+def name_score(column: str, table: str, entity: str, canonical: CanonicalField) -> tuple[float, str]:
+    """How well a column's name says `canonical`, and in which style."""
+    words = tokens(column)
+    whole, stripped = compact(words), compact(_strip_prefix(words, table, entity))
+    own = canonical.name.replace("_", "")
+    style = naming_style(column)
+    if whole == own:
+        return 1.0, f"name {column!r} is the field's name ({style})"
+    if stripped == own:
+        return 0.95, f"name {column!r} is the field's name after the table prefix ({style})"
+    names = _field_names(entity, canonical)
+    if whole in names or stripped in names:
+        return 0.85, f"name {column!r} is a known name for {canonical.name} ({style})"
+    long_names = [n for n in names if len(n) >= 6]
+    if any(stripped.endswith(n) or stripped.startswith(n) for n in long_names):
+        return 0.65, f"name {column!r} contains a known name for {canonical.name} ({style})"
+    return 0.0, ""
+
+
+def value_fit(canonical: CanonicalField, column: ColumnProfile) -> tuple[float, str]:
+    """Does the column's value profile fit the field? (+ agrees, 0 says nothing, None refuses)."""
+    kind = column.kind
+    dtype = canonical.dtype
+    if kind == "empty":
+        return 0.0, "the column is empty"
+    if dtype == pl.Date:
+        return (0.05, "values are dates") if kind == "date" else (-1.0, f"values are {kind}, not dates")
+    if dtype == pl.Datetime:
+        return (0.05, "values are instants") if kind == "instant" else (-1.0, f"values are {kind}, not instants")
+    if dtype == pl.Boolean:
+        if kind == "boolean" or (column.enumeration and len(column.enumeration) <= 2):
+            return 0.05, "two-valued"
+        return -1.0, f"values are {kind}, not yes/no"
+    if isinstance(dtype, pl.Decimal):
+        return (0.05, f"values are {kind}") if kind in {"money", "decimal", "integer"} else (-1.0, f"values are {kind}")
+    if dtype in (pl.Int64, pl.Int32):
+        return (0.05, "values are whole numbers") if kind == "integer" else (-1.0, f"values are {kind}")
+    expected = NAMED_KINDS.get(canonical.name)
+    if expected:
+        if kind in expected:
+            return 0.05, f"values are {kind}"
+        return -0.15, f"values are {kind}, expected {' or '.join(expected)}"
+    if canonical.ref:
+        return 0.0, ""
+    if kind in {"date", "instant", "boolean", "money"}:
+        return -1.0, f"values are {kind}"
+    if kind.startswith("identifier:") and canonical.name not in {"registration_number", "provider_number"}:
+        return -0.2, f"values are {kind}"
+    return 0.0, ""
+
+
+def _column_score_for_entity(profile: TableProfile, entity: str) -> tuple[float, int]:
+    """Share (and number) of the table's columns whose names say one of the entity's specific fields."""
+    generic = {"notes", "created_at", "updated_at", "email", "phone", "name", "title"}
+    fields = [f for f in data_fields(entity) if f.name not in generic]
+    hits = 0
+    for column in profile.columns:
+        if any(name_score(column.name, profile.name, entity, f)[0] >= 0.85 for f in fields):
+            hits += 1
+    return hits / max(1, len(profile.columns)), hits
+
+
+def _id_column(profile: TableProfile, entity: str, fks: DumpProfile) -> tuple[str | None, str | None, list[str]]:
+    """The row id (unique, never empty, named like an id, not a key to another table; else the first
+    column when it is unique) and the first-origin column (canonical ids, named for their origin)."""
+    origin = next(
+        (c.name for c in profile.columns if c.kind == "canonical_id" and "origin" in compact(tokens(c.name))),
+        None,
+    )
+    candidates = []
+    for column in profile.columns:
+        if not column.unique or column.name == origin:
+            continue
+        if column.kind not in {"integer", "uuid", "text", "enumeration", "canonical_id"}:
+            continue
+        words = _strip_prefix(tokens(column.name), profile.name, entity)
+        # `id`/`key` name a row id; `number`/`code` more often a business number (invoice_number).
+        strong = compact(words) in {"id", "key", "guid", "uuid", "rowid", "recordid"}
+        score = 1.0 if strong else 0.6 if compact(words) in _ID_WORDS else 0.0
+        score += 0.5 if words and words[-1] in _ID_WORDS else 0.0
+        score -= 0.8 if fks.keys_from(profile.name, column.name) and score < 1.0 else 0.0
+        if any(name_score(column.name, profile.name, entity, f)[0] >= 0.85 for f in data_fields(entity) if not f.ref):
+            score -= 0.6  # the column says a field of the entity (e.g. invoice_number), not its row id
+        if score > 0 or column.position == 0:
+            candidates.append((score, -column.position, column.name))
+    if not candidates:
+        return (
+            None,
+            origin,
+            [
+                f"no column of {profile.name} is unique, always present and named like an id: "
+                "the person must choose the id"
+            ],
+        )
+    best = max(candidates)
+    named = ", named like an id" if best[0] > 0 else ", the table's first column"
+    return best[2], origin, [f"id {best[2]!r}: unique, never empty{named}"]
+
+
+def _known_system_spec(profile: DumpProfile) -> tuple[str, dict[str, Any]] | None:
+    """A registered system whose resources have exactly these tables' columns, with its hand-written spec."""
+    import yaml
+
+    from mappings.spec import SPEC_DIR
+    from sources.registry import all_systems
+
+    delivered = {name: {c.name for c in t.columns} for name, t in profile.tables.items()}
+    for system in all_systems():
+        resources = {name: set(r.fields) for name, r in system.resources.items()}
+        if (
+            resources
+            and all(delivered.get(n) == cols for n, cols in resources.items())
+            and set(delivered) == set(resources)
+        ):
+            path = SPEC_DIR / f"{system.spec_name}.yaml"
+            if path.exists():
+                return system.name, yaml.safe_load(path.read_text(encoding="utf-8"))
+    return None
+
+
+def _enumeration_values(frame: pl.DataFrame, column: str) -> list[str]:
+    return sorted(v for v in frame[column].drop_nulls().unique().to_list())
+
+
+def _value_words(value: str) -> str:
+    return "".join(c for c in value.lower() if c.isalnum())
+
+
+def value_map_for(values: list[str], allowed: tuple[str, ...]) -> tuple[dict[str, str], list[str]]:
+    """Source codes → canonical values by their words; the codes no rule reads are returned for the person."""
+    mapped: dict[str, str] = {}
+    unmapped = []
+    for value in values:
+        words = _value_words(value)
+        target = next((a for a in allowed if words == _value_words(a)), None)
+        target = target or next((a for a in allowed if words in VALUE_SYNONYMS.get(a, ())), None)
+        if target is None:
+            unmapped.append(value)
+        else:
+            mapped[value] = target
+    return mapped, unmapped
+
+
+def dump_date_format(profile: DumpProfile) -> str | None:
+    """The date format the dump's decided date columns agree on (most columns), for columns whose own
+    values cannot tell (empty, or every value ambiguous)."""
+    decided = [c.dates.decided for t in profile.tables.values() for c in t.columns if c.dates and c.dates.decided]
+    if not decided:
+        return None
+    return max(sorted(set(decided)), key=decided.count)
+
+
+def _transforms(
+    entity: str,
+    canonical: CanonicalField,
+    column: ColumnProfile,
+    frame: pl.DataFrame,
+    country: str,
+    zone_mapped: bool,
+    dump_dates: str | None = None,
+) -> tuple[list[Any], list[str], str | None, float]:
+    """The transforms a field needs from this column, evidence for them, a question for the person
+    (or None) and a confidence penalty where the choice is uncertain."""
+    evidence: list[str] = []
+    if canonical.ref:
+        return [{"ref": {"entity": canonical.ref}}], evidence, None, 0.0
+    dtype = canonical.dtype
+    if dtype == pl.Date:
+        dates = column.dates
+        decided = dates.decided if dates else None
+        if dates and decided:
+            proof = ""
+            if dates.day_first:
+                proof = f"; {dates.day_first} value(s) read only day-first (a day above 12 first)"
+            elif dates.month_first:
+                proof = f"; {dates.month_first} value(s) read only month-first (a day above 12 second)"
+            evidence.append(f"date format {decided}: every date value reads in it{proof}")
+            return [{"parse_date": {"formats": [decided]}}], evidence, None, 0.0
+        if dates:
+            # NZ, AU and the UK write the day first; the dump's other date columns win when they agree.
+            candidates = sorted(dates.formats, key=lambda f: (not f.startswith("%d"), f))
+            guess = dump_dates if dump_dates in dates.formats else candidates[0]
+            question = (
+                f"{column.name}: every value reads both day-first and month-first ({dates.ambiguous} ambiguous); "
+                f"proposed {guess} ("
+                + (
+                    "the dump's other date columns"
+                    if guess == dump_dates
+                    else "the practice's country writes the day first"
+                )
+                + ") — confirm or change"
+            )
+        else:
+            guess = dump_dates or "%Y-%m-%d"
+            question = (
+                f"{column.name}: no value to tell the date format by; proposed {guess}"
+                + (" (the dump's other date columns)" if dump_dates else "")
+                + " — confirm or change"
+            )
+        evidence.append("date format undecided by the values")
+        return [{"parse_date": {"formats": [guess]}}], evidence, question, 0.3
+    if dtype == pl.Datetime:
+        naive = (column.instants or {}).get("naive", 0)
+        params = {"zone_field": "time_zone"} if zone_mapped and naive else {}
+        if naive:
+            evidence.append(
+                f"{naive} sampled instant(s) carry no offset: read as wall time in "
+                + ("the row's time_zone" if params else "the practice's time zone")
+            )
+        return [{"parse_instant": params} if params else "parse_instant"], evidence, None, 0.0
+    if dtype == pl.Boolean:
+        values = _enumeration_values(frame, column.name)
+        if all(v.strip().lower() in _TO_BOOL_WORDS for v in values):
+            return ["to_bool"], evidence, None, 0.0
+        mapping, unmapped = value_map_for(values, ("true", "false"))
+        question = f"{column.name}: {len(unmapped)} value(s) read neither yes nor no" if unmapped else None
+        return (
+            [{"value_map": {"map": mapping, "unmapped": "error"}}, "to_bool"],
+            evidence,
+            question,
+            0.1 if unmapped else 0.0,
+        )
+    if isinstance(dtype, pl.Decimal):
+        return [{"to_decimal": {"precision": dtype.precision, "scale": dtype.scale}}], evidence, None, 0.0
+    if dtype in (pl.Int64, pl.Int32):
+        return ["to_int"], evidence, None, 0.0
+    by_name = {
+        "email": "email",
+        "nhi": "nhi",
+        "medicare_number": "medicare",
+        "nhs_number": "nhs_number",
+        "dva_number": "dva_number",
+        "time_zone": "time_zone",
+    }
+    if canonical.name in by_name:
+        return [by_name[canonical.name]], evidence, None, 0.0
+    if canonical.name in {"mobile_phone", "home_phone", "work_phone", "phone"}:
+        regions = {k.split(":")[1]: n for k, n in column.kinds.items() if k.startswith("phone:")}
+        if regions:
+            evidence.append("valid phone numbers by country: " + ", ".join(f"{r} {n}" for r, n in regions.items()))
+        return ["phone"], evidence, None, 0.0
+    if canonical.name == "body_text" and column.kind == "html":
+        evidence.append("values are HTML: converted to plain text")
+        return ["html_to_text"], evidence, None, 0.0
+    allowed = allowed_values(entity, canonical.name)
+    if allowed:
+        values = _enumeration_values(frame, column.name)
+        if all(v in allowed for v in values):
+            return [], evidence, None, 0.0
+        mapping, unmapped = value_map_for(values, allowed)
+        evidence.append(f"value map: {len(mapping)} of {len(values)} distinct value(s) read as {canonical.name} values")
+        question = (
+            f"{column.name}: {len(unmapped)} value(s) have no canonical {canonical.name} — map them or accept "
+            "that such rows are reported as unmapped_value"
+            if unmapped
+            else None
+        )
+        return [{"value_map": {"map": mapping, "unmapped": "error"}}], evidence, question, 0.15 if unmapped else 0.0
+    return [], evidence, None, 0.0
+
+
+def _field_spec(column: str, transforms: list[Any]) -> Any:
+    return {"column": column, "transforms": transforms} if transforms else column
+
+
+def _assign_entities(profile: DumpProfile) -> list[TableChoice]:
+    scored: dict[str, list[tuple[float, str, list[str]]]] = {}
+    for name, table in profile.tables.items():
+        options = []
+        for entity in CANONICAL_MODELS:
+            by_name, why = _table_name_score(name, entity)
+            by_columns, hits = _column_score_for_entity(table, entity)
+            # Columns alone name an entity only when several agree (a code + `Description` is no document).
+            score = 0.55 * by_name + 0.45 * min(1.0, by_columns * 2) if by_name or hits >= 3 else 0.0
+            evidence = [why] if why else []
+            if by_columns:
+                evidence.append(f"{by_columns:.0%} of its columns are named like {entity} fields")
+            options.append((round(score, 4), entity, evidence))
+        scored[name] = sorted(options, key=lambda o: (-o[0], o[1]))
+    taken: dict[str, str] = {}
+    choices: dict[str, TableChoice] = {}
+    # Strongest claims first; one table per entity (a second candidate becomes a lookup the person sees).
+    claims = sorted(
+        ((o[0], t, o[1], o[2]) for t, opts in scored.items() for o in opts), key=lambda c: (-c[0], c[1], c[2])
+    )
+    for score, table, entity, evidence in claims:
+        if table in choices or score < ENTITY_THRESHOLD:
+            continue
+        if entity in taken:
+            continue
+        taken[entity] = table
+        alternatives = {o[1]: o[0] for o in scored[table][:3] if o[1] != entity}
+        choices[table] = TableChoice(table, entity, min(0.99, score), evidence, alternatives=alternatives)
+    for table in profile.tables:
+        if table not in choices:
+            best = scored[table][0]
+            why = f"best match {best[1]} scored {best[0]:.2f}" + (
+                f", but {taken[best[1]]} is a closer match" if best[1] in taken else ""
+            )
+            choices[table] = TableChoice(table, None, 1 - best[0], [f"kept as a lookup: {why}"])
+    return [choices[t] for t in profile.tables]
+
+
+def propose(
+    tables: dict[str, pl.DataFrame],
+    profile: DumpProfile,
+    system: str,
+    country: str = "NZ",
+    use_known_profiles: bool = True,
+) -> Proposal:
+    """Propose a spec for a dump. `tables` are read only for enumeration codes (value maps) — they
+    end up in the spec, which is the customer's own; the profile carries no values."""
+    if use_known_profiles:
+        known = _known_system_spec(profile)
+        if known:
+            return _from_known_spec(known[0], known[1], profile, system)
+    table_choices = _assign_entities(profile)
+    fields: list[FieldChoice] = []
+    unmapped: dict[str, list[str]] = {}
+    unmatched: dict[str, list[str]] = {}
+    for choice in table_choices:
+        table = profile.tables[choice.table]
+        if choice.entity is None:
+            continue
+        id_column, origin, id_evidence = _id_column(table, choice.entity, profile)
+        choice.id_column, choice.origin_column = id_column, origin
+        choice.evidence += id_evidence
+        if origin:
+            choice.evidence.append(f"origin {origin!r}: values are canonical ids of a first origin")
+        chosen = _assign_fields(choice, table, tables[choice.table], profile, table_choices, country)
+        fields += chosen
+        used = {id_column, origin} | {f.column for f in chosen}
+        unmapped[choice.table] = [c.name for c in table.columns if c.name not in used]
+        mapped = {f.field for f in chosen}
+        unmatched[choice.entity] = [f.name for f in data_fields(choice.entity) if f.name not in mapped]
+        if id_column is None:
+            choice.entity = None
+    for choice in table_choices:
+        if choice.entity is None:
+            unmapped[choice.table] = [c.name for c in profile.tables[choice.table].columns]
+    proposal = Proposal(system, table_choices, fields, unmapped, unmatched)
+    proposal.problems = spec_problems(proposal, profile)
+    return proposal
+
+
+def _ref_fit(
+    column: ColumnProfile, canonical: CanonicalField, table: str, profile: DumpProfile, choices: list[TableChoice]
+) -> tuple[float, str]:
+    """A reference field backed by value overlap with the referenced entity's id column."""
+    parent = next((c for c in choices if c.entity == canonical.ref), None)
+    if parent is None:
+        return 0.0, f"no table is proposed as {canonical.ref}"
+    for fk in profile.keys_from(table, column.name):
+        if fk.parent == parent.table:
+            return 0.1, f"{fk.overlap:.0%} of its {fk.distinct} distinct values are {parent.table} keys"
+    return -0.3, f"its values are not {parent.table} keys"
+
+
+def _assign_fields(
+    choice: TableChoice,
+    table: TableProfile,
+    frame: pl.DataFrame,
+    profile: DumpProfile,
+    choices: list[TableChoice],
+    country: str,
+) -> list[FieldChoice]:
+    entity = choice.entity
+    assert entity is not None
+    names = {f.name for f in data_fields(entity)}
+    # `starts_local` is derived from `starts_at` (one parse decides both, as the hand-written specs do).
+    canonical_fields = [
+        f
+        for f in data_fields(entity)
+        if not (f.name.endswith("_local") and f.name.removesuffix("_local") + "_at" in names)
+    ]
+    skip = {choice.id_column, choice.origin_column} | set(_lookup_keys(table, profile, choices))
+    # Every (column, field) pair with its score; then the strongest pairs win, one field per column.
+    pairs = []
+    for column in table.columns:
+        if column.name in skip:
+            continue
+        for canonical in canonical_fields:
+            score, why = name_score(column.name, table.name, entity, canonical)
+            evidence = [why] if why else []
+            if score == 0.0:
+                identifier_field = IDENTIFIER_FIELDS.get(column.kind)
+                if identifier_field == canonical.name:
+                    score = 0.85
+                    evidence = [f"{column.kind_share:.0%} of values pass the {column.kind.split(':')[1]} check digit"]
+                elif canonical.name == "email" and column.kind == "email":
+                    score = 0.6
+                    evidence = ["values are email addresses"]
+                else:
+                    continue
+            fit, fit_why = value_fit(canonical, column)
+            if fit <= -1.0:
+                continue
+            if canonical.ref:
+                fit, fit_why = _ref_fit(column, canonical, table.name, profile, choices)
+            confidence = max(0.0, min(0.99, score + fit))
+            if fit_why:
+                evidence.append(fit_why)
+            if confidence >= FIELD_THRESHOLD:
+                pairs.append((confidence, column, canonical, evidence))
+    pairs.sort(key=lambda p: (-p[0], p[1].position, p[2].name))
+    taken_columns: set[str] = set()
+    taken_fields: set[str] = set()
+    picked = []
+    for confidence, column, canonical, evidence in pairs:
+        if column.name in taken_columns or canonical.name in taken_fields:
+            continue
+        taken_columns.add(column.name)
+        taken_fields.add(canonical.name)
+        picked.append((confidence, column, canonical, evidence))
+    # time_zone first, so instants can be read in the row's zone (`zone_field` names an earlier field).
+    picked.sort(key=lambda p: (p[2].name != "time_zone", p[1].position))
+    zone_mapped = "time_zone" in taken_fields
+    out = []
+    for confidence, column, canonical, evidence in picked:
+        transforms, more, question, penalty = _transforms(
+            entity, canonical, column, frame, country, zone_mapped, dump_date_format(profile)
+        )
+        out.append(
+            FieldChoice(
+                table.name,
+                entity,
+                canonical.name,
+                column.name,
+                _field_spec(column.name, transforms),
+                round(max(0.0, confidence - penalty), 4),
+                evidence + more,
+                question,
+            )
+        )
+    out += _derived_local_times(table.name, entity, taken_fields, zone_mapped)
+    out += _lookup_joins(choice, table, profile, choices, taken_fields)
+    return _required_fillers(choice, out)
+
+
+def _lookup_keys(table: TableProfile, profile: DumpProfile, choices: list[TableChoice]) -> dict[str, list[Any]]:
+    """Columns named like keys whose values are keys into lookup tables only (not into an entity's
+    table): column → keys. A `country_code` whose values happen to lie in a lookup is no key."""
+    lookups = {c.table for c in choices if c.entity is None}
+    found: dict[str, list[Any]] = {}
+    for column in table.columns:
+        words = tokens(column.name)
+        if len(words) < 2 or words[-1] not in _ID_WORDS:
+            continue
+        keys = profile.keys_from(table.name, column.name)
+        if keys and all(k.parent in lookups for k in keys):
+            found[column.name] = keys
+    return found
+
+
+_LABEL_WORDS = ("name", "description", "label", "title", "value", "text", "display")
+
+
+def _lookup_joins(
+    choice: TableChoice, table: TableProfile, profile: DumpProfile, choices: list[TableChoice], taken: set[str]
+) -> list[FieldChoice]:
+    """A key into a lookup table whose name says a text field of the entity (`ApptTypeID` → table
+    `AppointmentTypes`): the lookup is joined and its label column fills the field."""
+    entity = choice.entity
+    assert entity is not None
+    out = []
+    for column, keys in _lookup_keys(table, profile, choices).items():
+        key = max(keys, key=lambda k: k.overlap)
+        lookup = profile.tables[key.parent]
+        words = tokens(column)
+        stem = "_".join(words[:-1] if len(words) > 1 and words[-1] in _ID_WORDS else words)
+        labels = [c for c in lookup.columns if c.name != key.parent_column and c.kind in {"text", "enumeration"}]
+        label = next((c for c in labels if compact(tokens(c.name))[-5:] in {w[-5:] for w in _LABEL_WORDS}), None)
+        label = label or (labels[0] if labels else None)
+        if label is None:
+            continue
+        best = (0.0, "", "")
+        for canonical in data_fields(entity):
+            if canonical.name in taken or canonical.ref or canonical.dtype != pl.String:
+                continue
+            for name in (stem, "_".join(_singular(w) for w in tokens(key.parent))):
+                score, why = name_score(name, table.name, entity, canonical)
+                if score > best[0]:
+                    best = (score, canonical.name, why)
+        if best[0] < 0.65:
+            continue
+        alias = "".join(ch for ch in key.parent.lower() if ch.isalnum())
+        choice.joins[alias] = {"table": key.parent, "left": column, "right": key.parent_column}
+        taken.add(best[1])
+        evidence = [
+            f"{column!r} is a key into lookup {key.parent} ({key.overlap:.0%} of its {key.distinct} values); "
+            f"its {label.name!r} column is joined",
+            best[2].replace(f"name {stem!r}", f"the key's name {column!r}"),
+        ]
+        spec = {"column": f"{alias}.{label.name}"}
+        out.append(FieldChoice(table.name, entity, best[1], column, spec, round(min(0.8, best[0] * 0.85), 4), evidence))
+    return out
+
+
+def _required_fillers(choice: TableChoice, chosen: list[FieldChoice]) -> list[FieldChoice]:
+    """Required fields no column says, filled the way the hand-written specs fill them (a constant
+    flag, the practice's currency, the site's time zone) — each a question for the person."""
+    entity = choice.entity
+    assert entity is not None
+    mapped = {f.field: f for f in chosen}
+    filled: list[FieldChoice] = []
+    for canonical in data_fields(entity):
+        if canonical.nullable or canonical.name in mapped or choice.id_column is None:
+            continue
+        if canonical.dtype == pl.Boolean:
+            spec: Any = {"value": False}
+            why = f"no column says {canonical.name}: false for every row"
+            confidence = 0.5
+        elif canonical.name == "currency":
+            spec = {"column": choice.id_column, "transforms": ["practice_currency"]}
+            why = "no currency column: the practice's currency (from its country)"
+            confidence = 0.75
+        elif canonical.name == "time_zone" and entity == "site":
+            spec = {"column": choice.id_column, "transforms": ["site_time_zone"]}
+            why = "no time zone column: the site's zone from the customer's configuration"
+            confidence = 0.75
+        elif canonical.name == "time_zone" and "site_id" in mapped and mapped["site_id"].column:
+            spec = {"column": mapped["site_id"].column, "transforms": ["site_time_zone"]}
+            why = "no time zone column: the zone of the row's site, from the customer's configuration"
+            confidence = 0.75
+        else:
+            continue
+        question = f"{canonical.name} (required): {why} — confirm or map a column"
+        filled.append(FieldChoice(choice.table, entity, canonical.name, None, spec, confidence, [why], question))
+    # A time zone read from the site comes first: later instants may name it as their zone_field.
+    return [f for f in filled if f.field == "time_zone"] + chosen + [f for f in filled if f.field != "time_zone"]
+
+
+def _derived_local_times(table: str, entity: str, mapped: set[str], zone_mapped: bool) -> list[FieldChoice]:
+    """`starts_local` from `starts_at`: the same instant on the site's wall clock (as the hand-written specs do)."""
+    known = {f.name for f in data_fields(entity)}
+    out = []
+    for name in sorted(known):
+        if not name.endswith("_local"):
+            continue
+        instant = name.removesuffix("_local") + "_at"
+        if instant in mapped:
+            params = {"zone_field": "time_zone"} if zone_mapped else {}
+            spec = {"field": instant, "transforms": [{"to_local": params} if params else "to_local"]}
+            evidence = [f"derived from {instant}: the same instant on the wall clock of the row's time zone"]
+            out.append(FieldChoice(table, entity, name, None, spec, 0.9, evidence))
+    return out
+
+
+def _from_known_spec(known: str, data: dict[str, Any], profile: DumpProfile, system: str) -> Proposal:
+    """Every table of the dump is exactly a registered system's resource: its hand-written spec is the proposal."""
+    from mappings.spec import field_columns, parse_spec
+
+    spec = parse_spec(data, f"mappings/{known}")
+    evidence = f"known system profile: every table and column is {known}'s"
+    tables, fields = [], []
+    for name in profile.tables:
+        entity = next((e for e, es in spec.entities.items() if any(s.table == name for s in es.sources)), None)
+        source = next((s for s in spec.entities[entity].sources if s.table == name), None) if entity else None
+        raw_source = next((s for s in data["entities"][entity]["sources"] if s["table"] == name), {}) if entity else {}
+        id_column = field_columns(source.id)[0] if source and field_columns(source.id) else None
+        origin = field_columns(source.origin)[0] if source and source.origin and field_columns(source.origin) else None
+        reason = [evidence] if entity else [evidence + f"; {known}'s spec keeps it as a lookup"]
+        tables.append(TableChoice(name, entity, 0.99, reason, id_column, origin))
+        for field_name, field_data in (raw_source.get("fields") or {}).items():
+            columns = field_columns(source.fields[field_name]) if source else []
+            fields.append(
+                FieldChoice(name, entity, field_name, columns[0] if columns else None, field_data, 0.99, [evidence])  # type: ignore[arg-type]
+            )
+    used = (
+        {(f.table, f.column) for f in fields}
+        | {(t.table, t.id_column) for t in tables}
+        | {(t.table, t.origin_column) for t in tables}
+    )
+    unmapped = {n: [c.name for c in t.columns if (n, c.name) not in used] for n, t in profile.tables.items()}
+    unmatched = {
+        t.entity: [
+            f.name for f in data_fields(t.entity) if not any(x.field == f.name and x.table == t.table for x in fields)
+        ]
+        for t in tables
+        if t.entity
+    }
+    proposal = Proposal(system, tables, fields, unmapped, unmatched, known_profile=known)
+    proposal.problems = spec_problems(proposal, profile)
+    return proposal
+
+
+def spec_problems(proposal: Proposal, profile: DumpProfile) -> list[str]:
+    """Why the proposed spec would not pass mappings/validate.py (empty: it passes), checked against
+    the delivered tables and columns (an unseen system is not registered yet)."""
+    from mappings.spec import SpecError, parse_spec
+
+    delivered = {name: {c.name for c in t.columns} for name, t in profile.tables.items()}
+    try:
+        parse_spec(proposal.spec_data(), f"proposal for {proposal.system}", delivered=delivered)
+    except SpecError as exc:
+        return list(exc.problems)
+    return []

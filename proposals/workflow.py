@@ -1,0 +1,244 @@
+"""A customer's mapping proposal from delivery to confirmation, and the gate staging passes.
+
+Files under the customer's folder (personal data stays there, DESIGN.md §6):
+
+  mapping/proposal.json     what was proposed: the spec, choices with evidence, the dump's layout, counts
+  mapping/proposed.yaml     the proposed spec, in the mapping format
+  mapping/review.html       the review page (choices, sample rows source → canonical, unmapped columns)
+  mapping/confirmation.json who confirmed which proposal, where the confirmed spec went, its version hash
+
+The gate: once a proposal exists for a customer, no record moves until a person has confirmed exactly
+that proposal, and while the dump's tables and columns are still the ones it was made for.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from customers import CustomerConfig, MigrationHome
+from mappings.spec import SPEC_DIR, SpecError, apply_overrides, parse_spec, spec_version
+from proposals.profile import profile_dump
+from proposals.propose import Proposal, propose
+from proposals.review import render_review, sample_rows
+from proposals.tables import DumpReadError, dump_layout, read_tables
+
+MAPPING_DIR = "mapping"
+Destination = Literal["overrides", "system"]
+
+
+class ConfirmationError(Exception):
+    """A confirmation that cannot be made; names the file, the setting or the spec path — never a value."""
+
+
+def mapping_dir(home: MigrationHome, customer_id: str) -> Path:
+    return home.customer_dir(customer_id) / MAPPING_DIR
+
+
+def layout_fingerprint(layout: dict[str, list[str]]) -> str:
+    """A hash of the dump's tables and their columns (order-free): what a proposal was made for."""
+    canonical = json.dumps({t: sorted(c) for t, c in sorted(layout.items())}, sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def _proposal_record(proposal: Proposal, layout: dict[str, list[str]], run_kind: str) -> dict[str, Any]:
+    spec = proposal.spec_data()
+    return {
+        "system": proposal.system,
+        "run_kind": run_kind,
+        "proposed_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "proposal_version": spec_version(spec),
+        "layout": layout,
+        "layout_fingerprint": layout_fingerprint(layout),
+        "known_profile": proposal.known_profile,
+        "summary": proposal.summary(),
+        "problems": proposal.problems,
+        "spec": spec,
+        "tables": [asdict(t) for t in proposal.tables],
+        "fields": [asdict(f) for f in proposal.fields],
+        "unmapped_columns": proposal.unmapped_columns,
+        "unmatched_fields": proposal.unmatched_fields,
+        "disagreements": proposal.disagreements,
+    }
+
+
+def propose_for_dump(
+    dump: Path,
+    system: str,
+    country: str,
+    out: Path,
+    run_kind: str = "trial",
+    model_assisted: bool = False,
+    encoding: str = "utf-8",
+) -> dict[str, Any]:
+    """Profile and propose for one dump; write the record, the proposed spec and the review page to `out`."""
+    tables = read_tables(dump, encoding)
+    profile = profile_dump(tables)
+    proposal = propose(tables, profile, system, country)
+    if model_assisted:
+        from proposals.model_assist import ModelEndpoint, ask_model, merge_model_answer
+
+        proposal = merge_model_answer(proposal, ask_model(profile, ModelEndpoint.from_environment()))
+    layout = {name: frame.columns for name, frame in tables.items()}
+    record = _proposal_record(proposal, layout, run_kind)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "proposal.json").write_text(json.dumps(record, indent=2, default=str), encoding="utf-8")
+    (out / "proposed.yaml").write_text(
+        yaml.safe_dump(record["spec"], sort_keys=False, allow_unicode=True), encoding="utf-8"
+    )
+    samples = sample_rows(proposal, tables, country=country)
+    (out / "review.html").write_text(render_review(proposal, profile, samples, record), encoding="utf-8")
+    return record
+
+
+def propose_for_customer(
+    home: MigrationHome, config: CustomerConfig, run_kind: str, model_assisted: bool = False
+) -> dict[str, Any]:
+    """The proposal for the customer's delivered dump of `run_kind`, under the customer's folder. A new
+    proposal replaces the previous one, so an earlier confirmation no longer counts (the gate)."""
+    dump = home.source_dir(config, run_kind)
+    encoding = getattr(config.source_for(run_kind), "encoding", "utf-8")
+    return propose_for_dump(
+        dump,
+        config.source.system,
+        config.country,
+        mapping_dir(home, config.customer_id),
+        run_kind,
+        model_assisted,
+        encoding,
+    )
+
+
+def read_record(home: MigrationHome, customer_id: str, name: str) -> dict[str, Any] | None:
+    path = mapping_dir(home, customer_id) / name
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+def _spec_header(version: str, accepted_by: str, proposal_version: str) -> str:
+    return (
+        f"# Confirmed mapping proposal (docs/mapping-proposals.md): version {version}, proposal {proposal_version},\n"
+        f"# accepted by {accepted_by} on {datetime.now(UTC).date().isoformat()}. Format: docs/mapping-spec.md.\n"
+    )
+
+
+def confirm_for_customer(
+    home: MigrationHome,
+    config: CustomerConfig,
+    accepted_by: str,
+    edits: dict[str, Any] | None = None,
+    destination: Destination = "overrides",
+    spec_dir: Path = SPEC_DIR,
+) -> dict[str, Any]:
+    """Confirm the customer's latest proposal, with optional edits (`{entity: {field: spec}}`, the
+    overrides format): validated, then written to the customer's `mapping_overrides` or, system-wide,
+    to mappings/<spec>.yaml; the confirmation records its version hash."""
+    from checks.approval import customer_spec
+    from sources.registry import get_system
+
+    if not accepted_by.strip():
+        raise ConfirmationError("accepted_by: say who confirms the mapping")
+    record = read_record(home, config.customer_id, "proposal.json")
+    if record is None:
+        raise ConfirmationError(
+            f"{config.customer_id}: no mapping proposal to confirm; materialise mapping/proposal first"
+        )
+    data = apply_overrides(record["spec"], edits) if edits else record["spec"]
+    delivered = {t: set(c) for t, c in record["layout"].items()}
+    parse_spec(data, "confirmed proposal", delivered=delivered)  # raises SpecError naming every problem
+    system = get_system(config.source.system)
+    if destination == "system":
+        path = spec_dir / f"{system.spec_name}.yaml"
+        version = spec_version(data)
+        body = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+        path.write_text(_spec_header(version, accepted_by, record["proposal_version"]) + body, encoding="utf-8")
+        written = str(path)
+    else:
+        written = _write_overrides(home, config, data, system.spec_name, spec_dir)
+    confirmed = home.load(config.customer_id)
+    version = customer_spec(confirmed).version
+    confirmation = {
+        "accepted_by": accepted_by,
+        "confirmed_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "proposal_version": record["proposal_version"],
+        "layout_fingerprint": record["layout_fingerprint"],
+        "spec_version": version,
+        "destination": destination,
+        "written_to": written,
+        "edited_fields": sum(len(v) for v in (edits or {}).values() if isinstance(v, dict)),
+    }
+    (mapping_dir(home, config.customer_id) / "confirmation.json").write_text(
+        json.dumps(confirmation, indent=2), encoding="utf-8"
+    )
+    return confirmation
+
+
+def _write_overrides(
+    home: MigrationHome, config: CustomerConfig, data: dict[str, Any], spec_name: str, spec_dir: Path
+) -> str:
+    """The confirmed entities as the customer's overrides (`{entity: {sources: [...]}}`); only possible
+    where the system's spec has those entities and tables — otherwise confirm system-wide."""
+    base = yaml.safe_load((spec_dir / f"{spec_name}.yaml").read_text(encoding="utf-8"))
+    unknown = sorted(set(data["entities"]) - set(base.get("entities", {})))
+    if unknown:
+        raise ConfirmationError(
+            f"mappings/{spec_name}.yaml has no entities {unknown}: customer overrides cannot add entities; "
+            "confirm with destination 'system'"
+        )
+    overrides = {entity: {"sources": spec["sources"]} for entity, spec in data["entities"].items()}
+    try:
+        parse_spec(apply_overrides(base, overrides), f"mappings/{spec_name}.yaml with the confirmed proposal")
+    except SpecError as exc:
+        raise ConfirmationError(
+            "the confirmed proposal does not fit the system's spec as overrides: " + "; ".join(exc.problems)
+        ) from None
+    path = home.config_path(config.customer_id)
+    before = path.read_text(encoding="utf-8")
+    current = yaml.safe_load(before)
+    current["mapping_overrides"] = overrides
+    path.write_text(yaml.safe_dump(current, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    try:
+        home.load(config.customer_id)
+    except Exception:
+        path.write_text(before, encoding="utf-8")  # never leave a configuration the customer cannot load
+        raise
+    return str(path)
+
+
+def confirmation_problem(home: MigrationHome, config: CustomerConfig, run_kind: str) -> str | None:
+    """Why no record of this customer may move (None: it may). Customers without a proposal are not
+    gated: their system's hand-written spec is the mapping."""
+    proposal = read_record(home, config.customer_id, "proposal.json")
+    if proposal is None:
+        return None
+    where = mapping_dir(home, config.customer_id)
+    confirmation = read_record(home, config.customer_id, "confirmation.json")
+    if confirmation is None or confirmation.get("proposal_version") != proposal["proposal_version"]:
+        return (
+            f"the mapping proposal for {config.customer_id} is not confirmed: review {where / 'review.html'} and "
+            "materialise mapping/confirmation with accepted_by (or run `practice-migrate mapping confirm`)"
+        )
+    try:
+        encoding = getattr(config.source_for(run_kind), "encoding", "utf-8")
+        layout = dump_layout(home.source_dir(config, run_kind), encoding)
+    except DumpReadError as exc:
+        return (
+            f"the mapping proposal for {config.customer_id} is stale: the {run_kind} dump cannot be read as "
+            f"tables ({exc})"
+        )
+    if layout_fingerprint(layout) != proposal["layout_fingerprint"]:
+        changed = sorted(
+            t
+            for t in set(layout) | set(proposal["layout"])
+            if sorted(layout.get(t, [])) != sorted(proposal["layout"].get(t, []))
+        )
+        return (
+            f"the mapping proposal for {config.customer_id} is stale: the {run_kind} dump's tables or columns "
+            f"changed since it was made ({', '.join(changed)}); materialise mapping/proposal again and confirm it"
+        )
+    return None

@@ -1,0 +1,162 @@
+"""The offline proposer: recovered choices on renamed exports (measured), date-format evidence, value
+maps, and a proposed spec that passes mappings/validate.py or says exactly why not."""
+
+from __future__ import annotations
+
+import polars as pl
+import yaml
+from conftest import SEED
+
+from mappings.spec import SPEC_DIR, parse_spec
+from proposals.benchmark import run_system
+from proposals.profile import profile_dump
+from proposals.propose import HIGH, propose
+from proposals.review import sample_rows
+
+PATIENTS = {
+    "PatientID": ["1", "2", "3", "4"],
+    "Surname": ["Ngata", "Smith", "Brown", "Lee"],
+    "GivenName": ["Aroha", "Jo", "Sam", "Kim"],
+    "EmailAddress": ["a@example.org", "j@example.org", None, "k@example.org"],
+}
+
+
+def _patients(dob: list[str | None], **extra: list[str | None]) -> dict[str, pl.DataFrame]:
+    return {"Patients": pl.DataFrame({**PATIENTS, "DOB": dob, **extra}, schema_overrides=None)}
+
+
+def _choice(proposal, field: str):
+    return next(f for f in proposal.fields if f.field == field)
+
+
+def test_renamed_exports_recover_the_hand_written_spec(export_tables: dict[str, pl.DataFrame]) -> None:
+    truth = yaml.safe_load((SPEC_DIR / "gensolve_source.yaml").read_text(encoding="utf-8"))
+    report = run_system(export_tables, truth, "gensolve", SEED)
+    overall = report["overall"]
+    assert len(report["variants"]) >= 5
+    assert overall["expected"] > 100 * len(report["variants"]) // 1  # every field of every variant counted
+    assert overall["precision"] >= 0.95, report["wrong"]
+    assert overall["recall"] >= 0.90
+    high = overall["calibration"]["high"]
+    assert high["choices"] > 0 and high["precision"] >= 0.95
+    # Dates written dd/mm and mm/dd are proposed in the format they were written in.
+    assert not [w for w in report["wrong"] if w.get("date_format")]
+
+
+def test_a_known_system_profile_proposes_its_hand_written_spec(export_tables: dict[str, pl.DataFrame]) -> None:
+    proposal = propose(export_tables, profile_dump(export_tables), "gensolve")
+    assert proposal.known_profile == "gensolve"
+    assert proposal.problems == []
+    hand_written = yaml.safe_load((SPEC_DIR / "gensolve_source.yaml").read_text(encoding="utf-8"))
+    data = proposal.spec_data()
+    assert set(data["entities"]) == set(hand_written["entities"])
+    for entity, spec in data["entities"].items():
+        assert spec["sources"][0]["fields"] == hand_written["entities"][entity]["sources"][0]["fields"]
+
+
+def test_the_proposed_spec_validates_or_lists_why_not() -> None:
+    tables = _patients(["25/03/1980", "03/04/1975", "12/11/1990", None])
+    proposal = propose(tables, profile_dump(tables), "acme")
+    assert proposal.problems == []
+    spec = parse_spec(proposal.spec_data(), "proposal", delivered={"Patients": set(tables["Patients"].columns)})
+    assert spec.entities["client"].sources[0].table == "Patients"
+    assert proposal.table("Patients").id_column == "PatientID"
+    without_surname = {"Patients": tables["Patients"].drop("Surname")}
+    broken = propose(without_surname, profile_dump(without_surname), "acme")
+    assert broken.problems == ["entities.client.sources[0].fields: required field 'last_name' of client is not mapped"]
+    assert "last_name" in broken.unmatched_fields["client"]
+
+
+def test_a_day_above_twelve_decides_dd_mm() -> None:
+    tables = _patients(["25/03/1980", "03/04/1975", "01/02/1990", None])
+    proposal = propose(tables, profile_dump(tables), "acme")
+    dob = _choice(proposal, "date_of_birth")
+    assert dob.column == "DOB"
+    assert dob.spec == {"column": "DOB", "transforms": [{"parse_date": {"formats": ["%d/%m/%Y"]}}]}
+    assert dob.decide is None
+    assert any("day-first" in e for e in dob.evidence)
+
+
+def test_only_ambiguous_dates_are_flagged_for_the_person() -> None:
+    tables = _patients(["03/04/1975", "01/02/1990", "12/11/1988", None])
+    proposal = propose(tables, profile_dump(tables), "acme")
+    dob = _choice(proposal, "date_of_birth")
+    assert dob.decide is not None and "day-first and month-first" in dob.decide
+    assert dob.confidence < HIGH
+    assert dob in proposal.open_questions()
+
+
+def test_naming_styles_reach_the_same_field() -> None:
+    for column in ("Surname", "LAST_NAME", "PTNT_LASTNAME", "ClientLastName", "last-name"):
+        frame = pl.DataFrame({"PTNT_ID": ["1", "2"], column: ["Ngata", "Smith"], "GivenName": ["A", "B"]})
+        tables = {"PTNT": frame}
+        proposal = propose(tables, profile_dump(tables), "acme")
+        assert _choice(proposal, "last_name").column == column, column
+
+
+def test_enumerations_get_a_value_map_with_an_unmapped_rule() -> None:
+    appointments = pl.DataFrame(
+        {
+            "ApptID": [str(i) for i in range(8)],
+            "PatientID": ["1", "2", "3", "4", "1", "2", "3", "4"],
+            "StartDateTime": [f"2024-05-0{i + 1}T09:00:00Z" for i in range(8)],
+            "EndDateTime": [f"2024-05-0{i + 1}T09:30:00Z" for i in range(8)],
+            "Status": ["DNA", "Attended", "Booked", "Booked", "Attended", "Mystery", "DNA", "Attended"],
+        }
+    )
+    tables = {**_patients(["25/03/1980", None, None, None]), "Appointments": appointments}
+    proposal = propose(tables, profile_dump(tables), "acme")
+    status = _choice(proposal, "status")
+    value_map = status.spec["transforms"][0]["value_map"]
+    assert value_map["map"] == {"DNA": "did_not_attend", "Attended": "completed", "Booked": "booked"}
+    assert value_map["unmapped"] == "error"
+    assert status.decide is not None and "1 value(s)" in status.decide
+    client_ref = _choice(proposal, "client_id")
+    assert client_ref.spec == {"column": "PatientID", "transforms": [{"ref": {"entity": "client"}}]}
+    assert any("Patients keys" in e for e in client_ref.evidence)
+
+
+def test_a_key_into_a_lookup_table_is_joined_for_its_label() -> None:
+    appointment_types = pl.DataFrame(
+        {"TypeCode": ["T1", "T2", "T3"], "Description": ["Initial", "Follow-up", "Review"]}
+    )
+    appointments = pl.DataFrame(
+        {
+            "ApptID": [str(i) for i in range(6)],
+            "PatientID": ["1", "2", "3", "4", "1", "2"],
+            "ApptTypeID": ["T1", "T2", "T2", "T3", "T1", "T2"],
+            "ProviderID": ["9", "9", "9", "9", "9", "9"],
+            "LocationID": ["5", "5", "5", "5", "5", "5"],
+            "Status": ["Booked", "Booked", "Attended", "Booked", "DNA", "Booked"],
+            "StartDateTime": [f"2024-05-0{i + 1}T09:00:00Z" for i in range(6)],
+            "EndDateTime": [f"2024-05-0{i + 1}T09:30:00Z" for i in range(6)],
+        }
+    )
+    tables = {
+        **_patients(["25/03/1980", None, None, None]),
+        "Appointments": appointments,
+        "AppointmentTypes": appointment_types,
+        "Providers": pl.DataFrame({"ProviderID": ["9"], "Surname": ["Tane"]}),
+        "Locations": pl.DataFrame({"LocationID": ["5"], "Name": ["Main"]}),
+    }
+    proposal = propose(tables, profile_dump(tables), "acme")
+    assert proposal.table("AppointmentTypes").entity is None  # a lookup, joined where it is used
+    appointment_type = _choice(proposal, "appointment_type")
+    assert appointment_type.spec == {"column": "appointmenttypes.Description"}
+    assert proposal.table("Appointments").joins == {
+        "appointmenttypes": {"table": "AppointmentTypes", "left": "ApptTypeID", "right": "TypeCode"}
+    }
+    data = proposal.spec_data()
+    assert data["lookups"] == ["AppointmentTypes"]
+    assert "joins" in data["entities"]["appointment"]["sources"][0]
+    assert proposal.problems == []
+    samples = {cell.field: cell for cell in sample_rows(proposal, tables)["Appointments"]}
+    assert samples["appointment_type"].canonical == [
+        "Initial",
+        "Follow-up",
+        "Follow-up",
+        "Review",
+        "Initial",
+        "Follow-up",
+    ]
+    assert samples["client_id"].canonical[0] == "acme:client:1"
