@@ -104,6 +104,14 @@ def test_a_group_appointment_note_reaches_its_attendees(home: Path) -> None:
     assert attendee["repeat_rule"] is None  # the documented `{}`: no series
 
 
+def test_a_treatment_note_booked_against_a_group_appointment_is_on_its_patients_attendance(home: Path) -> None:
+    notes = _rows(home, "clinical_note")
+    assert notes["2"]["appointment_id"] == "cliniko:appointment:attendee-1"
+    assert notes["1"]["appointment_id"] is None  # the documented note has no booking
+    issues = staged_frame(home, CUSTOMER, "field_issues").filter(pl.col("entity") == "clinical_note")
+    assert issues.height == 0
+
+
 def test_a_case_keeps_its_attendances_and_referral(home: Path) -> None:
     case = _rows(home, "condition")["566562806174843905"]
     assert case["attendance_source_ids"].split("; ") == [
