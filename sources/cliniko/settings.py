@@ -618,7 +618,7 @@ NOT_MIGRATED_RESOURCES: dict[str, str] = {
     "patient_form_templates": NOT_YET_READ + " (intake and consent form templates)",
     "patient_forms": NOT_YET_READ + " (completed intake and consent forms: answers and signatures)",
     "products": "the retail stock catalogue; product sales are migrated as invoice lines (name, code, prices and "
-    "the product's id, invoice_line.product_source_id)",
+    "the product id in invoice_line.product_source_id)",
     "referral_source_types": NOT_YET_READ + " (structured referral categories); the patient's referral_source "
     "text is migrated",
     "referral_sources": NOT_YET_READ + " (who referred each patient); the patient's referral_source text is migrated",
