@@ -8,6 +8,9 @@ import polars as pl
 
 from mappings.spec import DedupSpec
 
+# The rule recorded for a row the source system had already merged into another (DedupSpec.merged_into).
+MERGED_IN_SOURCE = "merged_in_source"
+
 
 @dataclass
 class DedupResult:
@@ -42,11 +45,26 @@ class _UnionFind:
             self.parent[max(root_a, root_b)] = min(root_a, root_b)
 
 
+def _merged_in_source(frame: pl.DataFrame, spec: DedupSpec, links: _UnionFind, rule_of: dict[str, str]) -> set[str]:
+    """Link each row the source merged into another row of the frame (`spec.merged_into`) to that row;
+    returns the ids merged away. A row whose survivor was not delivered stays, keeping the field."""
+    if spec.merged_into is None:
+        return set()
+    pairs = frame.select("canonical_id", pl.col(spec.merged_into).alias("__into")).filter(
+        pl.col("__into").is_in(frame["canonical_id"].implode()) & (pl.col("__into") != pl.col("canonical_id"))
+    )
+    for canonical_id, into in pairs.iter_rows():
+        links.union(canonical_id, into)
+        rule_of[canonical_id] = MERGED_IN_SOURCE
+    return set(pairs["canonical_id"].to_list())
+
+
 def deduplicate(frame: pl.DataFrame, spec: DedupSpec, data_columns: list[str]) -> DedupResult:
     """Group rows linked by any rule (transitively); keep the first by `survivor_order` (earliest
     created, then canonical id), fill its empty fields from the merged rows, and record each merge."""
     links = _UnionFind()
     rule_of: dict[str, str] = {}
+    merged_away = _merged_in_source(frame, spec, links, rule_of)
     for rule, columns in spec.rules.items():
         keyed = frame.select("canonical_id", *[_normalised(frame, c) for c in columns])
         key_columns = [f"__k_{c}" for c in columns]
@@ -68,8 +86,13 @@ def deduplicate(frame: pl.DataFrame, spec: DedupSpec, data_columns: list[str]) -
     clusters = pl.DataFrame({"canonical_id": list(links.parent), "__cluster": [links.find(i) for i in links.parent]})
     ordered = (
         frame.join(clusters, on="canonical_id", how="left")
-        .with_columns(pl.col("__cluster").fill_null(pl.col("canonical_id")))
-        .sort([*spec.survivor_order], nulls_last=True)
+        .with_columns(
+            pl.col("__cluster").fill_null(pl.col("canonical_id")),
+            # A row the source merged away never survives over the row it was merged into.
+            pl.col("canonical_id").is_in(pl.Series(list(merged_away), dtype=pl.String).implode()).alias("__away"),
+        )
+        .sort(["__away", *spec.survivor_order], nulls_last=True)
+        .drop("__away")
     )
     survivor_of = ordered.group_by("__cluster", maintain_order=True).agg(
         pl.col("canonical_id").first().alias("survivor_id")
@@ -84,7 +107,7 @@ def deduplicate(frame: pl.DataFrame, spec: DedupSpec, data_columns: list[str]) -
     # Survivor's empty fields are filled from its duplicates, earliest first (a duplicate created
     # at reception often carries the phone or email the original lacks).
     # Fields describing the record itself (`not_filled`: an archived duplicate's archived_at) stay the survivor's.
-    filled_columns = [c for c in data_columns if c not in spec.not_filled]
+    filled_columns = [c for c in data_columns if c not in spec.not_filled and c != spec.merged_into]
     fill = ordered.group_by("survivor_id", maintain_order=True).agg(
         [pl.col(c).drop_nulls().first().alias(c) for c in filled_columns]
     )

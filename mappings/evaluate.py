@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from mappings.spec import Condition, FieldSpec, TransformCall
-from mappings.transforms.registry import TransformContext, get_transform, nulls
+from mappings.transforms.registry import TransformContext, get_transform, null_where, nulls
 
 
 class MappingError(Exception):
@@ -144,7 +144,12 @@ def cast_to(evaluated: Evaluated, dtype: pl.DataType, name: str) -> Evaluated:
         return Evaluated(nulls(len(values), dtype, name), evaluated.issues, evaluated.warnings)
     cast = values.cast(dtype, strict=False)
     lost = values.is_not_null() & cast.is_null()
-    issues = first_code(
-        evaluated.issues, pl.select(pl.when(pl.lit(lost)).then(pl.lit("invalid_value")).otherwise(None)).to_series()
-    )
+    code = pl.when(pl.lit(lost)).then(pl.lit("invalid_value"))
+    if isinstance(values.dtype, pl.Decimal) and isinstance(dtype, pl.Decimal):
+        # Polars rounds a decimal cast to fewer places: money is never rounded silently (DESIGN.md §4).
+        back = cast.cast(values.dtype, strict=False)
+        rounded = (values.is_not_null() & cast.is_not_null() & (back != values)).fill_null(False)
+        cast = null_where(cast, rounded)
+        code = code.when(pl.lit(rounded)).then(pl.lit("too_many_decimals"))
+    issues = first_code(evaluated.issues, pl.select(code.otherwise(None)).to_series())
     return Evaluated(cast.rename(name), issues, evaluated.warnings)

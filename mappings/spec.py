@@ -168,6 +168,9 @@ class DedupSpec(_Strict):
     # Fields that describe the record itself (e.g. when it was archived): the survivor keeps its own,
     # never a duplicate's.
     not_filled: list[str] = Field(default_factory=list)
+    # A field holding the canonical id of the row the source system itself merged this one into (Cliniko's
+    # merged_with_patient): such a row is merged into that one (rule `merged_in_source`), which survives.
+    merged_into: str | None = None
 
 
 class EntitySpec(_Strict):

@@ -124,6 +124,9 @@ def validate_spec(spec: MappingSpec, source: str, delivered: Mapping[str, set[st
             for column in entity_spec.dedup.not_filled:
                 if column not in known:
                     problems.append(f"{path}.dedup.not_filled: unknown field {column!r}")
+            merged_into = entity_spec.dedup.merged_into
+            if merged_into is not None and merged_into not in known:
+                problems.append(f"{path}.dedup.merged_into: unknown field {merged_into!r}")
     for lookup in spec.lookups:
         if lookup not in tables:
             problems.append(f"lookups: unknown raw table {lookup!r}")

@@ -14,6 +14,9 @@ RUN_KINDS = ["trial", "live"]
 Instant = Annotated[pl.Datetime, "us", "UTC"]
 LocalTime = Annotated[pl.Datetime, "us", None]
 Money = Annotated[pl.Decimal, 18, 2]
+# A unit or line price before tax: sources compute it to more places than money is paid in (Cliniko's
+# documented invoice item has net_price "81.818": redguava/cliniko-api sections/invoice_items.md).
+Price = Annotated[pl.Decimal, 18, 4]
 Rate = Annotated[pl.Decimal, 9, 4]
 Quantity = Annotated[pl.Decimal, 12, 3]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandera.polars as pa
 import polars as pl
 
-from checks.canonical.base import CanonicalRow, Instant, LocalTime, long_text, optional, ref, required
+from checks.canonical.base import CanonicalRow, Instant, LocalTime, Money, long_text, optional, ref, required
 
 APPOINTMENT_STATUSES = ["booked", "arrived", "completed", "cancelled", "did_not_attend"]
 
@@ -22,6 +22,10 @@ class Condition(CanonicalRow):
     issue_date: pl.Date = optional("referral/claim issue date")
     expiry_date: pl.Date = optional("referral/claim expiry date")
     max_sessions: pl.Int64 = optional("sessions approved")
+    max_invoiceable_amount: Money = optional("most that may be invoiced against the case")
+    is_referral: bool = optional("the case is a referral (e.g. a Medicare referral)")
+    referral_type: str = optional("kind of referral as recorded (e.g. a Medicare referral type)")
+    attendance_source_ids: str = optional("source ids of the attendances booked against the case, '; '-separated")
     is_closed: bool = required("closed in the source")
     notes: str = optional("notes")
     created_at: Instant = optional("created (UTC)")
@@ -48,6 +52,11 @@ class Appointment(CanonicalRow):
     notes: str = optional("booking notes")
     is_group: bool = required("part of a group appointment (class)")
     group_id: str = optional("source id of the group appointment")
+    group_notes: str = optional("notes of the group appointment (class) itself")
+    repeat_rule: str = optional("the repeat series' rule as delivered (JSON); each occurrence is its own row")
+    invoice_status_code: pl.Int64 = optional("invoicing status code as delivered")
+    treatment_note_status_code: pl.Int64 = optional("treatment-note status code as delivered")
+    is_online_booking: bool = optional("booked online by the client")
     created_at: Instant = optional("created (UTC)")
     updated_at: Instant = optional("last updated (UTC)")
 
@@ -95,5 +104,7 @@ class Communication(CanonicalRow):
     to_address: str = optional("recipient")
     subject: str = optional("subject")
     body: str = optional("content")
+    is_confidential: bool = optional("confidential memo")
+    archived_at: Instant = optional("archived in the source (UTC)")
     created_at: Instant = optional("created (UTC)")
     updated_at: Instant = optional("last updated (UTC)")

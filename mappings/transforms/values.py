@@ -6,6 +6,7 @@ from typing import Any
 
 import polars as pl
 
+from mappings.transforms.jsondecode import decode_json
 from mappings.transforms.registry import Step, TransformContext, issue_where, null_where, register_transform
 
 _DECIMAL = r"^-?\d+(\.\d+)?$"
@@ -143,3 +144,13 @@ def negate(values: pl.Series, ctx: TransformContext) -> Step:
 def strftime(values: pl.Series, ctx: TransformContext, format: str = "%Y-%m-%d %H:%M") -> Step:
     """A date or time formatted as text (e.g. a wall-clock time kept beside the UTC instant)."""
     return Step(values.dt.strftime(format))
+
+
+@register_transform("join_list")
+def join_list(values: pl.Series, ctx: TransformContext, separator: str = "; ") -> Step:
+    """A JSON array of scalars → its elements joined by `separator` (default '; '), e.g. a case's
+    `attendee_ids`; an empty array is null, text that is not a JSON array an `invalid_json` issue."""
+    decoded, valid = decode_json(values, pl.List(pl.String))
+    joined = decoded.list.join(separator)
+    joined = pl.select(pl.when(pl.lit(joined) == "").then(None).otherwise(pl.lit(joined))).to_series()
+    return Step(joined.rename(values.name), issues=issue_where(~valid, "invalid_json"))

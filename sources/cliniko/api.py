@@ -10,7 +10,7 @@ import shutil
 import ssl
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from pathlib import Path, PurePosixPath
@@ -48,6 +48,14 @@ _MAX_THROTTLED_IN_A_ROW = 50
 _MAX_WAIT_SECONDS = 3600.0
 _LISTING_ATTEMPTS = 3
 _PROGRESS_EVERY = 100  # records
+# Resources with no /deleted list (contacts, cases, communications, attachments, billable items…): a deletion is
+# announced nowhere, so a delta finds it by comparing the ids a whole listing returns with the last snapshot's
+# (issue 16 item 5; research/sources.md §2.4). The tombstone's `at` is null: when it went is not known.
+ID_SET_RESOURCES: tuple[str, ...] = tuple(
+    name
+    for name in RESOURCES
+    if name not in SINGLE_OBJECTS and not any(side.kind == "deleted" for side in SIDE_LISTS.get(name, ()))
+)
 
 
 class ClinikoApiError(RuntimeError):
@@ -451,16 +459,25 @@ class DeltaSummary:
 
 
 def _nested_records(
-    api: ClinikoApi, dump: _DumpWriter, resource: str, parent_ids: list[str], params: list[tuple[str, str]]
-) -> None:
-    """Write `resource` read per parent (``/<parent>/<id>/<resource>``). A 404 for one parent (deleted while
-    the pass ran, or a list the account does not serve for it) is recorded against that parent in
-    ``dump.sub_resource_errors`` and the pass goes on; other errors end it."""
+    api: ClinikoApi,
+    dump: _DumpWriter,
+    resource: str,
+    parent_ids: list[str],
+    params: list[tuple[str, str]],
+    keep: Callable[[dict[str, Any]], bool] | None = None,
+) -> set[str]:
+    """Write `resource` read per parent (``/<parent>/<id>/<resource>``), only the records `keep` accepts when
+    given; returns the ids read. A 404 for one parent (deleted while the pass ran, or a list the account does
+    not serve for it) is recorded against that parent in ``dump.sub_resource_errors`` and the pass goes on;
+    other errors end it."""
     parent = NESTED_LISTS[resource]
+    seen: set[str] = set()
     for parent_id in parent_ids:
         try:
             for record in _listing(api, f"{parent}/{parent_id}/{resource}", params):
-                dump.write(resource, record)
+                seen.add(str(record.get("id")))
+                if keep is None or keep(record):
+                    dump.write(resource, record)
         except ClinikoRequestError as exc:
             if exc.status != 404:
                 raise
@@ -468,6 +485,7 @@ def _nested_records(
             log.warning(
                 "cliniko: /%s/{id}/%s: 404 for one %s record; recorded, the pass goes on", parent, resource, parent
             )
+    return seen
 
 
 def _set_aside_processing(dump: _DumpWriter) -> list[str]:
@@ -694,6 +712,7 @@ def extract_changes(
     since: dt.datetime,
     until: dt.datetime | None = None,
     progress: Progress | None = None,
+    known_ids: Mapping[str, Collection[str]] | None = None,
 ) -> DeltaSummary:
     """Read what changed in [since, until) into a dump folder the same reader loads (delta pickup, §2.4).
 
@@ -704,7 +723,9 @@ def extract_changes(
     records from every /deleted list (read whole and filtered on deleted_at here: no /deleted list filters
     on it and deleting need not touch updated_at), archived ones (archived_at in the window) and cancelled
     ones (the ``cancelled_at`` filter where §2.7 offers it, else updated_at). New attachments are downloaded.
-    Like extract_full, the folder appears at ``out_dir`` only when complete.
+    A resource of ID_SET_RESOURCES (no /deleted list) given in ``known_ids`` is read whole instead, its records
+    changed in the window written, and every known id the listing no longer returns is a ``deleted`` tombstone
+    with ``at`` null. Like extract_full, the folder appears at ``out_dir`` only when complete.
 
     Args:
         settings: The account and the client's limits.
@@ -713,6 +734,8 @@ def extract_changes(
         until: End of the window (exclusive); default: the server's clock as this pass starts, so the next
             pass (since = the returned high_water_mark) neither misses nor repeats a change.
         progress: Called as progress(resource, records written so far).
+        known_ids: Per resource, the ids the last snapshot holds (sources/cliniko/snapshots.py passes them);
+            without them deletions from resources with no /deleted list go undetected.
 
     Returns:
         Counts per resource, tombstones per kind and the high-water mark for the next pass.
@@ -730,7 +753,9 @@ def extract_changes(
             settings_read = _single_objects(api, dump)
             end = max(_floor(until) if until else _cutoff(api), start)
             for resource in RESOURCES:
-                if resource not in SINGLE_OBJECTS:
+                if resource in ID_SET_RESOURCES and known_ids is not None and resource in known_ids:
+                    tombstones += _changes_by_id_set(api, dump, resource, start, end, known_ids[resource])
+                elif resource not in SINGLE_OBJECTS:
                     tombstones += _resource_changes(api, dump, resource, start, end)
                     if progress:
                         progress(resource, dump.count(resource))
@@ -782,11 +807,8 @@ def _resource_changes(
         return [("q[]", f"{name}:>={_z(start)}"), ("q[]", f"{name}:<{_z(end)}")]
 
     if resource in NESTED_LISTS:
-        parent = NESTED_LISTS[resource]
-        views = [s.view for s in SIDE_LISTS.get(parent, ()) if s.kind != "deleted"]
-        parents = {str(r["id"]) for view in ["", *views] for r in _listing(api, f"{parent}/{view}".rstrip("/"), [])}
-        _nested_records(api, dump, resource, sorted(parents), window("updated_at"))
-        return []  # no /deleted list: deletions show as ids missing from the next full snapshot
+        _nested_records(api, dump, resource, _parent_ids(api, resource), window("updated_at"))
+        return []  # no /deleted list: deletions show by id set (_changes_by_id_set) when known ids are given
     for record in _listing(api, resource, window("updated_at")):
         dump.write(resource, _with_origin(resource, record, ""))
     found: list[dict[str, Any]] = []
@@ -807,4 +829,51 @@ def _resource_changes(
                 seen.add((side.kind, str(record_id)))
                 found.append({"resource": resource, "id": str(record_id), "kind": side.kind, "at": at})
     log.info("cliniko delta: %s: %d records, %d tombstones", resource, dump.count(resource), len(found))
+    return found
+
+
+def _parent_ids(api: ClinikoApi, resource: str) -> list[str]:
+    """The ids of every parent of a nested resource, from the parent's main and side lists."""
+    parent = NESTED_LISTS[resource]
+    views = [s.view for s in SIDE_LISTS.get(parent, ()) if s.kind != "deleted"]
+    return sorted({str(r["id"]) for view in ["", *views] for r in _listing(api, f"{parent}/{view}".rstrip("/"), [])})
+
+
+def _changes_by_id_set(
+    api: ClinikoApi, dump: _DumpWriter, resource: str, start: dt.datetime, end: dt.datetime, known: Collection[str]
+) -> list[dict[str, Any]]:
+    """A resource with no /deleted list, read whole: write its records changed in [start, end), return its
+    tombstones — side-list ones as _resource_changes does, and a ``deleted`` one (``at`` null) for every known
+    id no list returns any more. A 404 on one parent's nested list leaves that resource without id-set
+    tombstones this pass (its children were not all read), so nothing is dropped on a failed read."""
+
+    def inside(value: Any) -> bool:
+        moment = _instant(value)
+        return moment is not None and start <= moment < end
+
+    found: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    errors_before = len(dump.sub_resource_errors)
+    if resource in NESTED_LISTS:
+        seen = _nested_records(
+            api, dump, resource, _parent_ids(api, resource), [], keep=lambda r: inside(r.get("updated_at"))
+        )
+    else:
+        for side in (None, *SIDE_LISTS.get(resource, ())):
+            view = side.view if side else ""
+            for record in _listing(api, f"{resource}/{view}".rstrip("/"), []):
+                record_id = str(record.get("id"))
+                if record_id in seen:
+                    continue  # a list read again after it changed while paging repeats records
+                seen.add(record_id)
+                if inside(record.get("updated_at")):
+                    dump.write(resource, _with_origin(resource, record, view))
+                if side is not None and side.kind and side.stamp and inside(record.get(side.stamp)):
+                    found.append({"resource": resource, "id": record_id, "kind": side.kind, "at": record[side.stamp]})
+    if len(dump.sub_resource_errors) > errors_before:
+        log.warning("cliniko delta: %s: a list could not be read whole; no id-set tombstones this pass", resource)
+        return found
+    gone = sorted(set(map(str, known)) - seen)
+    found += [{"resource": resource, "id": record_id, "kind": "deleted", "at": None} for record_id in gone]
+    log.info("cliniko delta: %s: %d records, %d gone from the id set", resource, dump.count(resource), len(gone))
     return found

@@ -26,6 +26,7 @@ from typing import Any
 
 from customers.home import SNAPSHOTS_DIR, latest_snapshot
 from sources.cliniko.api import (
+    ID_SET_RESOURCES,
     TOMBSTONES_FILE,
     ClinikoApi,
     DeltaSummary,
@@ -177,7 +178,7 @@ def take_snapshot(settings: ClinikoApiSettings, root: Path) -> SnapshotResult:
         )
     since = _instant(high_water_mark(current))
     delta_dir = _fresh(root / DELTAS_DIR / number)
-    summary = extract_changes(settings, delta_dir, since=since)
+    summary = extract_changes(settings, delta_dir, since=since, known_ids=snapshot_ids(current, ID_SET_RESOURCES))
     dropped = merge_delta(current, delta_dir, partial)
     partial.rename(final)
     private_tree(final)
@@ -204,6 +205,15 @@ def _findings(summary: ExtractSummary | DeltaSummary) -> dict[str, object]:
         "missing_attachments": list(summary.missing_attachments),
         "attachments_processing": list(summary.attachments_processing),
         "sub_resource_errors": list(summary.sub_resource_errors),
+    }
+
+
+def snapshot_ids(snapshot: Path, resources: tuple[str, ...]) -> dict[str, set[str]]:
+    """The record ids a snapshot holds per resource: what a delta compares a whole listing with to find
+    deletions no /deleted list announces."""
+    return {
+        resource: {i for line in _lines(snapshot / f"{resource}{FILE_SUFFIX}") if (i := _record_id(line)) is not None}
+        for resource in resources
     }
 
 

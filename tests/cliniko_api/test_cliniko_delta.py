@@ -19,9 +19,10 @@ from cliniko_api_helpers import (
 )
 
 from emulators.launcher import RunningEmulators
-from sources.cliniko.api import TOMBSTONES_FILE, extract_changes, extract_full
+from sources.cliniko.api import ID_SET_RESOURCES, TOMBSTONES_FILE, extract_changes, extract_full
 from sources.cliniko.api_settings import SOURCE_LIST_FIELD
 from sources.cliniko.settings import MANIFEST_FILE, RESOURCES
+from sources.cliniko.snapshots import merge_delta, snapshot_ids
 
 
 def _first(client: Any, path: str, test: Any = lambda r: True, skip: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -128,3 +129,38 @@ def test_delta_holds_exactly_the_changes_then_nothing(cliniko: RunningEmulators,
         if kind == "deleted":  # deleted records are never data: gone from a full extract too
             merged[resource].pop(record_id)
     assert merged == fresh
+
+
+def test_a_deletion_no_list_announces_is_found_by_id_set(cliniko: RunningEmulators, tmp_path: Path) -> None:
+    """Contacts have no /deleted list (sections/contacts.md): a contact deleted in Cliniko leaves the lists and
+    nothing says so. Given the last snapshot's ids, the delta reads contacts whole, writes only the contact
+    changed in its window, and records the vanished one as a `deleted` tombstone that merging drops."""
+    settings = api_settings(cliniko)
+    control = cliniko.cliniko_control
+    assert control is not None
+    full = extract_full(settings, tmp_path / "full")
+    with raw_client(cliniko) as client:
+        gone = _first(client, "contacts")
+        changed = _first(client, "contacts", skip=(gone["id"],))
+    stamps = [
+        control.delete("contacts", gone["id"])["deleted_at"],
+        control.update("contacts", changed["id"], occupation="Kaiwhakahaere")["updated_at"],
+    ]
+    wait_until_server_clock_passes(cliniko, max(parse_instant(s) for s in stamps))
+
+    known = snapshot_ids(full.out_dir, ID_SET_RESOURCES)
+    assert "contacts" in ID_SET_RESOURCES and "patients" not in ID_SET_RESOURCES  # patients have /deleted
+    assert gone["id"] in known["contacts"]
+    delta = extract_changes(settings, tmp_path / "delta", since=full.high_water_mark, known_ids=known)
+
+    tombstones = read_ndjson(tmp_path / "delta" / TOMBSTONES_FILE)
+    assert tombstones == [{"resource": "contacts", "id": gone["id"], "kind": "deleted", "at": None}]
+    assert delta.tombstones == {"deleted": 1}
+    assert set(_resource_records(tmp_path / "delta")["contacts"]) == {changed["id"]}
+    dropped = merge_delta(full.out_dir, tmp_path / "delta", tmp_path / "merged")
+    assert dropped == {"contacts": 1}
+    merged = _resource_records(tmp_path / "merged")["contacts"]
+    assert gone["id"] not in merged and merged[changed["id"]]["occupation"] == "Kaiwhakahaere"
+    # Without the snapshot's ids nothing can tell: the windowed delta records no such tombstone.
+    blind = extract_changes(settings, tmp_path / "blind", since=full.high_water_mark)
+    assert blind.tombstones == {}

@@ -82,7 +82,8 @@ def test_rows_breaking_oracle_rules_are_rejected_with_the_rule_and_the_rest_land
         for table, column, value in [
             ("gpm_communication", "channel", ""),
             ("gpm_custom_value", "value_text", too_long),
-            ("gpm_invoice_line", "unit_price", Decimal("12.345")),
+            # discount_amount is NUMBER(12,2); unit_price keeps four places (sources compute prices so).
+            ("gpm_invoice_line", "discount_amount", Decimal("12.345")),
         ]:
             con.execute(
                 f"update gensolve.{table} set {column} = ? where canonical_id = "
@@ -90,7 +91,7 @@ def test_rows_breaking_oracle_rules_are_rejected_with_the_rule_and_the_rest_land
                 [value],
             )
         line = read_partition(con, TableRef("gensolve", "gpm_invoice_line"), "trial").sort("canonical_id")
-    assert line["unit_price"][0] == Decimal("12.345")
+    assert line["discount_amount"][0] == Decimal("12.345")
     TARGET.plan(partition, apply=True)
 
     result = TARGET.load(partition, "run-1", "tester")

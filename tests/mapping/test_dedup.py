@@ -152,3 +152,54 @@ def test_the_survivor_keeps_its_own_archival_not_a_duplicates() -> None:
     assert result.survivors.height == 1 and survivor["canonical_id"] == "c:1"
     assert survivor["archived_at"] is None  # not the archived duplicate's
     assert survivor["email"] == "a@b.nz"  # other gaps are still filled
+
+
+def test_a_row_merged_in_the_source_joins_its_survivor_even_when_older() -> None:
+    """Cliniko's merged_with_patient: the archived record merged away is merged into the one it points at,
+    which survives though it was created later; the survivor keeps its own merge fields and archival;
+    a row whose survivor is not in the frame stays."""
+    spec = DedupSpec(rules={"nhi": ["nhi"]}, not_filled=["archived_at"], merged_into="merged_into_id")
+    rows = pl.DataFrame(
+        [
+            {
+                "canonical_id": "c:1",
+                "last_name": "Old",
+                "created_at": at(1),
+                "merged_into_id": "c:9",
+                "archived_at": at(3),
+                "email": "old@example.org",
+            },
+            {
+                "canonical_id": "c:9",
+                "last_name": "New",
+                "created_at": at(2),
+                "merged_into_id": None,
+                "archived_at": None,
+                "email": None,
+            },
+            {
+                "canonical_id": "c:5",
+                "last_name": "Orphan",
+                "created_at": at(1),
+                "merged_into_id": "c:404",
+                "archived_at": at(3),
+                "email": None,
+            },
+        ],
+        schema={
+            "canonical_id": pl.String,
+            "last_name": pl.String,
+            "created_at": pl.Datetime("us", "UTC"),
+            "merged_into_id": pl.String,
+            "archived_at": pl.Datetime("us", "UTC"),
+            "email": pl.String,
+            "nhi": pl.String,
+        },
+    )
+    result = deduplicate(rows, spec, ["last_name", "merged_into_id", "archived_at", "email", "nhi"])
+    assert result.merges.rows() == [("c:1", "c:9", "merged_in_source")]
+    survivors = {r["canonical_id"]: r for r in result.survivors.to_dicts()}
+    assert set(survivors) == {"c:9", "c:5"}
+    assert survivors["c:9"]["merged_into_id"] is None and survivors["c:9"]["archived_at"] is None
+    assert survivors["c:9"]["email"] == "old@example.org"  # empty fields filled from the merged record
+    assert survivors["c:5"]["merged_into_id"] == "c:404"

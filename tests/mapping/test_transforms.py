@@ -8,7 +8,8 @@ from decimal import Decimal
 import polars as pl
 import pytest
 
-from mappings.transforms.registry import MappingContext, TransformContext, get_transform
+from mappings.evaluate import Evaluated, cast_to
+from mappings.transforms.registry import MappingContext, TransformContext, get_transform, nulls
 
 
 def ctx(country: str = "NZ", zone: str = "Pacific/Auckland", outputs: dict | None = None) -> TransformContext:
@@ -150,3 +151,11 @@ def test_cliniko_note_text_keeps_order_and_strips_html() -> None:
     values, issues, _ = run("cliniko_note_text", [content, "{not json"])
     assert values[0] == "Subjective\nPain: Sharp 7/10\n- worse AM\nAggravating: Sitting"
     assert issues == [None, "invalid_json"]
+
+
+def test_a_decimal_cast_to_fewer_places_is_an_issue_never_a_rounding() -> None:
+    """Polars rounds 81.818 to 81.82 when cast to two places: the engine keeps it out and says why."""
+    prices = pl.Series([Decimal("81.818"), Decimal("95.0000"), None], dtype=pl.Decimal(18, 4))
+    cast = cast_to(Evaluated(prices, nulls(3), nulls(3)), pl.Decimal(18, 2), "priceperunit")
+    assert cast.values.to_list() == [None, Decimal("95.00"), None]
+    assert cast.issues.to_list() == ["too_many_decimals", None, None]
