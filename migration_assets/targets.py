@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 import dagster as dg
 from pydantic import Field
 
+from checks.blocking import severity_label
+from migration_assets.blocking import LoadGateConfig, gate_load, tag_verdict
 from migration_assets.partitions import migration_partitions, partition_parts
 from migration_assets.resources import MigrationHomeResource
 from migration_assets.signoff import SIGNOFF_KEY, require_signoff
@@ -65,13 +67,18 @@ def build_target_assets(name: str) -> TargetAssets:
         description=f"Staged canonical data mapped onto the {target.title} tables, in the customer's `{group}` schema.",
     )
     @guarded_step
-    def prepared(context: dg.AssetExecutionContext, migration_home: MigrationHomeResource):
-        summary = target.prepare(_partition(context, migration_home))
+    def prepared(context: dg.AssetExecutionContext, config: LoadGateConfig, migration_home: MigrationHomeResource):
+        part = _partition(context, migration_home)
+        gate = gate_load(
+            context, part.config, part.run_kind, migration_home.home.customer_dir(part.config.customer_id), config
+        )
+        summary = target.prepare(part)
         return dg.MaterializeResult(
             metadata={
                 "mapping/spec_version": summary.spec_version,
                 "rows": dg.MetadataValue.json({t: s.rows for t, s in summary.tables.items() if t in tables}),
                 "rejected": summary.tables["rejects"].rows,
+                **gate,
             }
         )
 
@@ -132,8 +139,15 @@ def build_target_assets(name: str) -> TargetAssets:
             )
             for t in tables
             for check, text in (
-                ("loaded", "[ERROR] Every mapped row was written (none rejected by a rule or the target)."),
-                ("readback", "[ERROR] Every row read back equals what was sent, column by column."),
+                (
+                    "loaded",
+                    f"[{severity_label('ERROR')}] Every mapped row was written (none rejected by a rule or the "
+                    "target).",
+                ),
+                (
+                    "readback",
+                    f"[{severity_label('ERROR')}] Every row read back equals what was sent, column by column.",
+                ),
             )
         ],
     )
@@ -187,6 +201,8 @@ def build_target_assets(name: str) -> TargetAssets:
                 dg.AssetCheckSpec(
                     "checklist",
                     asset=post_key,
+                    # Blocking: a failed checklist fails the load run (checks/blocking.py), never a plain success.
+                    blocking=True,
                     partitions_def=migration_partitions,
                     description="Every item of the target's post-migration checklist holds.",
                 )
@@ -203,10 +219,12 @@ def build_target_assets(name: str) -> TargetAssets:
                 }
                 for i in items
             }
+            passed = all(i.passed for i in items)
+            tag_verdict(context, passed)
             yield dg.MaterializeResult(metadata={"items": dg.MetadataValue.json(summary)})
             yield dg.AssetCheckResult(
                 check_name="checklist",
-                passed=all(i.passed for i in items),
+                passed=passed,
                 metadata={"failed": dg.MetadataValue.json([i.name for i in items if not i.passed])},
             )
 

@@ -148,7 +148,16 @@ def _run(home: object, running: object) -> int:
             file=sys.stderr,
         )
         return 1
-    print(f"4/7  Run {run_id}: {'succeeded' if result.success else 'stopped by blocking checks (findings below)'}\n")
+    blocking_errors = int((~checks["passed"] & (checks["severity"] == "ERROR")).sum())
+    print(
+        f"4/7  Run {run_id}: "
+        + (
+            "succeeded"
+            if result.success
+            else f"failed — {blocking_errors} ERROR findings are blocking (they block the signoff and the live load)"
+        )
+        + "\n"
+    )
     print(f"{'entity':<26}{'delivered':>10}{'staged':>8}{'merged':>8}{'rejected':>9}   checklist")
     for entity in reconciliation["entity"].unique(maintain_order=True).to_list():
         counts = reconciliation.filter(reconciliation["entity"] == entity).sum()
@@ -179,7 +188,7 @@ def _run(home: object, running: object) -> int:
         counts = ", ".join(f"{k} {v}" for k, v in json.loads(row["breakdown"]).items())
         print(f"  {row['severity']:<5} {row['entity']}.{row['check_name']}: {counts}")
     print(f"\nApproval report (the practice's review, with a sample of records per entity): {report}")
-    _load(home, running, instance, partition, quiet)
+    _load(home, running, instance, partition, quiet, int(checks["iteration"][0]) if blocking_errors else 0)
     print(
         "Open the Dagster UI on the same instance and org with `make dev` (http://127.0.0.1:3000): it restarts "
         f"the emulated org from {home.root / 'emulators'} (`make targets`), secret from {home.root / 'dev.env'}."
@@ -187,15 +196,25 @@ def _run(home: object, running: object) -> int:
     return 0
 
 
-def _load(home: object, running: object, instance: object, partition: object, quiet: dict) -> None:
-    """Steps 5–7: load the trial into the emulated org, read it back, and load again (nothing to send)."""
+def _load(home: object, running: object, instance: object, partition: object, quiet: dict, accept: int) -> None:
+    """Steps 5–7: load the trial into the emulated org, read it back, and load again (nothing to send). With
+    `accept`, the trial iteration whose open ERROR findings the demo accepts for this sandbox load."""
     from migration_assets.definitions import defs
     from migration_assets.dynamics import GROUP
 
     control = running.dataverse_control  # type: ignore[attr-defined]
     job = defs().resolve_job_def("dynamics_migrate")
-    run_config = {**quiet, "ops": {"dynamics__schema_plan": {"config": {"apply": True}}}}
+    acceptance = {"accept_findings_of_iteration": accept, "accepted_by": "demo operator"} if accept else {}
+    run_config = {
+        **quiet,
+        "ops": {"dynamics__schema_plan": {"config": {"apply": True}}, "dynamics__prepared": {"config": acceptance}},
+    }
     print("\n5/7  Running job dynamics_migrate (schema plan applied, owners resolved, load, read-back)")
+    if accept:
+        print(
+            f"     The trial load runs with iteration {accept}'s open ERROR findings accepted at launch "
+            "(accept_findings_of_iteration, accepted_by: recorded on dynamics/prepared); a live load never would."
+        )
     before = control.stats()
     first = job.execute_in_process(
         partition_key=partition, instance=instance, raise_on_error=False, run_config=run_config
@@ -264,7 +283,7 @@ def _outcome(result: object) -> str:
         and e.event_specific_data.severity.value == "ERROR"
         for e in events
     )
-    return "stopped by blocking checks (findings above)" if blocked else "FAILED (see the run in the UI)"
+    return "failed: verdict failed (tagged verdict=failed)" if blocked else "FAILED (see the run in the UI)"
 
 
 if __name__ == "__main__":

@@ -3,13 +3,14 @@ own name: no tag but the report's own, no event handler, and a Content-Security-
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 
 import polars as pl
 from corpus_helpers import HOSTILE, HOSTILE_FILE_NAME, HOSTILE_PRACTICE
 
-from checks.html import CONTENT_SECURITY_POLICY
+from checks.html import CONTENT_SECURITY_POLICY, TABLE_SCRIPT
 from checks.post_migration import CheckOutcome, PostMigrationSummary, write_report
 from targets.dynamics.owners import OwnerResolution
 from targets.dynamics.readback import FieldStats, TableReadback
@@ -19,7 +20,8 @@ from targets.dynamics.schema_plan import PlanItem, SchemaPlan
 # The tags the report templates use themselves; anything else came from data.
 REPORT_TAGS = {
     "html", "head", "meta", "title", "style", "body", "h1", "h2", "h3", "p", "div", "span", "b", "code", "ol",
-    "ul", "li", "table", "tr", "th", "td", "details", "summary", "br", "small", "em", "strong",
+    "ul", "li", "table", "tr", "th", "td", "details", "summary", "br", "small", "em", "strong", "nav", "a",
+    "thead", "tbody", "script",
 }  # fmt: skip
 
 
@@ -37,6 +39,11 @@ def assert_safe(html: str) -> None:
     parser.feed(html)
     unexpected = {tag for tag, _ in parser.tags} - REPORT_TAGS
     assert not unexpected, f"tags from data: {unexpected}"
+    # The only script is the table tools' own text, the one the policy admits by its hash.
+    assert set(re.findall(r"<script[^>]*>(.*?)</script>", html, flags=re.S)) <= {TABLE_SCRIPT}
+    # Links between the kept reports are relative paths or anchors: never a scheme (javascript:, http:).
+    links = [value for tag, attrs in parser.tags for name, value in attrs if name == "href"]
+    assert not [link for link in links if link is None or ":" in link], f"links: {links}"
     handlers = [(tag, name) for tag, attrs in parser.tags for name, _ in attrs if name.startswith("on")]
     assert not handlers, f"event handlers: {handlers}"
     policies = [dict(attrs).get("content") for tag, attrs in parser.tags if dict(attrs).get("http-equiv")]
@@ -46,9 +53,13 @@ def assert_safe(html: str) -> None:
 
 
 def test_approval_report_escapes_names_notes_and_file_names(hostile_runs) -> None:
-    report = hostile_runs.home / "customers" / "hostile" / "reports" / "trial" / "approval-report.html"
-    html = report.read_text(encoding="utf-8")
+    reports = hostile_runs.home / "customers" / "hostile" / "reports"
+    html = (reports / "trial" / "iteration-001" / "approval-report.html").read_text(encoding="utf-8")
     assert_safe(html)
+    # The index of kept reports names the practice too.
+    index = (reports / "index.html").read_text(encoding="utf-8")
+    assert_safe(index)
+    assert "Harbour &lt;script&gt;alert(1)&lt;/script&gt; &amp; &#39;Co&#39;" in index
     # The hostile values are there, as text: the practice's name, patients' names and the file names.
     assert "Harbour &lt;script&gt;alert(1)&lt;/script&gt; &amp; &#39;Co&#39;" in html
     assert "&lt;img src=x onerror=alert(2)&gt;" in html
