@@ -119,10 +119,15 @@ def schema_plan(context: dg.AssetExecutionContext, config: SchemaPlanConfig, mig
             "path": dg.MetadataValue.path(str(part.reports / "schema-plan.html")),
         }
     )
-    yield dg.AssetCheckResult(
-        check_name="schema_ready",
+    yield check_result(
+        "schema_ready",
         passed=plan.ready,
-        metadata={"missing": dg.MetadataValue.json([f"{i.table}.{i.name} ({i.status})" for i in plan.missing[:50]])},
+        failed=len(plan.missing),
+        checked=len(plan.items),
+        unit="columns and keys",
+        breakdown={f"{i.table}.{i.name} ({i.status})": 1 for i in plan.missing[:50]},
+        records=part.reports / "schema-plan.html",
+        heading="missing in the org",
     )
 
 
@@ -151,7 +156,14 @@ def owner_resolution(context: dg.AssetExecutionContext, migration_home: Migratio
         resolution = flow.run(flow.resolve_owners(part))
     except OwnerResolutionError as exc:
         yield dg.MaterializeResult(metadata={"resolved": False})
-        yield dg.AssetCheckResult(check_name="owners_resolved", passed=False, description=str(exc))
+        yield check_result(
+            "owners_resolved",
+            passed=False,
+            failed=1,
+            unit="fallback owner",
+            breakdown={"fallback_owner_not_an_enabled_user": 1},
+            metadata={"reason": str(exc)},
+        )
         return
     outcomes = dict(resolution.practitioners.group_by("outcome").len().iter_rows())
     yield dg.MaterializeResult(
@@ -161,8 +173,13 @@ def owner_resolution(context: dg.AssetExecutionContext, migration_home: Migratio
             "path": dg.MetadataValue.path(str(part.reports / "owner-resolution.html")),
         }
     )
-    yield dg.AssetCheckResult(
-        check_name="owners_resolved", passed=True, metadata={"outcomes": dg.MetadataValue.json(outcomes)}
+    yield check_result(
+        "owners_resolved",
+        passed=True,
+        checked=resolution.practitioners.height,
+        unit="practitioners",
+        records=part.reports / "owner-resolution.html",
+        metadata={"outcomes": dg.MetadataValue.json(outcomes)},
     )
 
 

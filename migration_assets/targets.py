@@ -15,6 +15,7 @@ from pydantic import Field
 
 from checks.blocking import severity_label
 from migration_assets.blocking import LoadGateConfig, gate_load, tag_verdict
+from migration_assets.metadata import check_result
 from migration_assets.partitions import migration_partitions, partition_parts
 from migration_assets.resources import MigrationHomeResource
 from migration_assets.signoff import SIGNOFF_KEY, require_signoff
@@ -110,8 +111,15 @@ def build_target_assets(name: str) -> TargetAssets:
                 **({"path": dg.MetadataValue.path(str(plan.report))} if plan.report else {}),
             }
         )
-        yield dg.AssetCheckResult(
-            check_name="schema_ready", passed=plan.ready, metadata={"missing": dg.MetadataValue.json(plan.missing[:50])}
+        yield check_result(
+            "schema_ready",
+            passed=plan.ready,
+            failed=len(plan.missing),
+            checked=plan.items,
+            unit="tables and columns",
+            breakdown={str(m): 1 for m in plan.missing[:50]},
+            heading="missing in the target",
+            metadata={"missing": dg.MetadataValue.json(plan.missing[:50])},
         )
 
     @dg.multi_asset(
@@ -169,16 +177,22 @@ def build_target_assets(name: str) -> TargetAssets:
                     "errors": dg.MetadataValue.json(loaded.errors if loaded else {}),
                 },
             )
-            yield dg.AssetCheckResult(
+            yield check_result(
+                "loaded",
                 asset_key=key(table),
-                check_name="loaded",
                 passed=not (loaded and loaded.rejected),
+                failed=loaded.rejected if loaded else 0,
+                checked=loaded.considered if loaded else 0,
+                breakdown=loaded.errors if loaded else {},
                 metadata={"rejected": loaded.rejected if loaded else 0},
             )
-            yield dg.AssetCheckResult(
+            yield check_result(
+                "readback",
                 asset_key=key(table),
-                check_name="readback",
                 passed=not check or check.clean,
+                failed=(check.missing + check.differences) if check else 0,
+                unit="findings (rows missing, values differing)",
+                breakdown={"missing": check.missing, "differing_values": check.differences} if check else {},
                 metadata={
                     "compared": check.found if check else 0,
                     "missing": check.missing if check else 0,
@@ -222,10 +236,15 @@ def build_target_assets(name: str) -> TargetAssets:
             passed = all(i.passed for i in items)
             tag_verdict(context, passed)
             yield dg.MaterializeResult(metadata={"items": dg.MetadataValue.json(summary)})
-            yield dg.AssetCheckResult(
-                check_name="checklist",
+            yield check_result(
+                "checklist",
                 passed=passed,
-                metadata={"failed": dg.MetadataValue.json([i.name for i in items if not i.passed])},
+                failed=sum(not i.passed for i in items),
+                checked=len(items),
+                unit="checklist items",
+                breakdown={i.name: len(i.mismatches) for i in items if not i.passed},
+                heading="failing item (mismatches)",
+                metadata={"failing": dg.MetadataValue.json([i.name for i in items if not i.passed])},
             )
 
         assets.append(post_migration)

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 import yaml
 
+from checks.report_archive import INDEX_FILE, SUMMARY_FILE, iteration_dir, load_dir
 from customers import CustomerConfig, MigrationHome
 from customers.endpoints import ALLOWED_HOSTS_ENV, EMULATOR_HOSTS
 from emulators.provision import provision_practice_users
@@ -183,11 +184,14 @@ def _run(home: object, running: object) -> int:
         f"Checks: {checks.height} run, {checks.height - failed.height} passed, "
         f"{(failed['severity'] == 'ERROR').sum()} ERROR and {(failed['severity'] == 'WARN').sum()} WARN findings"
     )
-    report = home.reports_dir(DEMO_CUSTOMER, "trial") / "approval-report.html"
+    report = (
+        iteration_dir(home.reports_dir(DEMO_CUSTOMER, "trial"), int(checks["iteration"][0])) / "approval-report.html"
+    )
     for row in failed.sort("severity").rows(named=True):
         counts = ", ".join(f"{k} {v}" for k, v in json.loads(row["breakdown"]).items())
         print(f"  {row['severity']:<5} {row['entity']}.{row['check_name']}: {counts}")
-    print(f"\nApproval report (the practice's review, with a sample of records per entity): {report}")
+    print(f"\nApproval report (the practice's review, each flagged record named, a sample per entity): {report}")
+    print(f"Printable signoff page: {report.parent / 'signoff.html'}")
     _load(home, running, instance, partition, quiet, int(checks["iteration"][0]) if blocking_errors else 0)
     print(
         "Open the Dagster UI on the same instance and org with `make dev` (http://127.0.0.1:3000): it restarts "
@@ -251,17 +255,40 @@ def _load(home: object, running: object, instance: object, partition: object, qu
         f"{again['records']['written'] - after['records']['written']} records written (expected 0)"
     )
     reports = home.reports_dir(DEMO_CUSTOMER, "trial")  # type: ignore[attr-defined]
-    print(f"7/7  Reports in {reports}:")
+    kept = {run.run_id: _kept_summary(reports, run.run_id) for run in (first, second)}
+    print(f"7/7  Reports, kept per run (nothing overwritten): {reports.parent / INDEX_FILE}")
     verdict = _checks_of(first).get(("dynamics/post_migration", "passed"))
-    print(f"     post-migration checklist: {'PASSED' if verdict else 'FAILED'} → {reports / 'post-migration.html'}")
-    for name in ("schema-plan.html", "owner-resolution.html", "field-diff.html", "audit-log.csv"):
-        print(f"     {reports / name}")
+    folder = load_dir(reports, first.run_id)
+    written = after["records"]["written"] - before["records"]["written"]
+    print(
+        f"     load {first.run_id}: post-migration checklist {'PASSED' if verdict else 'FAILED'}, "
+        f"{kept[first.run_id].get('written', '?')} records written by the ledger's count "
+        f"({'agrees with' if kept[first.run_id].get('written') == written else 'DIFFERS FROM'} the org's {written})"
+    )
+    for name in (
+        "post-migration.html",
+        "schema-plan.html",
+        "owner-resolution.html",
+        "field-diff.html",
+        "audit-log.csv",
+    ):
+        print(f"     {folder / name}")
+    print(
+        f"     load {second.run_id}: {kept[second.run_id].get('written', '?')} records written — its own folder; the "
+        "first load's reports stay as they were"
+    )
     if failing:
         print(
             "     A failing readback on invoices is the demo's injected 'invoice lines do not sum' defect: Dataverse "
             "computes the total from the lines, so the target disagrees with the source (field-diff.html)."
         )
     print("     To undo the load: launch the dynamics_rollback job for partition demo-physio|trial (README: Rollback).")
+
+
+def _kept_summary(reports: Path, run_id: str) -> dict:
+    """The value-free summary a load run kept beside its reports (checks/report_archive.py)."""
+    path = load_dir(reports, run_id) / SUMMARY_FILE
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
 def _checks_of(result: object) -> dict[tuple[str, str], bool]:

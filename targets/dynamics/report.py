@@ -18,6 +18,14 @@ TEMPLATES = "targets.dynamics"
 READBACK_RECORDS_FILE = "readback-records.csv"
 
 
+def _shown(value: object) -> str:
+    """A value as the diff report shows it: `(empty)` for none, long text cut at 200 characters."""
+    if value is None:
+        return "(empty)"
+    text = str(value)
+    return text if len(text) <= 200 else text[:200] + "…"
+
+
 def write_owner_report(out: Path, resolution: OwnerResolution, owned: pl.DataFrame) -> Path:
     """Every practitioner, how they were matched (and why not), and the records per practitioner that fell back."""
     private_dir(out)  # personal data: owner-only (issue 15 item 9)
@@ -73,6 +81,22 @@ def write_diff_report(out: Path, results: list[TableReadback]) -> Path:
     pl.DataFrame(
         findings, schema={"table": pl.String, "finding": pl.String, "canonical_id": pl.String}, orient="row"
     ).write_csv(out / READBACK_RECORDS_FILE)
+    values = [
+        {"table": r.table, "field": name, "canonical_id": key, "sent": _shown(sent), "found": _shown(found)}
+        for r in results
+        for name, s in sorted(r.fields.items())
+        for key, sent, found in s.sent_vs_found
+    ]
+    pl.DataFrame(
+        values,
+        schema={
+            "table": pl.String,
+            "field": pl.String,
+            "canonical_id": pl.String,
+            "sent": pl.String,
+            "found": pl.String,
+        },
+    ).write_csv(out / "field-diff-values.csv")
     path = out / "field-diff.html"
     page = render_report(
         "field_diff.html.j2",
@@ -80,6 +104,7 @@ def write_diff_report(out: Path, results: list[TableReadback]) -> Path:
         title="Field-level diff: what was sent vs what the target holds",
         results=results,
         rows=rows,
+        values=values,
     )
     path.write_text(page, encoding="utf-8")
     private_tree(out)

@@ -103,10 +103,20 @@ def test_field_diff_report_escapes(tmp_path: Path) -> None:
         expected=2,
         found=1,
         missing=[HOSTILE[1]],
-        fields={HOSTILE[2]: FieldStats(compared=1, equal=0, examples=[HOSTILE_FILE_NAME])},
+        fields={
+            HOSTILE[2]: FieldStats(
+                compared=1,
+                equal=0,
+                examples=[HOSTILE_FILE_NAME],
+                sent_vs_found=[(HOSTILE_FILE_NAME, HOSTILE[0], HOSTILE[1])],
+            )
+        },
     )
     path = write_diff_report(tmp_path, [readback])
-    assert_safe(path.read_text(encoding="utf-8"))
+    html = path.read_text(encoding="utf-8")
+    assert_safe(html)
+    # The values sent and found are shown, as text (issue 25 item 7).
+    assert "&lt;script&gt;" in html and "field-diff-values.csv" in html
     assert HOSTILE[1] in (tmp_path / "readback-records.csv").read_text(encoding="utf-8")
 
 
