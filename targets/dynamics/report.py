@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from pathlib import Path
 
 import polars as pl
@@ -26,8 +27,15 @@ def _shown(value: object) -> str:
     return text if len(text) <= 200 else text[:200] + "…"
 
 
-def write_owner_report(out: Path, resolution: OwnerResolution, owned: pl.DataFrame) -> Path:
-    """Every practitioner, how they were matched (and why not), and the records per practitioner that fell back."""
+def write_owner_report(
+    out: Path,
+    resolution: OwnerResolution,
+    owned: pl.DataFrame,
+    names: Mapping[str, str] | None = None,
+    fallback_email: str = "",
+) -> Path:
+    """Every practitioner, how they were matched (and why not), and the records per practitioner that fell back —
+    practitioners by name (`names`: canonical id → name) and owners by email; the GUIDs stay in the CSVs."""
     private_dir(out)  # personal data: owner-only (issue 15 item 9)
     fallback = fallback_counts(resolution, owned)
     resolution.practitioners.write_csv(out / "owner-resolution.csv")
@@ -38,6 +46,8 @@ def write_owner_report(out: Path, resolution: OwnerResolution, owned: pl.DataFra
         TEMPLATES,
         title="Owner resolution",
         fallback_owner=resolution.fallback_owner,
+        fallback_email=fallback_email,
+        names=names or {},
         practitioners=resolution.practitioners.iter_rows(named=True),
         fallback=fallback.iter_rows(named=True),
     )

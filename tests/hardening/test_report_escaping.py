@@ -92,9 +92,11 @@ def test_owner_resolution_report_escapes(tmp_path: Path) -> None:
     )
     resolution = OwnerResolution({}, HOSTILE[1], frozenset(), practitioners)
     owned = pl.DataFrame({"table": [HOSTILE[2]], "ownerid": [HOSTILE[0]]})
-    html = write_owner_report(tmp_path, resolution, owned).read_text(encoding="utf-8")
+    names = {HOSTILE[0]: HOSTILE_PRACTICE}
+    html = write_owner_report(tmp_path, resolution, owned, names, f"{HOSTILE[2]}@example.org").read_text("utf-8")
     assert_safe(html)
     assert "&lt;img src=x onerror=alert(2)&gt;@example.org" in html
+    assert "Harbour &lt;script&gt;alert(1)&lt;/script&gt;" in html  # the practitioner's name, escaped
 
 
 def test_field_diff_report_escapes(tmp_path: Path) -> None:
