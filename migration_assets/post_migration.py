@@ -80,6 +80,12 @@ def post_migration(context: dg.AssetExecutionContext, migration_home: MigrationH
     path = write_report(summary, migration_home.home.reports_dir(customer_id, run_kind), since=started)
     failing = [f"{c.asset}.{c.check}" for c in summary.failing]
     tag_verdict(context, summary.passed)
+    # The same counts as the kept report and the index (issue 25 item 6: counts agree everywhere).
+    context.log.info(
+        f"post-migration verdict {'passed' if summary.passed else 'failed'}: {len(summary.failing)} ERROR checks "
+        f"failing of {len(summary.checks)}; this run wrote {summary.written} records, {summary.in_target} in the "
+        f"target; reports kept in {path.parent}"
+    )
     yield dg.MaterializeResult(
         metadata={
             "passed": summary.passed,

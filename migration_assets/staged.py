@@ -173,6 +173,11 @@ def build_staging_asset() -> dg.AssetsDefinition:
             )
         failing = [r for r in outcome.results if not r.passed]
         tag_verdict(context, not outcome.blocking_failures)
+        context.log.info(
+            f"iteration {outcome.iteration.iteration}: {len(outcome.blocking_failures)} ERROR checks failing "
+            f"(blocking), {outcome.iteration.warnings} WARN (for review); reconciliation "
+            f"{outcome.iteration.reconciliation}; approval report kept in {outcome.report_path.parent}"
+        )
         yield dg.MaterializeResult(
             asset_key=APPROVAL_REPORT_KEY,
             metadata={
