@@ -33,9 +33,10 @@ def _columns(con: duckdb.DuckDBPyConnection, ref: TableRef) -> set[str]:
 
 
 def _name_sql(alias: str, columns: set[str]) -> str:
+    # The person's names first: a practice's display name is often a title ("Physiotherapist").
     parts = [f"{alias}.{c}" for c in ("first_name", "last_name") if c in columns]
-    name = f"concat_ws(' ', {', '.join(parts)})" if parts else "null"
-    return f"coalesce({alias}.display_name, {name})" if "display_name" in columns else name
+    name = f"nullif(concat_ws(' ', {', '.join(parts)}), '')" if parts else "null"
+    return f"coalesce({name}, {alias}.display_name)" if "display_name" in columns else name
 
 
 def staged_labels(con: duckdb.DuckDBPyConnection, run_kind: str, entity: str) -> pl.DataFrame:

@@ -183,7 +183,7 @@ def _practitioner_names(part: Partition) -> dict[str, str]:
     """Practitioner canonical id → the name the practice knows them by, for the owner report (customer folder)."""
     with part.warehouse.connect(read_only=True) as con:
         rows = con.execute(
-            "select canonical_id, coalesce(display_name, concat_ws(' ', first_name, last_name)) "
+            "select canonical_id, coalesce(nullif(concat_ws(' ', first_name, last_name), ''), display_name) "
             "from staged.practitioner where run_kind = ?",
             [part.run_kind],
         ).fetchall()

@@ -108,7 +108,7 @@ def test_practitioners_match_enabled_users_by_email_ignoring_case_and_the_rest_f
     # Practitioners by the name the practice knows them by, the fallback owner by email (issue 25 item 7).
     with part.warehouse.connect(read_only=True) as con:
         names = con.execute(
-            "select coalesce(display_name, concat_ws(' ', first_name, last_name)) from staged.practitioner "
+            "select coalesce(nullif(concat_ws(' ', first_name, last_name), ''), display_name) from staged.practitioner "
             "where run_kind = ?",
             [part.run_kind],
         ).fetchall()
