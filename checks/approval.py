@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from checks.blocking import is_blocking, verdict
 from checks.checklist import CheckResult, record_results, run_checklist
 from checks.iterations import Iteration, dump_checksum, next_iteration, now, record_iteration
 from checks.report import ReportContext, write_approval_report
+from checks.report_archive import ReportSummary, iteration_dir, record_summary, write_index
 from customers import CustomerConfig, MigrationHome
 from mappings.spec import MappingSpec, load_spec
 from mappings.staging import StageSummary, stage_partition
@@ -29,7 +31,7 @@ class ApprovalOutcome:
 
     @property
     def blocking_failures(self) -> list[CheckResult]:
-        return [r for r in self.results if not r.passed and r.definition.severity == "ERROR"]
+        return [r for r in self.results if not r.passed and is_blocking(r.definition.severity)]
 
 
 def customer_spec(config: CustomerConfig) -> MappingSpec:
@@ -89,9 +91,10 @@ def stage_and_check(
         dict(counts),
         now(),
     )
+    reports = home.reports_dir(config.customer_id, run_kind)
     report = write_approval_report(
         warehouse,
-        home.reports_dir(config.customer_id, run_kind),
+        iteration_dir(reports, iteration),
         spec,
         results,
         ReportContext(
@@ -100,7 +103,23 @@ def stage_and_check(
         dump_dir=mapping.dump_dir,
     )
     # The iteration is recorded last: a run killed or failed before this point leaves no iteration a
-    # signoff could point at (its number is reused by the next run, whose report replaces this one).
+    # signoff could point at (its number and folder are reused by the next run) and no entry in the index.
     with warehouse.connect() as con:
         record_iteration(con, item)
+    record_summary(
+        report.parent,
+        ReportSummary(
+            "iteration",
+            run_kind,
+            run_id or "",
+            item.at.isoformat(timespec="seconds"),
+            verdict(not item.errors),
+            report.name,
+            iteration=iteration,
+            errors=item.errors,
+            warnings=item.warnings,
+            counts={k: int(v) for k, v in item.reconciliation.items()},
+        ),
+    )
+    write_index(reports.parent, config.customer_id, config.name)
     return ApprovalOutcome(spec, staging, results, report, item)

@@ -16,7 +16,9 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from checks.blocking import verdict
 from checks.html import render_report
+from checks.report_archive import ReportSummary, keep_load_files, load_dir, record_summary, write_index
 from store import TableRef, read_partition, table_exists
 from store.files import private_dir, private_files
 from targets import ledger
@@ -32,7 +34,9 @@ class CheckOutcome:
     check: str
     passed: bool
     severity: str  # ERROR | WARN
-    description: str = ""
+    description: str = ""  # the result's text verdict: why it failed and how many (checks/check_text.py)
+    proves: str = ""  # the check's own description: what passing it proves
+    failed: int = 0
 
 
 @dataclass
@@ -53,6 +57,11 @@ class PostMigrationSummary:
     @property
     def warnings(self) -> list[CheckOutcome]:
         return [c for c in self.checks if not c.passed and c.severity != "ERROR"]
+
+    @property
+    def written(self) -> int:
+        """Records this run created or updated in the target (0: a re-run over unchanged data)."""
+        return sum(int(row.get(op, 0)) for row in self.operations for op in ledger.WRITES)  # type: ignore[call-overload]
 
     @property
     def passed(self) -> bool:
@@ -105,17 +114,40 @@ def summarise(
     )
 
 
-def write_report(summary: PostMigrationSummary, out_dir: Path) -> Path:
-    """Render post-migration.html into the customer's reports folder for the run kind."""
-    private_dir(out_dir)  # personal data: owner-only (issue 15 item 9)
+def write_report(summary: PostMigrationSummary, reports_dir: Path, since: float | None = None) -> Path:
+    """Keep this load run's reports in their own folder, `reports/<run kind>/load-<run id>/`: post-migration.html
+    and copies of what the run's steps wrote to `reports_dir` since `since` (the run's start, POSIX time); record
+    its summary and rebuild the customer's index (checks/report_archive.py). Returns the report's path."""
+    private_dir(reports_dir)  # personal data: owner-only (issue 15 item 9)
+    folder = load_dir(reports_dir, summary.run_id)
+    private_dir(folder)
+    if since is not None:
+        keep_load_files(reports_dir, folder, since)
     operations = sorted({k for row in summary.operations for k in row if k != "table"})
+    at = datetime.now(UTC)
     html = render_report(
         "post_migration.html.j2",
         s=summary,
         operations=operations,
-        generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        generated_at=at.strftime("%Y-%m-%d %H:%M UTC"),
     )
-    path = out_dir / REPORT_FILE
+    path = folder / REPORT_FILE
     path.write_text(html, encoding="utf-8")
     private_files([path])
+    record_summary(
+        folder,
+        ReportSummary(
+            "load",
+            summary.run_kind,
+            summary.run_id,
+            at.isoformat(timespec="seconds"),
+            verdict(summary.passed),
+            REPORT_FILE,
+            errors=len(summary.failing),
+            warnings=len(summary.warnings),
+            written=summary.written,
+            counts={op: sum(int(row.get(op, 0)) for row in summary.operations) for op in operations},  # type: ignore[call-overload]
+        ),
+    )
+    write_index(reports_dir.parent, summary.customer_id, summary.customer_name)
     return path

@@ -16,8 +16,12 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from checks.blocking import BLOCKING_RULE, is_blocking
+from checks.check_text import text_verdict
 from checks.checklist import CheckResult
+from checks.findings import FLAGGED_SCHEMA
 from checks.html import render_report
+from checks.record_labels import label_findings, reject_labels
 from mappings.spec import MappingSpec, field_columns
 from sources.coverage import delivered_not_migrated, files_not_read
 from sources.registry import get_system
@@ -26,6 +30,7 @@ from store.files import private_dir, private_tree
 
 # Every flagged record of every check (check, canonical_id, source_id, detail): the ids Dagster never gets.
 FINDINGS_FILE = "findings.csv"
+SIGNOFF_PAGE = "signoff.html"
 SAMPLE_SIZE = 10  # Nookal's minimum per data type for a trial review (research/anchors.md A8)
 _MAX_ROWS_IN_HTML = 500
 
@@ -124,7 +129,7 @@ def write_approval_report(
                     "samples": _entity_samples(con, spec, entity, staged, ctx, sample_size),
                 }
             )
-    for frame, name in ((rejects, "rejects.csv"), (issues, "field-issues.csv"), (merges, "merges.csv")):
+    for frame, name in ((issues, "field-issues.csv"), (merges, "merges.csv")):
         frame.write_csv(out_dir / name)
     pl.DataFrame(
         [(f.resource, f.field, f.records_with_value, f.reason) for f in not_migrated],
@@ -142,25 +147,59 @@ def write_approval_report(
         for name, f in delivered_files.items()
         if name not in system.not_migrated_resources
     ]
+    # Failing checks first (ERROR, then WARN), then the rest in checklist order.
+    results = sorted(results, key=lambda r: (r.passed, not is_blocking(r.definition.severity)))
+    severity = {r.key: r.definition.severity for r in results}
     findings = pl.concat(
-        [r.outcome.flagged.with_columns(pl.lit(r.key).alias("check")) for r in results if r.outcome.flagged.height]
-        or [
-            pl.DataFrame(
-                schema={"canonical_id": pl.String, "source_id": pl.String, "detail": pl.String, "check": pl.String}
-            )
+        [
+            r.outcome.flagged.with_columns(pl.lit(r.key).alias("check"), pl.lit(r.definition.entity).alias("entity"))
+            for r in results
+            if r.outcome.flagged.height
         ]
+        or [pl.DataFrame(schema={**FLAGGED_SCHEMA, "check": pl.String, "entity": pl.String})]
     )
-    findings.write_csv(out_dir / FINDINGS_FILE)
-    errors = [r for r in results if not r.passed and r.definition.severity == "ERROR"]
-    warnings = [r for r in results if not r.passed and r.definition.severity == "WARN"]
+    with warehouse.connect(read_only=True) as con:
+        # What a person needs to find each record in the current system (names, dates, numbers): this folder only.
+        findings = label_findings(con, ctx.run_kind, findings)
+        rejects = rejects.with_columns(
+            pl.Series("find_it_by", reject_labels(con, spec, ctx.run_kind, rejects), dtype=pl.String)
+        )
+    # A check's flagged record that was rejected (the `rejects` checks) is not staged: named as delivered.
+    delivered = rejects.select("entity", "source_id", pl.col("find_it_by").alias("_delivered")).unique(
+        ["entity", "source_id"], keep="first"
+    )
+    findings = (
+        findings.join(delivered, on=["entity", "source_id"], how="left")
+        .with_columns(pl.coalesce(pl.col("find_it_by").replace("", None), "_delivered").alias("find_it_by"))
+        .drop("_delivered")
+    )
+    findings = findings.with_columns(pl.col("check").replace_strict(severity, default="").alias("severity")).sort(
+        pl.col("severity") != "ERROR", "check", "find_it_by", nulls_last=True
+    )
+    findings.select("severity", "check", "entity", "find_it_by", "source_id", "canonical_id", "detail").write_csv(
+        out_dir / FINDINGS_FILE
+    )
+    rejects.write_csv(out_dir / "rejects.csv")
+    errors = [r for r in results if not r.passed and is_blocking(r.definition.severity)]
+    warnings = [r for r in results if not r.passed and not is_blocking(r.definition.severity)]
+    generated_at = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     html = render_report(
         "approval_report.html.j2",
         ctx=ctx,
-        generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        generated_at=generated_at,
         sections=sections,
         results=results,
         errors=errors,
         warnings=warnings,
+        blocking_rule=BLOCKING_RULE,
+        verdicts={
+            r.key: text_verdict(
+                r.passed, r.definition.severity, r.outcome.failed, r.outcome.checked, r.outcome.breakdown
+            )
+            for r in results
+        },
+        findings=findings.head(_MAX_ROWS_IN_HTML).rows(named=True),
+        findings_total=findings.height,
         rejects=rejects.head(_MAX_ROWS_IN_HTML).rows(named=True),
         rejects_total=rejects.height,
         merges=merges.head(_MAX_ROWS_IN_HTML).rows(named=True),
@@ -173,5 +212,22 @@ def write_approval_report(
     )
     path = out_dir / "approval-report.html"
     path.write_text(html, encoding="utf-8")
+    # The page a practice prints and signs: what exactly is being approved.
+    (out_dir / SIGNOFF_PAGE).write_text(
+        render_report(
+            "signoff_page.html.j2",
+            ctx=ctx,
+            generated_at=generated_at,
+            sections=sections,
+            errors=errors,
+            warnings=warnings,
+            blocking_rule=BLOCKING_RULE,
+            rejects_total=rejects.height,
+            merges_total=merges.height,
+            issues_total=issues.height,
+            not_migrated_total=len(not_migrated),
+        ),
+        encoding="utf-8",
+    )
     private_tree(out_dir)
     return path

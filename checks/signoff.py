@@ -1,8 +1,9 @@
 """Signoff of a trial and the gate live loads pass: the rules, as plain Python.
 
-A trial can be signed off only when its latest iteration had no failing ERROR check and was staged
-with the mapping that is current now. A live load runs only when a signoff exists whose mapping
-versions equal the current ones: changing a mapping after signoff invalidates it.
+A trial can be signed off only when its latest iteration had no failing ERROR check (ERROR findings are
+blocking, checks/blocking.py) and was staged with the mapping that is current now. A live load runs only
+when a signoff exists whose mapping versions equal the current ones: changing a mapping after signoff
+invalidates it.
 """
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ def signoff_problems(iteration: Iteration | None, current: MappingVersions) -> l
     problems = []
     if iteration.errors:
         problems.append(
-            f"trial iteration {iteration.iteration} has {iteration.errors} failing ERROR checks: fix the "
-            "data or the mapping and run the trial again"
+            f"trial iteration {iteration.iteration} has {iteration.errors} failing ERROR checks (blocking: "
+            "an accepted trial load does not lift them): fix the data or the mapping and run the trial again"
         )
     if iteration.spec_version != current.source:
         problems.append(

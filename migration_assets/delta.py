@@ -19,7 +19,7 @@ from customers import CustomerConfig, CustomerConfigError
 from customers.config import DumpSource
 from migration_assets.dynamics import GROUP as DYNAMICS_GROUP
 from migration_assets.dynamics import table_key
-from migration_assets.metadata import latest_materialization
+from migration_assets.metadata import check_result, latest_materialization
 from migration_assets.partitions import migration_partitions, partition_parts
 from migration_assets.raw import EXTRACT_KEY
 from migration_assets.resources import MigrationHomeResource
@@ -102,11 +102,15 @@ def source_extract(context: dg.AssetExecutionContext, migration_home: MigrationH
 
 def _undeclared_files_result(delivery: Path, system: SourceSystem) -> dg.AssetCheckResult:
     unknown = unknown_files(delivery, system)
-    return dg.AssetCheckResult(
-        check_name=UNDECLARED_FILES_CHECK,
+    return check_result(
+        UNDECLARED_FILES_CHECK,
         passed=not unknown,
-        severity=dg.AssetCheckSeverity.WARN,
+        severity="WARN",
+        failed=len(unknown),
+        unit="undeclared files",
         # File names and record counts only.
+        breakdown={f.name: f.records or 0 for f in unknown},
+        heading="file no spec reads (records)",
         metadata={"undeclared_files": dg.MetadataValue.json({f.name: f.records for f in unknown})},
     )
 
@@ -145,7 +149,15 @@ def delta_verification(context: dg.AssetExecutionContext, migration_home: Migrat
     records = result.write_records(migration_home.home.reports_dir(customer_id, run_kind))
     metadata = {"delta": delta_dir.name, **result.as_metadata(), "records": dg.MetadataValue.path(str(records))}
     yield dg.MaterializeResult(metadata=metadata)
-    yield dg.AssetCheckResult(check_name=DELTA_CHECK, passed=result.passed, metadata=metadata)
+    yield check_result(
+        DELTA_CHECK,
+        passed=result.passed,
+        failed=len(result.missing) + len(result.not_retired),
+        checked=result.changed,
+        breakdown={"missing_in_target": len(result.missing), "not_retired": len(result.not_retired)},
+        records=records,
+        metadata={k: v for k, v in metadata.items() if k != "records"},
+    )
 
 
 def _latest_delta(home: MigrationHomeResource, config: CustomerConfig, run_kind: str):

@@ -6,6 +6,9 @@ checks, and the rollback job. Bodies call targets.dynamics.flow; nothing else ha
 import dagster as dg
 from pydantic import Field
 
+from checks.blocking import severity_label
+from migration_assets.blocking import LoadGateConfig, gate_load
+from migration_assets.metadata import check_result
 from migration_assets.partitions import migration_partitions, partition_parts
 from migration_assets.resources import MigrationHomeResource
 from migration_assets.signoff import SIGNOFF_KEY, require_signoff
@@ -36,7 +39,7 @@ def table_key(table: str) -> dg.AssetKey:
     return dg.AssetKey([GROUP, table])
 
 
-class PrepareConfig(dg.Config):
+class PrepareConfig(LoadGateConfig):
     sample_clients: int | None = Field(
         default=None,
         description="Load a stratified sample of this many clients (100–500; 300 is typical for a "
@@ -70,8 +73,9 @@ def _partition(context: dg.AssetExecutionContext, home: MigrationHomeResource) -
 @guarded_step
 def prepared(context: dg.AssetExecutionContext, config: PrepareConfig, migration_home: MigrationHomeResource):
     part = _partition(context, migration_home)
-    if part.run_kind == "live":
-        require_signoff(context, part.config)
+    gate = gate_load(
+        context, part.config, part.run_kind, migration_home.home.customer_dir(part.config.customer_id), config
+    )
     summary, kept = flow.prepare(part, config.sample_clients)
     rows = {name: t.rows for name, t in summary.tables.items() if name in TABLES}
     return dg.MaterializeResult(
@@ -80,6 +84,7 @@ def prepared(context: dg.AssetExecutionContext, config: PrepareConfig, migration
             "rows": dg.MetadataValue.json(kept or rows),
             "sample_clients": config.sample_clients or 0,
             "rejected": summary.tables["rejects"].rows,
+            **gate,
         }
     )
 
@@ -114,10 +119,15 @@ def schema_plan(context: dg.AssetExecutionContext, config: SchemaPlanConfig, mig
             "path": dg.MetadataValue.path(str(part.reports / "schema-plan.html")),
         }
     )
-    yield dg.AssetCheckResult(
-        check_name="schema_ready",
+    yield check_result(
+        "schema_ready",
         passed=plan.ready,
-        metadata={"missing": dg.MetadataValue.json([f"{i.table}.{i.name} ({i.status})" for i in plan.missing[:50]])},
+        failed=len(plan.missing),
+        checked=len(plan.items),
+        unit="columns and keys",
+        breakdown={f"{i.table}.{i.name} ({i.status})": 1 for i in plan.missing[:50]},
+        records=part.reports / "schema-plan.html",
+        heading="missing in the org",
     )
 
 
@@ -146,7 +156,14 @@ def owner_resolution(context: dg.AssetExecutionContext, migration_home: Migratio
         resolution = flow.run(flow.resolve_owners(part))
     except OwnerResolutionError as exc:
         yield dg.MaterializeResult(metadata={"resolved": False})
-        yield dg.AssetCheckResult(check_name="owners_resolved", passed=False, description=str(exc))
+        yield check_result(
+            "owners_resolved",
+            passed=False,
+            failed=1,
+            unit="fallback owner",
+            breakdown={"fallback_owner_not_an_enabled_user": 1},
+            metadata={"reason": str(exc)},
+        )
         return
     outcomes = dict(resolution.practitioners.group_by("outcome").len().iter_rows())
     yield dg.MaterializeResult(
@@ -156,8 +173,13 @@ def owner_resolution(context: dg.AssetExecutionContext, migration_home: Migratio
             "path": dg.MetadataValue.path(str(part.reports / "owner-resolution.html")),
         }
     )
-    yield dg.AssetCheckResult(
-        check_name="owners_resolved", passed=True, metadata={"outcomes": dg.MetadataValue.json(outcomes)}
+    yield check_result(
+        "owners_resolved",
+        passed=True,
+        checked=resolution.practitioners.height,
+        unit="practitioners",
+        records=part.reports / "owner-resolution.html",
+        metadata={"outcomes": dg.MetadataValue.json(outcomes)},
     )
 
 
@@ -184,7 +206,7 @@ def owner_resolution(context: dg.AssetExecutionContext, migration_home: Migratio
             # (dynamics/post_migration) must still run to report the failure as the partition's verdict.
             blocking=False,
             partitions_def=migration_partitions,
-            description=f"[{severity}] {text}",
+            description=f"[{severity_label(severity)}] {text}",
         )
         for t in LOAD_ORDER
         for name, (severity, text) in LOAD_CHECKS.items()
@@ -226,50 +248,58 @@ def dynamics_load(context: dg.AssetExecutionContext, migration_home: MigrationHo
                 "loaded": load is not None,
             },
         )
-        yield dg.AssetCheckResult(
+        records = part.reports / READBACK_RECORDS_FILE
+        yield check_result(
+            "loaded",
             asset_key=table_key(table),
-            check_name="loaded",
             passed=not load or not load.failed,
-            severity=dg.AssetCheckSeverity.ERROR,
-            metadata={
-                "failed": load.failed if load else 0,
-                "errors": dg.MetadataValue.json(load.errors if load else {}),
-            },
+            failed=load.failed if load else 0,
+            checked=load.considered if load else 0,
+            breakdown=load.errors if load else {},
+            heading="Dataverse error",
+            metadata={"errors": dg.MetadataValue.json(load.errors if load else {})},
         )
         differences = check.differences if check else 0
         missing = check.missing if check else []
-        yield dg.AssetCheckResult(
+        by_field = {k: v.different for k, v in (check.fields.items() if check else []) if v.different}
+        yield check_result(
+            "readback",
             asset_key=table_key(table),
-            check_name="readback",
-            severity=dg.AssetCheckSeverity.ERROR,
             passed=not missing and not differences and (not check or check.expected_checksum == check.actual_checksum),
+            failed=len(missing) + differences,
+            unit="findings (records missing, fields differing)",
+            breakdown={**({"missing_in_target": len(missing)} if missing else {}), **by_field},
+            records=records,
+            heading="field differing, or missing_in_target",
             metadata={
                 "compared": check.found if check else 0,
                 "missing": len(missing),
                 "field_differences": differences,
-                "differences_by_field": dg.MetadataValue.json(
-                    {k: v.different for k, v in (check.fields.items() if check else []) if v.different}
-                ),
+                "differences_by_field": dg.MetadataValue.json(by_field),
                 "report": dg.MetadataValue.path(str(part.reports / "field-diff.html")),
-                "records": dg.MetadataValue.path(str(part.reports / READBACK_RECORDS_FILE)),
             },
         )
-        yield dg.AssetCheckResult(
+        orphaned = len(check.orphaned) if check else 0
+        yield check_result(
+            "orphans",
             asset_key=table_key(table),
-            check_name="orphans",
-            severity=dg.AssetCheckSeverity.ERROR,
-            passed=not (check and check.orphaned),
-            metadata={
-                "orphaned": len(check.orphaned) if check else 0,
-                "records": dg.MetadataValue.path(str(part.reports / READBACK_RECORDS_FILE)),
-            },
+            passed=not orphaned,
+            failed=orphaned,
+            checked=check.found if check else 0,
+            breakdown={"regarding_contact_not_in_target": orphaned},
+            records=records,
+            metadata={"orphaned": orphaned},
         )
-        yield dg.AssetCheckResult(
+        disabled = len(check.disabled_owner) if check else 0
+        yield check_result(
+            "disabled_owners",
             asset_key=table_key(table),
-            check_name="disabled_owners",
-            severity=dg.AssetCheckSeverity.WARN,
-            passed=not (check and check.disabled_owner),
-            metadata={"records": len(check.disabled_owner) if check else 0},
+            severity="WARN",
+            passed=not disabled,
+            failed=disabled,
+            checked=check.found if check else 0,
+            breakdown={"owner_disabled": disabled},
+            records=records,
         )
 
 

@@ -3,11 +3,15 @@
 
 # No `from __future__ import annotations`: Dagster resolves the asset function's annotations itself.
 
+import re
+
 import dagster as dg
 
 from checks.post_migration import CheckOutcome, summarise, write_report
+from migration_assets.blocking import tag_verdict
 from migration_assets.delta import DELTA_KEY
 from migration_assets.dynamics import GROUP, OWNERS_KEY, SCHEMA_PLAN_KEY, table_key
+from migration_assets.metadata import check_result
 from migration_assets.partitions import migration_partitions, partition_parts
 from migration_assets.resources import MigrationHomeResource
 from migration_assets.step_guard import guarded_step
@@ -23,12 +27,23 @@ def _run_checks(context: dg.AssetExecutionContext) -> list[CheckOutcome]:
     records = context.instance.get_records_for_run(
         context.run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION, limit=10_000
     ).records
+    graph = context.job_def.asset_layer.asset_graph
     latest: dict[tuple[str, str], CheckOutcome] = {}
     for record in records:
         evaluation = record.event_log_entry.dagster_event.event_specific_data  # type: ignore[union-attr]
         asset = evaluation.asset_key.to_user_string()
+        key = dg.AssetCheckKey(evaluation.asset_key, evaluation.check_name)
+        spec = graph.get_check_spec(key) if key in graph.asset_check_keys else None
+        failed = evaluation.metadata.get("failed")
         latest[(asset, evaluation.check_name)] = CheckOutcome(
-            asset, evaluation.check_name, evaluation.passed, evaluation.severity.value, evaluation.description or ""
+            asset,
+            evaluation.check_name,
+            evaluation.passed,
+            evaluation.severity.value,
+            evaluation.description or "",
+            # The spec's "[ERROR · blocking] " prefix repeats the severity column.
+            re.sub(r"^\[[^\]]*\]\s*", "", spec.description or "") if spec else "",
+            int(failed.value) if failed is not None and isinstance(failed.value, int) else 0,
         )
     return list(latest.values())
 
@@ -43,6 +58,8 @@ def _run_checks(context: dg.AssetExecutionContext) -> list[CheckOutcome]:
         dg.AssetCheckSpec(
             POST_MIGRATION_CHECK,
             asset=POST_MIGRATION_KEY,
+            # Blocking: a failed verdict fails the load run (checks/blocking.py), never a plain success.
+            blocking=True,
             partitions_def=migration_partitions,
             description="The post-migration checklist: every ERROR check of the load run (schema, owners, loaded, "
             "read-back with checksums, orphans, and the delta verification after a delta) passed.",
@@ -58,8 +75,17 @@ def post_migration(context: dg.AssetExecutionContext, migration_home: MigrationH
     warehouse = Warehouse.for_customer(migration_home.home.customer_dir(customer_id))
     with warehouse.connect() as con:  # the ledger's tables are created if no load ever ran
         summary = summarise(con, customer_id, config.name, run_kind, context.run.run_id, _run_checks(context), TARGET)
-    path = write_report(summary, migration_home.home.reports_dir(customer_id, run_kind))
+    record = context.instance.get_run_record_by_id(context.run.run_id)
+    started = (record.start_time or record.create_timestamp.timestamp()) if record else 0.0
+    path = write_report(summary, migration_home.home.reports_dir(customer_id, run_kind), since=started)
     failing = [f"{c.asset}.{c.check}" for c in summary.failing]
+    tag_verdict(context, summary.passed)
+    # The same counts as the kept report and the index (issue 25 item 6: counts agree everywhere).
+    context.log.info(
+        f"post-migration verdict {'passed' if summary.passed else 'failed'}: {len(summary.failing)} ERROR checks "
+        f"failing of {len(summary.checks)}; this run wrote {summary.written} records, {summary.in_target} in the "
+        f"target; reports kept in {path.parent}"
+    )
     yield dg.MaterializeResult(
         metadata={
             "passed": summary.passed,
@@ -69,10 +95,14 @@ def post_migration(context: dg.AssetExecutionContext, migration_home: MigrationH
             "report": dg.MetadataValue.path(str(path)),
         }
     )
-    yield dg.AssetCheckResult(
-        check_name=POST_MIGRATION_CHECK,
+    yield check_result(
+        POST_MIGRATION_CHECK,
         passed=summary.passed,
-        severity=dg.AssetCheckSeverity.ERROR,
+        failed=len(summary.failing) if summary.checks else 1,
+        checked=len(summary.checks),
+        unit="checks",
+        breakdown={f"{c.asset}.{c.check}": c.failed or 1 for c in summary.failing} or {"no_check_ran": 1},
+        records=path,
+        heading="failing check (records or findings)",
         metadata={"failing": dg.MetadataValue.json(failing), "checks": len(summary.checks)},
-        description="; ".join(failing) or "every check of the load passed",
     )

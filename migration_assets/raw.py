@@ -6,7 +6,7 @@
 import dagster as dg
 
 from customers import CustomerConfigError
-from migration_assets.metadata import table_metadata
+from migration_assets.metadata import check_result, table_metadata
 from migration_assets.partitions import migration_partitions, partition_parts
 from migration_assets.resources import MigrationHomeResource
 from migration_assets.step_guard import guarded_step
@@ -83,11 +83,15 @@ def build_raw_asset(system: SourceSystem, spec: ResourceSpec) -> dg.AssetsDefini
                 "read_notes": "; ".join(summary.notes) or "none",
             }
         )
-        yield dg.AssetCheckResult(
-            check_name=UNDECLARED_FIELDS_CHECK,
+        yield check_result(
+            UNDECLARED_FIELDS_CHECK,
             passed=not summary.undeclared_fields,
-            severity=dg.AssetCheckSeverity.WARN,
+            severity="WARN",
+            failed=len(summary.undeclared_fields),
+            unit="undeclared fields",
             # Field names and record counts only, never values.
+            breakdown=summary.undeclared_fields,
+            heading="field not in the spec (records with it)",
             metadata={
                 "undeclared_fields": dg.MetadataValue.json(summary.undeclared_fields),
                 "records_checked": summary.rows,

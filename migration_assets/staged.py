@@ -12,11 +12,13 @@ target loads downstream of this step.
 import dagster as dg
 
 from checks.approval import ApprovalOutcome, stage_and_check
+from checks.blocking import is_blocking, severity_label
 from checks.canonical import CANONICAL_MODELS
 from checks.checklist import CheckResult, checks_for
 from checks.report import FINDINGS_FILE
 from mappings.spec import MappingSpec, load_spec
-from migration_assets.metadata import table_metadata
+from migration_assets.blocking import tag_verdict
+from migration_assets.metadata import check_result, table_metadata
 from migration_assets.partitions import migration_partitions, partition_parts
 from migration_assets.proposals import require_confirmed_mapping
 from migration_assets.raw import raw_asset_key
@@ -55,19 +57,18 @@ def _entity_deps(specs: list[MappingSpec]) -> dict[str, set[dg.AssetKey]]:
 
 def _check_result(result: CheckResult, approval: ApprovalOutcome) -> dg.AssetCheckResult:
     outcome = result.outcome
-    return dg.AssetCheckResult(
+    return check_result(
+        result.definition.name,
         asset_key=staged_key(result.definition.entity),
-        check_name=result.definition.name,
         passed=outcome.passed,
-        severity=dg.AssetCheckSeverity.ERROR if result.definition.severity == "ERROR" else dg.AssetCheckSeverity.WARN,
-        description=result.definition.description,
+        severity=result.definition.severity,
+        failed=outcome.failed,
+        checked=outcome.checked,
+        # Keys are rule/field/code names and values are counts. The flagged records' ids are in the customer's
+        # findings.csv beside the report, never here (README, "Privacy").
+        breakdown=outcome.breakdown,
+        records=approval.report_path.parent / FINDINGS_FILE,
         metadata={
-            "checked": outcome.checked,
-            "failed": 0 if outcome.passed else outcome.failed,
-            # Keys are rule/field/code names and values are counts. The flagged records' ids are in the
-            # customer's findings.csv beside the report, never here (README, "Privacy").
-            "breakdown": dg.MetadataValue.json(outcome.breakdown),
-            "findings": dg.MetadataValue.path(str(approval.report_path.parent / FINDINGS_FILE)),
             # What was reviewed: a practice's feedback quotes these (issue #5).
             "iteration": approval.iteration.iteration,
             "mapping/spec_version": approval.spec.version,
@@ -115,9 +116,9 @@ def build_staging_asset() -> dg.AssetsDefinition:
         dg.AssetCheckSpec(
             d.name,
             asset=staged_key(e),
-            blocking=True,
+            blocking=is_blocking(d.severity),
             partitions_def=migration_partitions,
-            description=f"[{d.severity}] {d.description}",
+            description=f"[{severity_label(d.severity)}] {d.description}",
         )
         for e in entities
         for d in checks_for(e)
@@ -173,6 +174,12 @@ def build_staging_asset() -> dg.AssetsDefinition:
                 },
             )
         failing = [r for r in outcome.results if not r.passed]
+        tag_verdict(context, not outcome.blocking_failures)
+        context.log.info(
+            f"iteration {outcome.iteration.iteration}: {len(outcome.blocking_failures)} ERROR checks failing "
+            f"(blocking), {outcome.iteration.warnings} WARN (for review); reconciliation "
+            f"{outcome.iteration.reconciliation}; approval report kept in {outcome.report_path.parent}"
+        )
         yield dg.MaterializeResult(
             asset_key=APPROVAL_REPORT_KEY,
             metadata={

@@ -13,6 +13,9 @@ from datetime import UTC, datetime
 import dagster as dg
 from pydantic import Field
 
+from checks.blocking import severity_label
+from migration_assets.blocking import LoadGateConfig, gate_load, tag_verdict
+from migration_assets.metadata import check_result
 from migration_assets.partitions import migration_partitions, partition_parts
 from migration_assets.resources import MigrationHomeResource
 from migration_assets.signoff import SIGNOFF_KEY, require_signoff
@@ -65,13 +68,18 @@ def build_target_assets(name: str) -> TargetAssets:
         description=f"Staged canonical data mapped onto the {target.title} tables, in the customer's `{group}` schema.",
     )
     @guarded_step
-    def prepared(context: dg.AssetExecutionContext, migration_home: MigrationHomeResource):
-        summary = target.prepare(_partition(context, migration_home))
+    def prepared(context: dg.AssetExecutionContext, config: LoadGateConfig, migration_home: MigrationHomeResource):
+        part = _partition(context, migration_home)
+        gate = gate_load(
+            context, part.config, part.run_kind, migration_home.home.customer_dir(part.config.customer_id), config
+        )
+        summary = target.prepare(part)
         return dg.MaterializeResult(
             metadata={
                 "mapping/spec_version": summary.spec_version,
                 "rows": dg.MetadataValue.json({t: s.rows for t, s in summary.tables.items() if t in tables}),
                 "rejected": summary.tables["rejects"].rows,
+                **gate,
             }
         )
 
@@ -103,8 +111,15 @@ def build_target_assets(name: str) -> TargetAssets:
                 **({"path": dg.MetadataValue.path(str(plan.report))} if plan.report else {}),
             }
         )
-        yield dg.AssetCheckResult(
-            check_name="schema_ready", passed=plan.ready, metadata={"missing": dg.MetadataValue.json(plan.missing[:50])}
+        yield check_result(
+            "schema_ready",
+            passed=plan.ready,
+            failed=len(plan.missing),
+            checked=plan.items,
+            unit="tables and columns",
+            breakdown={str(m): 1 for m in plan.missing[:50]},
+            heading="missing in the target",
+            metadata={"missing": dg.MetadataValue.json(plan.missing[:50])},
         )
 
     @dg.multi_asset(
@@ -132,8 +147,15 @@ def build_target_assets(name: str) -> TargetAssets:
             )
             for t in tables
             for check, text in (
-                ("loaded", "[ERROR] Every mapped row was written (none rejected by a rule or the target)."),
-                ("readback", "[ERROR] Every row read back equals what was sent, column by column."),
+                (
+                    "loaded",
+                    f"[{severity_label('ERROR')}] Every mapped row was written (none rejected by a rule or the "
+                    "target).",
+                ),
+                (
+                    "readback",
+                    f"[{severity_label('ERROR')}] Every row read back equals what was sent, column by column.",
+                ),
             )
         ],
     )
@@ -155,16 +177,22 @@ def build_target_assets(name: str) -> TargetAssets:
                     "errors": dg.MetadataValue.json(loaded.errors if loaded else {}),
                 },
             )
-            yield dg.AssetCheckResult(
+            yield check_result(
+                "loaded",
                 asset_key=key(table),
-                check_name="loaded",
                 passed=not (loaded and loaded.rejected),
+                failed=loaded.rejected if loaded else 0,
+                checked=loaded.considered if loaded else 0,
+                breakdown=loaded.errors if loaded else {},
                 metadata={"rejected": loaded.rejected if loaded else 0},
             )
-            yield dg.AssetCheckResult(
+            yield check_result(
+                "readback",
                 asset_key=key(table),
-                check_name="readback",
                 passed=not check or check.clean,
+                failed=(check.missing + check.differences) if check else 0,
+                unit="findings (rows missing, values differing)",
+                breakdown={"missing": check.missing, "differing_values": check.differences} if check else {},
                 metadata={
                     "compared": check.found if check else 0,
                     "missing": check.missing if check else 0,
@@ -187,6 +215,8 @@ def build_target_assets(name: str) -> TargetAssets:
                 dg.AssetCheckSpec(
                     "checklist",
                     asset=post_key,
+                    # Blocking: a failed checklist fails the load run (checks/blocking.py), never a plain success.
+                    blocking=True,
                     partitions_def=migration_partitions,
                     description="Every item of the target's post-migration checklist holds.",
                 )
@@ -203,11 +233,18 @@ def build_target_assets(name: str) -> TargetAssets:
                 }
                 for i in items
             }
+            passed = all(i.passed for i in items)
+            tag_verdict(context, passed)
             yield dg.MaterializeResult(metadata={"items": dg.MetadataValue.json(summary)})
-            yield dg.AssetCheckResult(
-                check_name="checklist",
-                passed=all(i.passed for i in items),
-                metadata={"failed": dg.MetadataValue.json([i.name for i in items if not i.passed])},
+            yield check_result(
+                "checklist",
+                passed=passed,
+                failed=sum(not i.passed for i in items),
+                checked=len(items),
+                unit="checklist items",
+                breakdown={i.name: len(i.mismatches) for i in items if not i.passed},
+                heading="failing item (mismatches)",
+                metadata={"failing": dg.MetadataValue.json([i.name for i in items if not i.passed])},
             )
 
         assets.append(post_migration)

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 import yaml
 
+from checks.report_archive import INDEX_FILE, SUMMARY_FILE, iteration_dir, load_dir
 from customers import CustomerConfig, MigrationHome
 from customers.endpoints import ALLOWED_HOSTS_ENV, EMULATOR_HOSTS
 from emulators.provision import provision_practice_users
@@ -148,7 +149,16 @@ def _run(home: object, running: object) -> int:
             file=sys.stderr,
         )
         return 1
-    print(f"4/7  Run {run_id}: {'succeeded' if result.success else 'stopped by blocking checks (findings below)'}\n")
+    blocking_errors = int((~checks["passed"] & (checks["severity"] == "ERROR")).sum())
+    print(
+        f"4/7  Run {run_id}: "
+        + (
+            "succeeded"
+            if result.success
+            else f"failed — {blocking_errors} ERROR findings are blocking (they block the signoff and the live load)"
+        )
+        + "\n"
+    )
     print(f"{'entity':<26}{'delivered':>10}{'staged':>8}{'merged':>8}{'rejected':>9}   checklist")
     for entity in reconciliation["entity"].unique(maintain_order=True).to_list():
         counts = reconciliation.filter(reconciliation["entity"] == entity).sum()
@@ -174,12 +184,15 @@ def _run(home: object, running: object) -> int:
         f"Checks: {checks.height} run, {checks.height - failed.height} passed, "
         f"{(failed['severity'] == 'ERROR').sum()} ERROR and {(failed['severity'] == 'WARN').sum()} WARN findings"
     )
-    report = home.reports_dir(DEMO_CUSTOMER, "trial") / "approval-report.html"
+    report = (
+        iteration_dir(home.reports_dir(DEMO_CUSTOMER, "trial"), int(checks["iteration"][0])) / "approval-report.html"
+    )
     for row in failed.sort("severity").rows(named=True):
         counts = ", ".join(f"{k} {v}" for k, v in json.loads(row["breakdown"]).items())
         print(f"  {row['severity']:<5} {row['entity']}.{row['check_name']}: {counts}")
-    print(f"\nApproval report (the practice's review, with a sample of records per entity): {report}")
-    _load(home, running, instance, partition, quiet)
+    print(f"\nApproval report (the practice's review, each flagged record named, a sample per entity): {report}")
+    print(f"Printable signoff page: {report.parent / 'signoff.html'}")
+    _load(home, running, instance, partition, quiet, int(checks["iteration"][0]) if blocking_errors else 0)
     print(
         "Open the Dagster UI on the same instance and org with `make dev` (http://127.0.0.1:3000): it restarts "
         f"the emulated org from {home.root / 'emulators'} (`make targets`), secret from {home.root / 'dev.env'}."
@@ -187,15 +200,25 @@ def _run(home: object, running: object) -> int:
     return 0
 
 
-def _load(home: object, running: object, instance: object, partition: object, quiet: dict) -> None:
-    """Steps 5–7: load the trial into the emulated org, read it back, and load again (nothing to send)."""
+def _load(home: object, running: object, instance: object, partition: object, quiet: dict, accept: int) -> None:
+    """Steps 5–7: load the trial into the emulated org, read it back, and load again (nothing to send). With
+    `accept`, the trial iteration whose open ERROR findings the demo accepts for this sandbox load."""
     from migration_assets.definitions import defs
     from migration_assets.dynamics import GROUP
 
     control = running.dataverse_control  # type: ignore[attr-defined]
     job = defs().resolve_job_def("dynamics_migrate")
-    run_config = {**quiet, "ops": {"dynamics__schema_plan": {"config": {"apply": True}}}}
+    acceptance = {"accept_findings_of_iteration": accept, "accepted_by": "demo operator"} if accept else {}
+    run_config = {
+        **quiet,
+        "ops": {"dynamics__schema_plan": {"config": {"apply": True}}, "dynamics__prepared": {"config": acceptance}},
+    }
     print("\n5/7  Running job dynamics_migrate (schema plan applied, owners resolved, load, read-back)")
+    if accept:
+        print(
+            f"     The trial load runs with iteration {accept}'s open ERROR findings accepted at launch "
+            "(accept_findings_of_iteration, accepted_by: recorded on dynamics/prepared); a live load never would."
+        )
     before = control.stats()
     first = job.execute_in_process(
         partition_key=partition, instance=instance, raise_on_error=False, run_config=run_config
@@ -232,17 +255,40 @@ def _load(home: object, running: object, instance: object, partition: object, qu
         f"{again['records']['written'] - after['records']['written']} records written (expected 0)"
     )
     reports = home.reports_dir(DEMO_CUSTOMER, "trial")  # type: ignore[attr-defined]
-    print(f"7/7  Reports in {reports}:")
+    kept = {run.run_id: _kept_summary(reports, run.run_id) for run in (first, second)}
+    print(f"7/7  Reports, kept per run (nothing overwritten): {reports.parent / INDEX_FILE}")
     verdict = _checks_of(first).get(("dynamics/post_migration", "passed"))
-    print(f"     post-migration checklist: {'PASSED' if verdict else 'FAILED'} → {reports / 'post-migration.html'}")
-    for name in ("schema-plan.html", "owner-resolution.html", "field-diff.html", "audit-log.csv"):
-        print(f"     {reports / name}")
+    folder = load_dir(reports, first.run_id)
+    written = after["records"]["written"] - before["records"]["written"]
+    print(
+        f"     load {first.run_id}: post-migration checklist {'PASSED' if verdict else 'FAILED'}, "
+        f"{kept[first.run_id].get('written', '?')} records written by the ledger's count "
+        f"({'agrees with' if kept[first.run_id].get('written') == written else 'DIFFERS FROM'} the org's {written})"
+    )
+    for name in (
+        "post-migration.html",
+        "schema-plan.html",
+        "owner-resolution.html",
+        "field-diff.html",
+        "audit-log.csv",
+    ):
+        print(f"     {folder / name}")
+    print(
+        f"     load {second.run_id}: {kept[second.run_id].get('written', '?')} records written — its own folder; the "
+        "first load's reports stay as they were"
+    )
     if failing:
         print(
             "     A failing readback on invoices is the demo's injected 'invoice lines do not sum' defect: Dataverse "
             "computes the total from the lines, so the target disagrees with the source (field-diff.html)."
         )
     print("     To undo the load: launch the dynamics_rollback job for partition demo-physio|trial (README: Rollback).")
+
+
+def _kept_summary(reports: Path, run_id: str) -> dict:
+    """The value-free summary a load run kept beside its reports (checks/report_archive.py)."""
+    path = load_dir(reports, run_id) / SUMMARY_FILE
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
 def _checks_of(result: object) -> dict[tuple[str, str], bool]:
@@ -264,7 +310,7 @@ def _outcome(result: object) -> str:
         and e.event_specific_data.severity.value == "ERROR"
         for e in events
     )
-    return "stopped by blocking checks (findings above)" if blocked else "FAILED (see the run in the UI)"
+    return "failed: verdict failed (tagged verdict=failed)" if blocked else "FAILED (see the run in the UI)"
 
 
 if __name__ == "__main__":

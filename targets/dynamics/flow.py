@@ -173,8 +173,21 @@ async def resolve_owners(part: Partition) -> OwnerResolution:
     )
     with part.warehouse.connect() as con:
         replace_partition_from_frame(con, OWNERS, part.run_kind, stored)
-    write_owner_report(part.reports, resolution, _owned_rows(part))
+    write_owner_report(
+        part.reports, resolution, _owned_rows(part), _practitioner_names(part), part.config.fallback_owner_email
+    )
     return resolution
+
+
+def _practitioner_names(part: Partition) -> dict[str, str]:
+    """Practitioner canonical id → the name the practice knows them by, for the owner report (customer folder)."""
+    with part.warehouse.connect(read_only=True) as con:
+        rows = con.execute(
+            "select canonical_id, coalesce(nullif(concat_ws(' ', first_name, last_name), ''), display_name) "
+            "from staged.practitioner where run_kind = ?",
+            [part.run_kind],
+        ).fetchall()
+    return {key: name for key, name in rows if name}
 
 
 def _stored_resolution(part: Partition) -> tuple[dict[str, str], str]:

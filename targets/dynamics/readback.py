@@ -26,6 +26,9 @@ class FieldStats:
     compared: int = 0
     equal: int = 0
     examples: list[str] = field(default_factory=list)  # canonical ids of differing records
+    # (canonical id, value sent, value found) of the same records: for the field-diff report in the customer's
+    # folder only (personal values), never for Dagster.
+    sent_vs_found: list[tuple[str, object, object]] = field(default_factory=list)
 
     @property
     def different(self) -> int:
@@ -120,6 +123,7 @@ def compare(
                 stats.equal += 1
             elif len(stats.examples) < MAX_EXAMPLES:
                 stats.examples.append(payload.key)
+                stats.sent_vs_found.append((payload.key, value, actual))
             expected_lines.append(json.dumps([payload.guid, name, value]))
             actual_lines.append(json.dumps([payload.guid, name, actual]))
         if table.activity and contacts is not None:

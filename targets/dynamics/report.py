@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from pathlib import Path
 
 import polars as pl
@@ -18,8 +19,23 @@ TEMPLATES = "targets.dynamics"
 READBACK_RECORDS_FILE = "readback-records.csv"
 
 
-def write_owner_report(out: Path, resolution: OwnerResolution, owned: pl.DataFrame) -> Path:
-    """Every practitioner, how they were matched (and why not), and the records per practitioner that fell back."""
+def _shown(value: object) -> str:
+    """A value as the diff report shows it: `(empty)` for none, long text cut at 200 characters."""
+    if value is None:
+        return "(empty)"
+    text = str(value)
+    return text if len(text) <= 200 else text[:200] + "…"
+
+
+def write_owner_report(
+    out: Path,
+    resolution: OwnerResolution,
+    owned: pl.DataFrame,
+    names: Mapping[str, str] | None = None,
+    fallback_email: str = "",
+) -> Path:
+    """Every practitioner, how they were matched (and why not), and the records per practitioner that fell back —
+    practitioners by name (`names`: canonical id → name) and owners by email; the GUIDs stay in the CSVs."""
     private_dir(out)  # personal data: owner-only (issue 15 item 9)
     fallback = fallback_counts(resolution, owned)
     resolution.practitioners.write_csv(out / "owner-resolution.csv")
@@ -30,6 +46,8 @@ def write_owner_report(out: Path, resolution: OwnerResolution, owned: pl.DataFra
         TEMPLATES,
         title="Owner resolution",
         fallback_owner=resolution.fallback_owner,
+        fallback_email=fallback_email,
+        names=names or {},
         practitioners=resolution.practitioners.iter_rows(named=True),
         fallback=fallback.iter_rows(named=True),
     )
@@ -73,6 +91,22 @@ def write_diff_report(out: Path, results: list[TableReadback]) -> Path:
     pl.DataFrame(
         findings, schema={"table": pl.String, "finding": pl.String, "canonical_id": pl.String}, orient="row"
     ).write_csv(out / READBACK_RECORDS_FILE)
+    values = [
+        {"table": r.table, "field": name, "canonical_id": key, "sent": _shown(sent), "found": _shown(found)}
+        for r in results
+        for name, s in sorted(r.fields.items())
+        for key, sent, found in s.sent_vs_found
+    ]
+    pl.DataFrame(
+        values,
+        schema={
+            "table": pl.String,
+            "field": pl.String,
+            "canonical_id": pl.String,
+            "sent": pl.String,
+            "found": pl.String,
+        },
+    ).write_csv(out / "field-diff-values.csv")
     path = out / "field-diff.html"
     page = render_report(
         "field_diff.html.j2",
@@ -80,6 +114,7 @@ def write_diff_report(out: Path, results: list[TableReadback]) -> Path:
         title="Field-level diff: what was sent vs what the target holds",
         results=results,
         rows=rows,
+        values=values,
     )
     path.write_text(page, encoding="utf-8")
     private_tree(out)

@@ -154,7 +154,7 @@ def test_delta_window_from_live_load_to_verified_changes(world: dict[str, Any]) 
     assert all(_checks(live).values()), {k: v for k, v in _checks(live).items() if not v}
     # The post-migration checklist rolled the load's checks into one verdict and its report.
     assert _checks(live)[("dynamics/post_migration", "passed")] is True
-    report = MigrationHome(world["home"]).reports_dir(CUSTOMER, "live") / "post-migration.html"
+    report = MigrationHome(world["home"]).reports_dir(CUSTOMER, "live") / f"load-{live.run_id}" / "post-migration.html"
     assert "PASSED" in report.read_text(encoding="utf-8")
     loaded = _contacts(running)
     assert loaded

@@ -321,3 +321,8 @@ def test_the_read_back_reports_a_document_cut_short_in_the_target(ready_part: fl
     after = {r.table: r for r in flow.run(flow.verify(ready_part, ["annotation"]))}["annotation"]
     assert after.fields["filesize"].different == 1 and after.fields["filesize"].examples == [key]
     assert after.differences == 1 and after.expected_checksum != after.actual_checksum
+    # The field diff shows what was sent and what the org holds (issue 25 item 7): one byte less.
+    [(record, sent, found)] = after.fields["filesize"].sent_vs_found
+    assert record == key and int(sent) - int(found) == 1
+    diff = (ready_part.reports / "field-diff-values.csv").read_text(encoding="utf-8")
+    assert f"annotation,filesize,{key},{sent},{found}" in diff

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterator
 
 import polars as pl
@@ -104,6 +105,15 @@ def test_practitioners_match_enabled_users_by_email_ignoring_case_and_the_rest_f
     assert listed[practitioners[disabled]] == "disabled" and listed[practitioners[unmatched]] == "unmatched"
     page = (part.reports / "owner-resolution.html").read_text(encoding="utf-8")
     assert all(p in page for p in fell_back)
+    # Practitioners by the name the practice knows them by, the fallback owner by email (issue 25 item 7).
+    with part.warehouse.connect(read_only=True) as con:
+        names = con.execute(
+            "select coalesce(nullif(concat_ws(' ', first_name, last_name), ''), display_name) from staged.practitioner "
+            "where run_kind = ?",
+            [part.run_kind],
+        ).fetchall()
+    assert names and all(html.escape(n, quote=True) in page for (n,) in names)
+    assert html.escape(part.config.fallback_owner_email) in page
 
     # Loaded records carry the matched user or, for everyone else, the fallback owner.
     tables = ["account", "contact", "appointment"]

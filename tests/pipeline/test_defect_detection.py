@@ -68,7 +68,9 @@ def test_run_reaches_checklist_and_blocks_on_errors(run_outputs: dict) -> None:
     staged = [e for e in evaluations if e.asset_key.path[0] == "staged" and "provided_by_source" not in e.metadata]
     assert len(staged) == run_outputs["tables"]["check_result"].height
     assert {e.check_name for e in evaluations if e.asset_key.path[0] == "raw_cliniko"} == {"undeclared_fields"}
-    assert (run_outputs["home"] / "customers" / CUSTOMER / "reports" / "trial" / "approval-report.html").exists()
+    assert (
+        run_outputs["home"] / "customers" / CUSTOMER / "reports" / "trial" / "iteration-001" / "approval-report.html"
+    ).exists()
 
 
 def test_every_defect_caught_and_nothing_clean_flagged(run_outputs: dict, defective_practice: GenerationSummary):

@@ -99,7 +99,7 @@ def test_undeclared_fields_are_named_with_counts(runs: dict[str, Path]) -> None:
 
 
 def test_report_lists_delivered_but_not_migrated(runs: dict[str, Path]) -> None:
-    reports = MigrationHome(runs["extended"]).reports_dir("extended", "trial")
+    reports = MigrationHome(runs["extended"]).reports_dir("extended", "trial") / "iteration-001"
     with (reports / "not-migrated.csv").open(encoding="utf-8") as handle:
         rows = {(r["resource"], r["field"]): r for r in csv.DictReader(handle)}
     assert rows[("patients", "loyalty_tier")]["records_with_value"] == "3"
@@ -112,7 +112,7 @@ def test_report_lists_delivered_but_not_migrated(runs: dict[str, Path]) -> None:
     # Files: the unknown one is a finding with its record count; a declared one shows its reason.
     assert "loyalty_programs.ndjson" in html and UNKNOWN_FILE in html
     assert NOT_MIGRATED_RESOURCES["products"] in html
-    clean = MigrationHome(runs["clean"]).reports_dir("clean", "trial")
+    clean = MigrationHome(runs["clean"]).reports_dir("clean", "trial") / "iteration-001"
     with (clean / "not-migrated.csv").open(encoding="utf-8") as handle:
         assert not [r for r in csv.DictReader(handle) if r["reason"] == UNDECLARED]
 
