@@ -466,3 +466,41 @@ def test_a_fallback_owner_the_application_user_cannot_reach_stops_owner_resoluti
 async def _caller_id(part: flow.Partition) -> str:
     async with part.client() as client:
         return str((await client.whoami())["UserId"])
+
+
+def test_a_licence_removed_after_owner_resolution_is_refused_mid_load_and_recovered_with_the_fallback_owner(
+    ready_part: flow.Partition, org: RunningEmulators
+) -> None:
+    """The org refuses an unlicensed owner (403 0x8004D24B): the load sends that practitioner's records again to
+    the fallback owner, and `owner-refusals.csv` names the code."""
+    part = ready_part
+    control = org.dataverse_control
+    owners, fallback = flow._stored_resolution(part)
+    with part.warehouse.connect(read_only=True) as con:
+        owned = dict(con.execute("select ownerid, count(*) from dynamics.appointment group by ownerid").fetchall())
+    practitioner = max((p for p in owners if p in owned), key=lambda p: (owned[p], p))
+    user = owners[practitioner]
+    email = next(u["internalemailaddress"] for u in emulator_rows(org, "systemuser") if u["systemuserid"] == user)
+    control.add_user(firstname="Licence", lastname="Removed", internalemailaddress=email, islicensed=False)
+    control.security(security_roles=True)
+    try:
+        outcome = load(part, "run-1", tables=["account", "contact", "appointment"])
+    finally:
+        control.security(security_roles=False)
+    assert outcome.refused_owners == [user] and all(t.failed == 0 for t in outcome.tables)
+    landed = migrated_rows(org, part, "appointment")
+    with part.warehouse.connect(read_only=True) as con:
+        sql = "select canonical_id from dynamics.appointment where ownerid = ?"
+        theirs = {k for (k,) in con.execute(sql, [practitioner]).fetchall()}
+    assert {landed[k]["ownerid"]["id"] for k in theirs} == {fallback}
+    refused = ledger_operations(part, "run-1").filter(pl.col("operation") == "failed")
+    assert set(refused["error_code"]) == {"0x8004D24B"}
+    refusals = pl.read_csv(part.reports / "owner-refusals.csv", infer_schema=False)
+    assert refusals.rows() == [
+        (
+            practitioner,
+            user,
+            "the org refused to assign records to this user (0x8004D24B) during load run-1: their records are owned "
+            "by the fallback owner",
+        )
+    ]
