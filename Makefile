@@ -13,7 +13,7 @@ export DAGSTER_DISABLE_TELEMETRY := 1
 # the demo, `make dev`, the tests and the benchmarks talk to the emulators on loopback.
 export MIGRATION_ALLOWED_HOSTS ?= 127.0.0.1,localhost,*.invalid
 
-.PHONY: demo test test-postgres dev targets targets-stop bench bench-proposals lint lock clean install screenshots
+.PHONY: demo test test-postgres dev targets targets-stop bench bench-proposals bench-real-org lint lock clean install screenshots
 
 install: $(STAMP)
 
@@ -58,6 +58,10 @@ bench: $(STAMP)
 ## bench-proposals: mapping-proposal quality against the hand-written specs; writes bench/proposals.json
 bench-proposals: $(STAMP)
 	$(BIN)/python -m bench.proposals
+
+## bench-real-org: the Dynamics load against the real-org profile, with/without bypass; bench/real-org-results.json
+bench-real-org: $(STAMP)
+	$(BIN)/python -m bench.bench_real_org
 
 ## screenshots: the operator guide's screenshots from a running `make dev` (DAGSTER_URL, system Chromium)
 screenshots:

@@ -11,7 +11,14 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import bench_cliniko_api, bench_delta_pickup, bench_dynamics_load, emulator_bench, pipeline_bench
+from bench import (
+    bench_cliniko_api,
+    bench_delta_pickup,
+    bench_dynamics_load,
+    bench_real_org,
+    emulator_bench,
+    pipeline_bench,
+)
 from customers.endpoints import ALLOWED_HOSTS_ENV, EMULATOR_HOSTS
 
 
@@ -30,6 +37,14 @@ def main() -> int:
         default=bench_dynamics_load.CLIENTS,
         help="practice loaded into the Dataverse emulator with its cost model (default 20 000 contacts with "
         "their appointments and notes: ≈ 10 minutes per pass at the emulated ceiling)",
+    )
+    parser.add_argument(
+        "--real-org-clients",
+        type=int,
+        default=bench_real_org.CLIENTS,
+        help="practice loaded against the emulator's real-org profile, with and without the bypass headers, "
+        f"{bench_real_org.RUNS} runs each (default {bench_real_org.CLIENTS} contacts with their appointments "
+        "and notes)",
     )
     parser.add_argument("--out", type=Path, default=Path("bench/out"), help="where dumps and homes go")
     parser.add_argument("--results", type=Path, default=Path("bench/results.json"))
@@ -51,6 +66,8 @@ def main() -> int:
     cliniko_api = bench_cliniko_api.run(args.out)
     print("dynamics: loader vs the emulator's ceiling, one and two application users, SDK baseline…", file=sys.stderr)
     dynamics = bench_dynamics_load.run(args.out, args.dynamics_clients)
+    print("dynamics: the real-org profile with and without the bypass headers…", file=sys.stderr)
+    real_org = bench_real_org.run(args.out, args.real_org_clients)
     print("delta pickup: a Cliniko change to Dataverse through the sensor and a delta run…", file=sys.stderr)
     delta = bench_delta_pickup.run(args.out)
     results = {
@@ -64,6 +81,7 @@ def main() -> int:
         "emulator": emulator,
         "cliniko_api": cliniko_api,
         "dynamics_load": dynamics,
+        "dynamics_real_org": real_org,
         "delta_pickup": delta,
         "seconds": round(time.perf_counter() - started, 1),
     }
@@ -99,6 +117,16 @@ def main() -> int:
         f"SDK bulk create {dynamics['sdk_bulk_create']['records_per_second']:.0f}/s"
     )
     for name, target in dynamics["targets"].items():
+        print(f"  {'PASS' if target['passed'] else 'MISS'} {name}: {target}")
+    print(f"Dynamics load, real-org profile ({real_org['clients']} clients, {real_org['runs']} runs, median):")
+    for name, scenario in real_org["scenarios"].items():
+        print(
+            f"  {name:<19} {scenario['records_per_second']['median']:>7.0f} records/s "
+            f"({scenario['records_per_second']['min']:.0f}–{scenario['records_per_second']['max']:.0f}), budget used "
+            f"{scenario['budget_used']['median']:.0%}, {scenario['side_effects']['median']:.0f} side effects, "
+            f"{scenario['failed']} failed"
+        )
+    for name, target in real_org["targets"].items():
         print(f"  {'PASS' if target['passed'] else 'MISS'} {name}: {target}")
     paced = cliniko_api["paced_at_cliniko_limit"]
     print(

@@ -54,6 +54,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="seed a Dataverse systemuser (repeatable; ':disabled' seeds a disabled one)",
     )
     parser.add_argument("--options", metavar="JSON", help="Dataverse emulator options as a JSON object")
+    parser.add_argument(
+        "--profile",
+        choices=["real_org"],
+        help="behave like a production Dynamics 365 Sales org: business logic, security roles, Sales-org costs",
+    )
     parser.add_argument("--tenant-id", help="tenant id (default: generated, kept with --state)")
     parser.add_argument("--client-id", help="client id of the default app (default: generated)")
     parser.add_argument("--client-secret", help="client secret of the default app (default: random per start)")
@@ -63,6 +68,8 @@ def _dataverse_options(args: argparse.Namespace) -> dict[str, Any]:
     options: dict[str, Any] = json.loads(args.options) if args.options else {}
     if not isinstance(options, dict):
         raise ValueError("--options must be a JSON object")
+    if args.profile:
+        options["profile"] = args.profile
     if args.no_cost_model:
         options["cost_model"] = False
     users = list(options.get("users") or [])

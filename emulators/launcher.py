@@ -159,6 +159,11 @@ class DataverseControl(_Control):
             {"privilege": privilege, "held": held, "client_id": client_id, "systemuserid": user_id},
         )
 
+    def security(self, **model: Any) -> dict[str, Any]:
+        """The security model (no arguments), or define roles, assign them to users and create owner teams
+        (`security_roles`, `roles`, `users`, `teams`; emulators/dataverse/README.md "Security roles")."""
+        return self._call("POST", "/security", model) if model else self._call("GET", "/security")
+
 
 class EntraControl(_Control):
     """register_app(), set_faults(), stats() and reset() of the Entra emulator."""

@@ -147,6 +147,7 @@ class DataverseApp:
                     methods=["GET", "POST", "DELETE"],
                 ),
                 Route(f"{prefix}/privileges", bind(control.privileges, backend=backend), methods=["POST"]),
+                Route(f"{prefix}/security", bind(control.security, backend=backend), methods=["GET", "POST"]),
             ]
         )
 
@@ -177,7 +178,7 @@ class DataverseApp:
             return self._finish(error_response(err), None)
         user = caller.impersonator_id or caller.user_id
         try:
-            backend.stats.observe_concurrency(backend.throttle.admit(user))
+            backend.stats.observe_concurrency(backend.throttle.admit(user), user)
         except e.ServiceProtectionLimit as err:
             return self._throttled(err, user)
         started = time.perf_counter()

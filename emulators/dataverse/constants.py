@@ -19,6 +19,12 @@ STORM_RETRY_AFTER_SECONDS = 30.0
 # records. base + n × per-record with these two numbers reproduces all five within 12 %.
 BASE_LATENCY_MS = 100.0
 PER_RECORD_MS = 6.5
+# The real-org profile (models/profiles.py): a Sales org's own platform steps per record written, on top of the
+# sandbox's 6.5 ms. No published figure; chosen so one application user's execution-time ceiling with the bypass
+# (4 s of execution per second ÷ ≈ 10 ms a write ≈ 400 writes/s) stays under anchors.md §4.2's ≈ 500 rec/s
+# optimistic ceiling per app registration, and without it (plus the profile's 10-25 ms custom steps) falls into
+# Microsoft's "100-200 records per second" planning band (cut-over-planning.md, anchors.md §4.2).
+SALES_ORG_PER_RECORD_MS = 10.0
 # No published number for reads; a 5,000-row page then costs 0.35 s on top of the base (assumption).
 PER_ROW_READ_MS = 0.05
 

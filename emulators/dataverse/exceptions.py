@@ -218,6 +218,33 @@ class UserNotEnabled(DataverseError):
     template = "The specified user(Id = {id}) is disabled. Consider enabling this user. Additional Details: {details}"
 
 
+class UserNotAssignedRoles(DataverseError):
+    """403: a record assigned to a user without any security role (error-code table, powerapps-docs
+    ``includes/data-service-errors.md``; the status is the 403 of the privilege errors, UNCONFIRMED)."""
+
+    status = 403
+    code = "0x80042f09"
+    template = "The user (Id = {id}) has not been assigned any roles."
+
+
+class UserNotAssignedLicense(DataverseError):
+    """403: a record assigned to a read-write user without a licence (error-code table; whether a real org refuses
+    the assignment with it is not documented: the stricter case, status UNCONFIRMED)."""
+
+    status = 403
+    code = "0x8004D24B"
+    template = "The user has not been assigned any License"
+
+
+class ReadOnlyUserNotSupported(DataverseError):
+    """403: a record assigned to a user whose access mode is Read (error-code table; the docs are silent on
+    assignment, the stricter case, status UNCONFIRMED)."""
+
+    status = 403
+    code = "0x80041d40"
+    template = "The read-only access mode is not supported"
+
+
 class UserNotInOrganization(DataverseError):
     """Valid token, but no systemuser for the principal (research/dataverse.md §1.1; wording UNCONFIRMED)."""
 

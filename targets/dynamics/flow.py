@@ -45,7 +45,10 @@ from targets.sample import restrict_to_sample, stratified_sample
 
 OWNERS = TableRef(SCHEMA, "owner_resolution")
 # PrincipalPrivilegeDenied: a record assigned to a user who cannot own it (research/dataverse.md §5.3).
-OWNER_REFUSED = "0x80040231"
+# What a real org answers when a record is assigned to someone who cannot own it or whom the application user cannot
+# reach (emulators/dataverse/README.md "Security roles, teams and owners"): PrincipalPrivilegeDenied,
+# UserNotAssignedRoles, UserNotAssignedLicense, ReadOnlyUserNotSupported, a disabled user, PrivilegeDenied.
+OWNER_REFUSED = ("0x80040231", "0x80042f09", "0x8004d24b", "0x80041d40", "0x80040225", "0x80040220")
 PRICE_LIST_NAME = "Practice migration ({currency})"
 
 
@@ -338,41 +341,46 @@ async def load(
             {"contact": tuple(c.column for c in columns)},
         )
         results = await load_partition(client, ctx, tables, progress)
-        refused = _refused_owners(part, run_id, owners)
+        refused, codes = _refused_owners(part, run_id, owners)
         if refused:
             # The org refused to assign records to these users mid-load (a role changed since owner resolution):
             # their records go to the fallback owner — the refused ones now, the rest on this second pass too, so
             # the resolution, the org and the read-back agree.
-            _record_refused_owners(part, refused, run_id)
+            _record_refused_owners(part, refused, codes, run_id)
             owners = {p: u for p, u in owners.items() if u not in refused.values()}
             again = replace(ctx, resolved=replace(resolved, owners=owners))
             results = _merged(results, await load_partition(client, again, tables, progress))
     return LoadOutcome(results, client.stats, sorted(set(refused.values())))
 
 
-def _refused_owners(part: Partition, run_id: str, owners: dict[str, str]) -> dict[str, str]:
-    """Practitioner → systemuser of the records of `run_id` the org refused to assign (403 0x80040231)."""
+def _refused_owners(
+    part: Partition, run_id: str, owners: dict[str, str]
+) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """Practitioner → systemuser of the records of `run_id` the org refused to assign (OWNER_REFUSED)."""
     with part.warehouse.connect(read_only=True) as con:
         if not table_exists(con, TableRef("ledger", "operation")):
-            return {}
+            return {}, {}
         failed = con.execute(
-            "select target_table, canonical_id from ledger.operation where run_kind = ? and run_id = ? "
-            "and operation = 'failed' and error_code = ?",
-            [part.run_kind, run_id, OWNER_REFUSED],
+            "select target_table, canonical_id, error_code from ledger.operation where run_kind = ? and run_id = ? "
+            "and operation = 'failed' and lower(error_code) in (select unnest(?))",
+            [part.run_kind, run_id, list(OWNER_REFUSED)],
         ).fetchall()
-        practitioners: set[str] = set()
-        for table in {t for t, _ in failed}:
-            keys = [k for t, k in failed if t == table]
+        codes: dict[str, set[str]] = {}
+        for table in {t for t, _, _ in failed}:
+            code_of = {k: c for t, k, c in failed if t == table}
             rows = con.execute(
-                f"select distinct ownerid from {TableRef(SCHEMA, table).sql} where run_kind = ? "
+                f"select canonical_id, ownerid from {TableRef(SCHEMA, table).sql} where run_kind = ? "
                 "and canonical_id in (select unnest(?))",
-                [part.run_kind, keys],
+                [part.run_kind, list(code_of)],
             ).fetchall()
-            practitioners |= {r[0] for r in rows if r[0] is not None}
-    return {p: owners[p] for p in sorted(practitioners) if p in owners}
+            for key, owner in rows:
+                if owner is not None:
+                    codes.setdefault(owner, set()).add(code_of[key])
+    refused = {p: owners[p] for p in sorted(codes) if p in owners}
+    return refused, {p: sorted(codes[p]) for p in refused}
 
 
-def _record_refused_owners(part: Partition, refused: dict[str, str], run_id: str) -> None:
+def _record_refused_owners(part: Partition, refused: dict[str, str], codes: dict[str, list[str]], run_id: str) -> None:
     """The stored resolution sends these practitioners to the fallback owner from now on (outcome `no_role`), and
     `owner-refusals.csv` says why."""
     with part.warehouse.connect() as con:
@@ -390,10 +398,10 @@ def _record_refused_owners(part: Partition, refused: dict[str, str], run_id: str
             "practitioner_id": list(refused),
             "systemuser_id": list(refused.values()),
             "reason": [
-                f"the org refused to assign records to this user ({OWNER_REFUSED}) during load {run_id}: "
+                f"the org refused to assign records to this user ({', '.join(codes[p])}) during load {run_id}: "
                 "their records are owned by the fallback owner"
-            ]
-            * len(refused),
+                for p in refused
+            ],
         }
     ).write_csv(part.reports / "owner-refusals.csv")
 

@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 LOG = logging.getLogger("targets.dynamics")
 
 NAMESPACE = "Microsoft.Dynamics.CRM"
+# PrivilegeDepth enumeration, shallowest first (Basic: own records, Local: business unit, Deep: and the units below,
+# Global: organization).
+PRIVILEGE_DEPTHS = ("Basic", "Local", "Deep", "Global")
 # research §6.1: read metadata past the caches right after a schema change.
 STRONG = {"Consistency": "Strong"}
 # research §6.1 / §6.3: type-specific properties are only readable through a cast.
@@ -142,11 +145,19 @@ class MetadataOperations:
         return columns
 
     async def user_holds(self, user_id: str, privilege: str) -> bool:
-        """Whether a systemuser holds a privilege through any of its roles
-        (``systemusers(<id>)/Microsoft.Dynamics.CRM.RetrieveUserPrivilegeByPrivilegeName``: empty when not)."""
+        """Whether a systemuser holds a privilege through any of its roles."""
+        return await self.privilege_depth(user_id, privilege) is not None
+
+    async def privilege_depth(self, user_id: str, privilege: str) -> str | None:
+        """The deepest depth (Basic, Local, Deep, Global) at which a systemuser holds a privilege through its roles
+        and its teams' inherited roles, None when it does not
+        (``systemusers(<id>)/Microsoft.Dynamics.CRM.RetrieveUserPrivilegeByPrivilegeName``: one RolePrivilege per
+        role, empty when none)."""
         path = f"systemusers({user_id})/{NAMESPACE}.RetrieveUserPrivilegeByPrivilegeName(PrivilegeName='{privilege}')"
         response = await self.request("GET", path)  # type: ignore[attr-defined]
-        return bool(response.json().get("RolePrivileges"))
+        depths = [str(p.get("Depth")) for p in response.json().get("RolePrivileges") or []]
+        known = [d for d in PRIVILEGE_DEPTHS if d in depths]
+        return known[-1] if known else (depths[0] if depths else None)
 
     async def picklist_options(self, logical_name: str, attribute: str) -> dict[int, str]:
         """Option value → label of a Picklist, State, Status or Boolean column (research §6.3).

@@ -26,6 +26,7 @@ from emulators.launcher import RunningEmulators
 from targets.dynamics import TransientError, flow
 from targets.dynamics.business_logic import BYPASS_PRIVILEGE, BYPASS_PRIVILEGE_ID
 from targets.dynamics.loader import TableLoad
+from targets.dynamics.owners import OwnerResolutionError
 from targets.dynamics.schema_plan import build_plan
 from targets.dynamics.tables import TABLES, Column
 
@@ -359,3 +360,147 @@ def test_an_assignment_refused_mid_load_lands_with_the_fallback_owner_and_is_led
     again = load(part, "run-2", tables=tables)
     assert writes_between(before, control.stats()) == {"created": 0, "updated": 0, "deleted": 0}
     assert again.refused_owners == []
+
+
+def test_owner_resolution_checks_licences_and_how_deep_the_application_users_roles_reach(
+    ready_part: flow.Partition, org: RunningEmulators
+) -> None:
+    """Security roles switched on (the real-org profile): a practitioner without a licence falls back entirely; one in
+    another business unit keeps the tables the application user's roles reach (Global on everything but activities,
+    which it creates and assigns at Local depth only) and their activities fall back, the reason naming the
+    privilege and its depth. Nothing the load sends is refused."""
+    part = ready_part
+    control = org.dataverse_control
+    first = flow.run(flow.resolve_owners(part))
+    with part.warehouse.connect(read_only=True) as con:
+        sql = "select ownerid, count(*) from dynamics.appointment where run_kind = ? group by ownerid"
+        owned = dict(con.execute(sql, [part.run_kind]).fetchall())
+    remote, unlicensed = sorted((p for p in first.owners if p in owned), key=lambda p: (-owned[p], p))[:2]
+    emails = dict(first.practitioners.select("practitioner_id", "email").iter_rows())
+
+    async def site_and_caller() -> tuple[str, str]:
+        async with part.client() as client:
+            me = await client.whoami()
+            body = {"name": "Second site", "parentbusinessunitid@odata.bind": f"/businessunits({me['BusinessUnitId']})"}
+            created = await client.request(
+                "POST", "businessunits", json=body, headers={"Prefer": "return=representation"}
+            )
+            return str(created.json()["businessunitid"]), str(me["UserId"])
+
+    site, caller = flow.run(site_and_caller())
+    control.add_user(
+        firstname="Remote", lastname="Practitioner", internalemailaddress=emails[remote].upper(), businessunitid=site
+    )
+    control.add_user(
+        firstname="No", lastname="Licence", internalemailaddress=emails[unlicensed].upper(), islicensed=False
+    )
+    administrator = next(r for r in control.security()["roles"] if r["name"] == "System Administrator")
+    local_activities = {**administrator["privileges"], "prvCreateActivity": "Local", "prvAssignActivity": "Local"}
+    control.security(
+        security_roles=True,
+        roles=[{"name": "Migration (local activities)", "privileges": local_activities}],
+        users={caller: ["Migration (local activities)"]},
+    )
+    try:
+        resolution = flow.run(flow.resolve_owners(part))
+        rows = {r["practitioner_id"]: r for r in resolution.practitioners.iter_rows(named=True)}
+        assert rows[unlicensed]["outcome"] == "unlicensed" and unlicensed not in resolution.owners
+        assert rows[unlicensed]["reason"] == "the user has no licence (islicensed is false)"
+        activities = [t for t in flow.tables_to_load(part) if TABLES[t].activity]
+        assert rows[remote]["outcome"] == "some_tables" and resolution.fallback_tables[remote] == frozenset(activities)
+        listed = ", ".join(activities)
+        assert rows[remote]["reason"] == (
+            f"the application user's prvCreateActivity is at Local depth, which does not reach the user's business "
+            f"unit ({listed}); the application user's prvAssignActivity is at Local depth, which does not reach the "
+            f"user's business unit ({listed}): those records are owned by the fallback owner"
+        )
+        others = set(first.owners) - {remote, unlicensed}
+        assert all(rows[p]["outcome"] == "matched" for p in others)
+        report = pl.read_csv(part.reports / "owner-resolution.csv", infer_schema=False)
+        reported = dict(report.select("practitioner_id", "reason").iter_rows())
+        assert (reported[unlicensed], reported[remote]) == (rows[unlicensed]["reason"], rows[remote]["reason"])
+
+        tables = ["account", "contact", "appointment", "annotation"]
+        outcome = load(part, "run-1", tables=tables)
+        assert all(t.failed == 0 for t in outcome.tables) and outcome.refused_owners == []
+        with part.warehouse.connect(read_only=True) as con:
+            theirs = {
+                k
+                for (k,) in con.execute(
+                    "select canonical_id from dynamics.appointment where run_kind = ? and ownerid in (?, ?)",
+                    [part.run_kind, remote, unlicensed],
+                ).fetchall()
+            }
+        landed = migrated_rows(org, part, "appointment")
+        assert theirs and {landed[k]["ownerid"]["id"] for k in theirs} == {resolution.fallback_owner}
+        assert_verified(part, tables)
+    finally:
+        control.security(security_roles=False)
+
+
+def test_a_fallback_owner_the_application_user_cannot_reach_stops_owner_resolution_and_says_what_to_grant(
+    ready_part: flow.Partition, org: RunningEmulators
+) -> None:
+    part = ready_part
+    control = org.dataverse_control
+    caller = flow.run(_caller_id(part))
+    administrator = next(r for r in control.security()["roles"] if r["name"] == "System Administrator")
+    own_notes_only = {**administrator["privileges"], "prvAssignNote": "Basic"}
+    control.security(
+        security_roles=True,
+        roles=[{"name": "Migration (own notes)", "privileges": own_notes_only}],
+        users={caller: ["Migration (own notes)"]},
+    )
+    try:
+        with pytest.raises(OwnerResolutionError) as raised:
+            flow.run(flow.resolve_owners(part))
+        assert str(raised.value) == (
+            "the fallback owner cannot own records of annotation: the application user's prvAssignNote is at Basic "
+            "depth, which does not reach the user's business unit (annotation) — grant those privileges through a "
+            "security role, or change fallback_owner_email"
+        )
+    finally:
+        control.security(security_roles=False)
+
+
+async def _caller_id(part: flow.Partition) -> str:
+    async with part.client() as client:
+        return str((await client.whoami())["UserId"])
+
+
+def test_a_licence_removed_after_owner_resolution_is_refused_mid_load_and_recovered_with_the_fallback_owner(
+    ready_part: flow.Partition, org: RunningEmulators
+) -> None:
+    """The org refuses an unlicensed owner (403 0x8004D24B): the load sends that practitioner's records again to
+    the fallback owner, and `owner-refusals.csv` names the code."""
+    part = ready_part
+    control = org.dataverse_control
+    owners, fallback = flow._stored_resolution(part)
+    with part.warehouse.connect(read_only=True) as con:
+        owned = dict(con.execute("select ownerid, count(*) from dynamics.appointment group by ownerid").fetchall())
+    practitioner = max((p for p in owners if p in owned), key=lambda p: (owned[p], p))
+    user = owners[practitioner]
+    email = next(u["internalemailaddress"] for u in emulator_rows(org, "systemuser") if u["systemuserid"] == user)
+    control.add_user(firstname="Licence", lastname="Removed", internalemailaddress=email, islicensed=False)
+    control.security(security_roles=True)
+    try:
+        outcome = load(part, "run-1", tables=["account", "contact", "appointment"])
+    finally:
+        control.security(security_roles=False)
+    assert outcome.refused_owners == [user] and all(t.failed == 0 for t in outcome.tables)
+    landed = migrated_rows(org, part, "appointment")
+    with part.warehouse.connect(read_only=True) as con:
+        sql = "select canonical_id from dynamics.appointment where ownerid = ?"
+        theirs = {k for (k,) in con.execute(sql, [practitioner]).fetchall()}
+    assert {landed[k]["ownerid"]["id"] for k in theirs} == {fallback}
+    refused = ledger_operations(part, "run-1").filter(pl.col("operation") == "failed")
+    assert set(refused["error_code"]) == {"0x8004D24B"}
+    refusals = pl.read_csv(part.reports / "owner-refusals.csv", infer_schema=False)
+    assert refusals.rows() == [
+        (
+            practitioner,
+            user,
+            "the org refused to assign records to this user (0x8004D24B) during load run-1: their records are owned "
+            "by the fallback owner",
+        )
+    ]

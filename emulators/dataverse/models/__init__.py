@@ -18,7 +18,8 @@ from .reading import Reader
 from .records import Records
 from .registry import Schema
 from .relations import Relations
-from .rules import Rules
+from .rules import Rules, ref
+from .schema import stable_id
 from .security import CallerResolver, TokenVerifier, ensure_app_user
 from .seed import add_user, seed
 from .stats import Stats
@@ -55,7 +56,7 @@ class DataverseBackend:
         self.rules = Rules(self.store, self.relations, options)
         self.parser = BodyParser(self.schema, self.store, self.keys, options.bind_miss_status)
         self.logic = BusinessLogic()
-        self.privileges = Privileges(self.schema)
+        self.privileges = Privileges(self.schema, self.store, security_roles=options.security_roles)
         self.records = Records(
             self.schema,
             self.store,
@@ -74,7 +75,13 @@ class DataverseBackend:
         self.faults = FaultInjector(options.faults, clock)
         self.tokens = TokenVerifier(options.trusted_keys, self.org_url, options.tenant_id)
         self.callers = CallerResolver(self.store, self.rules, options)
-        seed(self.store, self.schema, self.rules, options)
+        seed(self.store, self.schema, self.rules, options, self.privileges)
+        self._register_logic()
+
+    def _register_logic(self) -> None:
+        """The business logic the options register at start and after a reset."""
+        for registration in self.options.business_logic:
+            self.logic.register(dict(registration), set(self.schema.tables))
 
     @property
     def organization_id(self) -> str:
@@ -88,7 +95,33 @@ class DataverseBackend:
     def add_user(self, user: dict[str, object]) -> dict[str, object]:
         """Seed a systemuser (e.g. a practitioner, enabled or disabled)."""
         self.options.users.append(dict(user))
-        return add_user(self.store, self.rules, dict(user))
+        return add_user(self.store, self.rules, dict(user), self.privileges)
+
+    def add_owner_team(self, name: str, business_unit: str | None, roles: list[str], members: list[str]) -> str:
+        """An owner team (teamtype 0) in a business unit (the root unless told) with security roles and members.
+
+        Raises:
+            ValueError: An unknown role, business unit or member.
+        """
+        unit = (business_unit or self.rules.root_business_unit()).lower()
+        if self.store.get("businessunit", unit) is None:
+            raise ValueError(f"no business unit {unit}")
+        unknown = [m for m in members if self.store.get("systemuser", m.lower()) is None]
+        if unknown:
+            raise ValueError(f"no systemuser(s) {unknown}")
+        team_id = stable_id("team", self.options.org_name, name)
+        record = {
+            "teamid": team_id,
+            "name": name,
+            "businessunitid": ref("businessunit", unit),
+            "teamtype": 0,
+            "isdefault": False,
+            "versionnumber": self.store.next_version(),
+        }
+        self.privileges.assign_team(team_id, roles, members)
+        with self.store.transaction():
+            self.store.put("team", team_id, record)
+        return team_id
 
     def reconfigure(self, values: dict[str, object]) -> None:
         """Change options at run time (control endpoint); only switches that are safe to flip live.
@@ -106,12 +139,14 @@ class DataverseBackend:
             "users",
             "app_users",
             "maxuploadfilesize",
+            "business_logic",
         }
         blocked = sorted(set(values) & frozen)
         if blocked:
             raise ValueError(f"option(s) {blocked} cannot change while the emulator runs")
         self.options.update(values)
         self.throttle.limits = self.options.limits
+        self.privileges.security_roles = self.options.security_roles
         self.keys.mode = self.options.key_activation.mode
         self.keys.step_seconds = self.options.key_activation.step_seconds
         self.keys.inactive_error = self.options.inactive_key_error
@@ -138,13 +173,14 @@ class DataverseBackend:
             self.schema.reload()
         for meta in kept:
             self.keys.restore(meta)
-        seed(self.store, self.schema, self.rules, self.options)
+        self.privileges.clear()
+        seed(self.store, self.schema, self.rules, self.options, self.privileges)
         self.stats.reset()
         self.throttle.reset()
         self.faults.reset()
         self.files.sessions.clear()
         self.logic.clear()
-        self.privileges.clear()
+        self._register_logic()
 
     def close(self) -> None:
         self.store.close()

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import constants as c
+from .profiles import expand
 
 # research/dataverse.md §12: behaviours that are not confirmed are switchable; first value = default.
 CHOICES = {
@@ -92,6 +93,9 @@ class DataverseOptions:
     key_activation: KeyActivation = field(default_factory=KeyActivation)
     # research/dataverse.md §12 switches (the default is the behaviour the research considers likeliest).
     reject_disabled_owner: bool = True
+    # Security roles with depths, owner teams and licences (models/privileges.py); off: every user holds every
+    # privilege at Global depth until one is revoked. The real-org profile switches it on.
+    security_roles: bool = False
     activity_statecode_on_create: str = "ignore"
     inactive_key_error: str = "invalid_key"
     top_with_maxpagesize: str = "ignore_top"
@@ -102,6 +106,9 @@ class DataverseOptions:
         default_factory=lambda: {"contact": ["emailaddress1"], "account": ["name"]}
     )
     users: list[dict[str, Any]] = field(default_factory=list)
+    # Plug-in steps and flows registered when the org starts and after every reset (same fields as
+    # POST /_emulator/business-logic).
+    business_logic: list[dict[str, Any]] = field(default_factory=list)
     app_users: list[dict[str, Any]] = field(default_factory=list)
     auto_provision_app_users: bool = False
 
@@ -113,7 +120,7 @@ class DataverseOptions:
             ValueError: For an unknown option (the message lists the valid ones) or a bad choice.
         """
         options = cls()
-        options.update(values or {})
+        options.update(expand(dict(values or {})))
         return options
 
     def update(self, values: Mapping[str, Any]) -> None:

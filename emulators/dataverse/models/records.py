@@ -88,7 +88,7 @@ class Records:
             self.rules.apply_state(table, record, None, values)
             self.rules.computed(table, record)
             self.rules.validate(table, record, values, ctx, creating=True)
-            self.privileges.check_owner(table, record)
+            self.privileges.check_owner(table, record, ctx.caller, creating=True)
             self.keys.check_unique(table.logical, record_id, record)
             self.rules.check_duplicates(table, record, ctx)
             record["versionnumber"] = self.store.next_version()
@@ -122,7 +122,7 @@ class Records:
             self.rules.computed(table, record)
             self.rules.validate(table, record, values, ctx, creating=False)
             if "ownerid" in values:
-                self.privileges.check_owner(table, record)
+                self.privileges.check_owner(table, record, ctx.caller, creating=False)
             self.keys.check_unique(table.logical, record[table.pk], record)
             self.rules.check_duplicates(table, record, ctx)
             record["versionnumber"] = self.store.next_version()

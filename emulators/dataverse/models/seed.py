@@ -8,6 +8,7 @@ import uuid
 from typing import Any
 
 from .config import DataverseOptions
+from .privileges import Privileges
 from .registry import Schema
 from .rules import Rules, ref, utc_now
 from .schema import stable_id
@@ -24,7 +25,7 @@ CURRENCIES = {
 MESSAGES = ("Create", "Update", "Delete", "CreateMultiple", "UpdateMultiple", "UpsertMultiple")
 
 
-def seed(store: Store, schema: Schema, rules: Rules, options: DataverseOptions) -> None:
+def seed(store: Store, schema: Schema, rules: Rules, options: DataverseOptions, privileges: Privileges) -> None:
     """Insert the seed rows that are missing (idempotent: a persistent org keeps its own ids)."""
     org = options.org_name
     org_id, bu_id = stable_id("organization", org), stable_id("businessunit", org)
@@ -96,7 +97,7 @@ def seed(store: Store, schema: Schema, rules: Rules, options: DataverseOptions) 
     for app in options.app_users:
         ensure_app_user(store, rules, str(app["client_id"]), str(app.get("name") or "# app"), app.get("object_id"))
     for user in options.users:
-        add_user(store, rules, user)
+        add_user(store, rules, user, privileges)
 
 
 def _insert(store: Store, entity: str, pk: str, record: Record, org_id: str) -> None:
@@ -140,8 +141,10 @@ def _sdk_messages(schema: Schema) -> list[tuple[str, Record]]:
     return rows
 
 
-def add_user(store: Store, rules: Rules, user: dict[str, Any]) -> Record:
-    """Seed one (interactive) systemuser, e.g. a practitioner; ``isdisabled`` marks a disabled one."""
+def add_user(store: Store, rules: Rules, user: dict[str, Any], privileges: Privileges) -> Record:
+    """Seed one (interactive) systemuser, e.g. a practitioner; ``isdisabled`` marks a disabled one, ``islicensed``
+    false an unlicensed one, ``accessmode`` its access mode and ``roles`` the names of its security roles (its
+    default role when absent)."""
     email = str(user.get("internalemailaddress") or "")
     user_id = str(user.get("systemuserid") or uuid.uuid5(uuid.NAMESPACE_URL, f"systemuser:{email.lower()}"))
     record = {
@@ -152,7 +155,7 @@ def add_user(store: Store, rules: Rules, user: dict[str, Any]) -> Record:
         "domainname": user.get("domainname") or email or None,
         "isdisabled": bool(user.get("isdisabled", False)),
         "accessmode": int(user.get("accessmode", 0)),
-        "islicensed": not user.get("isdisabled", False),
+        "islicensed": bool(user.get("islicensed", not user.get("isdisabled", False))),
         "azureactivedirectoryobjectid": str(
             user.get("azureactivedirectoryobjectid") or uuid.uuid5(uuid.NAMESPACE_URL, f"aad:{user_id}")
         ),
@@ -165,4 +168,6 @@ def add_user(store: Store, rules: Rules, user: dict[str, Any]) -> Record:
     record["versionnumber"] = store.next_version()
     with store.transaction():
         store.put("systemuser", record["systemuserid"], record)
+    if user.get("roles") is not None:
+        privileges.assign_user(record["systemuserid"], list(user["roles"]))
     return record

@@ -50,6 +50,9 @@ class Stats:
             counts = self.per_user[user_id]
             counts["execution_ms"] += round(nominal_seconds * 1000)
             counts["records_written"] += records_written
+            # The longest request: with the peak in flight, what requests admitted just under the
+            # execution-time limit can still add to it (bench/bench_dynamics_load.py execution_budget_seconds).
+            counts["max_request_ms"] = max(counts["max_request_ms"], round(nominal_seconds * 1000))
 
     def count_logic(self, user_id: str, nominal_seconds: float) -> None:
         """Synchronous plug-in time inside a user's requests (part of their execution_ms)."""
@@ -62,8 +65,11 @@ class Stats:
     def count_fault(self, kind: str) -> None:
         self.faults[kind] += 1
 
-    def observe_concurrency(self, in_flight: int) -> None:
-        self.max_concurrency = max(self.max_concurrency, in_flight)
+    def observe_concurrency(self, in_flight: int, user_id: str) -> None:
+        with self._lock:
+            self.max_concurrency = max(self.max_concurrency, in_flight)
+            counts = self.per_user[user_id]
+            counts["max_in_flight"] = max(counts["max_in_flight"], in_flight)
 
     def as_dict(self) -> dict[str, Any]:
         with self._lock:

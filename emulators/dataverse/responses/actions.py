@@ -115,16 +115,18 @@ def user_privilege(req: ApiRequest, backend: DataverseBackend) -> ApiResponse:
     if privilege_id is None:
         raise e.ObjectDoesNotExist(entity="privilege", id=name or req.route["args"])
     business_unit = user.get("businessunitid") or {}
+    # One RolePrivilege per role granting it, with that role's depth; the roles live in the root business unit.
     privileges = [
         {
-            "Depth": "Global",
+            "Depth": depth,
             "PrivilegeId": privilege_id,
             "BusinessUnitId": business_unit.get("id") if isinstance(business_unit, dict) else None,
             "PrivilegeName": name,
         }
+        for _, depth in backend.privileges.grants(user_id, name)
     ]
     body = {
         "@odata.context": _response_context(req, "RetrieveUserPrivilegeByPrivilegeName"),
-        "RolePrivileges": privileges if backend.privileges.holds(user_id, name) else [],
+        "RolePrivileges": privileges,
     }
     return json_response(body)

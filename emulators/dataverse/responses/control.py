@@ -129,3 +129,34 @@ async def privileges(request: Request, backend: DataverseBackend) -> Response:
         return JSONResponse({"error": str(err)}, status_code=400)
     revoked = backend.privileges.revoked.get(str(user_id).lower(), set())
     return JSONResponse({"systemuserid": user_id, "revoked": sorted(revoked)})
+
+
+async def security(request: Request, backend: DataverseBackend) -> Response:
+    """GET the security model; POST ``{security_roles?, roles: [{name, privileges: {prv…: depth}, inherited?}],
+    users: {systemuserid: [role names]}, teams: [{name, businessunitid?, roles: [...], members: [systemuserid]}]}``
+    defines roles, assigns them and creates owner teams (answering their ids)."""
+    security = backend.privileges
+    teams: dict[str, str] = {}
+    if request.method == "POST":
+        payload = await _json(request)
+        try:
+            if "security_roles" in payload:
+                backend.reconfigure({"security_roles": bool(payload["security_roles"])})
+            for role in payload.get("roles") or []:
+                security.add_role(
+                    str(role["name"]), dict(role.get("privileges") or {}), inherited=bool(role.get("inherited"))
+                )
+            for user_id, names in (payload.get("users") or {}).items():
+                if backend.store.get("systemuser", str(user_id).lower()) is None:
+                    raise ValueError(f"no systemuser {user_id}")
+                security.assign_user(str(user_id), list(names))
+            for team in payload.get("teams") or []:
+                teams[str(team["name"])] = backend.add_owner_team(
+                    str(team["name"]),
+                    team.get("businessunitid"),
+                    list(team.get("roles") or []),
+                    list(team.get("members") or []),
+                )
+        except (KeyError, ValueError) as err:
+            return JSONResponse({"error": str(err)}, status_code=400)
+    return JSONResponse({**security.describe(), "created_teams": teams})
