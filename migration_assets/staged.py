@@ -15,8 +15,9 @@ from checks.approval import ApprovalOutcome, stage_and_check
 from checks.canonical import CANONICAL_MODELS
 from checks.checklist import CheckResult, checks_for
 from checks.report import FINDINGS_FILE
+from mappings.models import CanonicalModel
 from mappings.spec import MappingSpec, load_spec
-from migration_assets.metadata import table_metadata
+from migration_assets.metadata import column_schema, table_metadata
 from migration_assets.partitions import migration_partitions, partition_parts
 from migration_assets.raw import raw_asset_key
 from migration_assets.resources import MigrationHomeResource
@@ -87,6 +88,8 @@ def build_staging_asset() -> dg.AssetsDefinition:
             kinds={"duckdb", "polars"},
             description=(CANONICAL_MODELS[e].__doc__ or "").strip(),
             tags={"migration/layer": "staged"},
+            # Columns and their descriptions from the Pandera model (checks/canonical/).
+            metadata={"dagster/column_schema": column_schema(CanonicalModel().fields(e))},
         )
         for e in entities
     ]

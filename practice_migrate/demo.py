@@ -190,7 +190,9 @@ def _run(home: object, running: object) -> int:
 def _load(home: object, running: object, instance: object, partition: object, quiet: dict) -> None:
     """Steps 5–7: load the trial into the emulated org, read it back, and load again (nothing to send)."""
     from migration_assets.definitions import defs
-    from migration_assets.dynamics import GROUP
+    from targets.registry import get_target
+
+    group = get_target("dynamics365").schema
 
     control = running.dataverse_control  # type: ignore[attr-defined]
     job = defs().resolve_job_def("dynamics_migrate")
@@ -204,7 +206,7 @@ def _load(home: object, running: object, instance: object, partition: object, qu
     tables = {
         e.asset_key.path[-1]: e.event_specific_data.materialization.metadata
         for e in first.all_events
-        if e.event_type_value == "ASSET_MATERIALIZATION" and e.asset_key and e.asset_key.path[0] == GROUP
+        if e.event_type_value == "ASSET_MATERIALIZATION" and e.asset_key and e.asset_key.path[0] == group
     }
     checks = [e.event_specific_data for e in first.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
     print(f"     {'table':<16}{'sent':>8}{'created':>9}{'failed':>8}{'rec/s':>9}")

@@ -614,6 +614,14 @@ async def load_partition(
     ctx: LoadContext,
     tables: Sequence[str] = LOAD_ORDER,
     progress: Callable[[TableLoad], None] | None = None,
+    on_table: Callable[[TableLoad], None] | None = None,
 ) -> list[TableLoad]:
-    """Every table in dependency order (a table's lookups point at tables loaded before it)."""
-    return [await load_table(client, ctx, name, progress) for name in LOAD_ORDER if name in tables]
+    """Every table in dependency order (a table's lookups point at tables loaded before it); `on_table`
+    hears of each one as it finishes."""
+    results = []
+    for name in LOAD_ORDER:
+        if name in tables:
+            results.append(await load_table(client, ctx, name, progress))
+            if on_table is not None:
+                on_table(results[-1])
+    return results
