@@ -23,6 +23,7 @@ from migration_assets.raw import raw_asset_key
 from migration_assets.resources import MigrationHomeResource
 from migration_assets.step_guard import guarded_step
 from sources.registry import all_systems
+from targets.progress import ProgressReporter
 
 STAGED_GROUP = "staged"
 SIDE_TABLES = {
@@ -136,13 +137,16 @@ def build_staging_asset() -> dg.AssetsDefinition:
     def stage_and_check_asset(context: dg.AssetExecutionContext, migration_home: MigrationHomeResource):
         customer_id, run_kind = partition_parts(context)
         config = migration_home.customer(customer_id)
-        outcome = stage_and_check(
-            migration_home.home,
-            config,
-            run_kind,
-            run_id=context.run.run_id,
-            progress=lambda entity, rows: context.log.info(f"staged {entity}: {rows} rows"),
+        staging = ProgressReporter(
+            f"stage {customer_id}|{run_kind}", len(entities), context.log.info, unit="entities", every=1
         )
+
+        def staged(entity: str, rows: int) -> None:
+            context.log.info(f"staged {entity}: {rows} rows")
+            staging.update(staging.done + 1)
+
+        outcome = stage_and_check(migration_home.home, config, run_kind, run_id=context.run.run_id, progress=staged)
+        staging.finish()
         counts = outcome.staging.result
         for entity in entities:
             table = outcome.staging.tables.get(entity)

@@ -9,6 +9,7 @@ Lines hold counts only, never values.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 
@@ -16,6 +17,14 @@ from collections.abc import Callable
 INTERVAL_SECONDS = 30.0
 # Otherwise one line per twentieth of the total.
 STEPS = 20
+# What a line starts with: "<what>: <done>/<total> records" (parse_line reads it back for a progress bar).
+_LINE = re.compile(r"^(?P<what>[^:]+): (?P<done>\d+)/(?P<total>\d+) (?P<unit>[a-z]+)\b")
+
+
+def parse_line(text: str) -> tuple[str, int, int] | None:
+    """(what, done, total) of a progress line, or None for any other log message."""
+    match = _LINE.match(text)
+    return (match["what"], int(match["done"]), int(match["total"])) if match else None
 
 
 def _duration(seconds: float) -> str:
@@ -30,7 +39,8 @@ def _duration(seconds: float) -> str:
 
 
 class ProgressReporter:
-    """Progress lines for one unit of work (`what`, e.g. "load dynamics/contact") of `total` records."""
+    """Progress lines for one unit of work (`what`, e.g. "load dynamics/contact") of `total` records (or
+    another `unit`: staging counts entities)."""
 
     def __init__(
         self,
@@ -41,11 +51,13 @@ class ProgressReporter:
         every: int | None = None,
         interval_seconds: float = INTERVAL_SECONDS,
         clock: Callable[[], float] = time.monotonic,
+        unit: str = "records",
     ) -> None:
         self.what = what
+        self.unit = unit
         self.total = total
         self.emit = emit
-        self.every = every or max(1, total // STEPS)
+        self._every = every
         self.interval_seconds = interval_seconds
         self.clock = clock
         self.started = clock()
@@ -55,6 +67,11 @@ class ProgressReporter:
         self.throttled = 0
         self.backoff_seconds = 0.0
         self.lines = 0
+
+    @property
+    def every(self) -> int:
+        """Records between two lines: as given, else a twentieth of the (current) total."""
+        return self._every or max(1, self.total // STEPS)
 
     def update(self, done: int, *, throttled: int | None = None, backoff_seconds: float | None = None) -> None:
         """`done` records of the total so far (and 429s / back-off seconds so far); emits a line when one is due."""
@@ -77,7 +94,7 @@ class ProgressReporter:
         elapsed = max(now - self.started, 0.0)
         rate = self.done / elapsed if elapsed > 0 else 0.0
         share = f" ({100 * self.done / self.total:.0f}%)" if self.total else ""
-        text = f"{self.what}: {self.done}/{self.total} records{share}, {rate:.1f} records/s"
+        text = f"{self.what}: {self.done}/{self.total} {self.unit}{share}, {rate:.1f} {self.unit}/s"
         if self.throttled or self.backoff_seconds:
             text += f", {self.throttled} 429s ({self.backoff_seconds:.1f} s back-off)"
         if self.done < self.total:

@@ -231,10 +231,9 @@ def verify(
     """Every mapped row read back from the import schema and compared column by column (no values kept)."""
     results = []
     for table in catalogue.tables.values():
-        progress = ProgressReporter(f"read back {SCHEMA}/{table.name}", 0, events.progress)
         expected = [target_row(catalogue, table, m) for m in mapped_rows(warehouse, table, run_kind)]
         found = {r[catalogue.key]: r for r in backend.fetch(table, catalogue.key)}
-        progress.total = len(expected)
+        progress = ProgressReporter(f"read back {SCHEMA}/{table.name}", len(expected), events.progress)
         missing = differences = 0
         by_field: dict[str, int] = {}
         for done, row in enumerate(expected, 1):

@@ -9,6 +9,7 @@ from dagster_defs import REPOSITORY
 from migration_assets.partitions import add_customer_partition
 from targets.base import Partition
 from targets.gensolve.catalogue import load_catalogue
+from targets.progress import STEPS
 
 
 def _migrate(
@@ -89,5 +90,8 @@ def test_each_table_is_materialised_and_checked_as_it_finishes_with_progress_in_
         line = next(m for m in progress if m.startswith(f"load gensolve/{table}: "))
         assert " records" in line and "records/s" in line
         assert any(m.startswith(f"read back gensolve/{table}: ") for m in progress)
+        # A steady rhythm: at most one line per twentieth of the table and the closing one, whatever its size.
+        for step in ("load", "read back"):
+            assert sum(m.startswith(f"{step} gensolve/{table}: ") for m in progress) <= STEPS + 1
     client = next(m for m in progress if m.startswith("load gensolve/gpm_client: "))
     assert client.split(": ")[1].split(" records")[0] == "60/60"  # the practice's 60 clients, all accounted for

@@ -3,7 +3,7 @@ records/s, 429s with their back-off and an ETA, and never more than one line per
 
 from __future__ import annotations
 
-from targets.progress import ProgressReporter
+from targets.progress import ProgressReporter, parse_line
 
 
 class FakeClock:
@@ -56,3 +56,22 @@ def test_nothing_done_yet_gives_no_line_and_an_empty_table_closes_at_once() -> N
     empty = ProgressReporter("load gensolve/gpm_payment", 0, lines.append, clock=clock)
     empty.finish()
     assert lines == ["load gensolve/gpm_payment: 0/0 records, 0.0 records/s, done in 0 s"]
+
+
+def test_a_line_reads_back_for_a_progress_bar() -> None:
+    clock, lines = FakeClock(), []
+    reporter = ProgressReporter("load gensolve/gpm_client", 400, lines.append, clock=clock)
+    clock.now += 2
+    reporter.update(200)
+    assert parse_line(lines[0]) == ("load gensolve/gpm_client", 200, 400)
+    assert parse_line("loaded 12 records, 0 unchanged") is None
+
+
+def test_a_total_known_only_later_keeps_the_rhythm() -> None:
+    clock, lines = FakeClock(), []
+    reporter = ProgressReporter("read back gensolve/gpm_invoice", 0, lines.append, clock=clock, interval_seconds=1e9)
+    reporter.total = 1000
+    for done in range(1, 1001):
+        clock.now += 0.01
+        reporter.update(done)
+    assert len(lines) == 19  # every 50 records, not one line per record
