@@ -1,12 +1,14 @@
-"""`make demo`: a synthetic NZ practice through staging and into an emulated Dynamics 365 org, in real
-Dagster runs.
+"""`make demo`: a synthetic NZ practice through staging and into an emulated Dynamics 365 org and into
+Gensolve's embedded import database, in real Dagster runs.
 
 Generates a few hundred clients with injected defects, starts the Entra ID and Dataverse emulators on
 loopback (the trial target; the practice's users provisioned), registers the customer (configuration
 and dynamic partition), runs the Cliniko job for `<customer>|trial` on the instance in $DAGSTER_HOME
 and prints the checklist per entity and the reconciliation; then runs `dynamics_migrate` (schema plan
-applied, owners resolved, load, read-back) and runs it again to show that unchanged data sends no
-write. The org keeps its state under $MIGRATION_HOME/emulators on stable ports and its secret in
+applied, owners resolved, load, read-back; a progress bar per table) and runs it again to show that
+unchanged data sends no write; then stages the same practice for a second customer whose target is
+Gensolve (embedded) and runs `gensolve_migrate`, printing where its database and reports are. The org
+keeps its state under $MIGRATION_HOME/emulators on stable ports and its secret in
 $MIGRATION_HOME/dev.env, so `make dev` (`make targets`) brings the same org back for practice. Exit 0
 when the pipeline ran: failing checks are findings for the practice, not crashes.
 """
@@ -33,6 +35,13 @@ DEMO_CLIENTS = 400
 DEMO_DEFECT_RATE = 0.01
 DEMO_SEED = 20261122
 DEMO_FALLBACK_OWNER = "migration.owner@example.co.nz"
+# The same practice into Gensolve's embedded import database (no Oracle, no emulator).
+GENSOLVE_CUSTOMER = "demo-physio-gpm"
+GENSOLVE_TARGET = {
+    "system": "gensolve",
+    "trial": {"environment": "sandbox", "database": "embedded"},
+    "live": {"environment": "production", "database": "embedded"},
+}
 
 
 def _target(endpoints: EmulatorEndpoints) -> dict:
@@ -43,12 +52,12 @@ def _target(endpoints: EmulatorEndpoints) -> dict:
     }
 
 
-def _write_config(home: Path, dump_dir: Path, target: dict) -> Path:
+def _write_config(home: Path, dump_dir: Path, target: dict, customer_id: str = DEMO_CUSTOMER) -> Path:
     inbox = home / "inbox"
     inbox.mkdir(parents=True, exist_ok=True)
-    path = inbox / f"{DEMO_CUSTOMER}.yaml"
+    path = inbox / f"{customer_id}.yaml"
     config = {
-        "customer_id": DEMO_CUSTOMER,
+        "customer_id": customer_id,
         "name": "Harbourside Physiotherapy (demo)",
         "country": "NZ",
         "time_zone": "Pacific/Auckland",
@@ -77,8 +86,9 @@ def main() -> int:
     # A fresh start: the ledger and the org of an earlier demo go together (the org is emptied below).
     targets.stop_background(home.root)
     shutil.rmtree(home.customer_dir(DEMO_CUSTOMER), ignore_errors=True)
+    shutil.rmtree(home.customer_dir(GENSOLVE_CUSTOMER), ignore_errors=True)
     shutil.rmtree(targets.state_dir(home.root), ignore_errors=True)
-    print("0/7  Starting the Entra ID and Dataverse emulators on 127.0.0.1 (the trial target; kept for `make dev`)")
+    print("0/9  Starting the Entra ID and Dataverse emulators on 127.0.0.1 (the trial target; kept for `make dev`)")
     # Stable ports and state under the home: `make targets` restarts this very org after the demo.
     with targets.start_persistent(home.root, targets.client_secret(home.root, renew=True)) as running:
         os.environ[DEMO_SECRET_ENV] = running.endpoints.client_secret
@@ -107,7 +117,7 @@ def _run(home: object, running: object) -> int:
     os.environ.setdefault("MIGRATION_HOME", str(home.root))  # type: ignore[attr-defined]
     dump_dir = home.root / "dumps" / DEMO_CUSTOMER / "trial"
     print(
-        f"1/7  Generating a synthetic NZ practice ({DEMO_CLIENTS} clients, defects at {DEMO_DEFECT_RATE:.0%}) "
+        f"1/9  Generating a synthetic NZ practice ({DEMO_CLIENTS} clients, defects at {DEMO_DEFECT_RATE:.0%}) "
         f"→ {dump_dir}"
     )
     generated = generate_practice(
@@ -122,12 +132,12 @@ def _run(home: object, running: object) -> int:
     config = set_up(home, running.endpoints, running.dataverse_control, dump_dir)  # type: ignore[arg-type, attr-defined]
     added = add_customer_partition(instance, config.customer_id)
     print(
-        f"2/7  Registered customer {config.customer_id} ({'partition added' if added else 'partition exists'}) "
+        f"2/9  Registered customer {config.customer_id} ({'partition added' if added else 'partition exists'}) "
         f"in {home.config_path(config.customer_id)}"
     )
 
     partition = dg.MultiPartitionKey({"customer": DEMO_CUSTOMER, "run": "trial"})
-    print(f"3/7  Running job cliniko_stage for partition {partition} on the instance in {instance.root_directory}")
+    print(f"3/9  Running job cliniko_stage for partition {partition} on the instance in {instance.root_directory}")
     # The run's own log is in the Dagster UI; the console shows only this summary.
     quiet = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
     result = _staging_job().execute_in_process(
@@ -148,7 +158,7 @@ def _run(home: object, running: object) -> int:
             file=sys.stderr,
         )
         return 1
-    print(f"4/7  Run {run_id}: {'succeeded' if result.success else 'stopped by blocking checks (findings below)'}\n")
+    print(f"4/9  Run {run_id}: {'succeeded' if result.success else 'stopped by blocking checks (findings below)'}\n")
     print(f"{'entity':<26}{'delivered':>10}{'staged':>8}{'merged':>8}{'rejected':>9}   checklist")
     for entity in reconciliation["entity"].unique(maintain_order=True).to_list():
         counts = reconciliation.filter(reconciliation["entity"] == entity).sum()
@@ -180,6 +190,7 @@ def _run(home: object, running: object) -> int:
         print(f"  {row['severity']:<5} {row['entity']}.{row['check_name']}: {counts}")
     print(f"\nApproval report (the practice's review, with a sample of records per entity): {report}")
     _load(home, running, instance, partition, quiet)
+    _gensolve(home, instance, dump_dir, quiet)  # type: ignore[arg-type]
     print(
         "Open the Dagster UI on the same instance and org with `make dev` (http://127.0.0.1:3000): it restarts "
         f"the emulated org from {home.root / 'emulators'} (`make targets`), secret from {home.root / 'dev.env'}."
@@ -190,18 +201,22 @@ def _run(home: object, running: object) -> int:
 def _load(home: object, running: object, instance: object, partition: object, quiet: dict) -> None:
     """Steps 5–7: load the trial into the emulated org, read it back, and load again (nothing to send)."""
     from migration_assets.definitions import defs
+    from practice_migrate.progress_bar import LOGGER, progress_bar
     from targets.registry import get_target
 
     group = get_target("dynamics365").schema
 
     control = running.dataverse_control  # type: ignore[attr-defined]
-    job = defs().resolve_job_def("dynamics_migrate")
-    run_config = {**quiet, "ops": {"dynamics__schema_plan": {"config": {"apply": True}}}}
-    print("\n5/7  Running job dynamics_migrate (schema plan applied, owners resolved, load, read-back)")
+    run_config = {
+        "loggers": {**quiet["loggers"], LOGGER: {}},
+        "ops": {"dynamics__schema_plan": {"config": {"apply": True}}},
+    }
+    print("\n5/9  Running job dynamics_migrate (schema plan applied, owners resolved, load, read-back)")
     before = control.stats()
-    first = job.execute_in_process(
-        partition_key=partition, instance=instance, raise_on_error=False, run_config=run_config
-    )
+    with progress_bar(defs().resolve_job_def("dynamics_migrate")) as job:
+        first = job.execute_in_process(
+            partition_key=partition, instance=instance, raise_on_error=False, run_config=run_config
+        )
     after = control.stats()
     tables = {
         e.asset_key.path[-1]: e.event_specific_data.materialization.metadata
@@ -224,17 +239,18 @@ def _load(home: object, running: object, instance: object, partition: object, qu
         f"throttled (429); checks: {len(checks) - len(failing)}/{len(checks)} passed"
         + (f" — failing: {', '.join(failing[:6])}" if failing else "")
     )
-    print("6/7  Running dynamics_migrate again over the same data (the ledger's hashes say nothing changed)")
-    second = job.execute_in_process(
-        partition_key=partition, instance=instance, raise_on_error=False, run_config=run_config
-    )
+    print("6/9  Running dynamics_migrate again over the same data (the ledger's hashes say nothing changed)")
+    with progress_bar(defs().resolve_job_def("dynamics_migrate")) as job:
+        second = job.execute_in_process(
+            partition_key=partition, instance=instance, raise_on_error=False, run_config=run_config
+        )
     again = control.stats()
     print(
         f"     run {second.run_id}: {_outcome(second)}; "
         f"{again['records']['written'] - after['records']['written']} records written (expected 0)"
     )
     reports = home.reports_dir(DEMO_CUSTOMER, "trial")  # type: ignore[attr-defined]
-    print(f"7/7  Reports in {reports}:")
+    print(f"7/9  Reports in {reports}:")
     verdict = _checks_of(first).get(("dynamics/post_migration", "passed"))
     print(f"     post-migration checklist: {'PASSED' if verdict else 'FAILED'} → {reports / 'post-migration.html'}")
     for name in ("schema-plan.html", "owner-resolution.html", "field-diff.html", "audit-log.csv"):
@@ -245,6 +261,55 @@ def _load(home: object, running: object, instance: object, partition: object, qu
             "computes the total from the lines, so the target disagrees with the source (field-diff.html)."
         )
     print("     To undo the load: launch the dynamics_rollback job for partition demo-physio|trial (README: Rollback).")
+
+
+def _gensolve(home: MigrationHome, instance: object, dump_dir: Path, quiet: dict) -> None:
+    """Steps 8–9: the same practice into Gensolve Practice Manager (its embedded import database, no Oracle
+    needed), as a second customer whose `target.system` is gensolve, through the same factory-built jobs."""
+    import dagster as dg
+
+    from migration_assets.definitions import defs
+    from migration_assets.partitions import add_customer_partition
+    from practice_migrate.progress_bar import LOGGER, progress_bar
+    from targets.base import Partition
+    from targets.gensolve.target import embedded_path
+
+    config = home.register(_write_config(home.root, dump_dir, GENSOLVE_TARGET, GENSOLVE_CUSTOMER))
+    add_customer_partition(instance, config.customer_id)  # type: ignore[arg-type]
+    partition = dg.MultiPartitionKey({"customer": GENSOLVE_CUSTOMER, "run": "trial"})
+    print(f"\n8/9  Registered {GENSOLVE_CUSTOMER} (the same dump; target gensolve, embedded) and staged it")
+    staged = _staging_job().execute_in_process(
+        partition_key=partition, instance=instance, raise_on_error=False, run_config=quiet
+    )
+    print(f"     run {staged.run_id}: {_outcome(staged)}")
+    print("9/9  Running job gensolve_migrate (import schema applied, load, read-back, the Gensolve checklist)")
+    run_config = {
+        "loggers": {**quiet["loggers"], LOGGER: {}},
+        "ops": {"gensolve__schema_plan": {"config": {"apply": True}}},
+    }
+    with progress_bar(defs().resolve_job_def("gensolve_migrate")) as job:
+        result = job.execute_in_process(
+            partition_key=partition, instance=instance, raise_on_error=False, run_config=run_config
+        )
+    loaded = {
+        e.asset_key.path[-1]: e.event_specific_data.materialization.metadata
+        for e in result.all_events
+        if e.event_type_value == "ASSET_MATERIALIZATION" and "created" in e.event_specific_data.materialization.metadata
+    }
+    written = sum(m["created"].value + m["updated"].value for m in loaded.values())
+    failed = sum(m["failed"].value for m in loaded.values())
+    checks = _checks_of(result)
+    print(
+        f"     run {result.run_id}: {_outcome(result)}; {written} rows written into {len(loaded)} import tables, "
+        f"{failed} rejected; checks: {sum(checks.values())}/{len(checks)} passed"
+    )
+    part = Partition(home, config, "trial")
+    verdict = checks.get(("gensolve/post_migration", "passed"))
+    print(f"     Gensolve database (embedded): {embedded_path(part)}")
+    print(f"     Reports in {part.reports}:")
+    print(f"     post-migration verdict: {'PASSED' if verdict else 'FAILED'} → {part.reports / 'post-migration.html'}")
+    print(f"     {part.reports / 'gensolve-schema-plan.md'}")
+    print(f"     To undo: launch gensolve_rollback for partition {GENSOLVE_CUSTOMER}|trial.")
 
 
 def _checks_of(result: object) -> dict[tuple[str, str], bool]:
