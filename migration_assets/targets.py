@@ -11,7 +11,6 @@ table's materialisation and checks reach Dagster as soon as that table is done (
 
 # No `from __future__ import annotations`: Dagster resolves the asset functions' annotations itself.
 
-import getpass
 import queue
 import threading
 from collections.abc import Callable, Iterator
@@ -30,7 +29,7 @@ from migration_assets.signoff import SIGNOFF_KEY, require_signoff
 from migration_assets.staged import APPROVAL_REPORT_KEY, staged_key
 from migration_assets.step_guard import guarded_step
 from targets import lineage
-from targets.base import Partition, PlanStep, StepEvents, TableResult, TableVerification, Target
+from targets.base import Partition, PlanStep, StepEvents, TableResult, TableVerification, Target, operator_name
 from targets.registry import get_target, target_names
 
 CANONICAL = CanonicalModel()
@@ -93,12 +92,6 @@ def _partition(context: dg.AssetExecutionContext, home: MigrationHomeResource) -
     if part.run_kind == "live":
         require_signoff(context, part.config)
     return part
-
-
-def operator_name(context: dg.AssetExecutionContext | dg.OpExecutionContext) -> str:
-    """Who launched the step: the run's `migration/operator` or `dagster/user` tag, else the OS user."""
-    tags = context.run.tags
-    return tags.get("migration/operator") or tags.get("dagster/user") or getpass.getuser()
 
 
 def step_events(work: Callable[[StepEvents], Any]) -> Iterator[tuple[str, Any]]:
@@ -336,7 +329,7 @@ def build_target_assets(name: str) -> TargetAssets:
         """Load the partition table by table (only changed records), then read everything back; each table's
         materialisation and checks are emitted as soon as that table is done."""
         part = _partition(context, migration_home)
-        run_id, operator = context.run.run_id, operator_name(context)
+        run_id, operator = context.run.run_id, operator_name(context.run.tags)
         reported: set[str] = set()
         for kind, value in step_events(lambda events: target.load(part, run_id, operator, events)):
             if kind == "progress":
@@ -368,7 +361,7 @@ def build_target_assets(name: str) -> TargetAssets:
     @guarded_step
     def rollback_op(context: dg.OpExecutionContext, config: RollbackConfig, migration_home: MigrationHomeResource):
         part = partition_of(context, migration_home)
-        result = target.rollback(part, context.run.run_id, operator_name(context), config.load_run_id)
+        result = target.rollback(part, context.run.run_id, operator_name(context.run.tags), config.load_run_id)
         context.log.info(f"rolled back: {result.deleted} deleted, {result.restored} restored, {result.failed} failed")
         if result.failed:
             raise dg.Failure(

@@ -9,6 +9,7 @@ operator's notebook call them the same way.
 
 from __future__ import annotations
 
+import getpass
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -42,6 +43,12 @@ class Partition:
     def file_roots(self) -> tuple[Path, ...]:
         """The folders this partition's documents may be read from (issue 15 item 1)."""
         return self.home.file_roots(self.config, self.run_kind)
+
+
+def operator_name(tags: Mapping[str, str] | None = None) -> str:
+    """Who launched a step, for the ledger: the run's `migration/operator` or `dagster/user` tag, else the OS user."""
+    tags = tags or {}
+    return tags.get("migration/operator") or tags.get("dagster/user") or getpass.getuser()
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,6 @@ assets call these; so can a test or an operator's notebook.
 from __future__ import annotations
 
 import asyncio
-import getpass
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -55,12 +54,6 @@ def dataverse_client(part: Partition, *, timeout_seconds: float | None = None, *
     if timeout_seconds is not None:
         connection = replace(connection, timeout_seconds=timeout_seconds)
     return DataverseClient(connection, **kwargs)  # type: ignore[arg-type]
-
-
-def operator_name(tags: dict[str, str] | None = None) -> str:
-    """Who launched the load: the run's `dagster/user` or `migration/operator` tag, else the OS user."""
-    tags = tags or {}
-    return tags.get("migration/operator") or tags.get("dagster/user") or getpass.getuser()
 
 
 def prepare(part: Partition, sample_clients: int | None = None) -> tuple[StageSummary, dict[str, int] | None]:
