@@ -71,7 +71,7 @@ class ProgressReporter:
     @property
     def every(self) -> int:
         """Records between two lines: as given, else a twentieth of the (current) total."""
-        return self._every or max(1, self.total // STEPS)
+        return self._every or max(1, -(-self.total // STEPS))  # ceiling: at most STEPS lines by count
 
     def update(self, done: int, *, throttled: int | None = None, backoff_seconds: float | None = None) -> None:
         """`done` records of the total so far (and 429s / back-off seconds so far); emits a line when one is due."""

@@ -160,7 +160,7 @@ class DynamicsTarget:
                     f"load {SCHEMA}/{load.table}", load.considered, events.progress
                 )
             done = load.unchanged + load.created + load.updated + load.failed
-            reporter.update(done)
+            reporter.update(done, throttled=load.throttled, backoff_seconds=load.backoff_seconds)
 
         def table_done(load: TableLoad) -> None:
             reporter = reporters.pop(load.table, None)

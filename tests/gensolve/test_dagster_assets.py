@@ -90,8 +90,12 @@ def test_each_table_is_materialised_and_checked_as_it_finishes_with_progress_in_
         line = next(m for m in progress if m.startswith(f"load gensolve/{table}: "))
         assert " records" in line and "records/s" in line
         assert any(m.startswith(f"read back gensolve/{table}: ") for m in progress)
-        # A steady rhythm: at most one line per twentieth of the table and the closing one, whatever its size.
+        # A steady rhythm, not a line per record: one per twentieth of the table (or per interval on a slow
+        # machine) and the closing one.
         for step in ("load", "read back"):
-            assert sum(m.startswith(f"{step} gensolve/{table}: ") for m in progress) <= STEPS + 1
+            lines = [m for m in progress if m.startswith(f"{step} gensolve/{table}: ")]
+            total = int(lines[-1].split(": ")[1].split("/")[1].split(" ")[0])
+            if total > 4 * STEPS:
+                assert len(lines) < total / 2, (step, table, len(lines), total)
     client = next(m for m in progress if m.startswith("load gensolve/gpm_client: "))
     assert client.split(": ")[1].split(" records")[0] == "60/60"  # the practice's 60 clients, all accounted for

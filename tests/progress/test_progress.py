@@ -3,7 +3,7 @@ records/s, 429s with their back-off and an ETA, and never more than one line per
 
 from __future__ import annotations
 
-from targets.progress import ProgressReporter, parse_line
+from targets.progress import STEPS, ProgressReporter, parse_line
 
 
 class FakeClock:
@@ -75,3 +75,13 @@ def test_a_total_known_only_later_keeps_the_rhythm() -> None:
         clock.now += 0.01
         reporter.update(done)
     assert len(lines) == 19  # every 50 records, not one line per record
+
+
+def test_the_count_rhythm_never_exceeds_twenty_lines_for_any_total() -> None:
+    for total in (1, 19, 21, 59, 61, 999, 1001):
+        clock, lines = FakeClock(), []
+        reporter = ProgressReporter("load x/y", total, lines.append, clock=clock, interval_seconds=1e9)
+        for done in range(1, total + 1):
+            reporter.update(done)
+        reporter.finish()
+        assert len(lines) <= STEPS + 1, (total, len(lines))
