@@ -84,7 +84,9 @@ def run(out_dir: pathlib.Path, clients: int = CLIENTS) -> dict[str, Any]:
         add_customer_partition(instance, CUSTOMER)
         resources = {"migration_home": MigrationHomeResource(path=str(home))}
 
-        def launch(job: str, run_kind: str, run_config: dict | None = None) -> float:
+        def launch(
+            job: str, run_kind: str, run_config: dict | None = None, selection: list[dg.AssetKey] | None = None
+        ) -> float:
             started = time.perf_counter()
             result = (
                 defs()
@@ -94,6 +96,7 @@ def run(out_dir: pathlib.Path, clients: int = CLIENTS) -> dict[str, Any]:
                     instance=instance,
                     run_config=run_config or {},
                     raise_on_error=False,
+                    asset_selection=selection,
                 )
             )
             if not result.success:
@@ -113,11 +116,15 @@ def run(out_dir: pathlib.Path, clients: int = CLIENTS) -> dict[str, Any]:
         running.cliniko_control.update("patients", patient, occupation="Lighthouse keeper")
         time.sleep(1.1)  # the emulator's Date header moves once a second; the delta window ends at it
         sensor_started = time.perf_counter()
-        result = delta_pickup_sensor(dg.build_sensor_context(instance=instance, resources=resources))
+        result = delta_pickup_sensor(
+            dg.build_sensor_context(instance=instance, resources=resources, repository_def=defs())
+        )
         sensor_seconds = time.perf_counter() - sensor_started
         if len(result.run_requests) != 1:
             raise RuntimeError(f"the sensor requested {len(result.run_requests)} runs")
-        run_seconds = launch("cliniko_delta_pickup", "live")
+        run_seconds = launch(
+            "cliniko_delta_pickup", "live", selection=list(result.run_requests[0].asset_selection or [])
+        )
         contact = next(
             r
             for r in running.dataverse_control.dump_table("contact")

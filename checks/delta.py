@@ -23,6 +23,7 @@ from mappings.spec import MappingSpec
 from store import WORK_TABLE_PREFIX, TableRef, table_exists
 from store.files import private_dir, private_files
 from targets import ledger
+from targets.base import Target
 
 VERIFICATION_FILE = "delta-verification.csv"
 
@@ -99,7 +100,7 @@ def verify_delta(
     run_kind: str,
     spec: MappingSpec,
     changes: DeltaChanges,
-    target: str,
+    target: Target,
     deletions: str,
 ) -> DeltaVerification:
     """Account for every change of a delta in the customer's staged layer and the target's ledger."""
@@ -109,7 +110,7 @@ def verify_delta(
         row[0]
         for row in con.execute(
             "select canonical_id from ledger.record where run_kind = ? and target = ? and status = 'loaded'",
-            [run_kind, target],
+            [run_kind, target.name],
         ).fetchall()
     }
     accounted: set[tuple[str, str]] = set()
@@ -132,7 +133,7 @@ def verify_delta(
             accounted.add((source_table, source_id))
             if canonical_id in loaded:
                 result.in_target += 1
-            elif _has_target_row(con, run_kind, target, canonical_id):
+            elif _has_target_row(con, run_kind, target.schema, canonical_id):
                 result.missing.append(canonical_id)
             else:
                 result.not_a_target_record += 1
@@ -155,7 +156,7 @@ def verify_delta(
         held = con.execute(
             "select canonical_id, status from ledger.record where run_kind = ? and target = ? "
             "and split_part(canonical_id, ':', 3) = ?",
-            [run_kind, target, source_id],
+            [run_kind, target.name, source_id],
         ).fetchall()
         for canonical_id, status in held:
             if status in statuses:
@@ -165,9 +166,9 @@ def verify_delta(
     return result
 
 
-def _has_target_row(con: duckdb.DuckDBPyConnection, run_kind: str, target: str, canonical_id: str) -> bool:
-    """Whether the mapping produced a target row for this canonical record (it should then be loaded)."""
-    schema = "dynamics" if target == "dynamics365" else target
+def _has_target_row(con: duckdb.DuckDBPyConnection, run_kind: str, schema: str, canonical_id: str) -> bool:
+    """Whether the mapping produced a target row (in the target's `schema`) for this canonical record (it
+    should then be loaded)."""
     for (table,) in con.execute(
         "select table_name from information_schema.tables where table_schema = ?", [schema]
     ).fetchall():

@@ -12,46 +12,35 @@ from migration_assets.delta import (
     delta_verification,
     source_extract,
 )
-from migration_assets.dynamics import (
-    dynamics_load,
-    dynamics_migrate_job,
-    dynamics_rollback,
-    owner_resolution,
-    prepared,
-    schema_plan,
-)
 from migration_assets.jobs import build_staging_jobs
-from migration_assets.post_migration import post_migration
+from migration_assets.metadata import with_owners
 from migration_assets.proposals import mapping_confirmation, mapping_proposal
 from migration_assets.raw import build_raw_assets
 from migration_assets.resources import MigrationHomeResource
 from migration_assets.sensors import build_dump_arrival_sensor
 from migration_assets.signoff import trial_signoff
 from migration_assets.staged import build_staging_asset
-from migration_assets.targets import build_target_assets
+from migration_assets.targets import build_all_target_assets
 
 
 @dg.definitions
 def defs() -> dg.Definitions:
     staging_jobs = build_staging_jobs()
-    gensolve = build_target_assets("gensolve")
+    targets = build_all_target_assets()  # every registered target, from its declaration
+    assets = [
+        source_extract,
+        *build_raw_assets(),
+        build_staging_asset(),
+        trial_signoff,
+        mapping_proposal,
+        mapping_confirmation,
+        delta_verification,
+        *[a for t in targets for a in t.assets],
+    ]
     return dg.Definitions(
-        assets=[
-            source_extract,
-            *build_raw_assets(),
-            build_staging_asset(),
-            prepared,
-            schema_plan,
-            owner_resolution,
-            dynamics_load,
-            trial_signoff,
-            mapping_proposal,
-            mapping_confirmation,
-            delta_verification,
-            post_migration,
-            *gensolve.assets,
-        ],
-        jobs=[*staging_jobs, dynamics_migrate_job, dynamics_rollback, *delta_pickup_jobs.values(), gensolve.job],
+        # Owners on every asset, and a link to the code that defines it (the UI's "code references").
+        assets=dg.with_source_code_references(dg.map_asset_specs(with_owners, assets)),
+        jobs=[*staging_jobs, *[j for t in targets for j in t.jobs], *delta_pickup_jobs.values()],
         sensors=[
             build_dump_arrival_sensor(staging_jobs),
             delta_pickup_sensor,

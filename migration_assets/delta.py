@@ -2,7 +2,9 @@
 the delta verification, the delta job, its sensor (API sources) and its schedule (dump deliveries).
 
 Bodies call sources/cliniko/snapshots.py and checks/delta.py; the window rules are here because
-they read the Dagster instance (when the live load happened, what the last extraction reached).
+they read the Dagster instance (when the live load happened, what the last extraction reached). The
+target is the customer's (`target.system`, targets/registry.py): the delta job holds every target's
+group, and each run the sensor or schedule asks for selects only the customer's target.
 """
 
 # No `from __future__ import annotations`: Dagster resolves the asset and sensor annotations itself.
@@ -17,8 +19,6 @@ from checks.approval import customer_spec
 from checks.delta import DeltaChanges, verify_delta
 from customers import CustomerConfig, CustomerConfigError
 from customers.config import DumpSource
-from migration_assets.dynamics import GROUP as DYNAMICS_GROUP
-from migration_assets.dynamics import table_key
 from migration_assets.metadata import check_result, latest_materialization
 from migration_assets.partitions import migration_partitions, partition_parts
 from migration_assets.raw import EXTRACT_KEY
@@ -32,13 +32,39 @@ from sources.completeness import rule_of
 from sources.coverage import unknown_files
 from sources.registry import all_systems, get_system
 from store import Warehouse
-from targets.dynamics.loader import TARGET
+from targets.lineage import tables_fed_by
+from targets.registry import customer_target, get_target, target_names
 
 DELTA_KEY = dg.AssetKey(["delta", "verification"])
 UNDECLARED_FILES_CHECK = "undeclared_files"
 DELTA_CHECK = "delta_applied"
-# The load's first table: its first live materialisation after the signoff opens the window.
-WINDOW_MARKER = table_key("contact")
+# The groups every delta pass runs besides the raw group of the customer's system and its target's group.
+DELTA_GROUPS = ("staged", "reports", "delta")
+# What a delta changes: its verification reads these entities' target tables (targets/lineage.py).
+DELTA_ENTITIES = {"client", "appointment", "invoice"}
+
+
+def window_marker(config: CustomerConfig) -> dg.AssetKey:
+    """The customer's target's client table: its first live materialisation after the signoff opens the window."""
+    target = customer_target(config)
+    return dg.AssetKey([target.schema, target.client_table])
+
+
+def pickup_selection(system: str, target_name: str) -> dg.AssetSelection:
+    """One delta pass for a customer of this source system and target: extract, re-stage, load, read back,
+    verify."""
+    return dg.AssetSelection.assets(EXTRACT_KEY) | dg.AssetSelection.groups(
+        f"raw_{system}", *DELTA_GROUPS, get_target(target_name).schema
+    )
+
+
+def pickup_keys(context: dg.SensorEvaluationContext | dg.ScheduleEvaluationContext, config: CustomerConfig):
+    """The asset keys of a delta run for this customer (its system's job's selection, narrowed to its target)."""
+    repository = context.repository_def
+    if repository is None:
+        raise dg.DagsterInvariantViolationError("the delta pickup needs the code location's asset graph")
+    selection = pickup_selection(config.source.system, customer_target(config).name)
+    return sorted(selection.resolve(repository.asset_graph), key=str)
 
 
 @dg.asset(
@@ -119,8 +145,16 @@ def _undeclared_files_result(delivery: Path, system: SourceSystem) -> dg.AssetCh
     key=DELTA_KEY,
     group_name="delta",
     partitions_def=migration_partitions,
-    deps=[EXTRACT_KEY, *[dg.AssetKey([DYNAMICS_GROUP, t]) for t in ("contact", "appointment", "invoice")]],
-    kinds={"dynamics365"},
+    # Every target's tables a delta changes: a run loads only the customer's target.
+    deps=[
+        EXTRACT_KEY,
+        *[
+            dg.AssetKey([get_target(n).schema, t])
+            for n in target_names()
+            for t in tables_fed_by(get_target(n), DELTA_ENTITIES)
+        ],
+    ],
+    kinds={"duckdb"},
     check_specs=[
         dg.AssetCheckSpec(
             DELTA_CHECK,
@@ -145,7 +179,9 @@ def delta_verification(context: dg.AssetExecutionContext, migration_home: Migrat
     changes = DeltaChanges.read(delta_dir, list(RESOURCES), TOMBSTONES_FILE, FILE_SUFFIX)
     warehouse = Warehouse.for_customer(migration_home.home.customer_dir(customer_id))
     with warehouse.connect() as con:
-        result = verify_delta(con, run_kind, customer_spec(config), changes, TARGET, config.delta.deletions)
+        result = verify_delta(
+            con, run_kind, customer_spec(config), changes, customer_target(config), config.delta.deletions
+        )
     records = result.write_records(migration_home.home.reports_dir(customer_id, run_kind))
     metadata = {"delta": delta_dir.name, **result.as_metadata(), "records": dg.MetadataValue.path(str(records))}
     yield dg.MaterializeResult(metadata=metadata)
@@ -173,31 +209,34 @@ def delta_job_name(system: str) -> str:
 
 
 # One delta job per source system: a run selects the raw group of its customer's system (a raw asset of
-# another system refuses the partition).
+# another system refuses the partition) and, through the run request's selection, only the customer's target.
 delta_pickup_jobs = {
     system.name: dg.define_asset_job(
         delta_job_name(system.name),
         selection=dg.AssetSelection.assets(EXTRACT_KEY)
-        | dg.AssetSelection.groups(f"raw_{system.name}", "staged", "reports", DYNAMICS_GROUP, "delta"),
+        | dg.AssetSelection.groups(
+            f"raw_{system.name}", *DELTA_GROUPS, *[get_target(n).schema for n in target_names()]
+        ),
         description=f"One delta-window pass for a {system.title} customer|live partition: extract what changed "
         "(or read the re-delivered dump), re-stage, load only records whose content changed (and retire deleted "
-        "ones), read back, verify the delta.",
+        "ones), read back, verify the delta. A run selects the customer's target only (pickup_selection).",
         tags={"dagster/priority": "10", "migration/source_system": system.name},
     )
     for system in all_systems()
 }
 
 
-def window_opened_at(instance: dg.DagsterInstance, customer_id: str) -> float | None:
+def window_opened_at(instance: dg.DagsterInstance, config: CustomerConfig) -> float | None:
     """When the customer's delta window opened: its first live load after the latest signoff."""
-    signoff = latest_materialization(instance, SIGNOFF_KEY, customer_id)
+    signoff = latest_materialization(instance, SIGNOFF_KEY, config.customer_id)
     after = signoff.timestamp if signoff else 0.0
-    opened = latest_materialization(instance, WINDOW_MARKER, f"{customer_id}|live", after=after, first=True)
+    marker = window_marker(config)
+    opened = latest_materialization(instance, marker, f"{config.customer_id}|live", after=after, first=True)
     return opened.timestamp if opened else None
 
 
 def _in_window(instance: dg.DagsterInstance, config: CustomerConfig, now: float) -> bool:
-    opened = window_opened_at(instance, config.customer_id)
+    opened = window_opened_at(instance, config)
     return opened is not None and now < opened + config.delta.window_hours * 3600
 
 
@@ -247,6 +286,7 @@ def delta_pickup_sensor(context: dg.SensorEvaluationContext, migration_home: Mig
                     job_name=delta_job_name(config.source.system),
                     run_key=f"{customer_id}|live|delta|{mark.value}",
                     partition_key=_partition_key(customer_id),
+                    asset_selection=pickup_keys(context, config),
                     tags={"migration/delta_since": str(mark.value), "migration/run_kind": "live"},
                 )
             )
@@ -286,6 +326,7 @@ def build_delta_file_schedule(system: SourceSystem) -> dg.ScheduleDefinition:
                     dg.RunRequest(
                         run_key=f"{customer_id}|live|files|{fingerprint}",
                         partition_key=_partition_key(customer_id),
+                        asset_selection=pickup_keys(context, config),
                         tags={"migration/dump_checksum": fingerprint, "migration/run_kind": "live"},
                     )
                 )

@@ -10,7 +10,11 @@ import dagster as dg
 
 from checks.blocking import is_blocking
 from checks.check_text import breakdown_markdown, text_verdict
+from mappings.models import CanonicalField
 from store import TableRef
+
+# Who answers for an asset in the UI (Dagster owners: a team or an email).
+ASSET_OWNERS = ("team:practice-migration",)
 
 
 def table_metadata(table: TableRef, rows: int, columns: list[tuple[str, str]]) -> dict[str, object]:
@@ -19,6 +23,18 @@ def table_metadata(table: TableRef, rows: int, columns: list[tuple[str, str]]) -
         "dagster/table_name": str(table),
         "dagster/column_schema": dg.TableSchema(columns=[dg.TableColumn(name, dtype) for name, dtype in columns]),
     }
+
+
+def column_schema(fields: tuple[CanonicalField, ...]) -> dg.TableSchema:
+    """A model's columns with their types and descriptions (definition-time metadata, no values)."""
+    return dg.TableSchema(
+        columns=[dg.TableColumn(f.name, str(f.dtype), description=f.description or None) for f in fields]
+    )
+
+
+def with_owners(spec: dg.AssetSpec) -> dg.AssetSpec:
+    """Every asset's owners (ASSET_OWNERS) unless it names its own."""
+    return spec if spec.owners else spec.replace_attributes(owners=list(ASSET_OWNERS))
 
 
 def latest_materialization(

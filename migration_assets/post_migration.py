@@ -1,25 +1,31 @@
-"""The post-migration checklist asset: the load run's checks rolled up into one pass/fail per partition
-(its `passed` check is what the asset-check views show) and reports/<run kind>/post-migration.html."""
+"""A target's post-migration verdict `<schema>/post_migration`: the load run's checks rolled up into one
+pass/fail per partition (its `passed` check is what the asset-check views show) and
+reports/<run kind>/post-migration.html; a target with a checklist of its own (Gensolve: balances, the
+future diary, claims) adds it as the `checklist` check. Built for each target by the target factory."""
 
 # No `from __future__ import annotations`: Dagster resolves the asset function's annotations itself.
 
 import re
+from datetime import UTC, datetime
 
 import dagster as dg
 
+from checks.blocking import severity_label
 from checks.post_migration import CheckOutcome, summarise, write_report
 from migration_assets.blocking import tag_verdict
 from migration_assets.delta import DELTA_KEY
-from migration_assets.dynamics import GROUP, OWNERS_KEY, SCHEMA_PLAN_KEY, table_key
 from migration_assets.metadata import check_result
 from migration_assets.partitions import migration_partitions, partition_parts
 from migration_assets.resources import MigrationHomeResource
 from migration_assets.step_guard import guarded_step
-from store import Warehouse
-from targets.dynamics.loader import LOAD_ORDER, TARGET
+from targets.base import Partition, Target
 
-POST_MIGRATION_KEY = dg.AssetKey([GROUP, "post_migration"])
 POST_MIGRATION_CHECK = "passed"
+CHECKLIST_CHECK = "checklist"
+
+
+def post_migration_key(target: Target) -> dg.AssetKey:
+    return dg.AssetKey([target.schema, "post_migration"])
 
 
 def _run_checks(context: dg.AssetExecutionContext) -> list[CheckOutcome]:
@@ -48,61 +54,102 @@ def _run_checks(context: dg.AssetExecutionContext) -> list[CheckOutcome]:
     return list(latest.values())
 
 
-@dg.asset(
-    key=POST_MIGRATION_KEY,
-    group_name=GROUP,
-    partitions_def=migration_partitions,
-    deps=[SCHEMA_PLAN_KEY, OWNERS_KEY, *[table_key(t) for t in LOAD_ORDER], DELTA_KEY],
-    kinds={"html"},
-    check_specs=[
+def build_post_migration(target: Target, deps: list[dg.AssetKey]) -> dg.AssetsDefinition:
+    key = post_migration_key(target)
+    check_specs = [
         dg.AssetCheckSpec(
             POST_MIGRATION_CHECK,
-            asset=POST_MIGRATION_KEY,
+            asset=key,
             # Blocking: a failed verdict fails the load run (checks/blocking.py), never a plain success.
             blocking=True,
             partitions_def=migration_partitions,
-            description="The post-migration checklist: every ERROR check of the load run (schema, owners, loaded, "
-            "read-back with checksums, orphans, and the delta verification after a delta) passed.",
+            description="The post-migration checklist: every ERROR check of the load run (plan steps, loaded, "
+            "read-back, the target's own table checks, and the delta verification after a delta) passed"
+            + (", and every item of the target's checklist holds." if target.has_checklist else "."),
         )
-    ],
-    description="The load's checks rolled up into one verdict and reports/<run>/post-migration.html (counts, "
-    "checks and the run's operations per table; no patient values).",
-)
-@guarded_step
-def post_migration(context: dg.AssetExecutionContext, migration_home: MigrationHomeResource):
-    customer_id, run_kind = partition_parts(context)
-    config = migration_home.customer(customer_id)
-    warehouse = Warehouse.for_customer(migration_home.home.customer_dir(customer_id))
-    with warehouse.connect() as con:  # the ledger's tables are created if no load ever ran
-        summary = summarise(con, customer_id, config.name, run_kind, context.run.run_id, _run_checks(context), TARGET)
-    record = context.instance.get_run_record_by_id(context.run.run_id)
-    started = (record.start_time or record.create_timestamp.timestamp()) if record else 0.0
-    path = write_report(summary, migration_home.home.reports_dir(customer_id, run_kind), since=started)
-    failing = [f"{c.asset}.{c.check}" for c in summary.failing]
-    tag_verdict(context, summary.passed)
-    # The same counts as the kept report and the index (issue 25 item 6: counts agree everywhere).
-    context.log.info(
-        f"post-migration verdict {'passed' if summary.passed else 'failed'}: {len(summary.failing)} ERROR checks "
-        f"failing of {len(summary.checks)}; this run wrote {summary.written} records, {summary.in_target} in the "
-        f"target; reports kept in {path.parent}"
+    ]
+    if target.has_checklist:
+        check_specs.append(
+            dg.AssetCheckSpec(
+                CHECKLIST_CHECK,
+                asset=key,
+                # Blocking: a failed checklist fails the load run (checks/blocking.py), never a plain success.
+                blocking=True,
+                partitions_def=migration_partitions,
+                description=f"[{severity_label('ERROR')}] Every item of the target's post-migration checklist holds.",
+            )
+        )
+
+    @dg.asset(
+        key=key,
+        group_name=target.schema,
+        partitions_def=migration_partitions,
+        deps=[*deps, DELTA_KEY],
+        kinds={"html"},
+        check_specs=check_specs,
+        description="The load's checks rolled up into one verdict and reports/<run>/post-migration.html (counts, "
+        "checks and the run's operations per table; no patient values).",
     )
-    yield dg.MaterializeResult(
-        metadata={
-            "passed": summary.passed,
-            "checks": len(summary.checks),
-            "failing": dg.MetadataValue.json(failing),
-            "records_in_target": summary.in_target,
-            "report": dg.MetadataValue.path(str(path)),
-        }
-    )
-    yield check_result(
-        POST_MIGRATION_CHECK,
-        passed=summary.passed,
-        failed=len(summary.failing) if summary.checks else 1,
-        checked=len(summary.checks),
-        unit="checks",
-        breakdown={f"{c.asset}.{c.check}": c.failed or 1 for c in summary.failing} or {"no_check_ran": 1},
-        records=path,
-        heading="failing check (records or findings)",
-        metadata={"failing": dg.MetadataValue.json(failing), "checks": len(summary.checks)},
-    )
+    @guarded_step
+    def post_migration(context: dg.AssetExecutionContext, migration_home: MigrationHomeResource):
+        customer_id, run_kind = partition_parts(context)
+        config = migration_home.customer(customer_id)
+        outcomes = _run_checks(context)
+        checklist_result = None
+        if target.has_checklist:
+            items = target.checklist(Partition(migration_home.home, config, run_kind), datetime.now(UTC))
+            failed = [i.name for i in items if not i.passed]
+            checklist_result = check_result(
+                CHECKLIST_CHECK,
+                passed=not failed,
+                failed=len(failed),
+                checked=len(items),
+                unit="checklist items",
+                breakdown={i.name: len(i.mismatches) or 1 for i in items if not i.passed},
+                heading="failing item (mismatches)",
+                metadata={
+                    "items": dg.MetadataValue.json(
+                        {i.name: {"compared": i.compared, "mismatches": len(i.mismatches)} for i in items}
+                    ),
+                    "failing": dg.MetadataValue.json(failed),
+                },
+            )
+            outcomes.append(CheckOutcome(key.to_user_string(), CHECKLIST_CHECK, not failed, "ERROR", "; ".join(failed)))
+        part = Partition(migration_home.home, config, run_kind)
+        with part.warehouse.connect() as con:  # the ledger's tables are created if no load ever ran
+            summary = summarise(con, customer_id, config.name, run_kind, context.run.run_id, outcomes, target.name)
+        record = context.instance.get_run_record_by_id(context.run.run_id)
+        started = (record.start_time or record.create_timestamp.timestamp()) if record else 0.0
+        path = write_report(summary, part.reports, since=started)
+        failing = [f"{c.asset}.{c.check}" for c in summary.failing]
+        tag_verdict(context, summary.passed)
+        # The same counts as the kept report and the index (issue 25 item 6: counts agree everywhere).
+        context.log.info(
+            f"post-migration verdict {'passed' if summary.passed else 'failed'}: {len(summary.failing)} ERROR checks "
+            f"failing of {len(summary.checks)}; this run wrote {summary.written} records, {summary.in_target} in the "
+            f"target; reports kept in {path.parent}"
+        )
+        yield dg.MaterializeResult(
+            metadata={
+                "passed": summary.passed,
+                "checks": len(summary.checks),
+                "failing": dg.MetadataValue.json(failing),
+                "records_in_target": summary.in_target,
+                "report": dg.MetadataValue.path(str(path)),
+            }
+        )
+        if checklist_result is not None:
+            yield checklist_result
+        yield check_result(
+            POST_MIGRATION_CHECK,
+            passed=summary.passed,
+            failed=len(summary.failing) if summary.checks else 1,
+            checked=len(summary.checks),
+            unit="checks",
+            breakdown={f"{c.asset}.{c.check}": c.failed or 1 for c in summary.failing} or {"no_check_ran": 1},
+            records=path,
+            heading="failing check (records or findings)",
+            metadata={"failing": dg.MetadataValue.json(failing), "checks": len(summary.checks)},
+        )
+
+    return post_migration

@@ -15,8 +15,10 @@ from mappings.spec import load_spec
 from migration_assets.metadata import latest_materialization
 from migration_assets.partitions import customer_partitions
 from migration_assets.resources import MigrationHomeResource
+from migration_assets.staged import APPROVAL_REPORT_KEY
 from migration_assets.step_guard import guarded_step
 from store import Warehouse
+from targets.registry import customer_target
 
 SIGNOFF_KEY = dg.AssetKey(["signoff", "trial_signoff"])
 
@@ -28,13 +30,22 @@ class SignoffConfig(dg.Config):
 
 
 def current_versions(config: object) -> MappingVersions:
-    return MappingVersions(customer_spec(config).version, load_spec("dynamics365").version)  # type: ignore[arg-type]
+    """The versions of the customer's source spec and of its target's spec (`target.system`)."""
+    target = customer_target(config)  # type: ignore[arg-type]
+    return MappingVersions(customer_spec(config).version, load_spec(target.name).version)  # type: ignore[arg-type]
 
 
 @dg.asset(
     key=SIGNOFF_KEY,
     group_name="signoff",
     partitions_def=customer_partitions,
+    # What is signed off: the customer's latest trial approval report (either run kind's key maps to it).
+    deps=[
+        dg.AssetDep(
+            APPROVAL_REPORT_KEY,
+            partition_mapping=dg.MultiToSingleDimensionPartitionMapping(partition_dimension_name="customer"),
+        )
+    ],
     kinds={"python"},
     description="Signoff of the customer's trial migration. Launch it from the Launchpad with approved_by "
     "and a comment; it records the trial iteration, its run, checklist outcome, reconciliation "

@@ -16,15 +16,17 @@ from checks.blocking import is_blocking, severity_label
 from checks.canonical import CANONICAL_MODELS
 from checks.checklist import CheckResult, checks_for
 from checks.report import FINDINGS_FILE
+from mappings.models import CanonicalModel
 from mappings.spec import MappingSpec, load_spec
 from migration_assets.blocking import tag_verdict
-from migration_assets.metadata import check_result, table_metadata
+from migration_assets.metadata import check_result, column_schema, table_metadata
 from migration_assets.partitions import migration_partitions, partition_parts
 from migration_assets.proposals import require_confirmed_mapping
 from migration_assets.raw import raw_asset_key
 from migration_assets.resources import MigrationHomeResource
 from migration_assets.step_guard import guarded_step
 from sources.registry import all_systems
+from targets.progress import ProgressReporter
 
 STAGED_GROUP = "staged"
 SIDE_TABLES = {
@@ -89,6 +91,8 @@ def build_staging_asset() -> dg.AssetsDefinition:
             kinds={"duckdb", "polars"},
             description=(CANONICAL_MODELS[e].__doc__ or "").strip(),
             tags={"migration/layer": "staged"},
+            # Columns and their descriptions from the Pandera model (checks/canonical/).
+            metadata={"dagster/column_schema": column_schema(CanonicalModel().fields(e))},
         )
         for e in entities
     ]
@@ -136,13 +140,16 @@ def build_staging_asset() -> dg.AssetsDefinition:
         customer_id, run_kind = partition_parts(context)
         config = migration_home.customer(customer_id)
         require_confirmed_mapping(migration_home.home, config, run_kind)  # issue 19: no record moves unconfirmed
-        outcome = stage_and_check(
-            migration_home.home,
-            config,
-            run_kind,
-            run_id=context.run.run_id,
-            progress=lambda entity, rows: context.log.info(f"staged {entity}: {rows} rows"),
+        staging = ProgressReporter(
+            f"stage {customer_id}|{run_kind}", len(entities), context.log.info, unit="entities", every=1
         )
+
+        def staged(entity: str, rows: int) -> None:
+            context.log.info(f"staged {entity}: {rows} rows")
+            staging.update(staging.done + 1)
+
+        outcome = stage_and_check(migration_home.home, config, run_kind, run_id=context.run.run_id, progress=staged)
+        staging.finish()
         counts = outcome.staging.result
         for entity in entities:
             table = outcome.staging.tables.get(entity)

@@ -26,9 +26,7 @@ from migration_assets.resources import MigrationHomeResource
 from sources.base import RawReadError
 from store import WarehouseLockedError
 from store.locations import location_notes
-from targets.dynamics.connection import TargetConfigurationError
-from targets.dynamics.flow import SchemaNotReadyError
-from targets.dynamics.owners import OwnerResolutionError
+from targets.registry import value_free_errors
 
 # Exceptions whose messages the project writes to name files, records, fields and keys only — never a
 # value (each class's docstring says so); their text is what a person needs, so it is passed on.
@@ -37,10 +35,8 @@ VALUE_FREE_ERRORS: tuple[type[Exception], ...] = (
     CustomerConfigError,
     SpecError,
     MappingError,
-    TargetConfigurationError,
-    SchemaNotReadyError,
-    OwnerResolutionError,
     WarehouseLockedError,
+    *value_free_errors(),
 )
 # Raised by the project on purpose for Dagster, from the messages above and counts.
 PASSED_THROUGH: tuple[type[Exception], ...] = (dg.Failure, dg.RetryRequested)

@@ -1,12 +1,14 @@
-"""`make demo`: a synthetic NZ practice through staging and into an emulated Dynamics 365 org, in real
-Dagster runs.
+"""`make demo`: a synthetic NZ practice through staging and into an emulated Dynamics 365 org and into
+Gensolve's embedded import database, in real Dagster runs.
 
 Generates a few hundred clients with injected defects, starts the Entra ID and Dataverse emulators on
 loopback (the trial target; the practice's users provisioned), registers the customer (configuration
 and dynamic partition), runs the Cliniko job for `<customer>|trial` on the instance in $DAGSTER_HOME
 and prints the checklist per entity and the reconciliation; then runs `dynamics_migrate` (schema plan
-applied, owners resolved, load, read-back) and runs it again to show that unchanged data sends no
-write. The org keeps its state under $MIGRATION_HOME/emulators on stable ports and its secret in
+applied, owners resolved, load, read-back; a progress bar per table) and runs it again to show that
+unchanged data sends no write; then stages the same practice for a second customer whose target is
+Gensolve (embedded) and runs `gensolve_migrate`, printing where its database and reports are. The org
+keeps its state under $MIGRATION_HOME/emulators on stable ports and its secret in
 $MIGRATION_HOME/dev.env, so `make dev` (`make targets`) brings the same org back for practice. Exit 0
 when the pipeline ran: failing checks are findings for the practice, not crashes.
 """
@@ -34,6 +36,13 @@ DEMO_CLIENTS = 400
 DEMO_DEFECT_RATE = 0.01
 DEMO_SEED = 20261122
 DEMO_FALLBACK_OWNER = "migration.owner@example.co.nz"
+# The same practice into Gensolve's embedded import database (no Oracle, no emulator).
+GENSOLVE_CUSTOMER = "demo-physio-gpm"
+GENSOLVE_TARGET = {
+    "system": "gensolve",
+    "trial": {"environment": "sandbox", "database": "embedded"},
+    "live": {"environment": "production", "database": "embedded"},
+}
 
 
 def _target(endpoints: EmulatorEndpoints) -> dict:
@@ -44,12 +53,12 @@ def _target(endpoints: EmulatorEndpoints) -> dict:
     }
 
 
-def _write_config(home: Path, dump_dir: Path, target: dict) -> Path:
+def _write_config(home: Path, dump_dir: Path, target: dict, customer_id: str = DEMO_CUSTOMER) -> Path:
     inbox = home / "inbox"
     inbox.mkdir(parents=True, exist_ok=True)
-    path = inbox / f"{DEMO_CUSTOMER}.yaml"
+    path = inbox / f"{customer_id}.yaml"
     config = {
-        "customer_id": DEMO_CUSTOMER,
+        "customer_id": customer_id,
         "name": "Harbourside Physiotherapy (demo)",
         "country": "NZ",
         "time_zone": "Pacific/Auckland",
@@ -78,8 +87,9 @@ def main() -> int:
     # A fresh start: the ledger and the org of an earlier demo go together (the org is emptied below).
     targets.stop_background(home.root)
     shutil.rmtree(home.customer_dir(DEMO_CUSTOMER), ignore_errors=True)
+    shutil.rmtree(home.customer_dir(GENSOLVE_CUSTOMER), ignore_errors=True)
     shutil.rmtree(targets.state_dir(home.root), ignore_errors=True)
-    print("0/7  Starting the Entra ID and Dataverse emulators on 127.0.0.1 (the trial target; kept for `make dev`)")
+    print("0/9  Starting the Entra ID and Dataverse emulators on 127.0.0.1 (the trial target; kept for `make dev`)")
     # Stable ports and state under the home: `make targets` restarts this very org after the demo.
     with targets.start_persistent(home.root, targets.client_secret(home.root, renew=True)) as running:
         os.environ[DEMO_SECRET_ENV] = running.endpoints.client_secret
@@ -108,7 +118,7 @@ def _run(home: object, running: object) -> int:
     os.environ.setdefault("MIGRATION_HOME", str(home.root))  # type: ignore[attr-defined]
     dump_dir = home.root / "dumps" / DEMO_CUSTOMER / "trial"
     print(
-        f"1/7  Generating a synthetic NZ practice ({DEMO_CLIENTS} clients, defects at {DEMO_DEFECT_RATE:.0%}) "
+        f"1/9  Generating a synthetic NZ practice ({DEMO_CLIENTS} clients, defects at {DEMO_DEFECT_RATE:.0%}) "
         f"→ {dump_dir}"
     )
     generated = generate_practice(
@@ -123,12 +133,12 @@ def _run(home: object, running: object) -> int:
     config = set_up(home, running.endpoints, running.dataverse_control, dump_dir)  # type: ignore[arg-type, attr-defined]
     added = add_customer_partition(instance, config.customer_id)
     print(
-        f"2/7  Registered customer {config.customer_id} ({'partition added' if added else 'partition exists'}) "
+        f"2/9  Registered customer {config.customer_id} ({'partition added' if added else 'partition exists'}) "
         f"in {home.config_path(config.customer_id)}"
     )
 
     partition = dg.MultiPartitionKey({"customer": DEMO_CUSTOMER, "run": "trial"})
-    print(f"3/7  Running job cliniko_stage for partition {partition} on the instance in {instance.root_directory}")
+    print(f"3/9  Running job cliniko_stage for partition {partition} on the instance in {instance.root_directory}")
     # The run's own log is in the Dagster UI; the console shows only this summary.
     quiet = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
     result = _staging_job().execute_in_process(
@@ -151,7 +161,7 @@ def _run(home: object, running: object) -> int:
         return 1
     blocking_errors = int((~checks["passed"] & (checks["severity"] == "ERROR")).sum())
     print(
-        f"4/7  Run {run_id}: "
+        f"4/9  Run {run_id}: "
         + (
             "succeeded"
             if result.success
@@ -192,7 +202,9 @@ def _run(home: object, running: object) -> int:
         print(f"  {row['severity']:<5} {row['entity']}.{row['check_name']}: {counts}")
     print(f"\nApproval report (the practice's review, each flagged record named, a sample per entity): {report}")
     print(f"Printable signoff page: {report.parent / 'signoff.html'}")
-    _load(home, running, instance, partition, quiet, int(checks["iteration"][0]) if blocking_errors else 0)
+    accept = int(checks["iteration"][0]) if blocking_errors else 0
+    _load(home, running, instance, partition, quiet, accept)
+    _gensolve(home, instance, dump_dir, quiet, accept)  # type: ignore[arg-type]
     print(
         "Open the Dagster UI on the same instance and org with `make dev` (http://127.0.0.1:3000): it restarts "
         f"the emulated org from {home.root / 'emulators'} (`make targets`), secret from {home.root / 'dev.env'}."
@@ -204,30 +216,33 @@ def _load(home: object, running: object, instance: object, partition: object, qu
     """Steps 5–7: load the trial into the emulated org, read it back, and load again (nothing to send). With
     `accept`, the trial iteration whose open ERROR findings the demo accepts for this sandbox load."""
     from migration_assets.definitions import defs
-    from migration_assets.dynamics import GROUP
+    from practice_migrate.progress_bar import LOGGER, progress_bar
+    from targets.registry import get_target
+
+    group = get_target("dynamics365").schema
 
     control = running.dataverse_control  # type: ignore[attr-defined]
-    job = defs().resolve_job_def("dynamics_migrate")
     acceptance = {"accept_findings_of_iteration": accept, "accepted_by": "demo operator"} if accept else {}
     run_config = {
-        **quiet,
+        "loggers": {**quiet["loggers"], LOGGER: {}},
         "ops": {"dynamics__schema_plan": {"config": {"apply": True}}, "dynamics__prepared": {"config": acceptance}},
     }
-    print("\n5/7  Running job dynamics_migrate (schema plan applied, owners resolved, load, read-back)")
+    print("\n5/9  Running job dynamics_migrate (schema plan applied, owners resolved, load, read-back)")
     if accept:
         print(
             f"     The trial load runs with iteration {accept}'s open ERROR findings accepted at launch "
             "(accept_findings_of_iteration, accepted_by: recorded on dynamics/prepared); a live load never would."
         )
     before = control.stats()
-    first = job.execute_in_process(
-        partition_key=partition, instance=instance, raise_on_error=False, run_config=run_config
-    )
+    with progress_bar(defs().resolve_job_def("dynamics_migrate")) as job:
+        first = job.execute_in_process(
+            partition_key=partition, instance=instance, raise_on_error=False, run_config=run_config
+        )
     after = control.stats()
     tables = {
         e.asset_key.path[-1]: e.event_specific_data.materialization.metadata
         for e in first.all_events
-        if e.event_type_value == "ASSET_MATERIALIZATION" and e.asset_key and e.asset_key.path[0] == GROUP
+        if e.event_type_value == "ASSET_MATERIALIZATION" and e.asset_key and e.asset_key.path[0] == group
     }
     checks = [e.event_specific_data for e in first.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
     print(f"     {'table':<16}{'sent':>8}{'created':>9}{'failed':>8}{'rec/s':>9}")
@@ -245,10 +260,11 @@ def _load(home: object, running: object, instance: object, partition: object, qu
         f"throttled (429); checks: {len(checks) - len(failing)}/{len(checks)} passed"
         + (f" — failing: {', '.join(failing[:6])}" if failing else "")
     )
-    print("6/7  Running dynamics_migrate again over the same data (the ledger's hashes say nothing changed)")
-    second = job.execute_in_process(
-        partition_key=partition, instance=instance, raise_on_error=False, run_config=run_config
-    )
+    print("6/9  Running dynamics_migrate again over the same data (the ledger's hashes say nothing changed)")
+    with progress_bar(defs().resolve_job_def("dynamics_migrate")) as job:
+        second = job.execute_in_process(
+            partition_key=partition, instance=instance, raise_on_error=False, run_config=run_config
+        )
     again = control.stats()
     print(
         f"     run {second.run_id}: {_outcome(second)}; "
@@ -256,7 +272,7 @@ def _load(home: object, running: object, instance: object, partition: object, qu
     )
     reports = home.reports_dir(DEMO_CUSTOMER, "trial")  # type: ignore[attr-defined]
     kept = {run.run_id: _kept_summary(reports, run.run_id) for run in (first, second)}
-    print(f"7/7  Reports, kept per run (nothing overwritten): {reports.parent / INDEX_FILE}")
+    print(f"7/9  Reports, kept per run (nothing overwritten): {reports.parent / INDEX_FILE}")
     verdict = _checks_of(first).get(("dynamics/post_migration", "passed"))
     folder = load_dir(reports, first.run_id)
     written = after["records"]["written"] - before["records"]["written"]
@@ -289,6 +305,68 @@ def _kept_summary(reports: Path, run_id: str) -> dict:
     """The value-free summary a load run kept beside its reports (checks/report_archive.py)."""
     path = load_dir(reports, run_id) / SUMMARY_FILE
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def _gensolve(home: MigrationHome, instance: object, dump_dir: Path, quiet: dict, accept: int) -> None:
+    """Steps 8–9: the same practice into Gensolve Practice Manager (its embedded import database, no Oracle
+    needed), as a second customer whose `target.system` is gensolve, through the same factory-built jobs. With
+    `accept`, the trial iteration whose open ERROR findings the demo accepts for this sandbox load."""
+    import dagster as dg
+
+    from migration_assets.definitions import defs
+    from migration_assets.partitions import add_customer_partition
+    from practice_migrate.progress_bar import LOGGER, progress_bar
+    from targets.base import Partition
+    from targets.gensolve.target import embedded_path
+
+    config = home.register(_write_config(home.root, dump_dir, GENSOLVE_TARGET, GENSOLVE_CUSTOMER))
+    add_customer_partition(instance, config.customer_id)  # type: ignore[arg-type]
+    partition = dg.MultiPartitionKey({"customer": GENSOLVE_CUSTOMER, "run": "trial"})
+    print(f"\n8/9  Registered {GENSOLVE_CUSTOMER} (the same dump; target gensolve, embedded) and staged it")
+    staged = _staging_job().execute_in_process(
+        partition_key=partition, instance=instance, raise_on_error=False, run_config=quiet
+    )
+    print(f"     run {staged.run_id}: {_outcome(staged)}")
+    print("9/9  Running job gensolve_migrate (import schema applied, load, read-back, the Gensolve checklist)")
+    iteration = _latest_iteration(home, config) if accept else 0
+    acceptance = {"accept_findings_of_iteration": iteration, "accepted_by": "demo operator"} if iteration else {}
+    run_config = {
+        "loggers": {**quiet["loggers"], LOGGER: {}},
+        "ops": {"gensolve__schema_plan": {"config": {"apply": True}}, "gensolve__prepared": {"config": acceptance}},
+    }
+    with progress_bar(defs().resolve_job_def("gensolve_migrate")) as job:
+        result = job.execute_in_process(
+            partition_key=partition, instance=instance, raise_on_error=False, run_config=run_config
+        )
+    loaded = {
+        e.asset_key.path[-1]: e.event_specific_data.materialization.metadata
+        for e in result.all_events
+        if e.event_type_value == "ASSET_MATERIALIZATION" and "created" in e.event_specific_data.materialization.metadata
+    }
+    written = sum(m["created"].value + m["updated"].value for m in loaded.values())
+    failed = sum(m["failed"].value for m in loaded.values())
+    checks = _checks_of(result)
+    print(
+        f"     run {result.run_id}: {_outcome(result)}; {written} rows written into {len(loaded)} import tables, "
+        f"{failed} rejected; checks: {sum(checks.values())}/{len(checks)} passed"
+    )
+    part = Partition(home, config, "trial")
+    verdict = checks.get(("gensolve/post_migration", "passed"))
+    folder = load_dir(part.reports, result.run_id)
+    print(f"     Gensolve database (embedded): {embedded_path(part)}")
+    print(f"     post-migration verdict: {'PASSED' if verdict else 'FAILED'} → {folder / 'post-migration.html'}")
+    print(f"     Reports, kept per run: {part.reports.parent / INDEX_FILE}")
+    print(f"     To undo: launch gensolve_rollback for partition {GENSOLVE_CUSTOMER}|trial.")
+
+
+def _latest_iteration(home: MigrationHome, config: object) -> int:
+    """The customer's latest trial staging iteration (the one whose findings a demo load accepts)."""
+    from checks.iterations import latest_iteration
+    from store import Warehouse
+
+    with Warehouse.for_customer(home.customer_dir(config.customer_id)).connect(read_only=True) as con:  # type: ignore[attr-defined]
+        iteration = latest_iteration(con, "trial")
+    return iteration.iteration if iteration else 0
 
 
 def _checks_of(result: object) -> dict[tuple[str, str], bool]:

@@ -9,7 +9,10 @@ operator's notebook call them the same way.
 
 from __future__ import annotations
 
+import getpass
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Literal, Protocol
 
@@ -17,7 +20,6 @@ from pydantic import BaseModel
 
 from customers import CustomerConfig, MigrationHome
 from mappings.models import OutputModel
-from mappings.staging import StageSummary
 from store import Warehouse
 
 
@@ -36,6 +38,17 @@ class Partition:
     @property
     def reports(self) -> Path:
         return self.home.reports_dir(self.config.customer_id, self.run_kind)
+
+    @property
+    def file_roots(self) -> tuple[Path, ...]:
+        """The folders this partition's documents may be read from (issue 15 item 1)."""
+        return self.home.file_roots(self.config, self.run_kind)
+
+
+def operator_name(tags: Mapping[str, str] | None = None) -> str:
+    """Who launched a step, for the ledger: the run's `migration/operator` or `dagster/user` tag, else the OS user."""
+    tags = tags or {}
+    return tags.get("migration/operator") or tags.get("dagster/user") or getpass.getuser()
 
 
 @dataclass(frozen=True)
@@ -69,6 +82,8 @@ class PlanResult:
     items: int
     missing: tuple[str, ...]
     report: Path | None = None
+    # Counts only (e.g. owner outcomes), shown as the step's metadata.
+    metadata: Mapping[str, object] = field(default_factory=dict)
 
     @property
     def ready(self) -> bool:
@@ -86,10 +101,15 @@ class TableResult:
     updated: int = 0
     rejected: int = 0
     errors: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
 
     @property
     def written(self) -> int:
         return self.created + self.updated
+
+    @property
+    def records_per_second(self) -> float:
+        return self.written / self.seconds if self.seconds else 0.0
 
 
 @dataclass(frozen=True)
@@ -117,10 +137,14 @@ class TableVerification:
     found: int
     missing: int
     differences: int
+    differences_by_field: dict[str, int] = field(default_factory=dict)
+    # Records failing each of the target's further table checks (TableCheck.name → records), e.g. orphans.
+    findings: dict[str, int] = field(default_factory=dict)
+    checksums_agree: bool = True  # where the target keeps a checksum of the table, it equals the expected one
 
     @property
     def clean(self) -> bool:
-        return not self.missing and not self.differences
+        return not self.missing and not self.differences and self.checksums_agree
 
 
 @dataclass(frozen=True)
@@ -137,6 +161,55 @@ class RollbackResult:
     deleted: int
     restored: int
     failed: int
+    errors: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PreparedRows:
+    """What the prepare step mapped: rows per target table (after a sample, when one was asked for)."""
+
+    spec_version: str
+    rows: dict[str, int]
+    rejected: int
+
+
+@dataclass(frozen=True)
+class PlanStep:
+    """One step before a load may run (schema plan; owner resolution where records have owners), shown as
+    the asset `<schema>/<name>` with the blocking check `check`."""
+
+    name: str
+    check: str
+    description: str
+    check_description: str
+    run: Callable[[Partition, bool], PlanResult]  # (partition, apply) → what is missing
+
+
+@dataclass(frozen=True)
+class TableCheck:
+    """A check on every loaded table beyond `loaded` and `readback`, counted by the verify step
+    (TableVerification.findings)."""
+
+    name: str
+    severity: Literal["ERROR", "WARN"]
+    description: str
+
+
+def _ignore(_: object) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class StepEvents:
+    """What a long step reports while it runs, so the caller can show it at once: each table as it is
+    loaded or read back, and progress lines (targets/progress.py). Default: nothing."""
+
+    table_loaded: Callable[[TableResult], None] = _ignore
+    table_verified: Callable[[TableVerification], None] = _ignore
+    progress: Callable[[str], None] = _ignore
+
+
+NO_EVENTS = StepEvents()
 
 
 @dataclass(frozen=True)
@@ -162,6 +235,16 @@ class Target(Protocol):
     title: str
     capabilities: TargetCapabilities
     model: OutputModel
+    plan_steps: tuple[PlanStep, ...]
+    table_checks: tuple[TableCheck, ...]
+    # The table holding the practice's clients: its first live load after the signoff opens the delta window.
+    client_table: str
+    # The verify step's per-record files in the partition's reports folder (e.g. the field diff), by label.
+    readback_reports: Mapping[str, str]
+    # Whether `checklist` has items of its own (else the post-migration verdict is the load's checks alone).
+    has_checklist: bool
+    # The target's exceptions whose messages name tables, fields and keys, never a value: shown as they are.
+    value_free_errors: tuple[type[Exception], ...]
 
     @property
     def environment_model(self) -> type[BaseModel]:
@@ -172,20 +255,33 @@ class Target(Protocol):
         """The target's tables in load (dependency) order."""
         ...
 
-    def prepare(self, part: Partition) -> StageSummary:
-        """Map the staged partition onto the target's tables (`<schema>.*`)."""
+    def describe(self, table: str) -> str:
+        """One line on what the table holds in the target."""
         ...
 
-    def plan(self, part: Partition, apply: bool = False) -> PlanResult: ...
-
-    def load(self, part: Partition, run_id: str, operator: str) -> LoadResult:
-        """Ledgered, hash-based load in dependency order: a second pass over unchanged rows writes nothing."""
+    def prepare(self, part: Partition, sample_clients: int | None = None) -> PreparedRows:
+        """Map the staged partition onto the target's tables (`<schema>.*`); with `sample_clients`, only a
+        stratified sample of clients and what hangs off them (a target that cannot sample refuses)."""
         ...
 
-    def verify(self, part: Partition) -> VerifyResult:
+    def plan(self, part: Partition, apply: bool = False) -> PlanResult:
+        """Every plan step in order; `apply` creates what the target lacks."""
+        ...
+
+    def load(self, part: Partition, run_id: str, operator: str, events: StepEvents = NO_EVENTS) -> LoadResult:
+        """Ledgered, hash-based load in dependency order: a second pass over unchanged rows writes nothing.
+        A live load also retires records removed at the source (the customer's `delta.deletions`)."""
+        ...
+
+    def verify(self, part: Partition, events: StepEvents = NO_EVENTS) -> VerifyResult:
         """Read every loaded row back and compare it field by field with the mapped rows."""
         ...
 
-    def rollback(self, part: Partition, run_id: str, operator: str) -> RollbackResult:
-        """Remove what the migration created and restore what it changed, from the ledger."""
+    def rollback(self, part: Partition, run_id: str, operator: str, load_run_id: str | None = None) -> RollbackResult:
+        """Remove what the migration created and restore what it changed, from the ledger (only what the
+        load run `load_run_id` did, when given)."""
+        ...
+
+    def checklist(self, part: Partition, as_of: datetime) -> list[ChecklistItem]:
+        """The target's own post-migration checklist (empty when the load's checks are all it has)."""
         ...

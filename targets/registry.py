@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel
 
 if TYPE_CHECKING:
+    from customers import CustomerConfig
     from mappings.models import OutputModel
     from targets.base import Target
 
@@ -42,3 +43,18 @@ def target_model(name: str) -> OutputModel:
 def environment_model(name: str) -> type[BaseModel]:
     """The model of a customer's `target.trial` / `target.live` block for this target."""
     return get_target(name).environment_model
+
+
+# A customer without a `target` block loads Gensolve's embedded database (targets/gensolve/target.py).
+DEFAULT_TARGET = "gensolve"
+
+
+def customer_target(config: CustomerConfig) -> Target:
+    """The target a customer's configuration names (`target.system`)."""
+    return get_target(config.target.system if config.target is not None else DEFAULT_TARGET)
+
+
+def value_free_errors() -> tuple[type[Exception], ...]:
+    """Every registered target's exceptions whose messages name tables, fields and keys only, never a value
+    (a step guard passes their text on; targets.base.Target.value_free_errors)."""
+    return tuple(error for name in target_names() for error in get_target(name).value_free_errors)

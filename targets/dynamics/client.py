@@ -63,6 +63,7 @@ class ClientStats:
     statuses: Counter[int] = field(default_factory=Counter)
     retries: int = 0
     throttled: Counter[str] = field(default_factory=Counter)
+    backoff_seconds: float = 0.0  # waited after 429s (Retry-After or the client's own back-off)
     connection_errors: int = 0
     token_refreshes: int = 0
     records_written: int = 0
@@ -284,6 +285,7 @@ class DataverseClient(MetadataOperations, BatchOperations):
                 if sizer is not None and error.code == EXECUTION_TIME_CODE:
                     sizer.too_heavy()
                 wait = error.retry_after if error.retry_after is not None else self._backoff(throttles)
+                self.stats.backoff_seconds += wait
                 # Pauses this user (the retry may go to another one). Too many requests or too many at once:
                 # fewer in flight. Execution time used up: the window refills at its own pace (§4.1), so
                 # wait for it and carry on at the same concurrency.

@@ -8,20 +8,19 @@ assets call these; so can a test or an operator's notebook.
 from __future__ import annotations
 
 import asyncio
-import getpass
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import polars as pl
 
-from customers import CustomerConfig, MigrationHome
 from mappings.spec import load_spec
 from mappings.staging import StageSummary, stage_partition
 from mappings.transforms.registry import MappingContext
-from store import TableRef, Warehouse, read_partition, replace_partition_from_frame, table_exists
+from store import TableRef, read_partition, replace_partition_from_frame, table_exists
 from store.files import private_dir, private_tree
 from targets import ledger
+from targets.base import Partition
 from targets.dynamics import ClientStats, DataverseClient
 from targets.dynamics.connection import connection_for
 from targets.dynamics.custom_fields import CustomColumn, custom_columns, custom_values
@@ -52,37 +51,12 @@ OWNER_REFUSED = ("0x80040231", "0x80042f09", "0x8004d24b", "0x80041d40", "0x8004
 PRICE_LIST_NAME = "Practice migration ({currency})"
 
 
-@dataclass(frozen=True)
-class Partition:
-    home: MigrationHome
-    config: CustomerConfig
-    run_kind: str
-
-    @property
-    def warehouse(self) -> Warehouse:
-        return Warehouse.for_customer(self.home.customer_dir(self.config.customer_id))
-
-    @property
-    def reports(self) -> Path:
-        return self.home.reports_dir(self.config.customer_id, self.run_kind)
-
-    @property
-    def file_roots(self) -> tuple[Path, ...]:
-        """The folders this partition's documents may be read from (issue 15 item 1)."""
-        return self.home.file_roots(self.config, self.run_kind)
-
-    def client(self, *, timeout_seconds: float | None = None, **kwargs: object) -> DataverseClient:
-        """A client for this partition's target; ``timeout_seconds`` replaces the per-request timeout."""
-        connection = connection_for(self.config, self.run_kind)
-        if timeout_seconds is not None:
-            connection = replace(connection, timeout_seconds=timeout_seconds)
-        return DataverseClient(connection, **kwargs)  # type: ignore[arg-type]
-
-
-def operator_name(tags: dict[str, str] | None = None) -> str:
-    """Who launched the load: the run's `dagster/user` or `migration/operator` tag, else the OS user."""
-    tags = tags or {}
-    return tags.get("migration/operator") or tags.get("dagster/user") or getpass.getuser()
+def dataverse_client(part: Partition, *, timeout_seconds: float | None = None, **kwargs: object) -> DataverseClient:
+    """A client for this partition's target; ``timeout_seconds`` replaces the per-request timeout."""
+    connection = connection_for(part.config, part.run_kind)
+    if timeout_seconds is not None:
+        connection = replace(connection, timeout_seconds=timeout_seconds)
+    return DataverseClient(connection, **kwargs)  # type: ignore[arg-type]
 
 
 def prepare(part: Partition, sample_clients: int | None = None) -> tuple[StageSummary, dict[str, int] | None]:
@@ -124,7 +98,7 @@ async def schema_plan(part: Partition, apply: bool = False) -> SchemaPlan:
     """Compare the needed columns and keys with the org; create them when `apply` is set."""
     extra = {"contact": [c.column for c in _custom(part)]}
     tables = [TABLES[t] for t in tables_to_load(part)]
-    async with part.client() as client:
+    async with dataverse_client(part) as client:
         plan = await build_plan(client, tables, extra)
         if apply and plan.missing:
             await apply_plan(client, plan)
@@ -157,7 +131,7 @@ async def resolve_owners(part: Partition) -> OwnerResolution:
             con, TableRef("staged", "practitioner"), part.run_kind, "canonical_id, email, run_kind"
         )
     owned = [t for t in tables_to_load(part) if any(c.kind == "owner" for c in TABLES[t].columns)]
-    async with part.client() as client:
+    async with dataverse_client(part) as client:
         users = await fetch_users(client)
         resolution = await check_roles(client, resolve(practitioners, users, part.config.fallback_owner_email), owned)
     stored = resolution.practitioners.select(
@@ -308,17 +282,30 @@ async def load(
     operator: str,
     tables: list[str] | None = None,
     progress: Callable[[TableLoad], None] | None = None,
+    on_table: Callable[[TableLoad], None] | None = None,
     **client_options: object,
 ) -> LoadOutcome:
     """Load the partition (refuses while the schema plan is not applied or the fallback owner is not an
-    enabled user)."""
+    enabled user). `progress` hears of each chunk, `on_table` of each table once its counts are final."""
     tables = tables or tables_to_load(part)
+    finished: set[str] = set()
+    refused_seen = False
+
+    def table_done(result: TableLoad) -> None:
+        # Once the org refuses an owner, the second pass below may change this and every later table's
+        # counts: those tables are reported after it, with both passes' counts.
+        nonlocal refused_seen
+        refused_seen = refused_seen or any(k.endswith(OWNER_REFUSED) for k in result.errors)
+        if on_table is not None and not refused_seen:
+            finished.add(result.table)
+            on_table(result)
+
     owners, fallback = _stored_resolution(part)
     columns = _custom(part)
     with part.warehouse.connect(read_only=True) as con:
         values = custom_values(con, part.run_kind, columns)
     currencies = _currencies(part)
-    async with part.client(**client_options) as client:
+    async with dataverse_client(part, **client_options) as client:
         await client.whoami()
         await _require_fallback_owner(client, fallback)
         await client.detect_capabilities([TABLES[t].name for t in tables])
@@ -340,7 +327,7 @@ async def load(
             values,
             {"contact": tuple(c.column for c in columns)},
         )
-        results = await load_partition(client, ctx, tables, progress)
+        results = await load_partition(client, ctx, tables, progress, table_done)
         refused, codes = _refused_owners(part, run_id, owners)
         if refused:
             # The org refused to assign records to these users mid-load (a role changed since owner resolution):
@@ -350,6 +337,9 @@ async def load(
             owners = {p: u for p, u in owners.items() if u not in refused.values()}
             again = replace(ctx, resolved=replace(resolved, owners=owners))
             results = _merged(results, await load_partition(client, again, tables, progress))
+    for result in results:
+        if on_table is not None and result.table not in finished:
+            on_table(result)
     return LoadOutcome(results, client.stats, sorted(set(refused.values())))
 
 
@@ -427,7 +417,7 @@ def _merged(first: list[TableLoad], second: list[TableLoad]) -> list[TableLoad]:
 
 async def retire(part: Partition, run_id: str, operator: str, **client_options: object) -> RemovalResult:
     """Deactivate or delete (the customer's `delta.deletions`) loaded records that left the source."""
-    async with part.client(**client_options) as client:
+    async with dataverse_client(part, **client_options) as client:
         return await retire_removed(
             client, part.warehouse, part.run_kind, run_id, operator, part.config.delta.deletions
         )
@@ -458,15 +448,18 @@ def _resolved(
     )
 
 
-async def verify(part: Partition, tables: list[str] | None = None) -> list[TableReadback]:
-    """Read every loaded record back and compare it with what the mapping says it must hold."""
+async def verify(
+    part: Partition, tables: list[str] | None = None, on_table: Callable[[TableReadback], None] | None = None
+) -> list[TableReadback]:
+    """Read every loaded record back and compare it with what the mapping says it must hold; `on_table`
+    hears of each table as its read-back is done."""
     tables = tables or tables_to_load(part)
     owners, fallback = _stored_resolution(part)
     columns = _custom(part)
     with part.warehouse.connect(read_only=True) as con:
         values = custom_values(con, part.run_kind, columns)
     results = []
-    async with part.client() as client:
+    async with dataverse_client(part) as client:
         root, by_code, price_levels = await _resolve_org(client, _currencies(part))
         resolved = _resolved(part, owners, fallback, root, by_code, price_levels)
         users = await fetch_users(client)
@@ -490,6 +483,8 @@ async def verify(part: Partition, tables: list[str] | None = None) -> list[Table
             if name == "contact":
                 contact_guids = {str(r["contactid"]).lower() for r in found}
             results.append(compare(table, payloads, found, contact_guids, disabled))
+            if on_table is not None:
+                on_table(results[-1])
     write_diff_report(part.reports, results)
     return results
 
@@ -498,7 +493,7 @@ async def rollback(
     part: Partition, run_id: str, operator: str, load_run_id: str | None = None, **client_options: object
 ) -> RollbackResult:
     """Reverse the partition's loads (or only the load run `load_run_id`) and export the audit log."""
-    async with part.client(**client_options) as client:
+    async with dataverse_client(part, **client_options) as client:
         result = await rollback_partition(
             client,
             part.warehouse,

@@ -79,6 +79,9 @@ class TableLoad:
     errors: dict[str, int] = field(default_factory=dict)  # "<status> <code>" → records
     batch_size: int = 0  # records per request the adaptive size had reached at the end
     batch_size_shrunk: int = 0  # times it halved (slow answers, lost answers, execution-time 429s)
+    # The client's 429s and the back-off they cost so far in this load (all tables), for progress lines.
+    throttled: int = 0
+    backoff_seconds: float = 0.0
 
     @property
     def written(self) -> int:
@@ -463,6 +466,8 @@ async def load_table(
             senders = max(1, sum(limiter.limit for limiter in client.limiters.values()))
             await _all(send_batches() for _ in range(min(senders, len(changed))))
             if progress:
+                result.throttled = sum(client.stats.throttled.values())
+                result.backoff_seconds = client.stats.backoff_seconds
                 progress(result)
             await in_database(lambda: _record(ctx, operations))
 
@@ -616,6 +621,14 @@ async def load_partition(
     ctx: LoadContext,
     tables: Sequence[str] = LOAD_ORDER,
     progress: Callable[[TableLoad], None] | None = None,
+    on_table: Callable[[TableLoad], None] | None = None,
 ) -> list[TableLoad]:
-    """Every table in dependency order (a table's lookups point at tables loaded before it)."""
-    return [await load_table(client, ctx, name, progress) for name in LOAD_ORDER if name in tables]
+    """Every table in dependency order (a table's lookups point at tables loaded before it); `on_table`
+    hears of each one as it finishes."""
+    results = []
+    for name in LOAD_ORDER:
+        if name in tables:
+            results.append(await load_table(client, ctx, name, progress))
+            if on_table is not None:
+                on_table(results[-1])
+    return results

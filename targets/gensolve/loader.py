@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -21,10 +22,19 @@ import polars as pl
 
 from store import TableRef, Warehouse, read_partition, table_exists
 from targets import ledger
-from targets.base import LoadResult, RollbackResult, TableResult, TableVerification, VerifyResult
+from targets.base import (
+    NO_EVENTS,
+    LoadResult,
+    RollbackResult,
+    StepEvents,
+    TableResult,
+    TableVerification,
+    VerifyResult,
+)
 from targets.gensolve.backend import Backend
 from targets.gensolve.catalogue import Catalogue, ImportColumn, ImportTable
 from targets.gensolve.rules import Violation, check, to_oracle
+from targets.progress import ProgressReporter
 
 TARGET = "gensolve"
 SCHEMA = "gensolve"
@@ -80,7 +90,9 @@ def load_table(
     run_kind: str,
     run_id: str,
     operator: str,
+    events: StepEvents = NO_EVENTS,
 ) -> TableResult:
+    started = time.perf_counter()
     key = catalogue.key
     rows = [target_row(catalogue, table, m) for m in mapped_rows(warehouse, table, run_kind)]
     with warehouse.connect() as con:
@@ -113,6 +125,8 @@ def load_table(
             continue
         to_send.append((row, digest))
     created = updated = failed = 0
+    progress = ProgressReporter(f"load {SCHEMA}/{table.name}", len(rows), events.progress)
+    progress.update(unchanged + len(rejected))
     for chunk in _chunks(to_send, CHUNK_ROWS):
         with warehouse.connect() as con:
             # Intent before the write, outcome after (targets/ledger.py): a killed load's rows stay its own.
@@ -138,9 +152,20 @@ def load_table(
             operations.append(_operation(table, row, catalogue, kind, digest))
         with warehouse.connect() as con:
             ledger.record(con, run_kind, TARGET, run_id, operator, operations)
+        progress.update(unchanged + len(rejected) + created + updated + failed)
     with warehouse.connect() as con:
         ledger.append_only(con, run_kind, TARGET, run_id, operator, rejected)
-    return TableResult(table.name, len(rows), unchanged, created, updated, len(rejected) + failed, errors)
+    progress.finish()
+    return TableResult(
+        table.name,
+        len(rows),
+        unchanged,
+        created,
+        updated,
+        len(rejected) + failed,
+        errors,
+        time.perf_counter() - started,
+    )
 
 
 def _operation(
@@ -167,14 +192,20 @@ def _operation(
 
 
 def load(
-    backend: Backend, warehouse: Warehouse, catalogue: Catalogue, run_kind: str, run_id: str, operator: str
+    backend: Backend,
+    warehouse: Warehouse,
+    catalogue: Catalogue,
+    run_kind: str,
+    run_id: str,
+    operator: str,
+    events: StepEvents = NO_EVENTS,
 ) -> LoadResult:
-    return LoadResult(
-        tuple(
-            load_table(backend, warehouse, catalogue, table, run_kind, run_id, operator)
-            for table in catalogue.tables.values()
-        )
-    )
+    """Every import table in dependency order; `events` hears of each one as it finishes."""
+    results = []
+    for table in catalogue.tables.values():
+        results.append(load_table(backend, warehouse, catalogue, table, run_kind, run_id, operator, events))
+        events.table_loaded(results[-1])
+    return LoadResult(tuple(results))
 
 
 def _normal(column: ImportColumn, value: object) -> object:
@@ -194,20 +225,33 @@ def _normal(column: ImportColumn, value: object) -> object:
     return value
 
 
-def verify(backend: Backend, warehouse: Warehouse, catalogue: Catalogue, run_kind: str) -> VerifyResult:
+def verify(
+    backend: Backend, warehouse: Warehouse, catalogue: Catalogue, run_kind: str, events: StepEvents = NO_EVENTS
+) -> VerifyResult:
     """Every mapped row read back from the import schema and compared column by column (no values kept)."""
     results = []
     for table in catalogue.tables.values():
         expected = [target_row(catalogue, table, m) for m in mapped_rows(warehouse, table, run_kind)]
         found = {r[catalogue.key]: r for r in backend.fetch(table, catalogue.key)}
+        progress = ProgressReporter(f"read back {SCHEMA}/{table.name}", len(expected), events.progress)
         missing = differences = 0
-        for row in expected:
+        by_field: dict[str, int] = {}
+        for done, row in enumerate(expected, 1):
             actual = found.get(row[catalogue.key])
             if actual is None:
                 missing += 1
                 continue
-            differences += sum(_normal(c, row[c.name]) != _normal(c, actual.get(c.name)) for c in table.columns)
-        results.append(TableVerification(table.name, len(expected), len(expected) - missing, missing, differences))
+            for column in table.columns:
+                if _normal(column, row[column.name]) != _normal(column, actual.get(column.name)):
+                    differences += 1
+                    by_field[column.name] = by_field.get(column.name, 0) + 1
+            progress.update(done)
+        progress.done = len(expected) - missing
+        progress.finish()
+        results.append(
+            TableVerification(table.name, len(expected), len(expected) - missing, missing, differences, by_field)
+        )
+        events.table_verified(results[-1])
     return VerifyResult(tuple(results))
 
 

@@ -5,23 +5,29 @@ load it, read it back, roll it back — into the embedded database or Oracle, pe
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from types import MappingProxyType
 
 from pydantic import BaseModel
 
 from customers.config import CustomerConfigError
 from mappings.spec import load_spec
-from mappings.staging import StageSummary, stage_partition
+from mappings.staging import stage_partition
 from mappings.transforms.registry import MappingContext
 from targets.base import (
+    NO_EVENTS,
     ChecklistItem,
     LoadResult,
     Partition,
     PlanResult,
+    PlanStep,
+    PreparedRows,
     RollbackResult,
+    StepEvents,
+    TableCheck,
     TargetCapabilities,
     VerifyResult,
 )
@@ -84,6 +90,10 @@ def schema_gaps(backend: Backend, catalogue: Catalogue) -> tuple[list[str], list
     return tables, columns
 
 
+def _schema_plan(part: Partition, apply: bool) -> PlanResult:
+    return TARGET.plan(part, apply)
+
+
 class GensolveTarget:
     name = MODEL.name
     schema = loader.SCHEMA
@@ -98,6 +108,21 @@ class GensolveTarget:
         stores_documents=True,
     )
     model = MODEL
+    client_table = "gpm_client"
+    readback_reports: Mapping[str, str] = MappingProxyType({})
+    has_checklist = True
+    value_free_errors = (SchemaNotReadyError,)
+    plan_steps = (
+        PlanStep(
+            "schema_plan",
+            "schema_ready",
+            "What the Gensolve import schema lacks for the mapped tables (reports/<run>/gensolve-schema-plan.md); "
+            "created only with `apply`.",
+            "Every table and column of the import schema's catalogue exists in the target.",
+            _schema_plan,
+        ),
+    )
+    table_checks: tuple[TableCheck, ...] = ()
 
     @property
     def environment_model(self) -> type[BaseModel]:
@@ -106,12 +131,20 @@ class GensolveTarget:
     def tables(self) -> list[str]:
         return list(MODEL.catalogue.tables)
 
-    def prepare(self, part: Partition) -> StageSummary:
+    def describe(self, table: str) -> str:
+        return f"{MODEL.catalogue.tables[table].description} — the import table `{table}`"
+
+    def prepare(self, part: Partition, sample_clients: int | None = None) -> PreparedRows:
+        if sample_clients is not None:
+            # targets/sample.py restricts the Dynamics tables; the import schema has no sampler yet.
+            raise ValueError("a sample of clients is not available for the Gensolve target: load everyone")
         spec = load_spec(self.name)
         mapping = MappingContext(
             part.config.customer_id, part.run_kind, spec.system, part.config.country, part.config.time_zone
         )
-        return stage_partition(part.warehouse, spec, mapping)
+        summary = stage_partition(part.warehouse, spec, mapping)
+        rows = {t: s.rows for t, s in summary.tables.items() if t in MODEL.catalogue.tables}
+        return PreparedRows(summary.spec_version, rows, summary.tables["rejects"].rows)
 
     def plan(self, part: Partition, apply: bool = False) -> PlanResult:
         catalogue = MODEL.catalogue
@@ -133,7 +166,7 @@ class GensolveTarget:
         report.write_text("\n".join(lines) + "\n", encoding="utf-8")
         return PlanResult(items, tuple(tables + columns), report)
 
-    def load(self, part: Partition, run_id: str, operator: str) -> LoadResult:
+    def load(self, part: Partition, run_id: str, operator: str, events: StepEvents = NO_EVENTS) -> LoadResult:
         catalogue = MODEL.catalogue
         with open_backend(part) as backend:
             tables, columns = schema_gaps(backend, catalogue)
@@ -142,18 +175,22 @@ class GensolveTarget:
                     f"{len(tables) + len(columns)} import schema items missing ({', '.join((tables + columns)[:10])}); "
                     "apply the schema plan first"
                 )
-            return loader.load(backend, part.warehouse, catalogue, part.run_kind, run_id, operator)
+            return loader.load(backend, part.warehouse, catalogue, part.run_kind, run_id, operator, events)
 
-    def verify(self, part: Partition) -> VerifyResult:
+    def verify(self, part: Partition, events: StepEvents = NO_EVENTS) -> VerifyResult:
         with open_backend(part) as backend:
-            return loader.verify(backend, part.warehouse, MODEL.catalogue, part.run_kind)
+            return loader.verify(backend, part.warehouse, MODEL.catalogue, part.run_kind, events)
 
     def checklist(self, part: Partition, as_of: datetime) -> list[ChecklistItem]:
         """The post-migration checklist (targets/gensolve/checklist.py) as of an instant (the go-live)."""
         with open_backend(part) as backend:
             return post_migration_checklist(backend, part.warehouse, MODEL.catalogue, part.run_kind, as_of)
 
-    def rollback(self, part: Partition, run_id: str, operator: str) -> RollbackResult:
+    def rollback(self, part: Partition, run_id: str, operator: str, load_run_id: str | None = None) -> RollbackResult:
+        if load_run_id is not None:
+            # The import schema holds only the migration's rows and keeps no pre-images: a rollback removes
+            # every row the migration wrote, never one load run's changes.
+            raise ValueError("the Gensolve target rolls back every load of the partition: leave load_run_id empty")
         with open_backend(part) as backend:
             return loader.rollback(backend, part.warehouse, MODEL.catalogue, part.run_kind, run_id, operator)
 

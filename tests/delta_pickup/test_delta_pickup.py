@@ -91,12 +91,19 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         yield {"running": running, "instance": instance, "home": home, "dump": practice.out_dir}
 
 
-def _run(world: dict[str, Any], job: str, run_kind: str, run_config: dict | None = None) -> dg.ExecuteInProcessResult:
+def _run(
+    world: dict[str, Any],
+    job: str,
+    run_kind: str,
+    run_config: dict | None = None,
+    asset_selection: list[dg.AssetKey] | None = None,
+) -> dg.ExecuteInProcessResult:
     result = REPOSITORY.get_job(job).execute_in_process(
         partition_key=_partition(run_kind),
         instance=world["instance"],
         run_config=run_config or {},
         raise_on_error=False,
+        asset_selection=asset_selection,
     )
     failures = [e.message for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
     assert result.success, failures
@@ -119,6 +126,7 @@ def _sensor(world: dict[str, Any], cursor: str | None = None) -> dg.SensorResult
         instance=world["instance"],
         cursor=cursor,
         resources={"migration_home": MigrationHomeResource(path=str(world["home"]))},
+        repository_def=REPOSITORY,
     )
     return delta_pickup_sensor(context)
 
@@ -172,7 +180,10 @@ def test_delta_window_from_live_load_to_verified_changes(world: dict[str, Any]) 
     assert len(result.run_requests) == 1, result.skip_reason
     request = result.run_requests[0]
     assert request.partition_key == _partition("live")
-    delta = _run(world, "cliniko_delta_pickup", "live")
+    # The run selects the customer's target (Dynamics) only, as the sensor asked.
+    assert {k.path[0] for k in request.asset_selection or []} >= {"dynamics", "delta", "staged"}
+    assert "gensolve" not in {k.path[0] for k in request.asset_selection or []}
+    delta = _run(world, "cliniko_delta_pickup", "live", asset_selection=list(request.asset_selection or []))
     checks = _checks(delta)
     assert checks[(DELTA_KEY.to_user_string(), DELTA_CHECK)] is True
     assert checks[("dynamics/post_migration", "passed")] is True

@@ -274,7 +274,7 @@ def _read(part: flow.Partition, table: str, columns: list[str]) -> dict[str, dic
     definition = TABLES[table]
 
     async def read() -> list[dict[str, Any]]:
-        async with part.client() as dv:
+        async with flow.dataverse_client(part) as dv:
             return await dv.get_all(definition.entity_set, select=[definition.primary_key, *columns])
 
     return {str(r[definition.primary_key]).lower(): r for r in flow.run(read())}

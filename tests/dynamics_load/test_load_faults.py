@@ -82,9 +82,11 @@ def test_a_429_storm_and_expired_tokens_mid_load_are_ridden_out(
     counts = staged_counts(ready_part, tables)
     control = org.dataverse_control
     done: list[str] = []
+    throttling: list[tuple[int, float]] = []  # what each progress report says of 429s and back-off so far
 
     def between_tables(table: TableLoad) -> None:
         done.append(table.table)
+        throttling.append((table.throttled, table.backoff_seconds))
         if len(done) == 1:
             control.expire_tokens()  # every token issued so far now gets 401
         elif len(done) == 2:
@@ -98,6 +100,9 @@ def test_a_429_storm_and_expired_tokens_mid_load_are_ridden_out(
 
     assert len(done) >= 3  # both faults struck mid-load, with tables still to go
     assert outcome.throttled > 0 and stats["throttled"]["requests"] > 0
+    # Progress reports carry the 429s and their back-off as they happen (targets/progress.py lines).
+    assert throttling == sorted(throttling) and throttling[-1][0] > 0 and throttling[-1][1] > 0
+    assert throttling[0][0] < throttling[-1][0] <= outcome.throttled  # counted so far, growing with the storm
     assert outcome.stats.token_refreshes > 0 and stats["faults"].get("token_expiry") == 1
     assert stats["statuses"].get("401", 0) > 0
     assert_clean_outcome(outcome, counts)

@@ -241,7 +241,7 @@ def test_documents_over_the_orgs_upload_limit_are_reported_not_dropped(
     assert too_large
 
     async def lower_the_limit() -> None:
-        async with ready_part.client() as client:
+        async with flow.dataverse_client(ready_part) as client:
             org_row = (await client.request("GET", "organizations", params={"$select": "organizationid"})).json()
             org_id = org_row["value"][0]["organizationid"]
             await client.patch("organizations", org_id, {"maxuploadfilesize": limit}, if_match="*")
@@ -312,7 +312,7 @@ def test_the_read_back_reports_a_document_cut_short_in_the_target(ready_part: fl
     shortened = base64.b64encode(Path(path).read_bytes()[:-1]).decode("ascii")
 
     async def cut_short() -> None:
-        async with ready_part.client() as client:
+        async with flow.dataverse_client(ready_part) as client:
             await client.patch("annotations", record_guid(CUSTOMER, "annotation", key), {"documentbody": shortened})
 
     before = {r.table: r for r in flow.run(flow.verify(ready_part, ["annotation"]))}["annotation"]

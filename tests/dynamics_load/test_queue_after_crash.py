@@ -31,7 +31,7 @@ from pipeline_helpers import register_customer, run_pipeline
 from customers import MigrationHome
 from customers.endpoints import secret_env_name
 from emulators.launcher import RunningEmulators, start_emulators
-from migration_assets.dynamics import LOAD_POOL
+from migration_assets.targets import load_pool
 from synthetic import GenerationSummary
 from targets.dynamics import flow
 
@@ -163,7 +163,7 @@ def test_two_killed_loads_do_not_keep_a_third_customers_load_waiting(
     # dequeue that needs it, and does not count it in that same pass).
     limit = str(instance.global_op_concurrency_default_limit)
     subprocess.run(
-        [str(BIN / "dagster"), "instance", "concurrency", "set", LOAD_POOL, limit],
+        [str(BIN / "dagster"), "instance", "concurrency", "set", load_pool("dynamics365"), limit],
         env=env,
         check=True,
         capture_output=True,

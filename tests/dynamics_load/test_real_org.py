@@ -89,7 +89,7 @@ def test_schema_plan_refuses_what_the_org_does_not_allow(ready_part: flow.Partit
     )
 
     async def plan() -> object:
-        async with ready_part.client() as client:
+        async with flow.dataverse_client(ready_part) as client:
             return await build_plan(client, [keyed_notes, contact], {})
 
     result = flow.run(plan())
@@ -209,7 +209,7 @@ def test_rollback_disables_business_units_and_lists_what_the_org_refuses_with_it
     kept_key, kept = sorted(units.items())[0]
 
     async def add_a_sub_unit() -> None:  # the practice added a unit under a migrated site meanwhile
-        async with part.client() as client:
+        async with flow.dataverse_client(part) as client:
             parent = f"/businessunits({kept['businessunitid']})"
             body = {"name": "Added later", "parentbusinessunitid@odata.bind": parent}
             await client.request("POST", "businessunits", json=body)

@@ -24,7 +24,7 @@ TABLES = ["account", "contact", "appointment"]
 
 def _call(part: flow.Partition, method: str, *args: Any, **kwargs: Any) -> Any:
     async def call() -> Any:
-        async with part.client() as dv:
+        async with flow.dataverse_client(part) as dv:
             return await getattr(dv, method)(*args, **kwargs)
 
     return flow.run(call())

@@ -16,9 +16,11 @@ from checks.approval import customer_spec
 from checks.delta import DeltaChanges, verify_delta
 from emulators.launcher import RunningEmulators
 from targets.dynamics import flow
-from targets.dynamics.loader import TARGET
 from targets.dynamics.payloads import record_guid
 from targets.dynamics.tables import TABLES
+from targets.registry import get_target
+
+TARGET = get_target("dynamics365")
 
 
 def _readback(part: flow.Partition, tables: list[str]) -> dict[str, object]:
@@ -43,7 +45,7 @@ def test_activities_regarding_a_contact_gone_from_the_target_are_orphans(
     assert not clean["appointment"].orphaned and not clean["contact"].missing
 
     async def delete_contact() -> None:  # someone deletes the patient in the org (its activities stay)
-        async with ready_part.client() as dv:
+        async with flow.dataverse_client(ready_part) as dv:
             await dv.delete("contacts", record_guid(CUSTOMER, "contact", client))
 
     flow.run(delete_contact())
@@ -59,7 +61,7 @@ def test_records_owned_by_a_user_disabled_after_the_load_are_reported(
     load(ready_part, "run-1", tables=["account", "contact", "appointment"])
 
     async def owners_of_appointments() -> Counter[str]:  # read through the Web API, as the check reads them
-        async with ready_part.client() as dv:
+        async with flow.dataverse_client(ready_part) as dv:
             rows = await dv.get_all("appointments", select=["activityid", "_ownerid_value"])
         return Counter(str(r["_ownerid_value"]).lower() for r in rows)
 
@@ -69,7 +71,7 @@ def test_records_owned_by_a_user_disabled_after_the_load_are_reported(
     user, owned = sorted(owners.items(), key=lambda item: (-item[1], item[0]))[0]
 
     async def disable_user() -> None:  # the clinician leaves the practice; an admin disables the account
-        async with ready_part.client() as dv:
+        async with flow.dataverse_client(ready_part) as dv:
             await dv.patch("systemusers", user, {"isdisabled": True})
 
     flow.run(disable_user())

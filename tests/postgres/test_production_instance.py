@@ -23,8 +23,8 @@ from postgres_helpers import ProductionHome
 
 from emulators.launcher import start_emulators
 from emulators.provision import provision_practice_users
-from migration_assets.dynamics import LOAD_POOL
 from migration_assets.partitions import add_customer_partition, customer_partitions
+from migration_assets.targets import load_pool
 from synthetic import GenerationSummary, generate_practice
 
 FALLBACK_OWNER = "owner@example.org"  # what pipeline_helpers.register_customer writes
@@ -139,8 +139,8 @@ def test_a_dynamics_load_waits_for_a_target_pool_slot_then_loads_and_reads_back(
     instance = production_instance
     storage = instance.event_log_storage
     # The profile's pools.default_limit reaches the shared database.
-    storage.initialize_concurrency_limit_to_default(LOAD_POOL)
-    assert storage.get_concurrency_info(LOAD_POOL).slot_count == 2
+    storage.initialize_concurrency_limit_to_default(load_pool("dynamics365"))
+    assert storage.get_concurrency_info(load_pool("dynamics365")).slot_count == 2
 
     with start_emulators(
         time_scale=0.01, dataverse_options={"cost_model": False, "key_activation": {"mode": "immediate"}}
@@ -158,7 +158,7 @@ def test_a_dynamics_load_waits_for_a_target_pool_slot_then_loads_and_reads_back(
 
         # The pool is full: at run granularity the queue counts the pool's limit against the runs in progress
         # that need it (claimed op slots do not count), so limit 0 is a full pool with no other run to stage.
-        storage.set_concurrency_slots(LOAD_POOL, 0)
+        storage.set_concurrency_slots(load_pool("dynamics365"), 0)
         run_config = tmp_path / "apply.yaml"
         run_config.write_text(yaml.safe_dump({"ops": {"dynamics__schema_plan": {"config": {"apply": True}}}}))
         env = dict(os.environ)  # DAGSTER_HOME, DAGSTER_PG_*, MIGRATION_HOME and the org's secret, set above
@@ -183,7 +183,7 @@ def test_a_dynamics_load_waits_for_a_target_pool_slot_then_loads_and_reads_back(
             migrated = [r for r in running.dataverse_control.dump_table("contact") if r.get("new_sourcesystemid")]
             assert migrated == []  # nothing written while waiting
 
-            storage.set_concurrency_slots(LOAD_POOL, 1)
+            storage.set_concurrency_slots(load_pool("dynamics365"), 1)
             _eventually(
                 "the load to be dequeued and finish",
                 lambda: (r := instance.get_run_by_id(queued.run_id)) is not None and r.is_finished,
@@ -211,7 +211,7 @@ def test_a_dynamics_load_waits_for_a_target_pool_slot_then_loads_and_reads_back(
         and e.event_specific_data.asset_key.path == ["dynamics", "contact"]
     }
     assert evaluations["loaded"] and evaluations["readback"]
-    info = storage.get_concurrency_info(LOAD_POOL)
+    info = storage.get_concurrency_info(load_pool("dynamics365"))
     assert info.slot_count == 1 and info.active_slot_count == 0  # nothing left holding the pool
     stored = production_home.sql(
         "select count(*) from event_logs where dagster_event_type = 'ASSET_MATERIALIZATION' "

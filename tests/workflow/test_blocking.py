@@ -16,10 +16,11 @@ from pipeline_helpers import register_customer
 from checks.blocking import BLOCKING_RULE, VERDICT_TAG, Acceptance, load_decision, severity_label
 from checks.iterations import Iteration
 from migration_assets.blocking import ACCEPTANCE_TAG
-from migration_assets.dynamics import PREPARED_KEY
 from migration_assets.partitions import add_customer_partition
-from migration_assets.post_migration import POST_MIGRATION_KEY
 from synthetic import generate_practice
+
+PREPARED_KEY = dg.AssetKey(["dynamics", "prepared"])
+POST_MIGRATION_KEY = dg.AssetKey(["dynamics", "post_migration"])
 
 CUSTOMER = "blocking-nz"
 SANDBOX = {

@@ -15,7 +15,7 @@ from dagster_defs import REPOSITORY
 from customers import MigrationHome
 from customers.endpoints import secret_env_name
 from migration_assets import delta as delta_module
-from migration_assets.delta import WINDOW_MARKER, delta_pickup_sensor, window_opened_at
+from migration_assets.delta import delta_pickup_sensor, window_marker, window_opened_at
 from migration_assets.partitions import add_customer_partition
 from migration_assets.resources import MigrationHomeResource
 from migration_assets.signoff import SIGNOFF_KEY
@@ -66,17 +66,23 @@ def test_the_window_opens_with_the_first_live_load_after_the_signoff(tmp_path: P
     _register(home, practice.out_dir, {"dump": str(practice.out_dir)})
     with dg.instance_for_test() as instance:
         add_customer_partition(instance, CUSTOMER)
-        assert window_opened_at(instance, CUSTOMER) is None
+        assert window_opened_at(instance, MigrationHome(home).load(CUSTOMER)) is None
         assert isinstance(_schedule(instance, home), dg.SkipReason)  # closed: no live load yet
 
-        _event(instance, WINDOW_MARKER, f"{CUSTOMER}|live")  # a live load before the signoff (an old one)
+        _event(
+            instance, window_marker(MigrationHome(home).load(CUSTOMER)), f"{CUSTOMER}|live"
+        )  # a live load before the signoff (an old one)
         signed = _event(instance, SIGNOFF_KEY, CUSTOMER)
-        assert window_opened_at(instance, CUSTOMER) is None
-        _event(instance, WINDOW_MARKER, f"{CUSTOMER}|trial")  # trial loads never open it
-        assert window_opened_at(instance, CUSTOMER) is None
-        first_live = _event(instance, WINDOW_MARKER, f"{CUSTOMER}|live")
-        _event(instance, WINDOW_MARKER, f"{CUSTOMER}|live")  # a delta load later does not move it
-        opened = window_opened_at(instance, CUSTOMER)
+        assert window_opened_at(instance, MigrationHome(home).load(CUSTOMER)) is None
+        _event(
+            instance, window_marker(MigrationHome(home).load(CUSTOMER)), f"{CUSTOMER}|trial"
+        )  # trial loads never open it
+        assert window_opened_at(instance, MigrationHome(home).load(CUSTOMER)) is None
+        first_live = _event(instance, window_marker(MigrationHome(home).load(CUSTOMER)), f"{CUSTOMER}|live")
+        _event(
+            instance, window_marker(MigrationHome(home).load(CUSTOMER)), f"{CUSTOMER}|live"
+        )  # a delta load later does not move it
+        opened = window_opened_at(instance, MigrationHome(home).load(CUSTOMER))
         assert opened is not None and signed <= opened <= first_live
 
         requests = _schedule(instance, home)
@@ -107,7 +113,7 @@ def test_the_api_sensor_waits_for_an_extraction_and_stays_quiet_outside_the_wind
         assert closed.skip_reason and "no customer in a delta window" in closed.skip_reason.skip_message
 
         _event(instance, SIGNOFF_KEY, CUSTOMER)
-        _event(instance, WINDOW_MARKER, f"{CUSTOMER}|live")
+        _event(instance, window_marker(MigrationHome(home).load(CUSTOMER)), f"{CUSTOMER}|live")
         waiting = delta_pickup_sensor(dg.build_sensor_context(instance=instance, resources=resources))
         assert not waiting.run_requests
         assert waiting.skip_reason and "no live extraction recorded yet" in waiting.skip_reason.skip_message
@@ -123,8 +129,8 @@ def test_the_window_closes_window_hours_after_it_opened(
     with dg.instance_for_test() as instance:
         add_customer_partition(instance, CUSTOMER)
         _event(instance, SIGNOFF_KEY, CUSTOMER)
-        _event(instance, WINDOW_MARKER, f"{CUSTOMER}|live")
-        opened = window_opened_at(instance, CUSTOMER)
+        _event(instance, window_marker(MigrationHome(home).load(CUSTOMER)), f"{CUSTOMER}|live")
+        opened = window_opened_at(instance, MigrationHome(home).load(CUSTOMER))
         assert opened is not None
         clock = SimpleNamespace(time=lambda: opened + 24 * 3600 - 1)
         monkeypatch.setattr(delta_module, "time", clock)

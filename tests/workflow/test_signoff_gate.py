@@ -16,11 +16,11 @@ from dagster_defs import REPOSITORY, SIGNOFF_JOB
 from checks.iterations import Iteration
 from checks.signoff import MappingVersions, live_gate, signoff_problems
 from customers import MigrationHome
-from migration_assets.dynamics import PREPARED_KEY
 from migration_assets.partitions import add_customer_partition
 from migration_assets.signoff import latest_signoff
 from synthetic import generate_practice
 
+PREPARED_KEY = dg.AssetKey(["dynamics", "prepared"])
 CUSTOMER = "gate-nz"
 VERSIONS = MappingVersions("src-1", "dyn-1")
 

@@ -1,0 +1,106 @@
+"""Dependencies point one way (DESIGN.md §3): the plain-Python packages never import the Dagster layer,
+`mappings` never imports `targets`, no two packages import each other at module level, and the Dagster
+layer names no target — it reaches targets through `targets.registry` and the target interface only."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGES = sorted(
+    p.name for p in ROOT.iterdir() if (p / "__init__.py").is_file() and p.name not in {"tests", "bench", "deploy"}
+)
+PLAIN = {"sources", "mappings", "checks", "targets", "store", "customers"}
+
+
+def _module_level_imports(path: Path) -> set[str]:
+    """Modules imported when the file is imported: top-level statements, not `if TYPE_CHECKING:` blocks
+    nor imports inside functions (those resolve lazily, e.g. customers → targets.registry)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return found
+
+
+def _package_imports() -> dict[str, set[str]]:
+    graph: dict[str, set[str]] = {}
+    for package in PACKAGES:
+        targets = set()
+        for path in (ROOT / package).rglob("*.py"):
+            targets |= {m.split(".")[0] for m in _module_level_imports(path)}
+        graph[package] = {t for t in targets if t in PACKAGES and t != package}
+    return graph
+
+
+def _modules_of(package: str) -> dict[str, set[str]]:
+    return {str(p.relative_to(ROOT)): _module_level_imports(p) for p in (ROOT / package).rglob("*.py") if p.is_file()}
+
+
+def test_plain_packages_never_import_the_dagster_layer() -> None:
+    graph = _package_imports()
+    for package in PLAIN & set(graph):
+        assert "migration_assets" not in graph[package], package
+    assert "targets" not in graph["mappings"]
+    assert graph.get("emulators", set()) <= set(), graph.get("emulators")
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _module_graph() -> dict[str, set[str]]:
+    """Project module → project modules it imports at module level (`from a import b` counts a.b when b is
+    a module, else a)."""
+    files = {_module_name(p): p for package in PACKAGES for p in (ROOT / package).rglob("*.py")}
+    graph: dict[str, set[str]] = {}
+    for name, path in files.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        edges: set[str] = set()
+        for node in tree.body:
+            if isinstance(node, ast.Import):
+                edges |= {a.name for a in node.names if a.name in files}
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0 and node.module in files:
+                subs = {f"{node.module}.{a.name}" for a in node.names} & set(files)
+                edges |= subs or {node.module}
+                if subs != {f"{node.module}.{a.name}" for a in node.names}:
+                    edges.add(node.module)
+        graph[name] = edges - {name}
+    return graph
+
+
+def test_no_module_import_cycles() -> None:
+    graph = _module_graph()
+    state: dict[str, int] = {}
+    cycles: list[list[str]] = []
+
+    def visit(node: str, stack: list[str]) -> None:
+        state[node] = 1
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                cycles.append([*stack[stack.index(nxt) :], nxt])
+            elif nxt not in state:
+                visit(nxt, [*stack, nxt])
+        state[node] = 2
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module, [module])
+    assert not cycles, f"module import cycles: {cycles[:5]}"
+
+
+@pytest.mark.parametrize("package", ["migration_assets"])
+def test_the_dagster_layer_names_no_target(package: str) -> None:
+    for module, imports in _modules_of(package).items():
+        named = {m for m in imports if m.startswith(("targets.dynamics", "targets.gensolve"))}
+        assert not named, f"{module} imports {sorted(named)}: reach a target through targets.registry"
+        source = (ROOT / module).read_text(encoding="utf-8")
+        for literal in ('"dynamics365"', '"gensolve"', '"dynamics"', "'dynamics'"):
+            assert literal not in source, f"{module} names a target ({literal})"
