@@ -11,7 +11,6 @@ from pydantic import Field
 from checks.blocking import VERDICT_TAG, Acceptance, load_decision, verdict
 from checks.iterations import latest_iteration
 from customers import CustomerConfig
-from migration_assets.signoff import require_signoff
 from store import Warehouse
 
 ACCEPTANCE_TAG = "migration/accepted_findings"
@@ -30,16 +29,16 @@ class LoadGateConfig(dg.Config):
 def gate_load(
     context: dg.AssetExecutionContext, customer: CustomerConfig, run_kind: str, customer_dir: Path, gate: LoadGateConfig
 ) -> dict[str, object]:
-    """Refuse the load (a step failure with the reason) unless the blocking rule lets it run; a live load also
-    needs a valid signoff. Returns the metadata that records on what terms it ran (the acceptance, if any)."""
+    """Refuse the load (a step failure with the reason) unless the blocking rule lets it run. A live load also
+    needs a valid signoff, which the caller requires next (migration_assets.signoff.require_signoff; not
+    imported here, since the signoff's module depends on the staging step, which tags verdicts through this
+    one). Returns the metadata that records on what terms it ran (the acceptance, if any)."""
     with Warehouse.for_customer(customer_dir).connect() as con:
         iteration = latest_iteration(con, run_kind)
     acceptance = Acceptance(gate.accept_findings_of_iteration, gate.accepted_by) if gate.accepted_by else None
     decision = load_decision(run_kind, iteration, acceptance)
     if not decision.allowed:
         raise dg.Failure(description=f"{run_kind} load refused for {customer.customer_id}: {decision.reason}")
-    if run_kind == "live":  # the partition's own findings first: they name what to fix in this delivery
-        require_signoff(context, customer)
     context.log.info(f"load gate: {decision.reason}")
     recorded: dict[str, object] = {"staging_iteration": decision.iteration, "open_error_findings": decision.open_errors}
     if decision.accepted:
