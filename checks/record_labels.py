@@ -11,7 +11,7 @@ import duckdb
 import polars as pl
 
 from mappings.spec import MappingSpec, field_columns
-from store import TableRef, quote_identifier, table_exists
+from store import TableRef, quote_identifier, read_partition, table_exists
 
 # Canonical fields that identify a record to a person, per entity (in the order they are shown).
 IDENTIFYING: dict[str, tuple[str, ...]] = {
@@ -118,4 +118,19 @@ def label_findings(con: duckdb.DuckDBPyConnection, run_kind: str, findings: pl.D
     labels = [staged_labels(con, run_kind, e).with_columns(pl.lit(e).alias("entity")) for e in entities]
     if not labels:
         return findings.with_columns(pl.lit(None, pl.String).alias("find_it_by"))
-    return findings.join(pl.concat(labels), on=["entity", "canonical_id"], how="left")
+    named = pl.concat(labels)
+    labelled = findings.join(named, on=["entity", "canonical_id"], how="left")
+    merges = TableRef("staged", "merges")
+    if not table_exists(con, merges):
+        return labelled
+    # A duplicate merged away is not staged itself: it is found through the record it was merged into.
+    survivors = (
+        read_partition(con, merges, run_kind, "entity, canonical_id, survivor_id")
+        .join(named.rename({"canonical_id": "survivor_id", "find_it_by": "_survivor"}), on=["entity", "survivor_id"])
+        .select("entity", "canonical_id", ("merged into: " + pl.col("_survivor")).alias("_merged"))
+    )
+    return (
+        labelled.join(survivors, on=["entity", "canonical_id"], how="left")
+        .with_columns(pl.coalesce("find_it_by", "_merged").alias("find_it_by"))
+        .drop("_merged")
+    )

@@ -40,6 +40,10 @@ def test_flagged_and_rejected_records_are_named_and_the_page_is_actionable(tmp_p
         assert client["last_name"] in row["find_it_by"]
         if client["date_of_birth"] is not None:
             assert f"born {client['date_of_birth']:%Y-%m-%d}" in row["find_it_by"]
+    # A duplicate merged away is named through the record it was merged into.
+    merged = [f for f in findings if f["entity"] == "client" and f["canonical_id"] not in by_id]
+    assert merged and all(f["find_it_by"].startswith("merged into: ") for f in merged)
+    assert all(f["find_it_by"] for f in findings if f["entity"] == "client")
     appointments = [f for f in findings if f["entity"] == "appointment"]
     assert appointments and all(f["find_it_by"] for f in appointments)
     # A staged appointment reads with its date, practitioner and client; a rejected one with its delivered start.

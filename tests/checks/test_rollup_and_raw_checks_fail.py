@@ -66,3 +66,31 @@ def test_the_post_migration_verdict_fails(
     assert [f"{c.asset}.{c.check}" for c in summary.warnings] == warnings
     report = write_report(summary, tmp_path / "reports").read_text(encoding="utf-8")
     assert "FAILED" in report and "PASSED" not in report
+
+
+def test_the_post_migration_report_says_what_each_check_proves_and_why_a_failed_one_failed(tmp_path: Path) -> None:
+    """Issue 25 item 5: 'what it proves' is filled for every row (the check's own description), a failed row adds
+    its text verdict (why, how many), and failing checks come first."""
+    checks = [
+        CheckOutcome(
+            "dynamics/contact", "loaded", True, "ERROR", "passed — 40 records checked", "Every record written."
+        ),
+        CheckOutcome(
+            "dynamics/invoice",
+            "readback",
+            False,
+            "ERROR",
+            "failed (ERROR · blocking) — 3 findings: totalamount 3",
+            "Every record read back equals what was sent.",
+            3,
+        ),
+    ]
+    warehouse = Warehouse(tmp_path / "warehouse.duckdb")
+    with warehouse.connect() as con:
+        summary = summarise(con, "acme", "Acme Physio", "trial", "run-1", checks, TARGET)
+    html = write_report(summary, tmp_path / "reports").read_text(encoding="utf-8")
+    rows = html.split("<h2>Checks of the load</h2>")[1].split("</table>")[0].split("<tr>")[2:]
+    assert len(rows) == 2 and "readback" in rows[0] and "loaded" in rows[1]  # failing first
+    assert "Every record read back equals what was sent." in rows[0] and "Every record written." in rows[1]
+    assert "Why it failed:</strong> failed (ERROR · blocking) — 3 findings: totalamount 3" in rows[0]
+    assert "Why it failed" not in rows[1]
