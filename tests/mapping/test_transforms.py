@@ -34,6 +34,8 @@ def run(name: str, values: list, dtype: pl.DataType = pl.String, context: Transf
         ("020 7946 0018", "UK", "+442079460018"),
         ("61412345678", "AU", "+61412345678"),  # Cliniko stores the country code without "+"
         ("6421123456", "AU", "+6421123456"),  # an NZ number in an AU practice keeps its country
+        ("64 21 123 4567", "AU", "+64211234567"),  # … also typed with spaces after its country code
+        ("(2) 9876 5432", "AU", "+61298765432"),  # an area code without its 0 is local, not the Faroes' +298
     ],
 )
 def test_phone_to_e164(raw: str, country: str, expected: str) -> None:
@@ -132,6 +134,8 @@ def test_clean_text_repairs_mojibake_only() -> None:
         ("nhi", "ZZZ0016", "ZZZ0017"),
         ("medicare", "2123456701", "2123456711"),
         ("nhs_number", "943 476 5870", "9434765871"),
+        ("medicare_irn", "1", "0"),  # an individual reference number is 1–9
+        ("dva_number", "QX12345", "ZX12345"),  # no check digit: Z is no state's letter
     ],
 )
 def test_identifiers_validate_check_digits(transform: str, valid: str, invalid: str) -> None:
@@ -150,3 +154,14 @@ def test_cliniko_note_text_keeps_order_and_strips_html() -> None:
     values, issues, _ = run("cliniko_note_text", [content, "{not json"])
     assert values[0] == "Subjective\nPain: Sharp 7/10\n- worse AM\nAggravating: Sitting"
     assert issues == [None, "invalid_json"]
+
+
+def test_pick_from_list_takes_the_first_entry_of_the_wanted_kind_ignoring_case() -> None:
+    phones = [
+        '[{"phone_type": "Home", "number": "09 303 1234"}, {"phone_type": "MOBILE", "number": "021 123 4567"}]',
+        '[{"phone_type": "Work", "number": "09 379 1234"}]',
+        "[]",
+        None,
+    ]
+    values, issues, _ = run("pick_from_list", phones, match_key="phone_type", match_value="Mobile", value_key="number")
+    assert values == ["021 123 4567", None, None, None] and issues == [None] * 4
