@@ -16,7 +16,8 @@ otherwise "not analysed yet: no targeted test tells this mutant apart".
 
     python -m bench.mutation                      # every module below (slow: ~1,000 mutants)
     python -m bench.mutation checks/rules.py      # one module
-    python -m bench.mutation --jobs 2 --list      # list the mutants without running them
+    python -m bench.mutation --list               # list the mutants without running them
+    python -m bench.mutation --refresh-reasons    # after writing reasons: update bench/mutation.json
 """
 
 from __future__ import annotations
@@ -251,7 +252,11 @@ def _survivor_reasons() -> dict[str, dict[str, str]]:
 def survivor_key(mutant: Mutant) -> str:
     """How bench/mutation_survivors.yaml names a mutant: its source line and change (stable across edits
     elsewhere in the module)."""
-    return f"{mutant.code} :: {mutant.description}"
+    return reason_key(mutant.code, mutant.description)
+
+
+def reason_key(code: str, description: str) -> str:
+    return f"{code} :: {description}"
 
 
 def run_module(module: str, jobs: int) -> dict[str, Any]:
@@ -301,6 +306,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("modules", nargs="*", help=f"modules to mutate (default: all of {len(TARGETS)})")
     parser.add_argument("--jobs", type=int, default=1, help="mutants tested at once (default 1: a shared machine)")
     parser.add_argument("--list", action="store_true", help="list the mutants, run nothing")
+    parser.add_argument(
+        "--refresh-reasons",
+        action="store_true",
+        help="rewrite the survivors' reasons in the results from bench/mutation_survivors.yaml, run nothing",
+    )
     parser.add_argument("--results", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     modules = args.modules or list(TARGETS)
@@ -314,6 +324,13 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     results = json.loads(args.results.read_text(encoding="utf-8")) if args.results.exists() else {}
     results.setdefault("modules", {})
+    if args.refresh_reasons:
+        reasons = _survivor_reasons()
+        for module, entry in results["modules"].items():
+            for s in entry["survivors"]:
+                s["reason"] = reasons.get(module, {}).get(reason_key(s["code"], s["mutation"]), UNANALYSED)
+        args.results.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        return 0
     for module in modules:
         print(f"{module}: {len(list_mutants(module))} mutants against {' '.join(TARGETS[module])}", flush=True)
         entry = run_module(module, args.jobs)
