@@ -14,7 +14,7 @@ Surviving mutants are listed in `bench/mutation.json` with the reason they survi
 `bench/mutation_survivors.yaml` after looking at the mutant (an equivalent mutant, text nobody asserts, …),
 otherwise "not analysed yet: no targeted test tells this mutant apart".
 
-    python -m bench.mutation                      # every module below (slow: ~1,000 mutants)
+    python -m bench.mutation                      # every module below (slow: ~750 mutants)
     python -m bench.mutation checks/rules.py      # one module
     python -m bench.mutation --list               # list the mutants without running them
     python -m bench.mutation --refresh-reasons    # after writing reasons: update bench/mutation.json

@@ -4,21 +4,18 @@ the expected check or reject reason, and no clean record is flagged (precision =
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import dagster as dg
 import polars as pl
 import pytest
-from pipeline_helpers import register_customer
+from workflow_runs import DEFECTS_CUSTOMER as CUSTOMER
+from workflow_runs import WORKFLOW_TIMEOUT, WorkflowRuns
 
 from customers import MigrationHome
-from migration_assets.definitions import defs
-from migration_assets.partitions import add_customer_partition
 from store import TableRef, Warehouse, read_partition
 from synthetic import GenerationSummary
 
-CUSTOMER = "defects-nz"
+pytestmark = pytest.mark.timeout(WORKFLOW_TIMEOUT)
 
 # How each defect kind must be detected: (where, field or check, code or rule).
 EXPECTED: dict[str, tuple[str, str | None, str | None]] = {
@@ -40,34 +37,23 @@ _RESTATING = {"rejects", "field_issues", "duplicates"}
 
 
 @pytest.fixture(scope="module")
-def run_outputs(defective_practice: GenerationSummary, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
-    home = tmp_path_factory.mktemp("home-defects")
-    with pytest.MonkeyPatch.context() as patch, dg.instance_for_test() as instance:
-        patch.setenv("MIGRATION_HOME", str(home))
-        config = register_customer(home, CUSTOMER, defective_practice.out_dir)
-        add_customer_partition(instance, config.customer_id)
-        job = defs().resolve_job_def("cliniko_stage")
-        result = job.execute_in_process(
-            partition_key=dg.MultiPartitionKey({"customer": CUSTOMER, "run": "trial"}),
-            instance=instance,
-            raise_on_error=False,
-        )
-        evaluations = [
-            e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"
-        ]
-        warehouse = Warehouse.for_customer(MigrationHome(home).customer_dir(CUSTOMER))
-        with warehouse.connect(read_only=True) as con:
-            tables = {
-                name: read_partition(con, TableRef(schema, name), "trial")
-                for schema, name in [
-                    ("staged", "rejects"),
-                    ("staged", "field_issues"),
-                    ("staged", "merges"),
-                    ("audit", "check_finding"),
-                    ("audit", "check_result"),
-                ]
-            }
-        yield {"result": result, "evaluations": evaluations, "tables": tables, "home": home}
+def run_outputs(workflow_runs: WorkflowRuns) -> dict:
+    """The defective practice's `cliniko_stage` run of the shared session (tests/helpers/workflow_runs.py)."""
+    result = workflow_runs.results["defects_stage"]
+    evaluations = [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+    warehouse = Warehouse.for_customer(MigrationHome(workflow_runs.home).customer_dir(CUSTOMER))
+    with warehouse.connect(read_only=True) as con:
+        tables = {
+            name: read_partition(con, TableRef(schema, name), "trial")
+            for schema, name in [
+                ("staged", "rejects"),
+                ("staged", "field_issues"),
+                ("staged", "merges"),
+                ("audit", "check_finding"),
+                ("audit", "check_result"),
+            ]
+        }
+    return {"result": result, "evaluations": evaluations, "tables": tables, "home": workflow_runs.home}
 
 
 def _findings(tables: dict[str, pl.DataFrame]) -> pl.DataFrame:
