@@ -81,6 +81,8 @@ def test_parse_instant_utc_offsets_naive_gap_and_ambiguous() -> None:
     assert utc[3] == datetime(2025, 4, 5, 13, 30) and warnings[3] == "dst_ambiguous"  # earlier instant (+13)
     assert utc[4] == datetime(2025, 5, 31, 21, 0) and warnings[4] == "naive_local_time"
     assert issues[5] == "invalid_timestamp" and issues[:2] == [None, None]
+    # Only naive local times carry a warning: not the exact ones, not the one refused, not the garbage.
+    assert [warnings[i] for i in (0, 1, 2, 5)] == [None, None, None, None]
 
 
 @pytest.mark.parametrize(
@@ -165,3 +167,25 @@ def test_pick_from_list_takes_the_first_entry_of_the_wanted_kind_ignoring_case()
     ]
     values, issues, _ = run("pick_from_list", phones, match_key="phone_type", match_value="Mobile", value_key="number")
     assert values == ["021 123 4567", None, None, None] and issues == [None] * 4
+
+
+def test_parse_date_defaults_to_iso_only() -> None:
+    values, issues, _ = run("parse_date", ["1980-03-02", "02/03/1980"])
+    assert values == [date(1980, 3, 2), None] and issues == [None, "invalid_date"]
+
+
+def test_time_zone_must_exist() -> None:
+    values, issues, _ = run("time_zone", ["Pacific/Auckland", "Mars/Olympus_Mons", None])
+    assert values == ["Pacific/Auckland", None, None]
+    assert issues == [None, "unknown_time_zone", None]
+
+
+def test_site_time_zone_takes_the_customers_override_else_the_practices_zone() -> None:
+    mapping = MappingContext(
+        "c", "trial", "cliniko", "NZ", "Pacific/Auckland", site_time_zones={"1002": "Australia/Sydney"}
+    )
+    with_override = TransformContext(pl.DataFrame(), {}, mapping, "field", "entity")
+    values, _, _ = run("site_time_zone", ["1002", "1001", None], context=with_override)
+    assert values == ["Australia/Sydney", "Pacific/Auckland", "Pacific/Auckland"]
+    values, _, _ = run("site_time_zone", ["1002", "1001"])  # no overrides: every site in the practice's zone
+    assert values == ["Pacific/Auckland", "Pacific/Auckland"]
