@@ -13,7 +13,7 @@ export DAGSTER_DISABLE_TELEMETRY := 1
 # the demo, `make dev`, the tests and the benchmarks talk to the emulators on loopback.
 export MIGRATION_ALLOWED_HOSTS ?= 127.0.0.1,localhost,*.invalid
 
-.PHONY: demo test test-postgres dev targets targets-stop bench bench-proposals bench-real-org lint lock clean install screenshots
+.PHONY: demo test test-postgres dev targets targets-stop bench bench-proposals bench-real-org mutation lint lock clean install screenshots
 
 install: $(STAMP)
 
@@ -62,6 +62,12 @@ bench-proposals: $(STAMP)
 ## bench-real-org: the Dynamics load against the real-org profile, with/without bypass; bench/real-org-results.json
 bench-real-org: $(STAMP)
 	$(BIN)/python -m bench.bench_real_org
+
+## mutation: mutation testing as a measurement (not part of `make test`): mutants of checks/rules.py,
+## checks/identifiers.py and mappings/transforms/ against their targeted tests; writes bench/mutation.json.
+## MUTATION_MODULES narrows it (e.g. MUTATION_MODULES=checks/rules.py), MUTATION_JOBS runs mutants side by side.
+mutation: $(STAMP)
+	$(BIN)/python -m bench.mutation --jobs $${MUTATION_JOBS:-1} $(MUTATION_MODULES)
 
 ## screenshots: the operator guide's screenshots from a running `make dev` (DAGSTER_URL, system Chromium)
 screenshots:

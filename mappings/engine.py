@@ -24,7 +24,7 @@ from checks.canonical import CanonicalField
 from mappings.dedup import deduplicate
 from mappings.evaluate import MappingError, cast_to, evaluate, first_code
 from mappings.issues import ISSUE_MESSAGES, REJECTING_CODES, WARNING_CODES, message_for
-from mappings.load import SourceReader, table_sql
+from mappings.load import LINEAGE_COLUMNS, SourceReader, table_sql
 from mappings.models import CANONICAL, OutputModel
 from mappings.spec import EntitySpec, MappingSpec, SourceSpec
 from mappings.transforms.registry import MappingContext, TransformContext, nulls
@@ -171,6 +171,10 @@ def _map_chunk(
         "canonical_id": canonical_id,
         "origin_id": canonical_id,
     }
+    if spec.keys == "source" and set(LINEAGE_COLUMNS) <= set(frame.columns):
+        # A target's row is keyed by the staged canonical id, but came from the source system's record: its
+        # lineage names that system and id (Gensolve's mig_source_system / mig_source_id), not the target's.
+        columns |= {c: frame[c].cast(pl.String) for c in LINEAGE_COLUMNS}
     if source.origin is not None:
         ctx.field = "origin_id"
         origin = evaluate(source.origin, frame, ctx, f"{where}.origin").values.cast(pl.String)

@@ -10,6 +10,9 @@ from mappings.spec import JoinSpec, SourceSpec
 from mappings.transforms.registry import TransformContext
 from store import quote_identifier
 
+# Identity columns of a staged row naming where it came from (checks/canonical/base.py).
+LINEAGE_COLUMNS = ("source_system", "source_id")
+
 
 def table_sql(schema: str, table: str) -> str:
     return f"{quote_identifier(schema)}.{quote_identifier(table)}"
@@ -146,6 +149,9 @@ class SourceReader:
         missing = [c for c in self.columns if c not in available]
         if missing:
             raise MappingError(f"{where}: raw table {source.table} has no column(s) {missing}")
+        if not _is_raw(schema):
+            # A staged row's lineage (the system and id it came from) goes on to the target's rows.
+            self.columns += [c for c in LINEAGE_COLUMNS if c in available and c not in self.columns]
         self.lookups = {j.table: read_raw(con, schema, j.table, run_kind) for j in source.joins.values()}
         self.json_columns = frozenset(json_columns(con, schema, source.table))
 

@@ -6,12 +6,16 @@ import os
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import dagster as dg
 import pytest
 
 from customers.endpoints import ALLOWED_HOSTS_ENV, EMULATOR_HOSTS
 from synthetic import GenerationSummary, generate_practice
+
+if TYPE_CHECKING:
+    from workflow_runs import WorkflowRuns
 
 # The operator's allow-list for the emulators' hosts, set before any configuration is read (subprocesses
 # inherit it).
@@ -39,6 +43,15 @@ def clean_practices(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Gener
         country: generate_practice(tmp_path_factory.mktemp(f"dump-{country}"), country=country, clients=120, seed=5)
         for country in ("NZ", "AU", "UK")
     }
+
+
+@pytest.fixture(scope="session")
+def workflow_runs(defective_practice: GenerationSummary, tmp_path_factory: pytest.TempPathFactory) -> WorkflowRuns:
+    """Every job of the code location run once on one real instance (tests/helpers/workflow_runs.py): the
+    delta workflow, the defect detection and the privacy scan read these runs instead of repeating them."""
+    from workflow_runs import run_workflow
+
+    return run_workflow(tmp_path_factory.mktemp("workflow"), defective_practice)
 
 
 @pytest.fixture

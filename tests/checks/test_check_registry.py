@@ -62,6 +62,7 @@ FAILING_CASES: dict[str, tuple[str, ...]] = {
     "readback": (
         "tests/dynamics_load/test_load_flow.py::test_the_read_back_reports_a_document_cut_short_in_the_target",
         "tests/dynamics_load/test_golden_practice.py::test_a_changed_mapping_expression_fails_the_read_back",
+        "tests/gensolve/test_golden_rows.py::test_a_changed_mapping_expression_fails_the_read_back_and_the_golden_rows",
     ),
     "orphans": (f"{_TARGET}::test_activities_regarding_a_contact_gone_from_the_target_are_orphans",),
     "disabled_owners": (f"{_TARGET}::test_records_owned_by_a_user_disabled_after_the_load_are_reported",),

@@ -1,4 +1,4 @@
-"""Owner resolution against the org's users, and one customer's load never reaching another's org."""
+"""Owner resolution against the org's users, and one customer's load never reaching another's org (both ways)."""
 
 from __future__ import annotations
 
@@ -17,13 +17,14 @@ from dynamics_load_helpers import (
     emulator_rows,
     ledger_operations,
     load,
+    ready,
     retarget,
     seed_users,
     staged_counts,
     target_block,
     writes_between,
 )
-from pipeline_helpers import register_customer
+from pipeline_helpers import register_customer, run_pipeline
 
 from customers.endpoints import secret_env_name
 from emulators.launcher import RunningEmulators, start_emulators
@@ -219,3 +220,16 @@ def test_a_customers_load_reaches_only_its_own_org(
     assert other_pair.entra_control.stats()["tokens_total"] == 0
     assert all(other_pair.dataverse_control.dump_table(t) == [] for t in tables)
     assert org.dataverse_control.stats()["requests"] > 0  # reset at the start of the test: all A's
+
+    # And the other way round: B's load reaches B's org only; A's org sees no request and issues no token.
+    seed_users(other_pair.dataverse_control, dump_users(load_practice.out_dir))
+    run_pipeline(part.home.root, other)
+    other_part = flow.Partition(part.home, part.home.load(other.customer_id), "trial")
+    flow.prepare(other_part)
+    ready(other_part)
+    before = (org.dataverse_control.stats()["requests"], org.entra_control.stats()["tokens_total"])
+    other_counts = staged_counts(other_part, tables)
+    assert load(other_part, "run-b", tables=tables).written == sum(other_counts.values())
+    assert (org.dataverse_control.stats()["requests"], org.entra_control.stats()["tokens_total"]) == before
+    assert all(org.dataverse_control.dump_table(t) == [] for t in tables)  # A's load was rolled back
+    assert len(other_pair.dataverse_control.dump_table("contact")) == other_counts["contact"]

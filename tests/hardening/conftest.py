@@ -25,6 +25,7 @@ from corpus_helpers import (
     set_field,
 )
 from pipeline_helpers import register_customer
+from privacy_helpers import personal_values
 
 from customers import MigrationHome
 from migration_assets.partitions import add_customer_partition
@@ -88,24 +89,6 @@ def write_hostile_dump(source: Path, target: Path) -> Path:
     return dump
 
 
-def patient_values(dump: Path) -> set[str]:
-    """Every identifying value of the practice's patients and their clinical text, as delivered."""
-    values: set[str] = set()
-    for line in (dump / "patients.ndjson").read_text(encoding="utf-8").splitlines():
-        p = json.loads(line)
-        values.update(str(p[k]) for k in ("first_name", "last_name", "email", "date_of_birth", "address_1") if p.get(k))
-        values.update(n["number"] for n in p.get("patient_phone_numbers") or [])
-        for section in (p.get("custom_fields") or {}).get("sections", []):
-            values.update(f["value"] for f in section.get("fields", []) if f.get("value"))
-    for line in (dump / "communications.ndjson").read_text(encoding="utf-8").splitlines():
-        values.add(json.loads(line)["content"] or "")
-    for line in (dump / "treatment_notes.ndjson").read_text(encoding="utf-8").splitlines():
-        for section in (json.loads(line)["content"] or {}).get("sections", []):
-            values.update(q["answer"] for q in section.get("questions", []) if q.get("answer"))
-    # Short values (a 3-letter first name) would match unrelated bytes; every patient has longer ones.
-    return {v for v in values if len(v) >= 6}
-
-
 @dataclass
 class HostileRuns:
     """Real Dagster runs over hostile dumps, on one temporary instance."""
@@ -152,5 +135,5 @@ def hostile_runs(corpus_practice: GenerationSummary, tmp_path_factory: pytest.Te
             home,
             dump,
             results,
-            patient_values(corpus_practice.out_dir) | {hardening_jobs.LEAKED_VALUE, phone},
+            personal_values(corpus_practice.out_dir) | {hardening_jobs.LEAKED_VALUE, phone},
         )

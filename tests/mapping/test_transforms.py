@@ -35,6 +35,8 @@ def run(name: str, values: list, dtype: pl.DataType = pl.String, context: Transf
         ("020 7946 0018", "UK", "+442079460018"),
         ("61412345678", "AU", "+61412345678"),  # Cliniko stores the country code without "+"
         ("6421123456", "AU", "+6421123456"),  # an NZ number in an AU practice keeps its country
+        ("64 21 123 4567", "AU", "+64211234567"),  # … also typed with spaces after its country code
+        ("(2) 9876 5432", "AU", "+61298765432"),  # an area code without its 0 is local, not the Faroes' +298
     ],
 )
 def test_phone_to_e164(raw: str, country: str, expected: str) -> None:
@@ -80,6 +82,8 @@ def test_parse_instant_utc_offsets_naive_gap_and_ambiguous() -> None:
     assert utc[3] == datetime(2025, 4, 5, 13, 30) and warnings[3] == "dst_ambiguous"  # earlier instant (+13)
     assert utc[4] == datetime(2025, 5, 31, 21, 0) and warnings[4] == "naive_local_time"
     assert issues[5] == "invalid_timestamp" and issues[:2] == [None, None]
+    # Only naive local times carry a warning: not the exact ones, not the one refused, not the garbage.
+    assert [warnings[i] for i in (0, 1, 2, 5)] == [None, None, None, None]
 
 
 @pytest.mark.parametrize(
@@ -133,6 +137,8 @@ def test_clean_text_repairs_mojibake_only() -> None:
         ("nhi", "ZZZ0016", "ZZZ0017"),
         ("medicare", "2123456701", "2123456711"),
         ("nhs_number", "943 476 5870", "9434765871"),
+        ("medicare_irn", "1", "0"),  # an individual reference number is 1–9
+        ("dva_number", "QX12345", "ZX12345"),  # no check digit: Z is no state's letter
     ],
 )
 def test_identifiers_validate_check_digits(transform: str, valid: str, invalid: str) -> None:
@@ -159,3 +165,36 @@ def test_a_decimal_cast_to_fewer_places_is_an_issue_never_a_rounding() -> None:
     cast = cast_to(Evaluated(prices, nulls(3), nulls(3)), pl.Decimal(18, 2), "priceperunit")
     assert cast.values.to_list() == [None, Decimal("95.00"), None]
     assert cast.issues.to_list() == ["too_many_decimals", None, None]
+
+
+def test_pick_from_list_takes_the_first_entry_of_the_wanted_kind_ignoring_case() -> None:
+    phones = [
+        '[{"phone_type": "Home", "number": "09 303 1234"}, {"phone_type": "MOBILE", "number": "021 123 4567"}]',
+        '[{"phone_type": "Work", "number": "09 379 1234"}]',
+        "[]",
+        None,
+    ]
+    values, issues, _ = run("pick_from_list", phones, match_key="phone_type", match_value="Mobile", value_key="number")
+    assert values == ["021 123 4567", None, None, None] and issues == [None] * 4
+
+
+def test_parse_date_defaults_to_iso_only() -> None:
+    values, issues, _ = run("parse_date", ["1980-03-02", "02/03/1980"])
+    assert values == [date(1980, 3, 2), None] and issues == [None, "invalid_date"]
+
+
+def test_time_zone_must_exist() -> None:
+    values, issues, _ = run("time_zone", ["Pacific/Auckland", "Mars/Olympus_Mons", None])
+    assert values == ["Pacific/Auckland", None, None]
+    assert issues == [None, "unknown_time_zone", None]
+
+
+def test_site_time_zone_takes_the_customers_override_else_the_practices_zone() -> None:
+    mapping = MappingContext(
+        "c", "trial", "cliniko", "NZ", "Pacific/Auckland", site_time_zones={"1002": "Australia/Sydney"}
+    )
+    with_override = TransformContext(pl.DataFrame(), {}, mapping, "field", "entity")
+    values, _, _ = run("site_time_zone", ["1002", "1001", None], context=with_override)
+    assert values == ["Australia/Sydney", "Pacific/Auckland", "Pacific/Auckland"]
+    values, _, _ = run("site_time_zone", ["1002", "1001"])  # no overrides: every site in the practice's zone
+    assert values == ["Pacific/Auckland", "Pacific/Auckland"]

@@ -1,22 +1,21 @@
-"""A generated practice with defects, run as a real Dagster run: every injected defect is caught by
-the expected check or reject reason, and no clean record is flagged (precision = recall = 1.0)."""
+"""A generated practice with defects, run as a real Dagster run (the shared session's,
+tests/helpers/workflow_runs.py): every injected defect is caught by the expected check or reject reason, and no
+clean record is flagged (precision = recall = 1.0)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import dagster as dg
 import polars as pl
 import pytest
-from pipeline_helpers import defect_findings, register_customer, staged_outcome_tables
+from pipeline_helpers import defect_findings, staged_outcome_tables
+from workflow_runs import DEFECTS_CUSTOMER as CUSTOMER
+from workflow_runs import WORKFLOW_TIMEOUT, WorkflowRuns
 
-from migration_assets.definitions import defs
-from migration_assets.partitions import add_customer_partition
 from synthetic import GenerationSummary
 
-CUSTOMER = "defects-nz"
+pytestmark = pytest.mark.timeout(WORKFLOW_TIMEOUT)
 
 # How each defect kind must be detected: (where, field or check, code or rule).
 EXPECTED: dict[str, tuple[str, str | None, str | None]] = {
@@ -36,23 +35,12 @@ EXPECTED: dict[str, tuple[str, str | None, str | None]] = {
 
 
 @pytest.fixture(scope="module")
-def run_outputs(defective_practice: GenerationSummary, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
-    home = tmp_path_factory.mktemp("home-defects")
-    with pytest.MonkeyPatch.context() as patch, dg.instance_for_test() as instance:
-        patch.setenv("MIGRATION_HOME", str(home))
-        config = register_customer(home, CUSTOMER, defective_practice.out_dir)
-        add_customer_partition(instance, config.customer_id)
-        job = defs().resolve_job_def("cliniko_stage")
-        result = job.execute_in_process(
-            partition_key=dg.MultiPartitionKey({"customer": CUSTOMER, "run": "trial"}),
-            instance=instance,
-            raise_on_error=False,
-        )
-        evaluations = [
-            e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"
-        ]
-        tables = staged_outcome_tables(home, CUSTOMER)
-        yield {"result": result, "evaluations": evaluations, "tables": tables, "home": home}
+def run_outputs(workflow_runs: WorkflowRuns) -> dict:
+    """The defective practice's `cliniko_stage` run of the shared session (tests/helpers/workflow_runs.py)."""
+    result = workflow_runs.results["defects_stage"]
+    evaluations = [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+    tables = staged_outcome_tables(workflow_runs.home, CUSTOMER)
+    return {"result": result, "evaluations": evaluations, "tables": tables, "home": workflow_runs.home}
 
 
 def test_run_reaches_checklist_and_blocks_on_errors(run_outputs: dict) -> None:

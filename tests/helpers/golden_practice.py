@@ -1,7 +1,8 @@
 """A small practice written out by hand as a Cliniko dump, for the golden tests (issue 23 item 1).
 
-Every value below is chosen so its expected Dynamics value can be worked out by a person (the expected rows are
-in test_golden_practice.py, written literally): three sites in three time zones, appointments on the days
+Every value below is chosen so its expected value in each target can be worked out by a person (the expected
+rows are written literally in each target's golden test: tests/dynamics_load/test_golden_practice.py,
+tests/gensolve/test_golden_rows.py): three sites in three time zones, appointments on the days
 their clocks change, a patient entered twice, a cancelled and a did-not-attend booking, a treatment note and an
 attached letter, an invoice with a discounted line, a referring doctor.
 """
