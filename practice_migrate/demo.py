@@ -369,7 +369,8 @@ def _latest_iteration(home: MigrationHome, config: object) -> int:
     from checks.iterations import latest_iteration
     from store import Warehouse
 
-    with Warehouse.for_customer(home.customer_dir(config.customer_id)).connect(read_only=True) as con:  # type: ignore[attr-defined]
+    # Read-write: the iterations table is created on first use (checks/iterations.py).
+    with Warehouse.for_customer(home.customer_dir(config.customer_id)).connect() as con:  # type: ignore[attr-defined]
         iteration = latest_iteration(con, "trial")
     return iteration.iteration if iteration else 0
 
