@@ -15,6 +15,7 @@ from bench import (
     bench_cliniko_api,
     bench_delta_pickup,
     bench_dynamics_load,
+    bench_gensolve_load,
     bench_real_org,
     emulator_bench,
     pipeline_bench,
@@ -46,6 +47,13 @@ def main() -> int:
         f"{bench_real_org.RUNS} runs each (default {bench_real_org.CLIENTS} contacts with their appointments "
         "and notes)",
     )
+    parser.add_argument(
+        "--gensolve-clients",
+        type=int,
+        default=bench_gensolve_load.CLIENTS,
+        help="practice loaded into the embedded Gensolve import database, next to DuckDB's bare insert of the same "
+        "rows (default 100 000 clients; into Oracle too when ORACLE_TEST_DSN is set)",
+    )
     parser.add_argument("--out", type=Path, default=Path("bench/out"), help="where dumps and homes go")
     parser.add_argument("--results", type=Path, default=Path("bench/results.json"))
     args = parser.parse_args()
@@ -68,6 +76,8 @@ def main() -> int:
     dynamics = bench_dynamics_load.run(args.out, args.dynamics_clients)
     print("dynamics: the real-org profile with and without the bypass headers…", file=sys.stderr)
     real_org = bench_real_org.run(args.out, args.real_org_clients)
+    print("gensolve: the loader into the embedded import database vs DuckDB's bare insert…", file=sys.stderr)
+    gensolve = bench_gensolve_load.run(args.out, args.gensolve_clients)
     print("delta pickup: a Cliniko change to Dataverse through the sensor and a delta run…", file=sys.stderr)
     delta = bench_delta_pickup.run(args.out)
     results = {
@@ -82,6 +92,7 @@ def main() -> int:
         "cliniko_api": cliniko_api,
         "dynamics_load": dynamics,
         "dynamics_real_org": real_org,
+        "gensolve_load": gensolve,
         "delta_pickup": delta,
         "seconds": round(time.perf_counter() - started, 1),
     }
@@ -128,6 +139,14 @@ def main() -> int:
         )
     for name, target in real_org["targets"].items():
         print(f"  {'PASS' if target['passed'] else 'MISS'} {name}: {target}")
+    first, floor = gensolve["embedded"]["first_pass"], gensolve["duckdb_bare_insert"]
+    print(
+        f"Gensolve load ({gensolve['clients']} clients, {gensolve['embedded']['rows']} import rows): "
+        f"{first['rows_per_second']:.0f} rows/s into the embedded database ({first['rows_rejected']} rejected), "
+        f"second pass {gensolve['embedded']['second_pass']['rows_written']} rows written; DuckDB bare insert "
+        f"{floor['rows_per_second']:.0f} rows/s (floor; {gensolve['embedded_to_floor_ratio']}× faster)"
+        + ("" if gensolve["oracle"].get("measured") is False else "; Oracle measured (see results)")
+    )
     paced = cliniko_api["paced_at_cliniko_limit"]
     print(
         f"  paced at 200 requests/min: {paced['requests_per_minute']} requests/min; list pages "

@@ -71,7 +71,8 @@ def run_stage(stage: str, home: Path, customer: str) -> dict[str, float]:
     return result
 
 
-def register(home: Path, customer: str, dump: Path) -> None:
+def register(home: Path, customer: str, dump: Path, target: dict | None = None) -> None:
+    """A benchmark customer reading `dump` for its trial runs (and loading into `target`, when given)."""
     inbox = home / "inbox"
     inbox.mkdir(parents=True, exist_ok=True)
     path = inbox / f"{customer}.yaml"
@@ -84,6 +85,7 @@ def register(home: Path, customer: str, dump: Path) -> None:
                 "time_zone": "Pacific/Auckland",
                 "source": {"system": "cliniko", "trial": {"dump": str(dump.resolve())}},
                 "fallback_owner_email": "bench@example.org",
+                **({"target": target} if target else {}),
             }
         )
     )
