@@ -18,6 +18,9 @@ from mappings.spec import SPEC_DIR
 from proposals.benchmark import Score, run_system
 from proposals.exports import EXPORTS
 from proposals.tables import read_tables
+from proposals.workflow import system_resources
+from sources.raw_contract import ReadOptions
+from sources.registry import get_system
 
 # The targets of issue 19 item 4 for the offline proposer.
 PRECISION_TARGET = 0.95
@@ -30,10 +33,12 @@ def run(work: Path, clients: int, seed: int) -> dict[str, object]:
     for name, builder in EXPORTS.items():
         started = time.perf_counter()
         print(f"{name}: building the synthetic export ({clients} clients, seed {seed})…", file=sys.stderr)
-        tables = read_tables(builder.build(work, clients, seed))
+        # Read as the raw layer reads it (encoding, delimiter and header detected; columns by field name).
+        tables = read_tables(builder.build(work, clients, seed), resources=system_resources(builder.system))
         truth = yaml.safe_load((SPEC_DIR / f"{builder.spec_name}.yaml").read_text(encoding="utf-8"))
         print(f"{name}: proposing for every variant…", file=sys.stderr)
-        result = run_system(tables, truth, builder.system, seed)
+        declared = get_system(builder.system).read_options or ReadOptions()
+        result = run_system(tables, truth, builder.system, seed, builder.country, declared.date_formats[0])
         overall.add(result.pop("_score"))  # type: ignore[arg-type]
         systems[name] = result | {
             "ground_truth": f"mappings/{builder.spec_name}.yaml",

@@ -79,6 +79,7 @@ class Truth:
     lookups: set[str]
     fields: dict[tuple[str, str], set[str]]  # (table, field or "(id)"/"(origin)") → acceptable columns
     date_fields: dict[tuple[str, str], str]  # (table, field) → the date format the variant was written in
+    delivered_dates: str = "%Y-%m-%d"  # the date format the export was written in (the system's declared one)
 
 
 @dataclass
@@ -130,12 +131,20 @@ class Score:
         }
 
 
-def truth_from_spec(data: dict[str, Any]) -> Truth:
+# A field the hand-written spec sets to a constant (`{value: false}`); a proposal setting a constant matches.
+CONSTANT = "=(value)"  # "=" like a field reference: no column to rename in a variant
+
+
+def truth_from_spec(data: dict[str, Any], delivered_dates: str = "%Y-%m-%d") -> Truth:
     spec = parse_spec(data, "ground truth")
     entity_of: dict[str, str] = {}
     fields: dict[tuple[str, str], set[str]] = {}
     for entity, entity_spec in spec.entities.items():
         for source in entity_spec.sources:
+            if source.explode:
+                # A second entity unnested from a JSON cell of a table (TM3's invoice lines): the proposer
+                # proposes one entity per delivered table, so these are outside what it is measured on.
+                continue
             entity_of[source.table] = entity
             fields[(source.table, "(id)")] = set(field_columns(source.id))
             if source.origin:
@@ -144,8 +153,10 @@ def truth_from_spec(data: dict[str, Any]) -> Truth:
                 columns = set(field_columns(field_spec))
                 if field_spec.field is not None:
                     columns = {f"={field_spec.field}"}
+                elif field_spec.has_value and not columns:
+                    columns = {CONSTANT}
                 fields[(source.table, name)] = columns
-    return Truth(entity_of, set(spec.lookups), fields, {})
+    return Truth(entity_of, set(spec.lookups), fields, {}, delivered_dates)
 
 
 def _words(column: str) -> list[str]:
@@ -170,9 +181,9 @@ def _rename_table(table: str, entity: str | None, style: str) -> str:
     )
 
 
-def _rewrite_dates(frame: pl.DataFrame, columns: list[str], fmt: str) -> pl.DataFrame:
+def _rewrite_dates(frame: pl.DataFrame, columns: list[str], delivered: str, fmt: str) -> pl.DataFrame:
     return frame.with_columns(
-        pl.col(c).str.strptime(pl.Date, "%Y-%m-%d", strict=False).dt.strftime(fmt).alias(c) for c in columns
+        pl.col(c).str.strptime(pl.Date, delivered, strict=False).dt.strftime(fmt).alias(c) for c in columns
     )
 
 
@@ -211,7 +222,7 @@ def make_variant(
             if c in mapping and not c.startswith("=")
         ]
         if date_format:
-            out = _rewrite_dates(out, date_columns, date_format)
+            out = _rewrite_dates(out, date_columns, truth.delivered_dates, date_format)
         renamed[new_table] = out
         table_names[table] = new_table
         column_names[table] = mapping
@@ -221,12 +232,13 @@ def make_variant(
         new_columns = {c if c.startswith("=") else column_names[table][c] for c in columns}
         fields[(table_names[table], name)] = new_columns
         if name.endswith("date") or name == "date_of_birth":
-            dates[(table_names[table], name)] = date_format or "%Y-%m-%d"
+            dates[(table_names[table], name)] = date_format or truth.delivered_dates
     new_truth = Truth(
         {table_names[t]: e for t, e in truth.entity_of.items()},
-        {table_names[t] for t in truth.lookups},
+        {table_names.get(t, t) for t in truth.lookups},  # a lookup may not be a table (TM3's errors.txt)
         fields,
         dates,
+        truth.delivered_dates,
     )
     label = f"{style}" + (f", dates {date_format}" if date_format else "") + ", shuffled"
     return Variant(label, renamed, new_truth)
@@ -237,6 +249,8 @@ def _proposed_columns(choice_spec: Any, column: str | None) -> set[str]:
         return {column}
     if isinstance(choice_spec, dict) and "field" in choice_spec:
         return {f"={choice_spec['field']}"}
+    if isinstance(choice_spec, dict) and "value" in choice_spec:
+        return {CONSTANT}
     if isinstance(choice_spec, dict) and isinstance(choice_spec.get("column"), str):
         return {choice_spec["column"]}
     return set()
@@ -317,11 +331,17 @@ def score(proposal: Proposal, truth: Truth, variant: str) -> Score:
 
 
 def run_system(
-    tables: dict[str, pl.DataFrame], truth_data: dict[str, Any], system: str, seed: int, country: str = "NZ"
+    tables: dict[str, pl.DataFrame],
+    truth_data: dict[str, Any],
+    system: str,
+    seed: int,
+    country: str = "NZ",
+    delivered_dates: str = "%Y-%m-%d",
 ) -> dict[str, Any]:
     """Every variant of one system's export proposed offline and scored; the known-profile shortcut is
-    off (a renamed export would not match it anyway), so the names and values do the work."""
-    truth = truth_from_spec(truth_data)
+    off (a renamed export would not match it anyway), so the names and values do the work.
+    `delivered_dates` is the format the export writes its dates in (the system's declared one)."""
+    truth = truth_from_spec(truth_data, delivered_dates)
     variants = [
         make_variant(tables, truth, "as delivered", None, seed),
         make_variant(tables, truth, "screaming", None, seed + 1),

@@ -14,7 +14,9 @@ import yaml
 class ExportBuilder:
     system: str  # the registered source system
     spec_name: str  # mappings/<spec_name>.yaml: the hand-written ground truth
-    build: Callable[[Path, int, int], Path]  # (work folder, clients, seed) → the dump folder of CSV files
+    # (work folder, clients, seed) → the dump: a folder of CSV files or one XLSX workbook
+    build: Callable[[Path, int, int], Path]
+    country: str = "NZ"  # the practice's country, for phone and identifier evidence
 
 
 def gensolve_csv_export(work: Path, clients: int, seed: int) -> Path:
@@ -70,8 +72,45 @@ def gensolve_csv_export(work: Path, clients: int, seed: int) -> Path:
     return export
 
 
-# Every system whose synthetic export is tabular and has a hand-written spec. Add a builder here as
-# each system's synthetic writer and spec arrive (the tabular-sources issue's generator split).
+def template_csv_export(work: Path, clients: int, seed: int) -> Path:
+    """The generic template (sources/template) filled as one CSV file per table, without injected
+    defects (the benchmark measures names and shapes, not defect handling)."""
+    from synthetic.template import write_filled_template
+
+    export = work / f"template-csv-{clients}-{seed}"
+    if not export.exists():
+        write_filled_template(export, clients=clients, seed=seed, fmt="csv", defects=False)
+    return export
+
+
+def template_xlsx_export(work: Path, clients: int, seed: int) -> Path:
+    """The generic template filled as its workbook: one sheet per table, plus the Notes sheet the template
+    ships with (not a table of the spec, so any entity proposed for it is a wrong choice)."""
+    from sources.template.settings import WORKBOOK_FILE
+    from synthetic.template import write_filled_template
+
+    export = work / f"template-xlsx-{clients}-{seed}"
+    if not export.exists():
+        write_filled_template(export, clients=clients, seed=seed, fmt="xlsx", defects=False)
+    return export / WORKBOOK_FILE
+
+
+def tm3_csv_export(work: Path, clients: int, seed: int) -> Path:
+    """TM3's assumed account export (synthetic/tm3.py, an AU practice): CSV files with a byte-order mark,
+    PascalCase headers the raw layer names as the spec's fields, and JSON or "Surname, Firstname" cells."""
+    from synthetic.tm3 import write_tm3_export
+
+    export = work / f"tm3-{clients}-{seed}"
+    if not export.exists():
+        write_tm3_export(export, clients=clients, seed=seed, defects=False)
+    return export
+
+
+# Every system whose synthetic export is tabular and has a hand-written spec (the tabular-sources issue's
+# generator split gave the template and TM3 theirs).
 EXPORTS: dict[str, ExportBuilder] = {
     "gensolve": ExportBuilder("gensolve", "gensolve_source", gensolve_csv_export),
+    "template_csv": ExportBuilder("template", "template", template_csv_export),
+    "template_xlsx": ExportBuilder("template", "template", template_xlsx_export),
+    "tm3": ExportBuilder("tm3", "tm3", tm3_csv_export, country="AU"),
 }

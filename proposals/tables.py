@@ -1,39 +1,71 @@
 """A delivered tabular dump as {table name: DataFrame of strings}: the one seam the proposer reads through.
 
-The source contract of the tabular-sources issue (sources/readers) will own CSV and XLSX reading for the
-pipeline; until it lands, profiling reads the dump here, every cell as delivered text (never inferred
-types: "007" and "25/03/1980" must reach the profiler unchanged). Swap `read_tables` for the contract's
-readers when they exist; nothing else in `proposals/` opens a file of the dump.
+The proposer reads a dump through the source contract's readers (sources/csv_reader.py,
+sources/xlsx_reader.py), so a proposal sees the table the raw layer would: the same encoding detection
+(byte-order mark, strict UTF-8, UTF-8 with cp1252 lines, else cp1252/latin-1), the same delimiter
+detection among `,` `;` tab `|`, the same quoting (multi-line notes kept whole; a record with broken
+quoting or the wrong field count left out, as the raw layer quarantines it) and the same workbook
+engine. Every cell stays delivered text (never inferred types: "007" and "25/03/1980" must reach the
+profiler unchanged); blank cells are null.
+
+What differs is the header: the raw layer finds it as the first line holding the spec's key column, and
+a proposal has no spec yet. Unless the customer declares `read.header_line`, the header is the first
+record with as many fields as most of the first records have — a report writer's title line above the
+header (research/sources-round2.md §4) has fewer.
 """
 
 from __future__ import annotations
 
-import re
-import zipfile
+from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
-from xml.etree import ElementTree
 
+import fastexcel
 import polars as pl
 
+from sources.base import RawReadError, ResourceSpec
+from sources.csv_reader import decode, physical_lines, records, sniff_delimiter
+from sources.raw_contract import ReadOptions
+from sources.tabular import match_header
+from sources.xlsx_reader import XLSX_SUFFIX, sheet_names
+
 CSV_SUFFIX = ".csv"
-XLSX_SUFFIX = ".xlsx"
-_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+# How many records decide the usual field count (the header search of sources/csv_reader.py looks as far).
+_HEADER_SEARCH_RECORDS = 20
+# A proposal detects what the customer has not declared (sources/raw_contract.py: None = detect).
+DETECT = ReadOptions(encoding=None)
 
 
 class DumpReadError(Exception):
     """A dump that cannot be read as tables; the message names the file and what was expected, never a value."""
 
 
-def read_tables(path: Path, encoding: str = "utf-8") -> dict[str, pl.DataFrame]:
+def read_tables(
+    path: Path, options: ReadOptions | None = None, resources: Mapping[str, ResourceSpec] | None = None
+) -> dict[str, pl.DataFrame]:
     """A folder of CSV files (table = file stem) or one XLSX workbook (table = sheet name) → every
-    column as text, empty cells null, in delivered column order."""
+    column as text, empty cells null, in delivered column order. `options` are the raw layer's read
+    options for the customer (sources/raw_layer.read_options); None detects everything. A table that is
+    one of the system's `resources` has its columns named as the raw layer names them (`DateOfBirth`
+    delivered is the field `date_of_birth`: sources/tabular.match_header), so a proposed spec reads the
+    raw table's columns."""
+    options = options or DETECT
     if path.is_dir():
-        return {p.stem: _read_csv(p, encoding) for p in _csv_files(path)}
-    if path.suffix.lower() == XLSX_SUFFIX:
-        return _read_xlsx(path)
-    raise DumpReadError(f"{path}: expected a folder of CSV files or an .xlsx workbook")
+        tables = {p.stem: _read_csv(p, options) for p in _csv_files(path)}
+    elif path.suffix.lower() == XLSX_SUFFIX:
+        tables = _read_xlsx(path, options)
+    else:
+        raise DumpReadError(f"{path}: expected a folder of CSV files or an .xlsx workbook")
+    return {name: _raw_names(frame, (resources or {}).get(name)) for name, frame in tables.items()}
+
+
+def _raw_names(frame: pl.DataFrame, spec: ResourceSpec | None) -> pl.DataFrame:
+    if spec is None:
+        return frame
+    names = match_header(spec, frame.columns)
+    if len(set(names)) != len(names):  # two delivered columns naming one field: keep them as delivered
+        return frame
+    return frame.rename(dict(zip(frame.columns, names, strict=True)))
 
 
 def _csv_files(folder: Path) -> list[Path]:
@@ -43,98 +75,78 @@ def _csv_files(folder: Path) -> list[Path]:
     return files
 
 
-def _csv_bytes(path: Path, encoding: str) -> bytes | Path:
-    """Polars reads UTF-8 only: another declared encoding (a customer's `encoding: cp1252`) is decoded here."""
-    if encoding in {"utf-8", "utf8"}:
-        return path
-    return path.read_bytes().decode(encoding).encode("utf-8")
+def _refused(exc: RawReadError) -> DumpReadError:
+    """The contract's problem sentences (file, line, what was expected — never a value) as this seam's error."""
+    return DumpReadError("; ".join(exc.problems))
 
 
-def _read_csv(path: Path, encoding: str, rows: int | None = None) -> pl.DataFrame:
+def _header_start(
+    parsed: list[tuple[int, list[str] | None, str]], header_line: int | None, shown: str
+) -> tuple[list[str], int]:
+    """(header cells, index in `parsed` of the first data record)."""
+    if header_line is not None:
+        for index, (number, fields, _text) in enumerate(parsed):
+            if number == header_line and fields is not None:
+                return fields, index + 1
+        raise DumpReadError(f"{shown}: line {header_line}: no readable header record there (read.header_line)")
+    counts = Counter(len(fields) for _n, fields, _t in parsed[:_HEADER_SEARCH_RECORDS] if fields is not None)
+    if not counts:
+        raise DumpReadError(f"{shown}: no readable record in the first {_HEADER_SEARCH_RECORDS} lines")
+    usual = counts.most_common(1)[0][0]
+    index = next(i for i, (_n, fields, _t) in enumerate(parsed) if fields is not None and len(fields) == usual)
+    return parsed[index][1] or [], index + 1
+
+
+def _read_csv(path: Path, options: ReadOptions, header_only: bool = False) -> pl.DataFrame:
     try:
-        frame = pl.read_csv(_csv_bytes(path, encoding), infer_schema=False, n_rows=rows)
-    except (pl.exceptions.ComputeError, UnicodeDecodeError) as exc:
-        raise DumpReadError(f"{path.name}: not a readable CSV file in {encoding} ({type(exc).__name__})") from None
-    return frame.with_columns(
-        pl.when(pl.col(c).str.strip_chars() == "").then(None).otherwise(pl.col(c)).alias(c) for c in frame.columns
-    )
-
-
-def _parse_part(path: Path, member: str, data: bytes) -> ElementTree.Element:
-    """One XML part of the workbook. Office Open XML parts carry no DTD (ECMA-376 part 2, OPC), so a part
-    declaring one is refused before parsing: no entity expansion, no external entity is ever read."""
-    if not data:
-        raise DumpReadError(f"{path.name}: {member} is missing or empty")
-    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
-        raise DumpReadError(f"{path.name}: {member} declares a DTD, which an .xlsx part never does")
-    return ElementTree.fromstring(data)  # noqa: S314 - DTD-free by the check above; expat resolves nothing external
-
-
-def _column_index(reference: str) -> int:
-    """`BC12` → the zero-based column index of BC."""
-    letters = re.match(r"[A-Z]+", reference)
-    index = 0
-    for char in letters.group(0) if letters else "A":
-        index = index * 26 + ord(char) - 64
-    return index - 1
-
-
-def _read_xlsx(path: Path) -> dict[str, pl.DataFrame]:
-    """Sheets of an Office Open XML workbook (ECMA-376 part 1 §18), read with the standard library:
-    shared and inline strings and numbers as their stored text; the first row is the header."""
-    try:
-        book = zipfile.ZipFile(path)
-    except zipfile.BadZipFile:
-        raise DumpReadError(f"{path.name}: not an .xlsx workbook (not a zip package)") from None
-    with book:
-        names = set(book.namelist())
-        for required in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels"):
-            if required not in names:
-                raise DumpReadError(f"{path.name}: not an .xlsx workbook ({required} is missing)")
-        shared: list[str] = []
-        if "xl/sharedStrings.xml" in names:
-            root = _parse_part(path, "xl/sharedStrings.xml", book.read("xl/sharedStrings.xml"))
-            shared = ["".join(t.text or "" for t in si.iter(f"{_MAIN}t")) for si in root.iter(f"{_MAIN}si")]
-        rels = _parse_part(path, "xl/_rels/workbook.xml.rels", book.read("xl/_rels/workbook.xml.rels"))
-        targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{_PKG_REL}Relationship")}
-        workbook = _parse_part(path, "xl/workbook.xml", book.read("xl/workbook.xml"))
-        tables = {}
-        for sheet in workbook.iter(f"{_MAIN}sheet"):
-            target = targets.get(sheet.get(f"{_REL}id"), "").lstrip("/")
-            member = target if target.startswith("xl/") else f"xl/{target}"
-            if member not in names:
-                raise DumpReadError(f"{path.name}: sheet {sheet.get('name')!r} has no worksheet part")
-            tables[sheet.get("name", member)] = _sheet_frame(_parse_part(path, member, book.read(member)), shared)
-    return tables
-
-
-def _sheet_frame(root: ElementTree.Element, shared: list[str]) -> pl.DataFrame:
-    rows: list[dict[int, str]] = []
-    for row in root.iter(f"{_MAIN}row"):
-        cells: dict[int, str] = {}
-        for cell in row.iter(f"{_MAIN}c"):
-            kind = cell.get("t")
-            if kind == "inlineStr":
-                text = "".join(t.text or "" for t in cell.iter(f"{_MAIN}t"))
-            else:
-                value = cell.find(f"{_MAIN}v")
-                text = value.text if value is not None and value.text is not None else ""
-                if kind == "s" and text:
-                    text = shared[int(text)]
-            if text.strip():
-                cells[_column_index(cell.get("r", "A"))] = text
-        rows.append(cells)
-    if not rows:
+        decoded = decode(path.read_bytes(), options.encoding, path.name)
+    except RawReadError as exc:
+        raise _refused(exc) from None
+    lines = physical_lines(decoded.text)
+    quote = options.quote or '"'
+    delimiter = options.delimiter or sniff_delimiter(lines, quote)
+    parsed = list(records(lines, delimiter, quote))
+    if not parsed:
         return pl.DataFrame()
-    header = rows[0]
-    width = max(header) + 1 if header else 0
-    names = [header.get(i) or f"column_{i + 1}" for i in range(width)]
-    data = {name: [r.get(i) for r in rows[1:]] for i, name in enumerate(names)}
+    header, start = _header_start(parsed, options.header_line, path.name)
+    names = [name.strip() or f"column_{i + 1}" for i, name in enumerate(header)]
+    # Records the raw layer quarantines (broken quoting, another field count) carry no cells to profile.
+    rows = [] if header_only else [f for _n, f, _t in parsed[start:] if f is not None and len(f) == len(names)]
+    data = {name: [row[i] if row[i].strip() else None for row in rows] for i, name in enumerate(names)}
     return pl.DataFrame(data, schema=dict.fromkeys(names, pl.String))
 
 
-def dump_layout(path: Path, encoding: str = "utf-8") -> dict[str, list[str]]:
-    """Table → column names of a dump, without reading its rows (CSV headers; a workbook's first rows)."""
+def _read_xlsx(path: Path, options: ReadOptions) -> dict[str, pl.DataFrame]:
+    """Every sheet through the XLSX reader's engine (fastexcel), each cell as its text; the header row is
+    the declared `header_line`, else the first row (as sources/xlsx_reader.py reads it)."""
+    try:
+        names = sheet_names(path)
+    except RawReadError as exc:
+        raise _refused(exc) from None
+    reader = fastexcel.read_excel(str(path))
+    header_row = (options.header_line or 1) - 1
+    tables = {}
+    for name in names:
+        try:
+            frame = reader.load_sheet(name, header_row=header_row, dtypes="string").to_polars()
+        except Exception as exc:  # fastexcel's own error kinds; their messages may quote cells
+            raise DumpReadError(f"{path.name}#{name}: the sheet cannot be read ({type(exc).__name__})") from None
+        frame = frame.rename({c: str(c).strip() for c in frame.columns})
+        tables[name] = frame.with_columns(
+            pl.when(pl.col(c).str.strip_chars() == "").then(None).otherwise(pl.col(c)).alias(c) for c in frame.columns
+        )
+    return tables
+
+
+def dump_layout(
+    path: Path, options: ReadOptions | None = None, resources: Mapping[str, ResourceSpec] | None = None
+) -> dict[str, list[str]]:
+    """Table → column names of a dump as read_tables names them, without keeping its rows (CSV headers;
+    a workbook's header rows)."""
+    options = options or DETECT
     if path.is_dir():
-        return {file.stem: _read_csv(file, encoding, rows=0).columns for file in _csv_files(path)}
-    return {name: frame.columns for name, frame in read_tables(path, encoding).items()}
+        return {
+            file.stem: _raw_names(_read_csv(file, options, header_only=True), (resources or {}).get(file.stem)).columns
+            for file in _csv_files(path)
+        }
+    return {name: frame.columns for name, frame in read_tables(path, options, resources).items()}

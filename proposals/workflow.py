@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +29,8 @@ from proposals.profile import profile_dump
 from proposals.propose import Proposal, propose
 from proposals.review import render_review, sample_rows
 from proposals.tables import DumpReadError, dump_layout, read_tables
+from sources.base import ResourceSpec
+from sources.raw_contract import ReadOptions
 
 MAPPING_DIR = "mapping"
 Destination = Literal["overrides", "system"]
@@ -75,10 +78,11 @@ def propose_for_dump(
     out: Path,
     run_kind: str = "trial",
     model_assisted: bool = False,
-    encoding: str = "utf-8",
+    options: ReadOptions | None = None,
 ) -> dict[str, Any]:
-    """Profile and propose for one dump; write the record, the proposed spec and the review page to `out`."""
-    tables = read_tables(dump, encoding)
+    """Profile and propose for one dump; write the record, the proposed spec and the review page to `out`.
+    `options` are how the raw layer reads it (None: encoding, delimiter and header detected)."""
+    tables = read_tables(dump, options, system_resources(system))
     profile = profile_dump(tables)
     proposal = propose(tables, profile, system, country)
     if model_assisted:
@@ -103,7 +107,6 @@ def propose_for_customer(
     """The proposal for the customer's delivered dump of `run_kind`, under the customer's folder. A new
     proposal replaces the previous one, so an earlier confirmation no longer counts (the gate)."""
     dump = home.source_dir(config, run_kind)
-    encoding = getattr(config.source_for(run_kind), "encoding", "utf-8")
     return propose_for_dump(
         dump,
         config.source.system,
@@ -111,8 +114,28 @@ def propose_for_customer(
         mapping_dir(home, config.customer_id),
         run_kind,
         model_assisted,
-        encoding,
+        customer_read_options(config, run_kind),
     )
+
+
+def customer_read_options(config: CustomerConfig, run_kind: str) -> ReadOptions:
+    """How the raw layer reads this customer's dump: the system's declared profile with the customer's
+    encoding and `read:` overrides, so the proposal sees the tables the raw layer will load."""
+    from sources.raw_layer import read_options
+    from sources.registry import get_system
+
+    return read_options(get_system(config.source.system), config.source_for(run_kind))
+
+
+def system_resources(system: str) -> Mapping[str, ResourceSpec]:
+    """The registered system's resources, whose delivered columns the raw layer renames to field names;
+    none for a system not registered yet (its columns are proposed as delivered)."""
+    from sources.registry import get_system
+
+    try:
+        return get_system(system).resources
+    except KeyError:
+        return {}
 
 
 def read_record(home: MigrationHome, customer_id: str, name: str) -> dict[str, Any] | None:
@@ -224,8 +247,11 @@ def confirmation_problem(home: MigrationHome, config: CustomerConfig, run_kind: 
             "materialise mapping/confirmation with accepted_by (or run `practice-migrate mapping confirm`)"
         )
     try:
-        encoding = getattr(config.source_for(run_kind), "encoding", "utf-8")
-        layout = dump_layout(home.source_dir(config, run_kind), encoding)
+        layout = dump_layout(
+            home.source_dir(config, run_kind),
+            customer_read_options(config, run_kind),
+            system_resources(config.source.system),
+        )
     except DumpReadError as exc:
         return (
             f"the mapping proposal for {config.customer_id} is stale: the {run_kind} dump cannot be read as "

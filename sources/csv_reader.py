@@ -121,7 +121,7 @@ def _strict(data: bytes, encoding: str, shown: str) -> str:
         raise RawReadError(shown, [f"{shown}: line {line}: bytes are not {encoding} text"]) from None
 
 
-def _physical_lines(text: str) -> list[tuple[int, str]]:
+def physical_lines(text: str) -> list[tuple[int, str]]:
     return list(enumerate(io.StringIO(text, newline=""), start=1))
 
 
@@ -208,7 +208,7 @@ def read_csv_resource(
         raise RawReadError(shown, [f"{shown}: file missing (expected one file per resource; the export is incomplete)"])
     decoded = decode(path.read_bytes(), options.encoding, shown)
     encoding, notes = decoded.encoding, decoded.notes
-    lines = _physical_lines(decoded.text)
+    lines = physical_lines(decoded.text)
     quote = options.quote or '"'
     delimiter = options.delimiter or sniff_delimiter(lines, quote)
     start, header = _header_position(lines, spec, options, delimiter, quote, shown)
