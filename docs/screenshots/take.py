@@ -3,8 +3,8 @@
     make dev &                       # the UI on the demo's instance and data (run `make demo` first)
     make screenshots                 # installs docs/screenshots/requirements.txt into .venv-docs, runs this
 
-Uses the system's Chromium (`CHROMIUM`, default /usr/bin/chromium): Playwright's own browser download
-is not needed. Writes docs/screenshots/<name>.png.
+Uses the system's Chromium (`CHROMIUM`, default /usr/bin/chromium; on Debian `apt-get install chromium`):
+Playwright's own browser download is not needed. Writes docs/screenshots/<name>.png.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ PAGES = {
     "signoff-asset": "/assets/signoff/trial_signoff",
     "automation": "/automation",
     "runs": "/runs",
+    "runs-verdict-failed": "/runs?q%5B0%5D=tag%3Averdict%3Dfailed",
     "rollback-launchpad": "/locations/migration/jobs/dynamics_rollback/playground",
 }
 
