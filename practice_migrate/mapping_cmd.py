@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import yaml
@@ -41,6 +43,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     confirm.add_argument("--destination", choices=("overrides", "system"), default="overrides")
 
 
+@contextmanager
+def _working(what: str) -> Iterator[None]:
+    """A bar on stderr while a proposal is worked out: the proposal reports no steps, so it pulses until done."""
+    from practice_migrate.progress_bar import stage_bars
+
+    with stage_bars() as progress:
+        progress(what, 0, None)
+        yield
+        progress(what, 1, 1)
+
+
 def run(args: argparse.Namespace) -> int:
     from mappings.spec import SpecError
     from proposals.model_assist import ModelAssistError
@@ -57,17 +70,18 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.mapping_command == "propose":
             if args.customer:
-                print(f"profiling the {args.run} dump of {args.customer}…", file=sys.stderr)
-                record = propose_for_customer(home, home.load(args.customer), args.run, args.model_assisted)
+                config = home.load(args.customer)
+                with _working(f"profiling the {args.run} dump of {args.customer}"):
+                    record = propose_for_customer(home, config, args.run, args.model_assisted)
                 out = mapping_dir(home, args.customer)
             else:
                 if not (args.dump and args.system and args.out):
                     print("mapping propose: give --customer, or --dump with --system and --out", file=sys.stderr)
                     return 2
-                print(f"profiling {args.dump}…", file=sys.stderr)
-                record = propose_for_dump(
-                    args.dump, args.system, args.country, args.out, model_assisted=args.model_assisted
-                )
+                with _working(f"profiling {args.dump.name}"):
+                    record = propose_for_dump(
+                        args.dump, args.system, args.country, args.out, model_assisted=args.model_assisted
+                    )
                 out = args.out
             summary = record["summary"]
             print(

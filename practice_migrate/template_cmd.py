@@ -18,13 +18,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from practice_migrate.progress_bar import stage_bars
     from sources.template.workbook import validate_template, write_template
 
     if args.target[0] == "validate":
         if len(args.target) != 2:
             print("usage: practice-migrate template validate DIR|FILE")
             return 2
-        problems = validate_template(Path(args.target[1]))
+        with stage_bars({"tables": "tables read", "references": "references checked"}) as progress:
+            problems = validate_template(Path(args.target[1]), progress)
         for problem in problems:
             print(problem)
         print(f"{len(problems)} problems" if problems else "the template can be migrated (source_system: template)")

@@ -7,14 +7,6 @@ from datetime import date
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 from rich.table import Table
 
 from synthetic.countries import COUNTRIES
@@ -113,22 +105,9 @@ def run(args: argparse.Namespace) -> int:
         err.print(f"[red]practice-migrate generate: error:[/red] {exc}")
         return 2
 
-    columns = (
-        TextColumn("{task.description:<16}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=err, transient=False) as bar:
-        tasks: dict[str, int] = {}
+    from practice_migrate.progress_bar import stage_bars
 
-        def progress(stage: str, done: int, total: int) -> None:
-            """One bar per stage, created when the stage first reports."""
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(_STAGES.get(stage, stage), total=total)
-            bar.update(tasks[stage], completed=done, total=total)
-
+    with stage_bars(_STAGES, console=err) as progress:
         try:
             summary = generate_practice(
                 args.out_dir,

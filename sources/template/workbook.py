@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import duckdb
@@ -156,9 +156,10 @@ def _scratch_writer(con: duckdb.DuckDBPyConnection, table: str):
     return write
 
 
-def validate_template(path: Path) -> list[str]:
+def validate_template(path: Path, progress: Callable[[str, int, int], None] | None = None) -> list[str]:
     """Every problem of a filled template (a folder of CSV files or workbook, or the workbook itself):
-    sheet/file, row/line, column and what was expected. Empty: it can be migrated."""
+    sheet/file, row/line, column and what was expected. Empty: it can be migrated. `progress(stage, done,
+    total)` is told after each table is read and after each table's references are checked."""
     path = Path(path)
     delivery = path.parent if path.suffix.lower() == ".xlsx" else path
     if path.suffix.lower() == ".xlsx" and LAYOUT.workbook(delivery) != path:
@@ -169,16 +170,20 @@ def validate_template(path: Path) -> list[str]:
     unit = "row" if LAYOUT.workbook(delivery) is not None else "line"
     with duckdb.connect() as con:
         ids: dict[str, str] = {}
-        for table, spec in RESOURCES.items():
+        for done, (table, spec) in enumerate(RESOURCES.items(), start=1):
             try:
                 result = LAYOUT.read_resource(delivery, spec, write=_scratch_writer(con, table), options=READ_OPTIONS)
             except RawReadError as exc:
                 problems += exc.problems
-                continue
-            ids[table] = result.source_file
-            problems += _table_problems(con, table, result.source_file, unit)
-        for table, shown in ids.items():
+            else:
+                ids[table] = result.source_file
+                problems += _table_problems(con, table, result.source_file, unit)
+            if progress:
+                progress("tables", done, len(RESOURCES))
+        for done, (table, shown) in enumerate(ids.items(), start=1):
             problems += _reference_problems(con, table, shown, unit, ids)
+            if progress:
+                progress("references", done, len(ids))
     return problems[:_MAX_PROBLEMS]
 
 

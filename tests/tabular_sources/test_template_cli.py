@@ -72,3 +72,20 @@ def test_a_missing_required_column_in_a_csv_is_refused_naming_file_and_column(tm
     (tmp_path / "sites.csv").write_text("id,address_line_1\nS1,12 Quay Street\n", encoding="utf-8")
     problems = validate_template(tmp_path)
     assert f"{tmp_path / 'sites.csv'}: column 'name' missing from the header" in problems
+
+
+def test_validate_shows_its_progress_on_stderr_and_its_result_on_stdout(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["template", "--format", "csv", str(tmp_path)])
+    capsys.readouterr()
+    (tmp_path / "sites.csv").write_text("id,address_line_1\nS1,12 Quay Street\n", encoding="utf-8")
+    assert main(["template", "validate", str(tmp_path)]) == 1
+    captured = capsys.readouterr()
+    tables = len(TABLES)
+    assert "tables read" in captured.err and f"{tables}/{tables}" in captured.err
+    assert "references checked" in captured.err
+    assert "tables read" not in captured.out and "references checked" not in captured.out
+    # the result is what validate_template finds, line by line, then the count
+    problems = validate_template(tmp_path)
+    assert captured.out.splitlines() == [*problems, f"{len(problems)} problems"]
