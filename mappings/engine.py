@@ -28,6 +28,7 @@ from mappings.load import LINEAGE_COLUMNS, SourceReader, table_sql
 from mappings.models import CANONICAL, OutputModel
 from mappings.spec import EntitySpec, MappingSpec, SourceSpec
 from mappings.transforms.registry import MappingContext, TransformContext, nulls
+from store import TableRef, table_exists
 from store.locations import add_location_note
 
 # Raw records mapped at a time: bounds memory (100 k treatment notes with their exploded questions
@@ -477,6 +478,10 @@ def map_entity(
     try:
         for i, source in enumerate(entity_spec.sources):
             where = f"entities.{entity}.sources[{i}]"
+            if spec.input == "staged" and not table_exists(con, TableRef(spec.input_schema, source.table)):
+                # A target spec reads every canonical entity; one the source system does not stage
+                # (Cliniko has no payments) is empty, not an error.
+                continue
             ctx = TransformContext(pl.DataFrame(), {}, mapping, "id", entity)
             reader = SourceReader(con, spec.input_schema, run_kind, source, ctx, where)
 

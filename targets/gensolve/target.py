@@ -37,6 +37,8 @@ from targets.gensolve.catalogue import MAX_IDENTIFIER_BYTES, MODEL, Catalogue
 from targets.gensolve.checklist import post_migration_checklist
 from targets.gensolve.config import GensolveEnvironment
 from targets.gensolve.embedded import EmbeddedBackend
+from targets.gensolve.sample import restrict_to_sample
+from targets.sample import stratified_sample
 
 
 class SchemaNotReadyError(Exception):
@@ -135,15 +137,18 @@ class GensolveTarget:
         return f"{MODEL.catalogue.tables[table].description} — the import table `{table}`"
 
     def prepare(self, part: Partition, sample_clients: int | None = None) -> PreparedRows:
-        if sample_clients is not None:
-            # targets/sample.py restricts the Dynamics tables; the import schema has no sampler yet.
-            raise ValueError("a sample of clients is not available for the Gensolve target: load everyone")
         spec = load_spec(self.name)
         mapping = MappingContext(
             part.config.customer_id, part.run_kind, spec.system, part.config.country, part.config.time_zone
         )
         summary = stage_partition(part.warehouse, spec, mapping)
         rows = {t: s.rows for t, s in summary.tables.items() if t in MODEL.catalogue.tables}
+        if sample_clients is not None:
+            with part.warehouse.connect() as con:
+                clients = stratified_sample(
+                    con, part.run_kind, sample_clients, f"{part.config.customer_id}|{part.run_kind}|{spec.version}"
+                )
+                rows = restrict_to_sample(con, MODEL.catalogue, self.schema, part.run_kind, clients)
         return PreparedRows(summary.spec_version, rows, summary.tables["rejects"].rows)
 
     def plan(self, part: Partition, apply: bool = False) -> PlanResult:

@@ -156,6 +156,24 @@ CREATE TABLE gpm_condition (
   CONSTRAINT gpm_condition_2_fk FOREIGN KEY (referrer_key) REFERENCES gpm_referrer (mig_key)
 );
 
+CREATE TABLE gpm_membership (
+  mig_key VARCHAR2(200 BYTE) NOT NULL,
+  mig_source_system VARCHAR2(40 BYTE) NOT NULL,
+  mig_source_id VARCHAR2(200 BYTE) NOT NULL,
+  mig_origin_id VARCHAR2(200 BYTE) NOT NULL,
+  client_key VARCHAR2(200 BYTE) NOT NULL,
+  pass_name VARCHAR2(200 BYTE) NOT NULL,
+  sessions_total NUMBER(5),
+  sessions_used NUMBER(5),
+  valid_from DATE NOT NULL,
+  valid_until DATE,
+  price_amount NUMBER(12,2),
+  currency VARCHAR2(3 BYTE),
+  is_cancelled NUMBER(1) NOT NULL CHECK (is_cancelled IN (0, 1)),
+  CONSTRAINT gpm_membership_pk PRIMARY KEY (mig_key),
+  CONSTRAINT gpm_membership_1_fk FOREIGN KEY (client_key) REFERENCES gpm_client (mig_key)
+);
+
 CREATE TABLE gpm_appointment (
   mig_key VARCHAR2(200 BYTE) NOT NULL,
   mig_source_system VARCHAR2(40 BYTE) NOT NULL,
@@ -176,13 +194,15 @@ CREATE TABLE gpm_appointment (
   cancelled_at TIMESTAMP WITH TIME ZONE,
   is_class NUMBER(1) NOT NULL CHECK (is_class IN (0, 1)),
   class_key VARCHAR2(200 BYTE),
+  membership_key VARCHAR2(200 BYTE),
   notes CLOB,
   created_at TIMESTAMP WITH TIME ZONE,
   CONSTRAINT gpm_appointment_pk PRIMARY KEY (mig_key),
   CONSTRAINT gpm_appointment_1_fk FOREIGN KEY (client_key) REFERENCES gpm_client (mig_key),
   CONSTRAINT gpm_appointment_2_fk FOREIGN KEY (practitioner_key) REFERENCES gpm_practitioner (mig_key),
   CONSTRAINT gpm_appointment_3_fk FOREIGN KEY (site_key) REFERENCES gpm_site (mig_key),
-  CONSTRAINT gpm_appointment_4_fk FOREIGN KEY (condition_key) REFERENCES gpm_condition (mig_key)
+  CONSTRAINT gpm_appointment_4_fk FOREIGN KEY (condition_key) REFERENCES gpm_condition (mig_key),
+  CONSTRAINT gpm_appointment_5_fk FOREIGN KEY (membership_key) REFERENCES gpm_membership (mig_key)
 );
 
 CREATE TABLE gpm_clinical_note (
@@ -205,6 +225,23 @@ CREATE TABLE gpm_clinical_note (
   CONSTRAINT gpm_clinical_note_1_fk FOREIGN KEY (client_key) REFERENCES gpm_client (mig_key),
   CONSTRAINT gpm_clinical_note_2_fk FOREIGN KEY (practitioner_key) REFERENCES gpm_practitioner (mig_key),
   CONSTRAINT gpm_clinical_note_3_fk FOREIGN KEY (appointment_key) REFERENCES gpm_appointment (mig_key)
+);
+
+CREATE TABLE gpm_form_entry (
+  mig_key VARCHAR2(200 BYTE) NOT NULL,
+  mig_source_system VARCHAR2(40 BYTE) NOT NULL,
+  mig_source_id VARCHAR2(200 BYTE) NOT NULL,
+  mig_origin_id VARCHAR2(200 BYTE) NOT NULL,
+  client_key VARCHAR2(200 BYTE) NOT NULL,
+  practitioner_key VARCHAR2(200 BYTE),
+  appointment_key VARCHAR2(200 BYTE),
+  form_name VARCHAR2(200 BYTE) NOT NULL,
+  answers CLOB,
+  completed_at TIMESTAMP WITH TIME ZONE NOT NULL,
+  CONSTRAINT gpm_form_entry_pk PRIMARY KEY (mig_key),
+  CONSTRAINT gpm_form_entry_1_fk FOREIGN KEY (client_key) REFERENCES gpm_client (mig_key),
+  CONSTRAINT gpm_form_entry_2_fk FOREIGN KEY (practitioner_key) REFERENCES gpm_practitioner (mig_key),
+  CONSTRAINT gpm_form_entry_3_fk FOREIGN KEY (appointment_key) REFERENCES gpm_appointment (mig_key)
 );
 
 CREATE TABLE gpm_document (
@@ -290,6 +327,25 @@ CREATE TABLE gpm_invoice_line (
   CONSTRAINT gpm_invoice_line_1_fk FOREIGN KEY (invoice_key) REFERENCES gpm_invoice (mig_key)
 );
 
+CREATE TABLE gpm_product_sale (
+  mig_key VARCHAR2(200 BYTE) NOT NULL,
+  mig_source_system VARCHAR2(40 BYTE) NOT NULL,
+  mig_source_id VARCHAR2(200 BYTE) NOT NULL,
+  mig_origin_id VARCHAR2(200 BYTE) NOT NULL,
+  invoice_key VARCHAR2(200 BYTE) NOT NULL,
+  invoice_line_key VARCHAR2(200 BYTE) NOT NULL,
+  product_source_id VARCHAR2(200 BYTE) NOT NULL,
+  item_code VARCHAR2(50 BYTE),
+  description VARCHAR2(1000 BYTE),
+  quantity NUMBER(12,3) NOT NULL,
+  unit_price NUMBER(14,4),
+  total_amount NUMBER(12,2) NOT NULL,
+  currency VARCHAR2(3 BYTE) NOT NULL,
+  CONSTRAINT gpm_product_sale_pk PRIMARY KEY (mig_key),
+  CONSTRAINT gpm_product_sale_1_fk FOREIGN KEY (invoice_key) REFERENCES gpm_invoice (mig_key),
+  CONSTRAINT gpm_product_sale_2_fk FOREIGN KEY (invoice_line_key) REFERENCES gpm_invoice_line (mig_key)
+);
+
 CREATE TABLE gpm_payment (
   mig_key VARCHAR2(200 BYTE) NOT NULL,
   mig_source_system VARCHAR2(40 BYTE) NOT NULL,
@@ -305,6 +361,22 @@ CREATE TABLE gpm_payment (
   CONSTRAINT gpm_payment_pk PRIMARY KEY (mig_key),
   CONSTRAINT gpm_payment_1_fk FOREIGN KEY (invoice_key) REFERENCES gpm_invoice (mig_key),
   CONSTRAINT gpm_payment_2_fk FOREIGN KEY (client_key) REFERENCES gpm_client (mig_key)
+);
+
+CREATE TABLE gpm_write_off (
+  mig_key VARCHAR2(200 BYTE) NOT NULL,
+  mig_source_system VARCHAR2(40 BYTE) NOT NULL,
+  mig_source_id VARCHAR2(200 BYTE) NOT NULL,
+  mig_origin_id VARCHAR2(200 BYTE) NOT NULL,
+  invoice_key VARCHAR2(200 BYTE) NOT NULL,
+  client_key VARCHAR2(200 BYTE) NOT NULL,
+  written_off_at TIMESTAMP WITH TIME ZONE NOT NULL,
+  amount NUMBER(12,2) NOT NULL,
+  currency VARCHAR2(3 BYTE) NOT NULL,
+  reason VARCHAR2(400 BYTE),
+  CONSTRAINT gpm_write_off_pk PRIMARY KEY (mig_key),
+  CONSTRAINT gpm_write_off_1_fk FOREIGN KEY (invoice_key) REFERENCES gpm_invoice (mig_key),
+  CONSTRAINT gpm_write_off_2_fk FOREIGN KEY (client_key) REFERENCES gpm_client (mig_key)
 );
 
 CREATE TABLE gpm_custom_field (
