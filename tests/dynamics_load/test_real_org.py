@@ -379,7 +379,7 @@ def test_owner_resolution_checks_licences_and_how_deep_the_application_users_rol
     emails = dict(first.practitioners.select("practitioner_id", "email").iter_rows())
 
     async def site_and_caller() -> tuple[str, str]:
-        async with part.client() as client:
+        async with flow.dataverse_client(part) as client:
             me = await client.whoami()
             body = {"name": "Second site", "parentbusinessunitid@odata.bind": f"/businessunits({me['BusinessUnitId']})"}
             created = await client.request(
@@ -464,7 +464,7 @@ def test_a_fallback_owner_the_application_user_cannot_reach_stops_owner_resoluti
 
 
 async def _caller_id(part: flow.Partition) -> str:
-    async with part.client() as client:
+    async with flow.dataverse_client(part) as client:
         return str((await client.whoami())["UserId"])
 
 

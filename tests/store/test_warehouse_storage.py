@@ -94,6 +94,6 @@ def test_a_left_over_work_table_is_not_taken_for_the_mappings_output(tmp_path: P
         con.execute(
             "create table dynamics._work_contact__trial as select 'trial' as run_kind, 'c:client:1' as canonical_id"
         )
-        assert not _has_target_row(con, "trial", "dynamics365", "c:client:1")
+        assert not _has_target_row(con, "trial", "dynamics", "c:client:1")
         con.execute("create table dynamics.contact as select * from dynamics._work_contact__trial")
-        assert _has_target_row(con, "trial", "dynamics365", "c:client:1")
+        assert _has_target_row(con, "trial", "dynamics", "c:client:1")
