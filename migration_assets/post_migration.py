@@ -94,10 +94,11 @@ def build_post_migration(target: Target, deps: list[dg.AssetKey]) -> dg.AssetsDe
     def post_migration(context: dg.AssetExecutionContext, migration_home: MigrationHomeResource):
         customer_id, run_kind = partition_parts(context)
         config = migration_home.customer(customer_id)
+        part = Partition(migration_home.home, config, run_kind)
         outcomes = _run_checks(context)
         checklist_result = None
         if target.has_checklist:
-            items = target.checklist(Partition(migration_home.home, config, run_kind), datetime.now(UTC))
+            items = target.checklist(part, datetime.now(UTC))
             failed = [i.name for i in items if not i.passed]
             checklist_result = check_result(
                 CHECKLIST_CHECK,
@@ -115,7 +116,6 @@ def build_post_migration(target: Target, deps: list[dg.AssetKey]) -> dg.AssetsDe
                 },
             )
             outcomes.append(CheckOutcome(key.to_user_string(), CHECKLIST_CHECK, not failed, "ERROR", "; ".join(failed)))
-        part = Partition(migration_home.home, config, run_kind)
         with part.warehouse.connect() as con:  # the ledger's tables are created if no load ever ran
             summary = summarise(con, customer_id, config.name, run_kind, context.run.run_id, outcomes, target.name)
         record = context.instance.get_run_record_by_id(context.run.run_id)
