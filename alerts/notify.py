@@ -49,9 +49,16 @@ class Alert:
         return "\n".join([self.subject, "", *(f"{name}: {value}" for name, value in self.facts)])
 
 
-def run_failure_alert(run_id: str, job: str, partition: str | None, failed_steps: Sequence[str]) -> Alert:
-    """A failed run: which run, job and partition, and which steps failed (their keys, not their errors,
-    which may quote data)."""
+def run_failure_alert(
+    run_id: str, job: str, partition: str | None, failed_steps: Sequence[str], failed_checks: Sequence[str] = ()
+) -> Alert:
+    """A failed run: which run, job and partition, which steps failed (their keys, not their errors, which may
+    quote data) and which ERROR checks failed in it — one message per failed run says both."""
+    checks = (
+        (("failed ERROR checks", str(len(failed_checks))), ("checks", ", ".join(sorted(failed_checks))))
+        if failed_checks
+        else ()
+    )
     return Alert(
         subject=f"[practice-migration] run failed: {job} {partition or ''}".rstrip(),
         facts=(
@@ -59,6 +66,7 @@ def run_failure_alert(run_id: str, job: str, partition: str | None, failed_steps
             ("job", job),
             ("partition", partition or "-"),
             ("failed steps", f"{len(failed_steps)} ({', '.join(sorted(failed_steps)) or '-'})"),
+            *checks,
         ),
     )
 

@@ -1,4 +1,5 @@
-"""Sensors that tell the migration engineer: a failed run, and failed ERROR checks (issue 25 item 8).
+"""Sensors that tell the migration engineer: a failed run, and failed ERROR checks (issue 25 item 8); one
+message per run — a failed run's failed checks travel in its run-failure alert.
 
 Both are on by default and do nothing until a channel is configured (``ALERT_*``, see alerts/notify.py and the
 README's *Alerting*); both start from the moment the daemon first ticks them (no flood of old failures).
@@ -23,7 +24,8 @@ OFF = "alerting off: set ALERT_SMTP_HOST or ALERT_WEBHOOK_URL (README: Alerting)
     name="alert_on_run_failure",
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="A failed run of this code location sends one alert (email and/or webhook, per ALERT_*): run "
-    "id, job, partition and the failed steps' keys — never an error message, which may quote data.",
+    "id, job, partition, the failed steps' keys and the run's failed ERROR checks — never an error message, "
+    "which may quote data.",
 )
 def alert_on_run_failure(context: dg.RunFailureSensorContext):
     settings = AlertSettings.from_env()
@@ -31,7 +33,9 @@ def alert_on_run_failure(context: dg.RunFailureSensorContext):
         return dg.SkipReason(OFF)
     run = context.dagster_run
     steps = [e.step_key for e in context.get_step_failure_events() if e.step_key]
-    delivered = send(run_failure_alert(run.run_id, run.job_name, run.tags.get(PARTITION_TAG), steps), settings)
+    checks = _failed_error_checks(context.instance, run.run_id)
+    alert = run_failure_alert(run.run_id, run.job_name, run.tags.get(PARTITION_TAG), steps, checks)
+    delivered = send(alert, settings)
     context.log.info(f"run failure of {run.run_id} alerted on {', '.join(delivered)}")
     return None
 
@@ -49,8 +53,9 @@ def _failed_error_checks(instance: dg.DagsterInstance, run_id: str) -> list[str]
     name="alert_on_failed_error_checks",
     minimum_interval_seconds=CHECK_ALERT_INTERVAL_SECONDS,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Each finished run (succeeded or failed) with failed ERROR checks sends one alert (email "
-    "and/or webhook, per ALERT_*): run id, job, partition, the checks' names and how many.",
+    description="Each succeeded run with failed ERROR checks sends one alert (email and/or webhook, per "
+    "ALERT_*): run id, job, partition, the checks' names and how many. A failed run's checks are in its run-"
+    "failure alert, so no run alerts twice.",
 )
 def alert_on_failed_error_checks(context: dg.SensorEvaluationContext):
     # Cursor: the last finished run's update time handled, and the runs handled at exactly that time.
@@ -75,7 +80,8 @@ def alert_on_failed_error_checks(context: dg.SensorEvaluationContext):
         stamp = record.update_timestamp.timestamp()
         if run.run_id in seen or stamp < after:
             continue
-        failed = _failed_error_checks(context.instance, run.run_id)
+        # A failed run is alerted once, by alert_on_run_failure, with its failed checks in the same message.
+        failed = [] if run.status == dg.DagsterRunStatus.FAILURE else _failed_error_checks(context.instance, run.run_id)
         if failed and settings.enabled:
             send(check_failure_alert(run.run_id, run.job_name, run.tags.get(PARTITION_TAG), failed), settings)
             sent += 1

@@ -1,6 +1,7 @@
 """Being told (issue 25 item 8): the project's alert sensors, evaluated on a real Dagster instance after real
-runs, deliver to a loopback SMTP server and a loopback webhook — one message per failed run and one per run
-with failed ERROR checks — and the messages hold ids, names and counts, never the data."""
+runs, deliver to a loopback SMTP server and a loopback webhook — one message per failed run (naming its failed
+ERROR checks) and one per succeeded run with failed ERROR checks, never two for one run — and the messages hold
+ids, names and counts, never the data."""
 
 from __future__ import annotations
 
@@ -81,13 +82,7 @@ def test_a_failed_run_sends_one_message_to_each_channel(channels: tuple[Loopback
     with dg.instance_for_test() as instance:
         failed = _run(["contact_load"], instance)
         assert not failed.success
-        context = dg.build_run_status_sensor_context(
-            sensor_name="alert_on_run_failure",
-            dagster_event=failed.get_run_failure_event(),
-            dagster_instance=instance,
-            dagster_run=failed.dagster_run,
-        ).for_run_failure()
-        alert_on_run_failure(context)
+        _alert_run_failure(failed, instance)
 
     assert len(smtp.messages) == 1 and len(webhook.bodies) == 1
     sender, recipients, data = smtp.messages[0]
@@ -95,7 +90,7 @@ def test_a_failed_run_sends_one_message_to_each_channel(channels: tuple[Loopback
     text = webhook.bodies[0]["text"]
     for fact in (f"run id: {failed.run_id}", f"job: {failed.dagster_run.job_name}", f"partition: {PARTITION}"):
         assert fact in text and fact in data
-    assert "failed steps: 1 (contact_load)" in text
+    assert "failed steps: 1 (contact_load)" in text and "failed ERROR checks" not in text
     _assert_no_personal_values(smtp, webhook)
 
 
@@ -116,6 +111,34 @@ def test_a_run_with_a_failed_error_check_sends_one_message_to_each_channel(
     assert "failed ERROR checks: 1" in text and "checks: client_rows.birth_date_plausible" in text
     assert "phone_format" not in text  # a WARN finding does not alert
     assert "client_rows.birth_date_plausible" in smtp.messages[0][2]
+    _assert_no_personal_values(smtp, webhook)
+
+
+def _alert_run_failure(failed: dg.ExecuteInProcessResult, instance: dg.DagsterInstance) -> None:
+    context = dg.build_run_status_sensor_context(
+        sensor_name="alert_on_run_failure",
+        dagster_event=failed.get_run_failure_event(),
+        dagster_instance=instance,
+        dagster_run=failed.dagster_run,
+    ).for_run_failure()
+    alert_on_run_failure(context)
+
+
+def test_a_failed_run_with_a_failed_error_check_sends_one_message_naming_both(
+    channels: tuple[LoopbackSmtp, LoopbackWebhook],
+) -> None:
+    smtp, webhook = channels
+    with dg.instance_for_test() as instance:
+        cursor = _tick(instance, None)
+        failed = _run(["client_rows", "contact_load"], instance)  # an ERROR check fails and a step fails
+        assert not failed.success
+        _alert_run_failure(failed, instance)
+        _tick(instance, cursor)  # the check sensor leaves a failed run to the run-failure alert
+
+    assert len(smtp.messages) == 1 and len(webhook.bodies) == 1
+    text = webhook.bodies[0]["text"]
+    assert "run failed" in text and "failed steps: 1 (contact_load)" in text
+    assert "failed ERROR checks: 1" in text and "checks: client_rows.birth_date_plausible" in text
     _assert_no_personal_values(smtp, webhook)
 
 
