@@ -40,6 +40,11 @@ _YEAR_FIRST_SLASHED = re.compile(r"^\d{4}/\d{2}/\d{2}$")
 _NAMED_MONTH_DATE = re.compile(r"^\d{1,2} [A-Za-z]{3} \d{4}$")
 _INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(?P<zone>Z|[+-]\d{2}:?\d{2})?$")
 _TIME = re.compile(r"^\d{1,2}:\d{2}(:\d{2})?$")
+# A date as a report writer prints it followed by a wall-clock time (`03/03/2026 10:00`, `2026-03-03 10:00:15`
+# is an instant already): the local date-times of desktop exports (research/sources-round2.md §4).
+_DATE_AND_TIME = re.compile(r"^(?P<date>\S+) (?P<time>\d{1,2}:\d{2}(?P<seconds>:\d{2})?)$")
+# "Surname, Firstname" in one cell (TM3's names, research/sources-round2.md §2.13): letters first on both sides.
+_SURNAME_FIRST = re.compile(r"^[^\W\d_][^,]*, [^\W\d_][^,]*$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 _PHONE_SHAPE = re.compile(r"^\+?[\d\s().-]{7,20}$")
 _MONEY = re.compile(r"^-?[$£€]?\d{1,3}(,\d{3})*\.\d{2}$|^-?[$£€]?\d+\.\d{2}$")
@@ -78,6 +83,19 @@ def date_orders(value: str) -> tuple[str, ...] | None:
     if 1 <= a <= 12 and 1 <= b <= 31:
         orders.append(month_first)
     return tuple(orders) or None
+
+
+def local_datetime_orders(value: str) -> tuple[str, ...] | None:
+    """The strftime formats of a date followed by a wall-clock time (`03/03/2026 10:00` → `%d/%m/%Y %H:%M`
+    and `%m/%d/%Y %H:%M`), or None. ISO forms are instants (instant_zone reads them as naive)."""
+    match = _DATE_AND_TIME.match(value)
+    if not match or _INSTANT.match(value):
+        return None
+    orders = date_orders(match.group("date"))
+    if not orders:
+        return None
+    clock = " %H:%M:%S" if match.group("seconds") else " %H:%M"
+    return tuple(order + clock for order in orders)
 
 
 def instant_zone(value: str) -> str | None:
@@ -129,6 +147,10 @@ def value_kinds(value: str) -> set[str]:
     zone = instant_zone(text)
     if zone:
         kinds.add("instant")
+    if local_datetime_orders(text):
+        kinds.add("local_datetime")
+    if _SURNAME_FIRST.match(text):
+        kinds.add("surname_first")
     if _TIME.match(text):
         kinds.add("time")
     if _EMAIL.match(text):
@@ -149,7 +171,7 @@ def value_kinds(value: str) -> set[str]:
         kinds.add("json")
     if _HTML.search(text):
         kinds.add("html")
-    if not kinds & {"date", "instant", "money", "decimal"}:
+    if not kinds & {"date", "instant", "local_datetime", "money", "decimal"}:
         region = phone_region(text)
         if region:
             kinds.add(f"phone:{region}")

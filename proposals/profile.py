@@ -6,13 +6,15 @@ counts without their values; the values themselves appear only in the customer's
 
 from __future__ import annotations
 
+import json
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import polars as pl
 
-from proposals.patterns import date_orders, instant_zone, value_kinds, value_shape
+from proposals.patterns import date_orders, instant_zone, local_datetime_orders, value_kinds, value_shape
 
 # Pattern tests read at most this many distinct values per column (spread over the column by taking
 # every n-th): enough for a ≥ 90 % share to be stable, bounded on a 100 000-row table.
@@ -35,6 +37,7 @@ KIND_ORDER = (
     "canonical_id",
     "uuid",
     "instant",
+    "local_datetime",
     "date",
     "time",
     "email",
@@ -46,6 +49,7 @@ KIND_ORDER = (
     "integer",
     "time_zone",
     "identifier:dva_number",
+    "surname_first",
 )
 
 
@@ -87,6 +91,9 @@ class ColumnProfile:
     enumeration: list[int] | None = None  # frequencies, most common first (values are not kept)
     dates: DateEvidence | None = None
     instants: dict[str, int] | None = None  # "offset" / "naive" counts
+    # A JSON-object column: each member key's values profiled as a column of its own (keys are the
+    # export's structure, like column names; values are not kept).
+    members: dict[str, ColumnProfile] | None = None
 
     @property
     def null_rate(self) -> float:
@@ -150,11 +157,11 @@ def _sample(values: pl.Series) -> list[str]:
     return [v for v in values.gather_every(step).to_list()[:PATTERN_SAMPLE] if v is not None]
 
 
-def _date_evidence(sample: list[str]) -> DateEvidence | None:
+def _date_evidence(sample: list[str], orders_of: Callable[[str], tuple[str, ...] | None]) -> DateEvidence | None:
     formats: Counter[str] = Counter()
     day_first = month_first = ambiguous = 0
     for value in sample:
-        orders = date_orders(value.strip())
+        orders = orders_of(value.strip())
         if not orders:
             continue
         formats.update(orders)
@@ -202,11 +209,39 @@ def profile_column(series: pl.Series, position: int) -> ColumnProfile:
         kinds=dict(kinds.most_common()),
         shapes=dict(shapes.most_common(5)),
         enumeration=enumeration,
-        dates=_date_evidence(sample) if kind == "date" else None,
+        dates=_date_evidence(sample, date_orders)
+        if kind == "date"
+        else _date_evidence(sample, local_datetime_orders)
+        if kind == "local_datetime"
+        else None,
         instants=dict(Counter(instant_zone(v.strip()) for v in sample if instant_zone(v.strip())))
         if kind == "instant"
         else None,
+        members=_json_members(present, position) if kind == "json" else None,
     )
+
+
+# Member keys profiled per JSON column (the most frequent first); a wider object is described by these.
+JSON_MEMBERS_MAX = 30
+
+
+def _json_members(present: pl.Series, position: int) -> dict[str, ColumnProfile] | None:
+    """The scalar members of a column of JSON objects, each profiled as a column (`{"email": …}` → `email`)."""
+    values: dict[str, list[str | None]] = {}
+    documents = [json.loads(v) for v in _sample(present)]
+    objects = [d for d in documents if isinstance(d, dict)]
+    if not objects:
+        return None
+    for document in objects:
+        for key, value in document.items():
+            if isinstance(value, str | int | float | bool):  # nested objects and lists are not a field's value
+                values.setdefault(str(key), [])
+    for document in objects:
+        for key in values:
+            value = document.get(key)
+            values[key].append(None if value is None or isinstance(value, dict | list) else str(value))
+    keys = sorted(values, key=lambda k: -sum(v is not None for v in values[k]))[:JSON_MEMBERS_MAX]
+    return {key: profile_column(pl.Series(key, values[key], dtype=pl.String), position) for key in keys}
 
 
 def _foreign_keys(tables: dict[str, pl.DataFrame], profiles: dict[str, TableProfile]) -> list[ForeignKey]:

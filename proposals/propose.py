@@ -9,7 +9,8 @@ resource takes that system's hand-written choices."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
 
@@ -67,6 +68,8 @@ VALUE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "false": ("false", "no", "n", "f", "0"),
 }
 _TO_BOOL_WORDS = frozenset({"true", "false", "yes", "no", "1", "0"})
+# Required text fields an export often has no column for, and the value the hand-written specs give them.
+REQUIRED_DEFAULTS: dict[tuple[str, str], str] = {("clinical_note", "note_type"): "Clinical note"}
 
 
 @dataclass
@@ -253,15 +256,21 @@ def value_fit(canonical: CanonicalField, column: ColumnProfile) -> tuple[float, 
     if dtype == pl.Date:
         return (0.05, "values are dates") if kind == "date" else (-1.0, f"values are {kind}, not dates")
     if dtype == pl.Datetime:
+        if kind == "local_datetime":
+            return 0.05, "values are dates with a wall-clock time"
         return (0.05, "values are instants") if kind == "instant" else (-1.0, f"values are {kind}, not instants")
     if dtype == pl.Boolean:
         if kind == "boolean" or (column.enumeration and len(column.enumeration) <= 2):
             return 0.05, "two-valued"
         return -1.0, f"values are {kind}, not yes/no"
+    # A column of only 1s and 0s (a quantity column of single visits) profiles as yes/no first.
+    whole_numbers = kind == "integer" or column.kinds.get("integer", 0) >= max(column.kinds.get(kind, 0), 1)
     if isinstance(dtype, pl.Decimal):
-        return (0.05, f"values are {kind}") if kind in {"money", "decimal", "integer"} else (-1.0, f"values are {kind}")
+        if kind in {"money", "decimal"} or whole_numbers:
+            return 0.05, f"values are {'whole numbers' if whole_numbers else kind}"
+        return -1.0, f"values are {kind}"
     if dtype in (pl.Int64, pl.Int32):
-        return (0.05, "values are whole numbers") if kind == "integer" else (-1.0, f"values are {kind}")
+        return (0.05, "values are whole numbers") if whole_numbers else (-1.0, f"values are {kind}")
     expected = NAMED_KINDS.get(canonical.name)
     if expected:
         if kind in expected:
@@ -296,9 +305,11 @@ def _id_column(profile: TableProfile, entity: str, fks: DumpProfile) -> tuple[st
     )
     candidates = []
     for column in profile.columns:
-        if not column.unique or column.name == origin:
+        # An empty table (delivered with its header only) proves nothing by values: a column named
+        # exactly like an id may still be its row id.
+        if column.name == origin or not (column.unique or (profile.rows == 0 and column.kind == "empty")):
             continue
-        if column.kind not in {"integer", "uuid", "text", "enumeration", "canonical_id"}:
+        if column.kind not in {"integer", "uuid", "text", "enumeration", "canonical_id", "empty"}:
             continue
         words = _strip_prefix(tokens(column.name), profile.name, entity)
         # `id`/`key` name a row id; `number`/`code` more often a business number (invoice_number).
@@ -319,6 +330,12 @@ def _id_column(profile: TableProfile, entity: str, fks: DumpProfile) -> tuple[st
                 "the person must choose the id"
             ],
         )
+    if profile.rows == 0:
+        candidates = [c for c in candidates if c[0] >= 1.0]  # by its name alone: only a plain id name
+        if not candidates:
+            return None, origin, [f"{profile.name} is empty and no column is named like an id"]
+        best = max(candidates)
+        return best[2], origin, [f"id {best[2]!r}: named like an id (the table is empty: no value to check)"]
     best = max(candidates)
     named = ", named like an id" if best[0] > 0 else ", the table's first column"
     return best[2], origin, [f"id {best[2]!r}: unique, never empty{named}"]
@@ -371,10 +388,58 @@ def value_map_for(values: list[str], allowed: tuple[str, ...]) -> tuple[dict[str
 def dump_date_format(profile: DumpProfile) -> str | None:
     """The date format the dump's decided date columns agree on (most columns), for columns whose own
     values cannot tell (empty, or every value ambiguous)."""
-    decided = [c.dates.decided for t in profile.tables.values() for c in t.columns if c.dates and c.dates.decided]
+    decided = [
+        c.dates.decided
+        for t in profile.tables.values()
+        for c in t.columns
+        if c.kind == "date" and c.dates and c.dates.decided
+    ]
     if not decided:
         return None
     return max(sorted(set(decided)), key=decided.count)
+
+
+def _decided_format(
+    column: ColumnProfile, dump_dates: str | None, evidence: list[str]
+) -> tuple[str, str | None, float]:
+    """The format a date (or date-and-time) column is read in, a question when its values cannot decide
+    it, and the confidence penalty for asking. Evidence is appended to `evidence`."""
+    dates = column.dates
+    decided = dates.decided if dates else None
+    if dates and decided:
+        proof = ""
+        if dates.day_first:
+            proof = f"; {dates.day_first} value(s) read only day-first (a day above 12 first)"
+        elif dates.month_first:
+            proof = f"; {dates.month_first} value(s) read only month-first (a day above 12 second)"
+        evidence.append(f"date format {decided}: every date value reads in it{proof}")
+        return decided, None, 0.0
+    clock = " %H:%M:%S" if dates and any(f.endswith("%S") for f in dates.formats) else " %H:%M"
+    clock = clock if column.kind == "local_datetime" else ""
+    dump_guess = dump_dates + clock if dump_dates else None
+    if dates:
+        # NZ, AU and the UK write the day first; the dump's other date columns win when they agree.
+        candidates = sorted(dates.formats, key=lambda f: (not f.startswith("%d"), f))
+        guess = dump_guess if dump_guess in dates.formats else candidates[0]
+        question = (
+            f"{column.name}: every value reads both day-first and month-first ({dates.ambiguous} ambiguous); "
+            f"proposed {guess} ("
+            + (
+                "the dump's other date columns"
+                if guess == dump_guess
+                else "the practice's country writes the day first"
+            )
+            + ") — confirm or change"
+        )
+    else:
+        guess = dump_guess or "%Y-%m-%d" + clock
+        question = (
+            f"{column.name}: no value to tell the date format by; proposed {guess}"
+            + (" (the dump's other date columns)" if dump_guess else "")
+            + " — confirm or change"
+        )
+    evidence.append("date format undecided by the values")
+    return guess, question, 0.3
 
 
 def _transforms(
@@ -393,39 +458,17 @@ def _transforms(
         return [{"ref": {"entity": canonical.ref}}], evidence, None, 0.0
     dtype = canonical.dtype
     if dtype == pl.Date:
-        dates = column.dates
-        decided = dates.decided if dates else None
-        if dates and decided:
-            proof = ""
-            if dates.day_first:
-                proof = f"; {dates.day_first} value(s) read only day-first (a day above 12 first)"
-            elif dates.month_first:
-                proof = f"; {dates.month_first} value(s) read only month-first (a day above 12 second)"
-            evidence.append(f"date format {decided}: every date value reads in it{proof}")
-            return [{"parse_date": {"formats": [decided]}}], evidence, None, 0.0
-        if dates:
-            # NZ, AU and the UK write the day first; the dump's other date columns win when they agree.
-            candidates = sorted(dates.formats, key=lambda f: (not f.startswith("%d"), f))
-            guess = dump_dates if dump_dates in dates.formats else candidates[0]
-            question = (
-                f"{column.name}: every value reads both day-first and month-first ({dates.ambiguous} ambiguous); "
-                f"proposed {guess} ("
-                + (
-                    "the dump's other date columns"
-                    if guess == dump_dates
-                    else "the practice's country writes the day first"
-                )
-                + ") — confirm or change"
-            )
-        else:
-            guess = dump_dates or "%Y-%m-%d"
-            question = (
-                f"{column.name}: no value to tell the date format by; proposed {guess}"
-                + (" (the dump's other date columns)" if dump_dates else "")
-                + " — confirm or change"
-            )
-        evidence.append("date format undecided by the values")
-        return [{"parse_date": {"formats": [guess]}}], evidence, question, 0.3
+        fmt, question, penalty = _decided_format(column, dump_dates, evidence)
+        return [{"parse_date": {"formats": [fmt]}}], evidence, question, penalty
+    if dtype == pl.Datetime and column.kind == "local_datetime" and column.dates:
+        fmt, question, penalty = _decided_format(column, dump_dates, evidence)
+        params: dict[str, Any] = {"formats": [fmt]}
+        if zone_mapped:
+            params["zone_field"] = "time_zone"
+        evidence.append(
+            "wall-clock times: read in " + ("the row's time_zone" if zone_mapped else "the practice's time zone")
+        )
+        return [{"local_instant": params}], evidence, question, penalty
     if dtype == pl.Datetime:
         naive = (column.instants or {}).get("naive", 0)
         params = {"zone_field": "time_zone"} if zone_mapped and naive else {}
@@ -555,13 +598,16 @@ def propose(
         if origin:
             choice.evidence.append(f"origin {origin!r}: values are canonical ids of a first origin")
         chosen = _assign_fields(choice, table, tables[choice.table], profile, table_choices, country)
+        if id_column is None:
+            # No row id: the table cannot be an entity's source, so none of its fields is proposed either
+            # (the review lists its columns as unmapped and asks the person for the id).
+            choice.entity = None
+            continue
         fields += chosen
         used = {id_column, origin} | {f.column for f in chosen}
         unmapped[choice.table] = [c.name for c in table.columns if c.name not in used]
         mapped = {f.field for f in chosen}
         unmatched[choice.entity] = [f.name for f in data_fields(choice.entity) if f.name not in mapped]
-        if id_column is None:
-            choice.entity = None
     for choice in table_choices:
         if choice.entity is None:
             unmapped[choice.table] = [c.name for c in profile.tables[choice.table].columns]
@@ -601,13 +647,31 @@ def _assign_fields(
         if not (f.name.endswith("_local") and f.name.removesuffix("_local") + "_at" in names)
     ]
     skip = {choice.id_column, choice.origin_column} | set(_lookup_keys(table, profile, choices))
+    names_split = _surname_first_names(table, entity, skip)
+    skip |= {f.column for f in names_split}
+    # A JSON object column's members compete like columns (`contact_details` → `$.email`).
+    members = {
+        f"{column.name}.{key}": (column.name, key, member)
+        for column in table.columns
+        if column.name not in skip and column.members
+        for key, member in column.members.items()
+        if _JSON_KEY.match(key)
+    }
+    candidates = [(c.name, c.name, c) for c in table.columns if c.name not in skip] + [
+        (pseudo, key, member) for pseudo, (_col, key, member) in members.items()
+    ]
+    frame = frame.with_columns(
+        pl.col(column).str.json_path_match(f"$.{key}").alias(pseudo) for pseudo, (column, key, _m) in members.items()
+    )
     # Every (column, field) pair with its score; then the strongest pairs win, one field per column.
     pairs = []
-    for column in table.columns:
-        if column.name in skip:
-            continue
+    taken_fields: set[str] = {f.field for f in names_split}
+    for candidate, said, column in candidates:
+        column = replace(column, name=candidate)
         for canonical in canonical_fields:
-            score, why = name_score(column.name, table.name, entity, canonical)
+            if canonical.name in taken_fields:
+                continue
+            score, why = name_score(said, table.name, entity, canonical)
             evidence = [why] if why else []
             if score == 0.0:
                 identifier_field = IDENTIFIER_FIELDS.get(column.kind)
@@ -631,7 +695,6 @@ def _assign_fields(
                 pairs.append((confidence, column, canonical, evidence))
     pairs.sort(key=lambda p: (-p[0], p[1].position, p[2].name))
     taken_columns: set[str] = set()
-    taken_fields: set[str] = set()
     picked = []
     for confidence, column, canonical, evidence in pairs:
         if column.name in taken_columns or canonical.name in taken_fields:
@@ -647,20 +710,29 @@ def _assign_fields(
         transforms, more, question, penalty = _transforms(
             entity, canonical, column, frame, country, zone_mapped, dump_date_format(profile)
         )
+        source, key = (
+            (members[column.name][0], members[column.name][1]) if column.name in members else (column.name, "")
+        )
+        if key:
+            transforms = [{"json_path": {"path": f"$.{key}"}}, *transforms]
+            evidence = [f"member {key!r} of the JSON in {source!r}", *evidence]
         out.append(
             FieldChoice(
                 table.name,
                 entity,
                 canonical.name,
-                column.name,
-                _field_spec(column.name, transforms),
+                source,
+                _field_spec(source, transforms),
                 round(max(0.0, confidence - penalty), 4),
                 evidence + more,
                 question,
             )
         )
+    out = names_split + out
     out += _derived_local_times(table.name, entity, taken_fields, zone_mapped)
+    out += _derived_files(table.name, entity, out)
     out += _lookup_joins(choice, table, profile, choices, taken_fields)
+    out += _practice_country(choice, out)
     return _required_fillers(choice, out)
 
 
@@ -741,6 +813,10 @@ def _required_fillers(choice: TableChoice, chosen: list[FieldChoice]) -> list[Fi
             spec = {"column": choice.id_column, "transforms": ["practice_currency"]}
             why = "no currency column: the practice's currency (from its country)"
             confidence = 0.75
+        elif (entity, canonical.name) in REQUIRED_DEFAULTS:
+            spec = {"value": REQUIRED_DEFAULTS[(entity, canonical.name)]}
+            why = f"no column says {canonical.name}: {spec['value']!r} for every row"
+            confidence = 0.6
         elif canonical.name == "time_zone" and entity == "site":
             spec = {"column": choice.id_column, "transforms": ["site_time_zone"]}
             why = "no time zone column: the site's zone from the customer's configuration"
@@ -755,6 +831,86 @@ def _required_fillers(choice: TableChoice, chosen: list[FieldChoice]) -> list[Fi
         filled.append(FieldChoice(choice.table, entity, canonical.name, None, spec, confidence, [why], question))
     # A time zone read from the site comes first: later instants may name it as their zone_field.
     return [f for f in filled if f.field == "time_zone"] + chosen + [f for f in filled if f.field != "time_zone"]
+
+
+_JSON_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _surname_first_names(table: TableProfile, entity: str, skip: set[str | None]) -> list[FieldChoice]:
+    """A name column holding "Surname, Firstname" (TM3) gives both the last and the first name."""
+    fields = {f.name for f in data_fields(entity)}
+    if not {"first_name", "last_name"} <= fields:
+        return []
+    for column in table.columns:
+        if column.name in skip or column.kind != "surname_first" or "name" not in tokens(column.name)[-1:]:
+            continue
+        why = f"{column.kind_share:.0%} of {column.name!r} values read 'Surname, Firstname'"
+        return [
+            FieldChoice(
+                table.name,
+                entity,
+                f"{part}_name",
+                column.name,
+                {"column": column.name, "transforms": [{"surname_first": {"part": part}}]},
+                0.8,
+                [why, f"the {part} name is the part {'after' if part == 'first' else 'before'} the comma"],
+            )
+            for part in ("last", "first")
+        ]
+    return []
+
+
+def _derived_files(table: str, entity: str, chosen: list[FieldChoice]) -> list[FieldChoice]:
+    """A document's file: its path inside the delivery from the file-name column, and its size and digest
+    read from the file itself (what the hand-written specs do for an export without a manifest)."""
+    if entity != "document":
+        return []
+    mapped = {f.field: f for f in chosen}
+    out = []
+    if "storage_uri" not in mapped and "file_name" in mapped and mapped["file_name"].column:
+        column = mapped["file_name"].column
+        question = (
+            f"storage_uri: the files are read at the path {column!r} names inside the delivery — confirm the folder"
+        )
+        out.append(
+            FieldChoice(
+                table,
+                entity,
+                "storage_uri",
+                None,
+                {"column": column, "transforms": ["dump_path"]},
+                0.6,
+                [f"the file named by {column!r}, inside the delivered folder"],
+                question,
+            )
+        )
+    if "storage_uri" in mapped or out:
+        for name, transform in (("size_bytes", "file_bytes"), ("sha256", "file_digest")):
+            if name not in mapped:
+                why = f"read from the delivered file ({transform})"
+                out.append(
+                    FieldChoice(
+                        table, entity, name, None, {"field": "storage_uri", "transforms": [transform]}, 0.85, [why]
+                    )
+                )
+    return out
+
+
+# Entities whose addresses are the practice's own country when the export has no country column; a
+# referrer's or an organisation's may lie elsewhere, so theirs is left for the person.
+_PRACTICE_COUNTRY_ENTITIES = frozenset({"client", "site"})
+
+
+def _practice_country(choice: TableChoice, chosen: list[FieldChoice]) -> list[FieldChoice]:
+    """No country column: the practice's country, as the hand-written specs of single-country exports say."""
+    entity = choice.entity
+    if entity not in _PRACTICE_COUNTRY_ENTITIES or choice.id_column is None:
+        return []
+    if any(f.field == "country_code" or "country" in tokens(f.column or "") for f in chosen):
+        return []
+    why = "no country column: the practice's country for every row"
+    spec = {"column": choice.id_column, "transforms": ["practice_country"]}
+    return [FieldChoice(choice.table, entity, "country_code", None, spec, 0.6, [why], f"country_code: {why} — confirm")]
 
 
 def _derived_local_times(table: str, entity: str, mapped: set[str], zone_mapped: bool) -> list[FieldChoice]:

@@ -3,15 +3,23 @@ maps, and a proposed spec that passes mappings/validate.py or says exactly why n
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import polars as pl
+import pytest
 import yaml
 from conftest import SEED
 
 from mappings.spec import SPEC_DIR, parse_spec
 from proposals.benchmark import run_system
+from proposals.exports import EXPORTS
 from proposals.profile import profile_dump
 from proposals.propose import HIGH, propose
 from proposals.review import sample_rows
+from proposals.tables import read_tables
+from proposals.workflow import system_resources
+from sources.raw_contract import ReadOptions
+from sources.registry import get_system
 
 PATIENTS = {
     "PatientID": ["1", "2", "3", "4"],
@@ -44,6 +52,20 @@ def test_renamed_exports_recover_the_hand_written_spec(export_tables: dict[str, 
     assert high["choices"] > 0 and high["precision"] >= 0.95
     # Dates written dd/mm and mm/dd are proposed in the format they were written in.
     assert not [w for w in report["wrong"] if w.get("date_format")]
+
+
+@pytest.mark.parametrize("export", ["template_csv", "tm3"])
+def test_desktop_style_exports_recover_their_hand_written_spec(export: str, tmp_path: Path) -> None:
+    """Wall-clock date-times, "Surname, Firstname" cells and JSON objects in cells (proposals/propose.py)."""
+    builder = EXPORTS[export]
+    tables = read_tables(builder.build(tmp_path, 20, SEED), resources=system_resources(builder.system))
+    truth = yaml.safe_load((SPEC_DIR / f"{builder.spec_name}.yaml").read_text(encoding="utf-8"))
+    declared = get_system(builder.system).read_options or ReadOptions()
+    report = run_system(tables, truth, builder.system, SEED, builder.country, declared.date_formats[0])
+    overall = report["overall"]
+    assert overall["precision"] >= 0.95, report["wrong"]
+    assert overall["recall"] >= 0.90
+    assert overall["calibration"]["high"]["precision"] >= 0.95
 
 
 def test_a_known_system_profile_proposes_its_hand_written_spec(export_tables: dict[str, pl.DataFrame]) -> None:
