@@ -25,8 +25,10 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 
 from charset_normalizer import from_bytes
@@ -44,6 +46,9 @@ from sources.tabular import (
 )
 
 _DELIMITERS = ",;\t|"
+# How far the delimiter vote looks: records, and the physical lines they may span (multi-line notes).
+_SNIFF_RECORDS = 50
+_SNIFF_LINES = 2000
 _HEADER_SEARCH_LINES = 20
 # A quoted field longer than this many lines is taken for a quote that never closes (a clinical note
 # with a thousand line breaks is not a realistic cell); the record's first line is then quarantined.
@@ -126,14 +131,25 @@ def physical_lines(text: str) -> list[tuple[int, str]]:
 
 
 def sniff_delimiter(lines: list[tuple[int, str]], quote: str) -> str:
-    """The delimiter among , ; tab | that splits the first lines most consistently (csv.Sniffer), else the
-    one the first non-blank line holds most of."""
-    sample = "".join(line for _n, line in lines[:50])
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=_DELIMITERS).delimiter
-    except csv.Error:
-        first = next((line for _n, line in lines if line.strip()), "")
-        return max(_DELIMITERS, key=lambda d: first.count(d)) if first else ","
+    """The delimiter among , ; tab | that splits the most of the first records into the same number (≥ 2)
+    of fields — records as `records` reads them, so quoted delimiters and multi-line notes count once;
+    ties go to the more fields, then to the order above. A report writer's title line above the header
+    ("Patient list, all sites") splits differently from the rows, so the rows outvote it (csv.Sniffer
+    reads such a file as comma-separated)."""
+    best: tuple[int, int, int] = (0, 0, 0)
+    chosen = ","
+    for rank, delimiter in enumerate(_DELIMITERS):
+        counts: Counter[int] = Counter()
+        for _number, fields, _text in islice(records(lines[:_SNIFF_LINES], delimiter, quote), _SNIFF_RECORDS):
+            if fields is not None and len(fields) > 1:  # a record this delimiter does not split says nothing
+                counts[len(fields)] += 1
+        if not counts:
+            continue
+        fields_per_record, agreeing = max(counts.items(), key=lambda item: (item[1], item[0]))
+        score = (agreeing, fields_per_record, -rank)
+        if score > best:
+            best, chosen = score, delimiter
+    return chosen
 
 
 def _parse(buffer: str, delimiter: str, quote: str) -> list[str] | None:
