@@ -10,7 +10,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sources.base import FieldType, ResourceSpec
+from sources.base import FieldType, ResourceSpec, SourceSystem
+from sources.formats import ExportLayout
+from sources.locations import ExportSource
+from sources.raw_contract import ReadOptions
 from sources.tabular import header_key
 
 
@@ -51,3 +54,23 @@ class ExportTable:
 
 def export_resources(tables: Iterable[ExportTable]) -> dict[str, ResourceSpec]:
     return {table.name: table.spec() for table in tables}
+
+
+def export_system(
+    name: str, title: str, resources: dict[str, ResourceSpec], *, countries: tuple[str, ...], read_options: ReadOptions
+) -> SourceSystem:
+    """A system delivered as a vendor export (`ExportLayout`: CSV files or one workbook, no manifest), read
+    with its declared profile; a customer's block is an `ExportSource`. A synthetic export's ground truth
+    lies beside the tables."""
+    layout = ExportLayout(tuple(resources.values()))
+    return SourceSystem(
+        name=name,
+        title=title,
+        resources=resources,
+        read_resource=layout.read_resource,
+        countries=countries,
+        read_options=read_options,
+        completeness=layout.completeness(),
+        location_models=(ExportSource,),
+        delivery_files=frozenset({"ground_truth.json"}),
+    )

@@ -19,6 +19,7 @@ _STAGES = {"practice": "Practice set-up", "clients": "Clients", "classes": "Grou
 VENDOR_EXPORTS: dict[str, tuple[str, str, tuple[str, ...], str]] = {
     "tm3": ("synthetic.tm3", "write_tm3_export", ("AU",), "TM3 export (assumed layout)"),
     "cloudappts": ("synthetic.cloudappts", "write_cloudappts_export", ("NZ",), "Cloud Appts export (assumed layout)"),
+    "comsense": ("synthetic.comsense", "write_comsense_export", ("AU",), "Comsense export (assumed layout)"),
 }
 
 

@@ -85,8 +85,8 @@ def write_csv_tables(
 
 
 def write_xlsx_tables(path: Path, tables: Mapping[str, Rows], headers: Mapping[str, Sequence[str]]) -> None:
-    """One workbook with a sheet per table: dates and times as date cells, numbers as number cells,
-    everything else as text (a phone number keeps its leading zero)."""
+    """One workbook with a sheet per table: dates and times as date cells, numbers as number cells, flags as
+    TRUE/FALSE cells, everything else as text (a phone number keeps its leading zero)."""
     book = xlsxwriter.Workbook(str(path))
     bold = book.add_format({"bold": True})
     formats = {
@@ -101,7 +101,9 @@ def write_xlsx_tables(path: Path, tables: Mapping[str, Rows], headers: Mapping[s
                 value = row.get(header)
                 if value is None or value == "":
                     continue
-                if isinstance(value, dt.datetime):
+                if isinstance(value, bool):
+                    sheet.write_boolean(number, index, value)
+                elif isinstance(value, dt.datetime):
                     sheet.write_datetime(number, index, value, formats[dt.datetime])
                 elif isinstance(value, dt.date):
                     moment = dt.datetime.combine(value, dt.time())

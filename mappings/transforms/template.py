@@ -9,20 +9,29 @@ from pathlib import Path
 import polars as pl
 
 from mappings.transforms.registry import Step, TransformContext, issue_where, map_unique, register_transform
-from mappings.transforms.temporal import _localise, _zones
+from mappings.transforms.temporal import _localise, _zones, timestamp_issues
 from store.files import sha256_file
 
 _NAIVE = pl.Datetime("us", None)
 
 
 @register_transform("local_instant")
-def local_instant(values: pl.Series, ctx: TransformContext, zone_field: str | None = None) -> Step:
+def local_instant(
+    values: pl.Series, ctx: TransformContext, zone_field: str | None = None, format: str | None = None
+) -> Step:
     """A local wall-clock time (typed by the raw layer) → the UTC instant in the row's zone (`zone_field`,
     else the practice's). A time in a daylight-saving gap is a `dst_gap` issue (never shifted); one that
-    occurs twice takes the earlier instant with a `dst_ambiguous` warning."""
-    naive = values.cast(_NAIVE)
+    occurs twice takes the earlier instant with a `dst_ambiguous` warning. With `format`, the value is text
+    parsed in that strftime format first — a day and a time of day delivered in two columns and joined
+    by `concat` (Comsense's appointment book) — and text that does not parse is `invalid_timestamp`."""
+    if format is None:
+        naive, unparsed = values.cast(_NAIVE), pl.Series([False] * len(values))
+    else:
+        text = values.cast(pl.String).str.strip_chars()
+        naive = text.str.to_datetime(format, strict=False).cast(_NAIVE)
+        unparsed = text.is_not_null() & naive.is_null()
     utc, gap, ambiguous = _localise(naive, _zones(ctx, zone_field, len(values)))
-    issues = pl.select(pl.when(pl.lit(gap)).then(pl.lit("dst_gap")).otherwise(None)).to_series()
+    issues = timestamp_issues(unparsed, gap)
     warnings = pl.select(pl.when(pl.lit(ambiguous)).then(pl.lit("dst_ambiguous")).otherwise(None)).to_series()
     return Step(utc.rename(values.name), issues=issues, warnings=warnings)
 

@@ -1,23 +1,9 @@
 """Cloud Appts (Cloud Appointments, NZ): a cloud web app; its export is not public, so the layout here
 (CSV files with Title Case headers, ISO dates) is assumed until a real delivery confirms it (README.md)."""
 
-from sources.base import SourceSystem
 from sources.cloudappts.settings import READ_OPTIONS, RESOURCES
-from sources.formats import ExportLayout
-from sources.locations import ExportSource
+from sources.export_columns import export_system
 
-LAYOUT = ExportLayout(tuple(RESOURCES.values()))
+SYSTEM = export_system("cloudappts", "Cloud Appts", RESOURCES, countries=("NZ",), read_options=READ_OPTIONS)
 
-SYSTEM = SourceSystem(
-    name="cloudappts",
-    title="Cloud Appts",
-    resources=RESOURCES,
-    read_resource=LAYOUT.read_resource,
-    countries=("NZ",),
-    read_options=READ_OPTIONS,
-    completeness=LAYOUT.completeness(),
-    location_models=(ExportSource,),
-    delivery_files=frozenset({"ground_truth.json"}),
-)
-
-__all__ = ["LAYOUT", "SYSTEM"]
+__all__ = ["SYSTEM"]
