@@ -20,6 +20,7 @@ VENDOR_EXPORTS: dict[str, tuple[str, str, tuple[str, ...], str]] = {
     "tm3": ("synthetic.tm3", "write_tm3_export", ("AU",), "TM3 export (assumed layout)"),
     "cloudappts": ("synthetic.cloudappts", "write_cloudappts_export", ("NZ",), "Cloud Appts export (assumed layout)"),
     "comsense": ("synthetic.comsense", "write_comsense_export", ("AU",), "Comsense export (assumed layout)"),
+    "freehand": ("synthetic.freehand", "write_freehand_export", ("UK",), "Freehand export (assumed layout)"),
 }
 
 
