@@ -21,6 +21,7 @@ VENDOR_EXPORTS: dict[str, tuple[str, str, tuple[str, ...], str]] = {
     "cloudappts": ("synthetic.cloudappts", "write_cloudappts_export", ("NZ",), "Cloud Appts export (assumed layout)"),
     "comsense": ("synthetic.comsense", "write_comsense_export", ("AU",), "Comsense export (assumed layout)"),
     "freehand": ("synthetic.freehand", "write_freehand_export", ("UK",), "Freehand export (assumed layout)"),
+    "gumnut": ("synthetic.gumnut", "write_gumnut_export", ("AU",), "Gumnut export (assumed layout)"),
 }
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from sources.cloudappts.settings import HEADERS
-from synthetic.template import SmallPractice, TemplateSummary, small_practice
-from synthetic.vendor_export import CsvStyle, finish_export, redate, write_csv_tables
+from synthetic.template import SmallPractice, TemplateSummary
+from synthetic.vendor_export import CsvStyle, redate, write_csv_tables, write_vendor_export
 
 DATE = "%Y-%m-%d"
 TIME = "%Y-%m-%d %H:%M"
@@ -113,9 +113,13 @@ def cloudappts_rows(practice: SmallPractice) -> dict[str, list[dict[str, object]
 
 def write_cloudappts_export(out: Path, *, clients: int = 40, seed: int = 3, defects: bool = True) -> TemplateSummary:
     """Write a synthetic NZ Cloud Appts export into folder `out` (created): CSV files and the ground truth."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    practice = small_practice(clients=clients, seed=seed, defects=defects, country="NZ")
-    tables = cloudappts_rows(practice)
-    write_csv_tables(out, tables, HEADERS, STYLE)
-    return finish_export(out, practice, tables, "cloudappts")
+    return write_vendor_export(
+        out,
+        "cloudappts",
+        "NZ",
+        cloudappts_rows,
+        lambda folder, tables: write_csv_tables(folder, tables, HEADERS, STYLE),
+        clients=clients,
+        seed=seed,
+        defects=defects,
+    )

@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from sources.comsense.settings import HEADERS
-from synthetic.template import SmallPractice, TemplateSummary, small_practice
-from synthetic.vendor_export import CsvStyle, finish_export, neutral_moment, redate, write_csv_tables
+from synthetic.template import SmallPractice, TemplateSummary
+from synthetic.vendor_export import CsvStyle, neutral_moment, redate, write_csv_tables, write_vendor_export
 
 DATE = "%d/%m/%Y"
 TIME = "%d/%m/%Y %H:%M"
@@ -139,9 +139,13 @@ def comsense_rows(practice: SmallPractice) -> dict[str, list[dict[str, object]]]
 
 def write_comsense_export(out: Path, *, clients: int = 40, seed: int = 3, defects: bool = True) -> TemplateSummary:
     """Write a synthetic AU Comsense export into folder `out` (created): cp1252 CSV files and the ground truth."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    practice = small_practice(clients=clients, seed=seed, defects=defects, country="AU")
-    tables = comsense_rows(practice)
-    write_csv_tables(out, tables, HEADERS, STYLE)
-    return finish_export(out, practice, tables, "comsense")
+    return write_vendor_export(
+        out,
+        "comsense",
+        "AU",
+        comsense_rows,
+        lambda folder, tables: write_csv_tables(folder, tables, HEADERS, STYLE),
+        clients=clients,
+        seed=seed,
+        defects=defects,
+    )

@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from sources.freehand.settings import HEADERS, WORKBOOK_FILE
-from synthetic.template import SmallPractice, TemplateSummary, small_practice
-from synthetic.vendor_export import NEUTRAL_PLACEHOLDER, finish_export, neutral_moment, write_xlsx_tables
+from synthetic.template import SmallPractice, TemplateSummary
+from synthetic.vendor_export import NEUTRAL_PLACEHOLDER, neutral_moment, write_vendor_export, write_xlsx_tables
 
 _OUTCOME = {"completed": "Attended", "did_not_attend": "DNA", "cancelled": "Cancelled", "booked": "Booked"}
 
@@ -127,9 +127,13 @@ def freehand_rows(practice: SmallPractice) -> dict[str, list[dict[str, object]]]
 
 def write_freehand_export(out: Path, *, clients: int = 40, seed: int = 3, defects: bool = True) -> TemplateSummary:
     """Write a synthetic UK Freehand export into folder `out` (created): one workbook and the ground truth."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    practice = small_practice(clients=clients, seed=seed, defects=defects, country="UK")
-    tables = freehand_rows(practice)
-    write_xlsx_tables(out / WORKBOOK_FILE, tables, HEADERS)
-    return finish_export(out, practice, tables, "freehand")
+    return write_vendor_export(
+        out,
+        "freehand",
+        "UK",
+        freehand_rows,
+        lambda folder, tables: write_xlsx_tables(folder / WORKBOOK_FILE, tables, HEADERS),
+        clients=clients,
+        seed=seed,
+        defects=defects,
+    )
