@@ -10,12 +10,16 @@ from sources.locations import DumpSource
 
 def _systems() -> dict[str, SourceSystem]:
     from sources.cliniko import SYSTEM as CLINIKO
+    from sources.cloudappts import SYSTEM as CLOUDAPPTS
+    from sources.comsense import SYSTEM as COMSENSE
     from sources.coreplus import SYSTEM as COREPLUS
+    from sources.freehand import SYSTEM as FREEHAND
     from sources.gensolve import SYSTEM as GENSOLVE
+    from sources.gumnut import SYSTEM as GUMNUT
     from sources.template import SYSTEM as TEMPLATE
     from sources.tm3 import SYSTEM as TM3
 
-    return {s.name: s for s in (CLINIKO, COREPLUS, GENSOLVE, TEMPLATE, TM3)}
+    return {s.name: s for s in (CLINIKO, CLOUDAPPTS, COMSENSE, COREPLUS, FREEHAND, GENSOLVE, GUMNUT, TEMPLATE, TM3)}
 
 
 def system_names() -> list[str]:

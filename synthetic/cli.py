@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 from datetime import date
 from pathlib import Path
 
@@ -13,6 +14,15 @@ from synthetic.countries import COUNTRIES
 from synthetic.generator import SYSTEMS, generate_practice, validate_arguments
 
 _STAGES = {"practice": "Practice set-up", "clients": "Clients", "classes": "Group classes"}
+# Vendor exports written from the neutral small practice (synthetic/template.py) in each system's
+# assumed layout: system → (module, writer, countries, title).
+VENDOR_EXPORTS: dict[str, tuple[str, str, tuple[str, ...], str]] = {
+    "tm3": ("synthetic.tm3", "write_tm3_export", ("AU",), "TM3 export (assumed layout)"),
+    "cloudappts": ("synthetic.cloudappts", "write_cloudappts_export", ("NZ",), "Cloud Appts export (assumed layout)"),
+    "comsense": ("synthetic.comsense", "write_comsense_export", ("AU",), "Comsense export (assumed layout)"),
+    "freehand": ("synthetic.freehand", "write_freehand_export", ("UK",), "Freehand export (assumed layout)"),
+    "gumnut": ("synthetic.gumnut", "write_gumnut_export", ("AU",), "Gumnut export (assumed layout)"),
+}
 
 
 def _as_of(text: str) -> date:
@@ -49,7 +59,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         parser: The subcommand's parser (argparse exits with code 2 on malformed values).
     """
     parser.add_argument(
-        "--system", default="cliniko", choices=[*SYSTEMS, "template", "tm3"], help="source system whose dump to write"
+        "--system",
+        default="cliniko",
+        choices=[*SYSTEMS, "template", *VENDOR_EXPORTS],
+        help="source system whose dump to write",
     )
     parser.add_argument(
         "--format",
@@ -88,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
         0 on success, 2 when an argument cannot be honoured (the reason is printed on stderr).
     """
     err = Console(stderr=True)
-    if args.system in ("template", "tm3"):
+    if args.system == "template" or args.system in VENDOR_EXPORTS:
         return _run_export(args, err)
     as_of = args.as_of if isinstance(args.as_of, date) else None
     try:
@@ -143,22 +156,24 @@ def _print_summary(title: str, kind: str, counts: dict[str, int], defects: int, 
 
 
 def _run_export(args: argparse.Namespace, err: Console) -> int:
-    """A filled generic template (synthetic/template.py: NZ or AU) or a TM3 export (synthetic/tm3.py: AU)
-    from the neutral small practice; with --defects > 0 one record of each defect kind (the rate does not
-    scale them)."""
+    """A filled generic template (synthetic/template.py: NZ or AU) or a vendor export (VENDOR_EXPORTS, e.g.
+    synthetic/tm3.py: AU) from the neutral small practice; with --defects > 0 one record of each defect
+    kind (the rate does not scale them)."""
     from synthetic.template import DEFECT_KINDS, write_filled_template
-    from synthetic.tm3 import write_tm3_export
 
-    countries = ("AU",) if args.system == "tm3" else ("NZ", "AU")
+    export = VENDOR_EXPORTS.get(args.system)
+    countries = export[2] if export else ("NZ", "AU")
     if args.country not in countries:
         err.print(f"[red]practice-migrate generate: error:[/red] --system {args.system} writes {', '.join(countries)}")
         return 2
     if args.defects > 0 and args.clients < len(DEFECT_KINDS):
         err.print(f"[red]practice-migrate generate: error:[/red] defects need at least {len(DEFECT_KINDS)} clients")
         return 2
-    if args.system == "tm3":
-        summary = write_tm3_export(args.out_dir, clients=args.clients, seed=args.seed, defects=args.defects > 0)
-        title = f"TM3 export (assumed layout), AU, {args.clients:,} clients, seed {args.seed}"
+    if export:
+        module, writer, _countries, name = export
+        write_export = getattr(importlib.import_module(module), writer)
+        summary = write_export(args.out_dir, clients=args.clients, seed=args.seed, defects=args.defects > 0)
+        title = f"{name}, {args.country}, {args.clients:,} clients, seed {args.seed}"
     else:
         summary = write_filled_template(
             args.out_dir,

@@ -9,7 +9,7 @@ from pathlib import Path
 import polars as pl
 
 from mappings.transforms.registry import Step, TransformContext, issue_where, map_unique, register_transform
-from mappings.transforms.temporal import _localise, _zones
+from mappings.transforms.temporal import _localise, _zones, timestamp_issues
 from store.files import sha256_file
 
 _NAIVE = pl.Datetime("us", None)
@@ -19,23 +19,21 @@ _NAIVE = pl.Datetime("us", None)
 def local_instant(
     values: pl.Series, ctx: TransformContext, zone_field: str | None = None, formats: list[str] | None = None
 ) -> Step:
-    """A local wall-clock time (typed by the raw layer, or text read in one of `formats`, tried in order —
-    a proposed spec for a system whose raw layer keeps it as text) → the UTC instant in the row's zone
-    (`zone_field`, else the practice's). Text that reads in none of the formats is `invalid_timestamp`. A
-    time in a daylight-saving gap is a `dst_gap` issue (never shifted); one that occurs twice takes the
-    earlier instant with a `dst_ambiguous` warning."""
-    unreadable = pl.Series([False] * len(values))
-    if values.dtype == pl.String and formats:
-        text = values.str.strip_chars()
-        attempts = [text.str.to_datetime(fmt, strict=False).cast(_NAIVE) for fmt in formats]
-        naive = pl.select(pl.coalesce(attempts)).to_series() if attempts else text.cast(_NAIVE)
-        unreadable = text.is_not_null() & naive.is_null()
+    """A local wall-clock time (typed by the raw layer) → the UTC instant in the row's zone (`zone_field`,
+    else the practice's). A time in a daylight-saving gap is a `dst_gap` issue (never shifted); one that
+    occurs twice takes the earlier instant with a `dst_ambiguous` warning. With `formats` (strftime, tried
+    in order) the value is text parsed first — a day and a time of day in two columns joined by `concat`
+    (Comsense's appointment book), or a column a proposed spec reads as delivered text — and text that
+    reads in none of them is `invalid_timestamp`."""
+    if not formats:
+        naive, unparsed = values.cast(_NAIVE), pl.Series([False] * len(values))
     else:
-        naive = values.cast(_NAIVE)
+        text = values.cast(pl.String).str.strip_chars()
+        attempts = [text.str.to_datetime(fmt, strict=False).cast(_NAIVE) for fmt in formats]
+        naive = pl.select(pl.coalesce(attempts)).to_series().rename(values.name)
+        unparsed = text.is_not_null() & naive.is_null()
     utc, gap, ambiguous = _localise(naive, _zones(ctx, zone_field, len(values)))
-    issues = pl.select(
-        pl.when(pl.lit(unreadable)).then(pl.lit("invalid_timestamp")).when(pl.lit(gap)).then(pl.lit("dst_gap"))
-    ).to_series()
+    issues = timestamp_issues(unparsed, gap)
     warnings = pl.select(pl.when(pl.lit(ambiguous)).then(pl.lit("dst_ambiguous")).otherwise(None)).to_series()
     return Step(utc.rename(values.name), issues=issues, warnings=warnings)
 

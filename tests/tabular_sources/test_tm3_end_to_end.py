@@ -4,61 +4,38 @@ malformed JSON cell is reported naming file, line and column; the errors file is
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
-import dagster as dg
-import polars as pl
 import pytest
-from pipeline_helpers import assert_defects_found, defect_findings, register_customer, staged_outcome_tables
 from test_template_end_to_end import EXPECTED
+from vendor_export_helpers import (
+    assert_blocked_only_by_checks_and_reconciled,
+    assert_every_defect_caught,
+    staged_export,
+)
 
-from migration_assets.definitions import defs
-from migration_assets.partitions import add_customer_partition
 from sources.raw_layer import load_raw_resource
 from sources.tm3 import SYSTEM
 from store import Warehouse
-from synthetic.template import TemplateSummary
 from synthetic.tm3 import write_tm3_export
-
-CUSTOMER = "tm3-au"
 
 
 @pytest.fixture(scope="module")
 def staged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
-    practice = write_tm3_export(tmp_path_factory.mktemp("tm3"), clients=40, seed=3)
-    home = tmp_path_factory.mktemp("home-tm3")
-    with pytest.MonkeyPatch.context() as patch, dg.instance_for_test() as instance:
-        patch.setenv("MIGRATION_HOME", str(home))
-        register_customer(home, CUSTOMER, practice.out_dir, country="AU", system="tm3")
-        add_customer_partition(instance, CUSTOMER)
-        result = (
-            defs()
-            .resolve_job_def("tm3_stage")
-            .execute_in_process(
-                partition_key=dg.MultiPartitionKey({"customer": CUSTOMER, "run": "trial"}),
-                instance=instance,
-                raise_on_error=False,
-            )
-        )
-        yield {"practice": practice, "result": result, "tables": staged_outcome_tables(home, CUSTOMER)}
+    with staged_export("tm3", write_tm3_export, tmp_path_factory, country="AU", clients=40) as run:
+        yield run
 
 
 def test_every_defect_caught_and_nothing_clean_flagged(staged: dict) -> None:
-    practice: TemplateSummary = staged["practice"]
-    defects = json.loads(practice.truth_file.read_text())["defects"]
     # AU: the identifier is a Medicare number; the name's parts come out of "Surname, Firstname".
     expected = {**EXPECTED, "invalid_identifier": ("issue", "medicare_number", "invalid_identifier")}
     expected["mojibake_text"] = ("issue", "name", "mojibake_repaired")
-    assert_defects_found(defect_findings(staged["tables"]), defects, expected)
+    assert_every_defect_caught(staged, expected)
 
 
 def test_the_run_blocks_only_on_failed_checks_and_every_row_reconciles(staged: dict) -> None:
-    failures = [e for e in staged["result"].all_events if e.is_step_failure]
-    assert [e.event_specific_data.error.cls_name for e in failures] == ["DagsterAssetCheckFailedError"]
-    reconciliation = staged["tables"]["check_result"].filter(pl.col("check_name") == "reconciliation")
-    assert reconciliation.height and reconciliation["passed"].all(), reconciliation
+    assert_blocked_only_by_checks_and_reconciled(staged)
 
 
 def _load(tmp_path: Path, practice_dir: Path, resource: str) -> tuple[Warehouse, object]:
