@@ -218,7 +218,6 @@ RESOURCES: dict[str, ResourceSpec] = {
                 "health_fund": "private health insurance is not in the canonical client",
                 "health_fund_member_no": "private health insurance is not in the canonical client",
                 "pension_no": "pension numbers are not in the canonical client",
-                "time_zone": "the client's own zone is not in the canonical client (appointments keep the site's)",
             },
         ),
         _spec(
