@@ -329,7 +329,7 @@ def _run(
             (out_dir / TOMBSTONES_FILE).write_text("".join(_ENCODER.encode(t) + "\n" for t in lines), encoding="utf-8")
         counted = data_files + ([TOMBSTONES_FILE] if known_ids is not None else [])
         counts = dump.finish(state["header"], counted)
-        records = {name.removesuffix(FILE_SUFFIX): n for name, n in counts.items() if name.endswith(FILE_SUFFIX)}
+        records = {name.removesuffix(FILE_SUFFIX): n for name, n in counts.items() if name in data_files}
         return ExtractSummary(
             out_dir, records, api.requests, api.retries, resumed, state["header"]["high_water_mark"], tombstones
         )

@@ -48,12 +48,14 @@ def settings_for(
 
 
 def _next_number(root: Path) -> int:
+    """The number after the last complete snapshot or delta. A delta folder without its manifest is a
+    killed extraction: its number is taken again, and the extraction resumes from its checkpoint."""
     numbers = [
         int(p.name)
         for folder in (root / SNAPSHOTS_DIR, root / DELTAS_DIR)
         if folder.is_dir()
         for p in folder.iterdir()
-        if p.name.isdigit()
+        if p.name.isdigit() and (folder.name == SNAPSHOTS_DIR or (p / MANIFEST_FILE).exists())
     ]
     return max(numbers, default=0) + 1
 

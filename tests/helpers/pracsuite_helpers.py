@@ -8,6 +8,7 @@ from typing import Any
 
 from emulators.launcher import RunningEmulators
 from sources.pracsuite.api import PracsuiteApiSettings
+from sources.pracsuite.settings import ENDPOINTS, RESOURCES
 
 
 def make_settings(running: RunningEmulators, **overrides: Any) -> PracsuiteApiSettings:
@@ -23,3 +24,23 @@ def make_settings(running: RunningEmulators, **overrides: Any) -> PracsuiteApiSe
 
 def dump_lines(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _without_links(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{k: v for k, v in r.items() if k != "links"} for r in records]
+
+
+def assert_dump_equals_practice(out: Path, practice: dict[str, Any]) -> None:
+    """Every list of the practice, record for record, in the dump (a merged snapshot appends new records:
+    compared in id order)."""
+    manifest = json.loads((out / "manifest.json").read_text())
+    counts = {f["path"]: f["records"] for f in manifest["files"]}
+    for name, _segment, key in ENDPOINTS:
+        id_field = RESOURCES[name].key
+        expected = sorted(practice.get(key, []), key=lambda r: int(r[id_field]))
+        got = sorted(dump_lines(out / f"{name}.ndjson"), key=lambda r: int(r[id_field]))
+        assert _without_links(got) == expected, name
+        assert counts[f"{name}.ndjson"] == len(expected)
+        assert all(r["links"]["self"].endswith(f"/v1/{_segment}/{r[id_field]}") for r in got)
+    assert manifest["system"] == "pracsuite" and manifest["high_water_mark"].endswith("Z")
+    assert not (out / ".extract").exists()

@@ -4,14 +4,13 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from pracsuite_helpers import dump_lines, make_settings
+from pracsuite_helpers import assert_dump_equals_practice, dump_lines, make_settings
 
 from emulators.launcher import RunningEmulators
 from sources.pracsuite.api import (
@@ -21,26 +20,7 @@ from sources.pracsuite.api import (
     PracsuiteAuthError,
     extract,
 )
-from sources.pracsuite.settings import ENDPOINTS, RESOURCES
-
-
-def _without_links(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{k: v for k, v in r.items() if k != "links"} for r in records]
-
-
-def assert_dump_equals_practice(out: Path, practice: dict[str, Any]) -> None:
-    """Every list of the practice, record for record, in the dump (in id order, as the API pages them)."""
-    manifest = json.loads((out / "manifest.json").read_text())
-    counts = {f["path"]: f["records"] for f in manifest["files"]}
-    for name, _segment, key in ENDPOINTS:
-        id_field = RESOURCES[name].key
-        expected = sorted(practice.get(key, []), key=lambda r: int(r[id_field]))
-        got = dump_lines(out / f"{name}.ndjson")
-        assert _without_links(got) == expected, name
-        assert counts[f"{name}.ndjson"] == len(expected)
-        assert all(r["links"]["self"].endswith(f"/v1/{_segment}/{r[id_field]}") for r in got)
-    assert manifest["system"] == "pracsuite" and manifest["high_water_mark"].endswith("Z")
-    assert not (out / ".extract").exists()
+from sources.pracsuite.settings import ENDPOINTS
 
 
 def test_full_extraction_equals_the_emulators_contents(

@@ -1,0 +1,93 @@
+"""PracSuite delta pickup against its emulator: numbered snapshots, changes by `q[]=updated:>=` since the
+high-water mark, deletions (and cancellations) by id-set comparison as tombstones, the sensor's probe."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pracsuite_helpers import assert_dump_equals_practice
+
+from emulators.launcher import RunningEmulators
+from sources.pracsuite.api import PracsuiteApiSettings, changes_waiting
+from sources.pracsuite.location import PracsuiteApiSource
+from sources.pracsuite.snapshots import settings_for, take_snapshot
+
+
+def _state(pracsuite: RunningEmulators) -> dict[str, Any]:
+    """What the emulator holds now (in process: the backend the server serves)."""
+    assert pracsuite.pracsuite_backend is not None
+    return copy.deepcopy(pracsuite.pracsuite_backend.data)
+
+
+def test_a_delta_brings_the_snapshot_to_the_practice_as_it_is_now(
+    pracsuite: RunningEmulators, settings: PracsuiteApiSettings, practice: dict[str, Any], tmp_path: Path
+) -> None:
+    control = pracsuite.pracsuite_control
+    assert control is not None
+    root = tmp_path / "extracts" / "live"
+    first = take_snapshot(settings, root)
+    assert first.kind == "full" and first.snapshot.name == "0001"
+    assert_dump_equals_practice(first.snapshot, practice)
+    assert changes_waiting(settings, first.high_water_mark) == 0
+
+    # The clinic works on: one patient changed, one added, one deleted, an appointment cancelled, a note deleted.
+    control.upsert("patient", {"client_id": 2, "mobile": "0412 555 999"})
+    control.upsert("patient", {**practice["patients"][5], "client_id": 500, "first_name": "Newly"})
+    control.delete("patient", 3)
+    booked = practice["appointments"][0]["appointment_id"]
+    control.cancel(booked, reason_id=1)
+    control.delete("note", 1)
+    # The probe counts changed records (patients 2 and 500, the cancellation); deletions wait for the delta.
+    assert changes_waiting(settings, first.high_water_mark) == 3
+
+    second = take_snapshot(settings, root)
+    assert second.kind == "delta" and second.snapshot.name == "0002" and second.since == first.high_water_mark
+    assert_dump_equals_practice(second.snapshot, _state(pracsuite))
+    assert second.changed == {"patients": 2, "cancelled_appointments": 1}
+    assert second.tombstones == {"patients": 1, "appointments": 1, "notes": 1}
+    assert second.dropped == {"patients": 1, "appointments": 1, "notes": 1}
+    delta_files = {f["path"] for f in json.loads((root / "deltas" / "0002" / "manifest.json").read_text())["files"]}
+    assert "tombstones.ndjson" in delta_files
+    # Only the changed records were read in full: the delta's patients file holds the two changed ones.
+    delta_patients = (root / "deltas" / "0002" / "patients.ndjson").read_text().splitlines()
+    assert sorted(json.loads(line)["client_id"] for line in delta_patients) == [2, 500]
+
+    third = take_snapshot(settings, root)  # nothing new (the overlap re-reads the last minutes' changes)
+    assert third.snapshot.name == "0003" and not third.tombstones
+    assert_dump_equals_practice(third.snapshot, _state(pracsuite))
+
+
+def test_a_killed_delta_resumes_under_its_own_number(
+    pracsuite: RunningEmulators, settings: PracsuiteApiSettings, tmp_path: Path
+) -> None:
+    control = pracsuite.pracsuite_control
+    assert control is not None
+    root = tmp_path / "extracts" / "live"
+    take_snapshot(settings, root)
+    control.upsert("patient", {"client_id": 4, "surname": "Changed"})
+    control.set_faults(fail_next=50, error_status=503, paths=["/v1/note"])
+    with pytest.raises(Exception, match="gave up"):
+        take_snapshot(PracsuiteApiSettings(**{**settings.__dict__, "max_attempts": 2}), root)
+    assert (root / "deltas" / "0002" / ".extract" / "checkpoint.json").exists()
+    control.clear_faults()
+    resumed = take_snapshot(settings, root)
+    assert resumed.snapshot.name == "0002"
+    assert_dump_equals_practice(resumed.snapshot, _state(pracsuite))
+
+
+def test_keys_come_from_the_variables_the_location_names(settings: PracsuiteApiSettings) -> None:
+    location = PracsuiteApiSource(
+        vendor_key_env="PM_ACME__PRACSUITE_VENDOR", account_key_env="PM_ACME__PRACSUITE_ACCOUNT"
+    )
+    env = {"PM_ACME__PRACSUITE_VENDOR": "v-key", "PM_ACME__PRACSUITE_ACCOUNT": "a-key"}
+    built = settings_for(location, env)
+    assert (built.vendor_key, built.account_key, built.base_url) == ("v-key", "a-key", "https://api.pracsuite.com/v1")
+    with pytest.raises(KeyError, match="PM_ACME__PRACSUITE_ACCOUNT is not set") as raised:
+        settings_for(location, {"PM_ACME__PRACSUITE_VENDOR": "v-key"})
+    assert "v-key" not in str(raised.value)
+    with pytest.raises(ValueError, match=r"api\.pracsuite\.com"):
+        PracsuiteApiSource(vendor_key_env="A", account_key_env="B", base_url="https://collector.example.com/v1")
