@@ -62,6 +62,10 @@ class PracsuiteApiError(RuntimeError):
     """The API could not be read. Messages name the request's method and path, never a key, a query or a value."""
 
 
+class PracsuiteNotFoundError(PracsuiteApiError):
+    """404: the record (or list) is not there (e.g. deleted since its id was listed)."""
+
+
 class PracsuiteAuthError(PracsuiteApiError):
     """401: a key is missing, or the vendor or account key was refused (not retried)."""
 
@@ -150,6 +154,8 @@ class PracsuiteApi:
                 if response.status_code == 401:
                     advice = _AUTH_ADVICE.get(code, "the keys were refused")
                     raise PracsuiteAuthError(f"{shown}: 401 {code or 'unauthorised'}: {advice}")
+                if response.status_code == 404:
+                    raise PracsuiteNotFoundError(f"{shown}: HTTP 404 {code} ({detail})")
                 if response.status_code != 429 and response.status_code < 500:
                     raise PracsuiteApiError(f"{shown}: HTTP {response.status_code} {code} ({detail})")
                 failure = f"HTTP {response.status_code}"
@@ -211,6 +217,11 @@ class ExtractSummary:
     resumed: bool
     high_water_mark: str
     tombstones: dict[str, int] = field(default_factory=dict)
+    # Delta: records listed now that neither the snapshot nor the changes hold (a full extraction's page
+    # shifted past them when a record was deleted meanwhile), fetched one by one.
+    recovered: dict[str, int] = field(default_factory=dict)
+    # Records a page repeated (a record added meanwhile shifted it): written once.
+    repeated: dict[str, int] = field(default_factory=dict)
 
 
 class _Dump:
@@ -271,6 +282,13 @@ def _ids_file(resource: str) -> str:
     return f"{WORK_DIR}/{resource}.ids"
 
 
+def _file_ids(path: Path, id_field: str) -> set[str]:
+    if not path.exists():
+        return set()
+    with path.open(encoding="utf-8") as handle:
+        return {str(json.loads(line)[id_field]) for line in handle if line.strip()}
+
+
 def _run(
     settings: PracsuiteApiSettings,
     out_dir: Path,
@@ -300,6 +318,8 @@ def _run(
         steps.append((f"{name}{FILE_SUFFIX}", segment, key, changed, False))
         if known_ids is not None and name in known_ids:
             steps.append((_ids_file(name), segment, key, [], True))
+    repeated: dict[str, int] = {}
+    recovered: dict[str, int] = {}
     with PracsuiteApi(settings) as api:
         for index, (file_name, segment, key, params, ids_only) in enumerate(steps):
             if index < state["step"]:
@@ -307,9 +327,16 @@ def _run(
             start_url = state["next"] or api.url(
                 segment, [*params, ("page", "1"), ("page_size", str(settings.page_size))]
             )
-            id_field = RESOURCES[file_name.split("/")[-1].split(".")[0]].key
+            name = file_name.split("/")[-1].split(".")[0]
+            id_field = RESOURCES[name].key
+            # Page links are page numbers: a record added while we page shifts the next page back by one,
+            # repeating a record; it is written once (rebuilt from the file when resuming).
+            seen = _file_ids(out_dir / file_name, "id" if ids_only else str(id_field))
             for number, (records, next_url, _total) in enumerate(api.pages(start_url, key), start=1):
-                kept = [{"id": r.get(id_field)} for r in records] if ids_only else records
+                fresh = [r for r in records if str(r.get(id_field)) not in seen]
+                repeated[name] = repeated.get(name, 0) + len(records) - len(fresh)
+                seen |= {str(r.get(id_field)) for r in fresh}
+                kept = [{"id": r.get(id_field)} for r in fresh] if ids_only else fresh
                 dump.append(file_name, kept)
                 state.update(step=index if next_url else index + 1, next=next_url)
                 dump.checkpoint(state)
@@ -318,10 +345,22 @@ def _run(
         tombstones: dict[str, int] = {}
         if known_ids is not None:
             lines = []
+            segments = {name: segment for name, segment, _key in ENDPOINTS}
             for name, before in known_ids.items():
-                now = {
-                    str(json.loads(line)["id"]) for line in (out_dir / _ids_file(name)).read_text().splitlines() if line
-                }
+                now = _file_ids(out_dir / _ids_file(name), "id")
+                data_file = out_dir / f"{name}{FILE_SUFFIX}"
+                # A record listed now that neither the snapshot nor this delta holds was skipped by an earlier
+                # extraction (a deletion shifted its page): fetched by id, so the gap closes here. Recomputed
+                # from the file, so a resumed run does not fetch one twice.
+                missing = sorted(
+                    now - before - _file_ids(data_file, str(RESOURCES[name].key)), key=lambda v: (len(v), v)
+                )
+                for record_id in missing:
+                    try:
+                        dump.append(data_file.name, [api.get(api.url(f"{segments[name]}/{record_id}", []))])
+                    except PracsuiteNotFoundError:
+                        continue  # deleted since it was listed: nothing to recover
+                    recovered[name] = recovered.get(name, 0) + 1
                 gone = sorted(before - now, key=lambda v: (len(v), v))
                 tombstones[name] = len(gone)
                 lines += [{"resource": name, "id": i, "kind": "deleted"} for i in gone]
@@ -331,7 +370,15 @@ def _run(
         counts = dump.finish(state["header"], counted)
         records = {name.removesuffix(FILE_SUFFIX): n for name, n in counts.items() if name in data_files}
         return ExtractSummary(
-            out_dir, records, api.requests, api.retries, resumed, state["header"]["high_water_mark"], tombstones
+            out_dir,
+            records,
+            api.requests,
+            api.retries,
+            resumed,
+            state["header"]["high_water_mark"],
+            tombstones,
+            {k: v for k, v in recovered.items() if v},
+            {k: v for k, v in repeated.items() if v},
         )
 
 

@@ -146,5 +146,7 @@ def _result(kind: str, snapshot: Path, summary: ExtractSummary, **extra: Any) ->
         tombstones={k: v for k, v in summary.tombstones.items() if v},
         requests=summary.requests,
         throttled=summary.retries,
+        # Counts only: records recovered by id after a page shift, records a shifted page repeated.
+        findings={"recovered_records": summary.recovered, "repeated_records": summary.repeated},
         **extra,
     )

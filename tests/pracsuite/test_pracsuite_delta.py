@@ -12,7 +12,7 @@ import pytest
 from pracsuite_helpers import assert_dump_equals_practice
 
 from emulators.launcher import RunningEmulators
-from sources.pracsuite.api import PracsuiteApiSettings, changes_waiting
+from sources.pracsuite.api import PracsuiteApiSettings, changes_waiting, extract
 from sources.pracsuite.location import PracsuiteApiSource
 from sources.pracsuite.snapshots import settings_for, take_snapshot
 
@@ -91,3 +91,31 @@ def test_keys_come_from_the_variables_the_location_names(settings: PracsuiteApiS
     assert "v-key" not in str(raised.value)
     with pytest.raises(ValueError, match=r"api\.pracsuite\.com"):
         PracsuiteApiSource(vendor_key_env="A", account_key_env="B", base_url="https://collector.example.com/v1")
+
+
+def test_a_record_a_deletion_shifted_past_is_recovered_by_the_next_delta(
+    pracsuite: RunningEmulators, settings: PracsuiteApiSettings, practice: dict[str, Any], tmp_path: Path
+) -> None:
+    """The API pages by page number: a patient deleted while the extraction reads page 2 moves the first
+    record of page 3 onto page 2, and the full extraction never sees it. The next delta finds its id in the
+    listing, unknown to the snapshot and unchanged, and fetches it."""
+    control = pracsuite.pracsuite_control
+    assert control is not None
+    root = tmp_path / "extracts" / "live"
+    small = PracsuiteApiSettings(**{**settings.__dict__, "page_size": 9})
+
+    def delete_while_paging(file_name: str, page: int) -> None:
+        if file_name == "patients.ndjson" and page == 2:
+            control.delete("patient", 2)  # on page 1, already read
+
+    extract(small, root / "snapshots" / "0001.partial", progress=delete_while_paging)
+    (root / "snapshots" / "0001.partial").rename(root / "snapshots" / "0001")
+    read = {json.loads(line)["client_id"] for line in (root / "snapshots" / "0001" / "patients.ndjson").open()}
+    listed = {r["client_id"] for r in _state(pracsuite)["patients"]}
+    skipped = listed - read
+    assert len(skipped) == 1  # the first patient of page 3 slid onto page 2 after it was read
+
+    delta = take_snapshot(small, root)
+    assert delta.findings["recovered_records"] == {"patients": 1}
+    assert delta.tombstones == {"patients": 1}  # patient 2
+    assert_dump_equals_practice(delta.snapshot, _state(pracsuite))

@@ -167,3 +167,22 @@ def test_a_next_link_to_another_host_is_not_followed(settings: PracsuiteApiSetti
 def test_emulator_settings_come_from_the_launcher(pracsuite: RunningEmulators) -> None:
     settings = make_settings(pracsuite)
     assert settings.base_url.startswith("https://127.0.0.1:") and settings.ca_file
+
+
+def test_a_record_added_while_paging_repeats_no_record(
+    pracsuite: RunningEmulators, settings: PracsuiteApiSettings, practice: dict[str, Any], tmp_path: Path
+) -> None:
+    """A patient added while the extraction pages (an id sorting first) pushes every later record one page
+    on: the record seen at the end of one page comes again at the start of the next, and is written once.
+    The new patient itself is after the high-water mark: the next delta reads it."""
+    control = pracsuite.pracsuite_control
+    assert control is not None
+
+    def add_while_paging(file_name: str, page: int) -> None:
+        if file_name == "patients.ndjson" and page == 1:
+            control.upsert("patient", {**practice["patients"][0], "client_id": 0})
+
+    summary = extract(dataclasses.replace(settings, page_size=9), tmp_path / "dump", progress=add_while_paging)
+    ids = [r["client_id"] for r in dump_lines(tmp_path / "dump" / "patients.ndjson")]
+    assert len(ids) == len(set(ids)) == len(practice["patients"])
+    assert summary.repeated == {"patients": 1}
