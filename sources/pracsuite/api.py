@@ -172,7 +172,13 @@ class PracsuiteApi:
     def pages(self, url: str, list_key: str) -> Iterator[tuple[list[dict[str, Any]], str | None, int]]:
         """(records, links.next, total_entries) per page from `url`, following links.next to the end."""
         next_url: str | None = url
+        followed: set[str] = set()
         while next_url:
+            if next_url in followed:  # a server whose next link loops would page forever
+                raise PracsuiteApiError(
+                    f"GET {httpx.URL(next_url).path}: links.next points back to a page already read"
+                )
+            followed.add(next_url)
             body = self.get(next_url)
             records, links, total = body.get(list_key), body.get("links"), body.get("total_entries")
             if not isinstance(records, list) or not isinstance(links, dict) or not isinstance(total, int):
