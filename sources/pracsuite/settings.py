@@ -9,6 +9,7 @@ README.md; a delivered field this file does not declare is a finding in the appr
 from __future__ import annotations
 
 from sources.base import FieldType, ResourceSpec
+from sources.coverage import NAVIGATION
 
 S, INT, B, ARR = FieldType.STRING, FieldType.INTEGER, FieldType.BOOLEAN, FieldType.ARRAY
 
@@ -16,7 +17,16 @@ FILE_SUFFIX = ".ndjson"  # Cliniko's dump layout (sources/cliniko/dump.py reads 
 MANIFEST_FILE = "manifest.json"
 TOMBSTONES_FILE = "tombstones.ndjson"
 
-_LINKS = {"links": "the API's navigation URLs (self, related lists): not data of the practice"}
+_LINKS = {
+    "links": NAVIGATION,
+    "tenant_id": "the clinic's PracSuite account number: the same on every record of an extraction",
+}
+_LOOKUP = {
+    **_LINKS,
+    "archive": "a lookup: only its description is joined into the records that use it",
+    "created": "a lookup: only its description is joined into the records that use it",
+    "modified": "a lookup: only its description is joined into the records that use it",
+}
 _STAMPS = {"tenant_id": INT, "created": S, "modified": S}
 _ADDRESS = {
     "address_1": S,
@@ -56,6 +66,9 @@ _NOT_MIGRATED_APPOINTMENT = {
     "item_group_id": "billing item groups are not migrated (no invoices in the public API)",
     "item_id": "billing items are not migrated (no invoices in the public API)",
     "resource_ids": "rooms and equipment booked: the canonical appointment has no resource",
+    "account_id": "the billing account the visit is charged to (no invoices in the public API)",
+    "category": "the diary's category of the booking: not in the canonical appointment",
+    "profession_id": "professions are not read (their list is not extracted)",
 }
 
 
@@ -109,6 +122,12 @@ RESOURCES: dict[str, ResourceSpec] = {
                 "appointment_end_time": "the diary's opening hours: set up in the new system",
                 "website": "not in the canonical site",
                 "short_description": "not in the canonical site",
+                "address_3": "the canonical site has two address lines (lines 3 and 4 are kept in raw)",
+                "address_4": "the canonical site has two address lines (lines 3 and 4 are kept in raw)",
+                "country": "the site's country code is the practice's (AU)",
+                "fax": "no fax number in the canonical site",
+                "ndis_registration_number": "NDIS registration is not in the canonical site",
+                "registration_type": "the kind of registration_number (kept in raw)",
             },
         ),
         _spec(
@@ -126,7 +145,11 @@ RESOURCES: dict[str, ResourceSpec] = {
                 "profession_id": INT,
                 "archive": B,
             },
-            not_migrated={**_LINKS, "profession_id": "professions are not read (their list is not extracted)"},
+            not_migrated={
+                **_LINKS,
+                "profession_id": "professions are not read (their list is not extracted)",
+                "mobile": "the canonical practitioner has no phone",
+            },
         ),
         _spec(
             "referrers",
@@ -154,6 +177,9 @@ RESOURCES: dict[str, ResourceSpec] = {
                 **_LINKS,
                 "referrer_type_id": "referrer types are not read (their list is not documented)",
                 "organisation_id": "referrer organisations are not read (their list is not documented)",
+                "fax": "no fax number in the canonical referrer",
+                "archive": "an archived flag without its time: the canonical referrer keeps archived_at only",
+                "modified": "the canonical referrer keeps its created time only",
             },
         ),
         _spec(
@@ -161,21 +187,21 @@ RESOURCES: dict[str, ResourceSpec] = {
             "one row per appointment type",
             "appointment_type_id",
             {"appointment_type_id": INT, "description": S, "duration": INT, "archive": B},
-            not_migrated={**_LINKS, "duration": "the type's default length: set up in the new system"},
+            not_migrated={**_LOOKUP, "duration": "the type's default length: set up in the new system"},
         ),
         _spec(
             "appointment_statuses",
             "one row per appointment status the practice defined",
             "appointment_status_id",
             {"appointment_status_id": INT, "description": S, "archive": B},
-            not_migrated=_LINKS,
+            not_migrated=_LOOKUP,
         ),
         _spec(
             "cancellation_reasons",
             "one row per cancellation reason",
             "appointment_cancellation_reason_id",
             {"appointment_cancellation_reason_id": INT, "reason": S, "archive": B},
-            not_migrated=_LINKS,
+            not_migrated=_LOOKUP,
         ),
         _spec(
             "patients",
@@ -227,7 +253,10 @@ RESOURCES: dict[str, ResourceSpec] = {
             {"account_id": INT, "client_id": INT, "account_name": S, "archive": B},
             not_migrated={
                 **_LINKS,
-                "account_name": "billing accounts are not migrated (no invoices in the public API)",
+                **{
+                    f: "billing accounts are not migrated (no invoices in the public API)"
+                    for f in ("account_id", "client_id", "account_name", "archive", "created", "modified")
+                },
             },
         ),
         _spec(
@@ -242,7 +271,10 @@ RESOURCES: dict[str, ResourceSpec] = {
             "one row per cancelled appointment (the API lists them apart)",
             "appointment_id",
             {**_APPOINTMENT, "appointment_cancellation_reason_id": INT, "cancelled": S},
-            not_migrated=_NOT_MIGRATED_APPOINTMENT,
+            not_migrated={
+                **_NOT_MIGRATED_APPOINTMENT,
+                "appointment_status_id": "a cancelled appointment's status is cancelled (the last one is kept in raw)",
+            },
         ),
         _spec(
             "notes",
@@ -257,7 +289,10 @@ RESOURCES: dict[str, ResourceSpec] = {
                 "note": S,
                 "note_date": S,
             },
-            not_migrated=_LINKS,
+            not_migrated={
+                **_LINKS,
+                "note_date": "the note's own local date as typed (ASSUMED field); `created` is kept",
+            },
         ),
         _spec(
             "patient_attachments",
