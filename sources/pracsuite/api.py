@@ -358,16 +358,17 @@ def _run(
                 # A record listed now that neither the snapshot nor this delta holds was skipped by an earlier
                 # extraction (a deletion shifted its page): fetched by id, so the gap closes here. Recomputed
                 # from the file, so a resumed run does not fetch one twice.
-                missing = sorted(
-                    now - before - _file_ids(data_file, str(RESOURCES[name].key)), key=lambda v: (len(v), v)
-                )
+                changed = _file_ids(data_file, str(RESOURCES[name].key))
+                missing = sorted(now - before - changed, key=lambda v: (len(v), v))
                 for record_id in missing:
                     try:
                         dump.append(data_file.name, [api.get(api.url(f"{segments[name]}/{record_id}", []))])
                     except PracsuiteNotFoundError:
                         continue  # deleted since it was listed: nothing to recover
                     recovered[name] = recovered.get(name, 0) + 1
-                gone = sorted(before - now, key=lambda v: (len(v), v))
+                # A record changed (or created) and then deleted before its list was read again is gone too:
+                # its tombstone keeps the merge from adding it.
+                gone = sorted((before | changed) - now, key=lambda v: (len(v), v))
                 tombstones[name] = len(gone)
                 lines += [{"resource": name, "id": i, "kind": "deleted"} for i in gone]
             # Written whole (not appended): a run resumed after this point writes the same file again.

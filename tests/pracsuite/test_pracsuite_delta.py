@@ -4,6 +4,7 @@ high-water mark, deletions (and cancellations) by id-set comparison as tombstone
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -12,9 +13,9 @@ import pytest
 from pracsuite_helpers import assert_dump_equals_practice
 
 from emulators.launcher import RunningEmulators
-from sources.pracsuite.api import PracsuiteApiSettings, changes_waiting, extract
+from sources.pracsuite.api import PracsuiteApiSettings, changes_waiting, extract, extract_changes
 from sources.pracsuite.location import PracsuiteApiSource
-from sources.pracsuite.snapshots import settings_for, take_snapshot
+from sources.pracsuite.snapshots import merge_delta, settings_for, snapshot_ids, take_snapshot
 
 
 def _state(pracsuite: RunningEmulators) -> dict[str, Any]:
@@ -119,3 +120,30 @@ def test_a_record_a_deletion_shifted_past_is_recovered_by_the_next_delta(
     assert delta.findings["recovered_records"] == {"patients": 1}
     assert delta.tombstones == {"patients": 1}  # patient 2
     assert_dump_equals_practice(delta.snapshot, _state(pracsuite))
+
+
+def test_a_record_created_and_deleted_during_the_delta_is_not_merged_in(
+    pracsuite: RunningEmulators, settings: PracsuiteApiSettings, practice: dict[str, Any], tmp_path: Path
+) -> None:
+    control = pracsuite.pracsuite_control
+    assert control is not None
+    root = tmp_path / "extracts" / "live"
+    first = take_snapshot(settings, root)
+    control.upsert("patient", {**practice["patients"][1], "client_id": 600})
+
+    def delete_after_the_changes_were_read(file_name: str, page: int) -> None:
+        if file_name == "patients.ndjson":
+            control.delete("patient", 600)  # before the id listing of patients is read
+
+    since = dt.datetime.fromisoformat(first.high_water_mark.replace("Z", "+00:00"))
+    delta = root / "deltas" / "0002"
+    summary = extract_changes(
+        settings,
+        delta,
+        since=since,
+        known_ids=snapshot_ids(first.snapshot),
+        progress=delete_after_the_changes_were_read,
+    )
+    assert summary.records["patients"] == 1 and summary.tombstones["patients"] == 1
+    merge_delta(first.snapshot, delta, tmp_path / "merged")
+    assert_dump_equals_practice(tmp_path / "merged", _state(pracsuite))
