@@ -4,6 +4,7 @@ high-water mark, deletions (and cancellations) by id-set comparison as tombstone
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
@@ -12,8 +13,9 @@ from typing import Any
 import pytest
 from pracsuite_helpers import assert_dump_equals_practice
 
-from emulators.launcher import RunningEmulators
-from sources.pracsuite.api import PracsuiteApiSettings, changes_waiting, extract, extract_changes
+from emulators.launcher import PracsuiteControl, RunningEmulators
+from sources.cliniko.snapshots import SnapshotResult
+from sources.pracsuite.api import PracsuiteApiError, PracsuiteApiSettings, changes_waiting, extract, extract_changes
 from sources.pracsuite.location import PracsuiteApiSource
 from sources.pracsuite.snapshots import merge_delta, settings_for, snapshot_ids, take_snapshot
 
@@ -24,13 +26,27 @@ def _state(pracsuite: RunningEmulators) -> dict[str, Any]:
     return copy.deepcopy(pracsuite.pracsuite_backend.data)
 
 
+@pytest.fixture
+def control(pracsuite: RunningEmulators, settings: PracsuiteApiSettings) -> PracsuiteControl:
+    """The emulator's control endpoints (the practice as generated: `settings` reset it)."""
+    assert pracsuite.pracsuite_control is not None
+    return pracsuite.pracsuite_control
+
+
+@pytest.fixture
+def first(settings: PracsuiteApiSettings, tmp_path: Path) -> SnapshotResult:
+    """The first, full snapshot of the practice under a customer's extracts folder."""
+    return take_snapshot(settings, tmp_path / "extracts" / "live")
+
+
 def test_a_delta_brings_the_snapshot_to_the_practice_as_it_is_now(
-    pracsuite: RunningEmulators, settings: PracsuiteApiSettings, practice: dict[str, Any], tmp_path: Path
+    pracsuite: RunningEmulators,
+    control: PracsuiteControl,
+    first: SnapshotResult,
+    settings: PracsuiteApiSettings,
+    practice: dict[str, Any],
 ) -> None:
-    control = pracsuite.pracsuite_control
-    assert control is not None
-    root = tmp_path / "extracts" / "live"
-    first = take_snapshot(settings, root)
+    root = first.snapshot.parent.parent
     assert first.kind == "full" and first.snapshot.name == "0001"
     assert_dump_equals_practice(first.snapshot, practice)
     assert changes_waiting(settings, first.high_water_mark) == 0
@@ -63,16 +79,13 @@ def test_a_delta_brings_the_snapshot_to_the_practice_as_it_is_now(
 
 
 def test_a_killed_delta_resumes_under_its_own_number(
-    pracsuite: RunningEmulators, settings: PracsuiteApiSettings, tmp_path: Path
+    pracsuite: RunningEmulators, control: PracsuiteControl, first: SnapshotResult, settings: PracsuiteApiSettings
 ) -> None:
-    control = pracsuite.pracsuite_control
-    assert control is not None
-    root = tmp_path / "extracts" / "live"
-    take_snapshot(settings, root)
+    root = first.snapshot.parent.parent
     control.upsert("patient", {"client_id": 4, "surname": "Changed"})
     control.set_faults(fail_next=50, error_status=503, paths=["/v1/note"])
-    with pytest.raises(Exception, match="gave up"):
-        take_snapshot(PracsuiteApiSettings(**{**settings.__dict__, "max_attempts": 2}), root)
+    with pytest.raises(PracsuiteApiError, match="gave up"):
+        take_snapshot(dataclasses.replace(settings, max_attempts=2), root)
     assert (root / "deltas" / "0002" / ".extract" / "checkpoint.json").exists()
     control.clear_faults()
     resumed = take_snapshot(settings, root)
@@ -95,15 +108,13 @@ def test_keys_come_from_the_variables_the_location_names(settings: PracsuiteApiS
 
 
 def test_a_record_a_deletion_shifted_past_is_recovered_by_the_next_delta(
-    pracsuite: RunningEmulators, settings: PracsuiteApiSettings, practice: dict[str, Any], tmp_path: Path
+    pracsuite: RunningEmulators, control: PracsuiteControl, settings: PracsuiteApiSettings, tmp_path: Path
 ) -> None:
     """The API pages by page number: a patient deleted while the extraction reads page 2 moves the first
     record of page 3 onto page 2, and the full extraction never sees it. The next delta finds its id in the
     listing, unknown to the snapshot and unchanged, and fetches it."""
-    control = pracsuite.pracsuite_control
-    assert control is not None
     root = tmp_path / "extracts" / "live"
-    small = PracsuiteApiSettings(**{**settings.__dict__, "page_size": 9})
+    small = dataclasses.replace(settings, page_size=9)
 
     def delete_while_paging(file_name: str, page: int) -> None:
         if file_name == "patients.ndjson" and page == 2:
@@ -123,12 +134,14 @@ def test_a_record_a_deletion_shifted_past_is_recovered_by_the_next_delta(
 
 
 def test_a_record_created_and_deleted_during_the_delta_is_not_merged_in(
-    pracsuite: RunningEmulators, settings: PracsuiteApiSettings, practice: dict[str, Any], tmp_path: Path
+    pracsuite: RunningEmulators,
+    control: PracsuiteControl,
+    first: SnapshotResult,
+    settings: PracsuiteApiSettings,
+    practice: dict[str, Any],
+    tmp_path: Path,
 ) -> None:
-    control = pracsuite.pracsuite_control
-    assert control is not None
-    root = tmp_path / "extracts" / "live"
-    first = take_snapshot(settings, root)
+    root = first.snapshot.parent.parent
     control.upsert("patient", {**practice["patients"][1], "client_id": 600})
 
     def delete_after_the_changes_were_read(file_name: str, page: int) -> None:
