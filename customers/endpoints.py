@@ -22,11 +22,13 @@ SERVICE_HOSTS: dict[str, re.Pattern[str]] = {
     "dataverse": re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+dynamics\.com$"),
     "entra": re.compile(r"^login\.microsoftonline\.com$"),
     "cliniko": re.compile(r"^api(?:\.[a-z0-9]+)?\.cliniko\.com$"),
+    "pracsuite": re.compile(r"^api\.pracsuite\.com$"),
 }
 SERVICE_HOST_TEXT = {
     "dataverse": "*.dynamics.com",
     "entra": "login.microsoftonline.com",
     "cliniko": "api.<shard>.cliniko.com or api.cliniko.com",
+    "pracsuite": "api.pracsuite.com",
 }
 
 SECRET_PREFIX = "PM_"  # noqa: S105 (a variable-name prefix, not a secret)

@@ -31,6 +31,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--coreplus-practice", type=pathlib.Path, metavar="FILE", help="the Core Plus practice.json it serves"
     )
+    parser.add_argument(
+        "--pracsuite", action="store_true", help="start the PracSuite API emulator (needs --pracsuite-practice)"
+    )
+    parser.add_argument(
+        "--pracsuite-practice", type=pathlib.Path, metavar="FILE", help="the PracSuite practice.json it serves"
+    )
     parser.add_argument("--dataverse-port", type=int, default=0, metavar="PORT", help="fixed Dataverse port")
     parser.add_argument("--entra-port", type=int, default=0, metavar="PORT", help="fixed Entra ID port")
     parser.add_argument("--state", type=pathlib.Path, metavar="DIR", help="persist state, CA and tenant under DIR")
@@ -99,7 +105,11 @@ def run(args: argparse.Namespace) -> int:
     if coreplus and args.coreplus_practice is None:
         print("practice-migrate emulators: --coreplus needs --coreplus-practice FILE", file=sys.stderr)
         return 2
-    both = not args.dataverse and not args.entra and not cliniko and not coreplus
+    pracsuite = bool(args.pracsuite)
+    if pracsuite and args.pracsuite_practice is None:
+        print("practice-migrate emulators: --pracsuite needs --pracsuite-practice FILE", file=sys.stderr)
+        return 2
+    both = not args.dataverse and not args.entra and not cliniko and not coreplus and not pracsuite
     entra_options = {
         name: value
         for name, value in (
@@ -123,6 +133,8 @@ def run(args: argparse.Namespace) -> int:
             cliniko_options=_cliniko_options(args),
             coreplus=coreplus,
             coreplus_practice=args.coreplus_practice,
+            pracsuite=pracsuite,
+            pracsuite_practice=args.pracsuite_practice,
             dataverse_port=args.dataverse_port,
             entra_port=args.entra_port,
         )
@@ -160,6 +172,7 @@ def _announce(running: RunningEmulators, *, as_json: bool) -> None:
         f"  Cliniko API key   : {endpoints.cliniko_api_key}" if endpoints.cliniko_api_key else "",
         f"  Core Plus API     : {endpoints.coreplus_url}/API/Core/v2" if endpoints.coreplus_url else "",
         f"  Core Plus consumer: {endpoints.coreplus_consumer_id}" if endpoints.coreplus_url else "",
+        f"  PracSuite API     : {endpoints.pracsuite_url}/v1" if endpoints.pracsuite_url else "",
         f"  CA file           : {endpoints.ca_file}",
         f"  tenant id         : {endpoints.tenant_id}",
         f"  client id         : {endpoints.client_id}",

@@ -1,4 +1,4 @@
-"""Start the Entra, Dataverse, Cliniko and Core Plus emulators on free loopback ports (console script, pytest, demo)."""
+"""Start the Entra, Dataverse, Cliniko, Core Plus and PracSuite emulators on free loopback ports (CLI, pytest, demo)."""
 
 from __future__ import annotations
 
@@ -26,6 +26,8 @@ from .dataverse.constants import CONTROL_PREFIX
 from .dataverse.models import DataverseBackend, DataverseOptions
 from .entra.app import create_app as create_entra_app
 from .entra.models import EntraBackend
+from .pracsuite.app import create_app as create_pracsuite_app
+from .pracsuite.models import PracsuiteBackend, PracsuiteOptions
 
 ENTRA_OPTIONS = (
     "tenant_id",
@@ -54,6 +56,9 @@ class EmulatorEndpoints:
     coreplus_consumer_id: str | None = None
     coreplus_consumer_secret: str | None = None
     coreplus_access_token: str | None = None
+    pracsuite_url: str | None = None  # the API base: <url>/v1
+    pracsuite_vendor_key: str | None = None
+    pracsuite_account_key: str | None = None
 
     def to_json(self) -> str:
         """One line of JSON with every field."""
@@ -237,6 +242,24 @@ class CoreplusControl(_Control):
         return self._call("DELETE", "/faults")
 
 
+class PracsuiteControl(CoreplusControl):
+    """reset(), stats() and faults as Core Plus's control endpoints, plus key revocation and record changes
+    (emulators/pracsuite/README.md)."""
+
+    def revoke_account_key(self) -> dict[str, Any]:
+        return self._call("POST", "/revoke_account_key")
+
+    def upsert(self, collection: str, record: Mapping[str, Any]) -> dict[str, Any]:
+        """Add or change a record (e.g. ``upsert("patient", {"client_id": 7, "mobile": "0412 555 000"})``)."""
+        return self._call("POST", f"/records/{collection}", record)
+
+    def delete(self, collection: str, record_id: object) -> dict[str, Any]:
+        return self._call("DELETE", f"/records/{collection}/{record_id}")
+
+    def cancel(self, appointment_id: object, reason_id: int | None = None) -> dict[str, Any]:
+        return self._call("POST", f"/cancel/{appointment_id}", {"reason_id": reason_id})
+
+
 class RunningEmulators:
     """Context manager over started emulators: ``.endpoints``, ``.dataverse_control``, ``.stop()``."""
 
@@ -250,6 +273,7 @@ class RunningEmulators:
         cliniko: ClinikoBackend | None = None,
         clock: TimeScale | None = None,
         coreplus: CoreplusBackend | None = None,
+        pracsuite: PracsuiteBackend | None = None,
     ) -> None:
         self.endpoints = endpoints
         self.clock = clock or TimeScale()  # the Dataverse and Cliniko emulators' shared clock
@@ -266,6 +290,9 @@ class RunningEmulators:
         self.coreplus_backend = coreplus
         coreplus_url = endpoints.coreplus_url
         self.coreplus_control = CoreplusControl(coreplus_url, endpoints.ca_file) if coreplus_url else None
+        self.pracsuite_backend = pracsuite
+        pracsuite_url = endpoints.pracsuite_url
+        self.pracsuite_control = PracsuiteControl(pracsuite_url, endpoints.ca_file) if pracsuite_url else None
 
     def ssl_context(self) -> ssl.SSLContext:
         return ssl_context(self.endpoints.ca_file)
@@ -289,7 +316,14 @@ class RunningEmulators:
         if self._stopped:
             return
         self._stopped = True
-        for control in (self.dataverse_control, self.entra_control, self.cliniko_control, self.coreplus_control):
+        controls = (
+            self.dataverse_control,
+            self.entra_control,
+            self.cliniko_control,
+            self.coreplus_control,
+            self.pracsuite_control,
+        )
+        for control in controls:
             if control is not None:
                 control.close()
         for server in self._servers:
@@ -342,6 +376,9 @@ def start_emulators(
     coreplus: bool = False,
     coreplus_practice: pathlib.Path | None = None,
     coreplus_options: Mapping[str, object] | None = None,
+    pracsuite: bool = False,
+    pracsuite_practice: pathlib.Path | None = None,
+    pracsuite_options: Mapping[str, object] | None = None,
     dataverse_port: int = 0,
     entra_port: int = 0,
 ) -> RunningEmulators:
@@ -367,6 +404,11 @@ def start_emulators(
             ``coreplus``.
         coreplus_options: ``consumer_id``, ``consumer_secret``, ``access_token``, ``rate_limit`` (requests per
             second, None = off) and ``faults`` (see emulators/coreplus/README.md).
+        pracsuite: Serve the PracSuite API (in memory) for the practice in ``pracsuite_practice``.
+        pracsuite_practice: A PracSuite practice file (``practice.json``, synthetic/pracsuite.py); required
+            with ``pracsuite``.
+        pracsuite_options: ``vendor_key``, ``account_key``, ``rate_limit`` (requests per second, None = off)
+            and ``faults`` (see emulators/pracsuite/README.md).
         dataverse_port: Loopback port of the Dataverse emulator (0: a free one chosen by the OS). A fixed
             port keeps the org URL, and so the token audience and a customer file's `url`, stable across
             restarts of a persistent ``state_dir``.
@@ -386,6 +428,9 @@ def start_emulators(
     coreplus_opts = CoreplusOptions.from_mapping(coreplus_options)
     if coreplus and coreplus_practice is None:
         raise ValueError("the Core Plus emulator needs a practice file (coreplus_practice)")
+    pracsuite_opts = PracsuiteOptions.from_mapping(pracsuite_options)
+    if pracsuite and pracsuite_practice is None:
+        raise ValueError("the PracSuite emulator needs a practice file (pracsuite_practice)")
     temp_dir = None if state_dir else pathlib.Path(tempfile.mkdtemp(prefix="emulators-"))
     base = state_dir or temp_dir
     assert base is not None
@@ -397,9 +442,12 @@ def start_emulators(
     dataverse_server = BackgroundServer(tls, dataverse_port) if dataverse else None
     cliniko_server = BackgroundServer(tls) if cliniko else None
     coreplus_server = BackgroundServer(tls) if coreplus else None
-    servers = [s for s in (entra_server, dataverse_server, cliniko_server, coreplus_server) if s is not None]
+    pracsuite_server = BackgroundServer(tls) if pracsuite else None
+    every_server = (entra_server, dataverse_server, cliniko_server, coreplus_server, pracsuite_server)
+    servers = [s for s in every_server if s is not None]
     cliniko_backend = None
     coreplus_backend = None
+    pracsuite_backend = None
     clock = TimeScale(time_scale, manual=manual_clock)
 
     def cleanup() -> None:
@@ -452,6 +500,10 @@ def start_emulators(
             assert coreplus_practice is not None
             coreplus_backend = CoreplusBackend(coreplus_practice, coreplus_opts)
             coreplus_server.start(create_coreplus_app(coreplus_backend), "coreplus")
+        if pracsuite_server is not None:
+            assert pracsuite_practice is not None
+            pracsuite_backend = PracsuiteBackend(pracsuite_practice, pracsuite_opts)
+            pracsuite_server.start(create_pracsuite_app(pracsuite_backend), "pracsuite")
     except BaseException:
         for server in servers:
             server.stop()
@@ -470,9 +522,20 @@ def start_emulators(
         coreplus_consumer_id=coreplus_opts.consumer_id if coreplus else None,
         coreplus_consumer_secret=coreplus_opts.consumer_secret if coreplus else None,
         coreplus_access_token=coreplus_opts.access_token if coreplus else None,
+        pracsuite_url=pracsuite_server.url if pracsuite_server else None,
+        pracsuite_vendor_key=pracsuite_opts.vendor_key if pracsuite else None,
+        pracsuite_account_key=pracsuite_opts.account_key if pracsuite else None,
     )
     return RunningEmulators(
-        endpoints, servers, tenant_backend, backend, cleanup, cliniko_backend, clock, coreplus_backend
+        endpoints,
+        servers,
+        tenant_backend,
+        backend,
+        cleanup,
+        cliniko_backend,
+        clock,
+        coreplus_backend,
+        pracsuite_backend,
     )
 
 

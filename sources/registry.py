@@ -16,10 +16,14 @@ def _systems() -> dict[str, SourceSystem]:
     from sources.freehand import SYSTEM as FREEHAND
     from sources.gensolve import SYSTEM as GENSOLVE
     from sources.gumnut import SYSTEM as GUMNUT
+    from sources.pracsuite import SYSTEM as PRACSUITE
     from sources.template import SYSTEM as TEMPLATE
     from sources.tm3 import SYSTEM as TM3
 
-    return {s.name: s for s in (CLINIKO, CLOUDAPPTS, COMSENSE, COREPLUS, FREEHAND, GENSOLVE, GUMNUT, TEMPLATE, TM3)}
+    return {
+        s.name: s
+        for s in (CLINIKO, CLOUDAPPTS, COMSENSE, COREPLUS, FREEHAND, GENSOLVE, GUMNUT, PRACSUITE, TEMPLATE, TM3)
+    }
 
 
 def system_names() -> list[str]:

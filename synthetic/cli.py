@@ -61,7 +61,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--system",
         default="cliniko",
-        choices=[*SYSTEMS, "template", *VENDOR_EXPORTS],
+        choices=[*SYSTEMS, "template", *VENDOR_EXPORTS, "pracsuite"],
         help="source system whose dump to write",
     )
     parser.add_argument(
@@ -101,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
         0 on success, 2 when an argument cannot be honoured (the reason is printed on stderr).
     """
     err = Console(stderr=True)
-    if args.system == "template" or args.system in VENDOR_EXPORTS:
+    if args.system in ("template", "pracsuite") or args.system in VENDOR_EXPORTS:
         return _run_export(args, err)
     as_of = args.as_of if isinstance(args.as_of, date) else None
     try:
@@ -156,19 +156,27 @@ def _print_summary(title: str, kind: str, counts: dict[str, int], defects: int, 
 
 
 def _run_export(args: argparse.Namespace, err: Console) -> int:
-    """A filled generic template (synthetic/template.py: NZ or AU) or a vendor export (VENDOR_EXPORTS, e.g.
-    synthetic/tm3.py: AU) from the neutral small practice; with --defects > 0 one record of each defect
-    kind (the rate does not scale them)."""
+    """A filled generic template (synthetic/template.py: NZ or AU), a vendor export (VENDOR_EXPORTS, e.g.
+    synthetic/tm3.py: AU) or the practice a PracSuite emulator serves (synthetic/pracsuite.py: AU) from the
+    neutral small practice; with --defects > 0 one record of each defect kind (the rate does not scale them)."""
     from synthetic.template import DEFECT_KINDS, write_filled_template
 
     export = VENDOR_EXPORTS.get(args.system)
-    countries = export[2] if export else ("NZ", "AU")
+    countries = export[2] if export else ("AU",) if args.system == "pracsuite" else ("NZ", "AU")
     if args.country not in countries:
         err.print(f"[red]practice-migrate generate: error:[/red] --system {args.system} writes {', '.join(countries)}")
         return 2
     if args.defects > 0 and args.clients < len(DEFECT_KINDS):
         err.print(f"[red]practice-migrate generate: error:[/red] defects need at least {len(DEFECT_KINDS)} clients")
         return 2
+    if args.system == "pracsuite":
+        from synthetic.pracsuite import write_practice
+
+        written = write_practice(args.out_dir, clients=args.clients, seed=args.seed, defects=args.defects > 0)
+        title = f"PracSuite practice (its emulator's practice.json), AU, {args.clients:,} clients, seed {args.seed}"
+        out = _print_summary(title, "list", written.counts, written.defects, written.truth_file)
+        out.print(f"Serve it: practice-migrate emulators --pracsuite --pracsuite-practice {written.practice_file}")
+        return 0
     if export:
         module, writer, _countries, name = export
         write_export = getattr(importlib.import_module(module), writer)

@@ -111,7 +111,18 @@ def get_transform(name: str) -> TransformDef:
 
 
 def _load_builtins() -> None:
-    from mappings.transforms import cliniko, contact, coreplus, files, template, temporal, text, tm3, values  # noqa: F401
+    from mappings.transforms import (  # noqa: F401
+        cliniko,
+        contact,
+        coreplus,
+        files,
+        pracsuite,
+        template,
+        temporal,
+        text,
+        tm3,
+        values,
+    )
 
 
 def map_unique(

@@ -1,0 +1,1 @@
+"""PracSuite (Smartsoft) API emulator: the /v1 REST API over a synthetic practice, for tests and the demo."""
