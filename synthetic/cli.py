@@ -49,14 +49,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         parser: The subcommand's parser (argparse exits with code 2 on malformed values).
     """
     parser.add_argument(
-        "--system", default="cliniko", choices=[*SYSTEMS, "template", "tm3"], help="source system whose dump to write"
+        "--system",
+        default="cliniko",
+        choices=[*SYSTEMS, "template", "tm3", "profile"],
+        help="source system whose dump to write",
     )
     parser.add_argument(
         "--format",
         dest="fmt",
         default="xlsx",
         choices=["xlsx", "csv"],
-        help="--system template: one workbook or CSV files (default xlsx)",
+        help="--system template: one workbook or CSV files (default xlsx); --system profile: csv writes the "
+        "export wizard's files instead of bcp's",
     )
     parser.add_argument("--country", required=True, choices=sorted(COUNTRIES), help="NZ, AU or UK flavour")
     parser.add_argument("--clients", required=True, type=_clients, help="number of clients (patients)")
@@ -88,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
         0 on success, 2 when an argument cannot be honoured (the reason is printed on stderr).
     """
     err = Console(stderr=True)
-    if args.system in ("template", "tm3"):
+    if args.system in ("template", "tm3", "profile"):
         return _run_export(args, err)
     as_of = args.as_of if isinstance(args.as_of, date) else None
     try:
@@ -149,14 +153,22 @@ def _run_export(args: argparse.Namespace, err: Console) -> int:
     from synthetic.template import DEFECT_KINDS, write_filled_template
     from synthetic.tm3 import write_tm3_export
 
-    countries = ("AU",) if args.system == "tm3" else ("NZ", "AU")
+    countries = {"tm3": ("AU",), "profile": ("NZ",)}.get(args.system, ("NZ", "AU"))
     if args.country not in countries:
         err.print(f"[red]practice-migrate generate: error:[/red] --system {args.system} writes {', '.join(countries)}")
         return 2
     if args.defects > 0 and args.clients < len(DEFECT_KINDS):
         err.print(f"[red]practice-migrate generate: error:[/red] defects need at least {len(DEFECT_KINDS)} clients")
         return 2
-    if args.system == "tm3":
+    if args.system == "profile":
+        from synthetic.profile import write_profile_extract
+
+        style = "wizard" if args.fmt == "csv" else "bcp"
+        summary = write_profile_extract(
+            args.out_dir, clients=args.clients, seed=args.seed, defects=args.defects > 0, style=style
+        )
+        title = f"Profile SQL Server extract ({style}), NZ, {args.clients:,} clients, seed {args.seed}"
+    elif args.system == "tm3":
         summary = write_tm3_export(args.out_dir, clients=args.clients, seed=args.seed, defects=args.defects > 0)
         title = f"TM3 export (assumed layout), AU, {args.clients:,} clients, seed {args.seed}"
     else:

@@ -10,9 +10,11 @@ than the table has columns is quarantined (`wrong_field_count`, its line number 
 writes NULL as an empty field and an empty string as one NUL character (assumed from the bcp
 documentation's "null terminator" handling; modelled strictly: `\\0` → empty string, kept in `_record`).
 
-Encodings: a UTF-16 file (bcp -w, the wizard's "Unicode", BOM or not) is read as UTF-16; otherwise UTF-8
-when it decodes, else the code page of the table's varchar collation when its definition says (Latin1 →
-cp1252), else the CSV reader's detection. docs/sqlserver-extracts.md describes the delivery.
+Encodings: a UTF-16 file (bcp -w, the wizard's "Unicode", BOM or not) is read as UTF-16; a UTF-8 BOM as
+UTF-8; otherwise the code page of the table's varchar collation when its definition says (Latin1 → cp1252:
+what bcp -c with -C ACP and the wizard's default flat file write), else the CSV reader's detection. A
+customer whose extract was written as UTF-8 (-C 65001) declares `encoding: utf-8`.
+docs/sqlserver-extracts.md describes the delivery.
 """
 
 from __future__ import annotations
@@ -105,13 +107,12 @@ def decode_extract(data: bytes, declared: str | None, shown: str, code_page: str
         except UnicodeDecodeError:
             raise RawReadError(shown, [f"{shown}: bytes are not UTF-16 text"]) from None
         return Decoded(text, "utf-16", ("the file is UTF-16 (Unicode) text; read as such",))
-    if declared is None and code_page not in (None, "utf-8", "utf-16"):
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError:
-            decoded = decode(data, code_page, shown)
-            note = f"the file is not UTF-8; read as {code_page}, the code page of the table's collation"
-            return Decoded(decoded.text, decoded.encoding, (note,))
+    if declared is None and code_page not in (None, "utf-8", "utf-16") and not data.startswith(codecs.BOM_UTF8):
+        # The collation's code page is what bcp -c (-C ACP/RAW) and the wizard's default flat file write;
+        # cp1252 text can also be valid UTF-8 ("Ã¼"), so it is not guessed from the bytes.
+        decoded = decode(data, code_page, shown)
+        note = f"read as {code_page}, the code page of the table's collation (a UTF-8 export declares encoding)"
+        return Decoded(decoded.text, decoded.encoding, (note,))
     return decode(data, declared, shown)
 
 
@@ -252,6 +253,16 @@ class SqlServerExtract:
             style = "bcp"
         note = f"{path.name}: table {table} read as {style}, typed by {typed_by}"
         return RawReadResult(result.source_file, result.records, result.issues, (*result.notes, note))
+
+    def resource_of(self, file_name: str) -> str | None:
+        """The resource a delivered file holds (`PATIENT.dat`, `dbo.PATIENT.csv`, its format file
+        `PATIENT.fmt`), else the file's table name in upper case (matched against the system's
+        not-migrated resources); None for a file that is no table."""
+        path = Path(file_name)
+        if path.suffix.lower() not in (*DATA_SUFFIXES, FORMAT_FILE_SUFFIX):
+            return None
+        table = path.stem.upper().removeprefix("DBO.")
+        return next((spec.name for spec in self.resources if self.table_name(spec) == table), table)
 
     def missing(self, delivery: Path) -> list[str]:
         delivery = Path(delivery)
