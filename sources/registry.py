@@ -11,12 +11,15 @@ from sources.locations import DumpSource
 def _systems() -> dict[str, SourceSystem]:
     from sources.cliniko import SYSTEM as CLINIKO
     from sources.coreplus import SYSTEM as COREPLUS
+    from sources.frontdesk import SYSTEM as FRONTDESK
     from sources.gensolve import SYSTEM as GENSOLVE
+    from sources.medtech import SYSTEM as MEDTECH
+    from sources.ppmp import SYSTEM as PPMP
     from sources.profile import SYSTEM as PROFILE
     from sources.template import SYSTEM as TEMPLATE
     from sources.tm3 import SYSTEM as TM3
 
-    return {s.name: s for s in (CLINIKO, COREPLUS, GENSOLVE, PROFILE, TEMPLATE, TM3)}
+    return {s.name: s for s in (CLINIKO, COREPLUS, FRONTDESK, GENSOLVE, MEDTECH, PPMP, PROFILE, TEMPLATE, TM3)}
 
 
 def system_names() -> list[str]:

@@ -51,7 +51,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--system",
         default="cliniko",
-        choices=[*SYSTEMS, "template", "tm3", "profile"],
+        choices=[*SYSTEMS, "template", "tm3", "profile", "ppmp", "medtech", "frontdesk"],
         help="source system whose dump to write",
     )
     parser.add_argument(
@@ -92,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
         0 on success, 2 when an argument cannot be honoured (the reason is printed on stderr).
     """
     err = Console(stderr=True)
-    if args.system in ("template", "tm3", "profile"):
+    if args.system in ("template", "tm3", "profile", "ppmp", "medtech", "frontdesk"):
         return _run_export(args, err)
     as_of = args.as_of if isinstance(args.as_of, date) else None
     try:
@@ -153,7 +153,9 @@ def _run_export(args: argparse.Namespace, err: Console) -> int:
     from synthetic.template import DEFECT_KINDS, write_filled_template
     from synthetic.tm3 import write_tm3_export
 
-    countries = {"tm3": ("AU",), "profile": ("NZ",)}.get(args.system, ("NZ", "AU"))
+    countries = {"tm3": ("AU",), "profile": ("NZ",), "ppmp": ("AU",), "medtech": ("NZ",), "frontdesk": ("AU",)}.get(
+        args.system, ("NZ", "AU")
+    )
     if args.country not in countries:
         err.print(f"[red]practice-migrate generate: error:[/red] --system {args.system} writes {', '.join(countries)}")
         return 2
@@ -168,6 +170,21 @@ def _run_export(args: argparse.Namespace, err: Console) -> int:
             args.out_dir, clients=args.clients, seed=args.seed, defects=args.defects > 0, style=style
         )
         title = f"Profile SQL Server extract ({style}), NZ, {args.clients:,} clients, seed {args.seed}"
+    elif args.system == "ppmp":
+        from synthetic.ppmp import write_ppmp_extract
+
+        summary = write_ppmp_extract(args.out_dir, clients=args.clients, seed=args.seed, defects=args.defects > 0)
+        title = f"PPMP PMPDATA extract (assumed layout), AU, {args.clients:,} clients, seed {args.seed}"
+    elif args.system == "medtech":
+        from synthetic.medtech import write_medtech_extract
+
+        summary = write_medtech_extract(args.out_dir, clients=args.clients, seed=args.seed, defects=args.defects > 0)
+        title = f"Medtech32 table extract (assumed layout), NZ, {args.clients:,} clients, seed {args.seed}"
+    elif args.system == "frontdesk":
+        from synthetic.frontdesk import write_frontdesk_export
+
+        summary = write_frontdesk_export(args.out_dir, clients=args.clients, seed=args.seed, defects=args.defects > 0)
+        title = f"Front Desk decrypted export (assumed layout), AU, {args.clients:,} clients, seed {args.seed}"
     elif args.system == "tm3":
         summary = write_tm3_export(args.out_dir, clients=args.clients, seed=args.seed, defects=args.defects > 0)
         title = f"TM3 export (assumed layout), AU, {args.clients:,} clients, seed {args.seed}"

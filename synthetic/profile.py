@@ -11,13 +11,11 @@ import datetime as dt
 from pathlib import Path
 
 from sources.profile.settings import ALERT_TYPE_ID, LOCATION_CODE_TYPE, SCHEMA
-from synthetic.sqlserver import Definitions, Style, write_extract
+from synthetic.sqlserver import Definitions, Style, practice_datetime, write_extract
 from synthetic.template import SmallPractice, TemplateSummary, small_practice, write_truth
 
 # Profile's tables do not hold these entities' records: their defects are not injected in its extract.
 _NOT_IN_PROFILE = {"invoice", "invoice_line", "payment", "clinical_note", "document"}
-# datetime's zero, what SQL Server stores for "no date" where a column is NOT NULL (read as a placeholder).
-SQL_ZERO_DATE = dt.datetime(1900, 1, 1)
 
 
 def profile_id(source_id: str) -> int:
@@ -28,19 +26,6 @@ def profile_id(source_id: str) -> int:
         client, visit = rest.split("-")
         return int(client) * 10 + int(visit)
     return {"C": 1000, "P": 0, "S": 500, "R": 100}[prefix] + int(rest)
-
-
-def _when(text: object) -> dt.datetime | None:
-    if not text:
-        return None
-    if text == "00/00/0000":
-        return SQL_ZERO_DATE
-    for fmt in ("%d/%m/%Y %H:%M", "%d/%m/%Y"):
-        try:
-            return dt.datetime.strptime(str(text), fmt)
-        except ValueError:
-            continue
-    raise ValueError("the small practice writes dates as %d/%m/%Y")
 
 
 def profile_tables(practice: SmallPractice, extra_truth: list[dict[str, object]]) -> dict[str, list[dict[str, object]]]:
@@ -96,7 +81,7 @@ def profile_tables(practice: SmallPractice, extra_truth: list[dict[str, object]]
                 "PTNT_FIRSTNAME": c["first_name"],
                 "PTNT_SURNAME": c["last_name"],
                 "PTNT_SEX": str(c["sex"])[0].upper(),
-                "PTNT_DOB": _when(c["date_of_birth"]),
+                "PTNT_DOB": practice_datetime(c["date_of_birth"]),
                 "PTNT_NATIONALNUM": c.get("nhi", ""),
                 "PTNT_CELLPHONE": c.get("mobile_phone") or None,
                 "PTNT_EMAILADDR": c.get("email") or None,
@@ -129,10 +114,10 @@ def profile_tables(practice: SmallPractice, extra_truth: list[dict[str, object]]
                 "PTNT_ID": profile_id(str(a["client_id"])),
                 "PPPU_ID_PROVIDER": profile_id(str(a["practitioner_id"])),
                 "SHCD_ID_LOCATION": profile_id(str(a["site_id"])),
-                "APNT_BOOKTIME": _when(a["starts"]),
-                "APNT_ENDTIME": _when(a["ends"]),
+                "APNT_BOOKTIME": practice_datetime(a["starts"]),
+                "APNT_ENDTIME": practice_datetime(a["ends"]),
                 "APNT_DURATION": 45,
-                "APNT_ARRIVALTIME": _when(a["starts"]) if a["status"] == "completed" else None,
+                "APNT_ARRIVALTIME": practice_datetime(a["starts"]) if a["status"] == "completed" else None,
                 "APNT_ISCANCELLED": 0,
                 "APNT_ISDNA": 0,
                 "APNT_ISDELETED": 0,

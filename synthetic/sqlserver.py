@@ -16,6 +16,10 @@ from typing import Literal
 from sources.sqlserver.definitions import TableDefinition
 
 Style = Literal["bcp", "wizard"]
+# datetime's zero, what SQL Server stores for "no date" in a NOT NULL column (read as a placeholder).
+SQL_ZERO_DATE = dt.datetime(1900, 1, 1)
+# The small practice's ids (synthetic/template.py) as integer keys, by their letter: C12 → 100012.
+_ID_OFFSETS = {"C": 100_000, "I": 200_000, "L": 300_000, "Y": 400_000, "D": 500_000, "R": 700, "P": 800, "S": 900}
 Definitions = Literal["information_schema", "script"]
 _COLUMNS_HEADER = (
     "TABLE_CATALOG",
@@ -29,6 +33,40 @@ _COLUMNS_HEADER = (
 _LENGTHS = {"nvarchar": "(200)", "varchar": "(200)", "nchar": "(10)", "char": "(10)", "decimal": "(18, 2)"}
 
 
+def practice_datetime(text: object) -> dt.datetime | None:
+    """A small-practice date or time (`%d/%m/%Y [%H:%M]`, `00/00/0000` for none) as SQL Server holds it."""
+    if not text:
+        return None
+    if text == "00/00/0000":
+        return SQL_ZERO_DATE
+    for fmt in ("%d/%m/%Y %H:%M", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(str(text), fmt)
+        except ValueError:
+            continue
+    raise ValueError("the small practice writes dates as %d/%m/%Y")
+
+
+def numeric_id(source_id: object) -> int:
+    """A small-practice id as an integer key: appointments and notes `A12-2`/`N12-2` → 122, others by letter."""
+    text = str(source_id)
+    prefix, rest = text[0], text[1:]
+    if prefix in "AN":
+        client, visit = rest.split("-")
+        return int(client) * 10 + int(visit)
+    return _ID_OFFSETS[prefix] + int(rest)
+
+
+def renamed(
+    tables: Mapping[str, Sequence[Mapping[str, object]]], renames: Mapping[str, tuple[str, Mapping[str, str]]]
+) -> dict[str, list[dict[str, object]]]:
+    """Tables under other names: `renames` is new table → (table of `tables`, new column → its column)."""
+    return {
+        table: [{new: row.get(old) for new, old in columns.items()} for row in tables[source]]
+        for table, (source, columns) in renames.items()
+    }
+
+
 def cell(value: object, data_type: str, style: Style) -> str:
     """A value as bcp -c (or the wizard) writes a column of `data_type`."""
     if value is None:
@@ -37,6 +75,8 @@ def cell(value: object, data_type: str, style: Style) -> str:
         return "\x00"  # bcp: an empty string is one NUL; an empty field is NULL
     if data_type == "bit":
         return ("1" if value else "0") if style == "bcp" else ("True" if value else "False")
+    if isinstance(value, dt.datetime) and data_type == "date":
+        return value.date().isoformat()
     if isinstance(value, dt.datetime):
         if data_type == "datetimeoffset":
             text = value.strftime("%Y-%m-%d %H:%M:%S.%f") + "0 " + value.strftime("%z")
@@ -108,6 +148,7 @@ def write_extract(
     definitions: Definitions = "information_schema",
     encoding: str = "cp1252",
     terminator: str = "\t",
+    script: str | None = None,
 ) -> dict[str, Path]:
     """Write `tables` (TABLE → (definition, rows by SQL column name)) into folder `out` (created). bcp files
     are `<TABLE>.dat`, wizard files `<TABLE>.csv`; text in `encoding` (cp1252: bcp -c with the Latin1
@@ -115,7 +156,9 @@ def write_extract(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     defs = [definition for definition, _rows in tables.values()]
-    if definitions == "script":
+    if script is not None:  # the system's own DDL as its tool extracts it (InterBase's isql -x)
+        (out / "schema.sql").write_text(script, encoding="utf-8")
+    elif definitions == "script":
         (out / "schema.sql").write_text(create_script(defs), encoding="utf-16")  # SSMS saves scripts as Unicode
     else:
         (out / "INFORMATION_SCHEMA.COLUMNS.csv").write_text(columns_export(defs), encoding="utf-8", newline="")

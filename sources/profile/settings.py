@@ -12,12 +12,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from sources.base import ResourceSpec
-from sources.sqlserver import READ_OPTIONS as SQLSERVER_READ_OPTIONS
-from sources.sqlserver import parse_create_script, resource_spec
+from sources.sqlserver import parse_create_script, resource_specs
 
 SCHEMA_FILE = Path(__file__).with_name("schema.sql")
 SCHEMA = parse_create_script(SCHEMA_FILE.read_text(encoding="utf-8"), str(SCHEMA_FILE))
-READ_OPTIONS = SQLSERVER_READ_OPTIONS
 # Problem-list type of an alert (HUAPI's SQLProfileDAL reads alerts as PAPR_TYPEID = 7).
 ALERT_TYPE_ID = 7
 # SHORTCODE list type of the practice's locations: ASSUMED (the scaffold names SHCD_TYPE, not its codes);
@@ -37,9 +35,7 @@ _GRAINS = {
 }
 
 
-RESOURCES: dict[str, ResourceSpec] = {
-    table.lower(): resource_spec(SCHEMA[table], grain=grain, key=key) for table, (grain, key) in _GRAINS.items()
-}
+RESOURCES: dict[str, ResourceSpec] = resource_specs(SCHEMA, _GRAINS)
 
 # Held in Profile but not public (research/sources-round2.md §2.12): read through the mapping-proposal
 # flow on the first real delivery, not guessed here.

@@ -8,16 +8,19 @@ from sources.sqlserver.definitions import (
     parse_columns_export,
     parse_create_script,
     resource_spec,
+    resource_specs,
 )
-from sources.sqlserver.extract import READ_OPTIONS, SqlServerExtract, parse_format_file
+from sources.sqlserver.extract import READ_OPTIONS, SqlServerExtract, extract_system, parse_format_file
 
 __all__ = [
     "READ_OPTIONS",
     "ColumnDefinition",
     "SqlServerExtract",
     "TableDefinition",
+    "extract_system",
     "parse_columns_export",
     "parse_create_script",
     "parse_format_file",
     "resource_spec",
+    "resource_specs",
 ]

@@ -50,7 +50,7 @@ _CODE_PAGES = (
     (re.compile(r"^sql_latin1_general_cp850", re.I), "cp850"),
     (re.compile(r"^sql_latin1_general_cp437", re.I), "cp437"),
     (re.compile(r"^(sql_)?latin1_general|^iso_1$", re.I), "cp1252"),
-    (re.compile(r"^cp1252$|^windows-1252$", re.I), "cp1252"),
+    (re.compile(r"^cp1252$|^windows-1252$|^win1252$", re.I), "cp1252"),  # WIN1252: InterBase's name
 )
 COLUMNS_EXPORT_NAMES = ("information_schema.columns.csv", "information_schema_columns.csv")
 
@@ -145,7 +145,10 @@ _CONSTRAINT = re.compile(r"^(constraint|primary\s+key|unique|foreign\s+key|check
 _COLUMN = re.compile(
     r"^(\[[^\]]+\]|\"[^\"]+\"|[\w@#$]+)\s+(?:\[?(\w+)\]?\.)?\[?(\w+)\]?(?:\s*\([^)]*\))?(.*)$", re.I | re.S
 )
-_COLLATE = re.compile(r"\bcollate\s+(\w+)", re.I)
+_COLLATE = re.compile(r"\b(?:collate|character\s+set)\s+(\w+)", re.I)
+# InterBase's type names (`isql -x` DDL of a Medtech32 extract) as their SQL Server equivalents. Its
+# TIMESTAMP is a date and time (SQL Server's `timestamp` is a row version: never a time).
+INTERBASE_TYPES = {"integer": "int", "double": "float", "timestamp": "datetime2", "blob": "text", "boolean": "bit"}
 
 
 def _unquote(name: str) -> str:
@@ -174,10 +177,16 @@ def _split_top_level(body: str) -> Iterable[str]:
         yield "".join(part).strip()
 
 
-def parse_create_script(text: str, shown: str) -> dict[str, TableDefinition]:
+def _type_name(name: str, dialect: str) -> str:
+    name = name.lower()
+    return INTERBASE_TYPES.get(name, name) if dialect == "interbase" else name
+
+
+def parse_create_script(text: str, shown: str, dialect: str = "sqlserver") -> dict[str, TableDefinition]:
     """`CREATE TABLE` statements (as SSMS "Generate Scripts" writes them: `[dbo].[PATIENT]`, `[nvarchar](50)
     COLLATE Latin1_General_CI_AS NULL`, constraints after the columns) → definitions by upper-case table
-    name. Computed columns (`[X] AS (…)`) are text."""
+    name. Computed columns (`[X] AS (…)`) are text. `dialect="interbase"` reads InterBase's `isql -x` DDL
+    (`VARCHAR(40) CHARACTER SET WIN1252`, `TIMESTAMP`, `BLOB SUB_TYPE TEXT`) with INTERBASE_TYPES."""
     script = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
     script = re.sub(r"--[^\n]*", " ", script)
     tables: dict[str, TableDefinition] = {}
@@ -197,7 +206,9 @@ def parse_create_script(text: str, shown: str) -> dict[str, TableDefinition]:
             collate = _COLLATE.search(parsed.group(4) or "")
             columns.append(
                 ColumnDefinition(
-                    _unquote(parsed.group(1)), parsed.group(3).lower(), collate.group(1) if collate else None
+                    _unquote(parsed.group(1)),
+                    _type_name(parsed.group(3), dialect),
+                    collate.group(1) if collate else None,
                 )
             )
         if not columns:
@@ -206,7 +217,9 @@ def parse_create_script(text: str, shown: str) -> dict[str, TableDefinition]:
     return tables
 
 
-def load_definitions(delivery: Path, decode_text: Callable[[Path], str]) -> dict[str, TableDefinition]:
+def load_definitions(
+    delivery: Path, decode_text: Callable[[Path], str], dialect: str = "sqlserver"
+) -> dict[str, TableDefinition]:
     """Every table definition the delivery holds: its `INFORMATION_SCHEMA.COLUMNS` export and any `*.sql`
     script. `decode_text(path)` reads a file's text (encoding detected: SSMS saves scripts as UTF-16)."""
     found: dict[str, TableDefinition] = {}
@@ -214,7 +227,7 @@ def load_definitions(delivery: Path, decode_text: Callable[[Path], str]) -> dict
         if path.name.lower() in COLUMNS_EXPORT_NAMES:
             found |= parse_columns_export(decode_text(path), str(path))
         elif path.suffix.lower() == ".sql":
-            found |= parse_create_script(decode_text(path), str(path))
+            found |= parse_create_script(decode_text(path), str(path), dialect)
     return found
 
 
@@ -244,3 +257,11 @@ def resource_spec(
         description=grain,
         not_migrated=dict(not_migrated or {}),
     )
+
+
+def resource_specs(
+    schema: Mapping[str, TableDefinition], grains: Mapping[str, tuple[str, str]]
+) -> dict[str, ResourceSpec]:
+    """One resource per table of `grains` (TABLE → (grain, key field)), named as the table in lower case,
+    every column typed by its definition."""
+    return {table.lower(): resource_spec(schema[table], grain=grain, key=key) for table, (grain, key) in grains.items()}

@@ -25,9 +25,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sources.base import RawReadError, RawReadResult, ResourceSpec
+from sources.base import RawReadError, RawReadResult, ResourceSpec, SourceSystem
 from sources.completeness import ComputedChecksumsRule
 from sources.csv_reader import WRONG_FIELD_COUNT, Decoded, decode, read_csv_decoded
+from sources.locations import ExportSource
 from sources.raw_contract import ReadOptions, Writer
 from sources.sqlserver.definitions import TableDefinition, load_definitions
 from sources.tabular import DeliveredRow, header_key, write_rows
@@ -196,6 +197,8 @@ class SqlServerExtract:
     resources: tuple[ResourceSpec, ...]
     schema: Mapping[str, TableDefinition]
     tables: Mapping[str, str] = field(default_factory=dict)
+    # The dialect of a delivered CREATE TABLE script: "interbase" for a Medtech32 extract's `isql -x` DDL.
+    dialect: str = "sqlserver"
 
     def table_name(self, spec: ResourceSpec) -> str:
         return self.tables.get(spec.name, spec.name.upper())
@@ -211,7 +214,9 @@ class SqlServerExtract:
         return found[0] if found else None
 
     def definition(self, delivery: Path, table: str) -> tuple[TableDefinition, str]:
-        delivered = load_definitions(delivery, lambda p: decode_extract(p.read_bytes(), None, str(p)).text)
+        delivered = load_definitions(
+            delivery, lambda p: decode_extract(p.read_bytes(), None, str(p)).text, self.dialect
+        )
         if table in delivered:
             return delivered[table], "the extract's table definitions"
         if table in self.schema:
@@ -291,3 +296,36 @@ def _check_types(definition: TableDefinition, spec: ResourceSpec, shown: str) ->
             )
     if problems:
         raise RawReadError(shown, problems)
+
+
+# Files of a SQL Server extract that are no table: the definitions and the synthetic writers' ground truth.
+DEFINITION_FILES = frozenset({"INFORMATION_SCHEMA.COLUMNS.csv", "schema.sql", "ground_truth.json"})
+
+
+def extract_system(
+    *,
+    name: str,
+    title: str,
+    resources: Mapping[str, ResourceSpec],
+    schema: Mapping[str, TableDefinition],
+    countries: tuple[str, ...],
+    dialect: str = "sqlserver",
+    not_migrated_resources: Mapping[str, str] | None = None,
+    delivery_files: frozenset[str] = frozenset(),
+) -> SourceSystem:
+    """A source system delivered as a SQL Server extract: its read, completeness and file matching come from
+    one SqlServerExtract over its resources and its known schema; a customer's block is an ExportSource."""
+    extract = SqlServerExtract(tuple(resources.values()), schema, dialect=dialect)
+    return SourceSystem(
+        name=name,
+        title=title,
+        resources=resources,
+        read_resource=extract.read_resource,
+        countries=countries,
+        read_options=READ_OPTIONS,
+        completeness=extract.completeness(),
+        resource_of=extract.resource_of,
+        location_models=(ExportSource,),
+        not_migrated_resources=dict(not_migrated_resources or {}),
+        delivery_files=DEFINITION_FILES | delivery_files,
+    )

@@ -10,20 +10,11 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-import dagster as dg
 import polars as pl
 import pytest
-from pipeline_helpers import (
-    assert_defects_found,
-    defect_findings,
-    register_customer,
-    run_pipeline,
-    staged_frame,
-    staged_outcome_tables,
-)
+from pipeline_helpers import assert_defects_found, defect_findings, register_customer, run_pipeline, staged_frame
+from stage_job_helpers import SMALL_PRACTICE_EXPECTED, staged_by_dagster
 
-from migration_assets.definitions import defs
-from migration_assets.partitions import add_customer_partition
 from sources.coverage import UNKNOWN_FILE, files_not_read
 from sources.profile import SYSTEM
 from synthetic.profile import write_profile_extract
@@ -32,18 +23,10 @@ from synthetic.template import TemplateSummary
 CUSTOMER = "profile-nz"
 # How each defect kind must be detected: (where, field or check, code or rule). The small practice's kinds
 # on the tables Profile has (test_template_end_to_end.py), with Profile's raw column names, and its own.
-PROFILE_EXPECTED: dict[str, tuple[str, str | None, str | None]] = {
-    "invalid_email": ("issue", "email", "invalid_email"),
-    "invalid_phone": ("issue", "mobile_phone", "invalid_phone"),
-    "invalid_identifier": ("issue", "nhi", "invalid_identifier"),
-    "future_date_of_birth": ("check", "birth_dates", "date_of_birth:in_future"),
-    "no_contact_method": ("check", "contact_method", "no_email_or_phone"),
-    "duplicate_client": ("merge", None, "name_and_date_of_birth"),
+PROFILE_EXPECTED = {
+    **{k: v for k, v in SMALL_PRACTICE_EXPECTED.items() if k != "invoice_lines_mismatch"},
     "mojibake_text": ("issue", "ptnt_surname", "mojibake_repaired"),
     "placeholder_date": ("issue", "ptnt_dob", "placeholder_date"),
-    "orphan_appointment": ("reject", "client_id", "missing_reference"),
-    "dst_gap_appointment": ("reject", "starts_at", "dst_gap"),
-    "ends_before_start": ("check", "times", "ends_before_start"),
     "soft_deleted": ("reject", None, "deleted_in_source"),
     "merged_in_source": ("merge", None, "merged_in_source"),
 }
@@ -55,20 +38,8 @@ _PROVENANCE = ["source_record", "_read_issues"]
 def staged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     practice = write_profile_extract(tmp_path_factory.mktemp("profile"), clients=40, seed=3)
     home = tmp_path_factory.mktemp("home-profile")
-    with pytest.MonkeyPatch.context() as patch, dg.instance_for_test() as instance:
-        patch.setenv("MIGRATION_HOME", str(home))
-        register_customer(home, CUSTOMER, practice.out_dir, country="NZ", system="profile")
-        add_customer_partition(instance, CUSTOMER)
-        result = (
-            defs()
-            .resolve_job_def("profile_stage")
-            .execute_in_process(
-                partition_key=dg.MultiPartitionKey({"customer": CUSTOMER, "run": "trial"}),
-                instance=instance,
-                raise_on_error=False,
-            )
-        )
-        yield {"practice": practice, "result": result, "home": home, "tables": staged_outcome_tables(home, CUSTOMER)}
+    with staged_by_dagster("profile", CUSTOMER, practice.out_dir, home, "NZ") as run:
+        yield {"practice": practice, **run}
 
 
 def _truth(practice: TemplateSummary, kind: str) -> list[str]:
