@@ -214,3 +214,23 @@ def test_a_create_table_script_as_ssms_writes_it_is_parsed() -> None:
         ("PTNT_FULL", "computed", None),
     ]
     assert tables["BCASE"].columns[1].field_type is FieldType.DATETIME
+
+
+def test_interbase_ddl_as_isql_extracts_it_is_typed_in_its_dialect() -> None:
+    ddl = """CREATE TABLE PATIENT (PATIENT_ID INTEGER NOT NULL,
+            FAMILY_NAME VARCHAR(40) CHARACTER SET WIN1252,
+            SEEN TIMESTAMP, NOTES BLOB SUB_TYPE TEXT SEGMENT SIZE 80, FEE NUMERIC(15, 2), INACTIVE BOOLEAN,
+    CONSTRAINT PK_PATIENT PRIMARY KEY (PATIENT_ID));"""
+    interbase = parse_create_script(ddl, "schema.sql", "interbase")["PATIENT"]
+    kinds = {c.name: c.field_type for c in interbase.columns}
+    assert kinds == {
+        "PATIENT_ID": FieldType.INTEGER,
+        "FAMILY_NAME": FieldType.TEXT,
+        "SEEN": FieldType.DATETIME,  # InterBase's TIMESTAMP is a date and time
+        "NOTES": FieldType.TEXT,
+        "FEE": FieldType.DECIMAL,
+        "INACTIVE": FieldType.BOOLEAN,
+    }
+    assert interbase.code_page == "cp1252"  # CHARACTER SET WIN1252
+    # In SQL Server's dialect `timestamp` is a row version, never a time.
+    assert parse_create_script(ddl, "schema.sql")["PATIENT"].columns[2].field_type is FieldType.TEXT
