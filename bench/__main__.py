@@ -17,6 +17,7 @@ from bench import (
     bench_dynamics_load,
     bench_gensolve_load,
     bench_real_org,
+    bench_sqlserver_read,
     emulator_bench,
     pipeline_bench,
 )
@@ -78,6 +79,8 @@ def main() -> int:
     real_org = bench_real_org.run(args.out, args.real_org_clients)
     print("gensolve: the loader into the embedded import database vs DuckDB's bare insert…", file=sys.stderr)
     gensolve = bench_gensolve_load.run(args.out, args.gensolve_clients)
+    print("sql server extract: the family reader vs DuckDB's bare read of the same bcp files…", file=sys.stderr)
+    sqlserver = bench_sqlserver_read.run(args.out, args.clients)
     print("delta pickup: a Cliniko change to Dataverse through the sensor and a delta run…", file=sys.stderr)
     delta = bench_delta_pickup.run(args.out)
     results = {
@@ -94,6 +97,7 @@ def main() -> int:
         "dynamics_real_org": real_org,
         "gensolve_load": gensolve,
         "delta_pickup": delta,
+        "sqlserver_read": sqlserver,
         "seconds": round(time.perf_counter() - started, 1),
     }
     args.results.write_text(json.dumps(results, indent=2))
@@ -159,6 +163,12 @@ def main() -> int:
         f"{delta['sensor_evaluation_seconds']} s + run {delta['delta_run_seconds']} s; the "
         f"{delta['excluded_poll_interval_seconds']} s poll interval excluded)"
     )
+    for name, table in sqlserver["tables"].items():
+        print(
+            f"SQL Server extract ({sqlserver['clients']} clients) {name}: {table['rows']} rows in "
+            f"{table['family_seconds']} s ({table['family_rows_per_second']} rows/s); DuckDB bare read "
+            f"{table['duckdb_bare_read_seconds']} s ({table['family_to_bare_ratio']}× faster)"
+        )
     print(f"\nFull results: {args.results}")
     return 0
 

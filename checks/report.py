@@ -23,6 +23,7 @@ from checks.findings import FLAGGED_SCHEMA
 from checks.html import render_report
 from checks.record_labels import label_findings, reject_labels
 from mappings.spec import MappingSpec, field_columns
+from sources.base import SourceSystem
 from sources.coverage import delivered_not_migrated, files_not_read
 from sources.registry import get_system
 from store import TableRef, Warehouse, read_partition
@@ -45,6 +46,13 @@ class ReportContext:
     run_id: str | None = None
     iteration: int | None = None
     dump_checksum: str | None = None
+
+
+def _delivered_resource(system: SourceSystem, file_name: str) -> str:
+    """The (not-migrated) resource a delivered file holds, to list it once beside the declared ones."""
+    if system.resource_of is not None:
+        return system.resource_of(file_name) or file_name
+    return file_name.removesuffix(system.file_suffix)
 
 
 def _show(value: Any) -> str:
@@ -137,7 +145,7 @@ def write_approval_report(
         orient="row",
     ).write_csv(out_dir / "not-migrated.csv")
     delivered_files = (
-        {f.name.removesuffix(system.file_suffix): f for f in files_not_read(dump_dir, system)} if dump_dir else {}
+        {_delivered_resource(system, f.name): f for f in files_not_read(dump_dir, system)} if dump_dir else {}
     )
     resources_not_read = [
         {"resource": name, "records": delivered_files[name].records if name in delivered_files else None, "reason": why}

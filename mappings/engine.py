@@ -22,7 +22,7 @@ import polars as pl
 
 from checks.canonical import CanonicalField
 from mappings.dedup import deduplicate
-from mappings.evaluate import MappingError, cast_to, evaluate, first_code
+from mappings.evaluate import MappingError, cast_to, condition_mask, evaluate, first_code
 from mappings.issues import ISSUE_MESSAGES, REJECTING_CODES, WARNING_CODES, message_for
 from mappings.load import LINEAGE_COLUMNS, SourceReader, table_sql
 from mappings.models import CANONICAL, OutputModel
@@ -144,6 +144,11 @@ class _Known:
     merged_into: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
+# A source's `deleted_when` marks rows the source system soft-deleted: rejected with this reason.
+DELETED_COLUMN = "__deleted"
+DELETED_IN_SOURCE = "deleted_in_source"
+
+
 def _map_chunk(
     frame: pl.DataFrame,
     spec: MappingSpec,
@@ -201,6 +206,9 @@ def _map_chunk(
     for name, canonical in fields_by_name.items():
         if name not in columns:
             columns[name] = nulls(n, canonical.dtype, name)
+    if source.deleted_when is not None:
+        deleted = condition_mask(source.deleted_when, frame, f"{where}.deleted_when")
+        columns[DELETED_COLUMN] = deleted.fill_null(False).alias(DELETED_COLUMN)
     if not source.explode:
         # A read issue belongs to the delivered record, not to the elements exploded out of it.
         columns["_read_issues"] = frame["_read_issues"].cast(pl.String)
@@ -248,6 +256,8 @@ def _split(
     if frame["canonical_id"].is_duplicated().any():
         duplicate = duplicate | (pl.int_range(pl.len()).over("canonical_id") > 0)
     problems = [(None, pl.when(duplicate).then(pl.lit("duplicate_source_id")))]
+    if DELETED_COLUMN in frame.columns:
+        problems.append((None, pl.when(pl.col(DELETED_COLUMN)).then(pl.lit(DELETED_IN_SOURCE))))
     for f in fields:
         issue = pl.col(f"__issue__{f.name}") if f"__issue__{f.name}" in frame.columns else pl.lit(None, pl.String)
         if f.nullable:
@@ -272,9 +282,9 @@ def _split(
             or [pl.lit(None, pl.String)]
         ).alias("__related"),
     )
-    # A duplicate has no field; a required-field problem after it does not name one either.
+    # A duplicate or deleted row has no field; a required-field problem after it does not name one either.
     frame = frame.with_columns(
-        pl.when(pl.col("__reason") == "duplicate_source_id")
+        pl.when(pl.col("__reason").is_in(["duplicate_source_id", DELETED_IN_SOURCE]))
         .then(None)
         .otherwise(pl.col("__reason_field"))
         .alias("__reason_field")

@@ -42,6 +42,7 @@ ISSUE_MESSAGES: dict[str, str] = {
     "parent_rejected": "refers to a record that was itself rejected",
     "duplicate_source_id": "another row of the same table has the same id",
     "no_entity": "row matches no entity of the mapping spec",
+    "deleted_in_source": "deleted in the source system (kept there as a soft-deleted row); not migrated",
     "unsafe_path": "file path leaves the dump or goes through a symbolic link (refused, never read)",
 }
 

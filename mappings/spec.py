@@ -144,6 +144,9 @@ class SourceSpec(_Strict):
         default=None, description="canonical id of the record's first origin (data that came through Gensolve)"
     )
     where: Condition | None = None
+    # Rows the source system deleted but kept (Profile's `*_DELETEDID` ≠ 0): rejected as
+    # `deleted_in_source`, so they are counted in the reconciliation and listed, never staged.
+    deleted_when: Condition | None = None
     explode: list[ExplodeStep] = Field(default_factory=list)
     joins: dict[str, JoinSpec] = Field(default_factory=dict)
     fields: dict[str, FieldSpec]
@@ -155,6 +158,7 @@ class SourceSpec(_Strict):
             specs.append(self.origin)
         used = [c for spec in specs for c in field_columns(spec)]
         used += condition_columns(self.where) if self.where else []
+        used += condition_columns(self.deleted_when) if self.deleted_when else []
         used += [step.column for step in self.explode[:1]]
         produced = {step.as_ for step in self.explode} | {f"{step.as_}_index" for step in self.explode}
         return [c for c in dict.fromkeys(used) if "." not in c and c not in produced]

@@ -214,6 +214,9 @@ class SourceSystem:
     # Files of a delivery that are not resources (manifest, attachment folder).
     delivery_files: frozenset[str] = frozenset()
     file_suffix: str = ""
+    # The resource (or not-migrated resource) a delivered file holds, when its name is not
+    # `<resource><file_suffix>` (a SQL Server extract's `PATIENT.dat` holds `patient`); None: not one.
+    resource_of: Callable[[str], str | None] | None = None
     # mappings/<mapping_spec>.yaml maps its raw tables; defaults to the system's name. A system that is
     # also a target (Gensolve) names its source spec apart from the target's.
     mapping_spec: str | None = None

@@ -124,7 +124,10 @@ def files_not_read(dump_dir: Path, system: SourceSystem) -> list[DeliveredFile]:
     for path in sorted(folder.iterdir()):
         if path.name in system.delivery_files:
             continue
-        resource = path.name.removesuffix(system.file_suffix) if path.name.endswith(system.file_suffix) else None
+        if system.resource_of is not None:
+            resource = system.resource_of(path.name)
+        else:
+            resource = path.name.removesuffix(system.file_suffix) if path.name.endswith(system.file_suffix) else None
         if resource in system.resources:
             continue
         reason = system.not_migrated_resources.get(resource or "", UNKNOWN_FILE)

@@ -223,6 +223,14 @@ def read_csv_resource(
     if not path.is_file():
         raise RawReadError(shown, [f"{shown}: file missing (expected one file per resource; the export is incomplete)"])
     decoded = decode(path.read_bytes(), options.encoding, shown)
+    return read_csv_decoded(decoded, spec, write=write, shown=shown, options=options)
+
+
+def read_csv_decoded(
+    decoded: Decoded, spec: ResourceSpec, *, write: Writer, shown: str, options: ReadOptions
+) -> RawReadResult:
+    """The CSV reader after decoding: for a family reader that decodes a file its own way (a SQL Server
+    extract's UTF-16, or the code page its table definitions declare, sources/sqlserver/)."""
     encoding, notes = decoded.encoding, decoded.notes
     lines = physical_lines(decoded.text)
     quote = options.quote or '"'

@@ -14,15 +14,34 @@ def _systems() -> dict[str, SourceSystem]:
     from sources.comsense import SYSTEM as COMSENSE
     from sources.coreplus import SYSTEM as COREPLUS
     from sources.freehand import SYSTEM as FREEHAND
+    from sources.frontdesk import SYSTEM as FRONTDESK
     from sources.gensolve import SYSTEM as GENSOLVE
     from sources.gumnut import SYSTEM as GUMNUT
+    from sources.medtech import SYSTEM as MEDTECH
+    from sources.ppmp import SYSTEM as PPMP
     from sources.pracsuite import SYSTEM as PRACSUITE
+    from sources.profile import SYSTEM as PROFILE
     from sources.template import SYSTEM as TEMPLATE
     from sources.tm3 import SYSTEM as TM3
 
     return {
         s.name: s
-        for s in (CLINIKO, CLOUDAPPTS, COMSENSE, COREPLUS, FREEHAND, GENSOLVE, GUMNUT, PRACSUITE, TEMPLATE, TM3)
+        for s in (
+            CLINIKO,
+            CLOUDAPPTS,
+            COMSENSE,
+            COREPLUS,
+            FREEHAND,
+            FRONTDESK,
+            GENSOLVE,
+            GUMNUT,
+            MEDTECH,
+            PPMP,
+            PRACSUITE,
+            PROFILE,
+            TEMPLATE,
+            TM3,
+        )
     }
 
 

@@ -119,7 +119,12 @@ def _parse_date(text: str, formats: tuple[str, ...]) -> dt.date | None:
     return None
 
 
+# SQL Server's datetime2 writes seven fractional digits (100 ns); strptime's %f reads at most six.
+_SEVENTH_FRACTION_DIGIT = re.compile(r"(\.\d{6})\d$")
+
+
 def _parse_datetime(text: str, formats: tuple[str, ...]) -> dt.datetime | None:
+    text = _SEVENTH_FRACTION_DIGIT.sub(r"\1", text)
     for fmt in formats:
         try:
             return dt.datetime.strptime(text, fmt)

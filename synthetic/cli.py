@@ -22,6 +22,14 @@ VENDOR_EXPORTS: dict[str, tuple[str, str, tuple[str, ...], str]] = {
     "comsense": ("synthetic.comsense", "write_comsense_export", ("AU",), "Comsense export (assumed layout)"),
     "freehand": ("synthetic.freehand", "write_freehand_export", ("UK",), "Freehand export (assumed layout)"),
     "gumnut": ("synthetic.gumnut", "write_gumnut_export", ("AU",), "Gumnut export (assumed layout)"),
+    "ppmp": ("synthetic.ppmp", "write_ppmp_extract", ("AU",), "PPMP PMPDATA extract (assumed layout)"),
+    "medtech": ("synthetic.medtech", "write_medtech_extract", ("NZ",), "Medtech32 table extract (assumed layout)"),
+    "frontdesk": (
+        "synthetic.frontdesk",
+        "write_frontdesk_export",
+        ("AU",),
+        "Front Desk decrypted export (assumed layout)",
+    ),
 }
 
 
@@ -61,7 +69,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--system",
         default="cliniko",
-        choices=[*SYSTEMS, "template", *VENDOR_EXPORTS, "pracsuite"],
+        choices=[*SYSTEMS, "template", *VENDOR_EXPORTS, "pracsuite", "profile"],
         help="source system whose dump to write",
     )
     parser.add_argument(
@@ -69,7 +77,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         dest="fmt",
         default="xlsx",
         choices=["xlsx", "csv"],
-        help="--system template: one workbook or CSV files (default xlsx)",
+        help="--system template: one workbook or CSV files (default xlsx); --system profile: csv writes the "
+        "export wizard's files instead of bcp's",
     )
     parser.add_argument("--country", required=True, choices=sorted(COUNTRIES), help="NZ, AU or UK flavour")
     parser.add_argument("--clients", required=True, type=_clients, help="number of clients (patients)")
@@ -101,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
         0 on success, 2 when an argument cannot be honoured (the reason is printed on stderr).
     """
     err = Console(stderr=True)
-    if args.system in ("template", "pracsuite") or args.system in VENDOR_EXPORTS:
+    if args.system in ("template", "pracsuite", "profile") or args.system in VENDOR_EXPORTS:
         return _run_export(args, err)
     as_of = args.as_of if isinstance(args.as_of, date) else None
     try:
@@ -162,7 +171,7 @@ def _run_export(args: argparse.Namespace, err: Console) -> int:
     from synthetic.template import DEFECT_KINDS, write_filled_template
 
     export = VENDOR_EXPORTS.get(args.system)
-    countries = export[2] if export else ("AU",) if args.system == "pracsuite" else ("NZ", "AU")
+    countries = export[2] if export else {"pracsuite": ("AU",), "profile": ("NZ",)}.get(args.system, ("NZ", "AU"))
     if args.country not in countries:
         err.print(f"[red]practice-migrate generate: error:[/red] --system {args.system} writes {', '.join(countries)}")
         return 2
@@ -177,7 +186,15 @@ def _run_export(args: argparse.Namespace, err: Console) -> int:
         out = _print_summary(title, "list", written.counts, written.defects, written.truth_file)
         out.print(f"Serve it: practice-migrate emulators --pracsuite --pracsuite-practice {written.practice_file}")
         return 0
-    if export:
+    if args.system == "profile":
+        from synthetic.profile import write_profile_extract
+
+        style = "wizard" if args.fmt == "csv" else "bcp"
+        summary = write_profile_extract(
+            args.out_dir, clients=args.clients, seed=args.seed, defects=args.defects > 0, style=style
+        )
+        title = f"Profile SQL Server extract ({style}), NZ, {args.clients:,} clients, seed {args.seed}"
+    elif export:
         module, writer, _countries, name = export
         write_export = getattr(importlib.import_module(module), writer)
         summary = write_export(args.out_dir, clients=args.clients, seed=args.seed, defects=args.defects > 0)

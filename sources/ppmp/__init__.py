@@ -1,0 +1,16 @@
+"""PPMP (AU): its PMPDATA SQL Server database as a SQL Server extract plus the shared PPMP folder
+(README.md; the layout is ASSUMED)."""
+
+from sources.ppmp.settings import RESOURCES, SCHEMA, SHARED_FOLDER
+from sources.sqlserver import extract_system
+
+SYSTEM = extract_system(
+    name="ppmp",
+    title="PPMP",
+    resources=RESOURCES,
+    schema=SCHEMA,
+    countries=("AU",),
+    delivery_files=frozenset({SHARED_FOLDER}),
+)
+
+__all__ = ["SYSTEM"]
