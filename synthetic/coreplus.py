@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from checks.identifiers import random_medicare
-from emulators.coreplus.constants import ZONE_IDS
+from emulators.coreplus.constants import TIME_ZONES, ZONE_IDS
+from sources.coreplus.settings import EXPORT_RESOURCES
 
 # Fictional names: no real person's data in synthetic practices.
 _GIVEN = ("Ava", "Noah", "Mia", "Leo", "Isla", "Jack", "Ruby", "Oscar", "Zara", "Hugo", "Elsie", "Finn")
@@ -169,3 +170,84 @@ def write_practice(path: Path, **kwargs: Any) -> dict[str, Any]:
     data = practice(**kwargs)
     Path(path).write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
     return data
+
+
+# The CSV export beside the API (sources/coreplus/export.py; its layout is assumed): day-first local times.
+_EXPORT_DATETIME = "%d/%m/%Y %H:%M"
+_NOTE_BODIES = (
+    "Subjective: pain 4/10, better after exercises.",
+    'Objective: ROM improved; patient said "much easier", reviewed plan.',
+    "Assessment: progressing.\nPlan: continue, review in 2 weeks — café-hours appointment preferred.",
+)
+
+
+def export_rows(data: dict[str, Any], *, seed: int = 7) -> dict[str, list[dict[str, str]]]:
+    """The export's rows for a practice (`practice()`): two referrers, a note per attended appointment written
+    45 minutes after it starts (the practice's Sydney wall time), a payment per paid invoice."""
+    from zoneinfo import ZoneInfo
+
+    rng = random.Random(seed + 1)
+    sydney = ZoneInfo("Australia/Sydney")
+    zone_of = {loc["locationId"]: ZoneInfo(TIME_ZONES[loc["timezoneId"]]) for loc in data["locations"]}
+    referrers = [
+        {
+            "referrer_id": _guid(rng),
+            "title": "Dr",
+            "first_name": rng.choice(_GIVEN),
+            "last_name": rng.choice(_FAMILY),
+            "organisation": f"{rng.choice(_FAMILY)} Medical Centre",
+            "provider_number": f"{rng.randint(100000, 999999)}B",
+            "email": f"referrer{i}@example.invalid",
+            "phone": f"02 9{rng.randint(1000000, 9999999)}",
+        }
+        for i in range(2)
+    ]
+    notes = []
+    for appointment in data["appointments"]:
+        if appointment["status"] != "Attended":
+            continue
+        start = dt.datetime.fromisoformat(appointment["start"]).replace(tzinfo=zone_of[appointment["locationId"]])
+        written = (start + dt.timedelta(minutes=45)).astimezone(sydney)
+        notes.append(
+            {
+                "note_id": _guid(rng),
+                "client_id": appointment["clientId"],
+                "practitioner_id": appointment["practitionerId"],
+                "appointment_id": appointment["appointmentId"],
+                "title": "Treatment note",
+                "body": rng.choice(_NOTE_BODIES),
+                "written": written.strftime(_EXPORT_DATETIME),
+            }
+        )
+    payments = []
+    for invoice in data["invoices"]:
+        if float(invoice["amountOwing"]) != 0:
+            continue
+        paid = dt.datetime.combine(dt.date.fromisoformat(invoice["generatedAt"]), dt.time(10, 5))
+        total = sum(item["lineAmount"] for item in invoice["lineItems"])
+        payments.append(
+            {
+                "payment_id": _guid(rng),
+                "invoice_id": invoice["invoiceId"],
+                "client_id": invoice["clientId"],
+                "paid": paid.strftime(_EXPORT_DATETIME),
+                "amount": f"{total:.2f}",
+                "method": rng.choice(("EFTPOS", "Cash", "Credit card")),
+                "reference": "",
+            }
+        )
+    return {"referrers": referrers, "clinical_notes": notes, "payments": payments}
+
+
+def write_export(folder: Path, data: dict[str, Any], *, seed: int = 7) -> dict[str, list[dict[str, str]]]:
+    """Write the export's CSV files for `data` into `folder` (UTF-8, quoted where needed); returns the rows."""
+    import csv
+
+    rows = export_rows(data, seed=seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, records in rows.items():
+        with (folder / f"{name}.csv").open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(EXPORT_RESOURCES[name].fields))
+            writer.writeheader()
+            writer.writerows(records)
+    return rows

@@ -5,10 +5,10 @@ from pathlib import Path
 from typing import Any
 
 from sources.base import SourceExtraction, SourceSystem
-from sources.cliniko.dump import read_resource
 from sources.coreplus.api import CoreplusApiError
+from sources.coreplus.export import read_resource
 from sources.coreplus.location import CoreplusApiSource
-from sources.coreplus.settings import FILE_SUFFIX, MANIFEST_FILE, RESOURCES
+from sources.coreplus.settings import EXPORT_DIR, EXPORT_RESOURCES, FILE_SUFFIX, MANIFEST_FILE, RESOURCES
 from sources.locations import DumpSource
 
 
@@ -17,7 +17,7 @@ from sources.locations import DumpSource
 def _snapshot(location: CoreplusApiSource, root: Path) -> Any:
     from sources.coreplus.snapshots import settings_for, take_snapshot
 
-    return take_snapshot(settings_for(location), root)
+    return take_snapshot(settings_for(location), root, location.export)
 
 
 def _changes_waiting(location: CoreplusApiSource, since: str) -> int:
@@ -27,14 +27,15 @@ def _changes_waiting(location: CoreplusApiSource, since: str) -> int:
 
 
 # The dump has Cliniko's layout (`<resource>.ndjson` + manifest.json with counts), so Cliniko's reader —
-# the NDJSON reader checked against the manifest — reads it unchanged.
+# the NDJSON reader checked against the manifest — reads it unchanged; what the API lacks comes from the CSV
+# export in `export/` (export.py).
 SYSTEM = SourceSystem(
     name="coreplus",
     title="Core Plus",
-    resources=RESOURCES,
+    resources={**RESOURCES, **EXPORT_RESOURCES},
     read_resource=read_resource,
     countries=("AU",),
-    delivery_files=frozenset({MANIFEST_FILE}),
+    delivery_files=frozenset({MANIFEST_FILE, EXPORT_DIR}),
     file_suffix=FILE_SUFFIX,
     location_models=(DumpSource, CoreplusApiSource),
     extraction=SourceExtraction(

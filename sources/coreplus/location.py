@@ -25,6 +25,11 @@ class CoreplusApiSource(StrictModel):
     appointments_to: dt.date = Field(description="last day of the appointment windows read (inclusive)")
     window_days: int = Field(default=28, ge=1, le=366, description="days per appointment request")
     ca_file: Path | None = None
+    export: Path | None = Field(
+        default=None,
+        description="absolute path of the folder holding the practice's CSV export (referrers.csv, clinical_notes.csv, "
+        "payments.csv; assumed layout, sources/coreplus/README.md), copied into each snapshot",
+    )
 
     @field_validator("base_url")
     @classmethod
@@ -36,6 +41,13 @@ class CoreplusApiSource(StrictModel):
         problem = url_problem(value, "coreplus")
         if problem:
             raise ValueError(problem)
+        return value
+
+    @field_validator("export")
+    @classmethod
+    def _absolute(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_absolute():
+            raise ValueError("expected an absolute path (the folder of the practice's CSV export)")
         return value
 
     @model_validator(mode="after")

@@ -41,6 +41,7 @@ from sources.cliniko.snapshots import (
     high_water_mark,
 )
 from sources.coreplus.api import CHECKPOINT_FILE, WORK_DIR, CoreplusApi, CoreplusApiSettings, appointment_steps, extract
+from sources.coreplus.export import copy_export
 from sources.coreplus.location import CoreplusApiSource
 from sources.coreplus.settings import FILE_SUFFIX, MANIFEST_FILE, RESOURCES
 from store.files import private_dir, private_tree
@@ -112,19 +113,24 @@ def changes_waiting(settings: CoreplusApiSettings, since: str) -> int:
     return int(listing_fingerprint(settings) != expected)
 
 
-def _mark(snapshot: Path, fingerprint: str, **extra: str) -> str:
-    """Write the high-water mark (and `extra`) into the snapshot's manifest; returns the mark."""
+def _mark(snapshot: Path, fingerprint: str, export: Path | None, **extra: str) -> str:
+    """Copy the CSV export in (export.py), write the high-water mark (and `extra`) into the snapshot's manifest
+    with the export's files listed; returns the mark."""
     path = snapshot / MANIFEST_FILE
     manifest = json.loads(path.read_text(encoding="utf-8"))
+    if export is not None:
+        manifest["files"] += copy_export(export, snapshot)
     mark = f"{manifest['extracted_at']}{MARK_SEPARATOR}{fingerprint}"
     manifest.update(high_water_mark=mark, **extra)
     path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return mark
 
 
-def take_snapshot(settings: CoreplusApiSettings, root: Path) -> SnapshotResult:
+def take_snapshot(settings: CoreplusApiSettings, root: Path, export: Path | None = None) -> SnapshotResult:
     """Extract the practice into the next snapshot: in full the first time, else a re-read whose difference to
-    the latest snapshot is written as a delta. A killed extraction is resumed where it stopped (api.py)."""
+    the latest snapshot is written as a delta. A killed extraction is resumed where it stopped (api.py). The CSV
+    export in `export` (what the API lacks) is copied into every snapshot whole; its rows are not in a delta's
+    records (the raw layer reads them again in full)."""
     private_dir(root)  # extractions hold patient data: owner-only
     number = f"{_next_number(root):04d}"
     current = latest_snapshot(root)
@@ -140,7 +146,7 @@ def take_snapshot(settings: CoreplusApiSettings, root: Path) -> SnapshotResult:
     summary = extract(settings, partial)
     final = root / SNAPSHOTS_DIR / number
     if current is None:
-        mark = _mark(partial, fingerprint)
+        mark = _mark(partial, fingerprint, export)
         partial.rename(final)
         pending.unlink()
         private_tree(final)
@@ -148,7 +154,7 @@ def take_snapshot(settings: CoreplusApiSettings, root: Path) -> SnapshotResult:
             "full", final, mark, changed=dict(summary.records), requests=summary.requests, throttled=summary.throttled
         )
     since = high_water_mark(current)
-    mark = _mark(partial, fingerprint, base=current.name, delta=number)
+    mark = _mark(partial, fingerprint, export, base=current.name, delta=number)
     delta_dir = _fresh(root / DELTAS_DIR / number)
     changed, deleted = write_delta(current, partial, delta_dir, {"since": since, "high_water_mark": mark})
     partial.rename(final)
