@@ -28,6 +28,11 @@ _STATUSES = ("Attended", "Booked", "Cancelled", "Did not attend")
 DST_CHANGE_DAYS = (dt.date(2026, 4, 5), dt.date(2026, 10, 4))
 
 
+def _mobile(rng: random.Random) -> str:
+    """An Australian mobile number in an allocated range (libphonenumber refuses parts of 044, 047 and 049)."""
+    return f"04{rng.choice('01236')}{rng.randint(1000000, 9999999)}"
+
+
 def _guid(rng: random.Random) -> str:
     return str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
@@ -83,7 +88,7 @@ def practice(*, clients: int = 12, seed: int = 7, first_day: dt.date = dt.date(2
                 "dvaCardNumber": "",
                 "phoneNumberHome": "",
                 "phoneNumberWork": "",
-                "phoneNumberMobile": f"04{rng.randint(10000000, 99999999)}",
+                "phoneNumberMobile": _mobile(rng),
                 "email": f"client{i}@example.invalid",
                 "Status": rng.choice(("Current", "Current", "Closed", "Deceased")),
                 "addressResidential": {"streetAddress": street, "city": "Sydney", "postcode": "2000", "state": "NSW"},
@@ -106,7 +111,7 @@ def practice(*, clients: int = 12, seed: int = 7, first_day: dt.date = dt.date(2
                     "postcode": "2000",
                     "homePhone": "",
                     "workPhone": "",
-                    "mobile": f"04{rng.randint(10000000, 99999999)}",
+                    "mobile": _mobile(rng),
                     "email": "",
                     "notes": "",
                     "medicareCardNumber": "",
@@ -165,11 +170,67 @@ def practice(*, clients: int = 12, seed: int = 7, first_day: dt.date = dt.date(2
     return out
 
 
-def write_practice(path: Path, **kwargs: Any) -> dict[str, Any]:
-    """Write `practice(**kwargs)` to `path` as the emulator's practice file; returns it."""
+def write_practice(path: Path, *, defects: bool = False, **kwargs: Any) -> dict[str, Any]:
+    """Write `practice(**kwargs)` to `path` as the emulator's practice file; returns it. With `defects`, one
+    record of each kind in DEFECT_KINDS is damaged and the ground truth written to `ground_truth.json` beside it
+    (labelled synthetic)."""
     data = practice(**kwargs)
+    if defects:
+        truth = {"synthetic": True, "system": "coreplus", "defects": inject_defects(data)}
+        (Path(path).parent / TRUTH_FILE).write_text(json.dumps(truth, indent=1), encoding="utf-8")
     Path(path).write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
     return data
+
+
+TRUTH_FILE = "ground_truth.json"
+# One record each, on different clients (so each record carries exactly one defect). The API renders times and
+# ids itself, so the kinds are those a practice's own data entry can produce through it.
+DEFECT_KINDS = (
+    "invalid_email",
+    "invalid_phone",
+    "invalid_identifier",
+    "future_date_of_birth",
+    "no_contact_method",
+    "duplicate_client",
+    "orphan_appointment",
+    "unmapped_status",
+    "ends_before_start",
+)
+
+
+def inject_defects(data: dict[str, Any]) -> list[dict[str, str]]:
+    """Damage `data` in place, one defect per kind (DEFECT_KINDS); returns the ground truth (kind, entity, API id)."""
+    clients = data["clients"]
+    if len(clients) < len(DEFECT_KINDS) + 1:
+        raise ValueError(f"defects need at least {len(DEFECT_KINDS) + 1} clients")
+    truth: list[dict[str, str]] = []
+
+    def client(kind: str, index: int, **changes: Any) -> None:
+        clients[index].update(changes)
+        truth.append({"kind": kind, "entity": "client", "source_id": clients[index]["clientId"]})
+
+    def appointment(kind: str, index: int, **changes: Any) -> None:
+        record = next(a for a in data["appointments"] if a["clientId"] == clients[index]["clientId"])
+        record.update(changes)
+        truth.append({"kind": kind, "entity": "appointment", "source_id": record["appointmentId"]})
+
+    client("invalid_email", 0, email="client0.example.invalid")
+    client("invalid_phone", 1, phoneNumberMobile="04123")
+    medicare = clients[2]["medicareCardNumber"]
+    client("invalid_identifier", 2, medicareCardNumber=medicare[:8] + str((int(medicare[8]) + 1) % 10) + medicare[9])
+    client("future_date_of_birth", 3, dateOfBirth="2099-01-01T00:00:00")
+    client("no_contact_method", 4, email="", phoneNumberMobile="", phoneNumberHome="", phoneNumberWork="")
+    # Entered twice: same name, birth date and Medicare card; its id sorts after the original's, so the
+    # original survives (survivor order: canonical id) and the copy is the one merged.
+    copy = {**clients[5], "clientId": "ffffffff" + clients[5]["clientId"][8:], "ExternalId": "EXT-COPY"}
+    clients.append(copy)
+    truth.append({"kind": "duplicate_client", "entity": "client", "source_id": copy["clientId"]})
+    appointment("orphan_appointment", 6, clientId=str(uuid.UUID(int=6, version=4)))
+    appointment("unmapped_status", 7, status="Rescheduled by robot")
+    first = next(a for a in data["appointments"] if a["clientId"] == clients[8]["clientId"])
+    end = dt.datetime.fromisoformat(first["start"]) - dt.timedelta(minutes=30)
+    appointment("ends_before_start", 8, end=end.isoformat())
+    return truth
 
 
 # The CSV export beside the API (sources/coreplus/export.py; its layout is assumed): day-first local times.
