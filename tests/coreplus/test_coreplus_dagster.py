@@ -10,12 +10,9 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
-import yaml
-from coreplus_helpers import api_source_block, work_in_practice
+from coreplus_helpers import register_api_customer, work_in_practice
 from dagster_defs import REPOSITORY
 
-from customers import MigrationHome
-from emulators.coreplus.constants import TIME_ZONES
 from emulators.launcher import start_emulators
 from migration_assets.delta import DELTA_CHECK, DELTA_KEY, EXTRACT_KEY, delta_pickup_sensor, window_marker
 from migration_assets.partitions import add_customer_partition
@@ -47,26 +44,7 @@ def test_a_coreplus_api_customer_through_dagster(tmp_path: Path, monkeypatch: py
     practice = write_practice(practice_path, clients=12, seed=5)
     home = tmp_path / "home"
     with start_emulators(dataverse=False, entra=False, coreplus=True, coreplus_practice=practice_path) as running:
-        block, env = api_source_block(running, CUSTOMER)
-        for name, value in env.items():
-            monkeypatch.setenv(name, value)
-        monkeypatch.setenv("MIGRATION_HOME", str(home))
-        monkeypatch.setenv("MIGRATION_ALLOWED_HOSTS", "127.0.0.1,localhost,*.invalid")
-        customer = {
-            "customer_id": CUSTOMER,
-            "name": "Harbour Allied Health",
-            "country": "AU",
-            "time_zone": "Australia/Sydney",
-            "source": {"system": "coreplus", "trial": block, "live": dict(block)},
-            "fallback_owner_email": "owner@example.org",
-            "sites": [
-                {"source_id": loc["locationId"], "time_zone": TIME_ZONES[loc["timezoneId"]]}
-                for loc in practice["locations"]
-            ],
-            "delta": {"window_hours": 24, "poll_minutes": 1, "deletions": "deactivate"},
-        }
-        (tmp_path / f"{CUSTOMER}.yaml").write_text(yaml.safe_dump(customer, sort_keys=False), encoding="utf-8")
-        config = MigrationHome(home).register(tmp_path / f"{CUSTOMER}.yaml")
+        config = register_api_customer(home, running, CUSTOMER, practice, monkeypatch, live=True)
         partition = dg.MultiPartitionKey({"customer": CUSTOMER, "run": "live"})
         (tmp_path / "instance").mkdir()
         with dg.instance_for_test(temp_dir=str(tmp_path / "instance")) as instance:

@@ -12,13 +12,10 @@ from typing import Any
 import dagster as dg
 import polars as pl
 import pytest
-import yaml
-from coreplus_helpers import api_source_block
+from coreplus_helpers import register_api_customer
 from dagster_defs import REPOSITORY
 from pipeline_helpers import assert_defects_found, defect_findings, staged_outcome_tables
 
-from customers import MigrationHome
-from emulators.coreplus.constants import TIME_ZONES
 from emulators.launcher import start_emulators
 from migration_assets.partitions import add_customer_partition
 from synthetic.coreplus import DEFECT_KINDS, TRUTH_FILE, write_practice
@@ -50,25 +47,7 @@ def staged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
         pytest.MonkeyPatch.context() as patch,
         dg.instance_for_test(temp_dir=str(work / "instance")) as instance,
     ):
-        block, env = api_source_block(running, CUSTOMER)
-        for name, value in env.items():
-            patch.setenv(name, value)
-        patch.setenv("MIGRATION_HOME", str(home))
-        patch.setenv("MIGRATION_ALLOWED_HOSTS", "127.0.0.1,localhost")
-        customer = {
-            "customer_id": CUSTOMER,
-            "name": "Defect Allied Health",
-            "country": "AU",
-            "time_zone": "Australia/Sydney",
-            "source": {"system": "coreplus", "trial": block},
-            "fallback_owner_email": "owner@example.org",
-            "sites": [
-                {"source_id": loc["locationId"], "time_zone": TIME_ZONES[loc["timezoneId"]]}
-                for loc in practice["locations"]
-            ],
-        }
-        (work / f"{CUSTOMER}.yaml").write_text(yaml.safe_dump(customer, sort_keys=False), encoding="utf-8")
-        MigrationHome(home).register(work / f"{CUSTOMER}.yaml")
+        register_api_customer(home, running, CUSTOMER, practice, patch)
         add_customer_partition(instance, CUSTOMER)
         result = REPOSITORY.get_job("coreplus_stage").execute_in_process(
             partition_key=dg.MultiPartitionKey({"customer": CUSTOMER, "run": "trial"}),

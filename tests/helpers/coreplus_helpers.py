@@ -158,3 +158,44 @@ def work_in_practice(practice: dict[str, Any]) -> tuple[dict[str, Any], Practice
     appointment = next(a for a in data["appointments"] if a["clientId"] == clients[3]["clientId"])
     appointment["status"] = "Cancelled" if appointment["status"] != "Cancelled" else "Attended"
     return data, PracticeChanges(changed["clientId"], created["clientId"], gone, appointment["appointmentId"], removed)
+
+
+def register_api_customer(
+    home: Path,
+    running: RunningEmulators,
+    customer_id: str,
+    practice: dict[str, Any],
+    patch: Any,
+    *,
+    live: bool = False,
+) -> Any:
+    """Register an AU customer whose trial (and with `live`, live) source is the emulator's API, with the
+    practice's per-site zones and a one-minute delta poll; `patch` (a MonkeyPatch) sets the credentials'
+    variables, MIGRATION_HOME and the loopback host allowance. Returns the registered CustomerConfig."""
+    import yaml
+
+    from customers import MigrationHome
+
+    block, env = api_source_block(running, customer_id)
+    for name, value in env.items():
+        patch.setenv(name, value)
+    patch.setenv("MIGRATION_HOME", str(home))
+    patch.setenv("MIGRATION_ALLOWED_HOSTS", "127.0.0.1,localhost,*.invalid")
+    customer = {
+        "customer_id": customer_id,
+        "name": f"Practice {customer_id}",
+        "country": "AU",
+        "time_zone": "Australia/Sydney",
+        "source": {"system": "coreplus", "trial": block, **({"live": dict(block)} if live else {})},
+        "fallback_owner_email": "owner@example.org",
+        "sites": [
+            {"source_id": loc["locationId"], "time_zone": TIME_ZONES[loc["timezoneId"]]}
+            for loc in practice["locations"]
+        ],
+        "delta": {"window_hours": 24, "poll_minutes": 1, "deletions": "deactivate"},
+    }
+    inbox = home.parent / "inbox"
+    inbox.mkdir(parents=True, exist_ok=True)
+    path = inbox / f"{customer_id}.yaml"
+    path.write_text(yaml.safe_dump(customer, sort_keys=False), encoding="utf-8")
+    return MigrationHome(home).register(path)
