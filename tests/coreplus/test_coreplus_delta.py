@@ -188,3 +188,35 @@ def test_a_customer_names_the_api_and_only_its_own_variables(emulator: RunningEm
     stolen = {**block, "access_token_env": "PM_OTHER_PRACTICE__COREPLUS_ACCESS_TOKEN"}
     with pytest.raises(CustomerConfigError, match=r"source\.trial\.access_token_env"):
         parse_customer_config({**data, "source": {"system": "coreplus", "trial": stolen}}, "customer.yaml")
+
+
+def test_generate_writes_a_coreplus_practice_and_its_export(tmp_path: Path) -> None:
+    import argparse
+
+    from synthetic.cli import add_arguments, run
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    out = tmp_path / "coreplus"
+    args = parser.parse_args(["--system", "coreplus", "--country", "AU", "--clients", "12", "--defects", "1", str(out)])
+    assert run(args) == 0
+    practice = json.loads((out / "practice.json").read_text(encoding="utf-8"))
+    assert len(practice["clients"]) == 13  # one entered twice: the duplicate_client defect
+    assert sorted(p.name for p in (out / "export").iterdir()) == ["clinical_notes.csv", "payments.csv", "referrers.csv"]
+    assert json.loads((out / "ground_truth.json").read_text(encoding="utf-8"))["synthetic"] is True
+    refused = parser.parse_args(["--system", "coreplus", "--country", "NZ", "--clients", "12", str(tmp_path / "nz")])
+    assert run(refused) == 2
+
+
+def test_a_wrong_secret_fails_the_extraction_with_a_reportable_error(
+    source: CoreplusApiSource, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the Dagster step turns into a failure (`SourceExtraction.errors`): named causes, never the secret."""
+    from sources.coreplus import SYSTEM
+
+    monkeypatch.setenv(source.consumer_secret_env, "wrong-secret-value-long-enough-for-hs256")
+    assert SYSTEM.extraction is not None
+    with pytest.raises(SYSTEM.extraction.errors) as raised:
+        SYSTEM.extraction.snapshot(source, tmp_path / "extracts")
+    assert "Invalid token twice" in str(raised.value)
+    assert "wrong-secret-value" not in str(raised.value)
