@@ -80,8 +80,9 @@ def settings_for(
     return CoreplusApiSettings(**settings)  # type: ignore[arg-type]
 
 
-def listing_fingerprint(settings: CoreplusApiSettings) -> str:
-    """A digest of every list answer (module docstring): equal digests, no change a list can show."""
+def listing_fingerprint(settings: CoreplusApiSettings) -> tuple[str, int]:
+    """A digest of every list answer (module docstring): equal digests, no change a list can show. Returns
+    (digest, requests made)."""
     digest = hashlib.sha256()
     zones: dict[str, set[str]] = {}
 
@@ -101,7 +102,7 @@ def listing_fingerprint(settings: CoreplusApiSettings) -> str:
         for step in appointment_steps(settings, zones):
             for number, records in api.pages(step.path, str(step.list_key), dict(step.params)):
                 add(f"{step.key}:{number}", records)
-    return digest.hexdigest()[:32]
+        return digest.hexdigest()[:32], api.requests
 
 
 def changes_waiting(settings: CoreplusApiSettings, since: str) -> int:
@@ -110,7 +111,7 @@ def changes_waiting(settings: CoreplusApiSettings, since: str) -> int:
     _stamp, _sep, expected = since.partition(MARK_SEPARATOR)
     if not expected:
         return 1  # a mark without a fingerprint: only a re-read can tell
-    return int(listing_fingerprint(settings) != expected)
+    return int(listing_fingerprint(settings)[0] != expected)
 
 
 def _mark(snapshot: Path, fingerprint: str, export: Path | None, **extra: str) -> str:
@@ -136,14 +137,16 @@ def take_snapshot(settings: CoreplusApiSettings, root: Path, export: Path | None
     current = latest_snapshot(root)
     partial = root / SNAPSHOTS_DIR / f"{number}.partial"
     pending = root / SNAPSHOTS_DIR / f"{number}{FINGERPRINT_SUFFIX}"
+    probe_requests = 0
     if (partial / WORK_DIR / CHECKPOINT_FILE).exists() and pending.exists():
         fingerprint = pending.read_text(encoding="utf-8").strip()  # resuming: the digest of the first start
     else:
         _fresh(partial)
         partial.parent.mkdir(parents=True, exist_ok=True)
-        fingerprint = listing_fingerprint(settings)
+        fingerprint, probe_requests = listing_fingerprint(settings)
         pending.write_text(fingerprint, encoding="utf-8")
     summary = extract(settings, partial)
+    requests = summary.requests + probe_requests  # the listing read for the fingerprint counts too
     final = root / SNAPSHOTS_DIR / number
     if current is None:
         mark = _mark(partial, fingerprint, export)
@@ -151,7 +154,7 @@ def take_snapshot(settings: CoreplusApiSettings, root: Path, export: Path | None
         pending.unlink()
         private_tree(final)
         return SnapshotResult(
-            "full", final, mark, changed=dict(summary.records), requests=summary.requests, throttled=summary.throttled
+            "full", final, mark, changed=dict(summary.records), requests=requests, throttled=summary.throttled
         )
     since = high_water_mark(current)
     mark = _mark(partial, fingerprint, export, base=current.name, delta=number)
@@ -170,7 +173,7 @@ def take_snapshot(settings: CoreplusApiSettings, root: Path, export: Path | None
         changed={k: v for k, v in changed.items() if v},
         tombstones={"deleted": sum(deleted.values())} if deleted else {},
         dropped=deleted,
-        requests=summary.requests,
+        requests=requests,
         throttled=summary.throttled,
     )
 

@@ -220,3 +220,12 @@ def test_a_wrong_secret_fails_the_extraction_with_a_reportable_error(
         SYSTEM.extraction.snapshot(source, tmp_path / "extracts")
     assert "Invalid token twice" in str(raised.value)
     assert "wrong-secret-value" not in str(raised.value)
+
+
+def test_a_snapshot_counts_the_probe_s_requests_too(
+    emulator: RunningEmulators, source: CoreplusApiSource, tmp_path: Path
+) -> None:
+    assert emulator.coreplus_control is not None
+    emulator.coreplus_control.reset()  # the stats start at zero
+    result = take_snapshot(settings_for(source, backoff_seconds=0.05), tmp_path / "extracts")
+    assert result.requests == emulator.coreplus_control.stats()["total"]
