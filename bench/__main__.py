@@ -1,4 +1,5 @@
-"""`make bench`: pipeline, emulator and Cliniko API benchmarks; writes bench/results.json and prints a summary."""
+"""`make bench`: pipeline, emulator, Cliniko and Core Plus API benchmarks; writes bench/results.json and prints
+a summary."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from bench import (
     bench_cliniko_api,
+    bench_coreplus_api,
     bench_delta_pickup,
     bench_dynamics_load,
     bench_gensolve_load,
@@ -55,6 +57,13 @@ def main() -> int:
         help="practice loaded into the embedded Gensolve import database, next to DuckDB's bare insert of the same "
         "rows (default 100 000 clients; into Oracle too when ORACLE_TEST_DSN is set)",
     )
+    parser.add_argument(
+        "--coreplus-clients",
+        type=int,
+        default=bench_coreplus_api.CLIENTS,
+        help="Core Plus practice extracted through the emulator at the documented 10 requests/s with latency "
+        "(default 20 000 clients: ≈ 70 minutes)",
+    )
     parser.add_argument("--out", type=Path, default=Path("bench/out"), help="where dumps and homes go")
     parser.add_argument("--results", type=Path, default=Path("bench/results.json"))
     args = parser.parse_args()
@@ -73,6 +82,8 @@ def main() -> int:
     emulator = emulator_bench.run(args.out)
     print("cliniko api: full and delta extraction against the emulator…", file=sys.stderr)
     cliniko_api = bench_cliniko_api.run(args.out)
+    print("coreplus api: full extraction at the documented limit, with latency…", file=sys.stderr)
+    coreplus_api = bench_coreplus_api.run(args.out, args.coreplus_clients)
     print("dynamics: loader vs the emulator's ceiling, one and two application users, SDK baseline…", file=sys.stderr)
     dynamics = bench_dynamics_load.run(args.out, args.dynamics_clients)
     print("dynamics: the real-org profile with and without the bypass headers…", file=sys.stderr)
@@ -93,6 +104,7 @@ def main() -> int:
         "pipeline": pipeline,
         "emulator": emulator,
         "cliniko_api": cliniko_api,
+        "coreplus_api": coreplus_api,
         "dynamics_load": dynamics,
         "dynamics_real_org": real_org,
         "gensolve_load": gensolve,
@@ -122,6 +134,12 @@ def main() -> int:
         f"{full['requests_per_second']:.0f}/s; {'PASS' if cliniko_api['passed'] else 'MISS'} ≥ "
         f"{cliniko_api['target_requests_per_second']}/s); at 200/min {limit['projected_clients']} clients "
         f"take ≈{limit['projected_full_hours']} h"
+    )
+    print(
+        f"Core Plus API: {coreplus_api['records']} records of {coreplus_api['clients']} clients in "
+        f"{coreplus_api['seconds']:.0f} s ({coreplus_api['records_per_second']:.0f} records/s, "
+        f"{coreplus_api['requests_per_second']:.1f} requests/s, {coreplus_api['throttled_429']} 429s; "
+        f"{'PASS' if coreplus_api['passed'] else 'MISS'} {coreplus_api['target']})"
     )
     one, two = dynamics["one_user"], dynamics["two_users"]
     print(

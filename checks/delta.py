@@ -13,6 +13,7 @@ record id, which identifies the patient to anyone with access to that system).
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,15 +37,17 @@ class DeltaChanges:
     deleted: frozenset[tuple[str, str]]
 
     @classmethod
-    def read(cls, delta_dir: Path, resources: list[str], tombstones_file: str, suffix: str) -> DeltaChanges:
+    def read(cls, delta_dir: Path, keys: Mapping[str, str], tombstones_file: str, suffix: str) -> DeltaChanges:
+        """The delta in `delta_dir`: `keys` names each resource's key field (the source system's specs:
+        Cliniko's `id`, Core Plus's `client_id`, …)."""
         changed: set[tuple[str, str]] = set()
-        for resource in resources:
+        for resource, key in keys.items():
             path = delta_dir / f"{resource}{suffix}"
             if path.exists():
                 with path.open("rb") as handle:
                     for line in handle:
                         if line.strip():
-                            record_id = json.loads(line).get("id")
+                            record_id = json.loads(line).get(key)
                             if record_id is not None:
                                 changed.add((resource, str(record_id)))
         deleted: set[tuple[str, str]] = set()

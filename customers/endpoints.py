@@ -17,17 +17,21 @@ EMULATOR_HOSTS = "127.0.0.1,localhost,*.invalid"
 
 # Dataverse environments live under *.dynamics.com (crm.dynamics.com, crm4…, crm6…; research/dataverse.md
 # §1), Entra's token endpoint is login.microsoftonline.com (§1.1), Cliniko's API is api.<shard>.cliniko.com
-# or api.cliniko.com (research/sources.md §2.1).
+# or api.cliniko.com (research/sources.md §2.1). Core Plus shows only sandbox.coreplus.com.au and
+# staging.coreplus.com.au, the production host is "found when setting up your add-on" (research/sources-round2.md
+# §2.3): assumed to be under coreplus.com.au.
 SERVICE_HOSTS: dict[str, re.Pattern[str]] = {
     "dataverse": re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+dynamics\.com$"),
     "entra": re.compile(r"^login\.microsoftonline\.com$"),
     "cliniko": re.compile(r"^api(?:\.[a-z0-9]+)?\.cliniko\.com$"),
+    "coreplus": re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+coreplus\.com\.au$"),
     "pracsuite": re.compile(r"^api\.pracsuite\.com$"),
 }
 SERVICE_HOST_TEXT = {
     "dataverse": "*.dynamics.com",
     "entra": "login.microsoftonline.com",
     "cliniko": "api.<shard>.cliniko.com or api.cliniko.com",
+    "coreplus": "*.coreplus.com.au",
     "pracsuite": "api.pracsuite.com",
 }
 
@@ -71,7 +75,7 @@ def _operator_allows(host: str) -> bool:
 
 
 def url_problem(url: str, service: str) -> str | None:
-    """Why `url` may not be used for `service` (dataverse | entra | cliniko), or None when it may."""
+    """Why `url` may not be used for `service` (dataverse | entra | cliniko | coreplus), or None when it may."""
     try:
         parts = urlsplit(url)
         host = (parts.hostname or "").lower()

@@ -1,7 +1,8 @@
 """Source extraction through an API, and the delta-pickup window after a live load: the extract asset,
 the delta verification, the delta job, its sensor (API sources) and its schedule (dump deliveries).
 
-Bodies call sources/cliniko/snapshots.py and checks/delta.py; the window rules are here because
+Bodies call the customer's system's extraction (`SourceExtraction`: sources/cliniko/snapshots.py,
+sources/coreplus/snapshots.py) and checks/delta.py; the window rules are here because
 they read the Dagster instance (when the live load happened, what the last extraction reached). The
 target is the customer's (`target.system`, targets/registry.py): the delta job holds every target's
 group, and each run the sensor or schedule asks for selects only the customer's target.
@@ -27,7 +28,6 @@ from migration_assets.signoff import SIGNOFF_KEY
 from migration_assets.step_guard import guarded_step
 from sources.base import SourceSystem
 from sources.cliniko.api import TOMBSTONES_FILE
-from sources.cliniko.settings import FILE_SUFFIX, RESOURCES
 from sources.completeness import rule_of
 from sources.coverage import unknown_files
 from sources.registry import all_systems, get_system
@@ -176,7 +176,10 @@ def delta_verification(context: dg.AssetExecutionContext, migration_home: Migrat
         yield dg.MaterializeResult(metadata={"delta": "none"})
         yield dg.AssetCheckResult(check_name=DELTA_CHECK, passed=True, metadata={"delta": "none"})
         return
-    changes = DeltaChanges.read(delta_dir, list(RESOURCES), TOMBSTONES_FILE, FILE_SUFFIX)
+    # The customer's own system's resources and keys (Cliniko's `id`, Core Plus's `client_id`, …).
+    system = get_system(config.source.system)
+    keys = {name: spec.key for name, spec in system.resources.items() if spec.key}
+    changes = DeltaChanges.read(delta_dir, keys, TOMBSTONES_FILE, system.file_suffix)
     warehouse = Warehouse.for_customer(migration_home.home.customer_dir(customer_id))
     with warehouse.connect() as con:
         result = verify_delta(

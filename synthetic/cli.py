@@ -69,8 +69,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--system",
         default="cliniko",
-        choices=[*SYSTEMS, "template", *VENDOR_EXPORTS, "pracsuite", "profile"],
-        help="source system whose dump to write",
+        choices=[*SYSTEMS, "template", *VENDOR_EXPORTS, "pracsuite", "profile", "coreplus"],
+        help="source system whose dump to write (coreplus: the emulator's practice.json and the CSV export)",
     )
     parser.add_argument(
         "--format",
@@ -112,6 +112,8 @@ def run(args: argparse.Namespace) -> int:
     err = Console(stderr=True)
     if args.system in ("template", "pracsuite", "profile") or args.system in VENDOR_EXPORTS:
         return _run_export(args, err)
+    if args.system == "coreplus":
+        return _run_coreplus(args, err)
     as_of = args.as_of if isinstance(args.as_of, date) else None
     try:
         if as_of is None:
@@ -210,4 +212,26 @@ def _run_export(args: argparse.Namespace, err: Console) -> int:
         )
         title = f"template ({args.fmt}), {args.country}, {args.clients:,} clients, seed {args.seed}"
     _print_summary(title, "table", summary.counts, summary.defects, summary.truth_file)
+    return 0
+
+
+def _run_coreplus(args: argparse.Namespace, err: Console) -> int:
+    """A Core Plus practice (synthetic/coreplus.py, AU): `practice.json` for the emulator (`practice-migrate emulators
+    --coreplus --coreplus-practice OUT_DIR/practice.json`) and `export/*.csv` (what the API lacks); with --defects > 0
+    one record of each defect kind and `ground_truth.json`."""
+    from synthetic.coreplus import DEFECT_KINDS, TRUTH_FILE, write_export, write_practice
+
+    if args.country != "AU":
+        err.print("[red]practice-migrate generate: error:[/red] --system coreplus writes AU")
+        return 2
+    defects = args.defects > 0
+    if defects and args.clients < len(DEFECT_KINDS) + 1:
+        err.print(f"[red]practice-migrate generate: error:[/red] defects need at least {len(DEFECT_KINDS) + 1} clients")
+        return 2
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    data = write_practice(args.out_dir / "practice.json", defects=defects, clients=args.clients, seed=args.seed)
+    export = write_export(args.out_dir / "export", data, seed=args.seed)
+    counts = {k: len(v) for k, v in data.items()} | {f"export/{k}": len(v) for k, v in export.items()}
+    title = f"Core Plus practice (emulator) and CSV export (assumed layout), AU, {args.clients:,} clients"
+    _print_summary(title, "records", counts, len(DEFECT_KINDS) if defects else 0, args.out_dir / TRUTH_FILE)
     return 0

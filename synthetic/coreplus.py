@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from checks.identifiers import random_medicare
-from emulators.coreplus.constants import ZONE_IDS
+from emulators.coreplus.constants import TIME_ZONES, ZONE_IDS
+from sources.coreplus.settings import EXPORT_RESOURCES
 
 # Fictional names: no real person's data in synthetic practices.
 _GIVEN = ("Ava", "Noah", "Mia", "Leo", "Isla", "Jack", "Ruby", "Oscar", "Zara", "Hugo", "Elsie", "Finn")
@@ -25,6 +26,11 @@ _FAMILY = ("Tremaine", "Okafor", "Lindqvist", "Marchetti", "Nguyen", "Abernathy"
 _STATUSES = ("Attended", "Booked", "Cancelled", "Did not attend")
 # Sydney's 2026 daylight-saving changes (first Sunday of April ends it, first Sunday of October starts it).
 DST_CHANGE_DAYS = (dt.date(2026, 4, 5), dt.date(2026, 10, 4))
+
+
+def _mobile(rng: random.Random) -> str:
+    """An Australian mobile number in an allocated range (libphonenumber refuses parts of 044, 047 and 049)."""
+    return f"04{rng.choice('01236')}{rng.randint(1000000, 9999999)}"
 
 
 def _guid(rng: random.Random) -> str:
@@ -82,7 +88,7 @@ def practice(*, clients: int = 12, seed: int = 7, first_day: dt.date = dt.date(2
                 "dvaCardNumber": "",
                 "phoneNumberHome": "",
                 "phoneNumberWork": "",
-                "phoneNumberMobile": f"04{rng.randint(10000000, 99999999)}",
+                "phoneNumberMobile": _mobile(rng),
                 "email": f"client{i}@example.invalid",
                 "Status": rng.choice(("Current", "Current", "Closed", "Deceased")),
                 "addressResidential": {"streetAddress": street, "city": "Sydney", "postcode": "2000", "state": "NSW"},
@@ -105,7 +111,7 @@ def practice(*, clients: int = 12, seed: int = 7, first_day: dt.date = dt.date(2
                     "postcode": "2000",
                     "homePhone": "",
                     "workPhone": "",
-                    "mobile": f"04{rng.randint(10000000, 99999999)}",
+                    "mobile": _mobile(rng),
                     "email": "",
                     "notes": "",
                     "medicareCardNumber": "",
@@ -164,8 +170,145 @@ def practice(*, clients: int = 12, seed: int = 7, first_day: dt.date = dt.date(2
     return out
 
 
-def write_practice(path: Path, **kwargs: Any) -> dict[str, Any]:
-    """Write `practice(**kwargs)` to `path` as the emulator's practice file; returns it."""
+def write_practice(path: Path, *, defects: bool = False, **kwargs: Any) -> dict[str, Any]:
+    """Write `practice(**kwargs)` to `path` as the emulator's practice file; returns it. With `defects`, one
+    record of each kind in DEFECT_KINDS is damaged and the ground truth written to `ground_truth.json` beside it
+    (labelled synthetic)."""
     data = practice(**kwargs)
+    if defects:
+        truth = {"synthetic": True, "system": "coreplus", "defects": inject_defects(data)}
+        (Path(path).parent / TRUTH_FILE).write_text(json.dumps(truth, indent=1), encoding="utf-8")
     Path(path).write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
     return data
+
+
+TRUTH_FILE = "ground_truth.json"
+# One record each, on different clients (so each record carries exactly one defect). The API renders times and
+# ids itself, so the kinds are those a practice's own data entry can produce through it.
+DEFECT_KINDS = (
+    "invalid_email",
+    "invalid_phone",
+    "invalid_identifier",
+    "future_date_of_birth",
+    "no_contact_method",
+    "duplicate_client",
+    "orphan_appointment",
+    "unmapped_status",
+    "ends_before_start",
+)
+
+
+def inject_defects(data: dict[str, Any]) -> list[dict[str, str]]:
+    """Damage `data` in place, one defect per kind (DEFECT_KINDS); returns the ground truth (kind, entity, API id)."""
+    clients = data["clients"]
+    if len(clients) < len(DEFECT_KINDS) + 1:
+        raise ValueError(f"defects need at least {len(DEFECT_KINDS) + 1} clients")
+    truth: list[dict[str, str]] = []
+
+    def client(kind: str, index: int, **changes: Any) -> None:
+        clients[index].update(changes)
+        truth.append({"kind": kind, "entity": "client", "source_id": clients[index]["clientId"]})
+
+    def appointment(kind: str, index: int, **changes: Any) -> None:
+        record = next(a for a in data["appointments"] if a["clientId"] == clients[index]["clientId"])
+        record.update(changes)
+        truth.append({"kind": kind, "entity": "appointment", "source_id": record["appointmentId"]})
+
+    client("invalid_email", 0, email="client0.example.invalid")
+    client("invalid_phone", 1, phoneNumberMobile="04123")
+    medicare = clients[2]["medicareCardNumber"]
+    client("invalid_identifier", 2, medicareCardNumber=medicare[:8] + str((int(medicare[8]) + 1) % 10) + medicare[9])
+    client("future_date_of_birth", 3, dateOfBirth="2099-01-01T00:00:00")
+    client("no_contact_method", 4, email="", phoneNumberMobile="", phoneNumberHome="", phoneNumberWork="")
+    # Entered twice: same name, birth date and Medicare card; its id sorts after the original's, so the
+    # original survives (survivor order: canonical id) and the copy is the one merged.
+    copy = {**clients[5], "clientId": "ffffffff" + clients[5]["clientId"][8:], "ExternalId": "EXT-COPY"}
+    clients.append(copy)
+    truth.append({"kind": "duplicate_client", "entity": "client", "source_id": copy["clientId"]})
+    appointment("orphan_appointment", 6, clientId=str(uuid.UUID(int=6, version=4)))
+    appointment("unmapped_status", 7, status="Rescheduled by robot")
+    first = next(a for a in data["appointments"] if a["clientId"] == clients[8]["clientId"])
+    end = dt.datetime.fromisoformat(first["start"]) - dt.timedelta(minutes=30)
+    appointment("ends_before_start", 8, end=end.isoformat())
+    return truth
+
+
+# The CSV export beside the API (sources/coreplus/export.py; its layout is assumed): day-first local times.
+_EXPORT_DATETIME = "%d/%m/%Y %H:%M"
+_NOTE_BODIES = (
+    "Subjective: pain 4/10, better after exercises.",
+    'Objective: ROM improved; patient said "much easier", reviewed plan.',
+    "Assessment: progressing.\nPlan: continue, review in 2 weeks — café-hours appointment preferred.",
+)
+
+
+def export_rows(data: dict[str, Any], *, seed: int = 7) -> dict[str, list[dict[str, str]]]:
+    """The export's rows for a practice (`practice()`): two referrers, a note per attended appointment written
+    45 minutes after it starts (the practice's Sydney wall time), a payment per paid invoice."""
+    from zoneinfo import ZoneInfo
+
+    rng = random.Random(seed + 1)
+    sydney = ZoneInfo("Australia/Sydney")
+    zone_of = {loc["locationId"]: ZoneInfo(TIME_ZONES[loc["timezoneId"]]) for loc in data["locations"]}
+    referrers = [
+        {
+            "referrer_id": _guid(rng),
+            "title": "Dr",
+            "first_name": rng.choice(_GIVEN),
+            "last_name": rng.choice(_FAMILY),
+            "organisation": f"{rng.choice(_FAMILY)} Medical Centre",
+            "provider_number": f"{rng.randint(100000, 999999)}B",
+            "email": f"referrer{i}@example.invalid",
+            "phone": f"02 9{rng.randint(1000000, 9999999)}",
+        }
+        for i in range(2)
+    ]
+    notes = []
+    for appointment in data["appointments"]:
+        if appointment["status"] != "Attended":
+            continue
+        start = dt.datetime.fromisoformat(appointment["start"]).replace(tzinfo=zone_of[appointment["locationId"]])
+        written = (start + dt.timedelta(minutes=45)).astimezone(sydney)
+        notes.append(
+            {
+                "note_id": _guid(rng),
+                "client_id": appointment["clientId"],
+                "practitioner_id": appointment["practitionerId"],
+                "appointment_id": appointment["appointmentId"],
+                "title": "Treatment note",
+                "body": rng.choice(_NOTE_BODIES),
+                "written": written.strftime(_EXPORT_DATETIME),
+            }
+        )
+    payments = []
+    for invoice in data["invoices"]:
+        if float(invoice["amountOwing"]) != 0:
+            continue
+        paid = dt.datetime.combine(dt.date.fromisoformat(invoice["generatedAt"]), dt.time(10, 5))
+        total = sum(item["lineAmount"] for item in invoice["lineItems"])
+        payments.append(
+            {
+                "payment_id": _guid(rng),
+                "invoice_id": invoice["invoiceId"],
+                "client_id": invoice["clientId"],
+                "paid": paid.strftime(_EXPORT_DATETIME),
+                "amount": f"{total:.2f}",
+                "method": rng.choice(("EFTPOS", "Cash", "Credit card")),
+                "reference": "",
+            }
+        )
+    return {"referrers": referrers, "clinical_notes": notes, "payments": payments}
+
+
+def write_export(folder: Path, data: dict[str, Any], *, seed: int = 7) -> dict[str, list[dict[str, str]]]:
+    """Write the export's CSV files for `data` into `folder` (UTF-8, quoted where needed); returns the rows."""
+    import csv
+
+    rows = export_rows(data, seed=seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, records in rows.items():
+        with (folder / f"{name}.csv").open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(EXPORT_RESOURCES[name].fields))
+            writer.writeheader()
+            writer.writerows(records)
+    return rows

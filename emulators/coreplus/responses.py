@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -32,8 +33,15 @@ def _served(request: Request, backend: CoreplusBackend, endpoint: str, action: C
     return JSONResponse(body)
 
 
+async def _latency(backend: CoreplusBackend) -> None:
+    """The configured round trip (option `latency_seconds`), awaited: other requests are served meanwhile."""
+    if backend.options.latency_seconds > 0:
+        await asyncio.sleep(backend.options.latency_seconds)
+
+
 async def collection(request: Request, backend: CoreplusBackend) -> Response:
     segment = request.path_params["collection"].lower()
+    await _latency(backend)
 
     def action() -> dict[str, Any]:
         key, page = backend.list_page(segment, dict(request.query_params))
@@ -45,6 +53,7 @@ async def collection(request: Request, backend: CoreplusBackend) -> Response:
 
 async def item(request: Request, backend: CoreplusBackend) -> Response:
     segment = request.path_params["collection"].lower()
+    await _latency(backend)
     return _served(request, backend, f"{segment}/id", lambda: backend.get(segment, request.path_params["item"]))
 
 

@@ -36,8 +36,9 @@ def parse_date(values: pl.Series, ctx: TransformContext, formats: list[str] | No
 def _localise(naive: pl.Series, zones: pl.Series) -> tuple[pl.Series, pl.Series, pl.Series]:
     """Naive local times → UTC, per row's zone. Returns (utc, in_gap mask, ambiguous mask)."""
     utc = nulls(len(naive), _UTC, naive.name)
-    gap = pl.Series([False] * len(naive))
-    ambiguous = pl.Series([False] * len(naive))
+    # Typed: an empty series would otherwise be of dtype Null, which `when(...)` refuses (an empty table).
+    gap = pl.Series([False] * len(naive), dtype=pl.Boolean)
+    ambiguous = pl.Series([False] * len(naive), dtype=pl.Boolean)
     for zone in zones.filter(naive.is_not_null()).unique().to_list():
         rows = (zones == zone) & naive.is_not_null()
         subset = naive.filter(rows)

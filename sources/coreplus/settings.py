@@ -127,3 +127,63 @@ RESOURCES: dict[str, ResourceSpec] = {
         ),
     ]
 }
+
+
+# What the API does not cover (§2.3: no referrers, clinical notes or payments end points) comes from the CSV
+# export Flitstack (third party) reports for bulk data, delivered in an `export/` folder beside the API's
+# files. Its file names, columns, date formats and that its ids are the API's GUIDs are ASSUMED (no public
+# column list): the columns follow the generic template's (sources/template/settings.py), dates day first.
+EXPORT_DIR = "export"
+T, DATETIME, DEC = FieldType.TEXT, FieldType.DATETIME, FieldType.DECIMAL
+
+EXPORT_RESOURCES: dict[str, ResourceSpec] = {
+    r.name: r
+    for r in [
+        ResourceSpec(
+            "referrers",
+            "one row per referrer (CSV export, assumed)",
+            {
+                "referrer_id": T,
+                "title": T,
+                "first_name": T,
+                "last_name": T,
+                "organisation": T,
+                "provider_number": T,
+                "email": T,
+                "phone": T,
+            },
+            key="referrer_id",
+            required=False,
+        ),
+        ResourceSpec(
+            "clinical_notes",
+            "one row per clinical note (CSV export, assumed)",
+            {
+                "note_id": T,
+                "client_id": T,
+                "practitioner_id": T,
+                "appointment_id": T,
+                "title": T,
+                "body": T,
+                "written": DATETIME,
+            },
+            key="note_id",
+            required=False,
+        ),
+        ResourceSpec(
+            "payments",
+            "one row per payment received (CSV export, assumed)",
+            {
+                "payment_id": T,
+                "invoice_id": T,
+                "client_id": T,
+                "paid": DATETIME,
+                "amount": DEC,
+                "method": T,
+                "reference": T,
+            },
+            key="payment_id",
+            required=False,
+        ),
+    ]
+}

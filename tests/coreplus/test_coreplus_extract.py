@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 import time
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 import jwt
 import pytest
-from coreplus_helpers import make_settings
+from coreplus_helpers import assert_dump_equals_practice, dump_lines, make_settings
 
 from emulators.coreplus.constants import TIME_ZONES
 from emulators.launcher import RunningEmulators
@@ -22,49 +20,8 @@ from sources.coreplus.api import (
     CoreplusApiError,
     CoreplusApiSettings,
     CoreplusAuthError,
-    dump_key,
     extract,
 )
-
-
-def _lines(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
-def _local(practice: dict[str, Any], appointment: dict[str, Any]) -> str:
-    """The appointment's time as the API writes it in its own location's zone ("… +10:00")."""
-    zone_of = {loc["locationId"]: TIME_ZONES[loc["timezoneId"]] for loc in practice["locations"]}
-    start = dt.datetime.fromisoformat(appointment["start"]).replace(tzinfo=ZoneInfo(zone_of[appointment["locationId"]]))
-    offset = start.strftime("%z")
-    return f"{appointment['start']} {offset[:3]}:{offset[3:]}"
-
-
-def _as_dumped(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """API records with their top-level keys as the dump writes them (values untouched)."""
-    return [{dump_key(k): v for k, v in r.items()} for r in records]
-
-
-def assert_dump_equals_practice(out: Path, practice: dict[str, Any]) -> None:
-    assert _lines(out / "locations.ndjson") == _as_dumped(practice["locations"])
-    assert _lines(out / "practitioners.ndjson") == _as_dumped(practice["practitioners"])
-    assert _lines(out / "clients.ndjson") == _as_dumped(practice["clients"])
-    assert _lines(out / "invoices.ndjson") == _as_dumped(practice["invoices"])
-    family = _lines(out / "client_family.ndjson")
-    assert sorted(family, key=lambda r: r["family_id"]) == sorted(
-        _as_dumped(practice["clientFamilies"]), key=lambda r: r["family_id"]
-    )
-    appointments = {a["appointment_id"]: a for a in _lines(out / "appointments.ndjson")}
-    assert len(appointments) == len(_lines(out / "appointments.ndjson")) == len(practice["appointments"])
-    for source in practice["appointments"]:
-        got = appointments[source["appointmentId"]]
-        assert got["start_date_time"] == _local(practice, source)
-        assert got["clients"] == [{"clientId": source["clientId"]}]
-        assert got["practitioner"] == {"practitionerId": source["practitionerId"]}
-    manifest = json.loads((out / "manifest.json").read_text())
-    counts = {f["path"]: f["records"] for f in manifest["files"]}
-    assert counts["clients.ndjson"] == len(practice["clients"])
-    assert counts["appointments.ndjson"] == len(practice["appointments"])
-    assert not (out / ".extract").exists()
 
 
 def test_full_extraction_equals_the_emulators_contents(
@@ -78,13 +35,13 @@ def test_full_extraction_equals_the_emulators_contents(
 
 def test_quirks_are_delivered_as_the_api_writes_them(settings: CoreplusApiSettings, tmp_path: Path) -> None:
     extract(settings, tmp_path / "dump")
-    client = _lines(tmp_path / "dump" / "clients.ndjson")[0]
+    client = dump_lines(tmp_path / "dump" / "clients.ndjson")[0]
     assert len(client["date_of_birth"]) == 19 and client["date_of_birth"].endswith("T00:00:00")  # no offset
     assert "medicare_card_irn" in client and "status" in client  # medicareCardIRN, Status
-    invoice = _lines(tmp_path / "dump" / "invoices.ndjson")[0]
+    invoice = dump_lines(tmp_path / "dump" / "invoices.ndjson")[0]
     assert isinstance(invoice["amount_owing"], str)
     assert all(isinstance(item["lineAmount"], float) for item in invoice["line_items"])  # nested keys as sent
-    start = _lines(tmp_path / "dump" / "appointments.ndjson")[0]["start_date_time"]
+    start = dump_lines(tmp_path / "dump" / "appointments.ndjson")[0]["start_date_time"]
     assert start[19] == " " and start[20] in "+-"  # "2026-03-23T09:00:00 +11:00"
 
 
@@ -93,7 +50,7 @@ def test_appointments_across_sydney_dst_changes_keep_their_local_times(
 ) -> None:
     extract(settings, tmp_path / "dump")
     sydney = next(loc for loc in practice["locations"] if TIME_ZONES[loc["timezoneId"]] == "Australia/Sydney")
-    got = {a["appointment_id"]: a for a in _lines(tmp_path / "dump" / "appointments.ndjson")}
+    got = {a["appointment_id"]: a for a in dump_lines(tmp_path / "dump" / "appointments.ndjson")}
     offsets = set()
     for source in practice["appointments"]:
         if source["locationId"] != sydney["locationId"]:

@@ -50,3 +50,11 @@ def test_sum_from_list_adds_decimal_text_not_floats() -> None:
     assert step.values.to_list() == ["0.3", "85.5", "0", None, None]
     assert step.issues is not None
     assert step.issues.to_list() == [None, None, None, "invalid_number", None]
+
+
+def test_local_instant_of_an_empty_export_table_is_empty() -> None:
+    """A practice that delivers no CSV export has empty clinical_notes/payments tables: nothing to localise,
+    no error (an empty mask used to be of dtype Null, which polars refuses in `when`)."""
+    step = get_transform("local_instant").fn(pl.Series("written", [], dtype=pl.Datetime("us")), _ctx())
+    assert step.values.len() == 0
+    assert step.issues is not None and step.issues.len() == 0

@@ -65,11 +65,13 @@ class CoreplusOptions:
     access_token: str = field(default_factory=lambda: uuid.uuid4().hex)
     rate_limit: int | None = RATE_LIMIT_REQUESTS
     faults: dict[str, Any] = field(default_factory=dict)
+    # Seconds each API answer is held back: a remote server's round trip, for benchmarks (bench/).
+    latency_seconds: float = 0.0
 
     @classmethod
     def from_mapping(cls, options: Mapping[str, Any] | None) -> CoreplusOptions:
         given = dict(options or {})
-        valid = {"consumer_id", "consumer_secret", "access_token", "rate_limit", "faults"}
+        valid = {"consumer_id", "consumer_secret", "access_token", "rate_limit", "faults", "latency_seconds"}
         unknown = set(given) - valid
         if unknown:
             shown = ", ".join(sorted(valid))
