@@ -11,6 +11,7 @@ from rich.table import Table
 
 from synthetic.countries import COUNTRIES
 from synthetic.generator import SYSTEMS, generate_practice, validate_arguments
+from synthetic.vendor_export import EXPORT_WRITERS
 
 _STAGES = {"practice": "Practice set-up", "clients": "Clients", "classes": "Group classes"}
 
@@ -49,7 +50,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         parser: The subcommand's parser (argparse exits with code 2 on malformed values).
     """
     parser.add_argument(
-        "--system", default="cliniko", choices=[*SYSTEMS, "template", "tm3"], help="source system whose dump to write"
+        "--system",
+        default="cliniko",
+        choices=[*SYSTEMS, "template", "tm3", *EXPORT_WRITERS],
+        help="source system whose dump to write",
     )
     parser.add_argument(
         "--format",
@@ -88,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
         0 on success, 2 when an argument cannot be honoured (the reason is printed on stderr).
     """
     err = Console(stderr=True)
-    if args.system in ("template", "tm3"):
+    if args.system in ("template", "tm3", *EXPORT_WRITERS):
         return _run_export(args, err)
     as_of = args.as_of if isinstance(args.as_of, date) else None
     try:
@@ -143,20 +147,25 @@ def _print_summary(title: str, kind: str, counts: dict[str, int], defects: int, 
 
 
 def _run_export(args: argparse.Namespace, err: Console) -> int:
-    """A filled generic template (synthetic/template.py: NZ or AU) or a TM3 export (synthetic/tm3.py: AU)
+    """A filled generic template (synthetic/template.py: NZ or AU), a TM3 export (synthetic/tm3.py: AU) or
+    a vendor export of synthetic/vendor_export.py EXPORT_WRITERS (its own country)
     from the neutral small practice; with --defects > 0 one record of each defect kind (the rate does not
     scale them)."""
     from synthetic.template import DEFECT_KINDS, write_filled_template
     from synthetic.tm3 import write_tm3_export
 
-    countries = ("AU",) if args.system == "tm3" else ("NZ", "AU")
+    vendor = EXPORT_WRITERS.get(args.system)
+    countries = (vendor.country,) if vendor else ("AU",) if args.system == "tm3" else ("NZ", "AU")
     if args.country not in countries:
         err.print(f"[red]practice-migrate generate: error:[/red] --system {args.system} writes {', '.join(countries)}")
         return 2
     if args.defects > 0 and args.clients < len(DEFECT_KINDS):
         err.print(f"[red]practice-migrate generate: error:[/red] defects need at least {len(DEFECT_KINDS)} clients")
         return 2
-    if args.system == "tm3":
+    if vendor is not None:
+        summary = vendor.write(args.out_dir, clients=args.clients, seed=args.seed, defects=args.defects > 0)
+        title = f"{vendor.title} (assumed layout), {vendor.country}, {args.clients:,} clients, seed {args.seed}"
+    elif args.system == "tm3":
         summary = write_tm3_export(args.out_dir, clients=args.clients, seed=args.seed, defects=args.defects > 0)
         title = f"TM3 export (assumed layout), AU, {args.clients:,} clients, seed {args.seed}"
     else:
