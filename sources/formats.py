@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sources.base import RawReadError, RawReadResult, ResourceSpec
+from sources.base import FieldType, RawReadError, RawReadResult, ResourceSpec
 from sources.completeness import ComputedChecksumsRule
 from sources.csv_reader import decode, read_csv_resource
 from sources.ndjson import read_ndjson_resource
@@ -102,3 +102,17 @@ def read_text_lines(
     result = write_rows(rows, spec, options or ReadOptions(), shown=shown, write=write)
     note = f"{path.name}: {len(rows)} lines the export reported (in raw {spec.name}, for the practice to review)"
     return RawReadResult(result.source_file, result.records, result.issues, (*decoded.notes, note))
+
+
+# The day-first profile of an NZ, AU or UK export's text dates (`02/03/1980` is 2 March).
+DAY_FIRST_DATES = ("%d/%m/%Y",)
+DAY_FIRST_DATETIMES = ("%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S")
+
+
+def export_resources(*tables: tuple[str, str, str, dict[str, FieldType]]) -> dict[str, ResourceSpec]:
+    """A vendor export's resource specs by name, from (name, grain, key column, fields by type); the grain
+    is also the description the asset graph shows."""
+    return {
+        name: ResourceSpec(name=name, grain=grain, fields=fields, key=key, description=grain)
+        for name, grain, key, fields in tables
+    }

@@ -127,4 +127,5 @@ class ExportWriter:
 # The vendor exports `generate --system` writes beside Cliniko, Core Plus, Gensolve, the template and TM3.
 EXPORT_WRITERS: dict[str, ExportWriter] = {
     "houston": ExportWriter("AU", "Bp VIP.net / Houston VIP workbook", "synthetic.houston:write_houston_export"),
+    "mypractice": ExportWriter("NZ", "MyPractice (NZ) CSV files", "synthetic.mypractice:write_mypractice_export"),
 }

@@ -13,16 +13,33 @@ from mappings.transforms.temporal import _localise, _zones
 from store.files import sha256_file
 
 _NAIVE = pl.Datetime("us", None)
+# A day and a time joined by `concat` (e.g. MyPractice's appointment date and start time columns).
+_JOINED_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M")
 
 
 @register_transform("local_instant")
 def local_instant(values: pl.Series, ctx: TransformContext, zone_field: str | None = None) -> Step:
-    """A local wall-clock time (typed by the raw layer) → the UTC instant in the row's zone (`zone_field`,
-    else the practice's). A time in a daylight-saving gap is a `dst_gap` issue (never shifted); one that
-    occurs twice takes the earlier instant with a `dst_ambiguous` warning."""
-    naive = values.cast(_NAIVE)
+    """A local wall-clock time (typed by the raw layer, or a day and a time joined as text `YYYY-MM-DD
+    HH:MM[:SS]` by `concat`, for an export that delivers them in two columns) → the UTC instant in the
+    row's zone (`zone_field`, else the practice's). A time in a daylight-saving gap is a `dst_gap` issue
+    (never shifted); one that occurs twice takes the earlier instant with a `dst_ambiguous` warning; text of
+    another shape is an `invalid_timestamp` issue."""
+    unreadable = pl.Series([False] * len(values))
+    if values.dtype == pl.String:
+        text = values.str.strip_chars()
+        parsed = [pl.lit(text.str.to_datetime(fmt, strict=False).cast(_NAIVE)) for fmt in _JOINED_FORMATS]
+        naive = pl.select(pl.coalesce(parsed)).to_series()
+        unreadable = text.is_not_null() & naive.is_null()
+    else:
+        naive = values.cast(_NAIVE)
     utc, gap, ambiguous = _localise(naive, _zones(ctx, zone_field, len(values)))
-    issues = pl.select(pl.when(pl.lit(gap)).then(pl.lit("dst_gap")).otherwise(None)).to_series()
+    issues = pl.select(
+        pl.when(pl.lit(unreadable))
+        .then(pl.lit("invalid_timestamp"))
+        .when(pl.lit(gap))
+        .then(pl.lit("dst_gap"))
+        .otherwise(None)
+    ).to_series()
     warnings = pl.select(pl.when(pl.lit(ambiguous)).then(pl.lit("dst_ambiguous")).otherwise(None)).to_series()
     return Step(utc.rename(values.name), issues=issues, warnings=warnings)
 

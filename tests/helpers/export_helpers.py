@@ -11,8 +11,10 @@ import polars as pl
 import pytest
 from pipeline_helpers import register_customer, staged_outcome_tables
 
+from customers import MigrationHome
 from migration_assets.definitions import defs
 from migration_assets.partitions import add_customer_partition
+from store import TableRef, Warehouse, read_partition
 
 # How each defect kind of synthetic/template.py is detected where the system differs from the template:
 # the country's identifier (test_template_end_to_end.EXPECTED has the NZ NHI).
@@ -54,3 +56,10 @@ def assert_blocked_only_by_checks_and_reconciled(
     assert [e.event_specific_data.error.cls_name for e in failures] == ["DagsterAssetCheckFailedError"]
     reconciliation = tables["check_result"].filter(pl.col("check_name") == "reconciliation")
     assert reconciliation.height and reconciliation["passed"].all(), reconciliation
+
+
+def staged_table(home: Path, customer: str, entity: str) -> pl.DataFrame:
+    """One staged entity table of the customer's trial partition."""
+    warehouse = Warehouse.for_customer(MigrationHome(home).customer_dir(customer))
+    with warehouse.connect(read_only=True) as con:
+        return read_partition(con, TableRef("staged", entity), "trial")

@@ -1,0 +1,85 @@
+"""MyPractice, NZ (assumed layout, SYNTHETIC export): the CSV export with defects runs through
+`mypractice_stage` as a real Dagster run with precision and recall 1.0 and exact reconciliation; an
+appointment's day and times, delivered in three columns, become the right instants (and a daylight-saving
+gap time is rejected); names with macrons arrive intact in UTF-8."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+from export_helpers import assert_blocked_only_by_checks_and_reconciled, run_stage, staged_table
+from pipeline_helpers import assert_defects_found, defect_findings
+from test_template_end_to_end import EXPECTED
+
+from mappings.transforms.registry import MappingContext, TransformContext
+from mappings.transforms.template import local_instant
+from sources.mypractice import SYSTEM
+from sources.raw_layer import load_raw_resource
+from store import Warehouse
+from synthetic.mypractice import write_mypractice_export
+from synthetic.template import TemplateSummary
+
+CUSTOMER = "mypractice-nz"
+
+
+@pytest.fixture(scope="module")
+def staged(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    practice = write_mypractice_export(tmp_path_factory.mktemp("mypractice"), clients=34, seed=7)
+    home = tmp_path_factory.mktemp("home-mypractice")
+    result, tables = run_stage(home, CUSTOMER, practice.out_dir, system="mypractice", country="NZ")
+    return {"practice": practice, "result": result, "tables": tables, "home": home}
+
+
+def test_every_defect_caught_and_nothing_clean_flagged(staged: dict) -> None:
+    practice: TemplateSummary = staged["practice"]
+    defects = json.loads(practice.truth_file.read_text())["defects"]
+    # Read issues name the export's column: the surname and the DOB column.
+    expected = {
+        **EXPECTED,
+        "mojibake_text": ("issue", "surname", "mojibake_repaired"),
+        "placeholder_date": ("issue", "dob", "placeholder_date"),
+    }
+    assert_defects_found(defect_findings(staged["tables"]), defects, expected)
+
+
+def test_the_run_blocks_only_on_failed_checks_and_every_row_reconciles(staged: dict) -> None:
+    assert_blocked_only_by_checks_and_reconciled(staged["result"], staged["tables"])
+
+
+def test_day_and_times_from_three_columns_become_the_local_instants(staged: dict) -> None:
+    appointments = staged_table(staged["home"], CUSTOMER, "appointment")
+    first = appointments.filter(pl.col("source_id") == "A1-1").row(0, named=True)
+    # Client 1's first visit: 3 March 2026 10:00–10:45 in Auckland (NZDT, UTC+13).
+    assert first["starts_local"] == dt.datetime(2026, 3, 3, 10, 0)
+    assert first["starts_at"].replace(tzinfo=None) == dt.datetime(2026, 3, 2, 21, 0)
+    assert first["ends_at"] - first["starts_at"] == dt.timedelta(minutes=45)
+    providers = staged_table(staged["home"], CUSTOMER, "practitioner")
+    assert first["practitioner_id"] in providers["canonical_id"].to_list()  # referenced by provider code
+
+
+def test_joined_text_times_are_localised_and_a_bad_shape_is_an_issue() -> None:
+    values = pl.Series(["2026-03-03 10:00", "2026-09-27 02:30", "2026-03-03", None, "2026-03-03 10:00:30"])
+    mapping = MappingContext("c", "trial", "mypractice", "NZ", "Pacific/Auckland")
+    step = local_instant(values, TransformContext(pl.DataFrame(), {}, mapping, "starts_at", "appointment"))
+    assert step.values[0].replace(tzinfo=None) == dt.datetime(2026, 3, 2, 21, 0)
+    assert step.issues.to_list() == [None, "dst_gap", "invalid_timestamp", None, None]
+    assert step.values[4].second == 30 and step.values[3] is None
+
+
+def test_macrons_arrive_intact_and_a_cp1252_redelivery_is_detected(tmp_path: Path) -> None:
+    practice = write_mypractice_export(tmp_path / "export", clients=4, seed=1, defects=False)
+    warehouse = Warehouse(tmp_path / "w.duckdb")
+    load_raw_resource(warehouse, SYSTEM, "locations", practice.out_dir, "trial")
+    path = practice.out_dir / "patients.csv"
+    text = path.read_text(encoding="utf-8").replace("Auckland", "Mangere Brid\u00e9", 1)
+    path.write_bytes(text.encode("cp1252"))  # an older MyPractice writing the Windows code page
+    load_raw_resource(warehouse, SYSTEM, "patients", practice.out_dir, "trial")
+    with warehouse.connect() as con:
+        names = con.execute("select location_name, _source_encoding from raw_mypractice.locations").fetchall()
+        cities = con.execute("select distinct city, _source_encoding from raw_mypractice.patients").fetchall()
+    assert ("Harbour Clinic Tāmaki", "utf-8") in names
+    assert {city for city, _e in cities} == {"Auckland", "Mangere Bridé"} and {e for _c, e in cities} == {"cp1252"}
