@@ -14,10 +14,11 @@ def _systems() -> dict[str, SourceSystem]:
     from sources.gensolve import SYSTEM as GENSOLVE
     from sources.houston import SYSTEM as HOUSTON
     from sources.mypractice import SYSTEM as MYPRACTICE
+    from sources.peak import SYSTEM as PEAK
     from sources.template import SYSTEM as TEMPLATE
     from sources.tm3 import SYSTEM as TM3
 
-    return {s.name: s for s in (CLINIKO, COREPLUS, GENSOLVE, HOUSTON, MYPRACTICE, TEMPLATE, TM3)}
+    return {s.name: s for s in (CLINIKO, COREPLUS, GENSOLVE, HOUSTON, MYPRACTICE, PEAK, TEMPLATE, TM3)}
 
 
 def system_names() -> list[str]:

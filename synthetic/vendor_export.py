@@ -128,4 +128,5 @@ class ExportWriter:
 EXPORT_WRITERS: dict[str, ExportWriter] = {
     "houston": ExportWriter("AU", "Bp VIP.net / Houston VIP workbook", "synthetic.houston:write_houston_export"),
     "mypractice": ExportWriter("NZ", "MyPractice (NZ) CSV files", "synthetic.mypractice:write_mypractice_export"),
+    "peak": ExportWriter("NZ", "Peak (NZ) CSV files", "synthetic.peak:write_peak_export"),
 }

@@ -4,6 +4,8 @@ truth flagged as expected, and a run that blocks only on failed checks with ever
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from pathlib import Path
 
 import dagster as dg
@@ -15,6 +17,7 @@ from customers import MigrationHome
 from migration_assets.definitions import defs
 from migration_assets.partitions import add_customer_partition
 from store import TableRef, Warehouse, read_partition
+from synthetic.template import TemplateSummary
 
 # How each defect kind of synthetic/template.py is detected where the system differs from the template:
 # the country's identifier (test_template_end_to_end.EXPECTED has the NZ NHI).
@@ -63,3 +66,30 @@ def staged_table(home: Path, customer: str, entity: str) -> pl.DataFrame:
     warehouse = Warehouse.for_customer(MigrationHome(home).customer_dir(customer))
     with warehouse.connect(read_only=True) as con:
         return read_partition(con, TableRef("staged", entity), "trial")
+
+
+def stage_export(
+    tmp_path_factory: pytest.TempPathFactory,
+    write: Callable[..., TemplateSummary],
+    *,
+    system: str,
+    country: str,
+    clients: int,
+    seed: int,
+) -> dict:
+    """A module fixture's body: `write` a synthetic export with defects (clients, seed) and run
+    `<system>_stage` on it once. Returns the export's summary, its ground-truth defects, the run's result,
+    the outcome tables, the migration home and the customer id."""
+    practice = write(tmp_path_factory.mktemp(system), clients=clients, seed=seed)
+    home = tmp_path_factory.mktemp(f"home-{system}")
+    customer = f"{system}-{country.lower()}"
+    result, tables = run_stage(home, customer, practice.out_dir, system=system, country=country)
+    defects = json.loads(practice.truth_file.read_text(encoding="utf-8"))["defects"]
+    return {
+        "practice": practice,
+        "defects": defects,
+        "result": result,
+        "tables": tables,
+        "home": home,
+        "customer": customer,
+    }

@@ -6,12 +6,11 @@ gap time is rejected); names with macrons arrive intact in UTF-8."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 
 import polars as pl
 import pytest
-from export_helpers import assert_blocked_only_by_checks_and_reconciled, run_stage, staged_table
+from export_helpers import assert_blocked_only_by_checks_and_reconciled, stage_export, staged_table
 from pipeline_helpers import assert_defects_found, defect_findings
 from test_template_end_to_end import EXPECTED
 
@@ -21,29 +20,23 @@ from sources.mypractice import SYSTEM
 from sources.raw_layer import load_raw_resource
 from store import Warehouse
 from synthetic.mypractice import write_mypractice_export
-from synthetic.template import TemplateSummary
-
-CUSTOMER = "mypractice-nz"
 
 
 @pytest.fixture(scope="module")
 def staged(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    practice = write_mypractice_export(tmp_path_factory.mktemp("mypractice"), clients=34, seed=7)
-    home = tmp_path_factory.mktemp("home-mypractice")
-    result, tables = run_stage(home, CUSTOMER, practice.out_dir, system="mypractice", country="NZ")
-    return {"practice": practice, "result": result, "tables": tables, "home": home}
+    return stage_export(
+        tmp_path_factory, write_mypractice_export, system="mypractice", country="NZ", clients=34, seed=7
+    )
 
 
 def test_every_defect_caught_and_nothing_clean_flagged(staged: dict) -> None:
-    practice: TemplateSummary = staged["practice"]
-    defects = json.loads(practice.truth_file.read_text())["defects"]
     # Read issues name the export's column: the surname and the DOB column.
     expected = {
         **EXPECTED,
         "mojibake_text": ("issue", "surname", "mojibake_repaired"),
         "placeholder_date": ("issue", "dob", "placeholder_date"),
     }
-    assert_defects_found(defect_findings(staged["tables"]), defects, expected)
+    assert_defects_found(defect_findings(staged["tables"]), staged["defects"], expected)
 
 
 def test_the_run_blocks_only_on_failed_checks_and_every_row_reconciles(staged: dict) -> None:
@@ -51,13 +44,13 @@ def test_the_run_blocks_only_on_failed_checks_and_every_row_reconciles(staged: d
 
 
 def test_day_and_times_from_three_columns_become_the_local_instants(staged: dict) -> None:
-    appointments = staged_table(staged["home"], CUSTOMER, "appointment")
+    appointments = staged_table(staged["home"], staged["customer"], "appointment")
     first = appointments.filter(pl.col("source_id") == "A1-1").row(0, named=True)
     # Client 1's first visit: 3 March 2026 10:00–10:45 in Auckland (NZDT, UTC+13).
     assert first["starts_local"] == dt.datetime(2026, 3, 3, 10, 0)
     assert first["starts_at"].replace(tzinfo=None) == dt.datetime(2026, 3, 2, 21, 0)
     assert first["ends_at"] - first["starts_at"] == dt.timedelta(minutes=45)
-    providers = staged_table(staged["home"], CUSTOMER, "practitioner")
+    providers = staged_table(staged["home"], staged["customer"], "practitioner")
     assert first["practitioner_id"] in providers["canonical_id"].to_list()  # referenced by provider code
 
 

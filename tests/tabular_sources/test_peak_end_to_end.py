@@ -1,0 +1,62 @@
+"""Peak, NZ (assumed layout, SYNTHETIC export): the CSV export with defects runs through `peak_stage` as a
+real Dagster run with precision and recall 1.0 and exact reconciliation; ISO dates are the only dates read
+(a day-first file is refused naming the column and a line); `NZ$` amounts, HTML notes and international
+phone numbers arrive as plain values."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import polars as pl
+import pytest
+from export_helpers import assert_blocked_only_by_checks_and_reconciled, stage_export, staged_table
+from pipeline_helpers import assert_defects_found, defect_findings
+from test_template_end_to_end import EXPECTED
+
+from sources.base import RawReadError
+from sources.peak import SYSTEM
+from sources.raw_layer import load_raw_resource
+from store import Warehouse
+from synthetic.peak import write_peak_export
+
+
+@pytest.fixture(scope="module")
+def staged(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    return stage_export(tmp_path_factory, write_peak_export, system="peak", country="NZ", clients=32, seed=11)
+
+
+def test_every_defect_caught_and_nothing_clean_flagged(staged: dict) -> None:
+    # The placeholder is ISO-shaped here (0000-00-00); the date-of-birth column keeps its canonical name.
+    assert_defects_found(defect_findings(staged["tables"]), staged["defects"], EXPECTED)
+
+
+def test_the_run_blocks_only_on_failed_checks_and_every_row_reconciles(staged: dict) -> None:
+    assert_blocked_only_by_checks_and_reconciled(staged["result"], staged["tables"])
+
+
+def test_html_notes_money_and_international_phones_stage_as_plain_values(staged: dict) -> None:
+    notes = staged_table(staged["home"], staged["customer"], "clinical_note")
+    body = notes.filter(pl.col("source_id") == "N1-1")["body_text"].item()
+    assert "<p>" not in body and body.startswith("Visit 1: range of motion improving.")
+    assert "Continue exercises." in body
+    invoices = staged_table(staged["home"], staged["customer"], "invoice")
+    assert set(invoices["total_amount"].to_list()) <= {Decimal("90.00"), Decimal("95.00")}
+    clients = staged_table(staged["home"], staged["customer"], "client")
+    mobile = clients.filter(pl.col("source_id") == "C1")["mobile_phone"].item()
+    assert mobile.startswith("+6421") and not clients["is_archived"].any()
+
+
+def test_a_day_first_date_is_refused_naming_the_column_and_a_line(tmp_path: Path) -> None:
+    practice = write_peak_export(tmp_path / "export", clients=4, seed=1, defects=False)
+    path = practice.out_dir / "clients.csv"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    cells = lines[2].split('","')
+    year, month, day_ = cells[3].split("-")
+    lines[2] = '","'.join([*cells[:3], f"{day_}/{month}/{year}", *cells[4:]])
+    path.write_text("\n".join(lines), encoding="utf-8")
+    with pytest.raises(RawReadError) as caught:
+        load_raw_resource(Warehouse(tmp_path / "w.duckdb"), SYSTEM, "clients", practice.out_dir, "trial")
+    message = str(caught.value)
+    assert "column 'date_of_birth'" in message and "line 3" in message and "%Y-%m-%d" in message
+    assert f"{day_}/{month}/{year}" not in message  # the file, line and column: never the value
