@@ -13,10 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sources.base import FieldType, RawReadError, RawReadResult, ResourceSpec, SourceSystem
+from sources.base import RawReadError, RawReadResult, ResourceSpec
 from sources.completeness import ComputedChecksumsRule
 from sources.csv_reader import decode, read_csv_resource
-from sources.locations import ExportSource
 from sources.ndjson import read_ndjson_resource
 from sources.raw_contract import FormatReader, ReadOptions, Writer
 from sources.tabular import DeliveredRow, write_rows
@@ -103,41 +102,3 @@ def read_text_lines(
     result = write_rows(rows, spec, options or ReadOptions(), shown=shown, write=write)
     note = f"{path.name}: {len(rows)} lines the export reported (in raw {spec.name}, for the practice to review)"
     return RawReadResult(result.source_file, result.records, result.issues, (*decoded.notes, note))
-
-
-# The day-first profile of an NZ, AU or UK export's text dates (`02/03/1980` is 2 March).
-DAY_FIRST_DATES = ("%d/%m/%Y",)
-DAY_FIRST_DATETIMES = ("%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S")
-
-
-def export_resources(*tables: tuple[str, str, str, dict[str, FieldType]]) -> dict[str, ResourceSpec]:
-    """A vendor export's resource specs by name, from (name, grain, key column, fields by type); the grain
-    is also the description the asset graph shows."""
-    return {
-        name: ResourceSpec(name=name, grain=grain, fields=fields, key=key, description=grain)
-        for name, grain, key, fields in tables
-    }
-
-
-def export_system(
-    name: str,
-    title: str,
-    resources: dict[str, ResourceSpec],
-    read_options: ReadOptions,
-    countries: tuple[str, ...],
-) -> SourceSystem:
-    """A system delivered as a vendor export (CSV files or one workbook, `ExportLayout`): read by the
-    export readers with its profile, complete without a manifest, located by `ExportSource` (encoding and
-    `read:` overrides). The synthetic writers' `ground_truth.json` is a delivery file, not a resource."""
-    layout = ExportLayout(tuple(resources.values()))
-    return SourceSystem(
-        name=name,
-        title=title,
-        resources=resources,
-        read_resource=layout.read_resource,
-        countries=countries,
-        read_options=read_options,
-        completeness=layout.completeness(),
-        location_models=(ExportSource,),
-        delivery_files=frozenset({"ground_truth.json"}),
-    )

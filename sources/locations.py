@@ -52,15 +52,22 @@ class ReadOverrides(StrictModel):
 
 class ExportSource(DumpSource):
     """A vendor export (CSV files or an XLSX workbook) delivered as a folder or one workbook file. Its
-    encoding is detected unless stated; `read` overrides the system's declared profile."""
+    encoding is the system's declared one (most declare none: detected) unless the customer states one
+    (`detect` detects even where the system declares an encoding); `read` overrides the rest of the
+    system's declared profile."""
 
-    encoding: Literal["detect", "utf-8", "utf-8-sig", "cp1252", "latin-1"] = "detect"  # type: ignore[assignment]
+    encoding: Literal["detect", "utf-8", "utf-8-sig", "cp1252", "latin-1"] | None = None  # type: ignore[assignment]
     read: ReadOverrides = Field(default_factory=ReadOverrides)
 
     def read_options(self, system_options: ReadOptions | None) -> ReadOptions:
-        """The system's declared profile with this customer's encoding (None: detect) and overrides."""
+        """The system's declared profile with this customer's encoding and overrides."""
         read = self.read
-        base = replace(system_options or ReadOptions(), encoding=None if self.encoding == "detect" else self.encoding)
+        profile = system_options or ReadOptions(encoding=None)
+        # An old desktop system's cp1252 export cannot be told from UTF-8 by its bytes alone when the
+        # only non-ASCII text is mojibake (`MÃ¼ller` is valid UTF-8 as cp1252 bytes): its declared
+        # encoding holds unless the customer says otherwise (sources/comsense/README.md).
+        encoding = {None: profile.encoding, "detect": None}.get(self.encoding, self.encoding)
+        base = replace(profile, encoding=encoding)
         return base.overridden(
             delimiter=read.delimiter,
             quote=read.quote,

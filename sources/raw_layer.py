@@ -96,7 +96,8 @@ def load_raw_resource(
         columns = columns_of(con, ref.sql)
         undeclared = undeclared_fields(con, ref, run_kind, spec)
         counts = con.execute(
-            f"select split_part(item, ':', 2) as code, count(distinct _source_record) from {ref.sql}, "
+            # Qualified: a resource may have a field called `item` (Freehand's invoice lines).
+            f"select split_part(t.item, ':', 2) as code, count(distinct _source_record) from {ref.sql}, "
             "unnest(string_split(_read_issues, ';')) as t(item) where run_kind = ? and _read_issues is not null "
             "group by all order by 1",
             [run_kind],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 from datetime import date
 from pathlib import Path
 
@@ -11,9 +12,26 @@ from rich.table import Table
 
 from synthetic.countries import COUNTRIES
 from synthetic.generator import SYSTEMS, generate_practice, validate_arguments
-from synthetic.vendor_export import EXPORT_WRITERS
 
 _STAGES = {"practice": "Practice set-up", "clients": "Clients", "classes": "Group classes"}
+# Vendor exports written from the neutral small practice (synthetic/template.py) in each system's
+# assumed layout: system → (module, writer, countries, title).
+VENDOR_EXPORTS: dict[str, tuple[str, str, tuple[str, ...], str]] = {
+    "tm3": ("synthetic.tm3", "write_tm3_export", ("AU",), "TM3 export (assumed layout)"),
+    "houston": (
+        "synthetic.houston",
+        "write_houston_export",
+        ("AU",),
+        "Bp VIP.net / Houston VIP export (assumed layout)",
+    ),
+    "mypractice": (
+        "synthetic.mypractice",
+        "write_mypractice_export",
+        ("NZ",),
+        "MyPractice (NZ) export (assumed layout)",
+    ),
+    "peak": ("synthetic.peak", "write_peak_export", ("NZ",), "Peak (NZ) export (assumed layout)"),
+}
 
 
 def _as_of(text: str) -> date:
@@ -52,7 +70,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--system",
         default="cliniko",
-        choices=[*SYSTEMS, "template", "tm3", *EXPORT_WRITERS],
+        choices=[*SYSTEMS, "template", *VENDOR_EXPORTS],
         help="source system whose dump to write",
     )
     parser.add_argument(
@@ -92,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
         0 on success, 2 when an argument cannot be honoured (the reason is printed on stderr).
     """
     err = Console(stderr=True)
-    if args.system in ("template", "tm3", *EXPORT_WRITERS):
+    if args.system == "template" or args.system in VENDOR_EXPORTS:
         return _run_export(args, err)
     as_of = args.as_of if isinstance(args.as_of, date) else None
     try:
@@ -147,27 +165,24 @@ def _print_summary(title: str, kind: str, counts: dict[str, int], defects: int, 
 
 
 def _run_export(args: argparse.Namespace, err: Console) -> int:
-    """A filled generic template (synthetic/template.py: NZ or AU), a TM3 export (synthetic/tm3.py: AU) or
-    a vendor export of synthetic/vendor_export.py EXPORT_WRITERS (its own country)
-    from the neutral small practice; with --defects > 0 one record of each defect kind (the rate does not
-    scale them)."""
+    """A filled generic template (synthetic/template.py: NZ or AU) or a vendor export (VENDOR_EXPORTS, e.g.
+    synthetic/tm3.py: AU) from the neutral small practice; with --defects > 0 one record of each defect
+    kind (the rate does not scale them)."""
     from synthetic.template import DEFECT_KINDS, write_filled_template
-    from synthetic.tm3 import write_tm3_export
 
-    vendor = EXPORT_WRITERS.get(args.system)
-    countries = (vendor.country,) if vendor else ("AU",) if args.system == "tm3" else ("NZ", "AU")
+    export = VENDOR_EXPORTS.get(args.system)
+    countries = export[2] if export else ("NZ", "AU")
     if args.country not in countries:
         err.print(f"[red]practice-migrate generate: error:[/red] --system {args.system} writes {', '.join(countries)}")
         return 2
     if args.defects > 0 and args.clients < len(DEFECT_KINDS):
         err.print(f"[red]practice-migrate generate: error:[/red] defects need at least {len(DEFECT_KINDS)} clients")
         return 2
-    if vendor is not None:
-        summary = vendor.write(args.out_dir, clients=args.clients, seed=args.seed, defects=args.defects > 0)
-        title = f"{vendor.title} (assumed layout), {vendor.country}, {args.clients:,} clients, seed {args.seed}"
-    elif args.system == "tm3":
-        summary = write_tm3_export(args.out_dir, clients=args.clients, seed=args.seed, defects=args.defects > 0)
-        title = f"TM3 export (assumed layout), AU, {args.clients:,} clients, seed {args.seed}"
+    if export:
+        module, writer, _countries, name = export
+        write_export = getattr(importlib.import_module(module), writer)
+        summary = write_export(args.out_dir, clients=args.clients, seed=args.seed, defects=args.defects > 0)
+        title = f"{name}, {args.country}, {args.clients:,} clients, seed {args.seed}"
     else:
         summary = write_filled_template(
             args.out_dir,

@@ -7,23 +7,29 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sources.houston.settings import WORKBOOK_FILE
-from synthetic.template import SmallPractice, TemplateSummary, small_practice, write_truth
-from synthetic.vendor_export import Rows, day, lines_by_invoice, moment, write_xlsx_tables
+from sources.houston.settings import HEADERS, WORKBOOK_FILE
+from synthetic.template import SmallPractice, TemplateSummary, small_practice
+from synthetic.vendor_export import (
+    NEUTRAL_PLACEHOLDER,
+    Rows,
+    finish_export,
+    lines_by_invoice,
+    neutral_moment,
+    write_xlsx_tables,
+)
 
 _STATUS = {"completed": "Attended"}
 
 
 def _date_cell(text: object) -> object:
-    """A date cell, or the text as typed where it is no date (the placeholder 00/00/0000 typed in)."""
-    parsed = day(text)
-    return parsed if parsed is not None else text
+    """A date cell, or the placeholder as the text someone typed into the date column; blank stays blank."""
+    return text if text == NEUTRAL_PLACEHOLDER else neutral_moment(text) or ""
 
 
 def houston_rows(practice: SmallPractice) -> dict[str, Rows]:
     """The practice in Bp VIP.net's assumed sheets (sheet name → rows by column)."""
     rows = practice.rows
-    items = lines_by_invoice(rows)
+    items = lines_by_invoice(practice)
     providers: Rows = [
         {
             "Provider ID": r["id"],
@@ -79,8 +85,8 @@ def houston_rows(practice: SmallPractice) -> dict[str, Rows]:
                 "Provider ID": r["practitioner_id"],
                 "Unit ID": r["site_id"],
                 "Appointment Type": r.get("appointment_type", ""),
-                "Start": moment(r["starts"]),
-                "Finish": moment(r["ends"]),
+                "Start": neutral_moment(r["starts"]),
+                "Finish": neutral_moment(r["ends"]),
                 "Status": _STATUS.get(str(r["status"]), str(r["status"]).title()),
             }
             for r in rows["appointments"]
@@ -91,7 +97,7 @@ def houston_rows(practice: SmallPractice) -> dict[str, Rows]:
                 "Patient ID": r["client_id"],
                 "Provider ID": r.get("practitioner_id", ""),
                 "Appointment ID": r.get("appointment_id", ""),
-                "Written": moment(r["written"]),
+                "Written": neutral_moment(r["written"]),
                 "Note": r["body"],
             }
             for r in rows["clinical_notes"]
@@ -101,7 +107,7 @@ def houston_rows(practice: SmallPractice) -> dict[str, Rows]:
                 "Invoice ID": r["id"],
                 "Patient ID": r["client_id"],
                 "Invoice No": r["invoice_number"],
-                "Invoice Date": day(r["issue_date"]),
+                "Invoice Date": neutral_moment(r["issue_date"]),
                 "Status": str(r["status"]).title(),
                 "GST": float(str(r.get("tax_amount") or 0)),
                 "Total": float(str(r["total_amount"])),
@@ -125,7 +131,7 @@ def houston_rows(practice: SmallPractice) -> dict[str, Rows]:
                 "Receipt ID": r["id"],
                 "Invoice ID": r.get("invoice_id", ""),
                 "Patient ID": r["client_id"],
-                "Received": moment(r["paid"]),
+                "Received": neutral_moment(r["paid"]),
                 "Amount": float(str(r["amount"])),
                 "Method": str(r.get("method", "")).upper(),
             }
@@ -140,6 +146,5 @@ def write_houston_export(out: Path, *, clients: int = 40, seed: int = 3, defects
     out.mkdir(parents=True, exist_ok=True)
     practice = small_practice(clients=clients, seed=seed, defects=defects, country="AU")
     tables = houston_rows(practice)
-    write_xlsx_tables(out / WORKBOOK_FILE, tables)
-    truth_file = write_truth(out, practice, "houston")
-    return TemplateSummary(out, truth_file, {t: len(r) for t, r in tables.items()}, len(practice.truth))
+    write_xlsx_tables(out / WORKBOOK_FILE, tables, HEADERS)
+    return finish_export(out, practice, tables, "houston")

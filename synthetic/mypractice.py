@@ -6,10 +6,12 @@ their service type and fund. Every name is fictional."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
-from synthetic.template import SmallPractice, TemplateSummary, small_practice, write_truth
-from synthetic.vendor_export import Rows, lines_by_invoice, moment, write_csv_tables
+from sources.mypractice.settings import HEADERS
+from synthetic.template import SmallPractice, TemplateSummary, small_practice
+from synthetic.vendor_export import CsvStyle, Rows, finish_export, lines_by_invoice, neutral_moment, write_csv_tables
 
 # A location named as the NHI and NES write place names, with macrons (the reason the export is UTF-8).
 _LOCATION_NAMES = {"Harbour Clinic": "Harbour Clinic Tāmaki"}
@@ -35,7 +37,8 @@ def mypractice_rows(practice: SmallPractice) -> dict[str, Rows]:
     code = _provider_codes(practice)
     appointments: Rows = []
     for r in rows["appointments"]:
-        starts, ends = moment(r["starts"]), moment(r["ends"])
+        starts, ends = neutral_moment(r["starts"]), neutral_moment(r["ends"])
+        assert isinstance(starts, dt.datetime) and isinstance(ends, dt.datetime)
         appointments.append(
             {
                 "APPT_ID": r["id"],
@@ -121,7 +124,7 @@ def mypractice_rows(practice: SmallPractice) -> dict[str, Rows]:
                 "FEE": line["unit_price"],
                 "AMOUNT": line["total_amount"],
             }
-            for invoice, lines in lines_by_invoice(rows).items()
+            for invoice, lines in lines_by_invoice(practice).items()
             for line in lines
         ],
         "payments": [
@@ -145,6 +148,5 @@ def write_mypractice_export(out: Path, *, clients: int = 40, seed: int = 3, defe
     out.mkdir(parents=True, exist_ok=True)
     practice = small_practice(clients=clients, seed=seed, defects=defects, country="NZ")
     tables = mypractice_rows(practice)
-    write_csv_tables(out, tables)
-    truth_file = write_truth(out, practice, "mypractice")
-    return TemplateSummary(out, truth_file, {t: len(r) for t, r in tables.items()}, len(practice.truth))
+    write_csv_tables(out, tables, HEADERS, CsvStyle())
+    return finish_export(out, practice, tables, "mypractice")

@@ -1,17 +1,17 @@
 """A SYNTHETIC Peak (NZ) export (sources/peak/README.md: nothing about the export is public; the layout is
 assumed) written from the neutral small practice of synthetic/template.py, NZ, with the same defects and
-ground truth: UTF-8 CSV files with LF line ends and every field quoted, snake_case headers, ISO 8601 dates
+ground truth: UTF-8 CSV files with LF line ends, snake_case headers, ISO 8601 dates
 and local date-times, `NZ$` amounts, international phone numbers, an archive timestamp and HTML treatment
 notes. Every name is fictional."""
 
 from __future__ import annotations
 
-import csv
 import html
 from pathlib import Path
 
-from synthetic.template import SmallPractice, TemplateSummary, small_practice, write_truth
-from synthetic.vendor_export import Rows, iso_day, lines_by_invoice, moment, write_csv_tables
+from sources.peak.settings import HEADERS
+from synthetic.template import SmallPractice, TemplateSummary, small_practice
+from synthetic.vendor_export import CsvStyle, Rows, finish_export, lines_by_invoice, redate, write_csv_tables
 
 
 def _money(amount: object) -> str:
@@ -25,7 +25,12 @@ def _international(phone: object) -> str:
 
 
 def _moment(text: object) -> str:
-    return moment(text).strftime("%Y-%m-%dT%H:%M:%S")
+    return redate(text, "%Y-%m-%dT%H:%M:%S")
+
+
+def _day(text: object) -> str:
+    """ISO; the neutral placeholder in ISO shape (`0000-00-00`)."""
+    return redate(text, "%Y-%m-%d", placeholder="0000-00-00")
 
 
 def _note_html(body: object) -> str:
@@ -55,7 +60,7 @@ def peak_rows(practice: SmallPractice) -> dict[str, Rows]:
                 "client_id": r["id"],
                 "first_name": r["first_name"],
                 "last_name": r["last_name"],
-                "date_of_birth": iso_day(r.get("date_of_birth")),
+                "date_of_birth": _day(r.get("date_of_birth")),
                 "gender": r.get("sex", ""),
                 "email": r.get("email", ""),
                 "mobile": _international(r.get("mobile_phone")),
@@ -94,7 +99,7 @@ def peak_rows(practice: SmallPractice) -> dict[str, Rows]:
                 "invoice_id": r["id"],
                 "client_id": r["client_id"],
                 "invoice_number": r["invoice_number"],
-                "issued_on": iso_day(r["issue_date"]),
+                "issued_on": _day(r["issue_date"]),
                 "status": r["status"],
                 "tax": _money(r.get("tax_amount")),
                 "total": _money(r["total_amount"]),
@@ -110,7 +115,7 @@ def peak_rows(practice: SmallPractice) -> dict[str, Rows]:
                 "unit_price": _money(line["unit_price"]),
                 "amount": _money(line["total_amount"]),
             }
-            for invoice, lines in lines_by_invoice(rows).items()
+            for invoice, lines in lines_by_invoice(practice).items()
             for line in lines
         ],
         "payments": [
@@ -128,12 +133,11 @@ def peak_rows(practice: SmallPractice) -> dict[str, Rows]:
 
 
 def write_peak_export(out: Path, *, clients: int = 40, seed: int = 3, defects: bool = True) -> TemplateSummary:
-    """Write a synthetic NZ Peak export into folder `out` (created): UTF-8 CSV files (LF line ends, every
-    field quoted) and the ground truth."""
+    """Write a synthetic NZ Peak export into folder `out` (created): UTF-8 CSV files (LF line ends) and the
+    ground truth."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     practice = small_practice(clients=clients, seed=seed, defects=defects, country="NZ")
     tables = peak_rows(practice)
-    write_csv_tables(out, tables, line_end="\n", quoting=csv.QUOTE_ALL)
-    truth_file = write_truth(out, practice, "peak")
-    return TemplateSummary(out, truth_file, {t: len(r) for t, r in tables.items()}, len(practice.truth))
+    write_csv_tables(out, tables, HEADERS, CsvStyle(line_end="\n"))
+    return finish_export(out, practice, tables, "peak")

@@ -17,7 +17,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from checks.identifiers import corrupt_check_digit, random_medicare, random_nhi
+from checks.identifiers import corrupt_check_digit, random_medicare, random_nhi, random_nhs_number
 from sources.template.settings import DOCUMENTS_DIR, TABLES, WORKBOOK_FILE, columns
 from sources.template.workbook import _csv_text, notes_rows, write_workbook
 
@@ -85,7 +85,16 @@ _COUNTRY = {
         "city": "Sydney",
         "sites": (("Harbour Clinic", "Sydney", "02 5550 0100"), ("Hill Clinic", "Parramatta", "02 5550 0200")),
     },
+    # London: clocks go from 01:00 to 02:00 on the last Sunday of March.
+    "UK": {
+        "gap": dt.datetime(2026, 3, 29, 1, 30),
+        "mobile": "07400 {:06d}",
+        "city": "London",
+        "sites": (("Harbour Clinic", "London", "020 7946 0100"), ("Hill Clinic", "Manchester", "0161 496 0100")),
+    },
 }
+# The country's patient identifier: (field, kind for checks.identifiers.corrupt_check_digit).
+_IDENTIFIER = {"NZ": ("nhi", "nhi"), "AU": ("medicare_number", "medicare"), "UK": ("nhs_number", "nhs")}
 
 
 def write_filled_template(
@@ -172,8 +181,8 @@ def small_practice(*, clients: int, seed: int, defects: bool, country: str = "NZ
             client["mobile_phone"] = "555"
             defect(kind, "client", cid)
         elif kind == "invalid_identifier":
-            field = "nhi" if country == "NZ" else "medicare_number"
-            client[field] = corrupt_check_digit(str(client[field]), kind="nhi" if country == "NZ" else "medicare")
+            field, identifier_kind = _IDENTIFIER[country]
+            client[field] = corrupt_check_digit(str(client[field]), kind=identifier_kind)
             defect(kind, "client", cid)
         elif kind == "future_date_of_birth":
             client["date_of_birth"] = _day(dt.date(2031, 5, 4))
@@ -282,5 +291,7 @@ def small_practice(*, clients: int, seed: int, defects: bool, country: str = "NZ
 def _identifier(country: str, rng: random.Random) -> dict[str, object]:
     if country == "NZ":
         return {"nhi": random_nhi(rng, new_format=False)}
+    if country == "UK":
+        return {"nhs_number": random_nhs_number(rng)}
     number, _irn = random_medicare(rng)
     return {"medicare_number": number}

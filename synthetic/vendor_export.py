@@ -1,132 +1,132 @@
-"""What the SYNTHETIC vendor-export writers share (synthetic/houston.py, mypractice.py, peak.py, wintaps.py):
-the neutral small practice's day-first text turned into each export's own shapes, and the practice's tables
-written as CSV files (encoding, delimiter, line ends, a report title line) or as one XLSX workbook with
-native date cells. Each writer only lays the neutral practice out in its system's assumed columns."""
+"""Shared pieces of the SYNTHETIC vendor exports (synthetic/cloudappts.py, comsense.py, freehand.py,
+gumnut.py). Each writer lays the neutral small practice of synthetic/template.py out in its system's
+assumed layout; the pieces here re-write the practice's day-first dates in a system's own formats,
+group invoice lines by invoice, write the tables as CSV files (encoding, byte-order mark, delimiter,
+line ends, report title lines above the header) or as one XLSX workbook (date and number cells), and
+write the ground truth beside them. Every name is fictional."""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
-import importlib
 import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import xlsxwriter
 
-if TYPE_CHECKING:
-    from synthetic.template import TemplateSummary
+from synthetic.template import SmallPractice, TemplateSummary, write_truth
 
 Rows = list[dict[str, object]]
-_DAY = "%d/%m/%Y"
-_MOMENT = "%d/%m/%Y %H:%M"
+# The neutral practice's forms (synthetic/template.py): dates and local times day first, and the
+# placeholder an old system writes for a date it does not have.
+NEUTRAL_DATE = "%d/%m/%Y"
+NEUTRAL_TIME = "%d/%m/%Y %H:%M"
+NEUTRAL_PLACEHOLDER = "00/00/0000"
 
 
-def day(text: object) -> dt.date | None:
-    """The neutral practice's `DD/MM/YYYY` as a date; None for a blank or a placeholder (00/00/0000)."""
-    try:
-        return dt.datetime.strptime(str(text), _DAY).date()
-    except ValueError:
+def neutral_moment(value: object) -> dt.date | dt.datetime | None:
+    """A neutral date ("04/05/2031") or local time ("02/03/2026 09:00") as a date or datetime; blank or
+    the placeholder is None."""
+    text = str(value or "").strip()
+    if not text or text == NEUTRAL_PLACEHOLDER:
         return None
+    if " " in text:
+        return dt.datetime.strptime(text, NEUTRAL_TIME)
+    return dt.datetime.strptime(text, NEUTRAL_DATE).date()
 
 
-def moment(text: object) -> dt.datetime:
-    """The neutral practice's local `DD/MM/YYYY HH:MM` as a naive datetime."""
-    return dt.datetime.strptime(str(text), _MOMENT)
+def redate(value: object, fmt: str, placeholder: str = "") -> str:
+    """A neutral date or local time written in `fmt`; the neutral placeholder as the system's own
+    `placeholder`; blank stays blank."""
+    if str(value or "").strip() == NEUTRAL_PLACEHOLDER:
+        return placeholder
+    moment = neutral_moment(value)
+    return "" if moment is None else moment.strftime(fmt)
 
 
-def iso_day(text: object) -> str:
-    """A neutral date as ISO `YYYY-MM-DD`; a placeholder keeps its meaning in ISO shape (`0000-00-00`)."""
-    if text in ("", None):
-        return ""
-    parsed = day(text)
-    return parsed.isoformat() if parsed is not None else "0000-00-00"
-
-
-def lines_by_invoice(rows: Mapping[str, Rows]) -> dict[object, Rows]:
-    """The neutral invoice lines grouped by their invoice id."""
+def lines_by_invoice(practice: SmallPractice) -> dict[object, Rows]:
     grouped: dict[object, Rows] = {}
-    for line in rows["invoice_lines"]:
+    for line in practice.rows["invoice_lines"]:
         grouped.setdefault(line["invoice_id"], []).append(line)
     return grouped
 
 
+@dataclass(frozen=True)
+class CsvStyle:
+    """How a system writes its CSV files."""
+
+    encoding: str = "utf-8"
+    byte_order_mark: bool = False
+    delimiter: str = ","
+    line_end: str = "\r\n"
+    # Report title lines above the header row (a "print to CSV" report): the reader finds the header as
+    # the first line holding the key column.
+    preamble: tuple[str, ...] = ()
+
+
 def write_csv_tables(
-    out: Path,
-    tables: Mapping[str, Rows],
-    *,
-    encoding: str = "utf-8",
-    delimiter: str = ",",
-    line_end: str = "\r\n",
-    quoting: int = csv.QUOTE_MINIMAL,
-    title: str | None = None,
-    suffix: str = ".csv",
+    out: Path, tables: Mapping[str, Rows], headers: Mapping[str, Sequence[str]], style: CsvStyle
 ) -> None:
-    """Each table as `<name><suffix>` in `out`: a header of its rows' keys, then the rows; `title` (formatted
-    with the table's name) is a report title line written above the header, as desktop report writers do.
-    Text the encoding cannot hold raises (a synthetic writer must not lose characters silently)."""
+    """`<table>.csv` per table in `out`, the header row first (after any preamble)."""
     for name, rows in tables.items():
         buffer = io.StringIO()
-        if title is not None:
-            buffer.write(title.format(table=name) + line_end)
-        header = list(rows[0]) if rows else []
+        for line in style.preamble:
+            buffer.write(line + style.line_end)
         writer = csv.DictWriter(
-            buffer, fieldnames=header, delimiter=delimiter, lineterminator=line_end, quoting=quoting
+            buffer, fieldnames=list(headers[name]), delimiter=style.delimiter, lineterminator=style.line_end
         )
         writer.writeheader()
         writer.writerows(rows)
-        (Path(out) / f"{name}{suffix}").write_bytes(buffer.getvalue().encode(encoding))
+        text = ("\ufeff" if style.byte_order_mark else "") + buffer.getvalue()
+        # Strict: a character the system's code page cannot hold is a writer bug, never silently replaced.
+        (out / f"{name}.csv").write_bytes(text.encode(style.encoding))
 
 
-def write_xlsx_tables(path: Path, tables: Mapping[str, Rows], *, date_format: str = "dd/mm/yyyy") -> None:
-    """One workbook with a sheet per table: a bold header row, dates and times as native date cells (shown
-    day first), numbers as numbers, booleans as Excel booleans and everything else as text cells."""
+def write_xlsx_tables(path: Path, tables: Mapping[str, Rows], headers: Mapping[str, Sequence[str]]) -> None:
+    """One workbook with a sheet per table: dates and times as date cells, numbers as number cells, flags as
+    TRUE/FALSE cells, everything else as text (a phone number keeps its leading zero)."""
     book = xlsxwriter.Workbook(str(path))
     bold = book.add_format({"bold": True})
-    day_cell = book.add_format({"num_format": date_format})
-    time_cell = book.add_format({"num_format": f"{date_format} hh:mm"})
+    formats = {
+        dt.datetime: book.add_format({"num_format": "dd/mm/yyyy hh:mm"}),
+        dt.date: book.add_format({"num_format": "dd/mm/yyyy"}),
+    }
     for name, rows in tables.items():
         sheet = book.add_worksheet(name)
-        header: Sequence[str] = list(rows[0]) if rows else []
-        sheet.write_row(0, 0, header, bold)
+        sheet.write_row(0, 0, list(headers[name]), bold)
         for number, row in enumerate(rows, start=1):
-            for index, value in enumerate(row.values()):
+            for index, header in enumerate(headers[name]):
+                value = row.get(header)
                 if value is None or value == "":
                     continue
-                if isinstance(value, dt.datetime):
-                    sheet.write_datetime(number, index, value, time_cell)
-                elif isinstance(value, dt.date):
-                    sheet.write_datetime(number, index, dt.datetime.combine(value, dt.time()), day_cell)
-                elif isinstance(value, bool):
+                if isinstance(value, bool):
                     sheet.write_boolean(number, index, value)
-                elif isinstance(value, int | float):
+                elif isinstance(value, dt.datetime):
+                    sheet.write_datetime(number, index, value, formats[dt.datetime])
+                elif isinstance(value, dt.date):
+                    moment = dt.datetime.combine(value, dt.time())
+                    sheet.write_datetime(number, index, moment, formats[dt.date])
+                elif isinstance(value, int | float) and not isinstance(value, bool):
                     sheet.write_number(number, index, value)
                 else:
                     sheet.write_string(number, index, str(value))
     book.close()
 
 
-@dataclass(frozen=True)
-class ExportWriter:
-    """A vendor system's synthetic export for `practice-migrate generate --system <name>`: the country it
-    writes, its title and the writer (`module:function`, imported when used) taking (out, clients=,
-    seed=, defects=)."""
-
-    country: str
-    title: str
-    writer: str
-
-    def write(self, out: Path, *, clients: int, seed: int, defects: bool) -> TemplateSummary:
-        module, _, function = self.writer.partition(":")
-        write = getattr(importlib.import_module(module), function)
-        return write(out, clients=clients, seed=seed, defects=defects)
+def finish_export(out: Path, practice: SmallPractice, tables: Mapping[str, Rows], fmt: str) -> TemplateSummary:
+    """The ground truth beside the export, and the export's summary."""
+    truth_file = write_truth(out, practice, fmt)
+    return TemplateSummary(out, truth_file, {t: len(r) for t, r in tables.items()}, len(practice.truth))
 
 
-# The vendor exports `generate --system` writes beside Cliniko, Core Plus, Gensolve, the template and TM3.
-EXPORT_WRITERS: dict[str, ExportWriter] = {
-    "houston": ExportWriter("AU", "Bp VIP.net / Houston VIP workbook", "synthetic.houston:write_houston_export"),
-    "mypractice": ExportWriter("NZ", "MyPractice (NZ) CSV files", "synthetic.mypractice:write_mypractice_export"),
-    "peak": ExportWriter("NZ", "Peak (NZ) CSV files", "synthetic.peak:write_peak_export"),
-}
+__all__ = [
+    "CsvStyle",
+    "finish_export",
+    "lines_by_invoice",
+    "neutral_moment",
+    "redate",
+    "write_csv_tables",
+    "write_xlsx_tables",
+]

@@ -9,37 +9,29 @@ from pathlib import Path
 import polars as pl
 
 from mappings.transforms.registry import Step, TransformContext, issue_where, map_unique, register_transform
-from mappings.transforms.temporal import _localise, _zones
+from mappings.transforms.temporal import _localise, _zones, timestamp_issues
 from store.files import sha256_file
 
 _NAIVE = pl.Datetime("us", None)
-# A day and a time joined by `concat` (e.g. MyPractice's appointment date and start time columns).
-_JOINED_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M")
 
 
 @register_transform("local_instant")
-def local_instant(values: pl.Series, ctx: TransformContext, zone_field: str | None = None) -> Step:
-    """A local wall-clock time (typed by the raw layer, or a day and a time joined as text `YYYY-MM-DD
-    HH:MM[:SS]` by `concat`, for an export that delivers them in two columns) → the UTC instant in the
-    row's zone (`zone_field`, else the practice's). A time in a daylight-saving gap is a `dst_gap` issue
-    (never shifted); one that occurs twice takes the earlier instant with a `dst_ambiguous` warning; text of
-    another shape is an `invalid_timestamp` issue."""
-    unreadable = pl.Series([False] * len(values))
-    if values.dtype == pl.String:
-        text = values.str.strip_chars()
-        parsed = [pl.lit(text.str.to_datetime(fmt, strict=False).cast(_NAIVE)) for fmt in _JOINED_FORMATS]
-        naive = pl.select(pl.coalesce(parsed)).to_series()
-        unreadable = text.is_not_null() & naive.is_null()
+def local_instant(
+    values: pl.Series, ctx: TransformContext, zone_field: str | None = None, format: str | None = None
+) -> Step:
+    """A local wall-clock time (typed by the raw layer) → the UTC instant in the row's zone (`zone_field`,
+    else the practice's). A time in a daylight-saving gap is a `dst_gap` issue (never shifted); one that
+    occurs twice takes the earlier instant with a `dst_ambiguous` warning. With `format`, the value is text
+    parsed in that strftime format first — a day and a time of day delivered in two columns and joined
+    by `concat` (Comsense's appointment book) — and text that does not parse is `invalid_timestamp`."""
+    if format is None:
+        naive, unparsed = values.cast(_NAIVE), pl.Series([False] * len(values))
     else:
-        naive = values.cast(_NAIVE)
+        text = values.cast(pl.String).str.strip_chars()
+        naive = text.str.to_datetime(format, strict=False).cast(_NAIVE)
+        unparsed = text.is_not_null() & naive.is_null()
     utc, gap, ambiguous = _localise(naive, _zones(ctx, zone_field, len(values)))
-    issues = pl.select(
-        pl.when(pl.lit(unreadable))
-        .then(pl.lit("invalid_timestamp"))
-        .when(pl.lit(gap))
-        .then(pl.lit("dst_gap"))
-        .otherwise(None)
-    ).to_series()
+    issues = timestamp_issues(unparsed, gap)
     warnings = pl.select(pl.when(pl.lit(ambiguous)).then(pl.lit("dst_ambiguous")).otherwise(None)).to_series()
     return Step(utc.rename(values.name), issues=issues, warnings=warnings)
 

@@ -50,6 +50,18 @@ def _localise(naive: pl.Series, zones: pl.Series) -> tuple[pl.Series, pl.Series,
     return utc, gap, ambiguous
 
 
+def timestamp_issues(unparsed: pl.Series, gap: pl.Series) -> pl.Series:
+    """Per row: `invalid_timestamp` where the text did not parse, else `dst_gap` where the local time is one
+    the clock skips, else null."""
+    return pl.select(
+        pl.when(pl.lit(unparsed))
+        .then(pl.lit("invalid_timestamp"))
+        .when(pl.lit(gap))
+        .then(pl.lit("dst_gap"))
+        .otherwise(None)
+    ).to_series()
+
+
 @register_transform("parse_instant")
 def parse_instant(values: pl.Series, ctx: TransformContext, zone_field: str | None = None) -> Step:
     """An ISO 8601 timestamp → UTC instant. With a `Z` or offset it is exact. Without one it is read
@@ -78,13 +90,7 @@ def _parse_general(text: pl.Series, ctx: TransformContext, zone_field: str | Non
     local_utc, gap, ambiguous = _localise(naive, _zones(ctx, zone_field, len(rows)).filter(rows))
     result = _coalesce([exact.cast(_UTC), local_utc], text.name)
     unparsed = text.is_not_null() & exact.is_null() & naive.is_null()
-    issues = pl.select(
-        pl.when(pl.lit(unparsed))
-        .then(pl.lit("invalid_timestamp"))
-        .when(pl.lit(gap))
-        .then(pl.lit("dst_gap"))
-        .otherwise(None)
-    ).to_series()
+    issues = timestamp_issues(unparsed, gap)
     warnings = pl.select(
         pl.when(pl.lit(ambiguous))
         .then(pl.lit("dst_ambiguous"))

@@ -13,8 +13,8 @@ mapping-proposal flow and the confirmed spec replaces this one.
 
 from __future__ import annotations
 
-from sources.base import FieldType, ResourceSpec
-from sources.formats import DAY_FIRST_DATES, DAY_FIRST_DATETIMES, export_resources
+from sources.base import FieldType
+from sources.export_columns import ExportTable, export_resources
 from sources.raw_contract import ReadOptions
 
 F = FieldType
@@ -22,117 +22,124 @@ WORKBOOK_FILE = "VIPnet_Export.xlsx"
 READ_OPTIONS = ReadOptions(
     encoding=None,  # a workbook carries its own (XLSX text is Unicode); kept for a CSV re-delivery
     # Date cells are read as dates whatever their display; a date typed as text is day first (AU/NZ).
-    date_formats=DAY_FIRST_DATES,
-    datetime_formats=DAY_FIRST_DATETIMES,
+    date_formats=("%d/%m/%Y",),
+    datetime_formats=("%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S"),
 )
 
-RESOURCES: dict[str, ResourceSpec] = export_resources(
-    (
+TABLES = (
+    ExportTable(
         "units",
         "one row per unit (a practice location of a multi-unit practice)",
-        "unit_id",
-        {"unit_id": F.TEXT, "unit_name": F.TEXT, "suburb": F.TEXT, "phone": F.TEXT},
+        (
+            ("Unit ID", F.TEXT),
+            ("Unit Name", F.TEXT),
+            ("Suburb", F.TEXT),
+            ("Phone", F.TEXT),
+        ),
+        key="Unit ID",
     ),
-    (
+    ExportTable(
         "providers",
         "one row per provider: internal (the practice's clinicians) or external (referring doctors)",
-        "provider_id",
-        {
-            "provider_id": F.TEXT,
-            "provider_type": F.TEXT,
-            "title": F.TEXT,
-            "given_name": F.TEXT,
-            "surname": F.TEXT,
-            "organisation": F.TEXT,
-            "provider_number": F.TEXT,
-            "email": F.TEXT,
-        },
+        (
+            ("Provider ID", F.TEXT),
+            ("Provider Type", F.TEXT),
+            ("Title", F.TEXT),
+            ("Given Name", F.TEXT),
+            ("Surname", F.TEXT),
+            ("Organisation", F.TEXT),
+            ("Provider Number", F.TEXT),
+            ("Email", F.TEXT),
+        ),
+        key="Provider ID",
     ),
-    (
+    ExportTable(
         "patients",
         "one row per patient; date of birth a date cell; referring provider by id",
-        "patient_id",
-        {
-            "patient_id": F.TEXT,
-            "title": F.TEXT,
-            "given_name": F.TEXT,
-            "surname": F.TEXT,
-            "date_of_birth": F.DATE,
-            "sex": F.TEXT,
-            "email": F.TEXT,
-            "mobile": F.TEXT,
-            "suburb": F.TEXT,
-            "medicare_no": F.TEXT,
-            "referring_provider_id": F.TEXT,
-            "inactive": F.BOOLEAN,
-        },
+        (
+            ("Patient ID", F.TEXT),
+            ("Title", F.TEXT),
+            ("Given Name", F.TEXT),
+            ("Surname", F.TEXT),
+            ("Date of Birth", F.DATE),
+            ("Sex", F.TEXT),
+            ("Email", F.TEXT),
+            ("Mobile", F.TEXT),
+            ("Suburb", F.TEXT),
+            ("Medicare No", F.TEXT),
+            ("Referring Provider ID", F.TEXT),
+            ("Inactive", F.BOOLEAN),
+        ),
+        key="Patient ID",
     ),
-    (
+    ExportTable(
         "appointments",
         "one row per appointment; start and finish as local date-time cells",
-        "appointment_id",
-        {
-            "appointment_id": F.TEXT,
-            "patient_id": F.TEXT,
-            "provider_id": F.TEXT,
-            "unit_id": F.TEXT,
-            "appointment_type": F.TEXT,
-            "start": F.DATETIME,
-            "finish": F.DATETIME,
-            "status": F.TEXT,
-        },
+        (
+            ("Appointment ID", F.TEXT),
+            ("Patient ID", F.TEXT),
+            ("Provider ID", F.TEXT),
+            ("Unit ID", F.TEXT),
+            ("Appointment Type", F.TEXT),
+            ("Start", F.DATETIME),
+            ("Finish", F.DATETIME),
+            ("Status", F.TEXT),
+        ),
+        key="Appointment ID",
     ),
-    (
+    ExportTable(
         "consult_notes",
         "one row per consultation note",
-        "note_id",
-        {
-            "note_id": F.TEXT,
-            "patient_id": F.TEXT,
-            "provider_id": F.TEXT,
-            "appointment_id": F.TEXT,
-            "written": F.DATETIME,
-            "note": F.TEXT,
-        },
+        (
+            ("Note ID", F.TEXT),
+            ("Patient ID", F.TEXT),
+            ("Provider ID", F.TEXT),
+            ("Appointment ID", F.TEXT),
+            ("Written", F.DATETIME),
+            ("Note", F.TEXT),
+        ),
+        key="Note ID",
     ),
-    (
+    ExportTable(
         "invoices",
         "one row per invoice; GST and total as numbers",
-        "invoice_id",
-        {
-            "invoice_id": F.TEXT,
-            "patient_id": F.TEXT,
-            "invoice_no": F.TEXT,
-            "invoice_date": F.DATE,
-            "status": F.TEXT,
-            "gst": F.DECIMAL,
-            "total": F.DECIMAL,
-        },
+        (
+            ("Invoice ID", F.TEXT),
+            ("Patient ID", F.TEXT),
+            ("Invoice No", F.TEXT),
+            ("Invoice Date", F.DATE),
+            ("Status", F.TEXT),
+            ("GST", F.DECIMAL),
+            ("Total", F.DECIMAL),
+        ),
+        key="Invoice ID",
     ),
-    (
+    ExportTable(
         "invoice_items",
         "one row per item of an invoice",
-        "item_id",
-        {
-            "item_id": F.TEXT,
-            "invoice_id": F.TEXT,
-            "description": F.TEXT,
-            "qty": F.DECIMAL,
-            "fee": F.DECIMAL,
-            "amount": F.DECIMAL,
-        },
+        (
+            ("Item ID", F.TEXT),
+            ("Invoice ID", F.TEXT),
+            ("Description", F.TEXT),
+            ("Qty", F.DECIMAL),
+            ("Fee", F.DECIMAL),
+            ("Amount", F.DECIMAL),
+        ),
+        key="Item ID",
     ),
-    (
+    ExportTable(
         "receipts",
         "one row per receipt (a payment against an invoice)",
-        "receipt_id",
-        {
-            "receipt_id": F.TEXT,
-            "invoice_id": F.TEXT,
-            "patient_id": F.TEXT,
-            "received": F.DATETIME,
-            "amount": F.DECIMAL,
-            "method": F.TEXT,
-        },
+        (
+            ("Receipt ID", F.TEXT),
+            ("Invoice ID", F.TEXT),
+            ("Patient ID", F.TEXT),
+            ("Received", F.DATETIME),
+            ("Amount", F.DECIMAL),
+            ("Method", F.TEXT),
+        ),
+        key="Receipt ID",
     ),
 )
+RESOURCES = export_resources(TABLES)
+HEADERS = {table.name: table.headers for table in TABLES}

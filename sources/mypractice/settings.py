@@ -13,8 +13,8 @@ mapping-proposal flow and the confirmed spec replaces this one.
 
 from __future__ import annotations
 
-from sources.base import FieldType, ResourceSpec
-from sources.formats import DAY_FIRST_DATES, DAY_FIRST_DATETIMES, export_resources
+from sources.base import FieldType
+from sources.export_columns import ExportTable, export_resources
 from sources.raw_contract import ReadOptions
 
 F = FieldType
@@ -23,117 +23,124 @@ READ_OPTIONS = ReadOptions(
     # detected, so a cp1252 re-delivery reads too.
     encoding=None,
     delimiter=",",
-    date_formats=DAY_FIRST_DATES,
-    datetime_formats=DAY_FIRST_DATETIMES,
+    date_formats=("%d/%m/%Y",),
+    datetime_formats=("%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S"),
 )
 
-RESOURCES: dict[str, ResourceSpec] = export_resources(
-    (
+TABLES = (
+    ExportTable(
         "locations",
         "one row per practice location",
-        "location_id",
-        {"location_id": F.TEXT, "location_name": F.TEXT, "city": F.TEXT, "phone": F.TEXT},
+        (
+            ("LOCATION_ID", F.TEXT),
+            ("LOCATION_NAME", F.TEXT),
+            ("CITY", F.TEXT),
+            ("PHONE", F.TEXT),
+        ),
+        key="LOCATION_ID",
     ),
-    (
+    ExportTable(
         "providers",
         "one row per provider (doctor, nurse); a short provider code as its id",
-        "provider_code",
-        {
-            "provider_code": F.TEXT,
-            "first_name": F.TEXT,
-            "surname": F.TEXT,
-            "provider_type": F.TEXT,
-            "email": F.TEXT,
-            "active": F.BOOLEAN,
-        },
+        (
+            ("PROVIDER_CODE", F.TEXT),
+            ("FIRST_NAME", F.TEXT),
+            ("SURNAME", F.TEXT),
+            ("PROVIDER_TYPE", F.TEXT),
+            ("EMAIL", F.TEXT),
+            ("ACTIVE", F.BOOLEAN),
+        ),
+        key="PROVIDER_CODE",
     ),
-    (
+    ExportTable(
         "patients",
         "one row per patient, with the NHI number",
-        "patient_id",
-        {
-            "patient_id": F.TEXT,
-            "nhi": F.TEXT,
-            "surname": F.TEXT,
-            "first_name": F.TEXT,
-            "dob": F.DATE,
-            "gender": F.TEXT,
-            "email": F.TEXT,
-            "cell_phone": F.TEXT,
-            "city": F.TEXT,
-            "inactive": F.BOOLEAN,
-        },
+        (
+            ("PATIENT_ID", F.TEXT),
+            ("NHI", F.TEXT),
+            ("SURNAME", F.TEXT),
+            ("FIRST_NAME", F.TEXT),
+            ("DOB", F.DATE),
+            ("GENDER", F.TEXT),
+            ("EMAIL", F.TEXT),
+            ("CELL_PHONE", F.TEXT),
+            ("CITY", F.TEXT),
+            ("INACTIVE", F.BOOLEAN),
+        ),
+        key="PATIENT_ID",
     ),
-    (
+    ExportTable(
         "appointments",
         "one row per appointment; its day, start time and end time in three columns (local time)",
-        "appt_id",
-        {
-            "appt_id": F.TEXT,
-            "patient_id": F.TEXT,
-            "provider_code": F.TEXT,
-            "location_id": F.TEXT,
-            "appt_date": F.DATE,
-            "start_time": F.TEXT,
-            "end_time": F.TEXT,
-            "appt_type": F.TEXT,
-            "status": F.TEXT,
-        },
+        (
+            ("APPT_ID", F.TEXT),
+            ("PATIENT_ID", F.TEXT),
+            ("PROVIDER_CODE", F.TEXT),
+            ("LOCATION_ID", F.TEXT),
+            ("APPT_DATE", F.DATE),
+            ("START_TIME", F.TEXT),
+            ("END_TIME", F.TEXT),
+            ("APPT_TYPE", F.TEXT),
+            ("STATUS", F.TEXT),
+        ),
+        key="APPT_ID",
     ),
-    (
+    ExportTable(
         "consultations",
         "one row per consultation note",
-        "consult_id",
-        {
-            "consult_id": F.TEXT,
-            "patient_id": F.TEXT,
-            "provider_code": F.TEXT,
-            "appt_id": F.TEXT,
-            "consult_date": F.DATETIME,
-            "notes": F.TEXT,
-        },
+        (
+            ("CONSULT_ID", F.TEXT),
+            ("PATIENT_ID", F.TEXT),
+            ("PROVIDER_CODE", F.TEXT),
+            ("APPT_ID", F.TEXT),
+            ("CONSULT_DATE", F.DATETIME),
+            ("NOTES", F.TEXT),
+        ),
+        key="CONSULT_ID",
     ),
-    (
+    ExportTable(
         "accounts",
         "one row per account (invoice), with who pays it (patient, ACC, …)",
-        "account_id",
-        {
-            "account_id": F.TEXT,
-            "patient_id": F.TEXT,
-            "account_no": F.TEXT,
-            "account_date": F.DATE,
-            "payee": F.TEXT,
-            "status": F.TEXT,
-            "gst": F.DECIMAL,
-            "total": F.DECIMAL,
-        },
+        (
+            ("ACCOUNT_ID", F.TEXT),
+            ("PATIENT_ID", F.TEXT),
+            ("ACCOUNT_NO", F.TEXT),
+            ("ACCOUNT_DATE", F.DATE),
+            ("PAYEE", F.TEXT),
+            ("STATUS", F.TEXT),
+            ("GST", F.DECIMAL),
+            ("TOTAL", F.DECIMAL),
+        ),
+        key="ACCOUNT_ID",
     ),
-    (
+    ExportTable(
         "account_items",
         "one row per item of an account: a service type with its funding group",
-        "item_id",
-        {
-            "item_id": F.TEXT,
-            "account_id": F.TEXT,
-            "service_type": F.TEXT,
-            "description": F.TEXT,
-            "fund": F.TEXT,
-            "qty": F.DECIMAL,
-            "fee": F.DECIMAL,
-            "amount": F.DECIMAL,
-        },
+        (
+            ("ITEM_ID", F.TEXT),
+            ("ACCOUNT_ID", F.TEXT),
+            ("SERVICE_TYPE", F.TEXT),
+            ("DESCRIPTION", F.TEXT),
+            ("FUND", F.TEXT),
+            ("QTY", F.DECIMAL),
+            ("FEE", F.DECIMAL),
+            ("AMOUNT", F.DECIMAL),
+        ),
+        key="ITEM_ID",
     ),
-    (
+    ExportTable(
         "payments",
         "one row per payment against an account",
-        "payment_id",
-        {
-            "payment_id": F.TEXT,
-            "account_id": F.TEXT,
-            "patient_id": F.TEXT,
-            "payment_date": F.DATETIME,
-            "amount": F.DECIMAL,
-            "payment_type": F.TEXT,
-        },
+        (
+            ("PAYMENT_ID", F.TEXT),
+            ("ACCOUNT_ID", F.TEXT),
+            ("PATIENT_ID", F.TEXT),
+            ("PAYMENT_DATE", F.DATETIME),
+            ("AMOUNT", F.DECIMAL),
+            ("PAYMENT_TYPE", F.TEXT),
+        ),
+        key="PAYMENT_ID",
     ),
 )
+RESOURCES = export_resources(TABLES)
+HEADERS = {table.name: table.headers for table in TABLES}

@@ -3,7 +3,7 @@
 Public: nothing beyond the name and country in Gensolve's migration list (research/sources.md §3,
 sources-round2.md §2.10: no vendor page, schema, export sample or migration vendor's statement found).
 The resources below are our assumption of a current cloud system's CSV export — UTF-8, LF line ends,
-every field quoted, snake_case headers, ISO 8601 dates and local date-times, amounts with an `NZ$`
+snake_case headers, ISO 8601 dates and local date-times, amounts with an `NZ$`
 prefix, phone numbers in international form, an archive timestamp instead of a flag, treatment notes as
 HTML — written by synthetic/peak.py; the first real delivery is mapped through the mapping-proposal flow
 and the confirmed spec replaces this one.
@@ -11,8 +11,8 @@ and the confirmed spec replaces this one.
 
 from __future__ import annotations
 
-from sources.base import FieldType, ResourceSpec
-from sources.formats import export_resources
+from sources.base import FieldType
+from sources.export_columns import ExportTable, export_resources
 from sources.raw_contract import ReadOptions
 
 F = FieldType
@@ -23,108 +23,115 @@ READ_OPTIONS = ReadOptions(
     datetime_formats=("%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"),
 )
 
-RESOURCES: dict[str, ResourceSpec] = export_resources(
-    (
+TABLES = (
+    ExportTable(
         "locations",
         "one row per clinic location",
-        "location_id",
-        {"location_id": F.TEXT, "name": F.TEXT, "city": F.TEXT, "phone": F.TEXT},
+        (
+            ("location_id", F.TEXT),
+            ("name", F.TEXT),
+            ("city", F.TEXT),
+            ("phone", F.TEXT),
+        ),
+        key="location_id",
     ),
-    (
+    ExportTable(
         "team_members",
         "one row per practitioner (team member)",
-        "team_member_id",
-        {
-            "team_member_id": F.TEXT,
-            "first_name": F.TEXT,
-            "last_name": F.TEXT,
-            "email": F.TEXT,
-            "active": F.BOOLEAN,
-        },
+        (
+            ("team_member_id", F.TEXT),
+            ("first_name", F.TEXT),
+            ("last_name", F.TEXT),
+            ("email", F.TEXT),
+            ("active", F.BOOLEAN),
+        ),
+        key="team_member_id",
     ),
-    (
+    ExportTable(
         "clients",
         "one row per client; archived_at set when the client is archived",
-        "client_id",
-        {
-            "client_id": F.TEXT,
-            "first_name": F.TEXT,
-            "last_name": F.TEXT,
-            "date_of_birth": F.DATE,
-            "gender": F.TEXT,
-            "email": F.TEXT,
-            "mobile": F.TEXT,
-            "city": F.TEXT,
-            "nhi": F.TEXT,
-            "archived_at": F.DATETIME,
-        },
+        (
+            ("client_id", F.TEXT),
+            ("first_name", F.TEXT),
+            ("last_name", F.TEXT),
+            ("date_of_birth", F.DATE),
+            ("gender", F.TEXT),
+            ("email", F.TEXT),
+            ("mobile", F.TEXT),
+            ("city", F.TEXT),
+            ("nhi", F.TEXT),
+            ("archived_at", F.DATETIME),
+        ),
+        key="client_id",
     ),
-    (
+    ExportTable(
         "bookings",
         "one row per booking; start and end as ISO local date-times",
-        "booking_id",
-        {
-            "booking_id": F.TEXT,
-            "client_id": F.TEXT,
-            "team_member_id": F.TEXT,
-            "location_id": F.TEXT,
-            "service": F.TEXT,
-            "start_at": F.DATETIME,
-            "end_at": F.DATETIME,
-            "status": F.TEXT,
-        },
+        (
+            ("booking_id", F.TEXT),
+            ("client_id", F.TEXT),
+            ("team_member_id", F.TEXT),
+            ("location_id", F.TEXT),
+            ("service", F.TEXT),
+            ("start_at", F.DATETIME),
+            ("end_at", F.DATETIME),
+            ("status", F.TEXT),
+        ),
+        key="booking_id",
     ),
-    (
+    ExportTable(
         "treatment_notes",
         "one row per treatment note; the note as HTML",
-        "note_id",
-        {
-            "note_id": F.TEXT,
-            "client_id": F.TEXT,
-            "team_member_id": F.TEXT,
-            "booking_id": F.TEXT,
-            "created_at": F.DATETIME,
-            "note_html": F.TEXT,
-        },
+        (
+            ("note_id", F.TEXT),
+            ("client_id", F.TEXT),
+            ("team_member_id", F.TEXT),
+            ("booking_id", F.TEXT),
+            ("created_at", F.DATETIME),
+            ("note_html", F.TEXT),
+        ),
+        key="note_id",
     ),
-    (
+    ExportTable(
         "invoices",
         "one row per invoice; amounts with an NZ$ prefix",
-        "invoice_id",
-        {
-            "invoice_id": F.TEXT,
-            "client_id": F.TEXT,
-            "invoice_number": F.TEXT,
-            "issued_on": F.DATE,
-            "status": F.TEXT,
-            "tax": F.DECIMAL,
-            "total": F.DECIMAL,
-        },
+        (
+            ("invoice_id", F.TEXT),
+            ("client_id", F.TEXT),
+            ("invoice_number", F.TEXT),
+            ("issued_on", F.DATE),
+            ("status", F.TEXT),
+            ("tax", F.DECIMAL),
+            ("total", F.DECIMAL),
+        ),
+        key="invoice_id",
     ),
-    (
+    ExportTable(
         "invoice_items",
         "one row per item of an invoice",
-        "invoice_item_id",
-        {
-            "invoice_item_id": F.TEXT,
-            "invoice_id": F.TEXT,
-            "description": F.TEXT,
-            "quantity": F.DECIMAL,
-            "unit_price": F.DECIMAL,
-            "amount": F.DECIMAL,
-        },
+        (
+            ("invoice_item_id", F.TEXT),
+            ("invoice_id", F.TEXT),
+            ("description", F.TEXT),
+            ("quantity", F.DECIMAL),
+            ("unit_price", F.DECIMAL),
+            ("amount", F.DECIMAL),
+        ),
+        key="invoice_item_id",
     ),
-    (
+    ExportTable(
         "payments",
         "one row per payment",
-        "payment_id",
-        {
-            "payment_id": F.TEXT,
-            "invoice_id": F.TEXT,
-            "client_id": F.TEXT,
-            "paid_at": F.DATETIME,
-            "amount": F.DECIMAL,
-            "method": F.TEXT,
-        },
+        (
+            ("payment_id", F.TEXT),
+            ("invoice_id", F.TEXT),
+            ("client_id", F.TEXT),
+            ("paid_at", F.DATETIME),
+            ("amount", F.DECIMAL),
+            ("method", F.TEXT),
+        ),
+        key="payment_id",
     ),
 )
+RESOURCES = export_resources(TABLES)
+HEADERS = {table.name: table.headers for table in TABLES}

@@ -5,55 +5,63 @@ and a provider of neither type is rejected with its reason, not lost."""
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
 import pytest
-from export_helpers import IDENTIFIER_ISSUE, assert_blocked_only_by_checks_and_reconciled, run_stage
-from pipeline_helpers import assert_defects_found, defect_findings
 from test_template_end_to_end import EXPECTED
+from vendor_export_helpers import (
+    assert_blocked_only_by_checks_and_reconciled,
+    assert_every_defect_caught,
+    staged_export,
+)
 
 from sources.houston import SYSTEM
-from sources.houston.settings import WORKBOOK_FILE
+from sources.houston.settings import HEADERS, WORKBOOK_FILE
 from sources.raw_layer import load_raw_resource
 from store import Warehouse
 from synthetic.houston import houston_rows, write_houston_export
 from synthetic.template import TemplateSummary, small_practice
 from synthetic.vendor_export import write_xlsx_tables
 
+# AU: the identifier is a Medicare number; the mojibake sits in the Surname text cell.
+HOUSTON_EXPECTED = {
+    **EXPECTED,
+    "invalid_identifier": ("issue", "medicare_number", "invalid_identifier"),
+    "mojibake_text": ("issue", "surname", "mojibake_repaired"),
+}
+
+
+def _write_with_a_locum(out: Path, *, clients: int, seed: int) -> TemplateSummary:
+    """The synthetic export plus a provider of a type the spec does not know (neither internal nor
+    external): it must be rejected with its reason, never dropped."""
+    practice = write_houston_export(out, clients=clients, seed=seed)
+    tables = houston_rows(small_practice(clients=clients, seed=seed, defects=True, country="AU"))
+    locum = dict.fromkeys(HEADERS["providers"], "")
+    tables["providers"].append(locum | {"Provider ID": "P9", "Provider Type": "Locum", "Surname": "Reid"})
+    write_xlsx_tables(out / WORKBOOK_FILE, tables, HEADERS)
+    return practice
+
 
 @pytest.fixture(scope="module")
-def staged(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    out = tmp_path_factory.mktemp("houston")
-    practice = write_houston_export(out, clients=36, seed=5)
-    # A provider of a type the spec does not know (neither internal nor external): rejected, never dropped.
-    tables = houston_rows(small_practice(clients=36, seed=5, defects=True, country="AU"))
-    locum = dict.fromkeys(tables["providers"][0], "")
-    tables["providers"].append(locum | {"Provider ID": "P9", "Provider Type": "Locum", "Surname": "Reid"})
-    write_xlsx_tables(out / WORKBOOK_FILE, tables)
-    home = tmp_path_factory.mktemp("home-houston")
-    result, outcome = run_stage(home, "houston-au", practice.out_dir, system="houston", country="AU")
-    return {"practice": practice, "result": result, "tables": outcome}
+def staged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    with staged_export("houston", _write_with_a_locum, tmp_path_factory, country="AU", clients=36) as run:
+        yield run
 
 
 def test_every_defect_caught_and_nothing_clean_flagged(staged: dict) -> None:
-    practice: TemplateSummary = staged["practice"]
-    defects = json.loads(practice.truth_file.read_text())["defects"]
-    # AU: the identifier is a Medicare number; the mojibake sits in the Surname text cell.
-    expected = {
-        **EXPECTED,
-        "invalid_identifier": IDENTIFIER_ISSUE["AU"],
-        "mojibake_text": ("issue", "surname", "mojibake_repaired"),
-    }
-    found = defect_findings(staged["tables"])
     # The locum provider belongs to no entity: its reject is the test below's, not a defect of the truth.
-    assert found.filter(pl.col("entity") == "(none)").height == 1
-    assert_defects_found(found.filter(pl.col("entity") != "(none)"), defects, expected)
+    tables = staged["tables"]
+    no_entity = tables["rejects"]["reason"] == "no_entity"
+    assert no_entity.sum() == 1
+    assert_every_defect_caught(
+        {**staged, "tables": {**tables, "rejects": tables["rejects"].filter(~no_entity)}}, HOUSTON_EXPECTED
+    )
 
 
 def test_the_run_blocks_only_on_failed_checks_and_every_row_reconciles(staged: dict) -> None:
-    assert_blocked_only_by_checks_and_reconciled(staged["result"], staged["tables"])
+    assert_blocked_only_by_checks_and_reconciled(staged)
 
 
 def test_providers_split_by_type_and_one_of_neither_type_is_rejected_not_lost(staged: dict) -> None:
