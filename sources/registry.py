@@ -17,8 +17,9 @@ def _systems() -> dict[str, SourceSystem]:
     from sources.peak import SYSTEM as PEAK
     from sources.template import SYSTEM as TEMPLATE
     from sources.tm3 import SYSTEM as TM3
+    from sources.wintaps import SYSTEM as WINTAPS
 
-    return {s.name: s for s in (CLINIKO, COREPLUS, GENSOLVE, HOUSTON, MYPRACTICE, PEAK, TEMPLATE, TM3)}
+    return {s.name: s for s in (CLINIKO, COREPLUS, GENSOLVE, HOUSTON, MYPRACTICE, PEAK, TEMPLATE, TM3, WINTAPS)}
 
 
 def system_names() -> list[str]:

@@ -31,6 +31,7 @@ VENDOR_EXPORTS: dict[str, tuple[str, str, tuple[str, ...], str]] = {
         "MyPractice (NZ) export (assumed layout)",
     ),
     "peak": ("synthetic.peak", "write_peak_export", ("NZ",), "Peak (NZ) export (assumed layout)"),
+    "wintaps": ("synthetic.wintaps", "write_wintaps_export", ("UK",), "Wintaps (UK) export (assumed layout)"),
 }
 
 
