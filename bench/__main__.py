@@ -17,6 +17,7 @@ from bench import (
     bench_dynamics_load,
     bench_gensolve_load,
     bench_real_org,
+    bench_tabular,
     emulator_bench,
     pipeline_bench,
 )
@@ -54,6 +55,13 @@ def main() -> int:
         help="practice loaded into the embedded Gensolve import database, next to DuckDB's bare insert of the same "
         "rows (default 100 000 clients; into Oracle too when ORACLE_TEST_DSN is set)",
     )
+    parser.add_argument(
+        "--tabular-clients",
+        type=int,
+        default=bench_tabular.CLIENTS,
+        help="practice delivered as a vendor export, CSV files and one XLSX workbook, through raw, staged and checks "
+        "next to DuckDB's bare read_csv (default 100 000 clients)",
+    )
     parser.add_argument("--out", type=Path, default=Path("bench/out"), help="where dumps and homes go")
     parser.add_argument("--results", type=Path, default=Path("bench/results.json"))
     args = parser.parse_args()
@@ -78,6 +86,10 @@ def main() -> int:
     real_org = bench_real_org.run(args.out, args.real_org_clients)
     print("gensolve: the loader into the embedded import database vs DuckDB's bare insert…", file=sys.stderr)
     gensolve = bench_gensolve_load.run(args.out, args.gensolve_clients)
+    print(
+        "vendor export: CSV files and one workbook through raw, staged, checks vs DuckDB's read_csv…", file=sys.stderr
+    )
+    tabular = bench_tabular.run(args.out, args.tabular_clients)
     print("delta pickup: a Cliniko change to Dataverse through the sensor and a delta run…", file=sys.stderr)
     delta = bench_delta_pickup.run(args.out)
     results = {
@@ -94,6 +106,7 @@ def main() -> int:
         "dynamics_real_org": real_org,
         "gensolve_load": gensolve,
         "delta_pickup": delta,
+        "vendor_export": tabular,
         "seconds": round(time.perf_counter() - started, 1),
     }
     args.results.write_text(json.dumps(results, indent=2))
@@ -159,6 +172,7 @@ def main() -> int:
         f"{delta['sensor_evaluation_seconds']} s + run {delta['delta_run_seconds']} s; the "
         f"{delta['excluded_poll_interval_seconds']} s poll interval excluded)"
     )
+    print("\n".join(bench_tabular.summary_lines(tabular)))
     print(f"\nFull results: {args.results}")
     return 0
 
