@@ -8,13 +8,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from sources.houston.settings import HEADERS, WORKBOOK_FILE
-from synthetic.template import SmallPractice, TemplateSummary, small_practice
+from synthetic.template import SmallPractice, TemplateSummary
 from synthetic.vendor_export import (
     NEUTRAL_PLACEHOLDER,
     Rows,
-    finish_export,
     lines_by_invoice,
     neutral_moment,
+    write_vendor_export,
     write_xlsx_tables,
 )
 
@@ -140,11 +140,12 @@ def houston_rows(practice: SmallPractice) -> dict[str, Rows]:
     }
 
 
+def _write_workbook(out: Path, tables: dict[str, Rows]) -> None:
+    write_xlsx_tables(out / WORKBOOK_FILE, tables, HEADERS)
+
+
 def write_houston_export(out: Path, *, clients: int = 40, seed: int = 3, defects: bool = True) -> TemplateSummary:
     """Write a synthetic AU Bp VIP.net export into folder `out` (created): the workbook and the ground truth."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    practice = small_practice(clients=clients, seed=seed, defects=defects, country="AU")
-    tables = houston_rows(practice)
-    write_xlsx_tables(out / WORKBOOK_FILE, tables, HEADERS)
-    return finish_export(out, practice, tables, "houston")
+    return write_vendor_export(
+        out, "houston", "AU", houston_rows, _write_workbook, clients=clients, seed=seed, defects=defects
+    )

@@ -10,8 +10,15 @@ import datetime as dt
 from pathlib import Path
 
 from sources.mypractice.settings import HEADERS
-from synthetic.template import SmallPractice, TemplateSummary, small_practice
-from synthetic.vendor_export import CsvStyle, Rows, finish_export, lines_by_invoice, neutral_moment, write_csv_tables
+from synthetic.template import SmallPractice, TemplateSummary
+from synthetic.vendor_export import (
+    CsvStyle,
+    Rows,
+    lines_by_invoice,
+    neutral_moment,
+    write_csv_tables,
+    write_vendor_export,
+)
 
 # A location named as the NHI and NES write place names, with macrons (the reason the export is UTF-8).
 _LOCATION_NAMES = {"Harbour Clinic": "Harbour Clinic Tāmaki"}
@@ -141,12 +148,13 @@ def mypractice_rows(practice: SmallPractice) -> dict[str, Rows]:
     }
 
 
+def _write_files(out: Path, tables: dict[str, Rows]) -> None:
+    write_csv_tables(out, tables, HEADERS, CsvStyle())
+
+
 def write_mypractice_export(out: Path, *, clients: int = 40, seed: int = 3, defects: bool = True) -> TemplateSummary:
     """Write a synthetic NZ MyPractice export into folder `out` (created): UTF-8 CSV files (no byte-order
     mark, CRLF line ends) and the ground truth."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    practice = small_practice(clients=clients, seed=seed, defects=defects, country="NZ")
-    tables = mypractice_rows(practice)
-    write_csv_tables(out, tables, HEADERS, CsvStyle())
-    return finish_export(out, practice, tables, "mypractice")
+    return write_vendor_export(
+        out, "mypractice", "NZ", mypractice_rows, _write_files, clients=clients, seed=seed, defects=defects
+    )

@@ -10,8 +10,8 @@ import html
 from pathlib import Path
 
 from sources.peak.settings import HEADERS
-from synthetic.template import SmallPractice, TemplateSummary, small_practice
-from synthetic.vendor_export import CsvStyle, Rows, finish_export, lines_by_invoice, redate, write_csv_tables
+from synthetic.template import SmallPractice, TemplateSummary
+from synthetic.vendor_export import CsvStyle, Rows, lines_by_invoice, redate, write_csv_tables, write_vendor_export
 
 
 def _money(amount: object) -> str:
@@ -132,12 +132,11 @@ def peak_rows(practice: SmallPractice) -> dict[str, Rows]:
     }
 
 
+def _write_files(out: Path, tables: dict[str, Rows]) -> None:
+    write_csv_tables(out, tables, HEADERS, CsvStyle(line_end="\n"))
+
+
 def write_peak_export(out: Path, *, clients: int = 40, seed: int = 3, defects: bool = True) -> TemplateSummary:
     """Write a synthetic NZ Peak export into folder `out` (created): UTF-8 CSV files (LF line ends) and the
     ground truth."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    practice = small_practice(clients=clients, seed=seed, defects=defects, country="NZ")
-    tables = peak_rows(practice)
-    write_csv_tables(out, tables, HEADERS, CsvStyle(line_end="\n"))
-    return finish_export(out, practice, tables, "peak")
+    return write_vendor_export(out, "peak", "NZ", peak_rows, _write_files, clients=clients, seed=seed, defects=defects)

@@ -10,13 +10,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import xlsxwriter
 
-from synthetic.template import SmallPractice, TemplateSummary, write_truth
+from synthetic.template import SmallPractice, TemplateSummary, small_practice, write_truth
 
 Rows = list[dict[str, object]]
 # The neutral practice's forms (synthetic/template.py): dates and local times day first, and the
@@ -115,18 +115,34 @@ def write_xlsx_tables(path: Path, tables: Mapping[str, Rows], headers: Mapping[s
     book.close()
 
 
-def finish_export(out: Path, practice: SmallPractice, tables: Mapping[str, Rows], fmt: str) -> TemplateSummary:
-    """The ground truth beside the export, and the export's summary."""
-    truth_file = write_truth(out, practice, fmt)
+def write_vendor_export(
+    out: Path,
+    system: str,
+    country: str,
+    lay_out: Callable[[SmallPractice], dict[str, Rows]],
+    write: Callable[[Path, dict[str, Rows]], None],
+    *,
+    clients: int,
+    seed: int,
+    defects: bool,
+) -> TemplateSummary:
+    """The neutral small practice of `country` laid out in `system`'s tables (`lay_out`), written into folder
+    `out` (created) by `write`, with the ground truth beside them."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    practice = small_practice(clients=clients, seed=seed, defects=defects, country=country)
+    tables = lay_out(practice)
+    write(out, tables)
+    truth_file = write_truth(out, practice, system)
     return TemplateSummary(out, truth_file, {t: len(r) for t, r in tables.items()}, len(practice.truth))
 
 
 __all__ = [
     "CsvStyle",
-    "finish_export",
     "lines_by_invoice",
     "neutral_moment",
     "redate",
     "write_csv_tables",
+    "write_vendor_export",
     "write_xlsx_tables",
 ]

@@ -1,16 +1,15 @@
 """A SYNTHETIC Wintaps (UK) export (sources/wintaps/README.md: nothing about the export is public; the
 layout is assumed) written from the neutral small practice of synthetic/template.py, UK, with the same
-defects and ground truth: tab-delimited cp1252 text files (`.csv`) under a report title line, headers
-prefixed by their table (`PatientSurname`), `£` amounts, `True`/`False` flags, date-times with seconds.
-Every name is fictional."""
+defects and ground truth: UTF-16 pipe-delimited text files (`.csv`), Title Case headers with spaces,
+`£` amounts, `True`/`False` flags, date-times with seconds. Every name is fictional."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from sources.wintaps.settings import HEADERS, TITLE_LINE
-from synthetic.template import SmallPractice, TemplateSummary, small_practice
-from synthetic.vendor_export import CsvStyle, Rows, finish_export, lines_by_invoice, redate, write_csv_tables
+from sources.wintaps.settings import DELIMITER, ENCODING, HEADERS
+from synthetic.template import SmallPractice, TemplateSummary
+from synthetic.vendor_export import CsvStyle, Rows, lines_by_invoice, redate, write_csv_tables, write_vendor_export
 
 _SECONDS = "%d/%m/%Y %H:%M:%S"
 _STATUS = {"completed": "Attended"}
@@ -29,104 +28,103 @@ def wintaps_rows(practice: SmallPractice) -> dict[str, Rows]:
     rows = practice.rows
     return {
         "clinics": [
-            {"ClinicID": r["id"], "ClinicName": r["name"], "ClinicTown": r.get("city", ""), "ClinicPhone": r["phone"]}
+            {"Clinic No": r["id"], "Clinic Name": r["name"], "Town": r.get("city", ""), "Telephone": r["phone"]}
             for r in rows["sites"]
         ],
         "therapists": [
             {
-                "TherapistID": r["id"],
-                "TherapistForename": r["first_name"],
-                "TherapistSurname": r["last_name"],
-                "TherapistEmail": r.get("email", ""),
-                "TherapistActive": _flag(r.get("active") == "yes"),
+                "Therapist No": r["id"],
+                "First Name": r["first_name"],
+                "Last Name": r["last_name"],
+                "Email": r.get("email", ""),
+                "Active": _flag(r.get("active") == "yes"),
             }
             for r in rows["practitioners"]
         ],
         "patients": [
             {
-                "PatientID": r["id"],
-                "PatientSurname": r["last_name"],
-                "PatientForename": r["first_name"],
-                "PatientDOB": r.get("date_of_birth", ""),  # day first, 00/00/0000 as the placeholder
-                "PatientSex": str(r.get("sex", ""))[:1].upper(),
-                "PatientEmail": r.get("email", ""),
-                "PatientMobile": r.get("mobile_phone", ""),
-                "PatientTown": r.get("city", ""),
-                "PatientNHSNo": r.get("nhs_number", ""),
-                "PatientArchived": _flag(r.get("archived") == "yes"),
+                "Patient No": r["id"],
+                "Last Name": r["last_name"],
+                "First Name": r["first_name"],
+                "Date Of Birth": r.get("date_of_birth", ""),  # day first, 00/00/0000 as the placeholder
+                "Sex": str(r.get("sex", ""))[:1].upper(),
+                "Email": r.get("email", ""),
+                "Mobile": r.get("mobile_phone", ""),
+                "Town": r.get("city", ""),
+                "NHS Number": r.get("nhs_number", ""),
+                "Archived": _flag(r.get("archived") == "yes"),
             }
             for r in rows["clients"]
         ],
         "appointments": [
             {
-                "ApptID": r["id"],
-                "ApptPatientID": r["client_id"],
-                "ApptTherapistID": r["practitioner_id"],
-                "ApptClinicID": r["site_id"],
-                "ApptType": r.get("appointment_type", ""),
-                "ApptStart": redate(r["starts"], _SECONDS),
-                "ApptEnd": redate(r["ends"], _SECONDS),
-                "ApptStatus": _STATUS.get(str(r["status"]), str(r["status"]).title()),
+                "Appointment No": r["id"],
+                "Patient No": r["client_id"],
+                "Therapist No": r["practitioner_id"],
+                "Clinic No": r["site_id"],
+                "Appointment Type": r.get("appointment_type", ""),
+                "Start": redate(r["starts"], _SECONDS),
+                "End": redate(r["ends"], _SECONDS),
+                "Status": _STATUS.get(str(r["status"]), str(r["status"]).title()),
             }
             for r in rows["appointments"]
         ],
         "case_notes": [
             {
-                "NoteID": r["id"],
-                "NotePatientID": r["client_id"],
-                "NoteTherapistID": r.get("practitioner_id", ""),
-                "NoteApptID": r.get("appointment_id", ""),
-                "NoteWritten": redate(r["written"], _SECONDS),
-                "NoteText": r["body"],
+                "Note No": r["id"],
+                "Patient No": r["client_id"],
+                "Therapist No": r.get("practitioner_id", ""),
+                "Appointment No": r.get("appointment_id", ""),
+                "Written": redate(r["written"], _SECONDS),
+                "Note": r["body"],
             }
             for r in rows["clinical_notes"]
         ],
         "invoices": [
             {
-                "InvoiceID": r["id"],
-                "InvoicePatientID": r["client_id"],
-                "InvoiceNo": r["invoice_number"],
-                "InvoiceDate": r["issue_date"],
-                "InvoiceStatus": str(r["status"]).title(),
-                "InvoiceVAT": _pounds(r.get("tax_amount")),
-                "InvoiceTotal": _pounds(r["total_amount"]),
+                "Invoice No": r["id"],
+                "Patient No": r["client_id"],
+                "Invoice Number": r["invoice_number"],
+                "Invoice Date": r["issue_date"],
+                "Status": str(r["status"]).title(),
+                "VAT": _pounds(r.get("tax_amount")),
+                "Total": _pounds(r["total_amount"]),
             }
             for r in rows["invoices"]
         ],
         "invoice_lines": [
             {
-                "LineID": line["id"],
-                "LineInvoiceID": invoice,
-                "LineDescription": line.get("description", ""),
-                "LineQty": line["quantity"],
-                "LinePrice": _pounds(line["unit_price"]),
-                "LineTotal": _pounds(line["total_amount"]),
+                "Line No": line["id"],
+                "Invoice No": invoice,
+                "Description": line.get("description", ""),
+                "Quantity": line["quantity"],
+                "Unit Price": _pounds(line["unit_price"]),
+                "Line Total": _pounds(line["total_amount"]),
             }
             for invoice, lines in lines_by_invoice(practice).items()
             for line in lines
         ],
         "receipts": [
             {
-                "ReceiptID": r["id"],
-                "ReceiptInvoiceID": r.get("invoice_id", ""),
-                "ReceiptPatientID": r["client_id"],
-                "ReceiptDate": redate(r["paid"], _SECONDS),
-                "ReceiptAmount": _pounds(r["amount"]),
-                "ReceiptMethod": str(r.get("method", "")).title(),
+                "Receipt No": r["id"],
+                "Invoice No": r.get("invoice_id", ""),
+                "Patient No": r["client_id"],
+                "Received": redate(r["paid"], _SECONDS),
+                "Amount": _pounds(r["amount"]),
+                "Method": str(r.get("method", "")).title(),
             }
             for r in rows["payments"]
         ],
     }
 
 
+def _write_files(out: Path, tables: dict[str, Rows]) -> None:
+    write_csv_tables(out, tables, HEADERS, CsvStyle(encoding=ENCODING, delimiter=DELIMITER))
+
+
 def write_wintaps_export(out: Path, *, clients: int = 40, seed: int = 3, defects: bool = True) -> TemplateSummary:
-    """Write a synthetic UK Wintaps export into folder `out` (created): tab-delimited cp1252 files, each under
-    its report title line (CRLF line ends), and the ground truth."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    practice = small_practice(clients=clients, seed=seed, defects=defects, country="UK")
-    tables = wintaps_rows(practice)
-    for name, table_rows in tables.items():
-        style = CsvStyle(encoding="cp1252", delimiter="\t", preamble=(TITLE_LINE.format(table=name),))
-        write_csv_tables(out, {name: table_rows}, HEADERS, style)
-    return finish_export(out, practice, tables, "wintaps")
+    """Write a synthetic UK Wintaps export into folder `out` (created): UTF-16 pipe-delimited files (CRLF line
+    ends) and the ground truth."""
+    return write_vendor_export(
+        out, "wintaps", "UK", wintaps_rows, _write_files, clients=clients, seed=seed, defects=defects
+    )

@@ -1,5 +1,5 @@
-"""Wintaps (UK): tab-delimited cp1252 text files, one per table, each under a report title line
-(README.md; nothing about its export is public, the layout is assumed until a real delivery confirms it)."""
+"""Wintaps (UK): UTF-16 ("Unicode text") pipe-delimited files, one per table (README.md; nothing about its
+export is public, the layout is assumed until a real delivery confirms it)."""
 
 from sources.export_columns import export_system
 from sources.wintaps.settings import READ_OPTIONS, RESOURCES

@@ -2,9 +2,9 @@
 
 Public: nothing beyond the name and country in Gensolve's migration list (research/sources.md §3,
 sources-round2.md §2.14: a search finds only an unrelated Windows telemetry tool, "WinTap"). The tables
-below are our assumption of an old Windows desktop system's "export to text" — tab-delimited files
-(`.csv`), the Windows code page cp1252 (`£` amounts), a report title line above the header, headers
-prefixed by their table (`PatientSurname`), `True`/`False` flags and date-times with seconds — written by
+below are our assumption of an old Windows desktop system's "Unicode text" export — UTF-16 (little-endian,
+with a byte-order mark), pipe-delimited, one `<table>.csv` per table, Title Case headers with spaces
+(`Last Name`, `NHS Number`), `£` amounts, `True`/`False` flags and date-times with seconds — written by
 synthetic/wintaps.py; the first real delivery is mapped through the mapping-proposal flow and the
 confirmed spec replaces this one.
 """
@@ -16,13 +16,12 @@ from sources.export_columns import ExportTable, export_resources
 from sources.raw_contract import ReadOptions
 
 F = FieldType
-TITLE_LINE = "Wintaps Data Export - {table}"
+ENCODING = "utf-16"  # the codec reads (and writes) the byte-order mark, little-endian as Windows writes it
+DELIMITER = "|"
 READ_OPTIONS = ReadOptions(
-    # Declared, not detected: a cp1252 file whose only non-ASCII bytes were mojibake would pass for UTF-8
-    # (sources/comsense/README.md); a customer's `encoding:` still overrides it.
-    encoding="cp1252",
-    delimiter="\t",
-    # header_line stays None: the header is the first line holding the key column, below the title line.
+    # Declared: detection tries UTF-8 and the single-byte code pages only, and UTF-16 is neither.
+    encoding=ENCODING,
+    delimiter=DELIMITER,
     date_formats=("%d/%m/%Y",),
     datetime_formats=("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M"),
 )
@@ -31,105 +30,105 @@ TABLES = (
     ExportTable(
         "clinics",
         "one row per clinic",
-        (("ClinicID", F.TEXT), ("ClinicName", F.TEXT), ("ClinicTown", F.TEXT), ("ClinicPhone", F.TEXT)),
-        key="ClinicID",
+        (("Clinic No", F.TEXT), ("Clinic Name", F.TEXT), ("Town", F.TEXT), ("Telephone", F.TEXT)),
+        key="Clinic No",
     ),
     ExportTable(
         "therapists",
-        "one row per therapist; TherapistActive True/False",
+        "one row per therapist; Active True/False",
         (
-            ("TherapistID", F.TEXT),
-            ("TherapistForename", F.TEXT),
-            ("TherapistSurname", F.TEXT),
-            ("TherapistEmail", F.TEXT),
-            ("TherapistActive", F.BOOLEAN),
+            ("Therapist No", F.TEXT),
+            ("First Name", F.TEXT),
+            ("Last Name", F.TEXT),
+            ("Email", F.TEXT),
+            ("Active", F.BOOLEAN),
         ),
-        key="TherapistID",
+        key="Therapist No",
     ),
     ExportTable(
         "patients",
-        "one row per patient, with the NHS number; PatientArchived True/False",
+        "one row per patient, with the NHS number; Archived True/False",
         (
-            ("PatientID", F.TEXT),
-            ("PatientSurname", F.TEXT),
-            ("PatientForename", F.TEXT),
-            ("PatientDOB", F.DATE),
-            ("PatientSex", F.TEXT),
-            ("PatientEmail", F.TEXT),
-            ("PatientMobile", F.TEXT),
-            ("PatientTown", F.TEXT),
-            ("PatientNHSNo", F.TEXT),
-            ("PatientArchived", F.BOOLEAN),
+            ("Patient No", F.TEXT),
+            ("Last Name", F.TEXT),
+            ("First Name", F.TEXT),
+            ("Date Of Birth", F.DATE),
+            ("Sex", F.TEXT),
+            ("Email", F.TEXT),
+            ("Mobile", F.TEXT),
+            ("Town", F.TEXT),
+            ("NHS Number", F.TEXT),
+            ("Archived", F.BOOLEAN),
         ),
-        key="PatientID",
+        key="Patient No",
     ),
     ExportTable(
         "appointments",
         "one row per appointment; start and end as local date-times with seconds",
         (
-            ("ApptID", F.TEXT),
-            ("ApptPatientID", F.TEXT),
-            ("ApptTherapistID", F.TEXT),
-            ("ApptClinicID", F.TEXT),
-            ("ApptType", F.TEXT),
-            ("ApptStart", F.DATETIME),
-            ("ApptEnd", F.DATETIME),
-            ("ApptStatus", F.TEXT),
+            ("Appointment No", F.TEXT),
+            ("Patient No", F.TEXT),
+            ("Therapist No", F.TEXT),
+            ("Clinic No", F.TEXT),
+            ("Appointment Type", F.TEXT),
+            ("Start", F.DATETIME),
+            ("End", F.DATETIME),
+            ("Status", F.TEXT),
         ),
-        key="ApptID",
+        key="Appointment No",
     ),
     ExportTable(
         "case_notes",
         "one row per case note",
         (
-            ("NoteID", F.TEXT),
-            ("NotePatientID", F.TEXT),
-            ("NoteTherapistID", F.TEXT),
-            ("NoteApptID", F.TEXT),
-            ("NoteWritten", F.DATETIME),
-            ("NoteText", F.TEXT),
+            ("Note No", F.TEXT),
+            ("Patient No", F.TEXT),
+            ("Therapist No", F.TEXT),
+            ("Appointment No", F.TEXT),
+            ("Written", F.DATETIME),
+            ("Note", F.TEXT),
         ),
-        key="NoteID",
+        key="Note No",
     ),
     ExportTable(
         "invoices",
         "one row per invoice; amounts in pounds with the £ sign",
         (
-            ("InvoiceID", F.TEXT),
-            ("InvoicePatientID", F.TEXT),
-            ("InvoiceNo", F.TEXT),
-            ("InvoiceDate", F.DATE),
-            ("InvoiceStatus", F.TEXT),
-            ("InvoiceVAT", F.DECIMAL),
-            ("InvoiceTotal", F.DECIMAL),
+            ("Invoice No", F.TEXT),
+            ("Patient No", F.TEXT),
+            ("Invoice Number", F.TEXT),
+            ("Invoice Date", F.DATE),
+            ("Status", F.TEXT),
+            ("VAT", F.DECIMAL),
+            ("Total", F.DECIMAL),
         ),
-        key="InvoiceID",
+        key="Invoice No",
     ),
     ExportTable(
         "invoice_lines",
         "one row per line of an invoice",
         (
-            ("LineID", F.TEXT),
-            ("LineInvoiceID", F.TEXT),
-            ("LineDescription", F.TEXT),
-            ("LineQty", F.DECIMAL),
-            ("LinePrice", F.DECIMAL),
-            ("LineTotal", F.DECIMAL),
+            ("Line No", F.TEXT),
+            ("Invoice No", F.TEXT),
+            ("Description", F.TEXT),
+            ("Quantity", F.DECIMAL),
+            ("Unit Price", F.DECIMAL),
+            ("Line Total", F.DECIMAL),
         ),
-        key="LineID",
+        key="Line No",
     ),
     ExportTable(
         "receipts",
         "one row per receipt (a payment against an invoice)",
         (
-            ("ReceiptID", F.TEXT),
-            ("ReceiptInvoiceID", F.TEXT),
-            ("ReceiptPatientID", F.TEXT),
-            ("ReceiptDate", F.DATETIME),
-            ("ReceiptAmount", F.DECIMAL),
-            ("ReceiptMethod", F.TEXT),
+            ("Receipt No", F.TEXT),
+            ("Invoice No", F.TEXT),
+            ("Patient No", F.TEXT),
+            ("Received", F.DATETIME),
+            ("Amount", F.DECIMAL),
+            ("Method", F.TEXT),
         ),
-        key="ReceiptID",
+        key="Receipt No",
     ),
 )
 RESOURCES = export_resources(TABLES)
