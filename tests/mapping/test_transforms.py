@@ -86,6 +86,19 @@ def test_parse_instant_utc_offsets_naive_gap_and_ambiguous() -> None:
     assert [warnings[i] for i in (0, 1, 2, 5)] == [None, None, None, None]
 
 
+def test_local_instant_parses_a_day_and_time_of_day_joined_as_text() -> None:
+    # Comsense's appointment book: the day and the time of day in two columns, joined by `concat`.
+    values, issues, _warnings = run(
+        "local_instant",
+        ["2026-03-02 09:00", "2026-09-27 02:30", "2026-03-02", None],
+        format="%Y-%m-%d %H:%M",
+    )
+    assert values[0].replace(tzinfo=None) == datetime(2026, 3, 1, 20, 0)  # Auckland, +13 in March
+    assert values[1] is None and issues[1] == "dst_gap"  # skipped by the clock: reported, never shifted
+    assert values[2] is None and issues[2] == "invalid_timestamp"  # the time of day was missing
+    assert values[3] is None and issues[3] is None and issues[0] is None
+
+
 @pytest.mark.parametrize(
     ("zone", "utc", "local"),
     [

@@ -1,7 +1,7 @@
 """MyPractice, NZ (assumed layout, SYNTHETIC export): the CSV export with defects runs through
 `mypractice_stage` as a real Dagster run with precision and recall 1.0 and exact reconciliation; an
-appointment's day and times, delivered in three columns, become the right instants (and a daylight-saving
-gap time is rejected); names with macrons arrive intact in UTF-8."""
+appointment's day and times, delivered in three columns, become the right instants (the transform itself:
+tests/mapping/test_transforms.py); names with macrons arrive intact in UTF-8."""
 
 from __future__ import annotations
 
@@ -19,8 +19,6 @@ from vendor_export_helpers import (
     staged_export,
 )
 
-from mappings.transforms.registry import MappingContext, TransformContext
-from mappings.transforms.template import local_instant
 from sources.mypractice import SYSTEM
 from sources.raw_layer import load_raw_resource
 from store import Warehouse
@@ -56,16 +54,6 @@ def test_day_and_times_from_three_columns_become_the_local_instants(staged: dict
     assert first["ends_at"] - first["starts_at"] == dt.timedelta(minutes=45)
     providers = staged_table("mypractice-nz", "practitioner")
     assert first["practitioner_id"] in providers["canonical_id"].to_list()  # referenced by provider code
-
-
-def test_joined_text_times_are_localised_and_a_bad_shape_is_an_issue() -> None:
-    values = pl.Series(["2026-03-03 10:00", "2026-09-27 02:30", "2026-03-03", None])  # as the spec joins them
-    mapping = MappingContext("c", "trial", "mypractice", "NZ", "Pacific/Auckland")
-    context = TransformContext(pl.DataFrame(), {}, mapping, "starts_at", "appointment")
-    step = local_instant(values, context, format="%Y-%m-%d %H:%M")
-    assert step.values[0].replace(tzinfo=None) == dt.datetime(2026, 3, 2, 21, 0)
-    assert step.issues.to_list() == [None, "dst_gap", "invalid_timestamp", None]
-    assert step.values[3] is None
 
 
 def test_macrons_arrive_intact_and_a_cp1252_redelivery_is_detected(tmp_path: Path) -> None:

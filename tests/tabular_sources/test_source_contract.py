@@ -49,6 +49,11 @@ def test_an_export_location_overrides_the_system_profile() -> None:
     ).read_options(profile)
     assert (stated.encoding, stated.delimiter, stated.date_formats) == ("cp1252", ";", ("%m/%d/%Y",))
     assert DumpSource(dump=Path("x"), encoding="cp1252").read_options(None).encoding == "cp1252"
+    # A system declaring its code page (Comsense: cp1252) keeps it unless the customer says `detect`.
+    code_page = ReadOptions(encoding="cp1252")
+    assert ExportSource(dump=Path("x")).read_options(code_page).encoding == "cp1252"
+    assert ExportSource(dump=Path("x"), encoding="detect").read_options(code_page).encoding is None
+    assert ExportSource(dump=Path("x"), encoding="utf-8").read_options(code_page).encoding == "utf-8"
 
 
 def _rule() -> ComputedChecksumsRule:
