@@ -1,17 +1,29 @@
 """A SYNTHETIC Peak (NZ) export (sources/peak/README.md: nothing about the export is public; the layout is
 assumed) written from the neutral small practice of synthetic/template.py, NZ, with the same defects and
-ground truth: UTF-8 CSV files with LF line ends, snake_case headers, ISO 8601 dates
-and local date-times, `NZ$` amounts, international phone numbers, an archive timestamp and HTML treatment
-notes. Every name is fictional."""
+ground truth: UTF-8 CSV files with LF line ends, snake_case headers, ISO 8601 dates and local date-times
+for the diary, UTC instants (`…Z`) for when a note was written or a payment taken, `NZ$` amounts,
+international phone numbers, an archive timestamp and HTML treatment notes. Every name is fictional."""
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sources.peak.settings import HEADERS
 from synthetic.template import SmallPractice, TemplateSummary
-from synthetic.vendor_export import CsvStyle, Rows, lines_by_invoice, redate, write_csv_tables, write_vendor_export
+from synthetic.vendor_export import (
+    CsvStyle,
+    Rows,
+    lines_by_invoice,
+    neutral_moment,
+    redate,
+    write_csv_tables,
+    write_vendor_export,
+)
+
+_ZONE = ZoneInfo("Pacific/Auckland")  # the synthetic NZ practice's zone
 
 
 def _money(amount: object) -> str:
@@ -25,7 +37,16 @@ def _international(phone: object) -> str:
 
 
 def _moment(text: object) -> str:
+    """A local wall-clock time (the practice's diary) as ISO without an offset."""
     return redate(text, "%Y-%m-%dT%H:%M:%S")
+
+
+def _utc(text: object) -> str:
+    """A record's own timestamp (when a note was written, a payment taken) as the UTC instant a cloud system
+    stores, ISO with `Z`: the neutral local time read in the practice's zone."""
+    local = neutral_moment(text)
+    assert isinstance(local, dt.datetime)
+    return local.replace(tzinfo=_ZONE).astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _day(text: object) -> str:
@@ -89,7 +110,7 @@ def peak_rows(practice: SmallPractice) -> dict[str, Rows]:
                 "client_id": r["client_id"],
                 "team_member_id": r.get("practitioner_id", ""),
                 "booking_id": r.get("appointment_id", ""),
-                "created_at": _moment(r["written"]),
+                "created_at": _utc(r["written"]),
                 "note_html": _note_html(r["body"]),
             }
             for r in rows["clinical_notes"]
@@ -123,7 +144,7 @@ def peak_rows(practice: SmallPractice) -> dict[str, Rows]:
                 "payment_id": r["id"],
                 "invoice_id": r.get("invoice_id", ""),
                 "client_id": r["client_id"],
-                "paid_at": _moment(r["paid"]),
+                "paid_at": _utc(r["paid"]),
                 "amount": _money(r["amount"]),
                 "method": r.get("method", ""),
             }

@@ -3,10 +3,10 @@
 Public: nothing beyond the name and country in Gensolve's migration list (research/sources.md §3,
 sources-round2.md §2.10: no vendor page, schema, export sample or migration vendor's statement found).
 The resources below are our assumption of a current cloud system's CSV export — UTF-8, LF line ends,
-snake_case headers, ISO 8601 dates and local date-times, amounts with an `NZ$`
-prefix, phone numbers in international form, an archive timestamp instead of a flag, treatment notes as
-HTML — written by synthetic/peak.py; the first real delivery is mapped through the mapping-proposal flow
-and the confirmed spec replaces this one.
+snake_case headers, ISO 8601 dates and local date-times (the diary), UTC instants with `Z` (a record's own
+timestamps), amounts with an `NZ$` prefix, phone numbers in international form, an archive timestamp
+instead of a flag, treatment notes as HTML — written by synthetic/peak.py; the first real delivery is
+mapped through the mapping-proposal flow and the confirmed spec replaces this one.
 """
 
 from __future__ import annotations
@@ -81,13 +81,13 @@ TABLES = (
     ),
     ExportTable(
         "treatment_notes",
-        "one row per treatment note; the note as HTML",
+        "one row per treatment note; the note as HTML, written at a UTC instant",
         (
             ("note_id", F.TEXT),
             ("client_id", F.TEXT),
             ("team_member_id", F.TEXT),
             ("booking_id", F.TEXT),
-            ("created_at", F.DATETIME),
+            ("created_at", F.INSTANT),
             ("note_html", F.TEXT),
         ),
         key="note_id",
@@ -121,12 +121,12 @@ TABLES = (
     ),
     ExportTable(
         "payments",
-        "one row per payment",
+        "one row per payment, taken at a UTC instant",
         (
             ("payment_id", F.TEXT),
             ("invoice_id", F.TEXT),
             ("client_id", F.TEXT),
-            ("paid_at", F.DATETIME),
+            ("paid_at", F.INSTANT),
             ("amount", F.DECIMAL),
             ("method", F.TEXT),
         ),

@@ -1,11 +1,12 @@
 """Peak, NZ (assumed layout, SYNTHETIC export): the CSV export with defects runs through `peak_stage` as a
 real Dagster run with precision and recall 1.0 and exact reconciliation; ISO dates are the only dates read
-(a day-first file is refused naming the column and a line); `NZ$` amounts, HTML notes and international
-phone numbers arrive as plain values."""
+(a day-first file is refused naming the column and a line); `NZ$` amounts, HTML notes, UTC instants and
+international phone numbers arrive as plain values."""
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Iterator
 from decimal import Decimal
@@ -43,13 +44,17 @@ def test_the_run_blocks_only_on_failed_checks_and_every_row_reconciles(staged: d
     assert_blocked_only_by_checks_and_reconciled(staged)
 
 
-def test_html_notes_money_and_international_phones_stage_as_plain_values(staged: dict) -> None:
+def test_html_notes_money_utc_instants_and_international_phones_stage_as_plain_values(staged: dict) -> None:
     notes = staged_table("peak-nz", "clinical_note")
     body = notes.filter(pl.col("source_id") == "N1-1")["body_text"].item()
     assert "<p>" not in body and body.startswith("Visit 1: range of motion improving.")
     assert "Continue exercises." in body
     invoices = staged_table("peak-nz", "invoice")
     assert set(invoices["total_amount"].to_list()) <= {Decimal("90.00"), Decimal("95.00")}
+    payments = staged_table("peak-nz", "payment")
+    # Client 1's payment: 3 March 2026 11:00 in Auckland (NZDT), delivered as 2026-03-02T22:00:00Z.
+    paid = payments.filter(pl.col("source_id") == "Y1")["paid_at"].item()
+    assert paid.replace(tzinfo=None) == dt.datetime(2026, 3, 2, 22, 0)
     clients = staged_table("peak-nz", "client")
     mobile = clients.filter(pl.col("source_id") == "C1")["mobile_phone"].item()
     assert mobile.startswith("+6421") and not clients["is_archived"].any()
