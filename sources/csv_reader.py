@@ -5,9 +5,9 @@ with a byte-order mark, a European locale writes `;`, a report writer puts a tit
 header, a note holds line breaks inside quotes, and one hand-edited row has a quote that never closes.
 This reader:
 
-- decodes the file by the declared encoding, or detects it — a BOM, strict UTF-8, UTF-8 with a few cp1252
-  lines (transcoded, `encoding_repaired` per cell), else charset-normalizer among cp1252 and latin-1 — and
-  records the encoding on every row (`_source_encoding`) and in the notes;
+- decodes the file by the declared encoding, or detects it — a BOM (UTF-8 or UTF-16), strict UTF-8, UTF-8
+  with a few cp1252 lines (transcoded, `encoding_repaired` per cell), else charset-normalizer among cp1252
+  and latin-1 — and records the encoding on every row (`_source_encoding`) and in the notes;
 - (with the XLSX reader, sources/tabular.py) repairs mojibake (UTF-8 that went through cp1252 once,
   `JosÃ©`) in each text cell with ftfy and reports it per cell (`mojibake_repaired`);
 - takes the delimiter and quote the customer or the system declares, else detects the delimiter among
@@ -72,12 +72,17 @@ class Decoded:
 
 
 def decode(data: bytes, declared: str | None, shown: str) -> Decoded:
-    """Decode a CSV file. `declared` None detects: a BOM, strict UTF-8, UTF-8 with a few cp1252 lines,
+    """Decode a CSV file. `declared` None detects: a BOM (UTF-8 or UTF-16), strict UTF-8, UTF-8 with a few cp1252 lines,
     else charset-normalizer among cp1252/latin-1. Bytes the declared (or detected) encoding cannot decode
     are refused naming the line."""
     if data.startswith(codecs.BOM_UTF8) and declared in (None, "utf-8", "utf-8-sig"):
         note = "the file starts with a UTF-8 byte-order mark; read as UTF-8 without it"
         return Decoded(_strict(data[len(codecs.BOM_UTF8) :], "utf-8", shown), "utf-8", (note,))
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and declared in (None, "utf-16"):
+        # Windows' "Unicode text": without this, detection would take its bytes for a single-byte code page
+        # and every other character would be NUL (a header still matches: header_key drops them).
+        note = "the file starts with a UTF-16 byte-order mark; read as UTF-16"
+        return Decoded(_strict(data, "utf-16", shown), "utf-16", (note,))
     if declared is not None:
         encoding = "utf-8" if declared == "utf-8-sig" else declared
         return Decoded(_strict(data, encoding, shown), encoding)

@@ -17,12 +17,16 @@ def _systems() -> dict[str, SourceSystem]:
     from sources.frontdesk import SYSTEM as FRONTDESK
     from sources.gensolve import SYSTEM as GENSOLVE
     from sources.gumnut import SYSTEM as GUMNUT
+    from sources.houston import SYSTEM as HOUSTON
     from sources.medtech import SYSTEM as MEDTECH
+    from sources.mypractice import SYSTEM as MYPRACTICE
+    from sources.peak import SYSTEM as PEAK
     from sources.ppmp import SYSTEM as PPMP
     from sources.pracsuite import SYSTEM as PRACSUITE
     from sources.profile import SYSTEM as PROFILE
     from sources.template import SYSTEM as TEMPLATE
     from sources.tm3 import SYSTEM as TM3
+    from sources.wintaps import SYSTEM as WINTAPS
 
     return {
         s.name: s
@@ -35,12 +39,16 @@ def _systems() -> dict[str, SourceSystem]:
             FRONTDESK,
             GENSOLVE,
             GUMNUT,
+            HOUSTON,
             MEDTECH,
+            MYPRACTICE,
+            PEAK,
             PPMP,
             PRACSUITE,
             PROFILE,
             TEMPLATE,
             TM3,
+            WINTAPS,
         )
     }
 

@@ -30,6 +30,20 @@ VENDOR_EXPORTS: dict[str, tuple[str, str, tuple[str, ...], str]] = {
         ("AU",),
         "Front Desk decrypted export (assumed layout)",
     ),
+    "houston": (
+        "synthetic.houston",
+        "write_houston_export",
+        ("AU",),
+        "Bp VIP.net / Houston VIP export (assumed layout)",
+    ),
+    "mypractice": (
+        "synthetic.mypractice",
+        "write_mypractice_export",
+        ("NZ",),
+        "MyPractice (NZ) export (assumed layout)",
+    ),
+    "peak": ("synthetic.peak", "write_peak_export", ("NZ",), "Peak (NZ) export (assumed layout)"),
+    "wintaps": ("synthetic.wintaps", "write_wintaps_export", ("UK",), "Wintaps (UK) export (assumed layout)"),
 }
 
 
