@@ -26,7 +26,7 @@ def local_instant(
     (Comsense's appointment book), or a column a proposed spec reads as delivered text — and text that
     reads in none of them is `invalid_timestamp`."""
     if not formats:
-        naive, unparsed = values.cast(_NAIVE), pl.Series([False] * len(values))
+        naive, unparsed = values.cast(_NAIVE), pl.Series([False] * len(values), dtype=pl.Boolean)
     else:
         text = values.cast(pl.String).str.strip_chars()
         attempts = [text.str.to_datetime(fmt, strict=False).cast(_NAIVE) for fmt in formats]

@@ -211,3 +211,11 @@ def test_site_time_zone_takes_the_customers_override_else_the_practices_zone() -
     assert values == ["Australia/Sydney", "Pacific/Auckland", "Pacific/Auckland"]
     values, _, _ = run("site_time_zone", ["1002", "1001"])  # no overrides: every site in the practice's zone
     assert values == ["Pacific/Auckland", "Pacific/Auckland"]
+
+
+@pytest.mark.parametrize("params", [{}, {"formats": ["%Y-%m-%d %H:%M"]}])
+def test_local_instant_of_an_empty_table_is_empty(params: dict) -> None:
+    # A practice with no rows of an entity (no notes yet): typed or text, nothing to read and nothing to report.
+    dtype = pl.String if params else pl.Datetime("us")
+    values, issues, warnings = run("local_instant", [], dtype=dtype, **params)
+    assert values == [] and issues == [] and warnings == []
