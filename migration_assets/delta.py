@@ -27,7 +27,7 @@ from migration_assets.signoff import SIGNOFF_KEY
 from migration_assets.step_guard import guarded_step
 from sources.base import SourceSystem
 from sources.cliniko.api import TOMBSTONES_FILE
-from sources.cliniko.settings import FILE_SUFFIX, RESOURCES
+from sources.cliniko.settings import FILE_SUFFIX
 from sources.completeness import rule_of
 from sources.coverage import unknown_files
 from sources.registry import all_systems, get_system
@@ -176,7 +176,7 @@ def delta_verification(context: dg.AssetExecutionContext, migration_home: Migrat
         yield dg.MaterializeResult(metadata={"delta": "none"})
         yield dg.AssetCheckResult(check_name=DELTA_CHECK, passed=True, metadata={"delta": "none"})
         return
-    changes = DeltaChanges.read(delta_dir, list(RESOURCES), TOMBSTONES_FILE, FILE_SUFFIX)
+    changes = _delta_changes(get_system(config.source.system), delta_dir)
     warehouse = Warehouse.for_customer(migration_home.home.customer_dir(customer_id))
     with warehouse.connect() as con:
         result = verify_delta(
@@ -194,6 +194,16 @@ def delta_verification(context: dg.AssetExecutionContext, migration_home: Migrat
         records=records,
         metadata={k: v for k, v in metadata.items() if k != "records"},
     )
+
+
+def _delta_changes(system: SourceSystem, delta_dir: Path) -> DeltaChanges:
+    """What the delta changed, as the customer's source system records it (Cliniko: NDJSON records and
+    tombstones; a system with its own delta form reads it through `SourceExtraction.delta_changes`)."""
+    extraction = system.extraction
+    if extraction is not None and extraction.delta_changes is not None:
+        changed, deleted = extraction.delta_changes(delta_dir)
+        return DeltaChanges(changed, deleted)
+    return DeltaChanges.read(delta_dir, list(system.resources), TOMBSTONES_FILE, system.file_suffix or FILE_SUFFIX)
 
 
 def _latest_delta(home: MigrationHomeResource, config: CustomerConfig, run_kind: str):
@@ -275,7 +285,9 @@ def delta_pickup_sensor(context: dg.SensorEvaluationContext, migration_home: Mig
             notes.append(f"{customer_id}: no live extraction recorded yet")
             continue
         try:
-            waiting = extraction.changes_waiting(config.source.live, str(mark.value))
+            waiting = extraction.changes_waiting(
+                config.source.live, str(mark.value), migration_home.home.extracts_dir(customer_id, "live")
+            )
         except extraction.errors as exc:
             notes.append(f"{customer_id}: cannot ask the source for changes: {exc}")
             continue

@@ -31,3 +31,18 @@ def _signoff_job() -> object:
 
 
 SIGNOFF_JOB = _signoff_job()
+
+
+def evaluate_dump_arrival(instance: object, home: object, cursor: str | None = None) -> object:
+    """One tick of the `dump_arrival` sensor on the migration home at `home` (a path)."""
+    import dagster as dg
+
+    from migration_assets.resources import MigrationHomeResource
+
+    context = dg.build_sensor_context(
+        instance=instance,  # type: ignore[arg-type]
+        cursor=cursor,
+        resources={"migration_home": MigrationHomeResource(path=str(home))},
+        definitions=DEFINITIONS,
+    )
+    return REPOSITORY.get_sensor_def("dump_arrival")(context)
