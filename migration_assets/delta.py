@@ -121,9 +121,29 @@ def source_extract(context: dg.AssetExecutionContext, migration_home: MigrationH
             "throttled": result.throttled,
             # Ids and paths only: settings read from /settings/public, attachments without bytes yet, 404s.
             "extraction_findings": dg.MetadataValue.json(result.findings),
+            **_upstream_metadata(context.instance, getattr(result, "upstream", None)),
         }
     )
     yield _undeclared_files_result(result.snapshot, system)
+
+
+def _upstream_metadata(instance: dg.DagsterInstance, upstream: dict | None) -> dict[str, dg.MetadataValue]:
+    """The cross-customer link of a second hop (its source is another customer's target tables): which
+    partition of which assets it read, and the run that last materialised each. It cannot be an asset
+    dependency: the staged layer is shared by every system, so `gensolve/*` → `raw_gensolve/*` would close
+    a cycle (raw_gensolve → staged → gensolve), and a partition mapping cannot name another customer."""
+    if not upstream:
+        return {}
+    partition = f"{upstream['customer']}|{upstream['run']}"
+    runs = {}
+    for table in upstream["tables"]:
+        key = dg.AssetKey([str(upstream["target"]), str(table)])
+        record = latest_materialization(instance, key, partition)
+        runs[key.to_user_string()] = record.run_id if record else None
+    return {
+        "upstream_partition": dg.MetadataValue.text(partition),
+        "upstream_runs": dg.MetadataValue.json(runs),
+    }
 
 
 def _undeclared_files_result(delivery: Path, system: SourceSystem) -> dg.AssetCheckResult:

@@ -73,10 +73,25 @@ class SnapshotResult:
     requests: int = 0
     throttled: int = 0
     findings: dict[str, object] = field(default_factory=dict)
+    # Where the rows were loaded before this hop (another customer's target tables), for the lineage
+    # the Dagster layer records: {"target", "customer", "run", "tables"}; None for an Oracle schema.
+    upstream: dict[str, object] | None = None
 
     @property
     def change_count(self) -> int:
         return sum(self.changed.values()) + sum(self.tombstones.values())
+
+
+def upstream_of(location: GensolveExtractedSource, extracts: Path, catalogue: Catalogue) -> dict[str, object] | None:
+    """The previous hop a hop location reads: the Gensolve target's tables of that customer and run kind."""
+    if not isinstance(location, GensolveHopSource):
+        return None
+    return {
+        "target": "gensolve",
+        "customer": location.from_customer,
+        "run": location.run or extracts.name,
+        "tables": list(catalogue.tables),
+    }
 
 
 def hop_database(location: GensolveHopSource, extracts: Path) -> Path:
@@ -238,6 +253,7 @@ def take_snapshot(location: GensolveExtractedSource, extracts: Path) -> Snapshot
         changed={t: len(k) for t, k in changed.items()} if current is not None else dict(rows),
         tombstones={t: len(k) for t, k in deleted.items()},
         rows=rows,
+        upstream=upstream_of(location, extracts, load_catalogue()),
     )
 
 

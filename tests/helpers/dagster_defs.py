@@ -46,3 +46,16 @@ def evaluate_dump_arrival(instance: object, home: object, cursor: str | None = N
         definitions=DEFINITIONS,
     )
     return REPOSITORY.get_sensor_def("dump_arrival")(context)
+
+
+def assert_run_succeeded(result: object) -> object:
+    """`result` (an ExecuteInProcessResult) succeeded; the failing steps' messages otherwise."""
+    failures = [e.message for e in result.all_events if e.event_type_value == "STEP_FAILURE"]  # type: ignore[attr-defined]
+    assert result.success, failures  # type: ignore[attr-defined]
+    return result
+
+
+def check_outcomes(result: object) -> dict[tuple[str, str], bool]:
+    """(asset, check name) → passed, for every asset check a run evaluated."""
+    evaluations = [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]  # type: ignore[attr-defined]
+    return {(c.asset_key.to_user_string(), c.check_name): c.passed for c in evaluations}
