@@ -13,7 +13,7 @@ export DAGSTER_DISABLE_TELEMETRY := 1
 # the demo, `make dev`, the tests and the benchmarks talk to the emulators on loopback.
 export MIGRATION_ALLOWED_HOSTS ?= 127.0.0.1,localhost,*.invalid
 
-.PHONY: demo test test-postgres dev targets targets-stop bench bench-proposals bench-real-org mutation lint lock clean install screenshots
+.PHONY: demo demo-two-hops test test-postgres dev targets targets-stop bench bench-proposals bench-real-org mutation lint lock clean install screenshots
 
 install: $(STAMP)
 
@@ -26,6 +26,11 @@ $(STAMP): requirements.lock pyproject.toml
 ## demo: set up, generate a demo NZ practice, run it through Dagster, print the checklist
 demo: $(STAMP)
 	$(BIN)/python -m practice_migrate.demo
+
+## demo-two-hops: the demo practice Cliniko → Gensolve (embedded) → Dynamics (emulated org) as Dagster runs,
+## then the trace of one patient across both hops
+demo-two-hops: $(STAMP)
+	$(BIN)/python -m practice_migrate.demo_two_hops
 
 ## test: set up, then the whole test suite (ruff first: a lint error fails the build)
 test: $(STAMP)

@@ -156,9 +156,11 @@ def verify_delta(
     result.not_a_target_record += len(changes.changed - accounted)
     statuses = ("removed",) if deletions == "delete" else ("retired", "removed")
     for _resource, source_id in sorted(changes.deleted):
+        # A canonical id is `<system>:<entity>:<source id>`, and a source id may hold colons itself (a
+        # record read out of Gensolve has the previous hop's canonical id as its source id).
         held = con.execute(
             "select canonical_id, status from ledger.record where run_kind = ? and target = ? "
-            "and split_part(canonical_id, ':', 3) = ?",
+            "and regexp_replace(canonical_id, '^[^:]*:[^:]*:', '') = ?",
             [run_kind, target.name, source_id],
         ).fetchall()
         for canonical_id, status in held:

@@ -28,6 +28,7 @@ from migration_assets.signoff import SIGNOFF_KEY
 from migration_assets.step_guard import guarded_step
 from sources.base import SourceSystem
 from sources.cliniko.api import TOMBSTONES_FILE
+from sources.cliniko.settings import FILE_SUFFIX
 from sources.completeness import rule_of
 from sources.coverage import unknown_files
 from sources.registry import all_systems, get_system
@@ -121,9 +122,29 @@ def source_extract(context: dg.AssetExecutionContext, migration_home: MigrationH
             "throttled": result.throttled,
             # Ids and paths only: settings read from /settings/public, attachments without bytes yet, 404s.
             "extraction_findings": dg.MetadataValue.json(result.findings),
+            **_upstream_metadata(context.instance, getattr(result, "upstream", None)),
         }
     )
     yield _undeclared_files_result(result.snapshot, system)
+
+
+def _upstream_metadata(instance: dg.DagsterInstance, upstream: dict | None) -> dict[str, dg.MetadataValue]:
+    """The cross-customer link of a second hop (its source is another customer's target tables): which
+    partition of which assets it read, and the run that last materialised each. It cannot be an asset
+    dependency: the staged layer is shared by every system, so `gensolve/*` → `raw_gensolve/*` would close
+    a cycle (raw_gensolve → staged → gensolve), and a partition mapping cannot name another customer."""
+    if not upstream:
+        return {}
+    partition = f"{upstream['customer']}|{upstream['run']}"
+    runs = {}
+    for table in upstream["tables"]:
+        key = dg.AssetKey([str(upstream["target"]), str(table)])
+        record = latest_materialization(instance, key, partition)
+        runs[key.to_user_string()] = record.run_id if record else None
+    return {
+        "upstream_partition": dg.MetadataValue.text(partition),
+        "upstream_runs": dg.MetadataValue.json(runs),
+    }
 
 
 def _undeclared_files_result(delivery: Path, system: SourceSystem) -> dg.AssetCheckResult:
@@ -176,10 +197,7 @@ def delta_verification(context: dg.AssetExecutionContext, migration_home: Migrat
         yield dg.MaterializeResult(metadata={"delta": "none"})
         yield dg.AssetCheckResult(check_name=DELTA_CHECK, passed=True, metadata={"delta": "none"})
         return
-    # The customer's own system's resources and keys (Cliniko's `id`, Core Plus's `client_id`, …).
-    system = get_system(config.source.system)
-    keys = {name: spec.key for name, spec in system.resources.items() if spec.key}
-    changes = DeltaChanges.read(delta_dir, keys, TOMBSTONES_FILE, system.file_suffix)
+    changes = _delta_changes(get_system(config.source.system), delta_dir)
     warehouse = Warehouse.for_customer(migration_home.home.customer_dir(customer_id))
     with warehouse.connect() as con:
         result = verify_delta(
@@ -197,6 +215,18 @@ def delta_verification(context: dg.AssetExecutionContext, migration_home: Migrat
         records=records,
         metadata={k: v for k, v in metadata.items() if k != "records"},
     )
+
+
+def _delta_changes(system: SourceSystem, delta_dir: Path) -> DeltaChanges:
+    """What the delta changed, as the customer's source system records it (Cliniko: NDJSON records and
+    tombstones; a system with its own delta form reads it through `SourceExtraction.delta_changes`)."""
+    extraction = system.extraction
+    if extraction is not None and extraction.delta_changes is not None:
+        changed, deleted = extraction.delta_changes(delta_dir)
+        return DeltaChanges(changed, deleted)
+    # The system's own resources and keys (Cliniko's `id`, Core Plus's `client_id`, …).
+    keys = {name: spec.key for name, spec in system.resources.items() if spec.key}
+    return DeltaChanges.read(delta_dir, keys, TOMBSTONES_FILE, system.file_suffix or FILE_SUFFIX)
 
 
 def _latest_delta(home: MigrationHomeResource, config: CustomerConfig, run_kind: str):
@@ -278,7 +308,9 @@ def delta_pickup_sensor(context: dg.SensorEvaluationContext, migration_home: Mig
             notes.append(f"{customer_id}: no live extraction recorded yet")
             continue
         try:
-            waiting = extraction.changes_waiting(config.source.live, str(mark.value))
+            waiting = extraction.changes_waiting(
+                config.source.live, str(mark.value), migration_home.home.extracts_dir(customer_id, "live")
+            )
         except extraction.errors as exc:
             notes.append(f"{customer_id}: cannot ask the source for changes: {exc}")
             continue

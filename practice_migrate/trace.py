@@ -43,6 +43,7 @@ class Hop:
     source_table: str
     source_record: int | None
     writes: tuple[Write, ...]
+    run_kind: str = "trial"
 
 
 def _warehouse(home: MigrationHome, customer_id: str) -> Warehouse | None:
@@ -77,7 +78,7 @@ def _find_hop(home: MigrationHome, customer_id: str, run_kind: str, column: str,
                         [run_kind, row[1]],
                     ).fetchall()
                 ]
-            return Hop(customer_id, row[0], entity, row[1], row[2], row[3], row[4], row[5], tuple(writes))
+            return Hop(customer_id, row[0], entity, row[1], row[2], row[3], row[4], row[5], tuple(writes), run_kind)
     return None
 
 
@@ -92,14 +93,21 @@ def trace(home: MigrationHome, customer_id: str, identifier: str, run_kind: str 
     chain: list[Hop] = []
     while hop is not None and hop not in chain:
         chain.insert(0, hop)
-        previous = hop
-        hop = None
-        for other in home.customer_ids():
-            if other != previous.customer_id:
-                hop = _find_hop(home, other, run_kind, "canonical_id", previous.source_id)
-                if hop is not None:
-                    break
+        hop = _previous_hop(home, hop)
     return chain
+
+
+def _previous_hop(home: MigrationHome, hop: Hop) -> Hop | None:
+    """The hop that loaded the row `hop` read: another customer staged it under `hop.source_id`, in the
+    same run kind or the other one (a live second hop may read the first hop's trial database)."""
+    kinds = (hop.run_kind, "live" if hop.run_kind == "trial" else "trial")
+    for kind in kinds:
+        for other in home.customer_ids():
+            if other != hop.customer_id:
+                found = _find_hop(home, other, kind, "canonical_id", hop.source_id)
+                if found is not None:
+                    return found
+    return None
 
 
 def format_chain(chain: list[Hop]) -> str:
@@ -108,7 +116,7 @@ def format_chain(chain: list[Hop]) -> str:
         record = f", record {hop.source_record}" if hop.source_record is not None else ""
         lines.append(
             f"{number}. {hop.source_system} → customer {hop.customer_id}: {hop.entity} {hop.canonical_id} "
-            f"(source id {hop.source_id}; {hop.source_table}{record}; origin {hop.origin_id})"
+            f"(source id {hop.source_id}; {hop.source_table}{record}; origin {hop.origin_id}; {hop.run_kind})"
         )
         for w in hop.writes:
             lines.append(

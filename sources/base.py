@@ -182,12 +182,15 @@ class SourceExtraction:
 
     `location_model` is the customer's `source.<run kind>` block that selects extraction; `snapshot`
     (location, extracts folder) extracts in full the first time and merges the changes since the last
-    high-water mark after; `changes_waiting` (location, high-water mark) counts changes; `errors` are the
-    exceptions both raise for a person to read (their messages never hold values)."""
+    high-water mark after; `changes_waiting` (location, high-water mark, extracts folder) counts changes;
+    `delta_changes` (a delta folder) gives the (resource, source id) pairs a delta changed and deleted,
+    for the delta verification; `errors` are the exceptions they raise for a person to read (their
+    messages never hold values)."""
 
     location_model: type
     snapshot: Callable[[Any, Path], Any]
-    changes_waiting: Callable[[Any, str], int] | None = None
+    changes_waiting: Callable[[Any, str, Path], int] | None = None
+    delta_changes: Callable[[Path], tuple[frozenset[tuple[str, str]], frozenset[tuple[str, str]]]] | None = None
     errors: tuple[type[Exception], ...] = ()
 
 

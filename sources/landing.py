@@ -4,6 +4,7 @@ Layout under `$MIGRATION_HOME/landing/`:
 
     <customer>/customer.yaml                 the customer's configuration (validated on arrival)
     <customer>/<trial|live>/<delivery>/      one folder per delivered dump, manifest.json last
+    <customer>/<trial|live>/<name>.duckdb    or one database file (a Gensolve embedded database)
 
 A delivery is complete by its source system's rule (sources/completeness.py): for a system that
 delivers a manifest, when it lists every file with the bytes and sha256 it has; for a vendor export
@@ -21,6 +22,8 @@ from sources.manifest import MANIFEST_FILE as MANIFEST
 from store.files import private_dir
 
 CONFIG = "customer.yaml"
+# A delivery that is one file rather than a folder: a database the system's reader opens whole.
+DATABASE_DELIVERY_SUFFIXES = (".duckdb",)
 RUN_KINDS = ("trial", "live")
 
 
@@ -60,7 +63,8 @@ def rule_for_config(config: Path) -> CompletenessRule:
 
 
 def scan(landing: Path) -> list[Delivery]:
-    """Every delivery folder of every customer folder, oldest first within a customer and run kind."""
+    """Every delivery (a folder, or a database file) of every customer folder, oldest first within a
+    customer and run kind."""
     found = []
     if not landing.exists():
         return found
@@ -70,11 +74,16 @@ def scan(landing: Path) -> list[Delivery]:
             folder = customer / run_kind
             if folder.is_dir():
                 deliveries = sorted(
-                    (p for p in folder.iterdir() if p.is_dir()), key=lambda p: (p.stat().st_mtime, p.name)
+                    (p for p in folder.iterdir() if p.is_dir() or _is_database_file(p)),
+                    key=lambda p: (p.stat().st_mtime, p.name),
                 )
                 rule = rule_for_config(customer / CONFIG)
                 found += [Delivery(customer.name, run_kind, p, customer / CONFIG, rule) for p in deliveries]
     return found
+
+
+def _is_database_file(path: Path) -> bool:
+    return path.is_file() and not path.is_symlink() and path.suffix in DATABASE_DELIVERY_SUFFIXES
 
 
 def verify(delivery: Delivery) -> list[str]:

@@ -27,7 +27,7 @@ def _snapshot(location: ClinikoApiSource, root: Path) -> Any:
     return take_snapshot(settings_for(location), root)
 
 
-def _changes_waiting(location: ClinikoApiSource, since: str) -> int:
+def _changes_waiting(location: ClinikoApiSource, since: str, _extracts: Path) -> int:
     from sources.cliniko.snapshots import changes_waiting, settings_for
 
     return changes_waiting(settings_for(location), since)

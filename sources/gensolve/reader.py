@@ -18,7 +18,7 @@ import duckdb
 
 from sources.base import FieldType, RawReadError, RawReadResult, ResourceSpec
 from sources.csv_reader import decode
-from sources.gensolve.settings import CSV_SUFFIX, DATABASE_SUFFIX, field_type, render_sql
+from sources.gensolve.settings import CSV_SUFFIX, DATABASE_SUFFIX, SNAPSHOT_DATABASE, field_type, render_sql
 from sources.raw_contract import ParsedFile, ReadOptions, Writer
 from store import quote_identifier
 from targets.gensolve.catalogue import Catalogue, ImportTable, load_catalogue
@@ -120,9 +120,12 @@ def _type_problems(scratch: duckdb.DuckDBPyConnection, spec: ResourceSpec, shown
 def read_resource(
     source: Path, spec: ResourceSpec, *, write: Writer, options: ReadOptions | None = None
 ) -> RawReadResult:
-    """Read table `spec.name` from `source` — an embedded database (`*.duckdb`) or a CSV export folder —
-    through `write` (sources/raw_layer.py). Raises RawReadError naming table/file, row and column."""
+    """Read table `spec.name` from `source` — an embedded database (`*.duckdb`), an extraction snapshot
+    folder (its `gensolve.duckdb`) or a CSV export folder — through `write` (sources/raw_layer.py).
+    Raises RawReadError naming table/file, row and column."""
     source = Path(source)
+    if source.is_dir() and (source / SNAPSHOT_DATABASE).is_file():
+        source = source / SNAPSHOT_DATABASE
     encoding = (options or ReadOptions()).encoding or "utf-8"
     table = load_catalogue().table(spec.name)
     is_database = source.suffix == DATABASE_SUFFIX
@@ -152,6 +155,30 @@ def read_resource(
         )
         records = write(select, [shown], parsed)
     return RawReadResult(shown, records, (), unexpected)
+
+
+def missing_parts(delivery: Path) -> list[str]:
+    """What a Gensolve delivery lacks (its completeness rule): an embedded database file must open and
+    hold every import-schema table; an export folder must hold every `<table>.csv`."""
+    delivery = Path(delivery)
+    tables = list(load_catalogue().tables)
+    if delivery.is_dir() and (delivery / SNAPSHOT_DATABASE).is_file():
+        delivery = delivery / SNAPSHOT_DATABASE
+    if delivery.is_dir():
+        return [
+            f"{csv_file(delivery, t)}: missing (expected one file per table)"
+            for t in tables
+            if not csv_file(delivery, t).is_file()
+        ]
+    try:
+        with duckdb.connect(str(delivery), read_only=True) as con:
+            present = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
+    except duckdb.Error as exc:
+        # Still being copied, or not a database: its kind only (DuckDB's message may quote content).
+        return [f"{delivery}: not a readable DuckDB database yet ({type(exc).__name__})"]
+    return [
+        f"{delivery}#{t}: table missing (expected every table of the import schema)" for t in tables if t not in present
+    ]
 
 
 def export_csv(database: Path, folder: Path, catalogue: Catalogue | None = None) -> list[Path]:

@@ -8,6 +8,9 @@ from targets.gensolve.catalogue import Catalogue, ImportColumn, load_catalogue
 
 CSV_SUFFIX = ".csv"
 DATABASE_SUFFIX = ".duckdb"
+# The database file of an extraction snapshot (sources/gensolve/extraction.py): the raw layer reads it
+# when it is given the snapshot folder.
+SNAPSHOT_DATABASE = "gensolve.duckdb"
 
 
 def field_type(column: ImportColumn) -> FieldType:

@@ -7,30 +7,14 @@ from __future__ import annotations
 
 import dagster as dg
 import pytest
+from dagster_defs import assert_run_succeeded, check_outcomes
+from pipeline_helpers import ledger_writes
 from workflow_runs import CHANGED_OCCUPATION, LIVE_CUSTOMER, WORKFLOW_TIMEOUT, WorkflowRuns
 
 from customers import MigrationHome
 from migration_assets.delta import DELTA_CHECK, DELTA_KEY, EXTRACT_KEY
-from store import Warehouse
 
 pytestmark = pytest.mark.timeout(WORKFLOW_TIMEOUT)
-
-
-def _succeeded(result: dg.ExecuteInProcessResult) -> dg.ExecuteInProcessResult:
-    failures = [e.message for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
-    assert result.success, failures
-    return result
-
-
-def _checks(result: dg.ExecuteInProcessResult) -> dict[tuple[str, str], bool]:
-    return {
-        (
-            e.event_specific_data.asset_key.to_user_string(),
-            e.event_specific_data.check_name,
-        ): e.event_specific_data.passed
-        for e in result.all_events
-        if e.event_type_value == "ASSET_CHECK_EVALUATION"
-    }
 
 
 def test_delta_window_from_live_load_to_verified_changes(workflow_runs: WorkflowRuns) -> None:
@@ -40,7 +24,7 @@ def test_delta_window_from_live_load_to_verified_changes(workflow_runs: Workflow
     # Before any live load the window is closed: the sensor asks nothing.
     assert not runs.sensor["before_live"].run_requests
     for step in ("trial_stage", "signoff", "live_stage", "live_migrate", "delta"):
-        _succeeded(runs.results[step])
+        assert_run_succeeded(runs.results[step])
     extracts = [e for e in runs.results["live_stage"].get_asset_materialization_events() if e.asset_key == EXTRACT_KEY]
     assert extracts
     # What the extraction had to work around is in the extract's metadata (ids only): nothing here.
@@ -52,9 +36,9 @@ def test_delta_window_from_live_load_to_verified_changes(workflow_runs: Workflow
         "sub_resource_errors": [],
     }
     live = runs.results["live_migrate"]
-    assert all(_checks(live).values()), {k: v for k, v in _checks(live).items() if not v}
+    assert all(check_outcomes(live).values()), {k: v for k, v in check_outcomes(live).items() if not v}
     # The post-migration checklist rolled the load's checks into one verdict and its report.
-    assert _checks(live)[("dynamics/post_migration", "passed")] is True
+    assert check_outcomes(live)[("dynamics/post_migration", "passed")] is True
     reports = MigrationHome(runs.home).reports_dir(LIVE_CUSTOMER, "live")
     report = reports / f"load-{runs.results['live_migrate'].run_id}" / "post-migration.html"
     assert "PASSED" in report.read_text(encoding="utf-8")
@@ -69,7 +53,7 @@ def test_delta_window_from_live_load_to_verified_changes(workflow_runs: Workflow
     assert {k.path[0] for k in request.asset_selection or []} >= {"dynamics", "delta", "staged"}
     assert "gensolve" not in {k.path[0] for k in request.asset_selection or []}
     delta = runs.results["delta"]
-    checks = _checks(delta)
+    checks = check_outcomes(delta)
     assert checks[(DELTA_KEY.to_user_string(), DELTA_CHECK)] is True
     assert checks[("dynamics/post_migration", "passed")] is True
     assert not _failing_errors(delta)
@@ -102,13 +86,7 @@ def test_delta_window_from_live_load_to_verified_changes(workflow_runs: Workflow
 
 
 def _ledger_ops(runs: WorkflowRuns, run_id: str) -> set[tuple[str, str]]:
-    warehouse = Warehouse.for_customer(MigrationHome(runs.home).customer_dir(LIVE_CUSTOMER))
-    with warehouse.connect(read_only=True) as con:
-        rows = con.execute(
-            "select canonical_id, operation from ledger.operation where run_id = ? and operation != 'unchanged'",
-            [run_id],
-        ).fetchall()
-    return {(str(k), str(op)) for k, op in rows}
+    return ledger_writes(runs.home, LIVE_CUSTOMER, run_id)
 
 
 def _failing_errors(result: dg.ExecuteInProcessResult) -> list[tuple[str, str]]:

@@ -31,3 +31,31 @@ def _signoff_job() -> object:
 
 
 SIGNOFF_JOB = _signoff_job()
+
+
+def evaluate_dump_arrival(instance: object, home: object, cursor: str | None = None) -> object:
+    """One tick of the `dump_arrival` sensor on the migration home at `home` (a path)."""
+    import dagster as dg
+
+    from migration_assets.resources import MigrationHomeResource
+
+    context = dg.build_sensor_context(
+        instance=instance,  # type: ignore[arg-type]
+        cursor=cursor,
+        resources={"migration_home": MigrationHomeResource(path=str(home))},
+        definitions=DEFINITIONS,
+    )
+    return REPOSITORY.get_sensor_def("dump_arrival")(context)
+
+
+def assert_run_succeeded(result: object) -> object:
+    """`result` (an ExecuteInProcessResult) succeeded; the failing steps' messages otherwise."""
+    failures = [e.message for e in result.all_events if e.event_type_value == "STEP_FAILURE"]  # type: ignore[attr-defined]
+    assert result.success, failures  # type: ignore[attr-defined]
+    return result
+
+
+def check_outcomes(result: object) -> dict[tuple[str, str], bool]:
+    """(asset, check name) → passed, for every asset check a run evaluated."""
+    evaluations = [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]  # type: ignore[attr-defined]
+    return {(c.asset_key.to_user_string(), c.check_name): c.passed for c in evaluations}

@@ -171,3 +171,14 @@ def assert_defects_found(
         if code is not None:
             rows = rows.filter(pl.col("code") == code)
         assert rows.height, f"{defect['kind']} {defect['source_id']} not flagged as {(kind, what, code)}"
+
+
+def ledger_writes(home: Path, customer_id: str, run_id: str) -> set[tuple[str, str]]:
+    """(canonical id, operation) of every ledgered operation of one run that was not `unchanged`."""
+    warehouse = Warehouse.for_customer(MigrationHome(home).customer_dir(customer_id))
+    with warehouse.connect(read_only=True) as con:
+        rows = con.execute(
+            "select canonical_id, operation from ledger.operation where run_id = ? and operation != 'unchanged'",
+            [run_id],
+        ).fetchall()
+    return {(str(k), str(op)) for k, op in rows}

@@ -10,9 +10,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 import yaml
-from dagster_defs import DEFINITIONS, REPOSITORY
+from dagster_defs import evaluate_dump_arrival
 
-from migration_assets.resources import MigrationHomeResource
 from synthetic.template import TemplateSummary, write_filled_template
 
 CUSTOMER = "landing-template"
@@ -40,36 +39,26 @@ def _deliver(home: Path, practice: TemplateSummary, name: str) -> Path:
     return target
 
 
-def _evaluate(instance: dg.DagsterInstance, home: Path, cursor: str | None = None) -> dg.SensorResult:
-    context = dg.build_sensor_context(
-        instance=instance,
-        cursor=cursor,
-        resources={"migration_home": MigrationHomeResource(path=str(home))},
-        definitions=DEFINITIONS,
-    )
-    return REPOSITORY.get_sensor_def("dump_arrival")(context)
-
-
 def test_a_template_without_manifest_runs_once_its_checksums_hold_still(
     tmp_path: Path, practice: TemplateSummary
 ) -> None:
     home = tmp_path / "home"
     delivery = _deliver(home, practice, "2026-11-20")
     with dg.instance_for_test() as instance:
-        first = _evaluate(instance, home)
+        first = evaluate_dump_arrival(instance, home)
         assert not first.run_requests
         assert "runs when the next look finds them unchanged" in first.skip_reason.skip_message
         # Still copying: a file grows between the two looks.
         with (delivery / "clients.csv").open("a", encoding="utf-8") as handle:
             handle.write("")
         (delivery / "documents" / "late.pdf").write_bytes(b"%PDF late")
-        changed = _evaluate(instance, home, first.cursor)
+        changed = evaluate_dump_arrival(instance, home, first.cursor)
         assert not changed.run_requests
-        settled = _evaluate(instance, home, changed.cursor)
+        settled = evaluate_dump_arrival(instance, home, changed.cursor)
         assert [r.job_name for r in settled.run_requests] == ["template_stage"]
         checksum = settled.run_requests[0].tags["migration/dump_checksum"]
         assert len(checksum) == 64
-        again = _evaluate(instance, home, settled.cursor)
+        again = evaluate_dump_arrival(instance, home, settled.cursor)
         assert not again.run_requests  # the same delivery runs once
 
 
@@ -80,7 +69,7 @@ def test_a_template_missing_a_table_launches_nothing_and_names_the_file(
     delivery = _deliver(home, practice, "2026-11-20")
     (delivery / "payments.csv").unlink()
     with dg.instance_for_test() as instance:
-        result = _evaluate(instance, home)
-        second = _evaluate(instance, home, result.cursor)
+        result = evaluate_dump_arrival(instance, home)
+        second = evaluate_dump_arrival(instance, home, result.cursor)
     assert not result.run_requests and not second.run_requests
     assert f"{delivery / 'payments.csv'}: missing" in second.skip_reason.skip_message
