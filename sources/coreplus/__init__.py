@@ -20,7 +20,7 @@ def _snapshot(location: CoreplusApiSource, root: Path) -> Any:
     return take_snapshot(settings_for(location), root, location.export)
 
 
-def _changes_waiting(location: CoreplusApiSource, since: str) -> int:
+def _changes_waiting(location: CoreplusApiSource, since: str, _extracts: Path) -> int:
     from sources.coreplus.snapshots import changes_waiting, settings_for
 
     return changes_waiting(settings_for(location), since)

@@ -20,7 +20,7 @@ def _snapshot(location: PracsuiteApiSource, root: Path) -> Any:
     return take_snapshot(settings_for(location), root)
 
 
-def _changes_waiting(location: PracsuiteApiSource, since: str) -> int:
+def _changes_waiting(location: PracsuiteApiSource, since: str, _extracts: Path) -> int:
     from sources.pracsuite.api import changes_waiting
     from sources.pracsuite.snapshots import settings_for
 
