@@ -20,8 +20,9 @@ from mappings.transforms.registry import MappingContext
 from store import TableRef, read_partition, replace_partition_from_frame, table_exists
 from store.files import private_dir, private_tree
 from targets import ledger
-from targets.base import Partition
+from targets.base import ChecklistItem, Partition
 from targets.dynamics import ClientStats, DataverseClient, accounting
+from targets.dynamics import acc as acc_billing
 from targets.dynamics.connection import connection_for
 from targets.dynamics.custom_fields import CustomColumn, custom_columns, custom_values
 from targets.dynamics.custom_tables import CLIENT_PRACTITIONER, USER_COLUMNS
@@ -530,6 +531,22 @@ async def verify(
                 on_table(results[-1])
     write_diff_report(part.reports, results)
     return results
+
+
+async def checklist(part: Partition) -> list[ChecklistItem]:
+    """The post-migration checklist's own items: ACC-billed totals per client, source vs Dynamics
+    (targets/dynamics/acc.py)."""
+    with part.warehouse.connect(read_only=True) as con:
+        if not all(table_exists(con, TableRef("staged", t)) for t in ("invoice", "condition", "client")):
+            return [acc_billing.reconcile({}, {})]
+        source = acc_billing.source_totals(con, part.run_kind)
+        matched = acc_billing.matched_invoices(con, part.run_kind)
+        clients = read_partition(con, TableRef("staged", "client"), part.run_kind, "canonical_id, run_kind")
+    async with dataverse_client(part) as client:
+        target = await acc_billing.target_totals(
+            client, part.config.customer_id, clients["canonical_id"].to_list(), matched
+        )
+    return [acc_billing.reconcile(source, target)]
 
 
 async def rollback(

@@ -101,7 +101,7 @@ class DynamicsTarget:
     model = MODEL
     client_table = "contact"
     readback_reports = MappingProxyType({"report": "field-diff.html", "records": READBACK_RECORDS_FILE})
-    has_checklist = False
+    has_checklist = True
     value_free_errors = (TargetConfigurationError, flow.SchemaNotReadyError, OwnerResolutionError)
     plan_steps = (
         PlanStep(
@@ -200,8 +200,9 @@ class DynamicsTarget:
         return RollbackResult(result.deleted, result.restored, result.failed, dict(result.errors))
 
     def checklist(self, part: Partition, as_of: datetime) -> list[ChecklistItem]:
-        """Dynamics' post-migration verdict is the load's own checks rolled up (checks/post_migration.py)."""
-        return []
+        """Beyond the load's own checks (checks/post_migration.py): ACC-billed totals per client reconcile between
+        the source and Dynamics (targets/dynamics/acc.py). `as_of` is not needed: invoices do not move with time."""
+        return flow.run(flow.checklist(part))  # type: ignore[return-value]
 
 
 TARGET = DynamicsTarget()

@@ -40,7 +40,7 @@ def staged_home(tmp_path_factory: pytest.TempPathFactory, gd_emulators: RunningE
     """A migration home with a small NZ practice staged and mapped onto the Dataverse tables (never loaded); the
     trial target is the emulator pair, with the practitioner relationships and a Sales Professional licence."""
     practice = generate_practice(
-        tmp_path_factory.mktemp("gd-dump"), country="NZ", clients=12, defect_rate=0.0, seed=SEED
+        tmp_path_factory.mktemp("gd-dump"), country="NZ", clients=30, defect_rate=0.0, seed=SEED
     )
     home = tmp_path_factory.mktemp("gd-home") / "home"
     target = target_block(gd_emulators.endpoints)
