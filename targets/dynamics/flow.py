@@ -37,6 +37,7 @@ from targets.dynamics.owners import (
 )
 from targets.dynamics.payloads import Resolved, build_payload, record_guid
 from targets.dynamics.readback import TableReadback, compare
+from targets.dynamics.relationships import RelationshipLoad, load_relationships
 from targets.dynamics.removals import RemovalResult, retire_removed
 from targets.dynamics.report import (
     write_diff_report,
@@ -293,6 +294,8 @@ class LoadOutcome:
     refused_owners: list[str] = field(default_factory=list)
     # Invoices the org already holds through its accounting integration (matched or ambiguous): not created.
     invoice_matches: list[accounting.InvoiceMatch] = field(default_factory=list)
+    # Client ↔ practitioner rows written to new_clientpractitioner (target's practitioner_relationships).
+    relationships: RelationshipLoad | None = None
 
     @property
     def throttled(self) -> int:
@@ -366,10 +369,23 @@ async def load(
             owners = {p: u for p, u in owners.items() if u not in refused.values()}
             again = replace(ctx, resolved=replace(resolved, owners=owners))
             results = _merged(results, await load_partition(client, again, tables, progress))
+        relationships = None
+        if getattr(part.config.target_for(part.run_kind), "practitioner_relationships", False):
+            relationships = await load_relationships(
+                client,
+                part.warehouse.connect,
+                part.config.customer_id,
+                part.run_kind,
+                run_id,
+                operator,
+                owners,
+                _practitioner_names(part),
+                TARGET,
+            )
     for result in results:
         if on_table is not None and result.table not in finished:
             on_table(result)
-    return LoadOutcome(results, client.stats, sorted(set(refused.values())), matches)
+    return LoadOutcome(results, client.stats, sorted(set(refused.values())), matches, relationships)
 
 
 async def _match_accounting_invoices(part: Partition, client: DataverseClient) -> list[accounting.InvoiceMatch]:
@@ -540,6 +556,8 @@ async def checklist(part: Partition) -> list[ChecklistItem]:
         if not all(table_exists(con, TableRef("staged", t)) for t in ("invoice", "condition", "client")):
             return [acc_billing.reconcile({}, {})]
         source = acc_billing.source_totals(con, part.run_kind)
+        if not source:  # nothing billed to ACC: only the mapping could have put ACC invoices in the org
+            return [acc_billing.reconcile({}, {})]
         matched = acc_billing.matched_invoices(con, part.run_kind)
         clients = read_partition(con, TableRef("staged", "client"), part.run_kind, "canonical_id, run_kind")
     async with dataverse_client(part) as client:

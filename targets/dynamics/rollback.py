@@ -21,13 +21,18 @@ from store import Warehouse
 from targets import ledger
 from targets.dynamics import DataverseClient, DataverseError
 from targets.dynamics.loader import LOAD_ORDER, TARGET
+from targets.dynamics.relationships import TARGET_TABLE as RELATIONSHIPS_TABLE
 from targets.dynamics.tables import TABLES, Column, TargetTable
 
 CONCURRENT_REVERSALS = 8
 # Records a load creates in the org outside the mapping (no TargetTable), by entity set: the invoices'
 # price list. They are ledgered like the rest and removed after every mapped table (invoices use them).
 PRICE_LIST_TABLE = "pricelevel"
-ORG_RECORDS = {PRICE_LIST_TABLE: TargetTable(PRICE_LIST_TABLE, "pricelevels", "pricelevelid", (), keyed=False)}
+ORG_RECORDS = {
+    PRICE_LIST_TABLE: TargetTable(PRICE_LIST_TABLE, "pricelevels", "pricelevelid", (), keyed=False),
+    # The client ↔ practitioner junction rows (targets/dynamics/relationships.py): only the migration creates them.
+    RELATIONSHIPS_TABLE.name: RELATIONSHIPS_TABLE,
+}
 
 
 @dataclass(frozen=True)
