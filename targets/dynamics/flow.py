@@ -36,6 +36,7 @@ from targets.dynamics.owners import (
     resolve,
 )
 from targets.dynamics.payloads import Resolved, build_payload, record_guid
+from targets.dynamics.practitioners import UserDetailsLoad, write_user_details
 from targets.dynamics.readback import TableReadback, compare
 from targets.dynamics.relationships import RelationshipLoad, load_relationships
 from targets.dynamics.removals import RemovalResult, retire_removed
@@ -296,6 +297,8 @@ class LoadOutcome:
     invoice_matches: list[accounting.InvoiceMatch] = field(default_factory=list)
     # Client ↔ practitioner rows written to new_clientpractitioner (target's practitioner_relationships).
     relationships: RelationshipLoad | None = None
+    # Practitioners' specialty and type written onto their users (same setting).
+    user_details: UserDetailsLoad | None = None
 
     @property
     def throttled(self) -> int:
@@ -369,8 +372,20 @@ async def load(
             owners = {p: u for p, u in owners.items() if u not in refused.values()}
             again = replace(ctx, resolved=replace(resolved, owners=owners))
             results = _merged(results, await load_partition(client, again, tables, progress))
-        relationships = None
+        relationships = user_details = None
         if getattr(part.config.target_for(part.run_kind), "practitioner_relationships", False):
+            with part.warehouse.connect(read_only=True) as con:
+                practitioners = read_partition(con, TableRef("staged", "practitioner"), part.run_kind)
+            user_details = await write_user_details(
+                client,
+                part.warehouse.connect,
+                part.run_kind,
+                run_id,
+                operator,
+                practitioners.to_dicts(),
+                owners,
+                TARGET,
+            )
             relationships = await load_relationships(
                 client,
                 part.warehouse.connect,
@@ -385,7 +400,7 @@ async def load(
     for result in results:
         if on_table is not None and result.table not in finished:
             on_table(result)
-    return LoadOutcome(results, client.stats, sorted(set(refused.values())), matches, relationships)
+    return LoadOutcome(results, client.stats, sorted(set(refused.values())), matches, relationships, user_details)
 
 
 async def _match_accounting_invoices(part: Partition, client: DataverseClient) -> list[accounting.InvoiceMatch]:

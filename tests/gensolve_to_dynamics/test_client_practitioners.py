@@ -1,6 +1,7 @@
 """Client ↔ practitioner relationships (issue #22 item 5): every client seen by a practitioner with a user gets one
 row in the junction table new_clientpractitioner, pointing at the client's contact and the practitioner's user; a
-client seen by several practitioners has several rows; a second run writes nothing; a rollback removes them."""
+client seen by several practitioners has several rows; the practitioner's specialty and type land on the user; a
+second run writes nothing; a rollback removes the rows and gives the user its own values back."""
 
 from __future__ import annotations
 
@@ -22,11 +23,33 @@ def _junction_rows(org: RunningEmulators) -> list[dict]:
     return flow.run(read())  # type: ignore[return-value]
 
 
+async def _user(org: RunningEmulators, user: str, body: dict | None = None) -> dict:
+    async with make_client(org) as client:
+        if body:
+            await client.patch("systemusers", user, body, if_match="*")
+        return (await client.request("GET", f"systemusers({user})")).json()
+
+
 def test_each_client_practitioner_pair_becomes_one_junction_row_once(
     part: flow.Partition, org: RunningEmulators
 ) -> None:
+    with part.warehouse.connect() as con:
+        con.execute("update staged.practitioner set specialty = 'Sports' where run_kind = ?", [part.run_kind])
     ready(part)
+    with part.warehouse.connect(read_only=True) as con:
+        matched = con.execute(
+            "select o.systemuser_id, p.profession from dynamics.owner_resolution o join staged.practitioner p "
+            "on p.canonical_id = o.practitioner_id and p.run_kind = o.run_kind where o.run_kind = ? "
+            "and o.outcome = 'matched' order by o.practitioner_id limit 1",
+            [part.run_kind],
+        ).fetchone()
+    user, profession = matched
+    # The org's own value, before the migration: a rollback must give it back.
+    flow.run(_user(org, user, {"new_specialty": "Org value"}))
     outcome = load(part, "first")
+    details = flow.run(_user(org, user))
+    assert (details["new_specialty"], details["new_practitionertype"]) == ("Sports", profession)
+    assert outcome.user_details is not None and outcome.user_details.updated >= 1
     with part.warehouse.connect(read_only=True) as con:
         expected = pairs(con, part.run_kind)
         owners = dict(
@@ -60,6 +83,9 @@ def test_each_client_practitioner_pair_becomes_one_junction_row_once(
     assert again.relationships is not None
     assert (again.relationships.created, again.relationships.updated) == (0, 0)
     assert again.relationships.unchanged == with_user.height
+    assert again.user_details is not None and again.user_details.updated == 0
 
     flow.run(flow.rollback(part, "undo", OPERATOR))
     assert _junction_rows(org) == []
+    details = flow.run(_user(org, user))
+    assert (details["new_specialty"], details["new_practitionertype"]) == ("Org value", None)
