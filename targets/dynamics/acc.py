@@ -1,6 +1,7 @@
 """ACC billing reconciled per client between the source (Gensolve) and Dynamics (issue #22 item 5).
 
-An invoice bills ACC when the condition it belongs to is an ACC claim (canonical `condition.claim_type` "acc");
+An invoice bills ACC when the condition it belongs to — its own `condition_id`, else the condition of the
+appointment invoiced (how Gensolve records it) — is an ACC claim (canonical `condition.claim_type` "acc");
 the mapping writes payer `ACC`, the claim number and the condition onto the Dynamics invoice
 (`mappings/dynamics365.yaml`). After the load, the post-migration checklist compares, per client, the total of
 the ACC-billed invoices in the staged source with the total of the invoices Dynamics holds for them: those the
@@ -24,13 +25,17 @@ from targets.dynamics.tables import SOURCE_KEY
 ITEM = "acc_billed_totals"
 DESCRIPTION = "ACC-billed invoice totals per client are equal in the source and in Dynamics"
 ACC_PAYER = "ACC"
+# The condition an invoice bills: its own, else the appointment invoiced's (as mappings/dynamics365.yaml says).
+_BILLED = (
+    "left join staged.appointment a on a.canonical_id = i.appointment_id and a.run_kind = i.run_kind "
+    "join staged.condition c on c.canonical_id = coalesce(i.condition_id, a.condition_id) and c.run_kind = i.run_kind"
+)
 
 
 def source_totals(con: duckdb.DuckDBPyConnection, run_kind: str) -> dict[str, Decimal]:
     """Client canonical id → total of the client's invoices whose condition is an ACC claim (staged)."""
     rows = con.execute(
-        "select i.client_id, sum(i.total_amount) from staged.invoice i join staged.condition c "
-        "on c.canonical_id = i.condition_id and c.run_kind = i.run_kind "
+        f"select i.client_id, sum(i.total_amount) from staged.invoice i {_BILLED} "
         "where i.run_kind = ? and c.claim_type = 'acc' group by i.client_id",
         [run_kind],
     ).fetchall()
@@ -43,8 +48,7 @@ def matched_invoices(con: duckdb.DuckDBPyConnection, run_kind: str) -> dict[str,
         return {}
     rows = con.execute(
         f"select m.org_invoice_ids, i.client_id from {MATCHES.sql} m join staged.invoice i "
-        "on i.canonical_id = m.canonical_id and i.run_kind = m.run_kind "
-        "join staged.condition c on c.canonical_id = i.condition_id and c.run_kind = i.run_kind "
+        f"on i.canonical_id = m.canonical_id and i.run_kind = m.run_kind {_BILLED} "
         "where m.run_kind = ? and m.outcome = 'matched' and c.claim_type = 'acc'",
         [run_kind],
     ).fetchall()

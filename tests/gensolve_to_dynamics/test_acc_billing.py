@@ -18,25 +18,31 @@ CLAIM = "AB12345"
 
 
 def _bill_conditions_to_acc(part: flow.Partition, count: int = 2) -> dict[str, str]:
-    """`count` clients' conditions become ACC claims and the clients' invoices bill them, as Gensolve records it;
-    client → condition."""
+    """`count` clients' conditions become ACC claims that the clients' invoices bill: the first client's invoices
+    name the condition themselves, the others' through the appointment invoiced (how Gensolve records it);
+    client → condition. Only clients whose every invoice names its appointment are chosen."""
     with part.warehouse.connect() as con:
         rows = con.execute(
             "select c.client_id, min(c.canonical_id) from staged.condition c join staged.invoice i "
             "on i.client_id = c.client_id and i.run_kind = c.run_kind where c.run_kind = ? "
-            "group by c.client_id order by c.client_id limit ?",
+            "group by c.client_id having count(*) filter (where i.appointment_id is null) = 0 "
+            "order by c.client_id limit ?",
             [part.run_kind, count],
         ).fetchall()
-        for client, condition in rows:
+        for number, (client, condition) in enumerate(rows):
             con.execute(
                 "update staged.condition set claim_type = 'acc', claim_number = ? "
                 "where run_kind = ? and canonical_id = ?",
                 [CLAIM, part.run_kind, condition],
             )
-            con.execute(
-                "update staged.invoice set condition_id = ? where run_kind = ? and client_id = ?",
-                [condition, part.run_kind, client],
-            )
+            if number == 0:
+                sql = "update staged.invoice set condition_id = ? where run_kind = ? and client_id = ?"
+            else:
+                sql = (
+                    "update staged.appointment set condition_id = ? where run_kind = ? and canonical_id in "
+                    "(select appointment_id from staged.invoice where client_id = ?)"
+                )
+            con.execute(sql, [condition, part.run_kind, client])
     flow.prepare(part)
     return dict(rows)
 
@@ -59,7 +65,8 @@ def test_acc_invoices_keep_payer_claim_and_condition_and_totals_reconcile_per_cl
     for key, row in invoices.items():
         condition = acc_clients.get(billed[key])
         if condition is None:
-            assert (row["new_payer"], row["new_claimnumber"], row["new_conditionid"]) == ("client", None, None)
+            # Billed to the client (a private condition, if any, is still named).
+            assert (row["new_payer"], row["new_claimnumber"]) == ("client", None)
         else:
             assert (row["new_payer"], row["new_claimnumber"], row["new_conditionid"]) == ("ACC", CLAIM, condition)
     assert {billed[k] for k, r in invoices.items() if r["new_payer"] == "ACC"} == set(acc_clients)
