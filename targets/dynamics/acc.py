@@ -48,7 +48,7 @@ def matched_invoices(con: duckdb.DuckDBPyConnection, run_kind: str) -> dict[str,
         return {}
     rows = con.execute(
         f"select m.org_invoice_ids, i.client_id from {MATCHES.sql} m join staged.invoice i "
-        f"on i.canonical_id = m.canonical_id and i.run_kind = m.run_kind {_BILLED} "
+        f"on i.canonical_id = m.invoice_id and i.run_kind = m.run_kind {_BILLED} "
         "where m.run_kind = ? and m.outcome = 'matched' and c.claim_type = 'acc'",
         [run_kind],
     ).fetchall()

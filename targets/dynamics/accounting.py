@@ -91,12 +91,15 @@ def references(con: duckdb.DuckDBPyConnection, run_kind: str) -> dict[str, tuple
     """Canonical id → (invoice number, Xero reference) of the partition's invoices that carry a reference, set-aside
     ones included (a second run matches them again)."""
     out: dict[str, tuple[str | None, str]] = {}
-    sources = ((TableRef(SCHEMA, "invoice"), "invoicenumber", REFERENCE), (MATCHES, "invoice_number", "external_ref"))
-    for source, number, reference in sources:
+    sources = (
+        (TableRef(SCHEMA, "invoice"), "canonical_id", "invoicenumber", REFERENCE),
+        (MATCHES, "invoice_id", "invoice_number", "external_ref"),
+    )
+    for source, key_column, number, reference in sources:
         if not table_exists(con, source):
             continue
         frame = read_partition(con, source, run_kind)
-        for key, num, ref in frame.select("canonical_id", number, reference).iter_rows():
+        for key, num, ref in frame.select(key_column, number, reference).iter_rows():
             if ref is not None and str(ref).strip():
                 out[str(key)] = (num, str(ref))
     return out
@@ -104,11 +107,13 @@ def references(con: duckdb.DuckDBPyConnection, run_kind: str) -> dict[str, tuple
 
 def set_aside(con: duckdb.DuckDBPyConnection, run_kind: str, matches: list[InvoiceMatch]) -> pl.DataFrame:
     """Move matched and ambiguous invoices and their lines out of the tables the loader reads, into
-    `dynamics.invoice_match` (replacing the partition's earlier matches); returns what it stored."""
+    `dynamics.invoice_match` (replacing the partition's earlier matches); returns what it stored. The invoice's
+    canonical id is stored as `invoice_id`, not `canonical_id`: a set-aside invoice is not a row the mapping
+    produced for loading (checks/delta.py looks for those by `canonical_id`)."""
     frame = pl.DataFrame(
         {
             "run_kind": [run_kind] * len(matches),
-            "canonical_id": [m.canonical_id for m in matches],
+            "invoice_id": [m.canonical_id for m in matches],
             "invoice_number": [m.invoice_number for m in matches],
             "external_ref": [m.external_ref for m in matches],
             "outcome": [m.outcome for m in matches],
@@ -117,7 +122,7 @@ def set_aside(con: duckdb.DuckDBPyConnection, run_kind: str, matches: list[Invoi
         },
         schema={
             "run_kind": pl.String,
-            "canonical_id": pl.String,
+            "invoice_id": pl.String,
             "invoice_number": pl.String,
             "external_ref": pl.String,
             "outcome": pl.String,

@@ -14,7 +14,9 @@ from gd_helpers import make_client
 from emulators.launcher import RunningEmulators
 from store import TableRef, read_partition
 from targets.dynamics import flow
+from targets.dynamics.acc import ITEM
 from targets.dynamics.accounting import MATCHES, REFERENCE
+from targets.dynamics.target import TARGET
 
 XERO = {"matched": "INV-0042", "ambiguous": "INV-0043", "unmatched": "INV-0044"}
 
@@ -86,7 +88,7 @@ def test_an_invoice_the_org_holds_under_its_xero_number_is_matched_not_created_a
         aside = read_partition(con, MATCHES, part.run_kind)
     assert after_lines["invoice"] == before_lines["invoice"] - 2
     assert after_lines["invoicedetail"] < before_lines["invoicedetail"]
-    assert set(aside["canonical_id"]) == {chosen["matched"], chosen["ambiguous"]}
+    assert set(aside["invoice_id"]) == {chosen["matched"], chosen["ambiguous"]}
     report = pl.read_csv(part.reports / "invoice-matches.csv")
     assert set(report["outcome"]) == {"matched", "ambiguous"}
     assert report.filter(pl.col("outcome") == "ambiguous")["reason"][0].startswith("2 org invoices carry")
@@ -99,3 +101,19 @@ def test_an_invoice_the_org_holds_under_its_xero_number_is_matched_not_created_a
     assert [m.canonical_id for m in again.invoice_matches] == [m.canonical_id for m in outcome.invoice_matches]
     changed = writes_between(before, org.dataverse_control.stats())
     assert {k: changed[k] for k in ("created", "updated", "deleted")} == {"created": 0, "updated": 0, "deleted": 0}
+
+    # The matched invoice billed ACC: the checklist counts the org's own invoice for it — which the integration
+    # synced without lines (total 0), so the client's ACC total differs and the client is named.
+    with part.warehouse.connect() as con:
+        # A condition only the matched invoice bills (no appointment names it any more).
+        condition = con.execute("select min(canonical_id) from staged.condition where run_kind = ?", [part.run_kind])
+        condition_id = condition.fetchone()[0]
+        con.execute("update staged.appointment set condition_id = null where condition_id = ?", [condition_id])
+        con.execute("update staged.condition set claim_type = 'acc' where canonical_id = ?", [condition_id])
+        con.execute(
+            "update staged.invoice set condition_id = ? where canonical_id = ?", [condition_id, chosen["matched"]]
+        )
+        client = con.execute("select client_id from staged.invoice where canonical_id = ?", [chosen["matched"]])
+        client_id = client.fetchone()[0]
+    (item,) = TARGET.checklist(part, as_of=None)  # type: ignore[arg-type]
+    assert item.name == ITEM and item.mismatches == (client_id,)
