@@ -131,6 +131,33 @@ class TargetEnvironment(_Strict):
         description="the org's own logic a load lets run (custom sync plug-ins, async plug-ins and workflows, "
         "Power Automate flows); everything else is bypassed on every write (DESIGN.md §6)",
     )
+    licence_tier: (
+        Literal[
+            "sales_professional",
+            "customer_service_professional",
+            "team_members",
+            "sales_enterprise",
+            "sales_premium",
+            "customer_service_enterprise",
+        ]
+        | None
+    ) = Field(
+        default=None,
+        description="the org's Dynamics 365 licence: the schema plan holds its custom tables against the tier's "
+        "limit (15 for the Professional tiers and Team Members) and refuses before creating any "
+        "(targets/dynamics/custom_tables.py)",
+    )
+    accounting_match_columns: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]] = Field(
+        default_factory=lambda: ["invoicenumber"],
+        description="invoice columns in which the org's accounting integration keeps the Xero invoice number or id: "
+        "an invoice whose Xero reference (recorded in the source) is found there is matched, not created "
+        "(targets/dynamics/accounting.py)",
+    )
+    practitioner_relationships: bool = Field(
+        default=False,
+        description="keep practitioners' specialty and type on their System User records and every client ↔ "
+        "practitioner relationship in the custom table new_clientpractitioner (moving out of Gensolve, issue #22)",
+    )
 
     @property
     def location(self) -> str:

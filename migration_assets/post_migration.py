@@ -115,7 +115,12 @@ def build_post_migration(target: Target, deps: list[dg.AssetKey]) -> dg.AssetsDe
                     "failing": dg.MetadataValue.json(failed),
                 },
             )
-            outcomes.append(CheckOutcome(key.to_user_string(), CHECKLIST_CHECK, not failed, "ERROR", "; ".join(failed)))
+            # A passing checklist does not make a run whose load checks never ran pass (a load with no checks at
+            # all did not pass, checks/post_migration.py); a failing one always counts.
+            if outcomes or failed:
+                outcomes.append(
+                    CheckOutcome(key.to_user_string(), CHECKLIST_CHECK, not failed, "ERROR", "; ".join(failed))
+                )
         with part.warehouse.connect() as con:  # the ledger's tables are created if no load ever ran
             summary = summarise(con, customer_id, config.name, run_kind, context.run.run_id, outcomes, target.name)
         record = context.instance.get_run_record_by_id(context.run.run_id)

@@ -20,6 +20,7 @@ class Invoice(CanonicalRow):
     practitioner_id: str = ref("practitioner", "practitioner")
     site_id: str = ref("site", "location")
     appointment_id: str = ref("appointment", "appointment invoiced")
+    condition_id: str = ref("condition", "condition (case / claim) billed: an ACC or insurer claim's invoices carry it")
     invoice_number: str = required("invoice number")
     issue_date: pl.Date = required("issue date")
     status: str = pa.Field(isin=INVOICE_STATUSES, description="status")

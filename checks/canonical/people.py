@@ -41,6 +41,7 @@ class Practitioner(CanonicalRow):
     display_name: str = optional("name shown on bookings")
     email: str = optional("email (matches the target's users)")
     profession: str = optional("designation / profession")
+    specialty: str = optional("clinical specialty or area of practice (e.g. sports, pelvic health)")
     registration_numbers: str = optional("provider/registration numbers, '; '-separated")
     is_active: bool = required("active in the source")
     created_at: Instant = optional("created (UTC)")

@@ -58,6 +58,8 @@ ROUTES = [
     _route("POST", [r"\$batch"], None),
     _route("GET", [r"WhoAmI(?:\(\))?"], actions.who_am_i),
     _route("GET", ["EntityDefinitions"], metadata.entity_definitions),
+    _route("POST", ["EntityDefinitions"], metadata.create_entity),
+    _route("POST", ["RelationshipDefinitions"], metadata.create_relationship),
     _route("GET", [ENTITY], metadata.entity_definition),
     _route("GET", [ENTITY, "Attributes"], metadata.attributes),
     _route("POST", [ENTITY, "Attributes"], metadata.create_attribute),

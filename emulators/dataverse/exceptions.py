@@ -270,6 +270,14 @@ class DuplicateAttributeSchemaName(DataverseError):
     template = "An attribute with the specified name {name} already exists on entity {entity}."
 
 
+class DuplicateEntitySchemaName(DataverseError):
+    """A custom table created twice. UNCONFIRMED code and wording (the create-table page shows no refusal); the
+    emulator answers as for a duplicate column."""
+
+    code = "0x80047013"
+    template = "An entity with the specified name {name} already exists."
+
+
 class CannotCreateAttributes(DataverseError):
     """A new column on a table whose ``CanCreateAttributes`` is false (Note, activity party…). UNCONFIRMED code
     and wording: the metadata property is documented, the refusal's text is not (README)."""

@@ -20,10 +20,12 @@ from mappings.transforms.registry import MappingContext
 from store import TableRef, read_partition, replace_partition_from_frame, table_exists
 from store.files import private_dir, private_tree
 from targets import ledger
-from targets.base import Partition
-from targets.dynamics import ClientStats, DataverseClient
+from targets.base import ChecklistItem, Partition
+from targets.dynamics import ClientStats, DataverseClient, accounting
+from targets.dynamics import acc as acc_billing
 from targets.dynamics.connection import connection_for
 from targets.dynamics.custom_fields import CustomColumn, custom_columns, custom_values
+from targets.dynamics.custom_tables import CLIENT_PRACTITIONER, USER_COLUMNS
 from targets.dynamics.loader import LOAD_ORDER, SCHEMA, TARGET, LoadContext, TableLoad, load_partition, read_columns
 from targets.dynamics.owners import (
     OWNING_OUTCOMES,
@@ -34,12 +36,19 @@ from targets.dynamics.owners import (
     resolve,
 )
 from targets.dynamics.payloads import Resolved, build_payload, record_guid
+from targets.dynamics.practitioners import UserDetailsLoad, write_user_details
 from targets.dynamics.readback import TableReadback, compare
+from targets.dynamics.relationships import RelationshipLoad, load_relationships
 from targets.dynamics.removals import RemovalResult, retire_removed
-from targets.dynamics.report import write_diff_report, write_owner_report, write_rollback_failures
+from targets.dynamics.report import (
+    write_diff_report,
+    write_invoice_matches,
+    write_owner_report,
+    write_rollback_failures,
+)
 from targets.dynamics.rollback import PRICE_LIST_TABLE, RollbackResult, rollback_partition
-from targets.dynamics.schema_plan import SchemaPlan, apply_plan, build_plan
-from targets.dynamics.tables import TABLES
+from targets.dynamics.schema_plan import PlanExtras, SchemaPlan, apply_plan, build_plan
+from targets.dynamics.tables import TABLES, Column
 from targets.sample import restrict_to_sample, stratified_sample
 
 OWNERS = TableRef(SCHEMA, "owner_resolution")
@@ -94,20 +103,38 @@ def tables_to_load(part: Partition) -> list[str]:
     return [t for t in LOAD_ORDER if counts[t] and not (t == "businessunit" and counts[t] < 2)]
 
 
+def _plan_inputs(part: Partition, columns: list[CustomColumn]) -> tuple[dict[str, list[Column]], PlanExtras]:
+    """The columns the plan adds to tables (custom fields on contact; with `practitioner_relationships`,
+    specialty and type on systemuser) and its custom tables, held against the target's `licence_tier`."""
+    target = part.config.target_for(part.run_kind)
+    extra: dict[str, list[Column]] = {"contact": [c.column for c in columns]}
+    custom_tables = ()
+    if getattr(target, "practitioner_relationships", False):
+        extra["systemuser"] = list(USER_COLUMNS)
+        custom_tables = (CLIENT_PRACTITIONER,)
+    return extra, PlanExtras(custom_tables, getattr(target, "licence_tier", None))
+
+
 async def schema_plan(part: Partition, apply: bool = False) -> SchemaPlan:
-    """Compare the needed columns and keys with the org; create them when `apply` is set."""
-    extra = {"contact": [c.column for c in _custom(part)]}
+    """Compare the needed tables, columns and keys with the org; create them when `apply` is set (refused,
+    with nothing created, when the licence's custom-table limit would be exceeded)."""
+    extra, extras = _plan_inputs(part, _custom(part))
     tables = [TABLES[t] for t in tables_to_load(part)]
     async with dataverse_client(part) as client:
-        plan = await build_plan(client, tables, extra)
+        plan = await build_plan(client, tables, extra, extras)
+        _write_plan(part, plan)
         if apply and plan.missing:
             await apply_plan(client, plan)
-            plan = await build_plan(client, tables, extra)
+            plan = await build_plan(client, tables, extra, extras)
+    _write_plan(part, plan)
+    return plan
+
+
+def _write_plan(part: Partition, plan: SchemaPlan) -> None:
     private_dir(part.reports)  # owner-only (issue 15 item 9)
     (part.reports / "schema-plan.md").write_text(plan.markdown(), encoding="utf-8")
     (part.reports / "schema-plan.html").write_text(plan.html(), encoding="utf-8")
     private_tree(part.reports)
-    return plan
 
 
 def _owned_rows(part: Partition) -> pl.DataFrame:
@@ -266,6 +293,12 @@ class LoadOutcome:
     stats: ClientStats
     # Users the org refused records to (403 0x80040231) during the load: their records went to the fallback owner.
     refused_owners: list[str] = field(default_factory=list)
+    # Invoices the org already holds through its accounting integration (matched or ambiguous): not created.
+    invoice_matches: list[accounting.InvoiceMatch] = field(default_factory=list)
+    # Client ↔ practitioner rows written to new_clientpractitioner (target's practitioner_relationships).
+    relationships: RelationshipLoad | None = None
+    # Practitioners' specialty and type written onto their users (same setting).
+    user_details: UserDetailsLoad | None = None
 
     @property
     def throttled(self) -> int:
@@ -309,12 +342,14 @@ async def load(
         await client.whoami()
         await _require_fallback_owner(client, fallback)
         await client.detect_capabilities([TABLES[t].name for t in tables])
-        plan = await build_plan(client, [TABLES[t] for t in tables], {"contact": [c.column for c in columns]})
+        extra, extras = _plan_inputs(part, columns)
+        plan = await build_plan(client, [TABLES[t] for t in tables], extra, extras)
         if not plan.ready:
             names = ", ".join(f"{i.table}.{i.name} ({i.status})" for i in plan.missing[:10])
             raise SchemaNotReadyError(
                 f"{len(plan.missing)} schema plan items are not in the org: {names}; apply the schema plan first"
             )
+        matches = await _match_accounting_invoices(part, client) if "invoice" in tables else []
         root, by_code, price_levels = await _resolve_org(client, currencies, _LoadRun(part, run_id, operator))
         resolved = _resolved(part, owners, fallback, root, by_code, price_levels)
         ctx = LoadContext(
@@ -337,10 +372,50 @@ async def load(
             owners = {p: u for p, u in owners.items() if u not in refused.values()}
             again = replace(ctx, resolved=replace(resolved, owners=owners))
             results = _merged(results, await load_partition(client, again, tables, progress))
+        relationships = user_details = None
+        if getattr(part.config.target_for(part.run_kind), "practitioner_relationships", False):
+            with part.warehouse.connect(read_only=True) as con:
+                practitioners = read_partition(con, TableRef("staged", "practitioner"), part.run_kind)
+            user_details = await write_user_details(
+                client,
+                part.warehouse.connect,
+                part.run_kind,
+                run_id,
+                operator,
+                practitioners.to_dicts(),
+                owners,
+                TARGET,
+            )
+            relationships = await load_relationships(
+                client,
+                part.warehouse.connect,
+                part.config.customer_id,
+                part.run_kind,
+                run_id,
+                operator,
+                owners,
+                _practitioner_names(part),
+                TARGET,
+            )
     for result in results:
         if on_table is not None and result.table not in finished:
             on_table(result)
-    return LoadOutcome(results, client.stats, sorted(set(refused.values())))
+    return LoadOutcome(results, client.stats, sorted(set(refused.values())), matches, relationships, user_details)
+
+
+async def _match_accounting_invoices(part: Partition, client: DataverseClient) -> list[accounting.InvoiceMatch]:
+    """Set aside the invoices the org already holds through its accounting integration (targets/dynamics/
+    accounting.py) before any is created, and list them in `invoice-matches.csv`."""
+    target = part.config.target_for(part.run_kind)
+    columns = tuple(getattr(target, "accounting_match_columns", None) or accounting.DEFAULT_COLUMNS)
+    with part.warehouse.connect(read_only=True) as con:
+        references = accounting.references(con, part.run_kind)
+    org_invoices = await accounting.org_accounting_invoices(client, columns) if references else []
+    matches = accounting.match_invoices(references, org_invoices, columns)
+    with part.warehouse.connect() as con:
+        stored = accounting.set_aside(con, part.run_kind, matches)
+    write_invoice_matches(part.reports, stored)
+    return matches
 
 
 def _refused_owners(
@@ -487,6 +562,24 @@ async def verify(
                 on_table(results[-1])
     write_diff_report(part.reports, results)
     return results
+
+
+async def checklist(part: Partition) -> list[ChecklistItem]:
+    """The post-migration checklist's own items: ACC-billed totals per client, source vs Dynamics
+    (targets/dynamics/acc.py)."""
+    with part.warehouse.connect(read_only=True) as con:
+        if not all(table_exists(con, TableRef("staged", t)) for t in ("invoice", "condition", "client")):
+            return [acc_billing.reconcile({}, {})]
+        source = acc_billing.source_totals(con, part.run_kind)
+        if not source:  # nothing billed to ACC: only the mapping could have put ACC invoices in the org
+            return [acc_billing.reconcile({}, {})]
+        matched = acc_billing.matched_invoices(con, part.run_kind)
+        clients = read_partition(con, TableRef("staged", "client"), part.run_kind, "canonical_id, run_kind")
+    async with dataverse_client(part) as client:
+        target = await acc_billing.target_totals(
+            client, part.config.customer_id, clients["canonical_id"].to_list(), matched
+        )
+    return [acc_billing.reconcile(source, target)]
 
 
 async def rollback(

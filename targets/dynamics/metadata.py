@@ -189,6 +189,22 @@ class MetadataOperations:
         path = f"{self._entity_path(logical_name)}/Attributes"
         await self.request("POST", path, json=metadata, headers=self._solution(solution))
 
+    async def custom_entities(self) -> list[str]:
+        """Logical names of the org's custom tables (``IsCustomEntity``), intersect tables of N:N relationships left
+        out (they are not tables a customiser creates), sorted."""
+        params = {"$select": "LogicalName,IsCustomEntity,IsIntersect", "$filter": "IsCustomEntity eq true"}
+        response = await self.request("GET", "EntityDefinitions", params=params, headers=STRONG)
+        return sorted(str(e["LogicalName"]) for e in response.json().get("value") or [] if not e.get("IsIntersect"))
+
+    async def create_entity(self, metadata: dict[str, Any], *, solution: str | None = None) -> None:
+        """``POST EntityDefinitions``: a custom table with its primary name column."""
+        await self.request("POST", "EntityDefinitions", json=metadata, headers=self._solution(solution))
+        self._entities.pop(str(metadata.get("SchemaName", "")).lower(), None)
+
+    async def create_relationship(self, metadata: dict[str, Any], *, solution: str | None = None) -> None:
+        """``POST RelationshipDefinitions``: a one-to-many relationship and its lookup column."""
+        await self.request("POST", "RelationshipDefinitions", json=metadata, headers=self._solution(solution))
+
     async def keys(self, logical_name: str) -> list[dict[str, Any]]:
         """Alternate keys: SchemaName, KeyAttributes, EntityKeyIndexStatus (research §6.2)."""
         params = {"$select": "SchemaName,KeyAttributes,EntityKeyIndexStatus"}

@@ -140,3 +140,14 @@ def write_rollback_failures(out: Path, failures: list[RollbackFailure]) -> Path:
     pl.DataFrame(rows, schema=ROLLBACK_FAILURE_SCHEMA).write_csv(path)
     private_tree(out)
     return path
+
+
+def write_invoice_matches(out: Path, matches: pl.DataFrame) -> Path:
+    """`invoice-matches.csv`: invoices the org already holds through its accounting integration (matched, not
+    created) and those several org invoices claim (ambiguous, not created), with the org's invoice ids and the
+    reason (empty, with its header, when none)."""
+    private_dir(out)
+    path = out / "invoice-matches.csv"
+    matches.drop("run_kind").write_csv(path)
+    private_tree(out)
+    return path

@@ -21,13 +21,21 @@ from store import Warehouse
 from targets import ledger
 from targets.dynamics import DataverseClient, DataverseError
 from targets.dynamics.loader import LOAD_ORDER, TARGET
+from targets.dynamics.practitioners import USERS
+from targets.dynamics.relationships import TARGET_TABLE as RELATIONSHIPS_TABLE
 from targets.dynamics.tables import TABLES, Column, TargetTable
 
 CONCURRENT_REVERSALS = 8
 # Records a load creates in the org outside the mapping (no TargetTable), by entity set: the invoices'
 # price list. They are ledgered like the rest and removed after every mapped table (invoices use them).
 PRICE_LIST_TABLE = "pricelevel"
-ORG_RECORDS = {PRICE_LIST_TABLE: TargetTable(PRICE_LIST_TABLE, "pricelevels", "pricelevelid", (), keyed=False)}
+ORG_RECORDS = {
+    PRICE_LIST_TABLE: TargetTable(PRICE_LIST_TABLE, "pricelevels", "pricelevelid", (), keyed=False),
+    # The client ↔ practitioner junction rows (targets/dynamics/relationships.py): only the migration creates them.
+    RELATIONSHIPS_TABLE.name: RELATIONSHIPS_TABLE,
+}
+# Org records the migration only updates (targets/dynamics/practitioners.py): a rollback restores their pre-image.
+ORG_UPDATES = {USERS.name: USERS}
 
 
 @dataclass(frozen=True)
@@ -156,7 +164,7 @@ async def apply_children_first(
         async with gate:
             return await act(table_name, row)
 
-    for table_name in (*reversed(LOAD_ORDER), *ORG_RECORDS):
+    for table_name in (*reversed(LOAD_ORDER), *ORG_RECORDS, *ORG_UPDATES):
         rows = work.filter(pl.col("target_table") == table_name)
         if rows.is_empty():
             continue
@@ -200,6 +208,8 @@ async def rollback_partition(
     async def undo(table_name: str, row: dict) -> ledger.Operation:
         if table_name in ORG_RECORDS:  # created by the migration, so always a delete
             return await _undo(client, ORG_RECORDS[table_name], row)
+        if table_name in ORG_UPDATES:  # never created by the migration: the pre-image goes back
+            return await _undo(client, ORG_UPDATES[table_name], row)
         return await _undo(client, TABLES[table_name].with_columns((extra_columns or {}).get(table_name, ())), row)
 
     def count(table_name: str, done: list[ledger.Operation], attempts: list[ledger.Operation]) -> None:

@@ -19,6 +19,14 @@ from dataclasses import dataclass, field
 
 from checks.html import render_report
 from targets.dynamics.business_logic import BYPASS_PRIVILEGE, GRANT_HINT, needs_privilege
+from targets.dynamics.custom_tables import (
+    CustomTable,
+    Lookup,
+    entity_metadata,
+    licence_limit,
+    relationship_metadata,
+)
+from targets.dynamics.errors import TerminalError
 from targets.dynamics.tables import KEY_LENGTH, SOURCE_KEY, Column, TargetTable
 
 SOLUTION = "practicemigration"
@@ -33,17 +41,32 @@ def key_schema_name(table: str) -> str:
 class PlanItem:
     number: int
     table: str
-    kind: str  # "column" | "key"
+    kind: str  # "table" | "lookup" | "column" | "key" | "business logic" | "licence"
     name: str
     detail: str
     # "present" | "missing" | "pending" (key index not Active yet) | "refused" (the org does not allow it) |
     # "warning" (ready, but a person should know: the org's own logic will run)
     status: str
     column: Column | None = field(default=None, compare=False)
+    custom_table: CustomTable | None = field(default=None, compare=False)
+    lookup: Lookup | None = field(default=None, compare=False)
 
     @property
     def ready(self) -> bool:
         return self.status in {"present", "warning"}
+
+
+@dataclass(frozen=True)
+class PlanExtras:
+    """What the plan creates beyond the mapped tables (targets/dynamics/custom_tables.py): custom tables, and the
+    customer's licence tier their count is held against (`target.<run>.licence_tier`)."""
+
+    custom_tables: tuple[CustomTable, ...] = ()
+    licence_tier: str | None = None
+
+
+class LicenceLimitError(Exception):
+    """Applying the plan would take the org past its licence's custom-table limit; nothing was created."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +80,11 @@ class SchemaPlan:
     @property
     def ready(self) -> bool:
         return not self.missing
+
+    @property
+    def licence_refusal(self) -> PlanItem | None:
+        """The licence item when the plan's custom tables would exceed the tier's limit."""
+        return next((i for i in self.items if i.kind == "licence" and i.status == "refused"), None)
 
     def markdown(self) -> str:
         lines = [
@@ -145,29 +173,39 @@ async def _business_logic_items(client: object, run_business_logic: tuple[str, .
     return items
 
 
-async def build_plan(client: object, tables: list[TargetTable], extra_columns: dict[str, list[Column]]) -> SchemaPlan:
-    """Compare what `tables` (plus `extra_columns` per table, e.g. custom fields) need with the org, and check
+async def build_plan(
+    client: object,
+    tables: list[TargetTable],
+    extra_columns: dict[str, list[Column]],
+    extras: PlanExtras | None = None,
+) -> SchemaPlan:
+    """Compare what `tables` (plus `extra_columns` per table, e.g. custom fields, also on tables not loaded such
+    as systemuser) and `extras` (custom tables, held against the licence tier) need with the org, and check
     the application users may send the business-logic bypass headers (the connection's `run_business_logic`
     says what the customer lets run)."""
     items: list[PlanItem] = []
+    extras = extras or PlanExtras()
 
-    def add(table: str, kind: str, name: str, detail: str, status: str, column: Column | None = None) -> None:
-        items.append(PlanItem(len(items) + 1, table, kind, name, detail, status, column))
+    def add(
+        table: str,
+        kind: str,
+        name: str,
+        detail: str,
+        status: str,
+        column: Column | None = None,
+        custom_table: CustomTable | None = None,
+        lookup: Lookup | None = None,
+    ) -> None:
+        items.append(PlanItem(len(items) + 1, table, kind, name, detail, status, column, custom_table, lookup))
 
     for table in tables:
         entity = await client.entity_definition(table.name)  # type: ignore[attr-defined]
         attributes = {a["LogicalName"]: a for a in await client.attributes(table.name)}  # type: ignore[attr-defined]
         keys = {k["SchemaName"].lower(): k for k in await client.keys(table.name)}  # type: ignore[attr-defined]
-        # research/dataverse.md §6.1: new columns only where the table's metadata allows them.
-        takes_columns = _managed_value(entity, "CanCreateAttributes") and _managed_value(entity, "IsCustomizable")
+        takes_columns = _column_items(
+            table.name, entity, attributes, [*table.custom_columns, *extra_columns.get(table.name, [])], add
+        )
         not_allowed = f"; the org allows no new column on {table.name} (CanCreateAttributes false)"
-        for column in [*table.custom_columns, *extra_columns.get(table.name, [])]:
-            if column.name in attributes:
-                add(table.name, "column", column.name, _detail(column), "present", column)
-            elif takes_columns:
-                add(table.name, "column", column.name, _detail(column), "missing", column)
-            else:
-                add(table.name, "column", column.name, _detail(column) + not_allowed, "refused", column)
         for column, on_create, on_update in _written_columns(table):
             reason = _refusal(column, attributes.get(column.name), on_create, on_update)
             if reason:
@@ -187,10 +225,86 @@ async def build_plan(client: object, tables: list[TargetTable], extra_columns: d
             else:
                 status = "present" if key.get("EntityKeyIndexStatus") == "Active" else "pending"
                 add(table.name, "key", key_schema_name(table.name), detail, status)
+    loaded = {t.name for t in tables}
+    for name, columns in extra_columns.items():
+        if name in loaded or not columns:
+            continue
+        entity = await client.entity_definition(name)  # type: ignore[attr-defined]
+        attributes = {a["LogicalName"]: a for a in await client.attributes(name)}  # type: ignore[attr-defined]
+        _column_items(name, entity, attributes, columns, add)
+    new_tables = []
+    for custom in extras.custom_tables:
+        if not await _custom_table_items(client, custom, add):
+            new_tables.append(custom.name)
+    if extras.custom_tables or extras.licence_tier:
+        await _licence_item(client, extras.licence_tier, new_tables, add)
     run_business_logic = client.connection.run_business_logic  # type: ignore[attr-defined]
     for name, detail, status in await _business_logic_items(client, run_business_logic):
         add("(org)", "business logic", name, detail, status)
     return SchemaPlan(items)
+
+
+def _column_items(table: str, entity: dict, attributes: dict, columns: list[Column], add: object) -> bool:
+    """Plan items of the custom `columns` of `table`: present, missing, or refused where the table's metadata
+    allows no new column (research/dataverse.md §6.1). Returns whether it allows them."""
+    takes_columns = _managed_value(entity, "CanCreateAttributes") and _managed_value(entity, "IsCustomizable")
+    not_allowed = f"; the org allows no new column on {table} (CanCreateAttributes false)"
+    for column in columns:
+        if column.name in attributes:
+            add(table, "column", column.name, _detail(column), "present", column)  # type: ignore[operator]
+        elif takes_columns:
+            add(table, "column", column.name, _detail(column), "missing", column)  # type: ignore[operator]
+        else:
+            add(table, "column", column.name, _detail(column) + not_allowed, "refused", column)  # type: ignore[operator]
+    return takes_columns
+
+
+async def _custom_table_items(client: object, custom: CustomTable, add: object) -> bool:
+    """The items of one custom table (the table, its lookups, columns and key); whether the org has it."""
+    try:
+        await client.entity_definition(custom.name)  # type: ignore[attr-defined]
+    except TerminalError as exc:
+        if exc.status != 404:
+            raise
+        exists = False
+    else:
+        exists = True
+    attributes = {a["LogicalName"] for a in await client.attributes(custom.name)} if exists else set()  # type: ignore[attr-defined]
+    keys = {k["SchemaName"].lower(): k for k in await client.keys(custom.name)} if exists else {}  # type: ignore[attr-defined]
+    status = "present" if exists else "missing"
+    add(custom.name, "table", custom.name, f"custom table (user-owned): {custom.description}", status, None, custom)  # type: ignore[operator]
+    for lookup in custom.lookups:
+        found = "present" if lookup.name in attributes else "missing"
+        detail = f"Lookup to {lookup.target}: {lookup.description}"
+        add(custom.name, "lookup", lookup.name, detail, found, None, custom, lookup)  # type: ignore[operator]
+    for column in custom.custom_columns:
+        found = "present" if column.name in attributes else "missing"
+        add(custom.name, "column", column.name, _detail(column), found, column)  # type: ignore[operator]
+    key = keys.get(key_schema_name(custom.name))
+    detail = f"alternate key on {SOURCE_KEY} (length {KEY_LENGTH})"
+    key_status = "missing" if key is None else "present" if key.get("EntityKeyIndexStatus") == "Active" else "pending"
+    add(custom.name, "key", key_schema_name(custom.name), detail, key_status)  # type: ignore[operator]
+    return exists
+
+
+async def _licence_item(client: object, tier: str | None, new_tables: list[str], add: object) -> None:
+    """The org's custom tables plus the ones the plan creates, against the tier's limit (custom_tables.py)."""
+    existing = await client.custom_entities()  # type: ignore[attr-defined]
+    limit = licence_limit(tier)
+    total = len(existing) + len(new_tables)
+    counts = f"{len(existing)} custom tables in the org + {len(new_tables)} to create = {total}"
+    listed = f" (in the org: {', '.join(existing)})" if existing else ""
+    if tier is None:
+        status = "warning" if new_tables else "present"
+        detail = f"{counts}; no licence_tier configured for this target, so the limit is not checked"
+    elif limit is None:
+        status, detail = "present", f"{counts}; {tier} sets no custom-table limit"
+    elif total > limit:
+        status = "refused"
+        detail = f"{counts}, over the {limit} custom tables {tier} allows{listed}"
+    else:
+        status, detail = "present", f"{counts}, within the {limit} custom tables {tier} allows"
+    add("(org)", "licence", f"custom tables ({tier or 'no tier'})", detail, status)  # type: ignore[operator]
 
 
 def _label(text: str) -> dict:
@@ -294,9 +408,25 @@ def attribute_metadata(column: Column) -> dict:
 
 
 async def apply_plan(client: object, plan: SchemaPlan, *, key_wait_seconds: float = KEY_WAIT_SECONDS) -> list[PlanItem]:
-    """Create every missing column, then every missing key, then wait until all keys are Active.
-    Returns the items it created."""
+    """Create every missing custom table, lookup and column, then every missing key, then wait until all keys are
+    Active. Returns the items it created.
+
+    Raises:
+        LicenceLimitError: The plan's custom tables would exceed the licence tier's limit; nothing is created.
+    """
+    refusal = plan.licence_refusal
+    if refusal is not None:
+        raise LicenceLimitError(f"schema plan item {refusal.number}: {refusal.detail}; nothing was created")
     created = []
+    for item in plan.items:
+        if item.kind == "table" and item.status == "missing" and item.custom_table is not None:
+            await client.create_entity(entity_metadata(item.custom_table), solution=SOLUTION)  # type: ignore[attr-defined]
+            created.append(item)
+    for item in plan.items:
+        if item.kind == "lookup" and item.status == "missing" and item.custom_table and item.lookup:
+            metadata = relationship_metadata(item.custom_table, item.lookup)
+            await client.create_relationship(metadata, solution=SOLUTION)  # type: ignore[attr-defined]
+            created.append(item)
     for item in plan.items:
         if item.kind == "column" and item.status == "missing" and item.column is not None:
             await client.create_attribute(item.table, attribute_metadata(item.column), solution=SOLUTION)  # type: ignore[attr-defined]

@@ -33,6 +33,7 @@ from targets.dynamics.loader import LOAD_ORDER, SCHEMA, TableLoad
 from targets.dynamics.owners import OwnerResolutionError
 from targets.dynamics.readback import TableReadback
 from targets.dynamics.report import READBACK_RECORDS_FILE
+from targets.dynamics.schema_plan import LicenceLimitError
 from targets.dynamics.tables import MODEL, TABLES
 from targets.progress import ProgressReporter
 
@@ -101,13 +102,14 @@ class DynamicsTarget:
     model = MODEL
     client_table = "contact"
     readback_reports = MappingProxyType({"report": "field-diff.html", "records": READBACK_RECORDS_FILE})
-    has_checklist = False
-    value_free_errors = (TargetConfigurationError, flow.SchemaNotReadyError, OwnerResolutionError)
+    has_checklist = True
+    value_free_errors = (TargetConfigurationError, flow.SchemaNotReadyError, OwnerResolutionError, LicenceLimitError)
     plan_steps = (
         PlanStep(
             "schema_plan",
             "schema_ready",
-            "The custom columns and alternate keys the mapping needs vs the org, as a numbered checklist "
+            "The custom tables, columns and alternate keys the mapping needs vs the org, and the custom tables "
+            "against the licence tier's limit, as a numbered checklist "
             "(reports/<run>/schema-plan.html). Apply it with the `apply` option.",
             "Every column and alternate key the mapping needs exists, and every key index is Active.",
             _schema_plan,
@@ -200,8 +202,9 @@ class DynamicsTarget:
         return RollbackResult(result.deleted, result.restored, result.failed, dict(result.errors))
 
     def checklist(self, part: Partition, as_of: datetime) -> list[ChecklistItem]:
-        """Dynamics' post-migration verdict is the load's own checks rolled up (checks/post_migration.py)."""
-        return []
+        """Beyond the load's own checks (checks/post_migration.py): ACC-billed totals per client reconcile between
+        the source and Dynamics (targets/dynamics/acc.py). `as_of` is not needed: invoices do not move with time."""
+        return flow.run(flow.checklist(part))  # type: ignore[return-value]
 
 
 TARGET = DynamicsTarget()

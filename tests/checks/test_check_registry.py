@@ -71,6 +71,9 @@ FAILING_CASES: dict[str, tuple[str, ...]] = {
     "checklist": (
         "tests/gensolve/test_checklist.py::"
         "test_checklist_passes_then_catches_a_changed_balance_and_a_missing_future_appointment",
+        # dynamics/post_migration: ACC-billed totals per client (targets/dynamics/acc.py)
+        "tests/gensolve_to_dynamics/test_acc_billing.py::"
+        "test_acc_invoices_keep_payer_claim_and_condition_and_totals_reconcile_per_client",
     ),
     # dynamics/post_migration: the load's checks rolled into one verdict
     "passed": (

@@ -7,7 +7,7 @@ from typing import Any
 
 from .. import constants as c
 from .. import exceptions as e
-from .columns import DECIMAL_LIMIT, INT_MAX, INT_MIN, MONEY_LIMIT
+from .columns import DECIMAL_LIMIT, INT_MAX, INT_MIN, MONEY_LIMIT, build_table, lookup, states, text
 from .schema import AttributeDef, TableDef, stable_id
 from .standard_tables import standard_tables
 from .store import Store
@@ -25,6 +25,11 @@ CREATABLE = {
     "PicklistAttributeMetadata": "Picklist",
 }
 STRING_MAX, MEMO_MAX = 4000, 1_048_576
+# Object type codes of custom tables start at 10 000 (system tables lie below).
+FIRST_CUSTOM_TYPE_CODE = 10_000
+# A custom table's state model: Active/Inactive, as every table created through the metadata API has.
+CUSTOM_STATES = {0: ("Active", 1, {1: "Active"}), 1: ("Inactive", 2, {2: "Inactive"})}
+OWNERSHIP_TYPES = {"UserOwned", "OrganizationOwned"}
 
 
 def label_text(value: Any, default: str) -> str:
@@ -47,8 +52,11 @@ class Schema:
         self.reload()
 
     def reload(self) -> None:
-        """Standard definitions plus every persisted custom column."""
+        """Standard definitions plus every persisted custom table and column."""
         self.tables = standard_tables()
+        for _, payload in sorted(self.store.meta_all("table").items()):
+            table = _custom_table(payload, len(self.tables))
+            self.tables[table.logical] = table
         self.by_set = {t.entity_set: t for t in self.tables.values()}
         for name, meta in sorted(self.store.meta_all("attribute").items()):
             entity = name.split(".", 1)[0]
@@ -83,6 +91,65 @@ class Schema:
         """CreateMultiple/UpdateMultiple/UpsertMultiple support (research/dataverse.md §3.2, §12 switch)."""
         return self.multiple_overrides.get(table.logical, table.supports_multiple)
 
+    # -- custom tables and lookups (powerapps-docs "Create and update table definitions using the Web API",
+    # "Create and update table relationships using the Web API") --------------------------------------------
+
+    def create_table(self, payload: dict[str, Any]) -> TableDef:
+        """A custom table from an EntityMetadata payload: SchemaName with a prefix, OwnershipType, and exactly one
+        StringAttributeMetadata with IsPrimaryName true ("The entity must include the definition for the primary
+        name attribute"). Entity set: the logical name + "s" (the page's new_bankaccount → new_bankaccounts).
+
+        Raises:
+            InvalidArgument: No prefixed SchemaName, an unknown OwnershipType, no primary name column.
+            DuplicateEntitySchemaName: The table exists already.
+        """
+        if not isinstance(payload, dict):
+            raise e.InvalidArgument(detail="Expected an EntityMetadata object.")
+        schema_name = str(payload.get("SchemaName") or "")
+        if not schema_name or "_" not in schema_name:
+            raise e.InvalidArgument(detail="A custom entity needs a SchemaName with a customization prefix.")
+        if str(payload.get("OwnershipType") or "") not in OWNERSHIP_TYPES:
+            raise e.InvalidArgument(detail="OwnershipType must be UserOwned or OrganizationOwned.")
+        primary = [a for a in payload.get("Attributes") or [] if isinstance(a, dict) and a.get("IsPrimaryName")]
+        if len(primary) != 1 or "StringAttributeMetadata" not in str(primary[0].get("@odata.type", "")):
+            raise e.InvalidArgument(detail="The entity must include one primary name StringAttributeMetadata.")
+        logical = schema_name.lower()
+        if logical in self.tables or f"{logical}s" in self.by_set:
+            raise e.DuplicateEntitySchemaName(name=schema_name)
+        table = _custom_table(payload, len(self.tables))
+        self.tables[logical] = table
+        self.by_set[table.entity_set] = table
+        self.store.meta_put("table", logical, payload)
+        return table
+
+    def create_relationship(self, payload: dict[str, Any]) -> AttributeDef:
+        """A one-to-many relationship: its Lookup becomes a column of the referencing table whose navigation
+        property (the bind name) is the lookup's logical name.
+
+        Raises:
+            InvalidArgument: Not a OneToManyRelationshipMetadata with ReferencedEntity, ReferencingEntity, Lookup.
+            ObjectDoesNotExist: Either table does not exist.
+            CannotCreateAttributes / DuplicateAttributeSchemaName: as for any new column.
+        """
+        if not isinstance(payload, dict):
+            raise e.InvalidArgument(detail="Expected a OneToManyRelationshipMetadata object.")
+        odata_type = str(payload.get("@odata.type", ""))
+        look = payload.get("Lookup")
+        if "OneToManyRelationshipMetadata" not in odata_type or not isinstance(look, dict):
+            raise e.InvalidArgument(detail="Expected a OneToManyRelationshipMetadata with a Lookup.")
+        referenced = self.table(str(payload.get("ReferencedEntity") or "").lower())
+        referencing = self.table(str(payload.get("ReferencingEntity") or "").lower())
+        schema_name = str(look.get("SchemaName") or "")
+        name = _new_column_name(referencing, schema_name)
+        attr = lookup(name, referenced.logical)
+        attr.custom = True
+        attr.schema_name = schema_name
+        attr.display = label_text(look.get("DisplayName"), schema_name)
+        attr.metadata_id = stable_id("attribute", referencing.logical, name)
+        referencing.add(attr)
+        self.store.meta_put("attribute", f"{referencing.logical}.{name}", _to_meta(attr))
+        return attr
+
     # -- custom columns (research/dataverse.md §6.1) -------------------------------------------------------
 
     def create_attribute(self, table: TableDef, payload: dict[str, Any]) -> AttributeDef:
@@ -100,11 +167,7 @@ class Schema:
         if kind is None:
             raise e.InvalidArgument(detail=f"Creating attributes of type '{odata_type or 'unknown'}' is not supported.")
         schema_name = str(payload.get("SchemaName") or "")
-        if not schema_name or "_" not in schema_name:
-            raise e.InvalidArgument(detail="A custom attribute needs a SchemaName with a customization prefix.")
-        logical = schema_name.lower()
-        if logical in table.attributes:
-            raise e.DuplicateAttributeSchemaName(name=schema_name, entity=table.logical)
+        logical = _new_column_name(table, schema_name)
         attr = AttributeDef(
             name=logical,
             type=kind,
@@ -129,6 +192,50 @@ class Schema:
                 self.store.meta_put("attribute", f"{table.logical}.{attr.name}", None)
                 return
         raise e.ObjectDoesNotExist(entity="AttributeMetadata", id=attribute_id)
+
+
+def _new_column_name(table: TableDef, schema_name: str) -> str:
+    """The logical name of a new custom column (or lookup) on `table`.
+
+    Raises:
+        CannotCreateAttributes: The table's CanCreateAttributes is false.
+        InvalidArgument: No SchemaName with a customization prefix.
+        DuplicateAttributeSchemaName: The column exists already.
+    """
+    if not table.can_create_attributes:
+        raise e.CannotCreateAttributes(entity=table.logical)
+    if not schema_name or "_" not in schema_name:
+        raise e.InvalidArgument(detail="A custom attribute needs a SchemaName with a customization prefix.")
+    logical = schema_name.lower()
+    if logical in table.attributes:
+        raise e.DuplicateAttributeSchemaName(name=schema_name, entity=table.logical)
+    return logical
+
+
+def _custom_table(payload: dict[str, Any], count: int) -> TableDef:
+    """The TableDef of a custom table's EntityMetadata payload (validated by Schema.create_table)."""
+    logical = str(payload["SchemaName"]).lower()
+    primary = next(a for a in payload.get("Attributes") or [] if isinstance(a, dict) and a.get("IsPrimaryName"))
+    primary_name = str(primary["SchemaName"]).lower()
+    ownership = str(payload["OwnershipType"])
+    definition = TableDef(
+        logical,
+        f"{logical}s",
+        f"{logical}id",
+        primary_name,
+        FIRST_CUSTOM_TYPE_CODE + count,
+        ownership=ownership,
+        # Custom standard tables take the bulk messages (research/dataverse.md §3.2).
+        supports_multiple=True,
+        has_notes=bool(payload.get("HasNotes")),
+        custom=True,
+        schema_name=str(payload["SchemaName"]),
+        metadata_id=stable_id("entity", logical),
+    )
+    name_column = text(primary_name, max(1, min(int(primary.get("MaxLength") or 100), STRING_MAX)))
+    name_column.custom = True
+    name_column.schema_name = str(primary["SchemaName"])
+    return build_table(definition, name_column, states(CUSTOM_STATES))
 
 
 def _apply_type_properties(attr: AttributeDef, payload: dict[str, Any]) -> None:

@@ -93,6 +93,18 @@ def entity_definition(req: ApiRequest, backend: DataverseBackend) -> ApiResponse
     return json_response(body)
 
 
+def create_entity(req: ApiRequest, backend: DataverseBackend) -> ApiResponse:
+    """POST EntityDefinitions: a custom table, 204 + OData-EntityId (README "Custom tables and lookups")."""
+    table = backend.schema.create_table(req.json())
+    return no_content({"OData-EntityId": f"{req.api_root}/EntityDefinitions({table.metadata_id})"})
+
+
+def create_relationship(req: ApiRequest, backend: DataverseBackend) -> ApiResponse:
+    """POST RelationshipDefinitions: a one-to-many relationship and its lookup column, 204 + OData-EntityId."""
+    attr = backend.schema.create_relationship(req.json())
+    return no_content({"OData-EntityId": f"{req.api_root}/RelationshipDefinitions({attr.metadata_id})"})
+
+
 def attributes(req: ApiRequest, backend: DataverseBackend) -> ApiResponse:
     """GET …/Attributes[/Microsoft.Dynamics.CRM.<Type>AttributeMetadata] (the SDK's picklist query)."""
     table = _table(req, backend)
