@@ -131,7 +131,8 @@ def test_business_phone_and_referrer_address_arrive(home: Path) -> None:
 
 def test_a_structured_referral_names_who_or_what_referred_the_patient(home: Path) -> None:
     clients = _rows(home, "client")
-    # The list example: referred by another patient (sections/referral_sources.md).
+    # The list example: referred by another patient (sections/referral_sources.md), patient 1, which Cliniko
+    # merged into 1001: the referral points at the survivor.
     referred = clients["2"]
     assert referred["referred_by_client_id"] == "cliniko:client:1001"
     assert (referred["referral_source_type"], referred["referral_notes"]) == (
