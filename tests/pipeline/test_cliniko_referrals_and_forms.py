@@ -67,3 +67,11 @@ def test_staged_referrals_and_forms_equal_the_ground_truth(
     signed = notes.filter(pl.col("body_text").str.contains(": Signed"))
     assert signed.height == sum(1 for f in forms if f["signatures"]) > 0
     assert staged_frame(migration_home, "forms-nz", "rejects").height == 0
+
+    # The approval report says what of it the customer's target (Gensolve, the default) has no place for.
+    behind = pl.read_csv(outcome.report_path.parent / "not-migrated-to-target.csv")
+    referral_types = behind.filter((pl.col("entity") == "client") & (pl.col("field") == "referral_source_type"))
+    assert referral_types["records_with_value"].to_list() == [counts["referral_sources"]]
+    assert referral_types["reason"][0].startswith("no column for the structured referral's category")
+    html = outcome.report_path.read_text(encoding="utf-8")
+    assert "Not migrated to gensolve" in html and "<code>referral_source_type</code>" in html
