@@ -1,5 +1,6 @@
-"""The synthetic practice's structured referrals and patient forms staged end to end, counted against the
-generator's ground truth (issue 16, items 3 and 6): every referral reaches its client, every form is a note."""
+"""The synthetic practice's structured referrals, patient forms and discount kinds staged end to end, counted
+against the generator's ground truth (issue 16, items 3 and 6): every referral reaches its client, every form is
+a note, every discount keeps its kind."""
 
 from __future__ import annotations
 
@@ -43,21 +44,21 @@ def test_staged_referrals_and_forms_equal_the_ground_truth(
     doctors = {i for i, c in contacts.items() if c["type_code"] == 1}
     by_patient = {r["source_id"]: r for r in referred.iter_rows(named=True)}
     assert set(by_patient) == set(referrals)
-    kinds: Counter[str] = Counter()
+    referrers: Counter[str] = Counter()
     for patient_id, referral in referrals.items():
         row, referrer = by_patient[patient_id], _tail(referral["referrer"])
         assert row["referral_subcategory"] == referral["subcategory"]
         assert row["referral_notes"] == referral["notes"]
         if referral["referrer_type"] == "Patient":
-            kinds["patient"] += 1
+            referrers["patient"] += 1
             assert row["referred_by_client_id"] == f"cliniko:client:{referrer}"
         elif referrer in doctors:
-            kinds["doctor"] += 1
+            referrers["doctor"] += 1
             assert row["referrer_id"] is not None  # this doctor, or the patient's own referring doctor
         elif referrer is not None:
-            kinds["organisation"] += 1
+            referrers["organisation"] += 1
             assert row["referred_by_organisation_id"] == f"cliniko:client_organisation:{referrer}"
-    assert all(kinds[k] > 0 for k in ("patient", "doctor", "organisation")), kinds
+    assert all(referrers[k] > 0 for k in ("patient", "doctor", "organisation")), referrers
 
     notes = staged_frame(migration_home, "forms-nz", "clinical_note").filter(pl.col("note_type") == "Patient form")
     forms = _records(practice, "patient_forms")
@@ -67,6 +68,12 @@ def test_staged_referrals_and_forms_equal_the_ground_truth(
     signed = notes.filter(pl.col("body_text").str.contains(": Signed"))
     assert signed.height == sum(1 for f in forms if f["signatures"]) > 0
     assert staged_frame(migration_home, "forms-nz", "rejects").height == 0
+
+    # Concession discounts of both kinds: entered as an amount off or as a percentage (is_monetary_discount).
+    items = [i for i in _records(practice, "invoice_items") if i["discounted_amount"] != "0.00"]
+    kinds = Counter("amount" if i["is_monetary_discount"] else "percentage" for i in items)
+    lines = staged_frame(migration_home, "forms-nz", "invoice_line").filter(pl.col("discount_type").is_not_null())
+    assert dict(lines["discount_type"].value_counts().iter_rows()) == dict(kinds) and len(kinds) == 2
 
     # The approval report says what of it the customer's target (Gensolve, the default) has no place for.
     behind = pl.read_csv(outcome.report_path.parent / "not-migrated-to-target.csv")
