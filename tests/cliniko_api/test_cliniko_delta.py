@@ -167,3 +167,24 @@ def test_a_deletion_no_list_announces_is_found_by_id_set(cliniko: RunningEmulato
     # Without the snapshot's ids nothing can tell: the windowed delta records no such tombstone.
     blind = extract_changes(settings, tmp_path / "blind", since=full.high_water_mark)
     assert blind.tombstones == {}
+
+
+def test_a_snapshot_takes_the_deltas_referral_sources_whole(tmp_path: Path) -> None:
+    """Referral sources have no id nor timestamps (sections/referral_sources.md): every delta reads them whole,
+    so merging takes the delta's list — a referral changed is replaced, one removed in Cliniko is gone."""
+    patient = "https://api.au1.cliniko.com/v1/patients/{}"
+
+    def referral(n: int, notes: str) -> str:
+        return json.dumps({"patient": {"links": {"self": patient.format(n)}}, "notes": notes})
+
+    current, delta = tmp_path / "current", tmp_path / "delta"
+    for folder, lines in ((current, [referral(1, "old"), referral(2, "removed")]), (delta, [referral(1, "new")])):
+        folder.mkdir()
+        (folder / "referral_sources.ndjson").write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+        (folder / MANIFEST_FILE).write_text(json.dumps({"kind": "delta", "files": []}), encoding="utf-8")
+    (delta / TOMBSTONES_FILE).write_text("", encoding="utf-8")
+    assert merge_delta(current, delta, tmp_path / "merged") == {}
+    merged = read_ndjson(tmp_path / "merged" / "referral_sources.ndjson")
+    assert merged == [json.loads(referral(1, "new"))]
+    listed = {e["path"]: e for e in json.loads((tmp_path / "merged" / MANIFEST_FILE).read_text())["files"]}
+    assert listed["referral_sources.ndjson"]["records"] == 1
