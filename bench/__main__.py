@@ -134,6 +134,11 @@ def main() -> int:
             f"  {name:<7} {stage['seconds']:6.1f} s  {stage['rows']:>10} rows  {stage['rows_per_second']:>10.0f} rows/s"
             f"  peak {stage['peak_rss_bytes'] / 2**30:.2f} GiB"
         )
+    record = large["raw_record_column"]
+    print(
+        f"  raw _record (whole records): {record['stored_bytes'] / 1e6:.0f} MB stored "
+        f"({record['logical_bytes'] / 1e6:.0f} MB as text), {record['write_seconds']:.1f} s to write"
+    )
     for name, target in pipeline["targets"].items():
         print(f"  {'PASS' if target['passed'] else 'MISS'} {name}: {target}")
     print(f"  Dagster per-run overhead {pipeline['dagster']['overhead_seconds']:.1f} s")

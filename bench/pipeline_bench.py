@@ -12,7 +12,9 @@ from pathlib import Path
 import duckdb
 import yaml
 
+from bench.record_cost import record_cost
 from customers import MigrationHome
+from store import Warehouse
 from synthetic import generate_practice
 
 STAGES = ("raw", "staged", "checks")
@@ -114,10 +116,13 @@ def measure(out: Path, clients: int, repeats: int = REPEATS) -> dict[str, object
             }
         )
     median = sorted(cycles, key=lambda c: c["ratio_to_bare_read"])[len(cycles) // 2]
+    warehouse = Warehouse.for_customer(MigrationHome(home).customer_dir(customer))
     return {
         "clients": clients,
         "dump_bytes": sum(p.stat().st_size for p in dump.glob("*.ndjson")),
         **median,
+        # What raw keeping each record whole (_record) costs, measured on the raw layer the cycles loaded.
+        "raw_record_column": record_cost(warehouse, "cliniko", "trial", clients),
         "peak_rss_bytes": max(s["peak_rss_bytes"] for c in cycles for s in c["stages"].values()),
         "cycles": [
             {

@@ -39,6 +39,13 @@ def customer_spec(config: CustomerConfig) -> MappingSpec:
     return load_spec(get_system(config.source.system).spec_name, config.mapping_overrides)
 
 
+def _target_spec(config: CustomerConfig) -> MappingSpec:
+    """The mapping of the target this customer loads into (Gensolve when none is configured)."""
+    from targets.registry import customer_target
+
+    return load_spec(customer_target(config).name)
+
+
 def stage_and_check(
     home: MigrationHome,
     config: CustomerConfig,
@@ -101,6 +108,7 @@ def stage_and_check(
             config.customer_id, config.name, run_kind, spec.system, spec.version, run_id, iteration, checksum
         ),
         dump_dir=mapping.dump_dir,
+        target_spec=_target_spec(config),
     )
     # The iteration is recorded last: a run killed or failed before this point leaves no iteration a
     # signoff could point at (its number and folder are reused by the next run) and no entry in the index.

@@ -101,6 +101,21 @@ def _entity_samples(
     return records
 
 
+def _not_migrated_to_target(
+    target_spec: MappingSpec | None, staged: dict[str, pl.DataFrame]
+) -> list[tuple[str, str, int, str]]:
+    """(entity, field, staged records with a value, why) for each canonical field the target declares not
+    migrated: what of this delivery stays behind in that target (0 where the delivery holds none)."""
+    if target_spec is None:
+        return []
+    rows = []
+    for entity, field, why in target_spec.fields_not_migrated():
+        frame = staged.get(entity)
+        count = int(frame[field].is_not_null().sum()) if frame is not None and field in frame.columns else 0
+        rows.append((entity, field, count, why))
+    return rows
+
+
 def write_approval_report(
     warehouse: Warehouse,
     out_dir: Path,
@@ -109,10 +124,12 @@ def write_approval_report(
     ctx: ReportContext,
     sample_size: int = SAMPLE_SIZE,
     dump_dir: Path | None = None,
+    target_spec: MappingSpec | None = None,
 ) -> Path:
-    """Render approval-report.html plus rejects.csv, field-issues.csv, findings.csv and
-    not-migrated.csv into `out_dir`. `dump_dir` (the delivery staged) lets the report list the
-    files that were not read."""
+    """Render approval-report.html plus rejects.csv, field-issues.csv, findings.csv,
+    not-migrated.csv and not-migrated-to-target.csv into `out_dir`. `dump_dir` (the delivery staged)
+    lets the report list the files that were not read; `target_spec` (the customer's target's mapping)
+    the canonical fields that target has no place for, with how many staged records hold a value."""
     private_dir(out_dir)  # personal data: owner-only (issue 15 item 9)
     entities = [e for e in spec.entities]
     system = get_system(spec.system)
@@ -123,8 +140,9 @@ def write_approval_report(
         issues = read_partition(con, TableRef("staged", "field_issues"), ctx.run_kind)
         merges = read_partition(con, TableRef("staged", "merges"), ctx.run_kind)
         sections = []
+        staged_frames: dict[str, pl.DataFrame] = {}
         for entity in entities:
-            staged = read_partition(con, TableRef("staged", entity), ctx.run_kind)
+            staged = staged_frames[entity] = read_partition(con, TableRef("staged", entity), ctx.run_kind)
             counts = reconciliation.filter(pl.col("entity") == entity)
             sections.append(
                 {
@@ -139,6 +157,12 @@ def write_approval_report(
             )
     for frame, name in ((issues, "field-issues.csv"), (merges, "merges.csv")):
         frame.write_csv(out_dir / name)
+    not_to_target = _not_migrated_to_target(target_spec, staged_frames)
+    pl.DataFrame(
+        not_to_target,
+        schema={"entity": pl.String, "field": pl.String, "records_with_value": pl.Int64, "reason": pl.String},
+        orient="row",
+    ).write_csv(out_dir / "not-migrated-to-target.csv")
     pl.DataFrame(
         [(f.resource, f.field, f.records_with_value, f.reason) for f in not_migrated],
         schema={"resource": pl.String, "field": pl.String, "records_with_value": pl.Int64, "reason": pl.String},
@@ -216,6 +240,11 @@ def write_approval_report(
         not_migrated=not_migrated[:_MAX_ROWS_IN_HTML],
         not_migrated_total=len(not_migrated),
         resources_not_read=resources_not_read,
+        target_name=target_spec.system if target_spec else None,
+        not_to_target=[
+            {"entity": e, "field": f, "records_with_value": n, "reason": why} for e, f, n, why in not_to_target if n
+        ],
+        not_to_target_empty=sum(1 for *_rest, n, _why in not_to_target if not n),
         max_rows=_MAX_ROWS_IN_HTML,
     )
     path = out_dir / "approval-report.html"

@@ -245,6 +245,18 @@ def _resolve_references(frame: pl.DataFrame, fields: tuple[CanonicalField, ...],
     return frame
 
 
+def _rewire_self_references(
+    frame: pl.DataFrame, entity: str, fields: tuple[CanonicalField, ...], merges: pl.DataFrame
+) -> pl.DataFrame:
+    """A reference to a row of the same entity (a client referred by another client) that was merged
+    away points at its survivor: the entity's own merges are only known once it is deduplicated."""
+    names = [f.name for f in fields if f.ref == entity]
+    if not names or merges.height == 0:
+        return frame
+    survivor_of = dict(zip(merges["canonical_id"].to_list(), merges["survivor_id"].to_list(), strict=True))
+    return frame.with_columns(pl.col(name).replace(survivor_of) for name in names)
+
+
 def _split(
     frame: pl.DataFrame, entity: str, fields: tuple[CanonicalField, ...], run_kind: str, seen_before: pl.Series
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
@@ -548,7 +560,7 @@ def map_entity(
             )
             .cast(MERGE_SCHEMA)
         )
-        survivors = result.survivors.cast(schema)
+        survivors = _rewire_self_references(result.survivors.cast(schema), entity, fields, merges)
         issues = issues.filter(~pl.col("canonical_id").is_in(merges["canonical_id"].implode()))
         sink(entity, survivors)
         sink("field_issues", issues)

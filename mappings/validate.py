@@ -77,6 +77,37 @@ def _check_columns(source: SourceSpec, path: str, delivered: Mapping[str, set[st
         problems.append(f"{path}: raw table {source.table} has no column(s) {unknown}")
 
 
+def _check_fields_not_migrated(spec: MappingSpec, problems: list[str]) -> None:
+    """A target spec's `not_migrated_fields` name canonical fields the spec does not read, each with a reason."""
+    if not spec.not_migrated_fields:
+        return
+    if spec.input != "staged":
+        problems.append("not_migrated_fields: only a target spec (input: staged) declares canonical fields")
+        return
+    from mappings.models import CANONICAL
+
+    read = spec.columns_read()
+    for entity, declared in spec.not_migrated_fields.items():
+        path = f"not_migrated_fields.{entity}"
+        if entity not in CANONICAL.entities():
+            problems.append(f"{path}: unknown canonical entity; valid: {', '.join(CANONICAL.entities())}")
+            continue
+        known = {f.name for f in CANONICAL.data_fields(entity)}
+        if isinstance(declared, str):
+            if entity in read:
+                problems.append(f"{path}: the whole entity is declared not migrated, but the spec reads it")
+            if not declared.strip():
+                problems.append(f"{path}: give the reason")
+            continue
+        for name, why in declared.items():
+            if name not in known:
+                problems.append(f"{path}.{name}: not a field of canonical {entity}")
+            elif name in read.get(entity, set()):
+                problems.append(f"{path}.{name}: declared not migrated, but the spec maps it")
+            if not why.strip():
+                problems.append(f"{path}.{name}: give the reason")
+
+
 def validate_spec(spec: MappingSpec, source: str, delivered: Mapping[str, set[str]] | None = None) -> None:
     """Raise SpecError listing every problem, each with its path in the spec file. `delivered` (table →
     columns of a dump) replaces the registered system's resources: a proposed spec for an unseen export."""
@@ -127,6 +158,7 @@ def validate_spec(spec: MappingSpec, source: str, delivered: Mapping[str, set[st
             merged_into = entity_spec.dedup.merged_into
             if merged_into is not None and merged_into not in known:
                 problems.append(f"{path}.dedup.merged_into: unknown field {merged_into!r}")
+    _check_fields_not_migrated(spec, problems)
     for lookup in spec.lookups:
         if lookup not in tables:
             problems.append(f"lookups: unknown raw table {lookup!r}")

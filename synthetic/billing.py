@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from sources.cliniko.settings import INVOICE_STATUSES
 from synthetic import defects as dfx
 from synthetic.cliniko import Links, money, rate, record
+from synthetic.ids import seeded_rng
 from synthetic.timeline import DAY, fmt_date, fmt_ts
 
 if TYPE_CHECKING:
@@ -37,6 +38,8 @@ class Line:
     tax_bp: int
     billable_item_id: str
     concession: str | None = None
+    # How the discount was entered: an amount off (True) or a percentage; the amounts are the same either way.
+    monetary: bool = False
 
     @property
     def discount_cents(self) -> int:
@@ -68,7 +71,7 @@ class Line:
             "unit_price": money(self.unit_cents),
             "discount_percentage": rate(self.discount_bp),
             "discounted_amount": money(self.discount_cents),
-            "is_monetary_discount": False,
+            "is_monetary_discount": self.monetary,
             "net_price": money(self.net_cents),
             "tax_amount": money(self.tax_cents),
             "tax_name": self.tax_name,
@@ -109,6 +112,9 @@ def write_invoice(
             tax_bp,
             service.id,
             c.concession,
+            # From a random source of its own: no other draw of the client moves (issue 16, item 6).
+            monetary=c.concession is not None
+            and seeded_rng(p.seed, "monetary-discount", c.i * 1000 + k).random() < 0.3,
         )
     ]
     for code in rng.sample(("TAPE", "BAND", "REPORT"), rng.choice((0, 0, 0, 0, 1, 1, 2))):

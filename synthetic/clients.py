@@ -11,6 +11,7 @@ from synthetic.cliniko import Links, dumps, record
 from synthetic.countries import MEDICAL_ALERTS, OCCUPATIONS, REFERRAL_SOURCES
 from synthetic.defects import ClientPlan
 from synthetic.files import write_attachments
+from synthetic.forms import write_forms_and_referral
 from synthetic.ids import seeded_rng
 from synthetic.messages import write_communications
 from synthetic.output import ChunkOut
@@ -177,6 +178,7 @@ def generate_client(p: Practice, links: Links, i: int, plan: ClientPlan | None, 
     if rng.random() < 0.1:
         write_attachments(p, links, rng, facts, visits, out)
     write_communications(p, links, rng, facts, visits, out)
+    write_forms_and_referral(p, links, i, patient_id, reg_ts, visits, out)
 
 
 def _identifier(p: Practice, rng: random.Random, i: int, age_years: int) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from synthetic.cliniko import Links, dumps
 from synthetic.countries import COUNTRIES
 from synthetic.defects import ClientPlan, plan_forced
 from synthetic.dump import DumpWriter, prepare_out_dir
+from synthetic.forms import practice_form_records
 from synthetic.groups import group_records
 from synthetic.ids import MAX_CLIENTS, seeded_rng
 from synthetic.output import ChunkOut
@@ -147,6 +148,7 @@ def _generate(
     report("practice", 0, 1)
     _write_records(writer, practice_records.setup_records(practice, links))
     _write_records(writer, (("contacts", r) for r in practice_records.contact_records(practice, links)))
+    _write_records(writer, practice_form_records(practice))
     report("practice", 1, 1)
 
     plans = plan_clients(practice)

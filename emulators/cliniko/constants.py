@@ -103,6 +103,12 @@ FILTERS: dict[str, dict[str, str]] = {
     ),
     # §2.7 lists "archived_at/deleted_at" for communications: both are filterable.
     "communications": _filters(archived_at=DATETIME, deleted_at=DATETIME, category_code=INTEGER, patient_id=INTEGER),
+    # redguava/cliniko-api sections/patient_forms.md, patient_form_templates.md, referral_source_types.md
+    # ("Filtering …"); referral_sources.md documents no filter at all (its records have no id nor timestamps).
+    "patient_forms": _filters(archived_at=DATETIME, completed_at=DATETIME, patient_id=INTEGER),
+    "patient_form_templates": _filters(archived_at=DATETIME),
+    "referral_source_types": _filters(),
+    "referral_sources": {},
 }
 
 # §2.4/§2.7 tombstone endpoints: GET /<collection>/<view>.

@@ -21,6 +21,14 @@ _ANSWER = pl.Struct({"value": pl.String, "selected": pl.Boolean})
 # Only what the note's text is made of: a question's `type` is not decoded (~5 % of the transform).
 _QUESTION = pl.Struct({"name": pl.String, "answer": pl.String, "answers": pl.List(_ANSWER)})
 _NOTE = pl.Struct({"sections": pl.List(pl.Struct({"name": pl.String, "questions": pl.List(_QUESTION)}))})
+# A patient form's questions also include `signature` ones, answered by a `signature_id`
+# (redguava/cliniko-api sections/patient_forms.md, "Patient Form Content Schema").
+_FORM_QUESTION = pl.Struct(
+    {"name": pl.String, "answer": pl.String, "answers": pl.List(_ANSWER), "signature_id": pl.String}
+)
+_FORM = pl.Struct({"sections": pl.List(pl.Struct({"name": pl.String, "questions": pl.List(_FORM_QUESTION)}))})
+# What a signed question reads as in a form's text (the image itself is not migrated, sources/cliniko/settings.py).
+SIGNED_TEXT = "Signed"
 
 
 def _decode(values: pl.Series, dtype: pl.DataType) -> tuple[pl.Series, pl.Series]:
@@ -98,7 +106,18 @@ def cliniko_field_options(values: pl.Series, ctx: TransformContext) -> Step:
 def cliniko_note_text(values: pl.Series, ctx: TransformContext) -> Step:
     """Treatment-note `content` (sections → questions → answers, HTML allowed) → plain text, one
     line per answered question under its section's name, in the order written."""
-    decoded, issues = _decode(values, _NOTE)
+    return _content_text(values, _NOTE)
+
+
+@register_transform("cliniko_form_text")
+def cliniko_form_text(values: pl.Series, ctx: TransformContext) -> Step:
+    """Patient-form `content` → plain text as for a treatment note; a signed `signature` question reads
+    "<question>: Signed" (an unsigned one has no line, like any unanswered question)."""
+    return _content_text(values, _FORM)
+
+
+def _content_text(values: pl.Series, dtype: pl.DataType) -> Step:
+    decoded, issues = _decode(values, dtype)
     n = len(decoded)
     sections = (
         pl.DataFrame({"row": pl.int_range(n, eager=True), "note": decoded})
@@ -119,6 +138,13 @@ def cliniko_note_text(values: pl.Series, ctx: TransformContext) -> Step:
         .with_columns(pl.int_range(pl.len()).alias("order"))
         .unnest("questions")
     )
+    if "signature_id" in questions.columns:
+        questions = questions.with_columns(
+            pl.when(pl.col("signature_id").is_not_null())
+            .then(pl.lit(SIGNED_TEXT))
+            .otherwise(pl.col("answer"))
+            .alias("answer")
+        ).drop("signature_id")
     chosen = (
         pl.col("answers")
         .list.eval(pl.element().filter(pl.element().struct.field("selected").fill_null(False)).struct.field("value"))

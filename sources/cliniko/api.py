@@ -31,6 +31,7 @@ from sources.cliniko.api_settings import (
     SIDE_LISTS,
     SINGLE_OBJECTS,
     SOURCE_LIST_FIELD,
+    WHOLE_LISTS,
     ClinikoApiSettings,
     base_url_for,
     shard_of,
@@ -54,7 +55,7 @@ _PROGRESS_EVERY = 100  # records
 ID_SET_RESOURCES: tuple[str, ...] = tuple(
     name
     for name in RESOURCES
-    if name not in SINGLE_OBJECTS and not any(side.kind == "deleted" for side in SIDE_LISTS.get(name, ()))
+    if name not in SINGLE_OBJECTS | WHOLE_LISTS and not any(side.kind == "deleted" for side in SIDE_LISTS.get(name, ()))
 )
 
 
@@ -526,6 +527,15 @@ def _single_objects(api: ClinikoApi, dump: _DumpWriter) -> str:
     return PUBLIC_SETTINGS_PATH
 
 
+def _whole_list(api: ClinikoApi, dump: _DumpWriter, resource: str) -> None:
+    """Write every record of a list that has no id, timestamps or filters (WHOLE_LISTS), unfiltered: a record
+    made after the pass began may be in it (it has no created_at to leave it out by)."""
+    for records in api.get_pages(resource):
+        for record in records:
+            dump.write(resource, record)
+    log.info("cliniko: %s: %d records (read whole)", resource, dump.count(resource))
+
+
 def _z(moment: dt.datetime) -> str:
     """A Cliniko DateTime filter value: UTC, whole seconds, Z (research/sources.md §2.4)."""
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -654,6 +664,9 @@ def extract_full(
                     parents = sorted(dump.seen[NESTED_LISTS[resource]])
                     _nested_records(api, dump, resource, parents, [("q[]", f"created_at:<{_z(until)}")])
                     continue
+                if resource in WHOLE_LISTS:
+                    _whole_list(api, dump, resource)
+                    continue
                 # Deleted records are not the practice's data any more: a full extract leaves them out
                 # (deltas report them as tombstones), as a practice's own export does.
                 views = [s.view for s in SIDE_LISTS.get(resource, ()) if not s.in_main and s.kind != "deleted"]
@@ -755,6 +768,8 @@ def extract_changes(
             for resource in RESOURCES:
                 if resource in ID_SET_RESOURCES and known_ids is not None and resource in known_ids:
                     tombstones += _changes_by_id_set(api, dump, resource, start, end, known_ids[resource])
+                elif resource in WHOLE_LISTS:
+                    _whole_list(api, dump, resource)
                 elif resource not in SINGLE_OBJECTS:
                     tombstones += _resource_changes(api, dump, resource, start, end)
                     if progress:
@@ -780,7 +795,7 @@ def extract_changes(
     counts = {r: dump.count(r) for r in RESOURCES}
     kinds = dict(Counter(str(t["kind"]) for t in tombstones))
     found = len(dump.attachments) - len(missing)
-    whole = tuple(sorted(SINGLE_OBJECTS))
+    whole = tuple(sorted(SINGLE_OBJECTS | WHOLE_LISTS))
     return DeltaSummary(
         Path(out_dir),
         manifest,

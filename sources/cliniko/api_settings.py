@@ -150,6 +150,10 @@ SINGLE_OBJECTS = frozenset({"settings"})
 # documents GET /practitioners/:practitioner_id/practitioner_reference_numbers and no top-level list):
 # child → parent, whose main and side lists give the parent ids.
 NESTED_LISTS: dict[str, str] = {"practitioner_reference_numbers": "practitioners"}
+# Lists whose records have no id nor timestamps and take no filter (sections/referral_sources.md: one referral
+# per patient, keyed by its patient link): read whole by every pass, full or delta; a delta's copy replaces the
+# snapshot's (sources/cliniko/snapshots.py).
+WHOLE_LISTS = frozenset({"referral_sources"})
 SETTINGS_PATH = "settings"
 PUBLIC_SETTINGS_PATH = "settings/public"  # any user's role may read it (sections/settings.md)
 # §2.7: every other resource of the dump format filters on created_at and updated_at.

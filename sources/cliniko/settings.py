@@ -47,6 +47,11 @@ SHAPES: dict[str, dict[str, Shape]] = {
     "group_appointments": {"repeat_rule": Shape("object")},
     "treatment_note_templates": {"content": _NOTE_CONTENT, "print_settings": Shape("object")},
     "treatment_notes": {"content": _NOTE_CONTENT},
+    # Patient forms have the notes' content shape (sections → questions; redguava/cliniko-api
+    # sections/patient_forms.md, "Patient Form Content Schema"); signatures are a list of links.
+    "patient_form_templates": {"content": _NOTE_CONTENT},
+    "patient_forms": {"content": _NOTE_CONTENT, "signatures": Shape("array", elements=Shape("object"))},
+    "referral_source_types": {"subcategories": Shape("array")},
     "settings": {"patient_custom_fields_definition": _CUSTOM_FIELDS},
 }
 
@@ -63,6 +68,11 @@ REPEATS = "the repeat series is migrated as its individual appointments, each de
 PRODUCTS = "products are not migrated (see NOT_MIGRATED_RESOURCES)"
 IN_RECORD = "the same value is migrated from another field of this record"
 # SOURCE_LIST_FIELD: added by an API extraction to resources with side lists; null in a delivered dump.
+# Assumed: the documentation names the signature links of a form but not what they return.
+SIGNATURES = (
+    "links to the signature images (/patient_forms/<id>/signatures/<id>, undocumented): not downloaded; the "
+    "form's text says which questions were signed and its original content keeps each signature id"
+)
 LISTED_AT = "which API list the extraction read the record from; the status it implies is migrated from "
 
 
@@ -585,6 +595,64 @@ RESOURCES: dict[str, ResourceSpec] = {
                 "type": IN_RECORD + " (type_code)",
             },
         ),
+        _resource(
+            "patient_form_templates",
+            "one row per patient form template (intake and consent forms)",
+            {"name": S, "content": OBJ, "restricted_to_practitioner": B, "archived_at": S},
+            not_migrated={
+                field: "the template's empty questions: each completed form keeps its own name, questions and answers"
+                for field in ("id", "name", "content", "restricted_to_practitioner", "archived_at")
+            }
+            | {"created_at": LOOKUP_ONLY, "updated_at": LOOKUP_ONLY},
+        ),
+        _resource(
+            "patient_forms",
+            "one row per intake or consent form sent to a patient (answers and signatures when completed)",
+            {
+                "name": S,
+                "content": OBJ,
+                "completed_at": S,
+                "restricted_to_practitioner": B,
+                "url": S,
+                "signatures": ARR,
+                "patient": L,
+                "booking": L,
+                "attendee": L,
+            },
+            not_migrated={
+                "restricted_to_practitioner": "a Cliniko visibility option of the form, set up again in the new system",
+                "url": "the link the patient fills the form in at, which ends with the old system",
+                "signatures": SIGNATURES,
+            },
+        ),
+        _resource(
+            "referral_source_types",
+            "one row per referral source type (the practice's list of how patients are referred)",
+            {"name": S, "referrer_type": S, "subcategories": ARR},
+            not_migrated={
+                "subcategories": "the type's list of choices: each patient's referral keeps the one chosen",
+                "referrer_type": IN_RECORD + " (the patient's referral has its own referrer_type)",
+                "created_at": LOOKUP_ONLY,
+                "updated_at": LOOKUP_ONLY,
+            },
+            navigation=("referrers",),
+        ),
+        # One per patient with a structured referral; no id nor timestamps of its own (keyed by its patient
+        # link, sections/referral_sources.md): read whole by every extraction (api_settings.WHOLE_LISTS).
+        ResourceSpec(
+            name="referral_sources",
+            grain="one row per patient's referral: who (a patient or contact) or what referred them",
+            key=None,
+            fields={
+                "patient": L,
+                "referral_source_type": L,
+                "referrer": L,
+                "referrer_type": S,
+                "subcategory": S,
+                "notes": S,
+            },
+            not_migrated={"links": NAVIGATION},
+        ),
         ResourceSpec(
             name="settings",
             grain="one row: the account settings, incl. the patient custom field definitions",
@@ -608,20 +676,14 @@ RESOURCES: dict[str, ResourceSpec] = {
 
 # Resources the API documents that are not read, each with why (sources/coverage.py reports them in the
 # approval report, with a record count when a dump delivers their file; any other file is a finding).
-NOT_YET_READ = "not read yet (issue 16, item 3): practice data this migration does not carry across"
 CALENDAR_SETUP = "calendar configuration of the old system, set up again in the new one (not patient data)"
 NOT_MIGRATED_RESOURCES: dict[str, str] = {
     "availability_blocks": CALENDAR_SETUP + ": extra working hours",
     "available_times": "free appointment slots computed by the API, not stored data",
     "bookings": "the combined list of individual_appointments and group_appointments, which are read themselves",
     "daily_availabilities": CALENDAR_SETUP + ": weekly working hours",
-    "patient_form_templates": NOT_YET_READ + " (intake and consent form templates)",
-    "patient_forms": NOT_YET_READ + " (completed intake and consent forms: answers and signatures)",
     "products": "the retail stock catalogue; product sales are migrated as invoice lines (name, code, prices and "
     "the product id in invoice_line.product_source_id)",
-    "referral_source_types": NOT_YET_READ + " (structured referral categories); the patient's referral_source "
-    "text is migrated",
-    "referral_sources": NOT_YET_READ + " (who referred each patient); the patient's referral_source text is migrated",
     "services": CALENDAR_SETUP + ": which practitioners offer which appointment types where",
     "stock_adjustments": "stock movements of products, which are not migrated",
     "unavailable_blocks": CALENDAR_SETUP + ": blocked-out practitioner time",

@@ -34,7 +34,7 @@ from sources.cliniko.api import (
     extract_changes,
     extract_full,
 )
-from sources.cliniko.api_settings import NESTED_LISTS, SIDE_LISTS, SINGLE_OBJECTS, ClinikoApiSettings
+from sources.cliniko.api_settings import NESTED_LISTS, SIDE_LISTS, SINGLE_OBJECTS, WHOLE_LISTS, ClinikoApiSettings
 from sources.cliniko.location import ClinikoApiSource
 from sources.cliniko.settings import FILE_SUFFIX, MANIFEST_FILE, RESOURCES
 from store.files import RelativeChecker, private_dir, private_tree
@@ -102,7 +102,8 @@ def changes_waiting(settings: ClinikoApiSettings, since: str) -> int:
     found = 0
     with ClinikoApi(replace(settings, per_page=1)) as api:
         for resource in RESOURCES:
-            if resource in SINGLE_OBJECTS or resource in NESTED_LISTS:
+            # Whole lists have no updated_at to probe (a changed referral is picked up by the next delta).
+            if resource in SINGLE_OBJECTS or resource in NESTED_LISTS or resource in WHOLE_LISTS:
                 continue
             for _records, total in api.pages_with_totals(resource, [("q[]", f"updated_at:>={stamp}")]):
                 found += total or 0
@@ -269,6 +270,11 @@ def merge_delta(current: Path, delta: Path, out: Path) -> dict[str, int]:
     for resource in RESOURCES:
         name = f"{resource}{FILE_SUFFIX}"
         writer = _Writer(out / name)
+        if resource in WHOLE_LISTS:  # read whole by every delta, records without ids: the delta's copy is the list
+            for line in _lines(delta / name):
+                writer.line(line)
+            entries.append(writer.entry())
+            continue
         changes = {_record_id(line): line for line in _lines(delta / name)}
         gone = deleted.get(resource, set())
         if resource in SINGLE_OBJECTS and changes:

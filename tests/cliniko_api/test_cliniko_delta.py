@@ -32,7 +32,8 @@ def _first(client: Any, path: str, test: Any = lambda r: True, skip: tuple[str, 
 
 
 def _resource_records(folder: Path) -> dict[str, dict[str, dict[str, Any]]]:
-    return {r: by_id(read_ndjson(folder / f"{r}.ndjson")) for r in RESOURCES if r != "settings"}
+    # settings and referral_sources have no id: re-read whole by every pass (checked apart).
+    return {r: by_id(read_ndjson(folder / f"{r}.ndjson")) for r, spec in RESOURCES.items() if spec.key is not None}
 
 
 def _verify_manifest(folder: Path) -> dict[str, Any]:
@@ -97,6 +98,8 @@ def test_delta_holds_exactly_the_changes_then_nothing(cliniko: RunningEmulators,
     changed = {"patients", "individual_appointments", "attendees"}
     assert {r for r, found in records.items() if found} == changed
     assert len(read_ndjson(out / "settings.ndjson")) == 1  # single object, re-read whole
+    whole = read_ndjson(out / "referral_sources.ndjson")  # no id nor timestamps: re-read whole
+    assert whole and whole == read_ndjson(tmp_path / "full" / "referral_sources.ndjson")
     tombstones = {(t["resource"], t["id"], t["kind"]) for t in read_ndjson(out / TOMBSTONES_FILE)}
     assert tombstones == {
         ("patients", deleted["id"], "deleted"),
@@ -117,7 +120,7 @@ def test_delta_holds_exactly_the_changes_then_nothing(cliniko: RunningEmulators,
     again = _resource_records(tmp_path / "delta2")
     assert {r: len(found) for r, found in again.items() if found} == {}
     assert read_ndjson(tmp_path / "delta2" / TOMBSTONES_FILE) == []
-    assert second.tombstones == {} and sum(n for r, n in second.records.items() if r != "settings") == 0
+    assert second.tombstones == {} and sum(n for r, n in second.records.items() if RESOURCES[r].key is not None) == 0
     assert set(stats(cliniko)["statuses"]) == {"200", "302"}  # no error; 302: attachment content redirects
 
     # Converges: the first extract with the delta applied is what a fresh full extract reads now.
@@ -164,3 +167,24 @@ def test_a_deletion_no_list_announces_is_found_by_id_set(cliniko: RunningEmulato
     # Without the snapshot's ids nothing can tell: the windowed delta records no such tombstone.
     blind = extract_changes(settings, tmp_path / "blind", since=full.high_water_mark)
     assert blind.tombstones == {}
+
+
+def test_a_snapshot_takes_the_deltas_referral_sources_whole(tmp_path: Path) -> None:
+    """Referral sources have no id nor timestamps (sections/referral_sources.md): every delta reads them whole,
+    so merging takes the delta's list — a referral changed is replaced, one removed in Cliniko is gone."""
+    patient = "https://api.au1.cliniko.com/v1/patients/{}"
+
+    def referral(n: int, notes: str) -> str:
+        return json.dumps({"patient": {"links": {"self": patient.format(n)}}, "notes": notes})
+
+    current, delta = tmp_path / "current", tmp_path / "delta"
+    for folder, lines in ((current, [referral(1, "old"), referral(2, "removed")]), (delta, [referral(1, "new")])):
+        folder.mkdir()
+        (folder / "referral_sources.ndjson").write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+        (folder / MANIFEST_FILE).write_text(json.dumps({"kind": "delta", "files": []}), encoding="utf-8")
+    (delta / TOMBSTONES_FILE).write_text("", encoding="utf-8")
+    assert merge_delta(current, delta, tmp_path / "merged") == {}
+    merged = read_ndjson(tmp_path / "merged" / "referral_sources.ndjson")
+    assert merged == [json.loads(referral(1, "new"))]
+    listed = {e["path"]: e for e in json.loads((tmp_path / "merged" / MANIFEST_FILE).read_text())["files"]}
+    assert listed["referral_sources.ndjson"]["records"] == 1

@@ -51,6 +51,8 @@ BUSINESS_RESOURCES = (
     "taxes",
     "concession_types",
     "treatment_note_templates",
+    "patient_form_templates",
+    "referral_source_types",
 )
 # Shorter values (a three-letter first name, "Mr") match unrelated bytes; every person has longer ones.
 SHORTEST = 6
@@ -105,7 +107,9 @@ def personal_values(dump: Path) -> set[str]:
             # Custom field values (health identifiers, GP practice) and every answer of a treatment note.
             for section in (record.get("custom_fields") or {}).get("sections", []):
                 values.update(f["value"] for f in section.get("fields", []) if f.get("value"))
-    for note in _records(dump, "treatment_notes"):
+    # Every answer of a treatment note or a patient form, and what was written about a referral.
+    values.update(r["notes"] for r in _records(dump, "referral_sources") if r.get("notes"))
+    for note in [*_records(dump, "treatment_notes"), *_records(dump, "patient_forms")]:
         for section in (note.get("content") or {}).get("sections", []):
             for question in section.get("questions", []):
                 if question.get("answer"):

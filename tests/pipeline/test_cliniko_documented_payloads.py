@@ -127,3 +127,38 @@ def test_business_phone_and_referrer_address_arrive(home: Path) -> None:
     assert next(iter(_rows(home, "site").values()))["contact_information"] == "Phone: 99999 99999"
     referrer = _rows(home, "referrer")["1"]
     assert (referrer["address_line_2"], referrer["country"]) == ("Apt. 735", "Estonia")
+
+
+def test_a_structured_referral_names_who_or_what_referred_the_patient(home: Path) -> None:
+    clients = _rows(home, "client")
+    # The list example: referred by another patient (sections/referral_sources.md), patient 1, which Cliniko
+    # merged into 1001: the referral points at the survivor.
+    referred = clients["2"]
+    assert referred["referred_by_client_id"] == "cliniko:client:1001"
+    assert (referred["referral_source_type"], referred["referral_notes"]) == (
+        "Client",
+        "note written about this referral",
+    )
+    assert referred["referred_by_organisation_id"] is None and referred["referral_subcategory"] is None
+    # A practice-defined type with its subcategory (Get Referral Source Types: "internets").
+    survivor = clients["1001"]
+    assert (survivor["referral_source_type"], survivor["referral_subcategory"]) == ("internets", "the google")
+    assert survivor["referred_by_client_id"] is None
+    assert survivor["referrer_id"] == "cliniko:referrer:1"  # its referring doctor stays
+    issues = staged_frame(home, CUSTOMER, "field_issues").filter(pl.col("entity") == "client")
+    assert issues.height == 0
+
+
+def test_a_completed_patient_form_is_a_clinical_note_with_its_answers_and_signature(home: Path) -> None:
+    form = _rows(home, "clinical_note")["564393784322819470"]
+    assert form["canonical_id"] == "cliniko:clinical_note:form-564393784322819470"
+    assert (form["note_type"], form["title"]) == ("Patient form", "New Patient Intake")
+    assert form["client_id"] == "cliniko:client:1001"
+    assert form["appointment_id"] == "cliniko:appointment:attendee-1"
+    assert form["body_text"] == (
+        "Medical History\nPlease describe your medical history.: The answer\n"
+        "Current Condition\nWhich of the following symptoms do you suffer from?: Headache; Cough\n"
+        "Privacy Policy\nI accept the above privacy policy: Signed"
+    )
+    assert "565805660088829113" in form["body_original"]  # the signature's id stays with the form
+    assert form["is_draft"] is False and form["finalised_at"] is not None

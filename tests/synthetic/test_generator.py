@@ -61,11 +61,14 @@ LINK_TARGETS = {
     "patient_case": "patient_cases",
     "repeated_from": "individual_appointments",
     "invoice": "invoices",
+    "referral_source_type": "referral_source_types",
+    "attendee": "attendees",
 }
 SPECIAL_LINKS = {  # (resource, field) → (URL collection, resource whose ids it holds)
     ("attendees", "booking"): ("bookings", "group_appointments"),
     ("treatment_notes", "booking"): ("bookings", "individual_appointments"),
     ("invoices", "appointment"): ("appointments", "individual_appointments"),
+    ("patient_forms", "booking"): ("bookings", "individual_appointments"),
 }
 
 
@@ -234,7 +237,7 @@ def test_timestamps_dates_and_money_are_cliniko_shaped(dump: Dump) -> None:
 
 
 def test_links_resolve_to_existing_records(dump: Dump) -> None:
-    ids = {r: {row["id"] for row in rows} for r, rows in dump.records.items() if r != "settings"}
+    ids = {r: {row["id"] for row in rows} for r, rows in dump.records.items() if RESOURCES[r].key is not None}
     orphans = dump.defect_ids("orphan_appointment")
     for resource, spec in RESOURCES.items():
         for row in dump.records[resource]:
@@ -245,7 +248,9 @@ def test_links_resolve_to_existing_records(dump: Dump) -> None:
                 if name == "content":
                     assert url.endswith(f"/patient_attachments/{row['id']}/content")
                     continue
-                if (resource, name) in SPECIAL_LINKS:
+                if (resource, name) == ("referral_sources", "referrer"):  # a patient or a contact, as its type says
+                    collection = target = "patients" if row["referrer_type"] == "Patient" else "contacts"
+                elif (resource, name) in SPECIAL_LINKS:
                     collection, target = SPECIAL_LINKS[resource, name]
                 else:
                     collection = target = LINK_TARGETS[name]
