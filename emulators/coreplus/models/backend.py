@@ -13,7 +13,6 @@ import json
 import threading
 import time
 import uuid
-from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -22,6 +21,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import jwt
+
+from emulators.common.rate_window import RateWindow
 
 from .. import exceptions as e
 from ..constants import (
@@ -115,7 +116,7 @@ class CoreplusBackend:
         self.practice_file = Path(practice_file)
         self.options = options or CoreplusOptions()
         self._lock = threading.Lock()
-        self._recent: deque[float] = deque()
+        self._rate = RateWindow(RATE_LIMIT_WINDOW_SECONDS)
         self.requests: dict[str, int] = {}
         self.faults = check_faults(self.options.faults)
         self.reset()
@@ -125,7 +126,7 @@ class CoreplusBackend:
         with self._lock:
             self.data: dict[str, list[dict[str, Any]]] = json.loads(self.practice_file.read_text(encoding="utf-8"))
             self.requests = {}
-            self._recent.clear()
+            self._rate.clear()
 
     def set_faults(self, values: Mapping[str, Any], *, replace: bool = False) -> dict[str, Any]:
         with self._lock:
@@ -187,15 +188,8 @@ class CoreplusBackend:
             raise e.InvalidToken(reason="expired")
 
     def _check_rate(self) -> None:
-        limit = self.options.rate_limit
-        if not limit:
-            return
-        now = time.monotonic()
-        while self._recent and now - self._recent[0] >= RATE_LIMIT_WINDOW_SECONDS:
-            self._recent.popleft()
-        if len(self._recent) >= limit:
+        if not self._rate.admit(self.options.rate_limit):
             raise e.TooManyRequests()
-        self._recent.append(now)
 
     def _check_fault(self, target: str) -> None:
         faults = self.faults

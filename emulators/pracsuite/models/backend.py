@@ -13,14 +13,14 @@ import copy
 import datetime as dt
 import json
 import threading
-import time
 import uuid
-from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
+
+from emulators.common.rate_window import RateWindow
 
 from .. import exceptions as e
 from ..constants import (
@@ -124,7 +124,7 @@ class PracsuiteBackend:
         self.practice_file = Path(practice_file)
         self.options = options or PracsuiteOptions()
         self._lock = threading.Lock()
-        self._recent: deque[float] = deque()
+        self._rate = RateWindow(RATE_LIMIT_WINDOW_SECONDS)
         self.requests: dict[str, int] = {}
         self.faults = check_faults(self.options.faults)
         self.revoked = False
@@ -136,7 +136,7 @@ class PracsuiteBackend:
         with self._lock:
             self.data: dict[str, list[dict[str, Any]]] = json.loads(self.practice_file.read_text(encoding="utf-8"))
             self.requests = {}
-            self._recent.clear()
+            self._rate.clear()
             self.revoked = False
 
     def set_faults(self, values: Mapping[str, Any], *, replace: bool = False) -> dict[str, Any]:
@@ -212,15 +212,8 @@ class PracsuiteBackend:
             self._check_fault(target)
 
     def _check_rate(self) -> None:
-        limit = self.options.rate_limit
-        if not limit:
-            return
-        now = time.monotonic()
-        while self._recent and now - self._recent[0] >= RATE_LIMIT_WINDOW_SECONDS:
-            self._recent.popleft()
-        if len(self._recent) >= limit:
+        if not self._rate.admit(self.options.rate_limit):
             raise e.TooManyRequests()
-        self._recent.append(now)
 
     def _check_fault(self, target: str) -> None:
         faults = self.faults
