@@ -72,10 +72,12 @@ def pickup_keys(context: dg.SensorEvaluationContext | dg.ScheduleEvaluationConte
     key=EXTRACT_KEY,
     group_name="source",
     partitions_def=migration_partitions,
-    kinds={"cliniko"},
-    description="The customer's source taken through its API into a numbered dump snapshot: in full the first "
-    "time, then the changes since the last snapshot's high-water mark merged into a new one (deltas/ keeps "
-    "each delta). Customers delivering dump files have nothing to extract.",
+    # One asset for every system that extracts (SourceExtraction: the Cliniko, Core Plus and PracSuite APIs, a
+    # Gensolve database); the kinds name the extracting systems, not the one the asset was first written for.
+    kinds={s.name for s in all_systems() if s.extraction is not None},
+    description="The customer's source extracted by its system (an API, or a Gensolve database) into a numbered "
+    "snapshot: in full the first time, then the changes since the last snapshot's high-water mark merged into a "
+    "new one (deltas/ keeps each delta). Customers delivering dump files have nothing to extract.",
     check_specs=[
         dg.AssetCheckSpec(
             UNDECLARED_FILES_CHECK,
