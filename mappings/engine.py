@@ -26,7 +26,7 @@ from mappings.evaluate import MappingError, cast_to, condition_mask, evaluate, f
 from mappings.issues import ISSUE_MESSAGES, REJECTING_CODES, WARNING_CODES, message_for
 from mappings.load import LINEAGE_COLUMNS, SourceReader, table_sql
 from mappings.models import CANONICAL, OutputModel
-from mappings.spec import EntitySpec, MappingSpec, SourceSpec
+from mappings.spec import EntitySpec, MappingSpec, SourceSpec, field_columns
 from mappings.transforms.registry import MappingContext, TransformContext, nulls
 from store import TableRef, table_exists
 from store.locations import add_location_note
@@ -599,11 +599,18 @@ def _unassigned(
 ) -> pl.DataFrame:
     """Rows of entity source tables that no entity's `where` took: rejected as `no_entity`."""
     frames = []
+    # The row's own id as the spec's sources read it (Houston's `provider_id`, Profile's `PTNT_ID`), else `id`.
+    id_columns = {
+        source.table: field_columns(source.id)[0]
+        for entity in spec.entities.values()
+        for source in entity.sources
+        if source.id is not None and field_columns(source.id)
+    }
     for table, parts in taken.items():
         records = pl.concat(parts).unique().to_frame("_source_record")
         source = table_sql(spec.input_schema, table)
         columns = {r[0] for r in con.execute(f"describe {source}").fetchall()}
-        key = "id" if spec.input == "raw" else "canonical_id"
+        key = id_columns.get(table, "id") if spec.input == "raw" else "canonical_id"
         id_column = f"cast(t.{key} as varchar)" if key in columns else "null::varchar"
         record = "t._source_record" if spec.input == "raw" else "(t.rowid + 1)"
         rows = con.sql(

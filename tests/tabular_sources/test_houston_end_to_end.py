@@ -66,9 +66,9 @@ def test_the_run_blocks_only_on_failed_checks_and_every_row_reconciles(staged: d
 
 def test_providers_split_by_type_and_one_of_neither_type_is_rejected_not_lost(staged: dict) -> None:
     rejects = staged["tables"]["rejects"].filter(pl.col("source_table") == "providers")
-    # Named by its sheet row (header row 1, three internal providers and the referrer above it). The
-    # reject's source_id is empty: a no_entity reject names the id only of a raw key column called `id`.
-    assert rejects.select("source_record", "reason").rows() == [(6, "no_entity")]
+    # Named by its sheet row (header row 1, three internal providers and the referrer above it) and by its id
+    # in the sheet's own id column (`Provider ID`, the spec's `id:`).
+    assert rejects.select("source_record", "source_id", "reason").rows() == [(6, "P9", "no_entity")]
     issues = staged["tables"]["field_issues"]
     assert issues.filter(pl.col("entity") == "practitioner").is_empty()
 
