@@ -63,10 +63,23 @@ def undeclared_fields(
 def records_with_value(
     con: duckdb.DuckDBPyConnection, ref: TableRef, run_kind: str, fields: Collection[str]
 ) -> dict[str, int]:
-    """Per field, the `run_kind` records of `ref` whose delivered value is not null (one scan)."""
+    """Per field, the `run_kind` records of `ref` whose delivered value is not null (one scan): read from the
+    whole record where raw keeps it, else from the typed column (Gensolve's tables, every column declared);
+    a field with neither counts 0."""
     names = list(fields)
-    if not names or not _keeps_records(con, ref):
-        return {}
+    if not names or not table_exists(con, ref):
+        return dict.fromkeys(names, 0)
+    if not _keeps_records(con, ref):
+        present = {name for name, _ in columns_of(con, ref.sql)}
+        typed = [n for n in names if n in present]
+        counts = dict.fromkeys(names, 0)
+        if typed:
+            row = con.execute(
+                f"select {', '.join(f'count({quote_identifier(n)})' for n in typed)} from {ref.sql} where run_kind = ?",
+                [run_kind],
+            ).fetchall()[0]
+            counts |= dict(zip(typed, (int(c) for c in row), strict=True))
+        return counts
     record = quote_identifier(RECORD_COLUMN)
     counts = ", ".join(f"count(*) filter (where coalesce(json_type({record}, ?), 'NULL') <> 'NULL')" for _ in names)
     row = con.execute(

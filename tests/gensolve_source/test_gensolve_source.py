@@ -13,7 +13,10 @@ import polars as pl
 import pytest
 from pipeline_helpers import register_customer, run_pipeline, staged_frame
 
+from mappings.spec import load_spec
 from sources.base import RawReadError
+from sources.coverage import UNDECLARED, delivered_not_migrated
+from sources.gensolve.settings import NOT_STAGED
 from sources.raw_layer import load_raw_resource
 from sources.registry import get_system
 from store import Warehouse
@@ -123,3 +126,16 @@ def test_raw_rows_carry_their_table_and_row_number(gensolve_database: Path, tmp_
     assert summary.rows == len(rows) > 0
     assert [r[0] for r in rows] == list(range(1, len(rows) + 1))
     assert {r[1] for r in rows} == {f"{gensolve_database}#gpm_client"}
+
+
+def test_tables_read_but_not_staged_are_listed_with_their_reason(gensolve_database: Path, tmp_path: Path) -> None:
+    """The approval report's "delivered but not migrated" lists a lookup-only table's values with the reason
+    (sources/gensolve/settings.py NOT_STAGED), never as undeclared."""
+    warehouse = Warehouse.for_customer(tmp_path / "customer")
+    for table in NOT_STAGED:
+        load_raw_resource(warehouse, SYSTEM, table, gensolve_database, "trial")
+    with warehouse.connect(read_only=True) as con:
+        listed = delivered_not_migrated(con, SYSTEM, "trial", load_spec("gensolve_source").columns_read())
+    assert listed  # the practice's documents at least (its attachments)
+    assert all(f.reason == NOT_STAGED[f.resource] and f.records_with_value > 0 for f in listed)
+    assert not [f for f in listed if f.reason == UNDECLARED]
