@@ -9,6 +9,7 @@ resource takes that system's hand-written choices."""
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -111,12 +112,17 @@ class Proposal:
     problems: list[str] = field(default_factory=list)  # why the spec does not validate (empty: it does)
     disagreements: list[dict[str, str]] = field(default_factory=list)
     known_profile: str | None = None
+    # The known system's hand-written spec, whole: its sources' joins, `where` filters, unnested cells and
+    # dedup rules are part of what the person confirms, not only its field choices.
+    known_spec: dict[str, Any] | None = None
 
     def table(self, name: str) -> TableChoice:
         return next(t for t in self.tables if t.table == name)
 
     def spec_data(self) -> dict[str, Any]:
         """The proposal as a mapping spec (docs/mapping-spec.md), ready to validate and write."""
+        if self.known_spec is not None:
+            return copy.deepcopy(self.known_spec) | {"system": self.system}
         entities: dict[str, Any] = {}
         lookups = []
         for choice in self.tables:
@@ -962,7 +968,7 @@ def _from_known_spec(known: str, data: dict[str, Any], profile: DumpProfile, sys
         for t in tables
         if t.entity
     }
-    proposal = Proposal(system, tables, fields, unmapped, unmatched, known_profile=known)
+    proposal = Proposal(system, tables, fields, unmapped, unmatched, known_profile=known, known_spec=data)
     proposal.problems = spec_problems(proposal, profile)
     return proposal
 
