@@ -19,6 +19,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import ssl
 import time
@@ -35,6 +36,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.pracsuite.com/v1"  # §2.5
 MAX_PAGE_SIZE = 100  # §2.5: page_size [1 .. 100]
+# An error code as §2.5 shows them (`invalid_account_key`); anything else is not echoed.
+_ERROR_CODE = re.compile(r"[a-z][a-z0-9_]{0,63}")
 # ASSUMED: no limit is documented; the emulator models 10 per second. The client paces below it: pacing at
 # the limit itself races the server's one-second window (a request at 0.999 s counts in the old one).
 REQUESTS_PER_SECOND = 8.0
@@ -150,14 +153,14 @@ class PracsuiteApi:
             else:
                 if response.status_code == 200:
                     return _json_object(response, shown)
-                code, detail = _error(response)
+                code = _error(response)
                 if response.status_code == 401:
                     advice = _AUTH_ADVICE.get(code, "the keys were refused")
                     raise PracsuiteAuthError(f"{shown}: 401 {code or 'unauthorised'}: {advice}")
                 if response.status_code == 404:
-                    raise PracsuiteNotFoundError(f"{shown}: HTTP 404 {code} ({detail})")
+                    raise PracsuiteNotFoundError(f"{shown}: HTTP 404 {code}".rstrip())
                 if response.status_code != 429 and response.status_code < 500:
-                    raise PracsuiteApiError(f"{shown}: HTTP {response.status_code} {code} ({detail})")
+                    raise PracsuiteApiError(f"{shown}: HTTP {response.status_code} {code}".rstrip())
                 failure = f"HTTP {response.status_code}"
                 retry_after = response.headers.get("Retry-After", "")
                 if response.status_code == 429 and retry_after.isdigit():
@@ -201,13 +204,14 @@ def _json_object(response: httpx.Response, shown: str) -> dict[str, Any]:
     return body
 
 
-def _error(response: httpx.Response) -> tuple[str, str]:
-    """(code, detail) of §2.5's error object (server texts name no record values)."""
+def _error(response: httpx.Response) -> str:
+    """The stable `code` of §2.5's error object. Its `detail` is the service's free text and is not repeated:
+    an exception's text reaches Dagster, and a server's message may quote what it was asked for."""
     try:
-        error = response.json().get("error") or {}
-        return str(error.get("code") or ""), str(error.get("detail") or "no detail")
+        code = str((response.json().get("error") or {}).get("code") or "")
     except (ValueError, AttributeError):
-        return "", "no detail"
+        return ""
+    return code if _ERROR_CODE.fullmatch(code) else "unrecognised_code"
 
 
 def _stamp(moment: dt.datetime) -> str:
