@@ -9,7 +9,7 @@ from sources.cliniko.dump import read_resource
 from sources.locations import DumpSource
 from sources.pracsuite.api import PracsuiteApiError
 from sources.pracsuite.location import PracsuiteApiSource
-from sources.pracsuite.settings import FILE_SUFFIX, MANIFEST_FILE, RESOURCES, TOMBSTONES_FILE
+from sources.pracsuite.settings import FILE_SUFFIX, MANIFEST_FILE, NOT_DELIVERED, RESOURCES, TOMBSTONES_FILE
 
 
 # The snapshot module reads the customer home (customers/), which reads this package's location model:
@@ -35,6 +35,7 @@ SYSTEM = SourceSystem(
     resources=RESOURCES,
     read_resource=read_resource,
     countries=("AU",),
+    not_migrated_resources=NOT_DELIVERED,
     delivery_files=frozenset({MANIFEST_FILE, TOMBSTONES_FILE}),
     file_suffix=FILE_SUFFIX,
     location_models=(DumpSource, PracsuiteApiSource),

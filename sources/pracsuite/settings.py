@@ -310,3 +310,16 @@ RESOURCES: dict[str, ResourceSpec] = {
         ),
     ]
 }
+
+# What a PracSuite practice holds that the public API does not deliver (research/sources-round2.md §2.5:
+# the docs' resource index has no invoice or payment resource and no attachment download): listed in the
+# approval report's "Resources not read" with what the practice must export separately.
+NOT_DELIVERED: dict[str, str] = {
+    "invoices": "not in PracSuite's public API: the practice exports its invoices and invoice items from "
+    "PracSuite (or asks Smartsoft for a billing export) and sends them with the delivery",
+    "payments": "not in PracSuite's public API: the practice exports its payments and receipts from PracSuite "
+    "(or asks Smartsoft for a billing export) and sends them with the delivery",
+    "attachment_files": "the API lists each attachment's metadata (file name, type, size), not its bytes (no "
+    "download endpoint): the practice downloads the attached files from PracSuite and sends them with the "
+    "delivery; until then each document is migrated as metadata only",
+}

@@ -6,13 +6,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 from typing import Any
 
 import polars as pl
 import pytest
+from markupsafe import escape
 from pracsuite_helpers import make_settings, stage_dump
 
+from checks.report import ReportContext, write_approval_report
 from emulators.launcher import start_emulators
+from mappings.spec import load_spec
+from sources.pracsuite import SYSTEM
 from sources.pracsuite.api import extract
 from store import TableRef, Warehouse, read_partition
 
@@ -336,3 +341,16 @@ def test_golden_note_and_attachment(golden: Warehouse) -> None:
             "storage_uri": None,
         }
     ]
+
+
+def test_the_approval_report_says_what_the_practice_must_export_separately(golden: Warehouse, tmp_path: Path) -> None:
+    """Invoices, payments and attachment files are not in the public API (§2.5): the spec declares the
+    entities not migrated and the report lists each with what the practice sends apart."""
+    spec = load_spec("pracsuite")
+    assert set(spec.not_migrated) == {"invoice", "invoice_line", "payment"}
+    context = ReportContext("pracsuite-test", "PracSuite Golden", "trial", "pracsuite", spec.version)
+    report = write_approval_report(golden, tmp_path, spec, [], context, dump_dir=golden.path.parent / "dump")
+    page = report.read_text(encoding="utf-8")
+    for resource, reason in SYSTEM.not_migrated_resources.items():
+        assert f"<td><code>{resource}</code></td><td class=\"num\">not delivered</td><td>{escape(reason)}</td>" in page
+    assert set(SYSTEM.not_migrated_resources) == {"invoices", "payments", "attachment_files"}
