@@ -73,6 +73,8 @@ def cell(value: object, data_type: str, style: Style) -> str:
         return ""
     if value == "" and style == "bcp":
         return "\x00"  # bcp: an empty string is one NUL; an empty field is NULL
+    if isinstance(value, str):
+        return value  # text, or a cell already written as the extract holds it (a golden test's "0", "9.0000")
     if data_type == "bit":
         return ("1" if value else "0") if style == "bcp" else ("True" if value else "False")
     if isinstance(value, dt.datetime) and data_type == "date":

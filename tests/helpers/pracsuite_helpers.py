@@ -6,14 +6,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+from golden_staging import stage_delivery
+
 from emulators.launcher import RunningEmulators
-from mappings.spec import load_spec
-from mappings.staging import stage_partition
-from mappings.transforms import MappingContext
 from sources.pracsuite.api import PracsuiteApiSettings
 from sources.pracsuite.settings import ENDPOINTS, RESOURCES
-from sources.raw_layer import load_raw_resource
-from sources.registry import get_system
 from store import Warehouse
 
 
@@ -55,12 +52,6 @@ def assert_dump_equals_practice(out: Path, practice: dict[str, Any]) -> None:
 def stage_dump(dump: Path, site_time_zones: dict[str, str] | None = None) -> Warehouse:
     """Load every resource of a PracSuite dump into a warehouse beside it and stage the trial partition
     (the tenant's zone Australia/Sydney; `site_time_zones` as a customer's per-site setting)."""
-    warehouse = Warehouse(dump.parent / "warehouse.duckdb")
-    system = get_system("pracsuite")
-    for resource in system.resources:
-        load_raw_resource(warehouse, system, resource, dump, "trial")
-    context = MappingContext(
-        "pracsuite-test", "trial", "pracsuite", "AU", "Australia/Sydney", site_time_zones or {}, dump_dir=dump
+    return stage_delivery(
+        "pracsuite", dump, country="AU", time_zone="Australia/Sydney", site_time_zones=site_time_zones
     )
-    stage_partition(warehouse, load_spec("pracsuite"), context)
-    return warehouse

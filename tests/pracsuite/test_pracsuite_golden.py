@@ -9,8 +9,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-import polars as pl
 import pytest
+from golden_staging import staged_rows
 from markupsafe import escape
 from pracsuite_helpers import make_settings, stage_dump
 
@@ -19,7 +19,7 @@ from emulators.launcher import start_emulators
 from mappings.spec import load_spec
 from sources.pracsuite import SYSTEM
 from sources.pracsuite.api import extract
-from store import TableRef, Warehouse, read_partition
+from store import Warehouse
 
 STAMP = {"tenant_id": 77, "created": "2026-01-02T03:04:05.000006Z", "modified": "2026-01-02T03:04:05.000006Z"}
 
@@ -180,9 +180,7 @@ def golden(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
 
 
 def _rows(warehouse: Warehouse, entity: str, *columns: str) -> list[dict[str, Any]]:
-    with warehouse.connect(read_only=True) as con:
-        frame: pl.DataFrame = read_partition(con, TableRef("staged", entity), "trial")
-    return frame.sort("canonical_id").select(columns).to_dicts()
+    return staged_rows(warehouse, entity, *columns)
 
 
 def test_golden_client(golden: Warehouse) -> None:
@@ -352,5 +350,5 @@ def test_the_approval_report_says_what_the_practice_must_export_separately(golde
     report = write_approval_report(golden, tmp_path, spec, [], context, dump_dir=golden.path.parent / "dump")
     page = report.read_text(encoding="utf-8")
     for resource, reason in SYSTEM.not_migrated_resources.items():
-        assert f"<td><code>{resource}</code></td><td class=\"num\">not delivered</td><td>{escape(reason)}</td>" in page
+        assert f'<td><code>{resource}</code></td><td class="num">not delivered</td><td>{escape(reason)}</td>' in page
     assert set(SYSTEM.not_migrated_resources) == {"invoices", "payments", "attachment_files"}
