@@ -1,8 +1,9 @@
 """A SYNTHETIC Front Desk (desktop) decrypted export (sources/frontdesk/README.md: the layout is ASSUMED, not
 public): the neutral AU small practice of synthetic/template.py, with the same defects and ground truth, as
-the export wizard's CSV files (cp1252) with an INFORMATION_SCHEMA.COLUMNS export. The rows are PPMP's
-writer's (synthetic/ppmp.py) under Front Desk's assumed names (PracSuite's API vocabulary). Every name is
-fictional."""
+the export wizard's CSV files (cp1252) with an INFORMATION_SCHEMA.COLUMNS export. The practice's rows under
+Front Desk's assumed names (PracSuite's API vocabulary) with its own (ASSUMED) words: gender "Female"/"Male",
+appointment status "Completed" as PracSuite's statuses read, booleans True/False and money with four
+decimals as the wizard writes them. Every name is fictional."""
 
 from __future__ import annotations
 
@@ -60,6 +61,8 @@ RENAMES: dict[str, tuple[str, dict[str, str]]] = {
     ),
 }  # fmt: skip
 _GENDER = {"F": "Female", "M": "Male"}
+# PracSuite's appointment status descriptions (its golden practice: "Completed", "Did Not Arrive").
+_STATUS = {"Attended": "Completed", "DNA": "Did Not Arrive"}
 
 
 def frontdesk_tables(practice: SmallPractice) -> dict[str, list[dict[str, object]]]:
@@ -67,6 +70,8 @@ def frontdesk_tables(practice: SmallPractice) -> dict[str, list[dict[str, object
     tables = renamed(ppmp_tables(practice), RENAMES)
     for row in tables["PATIENTS"]:
         row["gender"] = _GENDER.get(str(row["gender"]), row["gender"])
+    for row in tables["APPOINTMENTS"]:
+        row["status"] = _STATUS.get(str(row["status"]), row["status"])
     return tables
 
 

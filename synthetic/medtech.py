@@ -1,16 +1,19 @@
 """A SYNTHETIC Medtech32 vendor extract (sources/medtech/README.md: the layout is ASSUMED, not public): the
 neutral NZ small practice of synthetic/template.py, with the same defects and ground truth, as CSV files with
-a header (cp1252) beside the InterBase DDL (`isql -x`) of sources/medtech/schema.sql. The rows are PPMP's
-writer's (synthetic/ppmp.py) under Medtech's assumed table and column names, with the NHI. Every name is
-fictional."""
+a header (cp1252) beside the InterBase DDL (`isql -x`) of sources/medtech/schema.sql. The practice's rows
+under Medtech's assumed table and column names, with Medtech's own (ASSUMED) quirks: InterBase's text forms
+(TIMESTAMP with four fractional digits, BOOLEAN as TRUE/FALSE, NUMERIC(15,2) with two decimals), Delphi's
+zero date 1899-12-30 where no date is recorded, the NHI on every patient, no Medicare number, status words
+"Completed". Every name is fictional."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
-from sources.medtech.settings import SCHEMA, SCHEMA_FILE
+from sources.medtech.settings import DELPHI_ZERO_DATE, SCHEMA, SCHEMA_FILE
 from synthetic.ppmp import ppmp_tables
-from synthetic.sqlserver import numeric_id, renamed, write_extract
+from synthetic.sqlserver import SQL_ZERO_DATE, numeric_id, renamed, write_extract
 from synthetic.template import SmallPractice, TemplateSummary, small_practice, write_truth
 
 # Medtech table → (the PPMP writer's table, Medtech column → PPMP column).
@@ -68,6 +71,14 @@ def medtech_tables(practice: SmallPractice) -> dict[str, list[dict[str, object]]
     tables = renamed(base, RENAMES)
     for row in tables["PATIENT"]:
         row["NHI"] = nhi[row["PATIENT_ID"]]
+        # Medtech32 is Delphi: a date it has none for is TDateTime's zero, 30 December 1899 (ASSUMED).
+        row["DOB"] = DELPHI_ZERO_DATE if row["DOB"] == SQL_ZERO_DATE else row["DOB"]
+    for row in tables["APPOINTMENT"]:
+        row["STATUS"] = {"Attended": "Completed"}.get(str(row["STATUS"]), row["STATUS"])
+    for table, definition in SCHEMA.items():  # NUMERIC(15,2): two decimals, as InterBase keeps them
+        money = [c.name for c in definition.columns if c.data_type == "numeric"]
+        for row in tables.get(table, []):
+            row.update({c: row[c].quantize(Decimal("0.01")) for c in money if row.get(c) is not None})
     return tables
 
 
@@ -80,7 +91,7 @@ def write_medtech_extract(out: Path, *, clients: int = 40, seed: int = 3, defect
     write_extract(
         out,
         {name: (SCHEMA[name], rows) for name, rows in tables.items()},
-        style="wizard",
+        style="interbase",
         script=SCHEMA_FILE.read_text(encoding="utf-8"),
     )
     # Medtech's table extract has no documents (inbox documents come per patient through ALEX or GP2GP).

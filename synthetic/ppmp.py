@@ -1,7 +1,8 @@
 """A SYNTHETIC PPMP extract (sources/ppmp/README.md: the layout is ASSUMED, not public) written from the
 neutral AU small practice of synthetic/template.py, with the same defects and ground truth: the PMPDATA
-tables as bcp files (cp1252) with their definitions, and the shared PPMP folder holding the letters and
-attachments the Letters table names. Every name is fictional."""
+tables as bcp files (cp1252, `|` between fields: the extract request's `-t "|"`, detected by the reader) with
+their definitions, Medicare numbers spaced as on the card, and the shared PPMP folder holding the letters
+and attachments the Letters table names. Every name is fictional."""
 
 from __future__ import annotations
 
@@ -12,9 +13,25 @@ from sources.ppmp.settings import LETTERS_FOLDER, SCHEMA
 from synthetic.sqlserver import Definitions, Style, numeric_id, practice_datetime, write_extract
 from synthetic.template import SmallPractice, TemplateSummary, small_practice, write_truth
 
+# The field terminator PPMP's extract is ASSUMED written with (bcp -t "|"): notes hold tabs and commas.
+BCP_FIELD_TERMINATOR = "|"
+
 
 def _money(text: object) -> Decimal | None:
     return Decimal(str(text)) if text not in (None, "") else None
+
+
+def _as_on_the_card(number: object) -> str | None:
+    """A Medicare number as PPMP's reception types it from the card, `2123 45670 1` (ASSUMED)."""
+    text = str(number or "")
+    return f"{text[:4]} {text[4:9]} {text[9:]}".strip() if text else None
+
+
+def with_ppmp_quirks(tables: dict[str, list[dict[str, object]]]) -> dict[str, list[dict[str, object]]]:
+    """PPMP's own (ASSUMED) forms on the practice's rows: Medicare numbers spaced as on the card."""
+    for row in tables["PATIENTS"]:
+        row["MedicareNo"] = _as_on_the_card(row["MedicareNo"])
+    return tables
 
 
 def ppmp_tables(practice: SmallPractice) -> dict[str, list[dict[str, object]]]:
@@ -148,9 +165,13 @@ def write_ppmp_extract(
     shared folder's letters and the ground truth (ids as the extract's integer keys)."""
     out = Path(out)
     practice = small_practice(clients=clients, seed=seed, defects=defects, country="AU")
-    tables = ppmp_tables(practice)
+    tables = with_ppmp_quirks(ppmp_tables(practice))
     write_extract(
-        out, {name: (SCHEMA[name], rows) for name, rows in tables.items()}, style=style, definitions=definitions
+        out,
+        {name: (SCHEMA[name], rows) for name, rows in tables.items()},
+        style=style,
+        definitions=definitions,
+        terminator=BCP_FIELD_TERMINATOR,
     )
     letters = out / LETTERS_FOLDER
     letters.mkdir(parents=True, exist_ok=True)

@@ -13,23 +13,18 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
-from sources.sqlserver.definitions import TableDefinition
+from sources.sqlserver.definitions import TableDefinition, columns_export
 
-Style = Literal["bcp", "wizard"]
+# bcp character mode; the export wizard's CSV with a header; a CSV with a header whose cells are in
+# InterBase's text forms (a Medtech32 extract, ASSUMED: isql's TIMESTAMP with four fractional digits,
+# BOOLEAN as TRUE/FALSE).
+Style = Literal["bcp", "wizard", "interbase"]
 # datetime's zero, what SQL Server stores for "no date" in a NOT NULL column (read as a placeholder).
 SQL_ZERO_DATE = dt.datetime(1900, 1, 1)
+_BOOLEAN_TEXT = {"bcp": ("1", "0"), "wizard": ("True", "False"), "interbase": ("TRUE", "FALSE")}
 # The small practice's ids (synthetic/template.py) as integer keys, by their letter: C12 → 100012.
 _ID_OFFSETS = {"C": 100_000, "I": 200_000, "L": 300_000, "Y": 400_000, "D": 500_000, "R": 700, "P": 800, "S": 900}
 Definitions = Literal["information_schema", "script"]
-_COLUMNS_HEADER = (
-    "TABLE_CATALOG",
-    "TABLE_SCHEMA",
-    "TABLE_NAME",
-    "COLUMN_NAME",
-    "ORDINAL_POSITION",
-    "DATA_TYPE",
-    "COLLATION_NAME",
-)
 _LENGTHS = {"nvarchar": "(200)", "varchar": "(200)", "nchar": "(10)", "char": "(10)", "decimal": "(18, 2)"}
 
 
@@ -76,7 +71,7 @@ def cell(value: object, data_type: str, style: Style) -> str:
     if isinstance(value, str):
         return value  # text, or a cell already written as the extract holds it (a golden test's "0", "9.0000")
     if data_type == "bit":
-        return ("1" if value else "0") if style == "bcp" else ("True" if value else "False")
+        return _BOOLEAN_TEXT[style][0 if value else 1]
     if isinstance(value, dt.datetime) and data_type == "date":
         return value.date().isoformat()
     if isinstance(value, dt.datetime):
@@ -84,7 +79,12 @@ def cell(value: object, data_type: str, style: Style) -> str:
             text = value.strftime("%Y-%m-%d %H:%M:%S.%f") + "0 " + value.strftime("%z")
             return text[:-2] + ":" + text[-2:]
         if data_type == "datetime2":
-            return value.strftime("%Y-%m-%d %H:%M:%S.%f") + "0"
+            # SQL Server's seven fractional digits; InterBase's isql writes four.
+            return (
+                value.strftime("%Y-%m-%d %H:%M:%S.%f")[:-2]
+                if style == "interbase"
+                else value.strftime("%Y-%m-%d %H:%M:%S.%f") + "0"
+            )
         if data_type == "smalldatetime":
             return value.strftime("%Y-%m-%d %H:%M:00")
         return value.strftime("%Y-%m-%d %H:%M:%S.") + f"{value.microsecond // 1000:03d}"
@@ -113,23 +113,10 @@ def create_script(definitions: Sequence[TableDefinition]) -> str:
     return "\n".join(parts)
 
 
-def columns_export(definitions: Sequence[TableDefinition]) -> str:
-    """`SELECT … FROM INFORMATION_SCHEMA.COLUMNS` saved as CSV with its header."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(_COLUMNS_HEADER)
-    for table in definitions:
-        for position, column in enumerate(table.columns, start=1):
-            writer.writerow(
-                ["PRACTICE", "dbo", table.name, column.name, position, column.data_type, column.collation or "NULL"]
-            )
-    return buffer.getvalue()
-
-
 def table_text(
     table: TableDefinition, rows: Sequence[Mapping[str, object]], style: Style, terminator: str = "\t"
 ) -> str:
-    """One table's file text: bcp (no header, `terminator` between fields, CRLF rows) or the wizard's CSV."""
+    """One table's file text: bcp (no header, `terminator` between fields, CRLF rows) or a CSV with a header."""
     if style == "bcp":
         return "".join(
             terminator.join(cell(row.get(c.name), c.data_type, style) for c in table.columns) + "\r\n" for row in rows

@@ -3,10 +3,12 @@ built by the SQL Server extract family's definitions."""
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 
 from sources.base import ResourceSpec
-from sources.sqlserver import parse_create_script, resource_specs
+from sources.sqlserver import READ_OPTIONS, parse_create_script, resource_specs
 
 DIALECT = "interbase"
 SCHEMA_FILE = Path(__file__).with_name("schema.sql")
@@ -24,3 +26,11 @@ _GRAINS = {
     "PAYMENT": ("one row per payment", "payment_id"),
 }
 RESOURCES: dict[str, ResourceSpec] = resource_specs(SCHEMA, _GRAINS)
+
+# Medtech32 is written in Delphi, whose TDateTime counts from 30 December 1899: a date it has none for is
+# ASSUMED written as that zero (research/sources-round2.md §2.8; not seen in a real extract yet), read as
+# "no date" and reported (`placeholder_date`) like SQL Server's 1900-01-01.
+DELPHI_ZERO_DATE = dt.datetime(1899, 12, 30)
+READ_OPTIONS_MEDTECH = replace(
+    READ_OPTIONS, date_placeholders=(*READ_OPTIONS.date_placeholders, DELPHI_ZERO_DATE.date().isoformat())
+)

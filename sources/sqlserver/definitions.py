@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,6 +53,16 @@ _CODE_PAGES = (
     (re.compile(r"^cp1252$|^windows-1252$|^win1252$", re.I), "cp1252"),  # WIN1252: InterBase's name
 )
 COLUMNS_EXPORT_NAMES = ("information_schema.columns.csv", "information_schema_columns.csv")
+COLUMNS_EXPORT_FILE = "INFORMATION_SCHEMA.COLUMNS.csv"
+COLUMNS_HEADER = (
+    "TABLE_CATALOG",
+    "TABLE_SCHEMA",
+    "TABLE_NAME",
+    "COLUMN_NAME",
+    "ORDINAL_POSITION",
+    "DATA_TYPE",
+    "COLLATION_NAME",
+)
 
 
 @dataclass(frozen=True)
@@ -138,6 +148,20 @@ def parse_columns_export(text: str, shown: str) -> dict[str, TableDefinition]:
     return {
         t: TableDefinition(t, tuple(c for _p, c in sorted(cols, key=lambda pc: pc[0]))) for t, cols in columns.items()
     }
+
+
+def columns_export(definitions: Sequence[TableDefinition], catalog: str = "PRACTICE") -> str:
+    """`SELECT … FROM INFORMATION_SCHEMA.COLUMNS` saved as CSV with its header (what parse_columns_export
+    reads): the synthetic writers' definitions and the direct read's (sources/sqlserver/direct.py)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(COLUMNS_HEADER)
+    for table in definitions:
+        for position, column in enumerate(table.columns, start=1):
+            writer.writerow(
+                [catalog, "dbo", table.name, column.name, position, column.data_type, column.collation or "NULL"]
+            )
+    return buffer.getvalue()
 
 
 _CREATE = re.compile(r"create\s+table\s+((?:[\[\"]?[\w ]+[\]\"]?\s*\.\s*)*[\[\"]?[\w ]+[\]\"]?)\s*\(", re.I)

@@ -25,12 +25,13 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sources.base import RawReadError, RawReadResult, ResourceSpec, SourceSystem
+from sources.base import RawReadError, RawReadResult, ResourceSpec, SourceExtraction, SourceSystem
 from sources.completeness import ComputedChecksumsRule
 from sources.csv_reader import WRONG_FIELD_COUNT, Decoded, decode, read_csv_decoded
 from sources.locations import ExportSource
 from sources.raw_contract import ReadOptions, Writer
 from sources.sqlserver.definitions import TableDefinition, load_definitions
+from sources.sqlserver.direct import MssqlReadError, MssqlSource, ServerSnapshot, take_server_snapshot
 from sources.tabular import DeliveredRow, header_key, write_rows
 
 DATA_SUFFIXES = (".csv", ".txt", ".dat", ".bcp", ".tsv")
@@ -312,20 +313,30 @@ def extract_system(
     dialect: str = "sqlserver",
     not_migrated_resources: Mapping[str, str] | None = None,
     delivery_files: frozenset[str] = frozenset(),
+    read_options: ReadOptions = READ_OPTIONS,
 ) -> SourceSystem:
     """A source system delivered as a SQL Server extract: its read, completeness and file matching come from
-    one SqlServerExtract over its resources and its known schema; a customer's block is an ExportSource."""
+    one SqlServerExtract over its resources and its known schema; a customer's block is an ExportSource,
+    or — for a SQL Server system — an MssqlSource read straight from a running server into a snapshot in
+    the same form (sources/sqlserver/direct.py)."""
     extract = SqlServerExtract(tuple(resources.values()), schema, dialect=dialect)
+    tables = tuple(extract.table_name(spec) for spec in extract.resources)
+
+    def snapshot(location: MssqlSource, extracts: Path) -> ServerSnapshot:
+        return take_server_snapshot(location, extracts, tables)
+
+    direct = dialect == "sqlserver"  # InterBase (Medtech32) is no SQL Server: extracts only
     return SourceSystem(
         name=name,
         title=title,
         resources=resources,
         read_resource=extract.read_resource,
         countries=countries,
-        read_options=READ_OPTIONS,
+        read_options=read_options,
         completeness=extract.completeness(),
         resource_of=extract.resource_of,
-        location_models=(ExportSource,),
+        location_models=(ExportSource, MssqlSource) if direct else (ExportSource,),
+        extraction=SourceExtraction(MssqlSource, snapshot, errors=(MssqlReadError,)) if direct else None,
         not_migrated_resources=dict(not_migrated_resources or {}),
         delivery_files=DEFINITION_FILES | delivery_files,
     )

@@ -9,7 +9,6 @@ forward on Sunday 27 September 2026 at 02:00 (→ +13)."""
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 from golden_staging import stage_delivery, staged_rows, write_golden_extract
@@ -215,7 +214,9 @@ def test_golden_site_practitioners_referrer_and_case(golden: Warehouse) -> None:
             "referral_type": "doctor",
         }
     ]
-    assert staged_rows(golden, "condition", "canonical_id", "client_id", "name", "notes", "is_closed", "created_at") == [
+    assert staged_rows(
+        golden, "condition", "canonical_id", "client_id", "name", "notes", "is_closed", "created_at"
+    ) == [
         {
             "canonical_id": "profile:condition:61",
             "client_id": "profile:client:1001",
