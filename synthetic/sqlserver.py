@@ -13,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
-from sources.sqlserver.definitions import TableDefinition, columns_export
+from sources.sqlserver.definitions import COLUMNS_EXPORT_FILE, TableDefinition, columns_export
 
 # bcp character mode; the export wizard's CSV with a header; a CSV with a header whose cells are in
 # InterBase's text forms (a Medtech32 extract, ASSUMED: isql's TIMESTAMP with four fractional digits,
@@ -150,7 +150,7 @@ def write_extract(
     elif definitions == "script":
         (out / "schema.sql").write_text(create_script(defs), encoding="utf-16")  # SSMS saves scripts as Unicode
     else:
-        (out / "INFORMATION_SCHEMA.COLUMNS.csv").write_text(columns_export(defs), encoding="utf-8", newline="")
+        (out / COLUMNS_EXPORT_FILE).write_text(columns_export(defs), encoding="utf-8", newline="")
     written = {}
     for name, (definition, rows) in tables.items():
         path = out / f"{name}.{'dat' if style == 'bcp' else 'csv'}"

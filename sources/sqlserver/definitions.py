@@ -150,7 +150,7 @@ def parse_columns_export(text: str, shown: str) -> dict[str, TableDefinition]:
     }
 
 
-def columns_export(definitions: Sequence[TableDefinition], catalog: str = "PRACTICE") -> str:
+def columns_export(definitions: Sequence[TableDefinition]) -> str:
     """`SELECT … FROM INFORMATION_SCHEMA.COLUMNS` saved as CSV with its header (what parse_columns_export
     reads): the synthetic writers' definitions and the direct read's (sources/sqlserver/direct.py)."""
     buffer = io.StringIO()
@@ -159,7 +159,7 @@ def columns_export(definitions: Sequence[TableDefinition], catalog: str = "PRACT
     for table in definitions:
         for position, column in enumerate(table.columns, start=1):
             writer.writerow(
-                [catalog, "dbo", table.name, column.name, position, column.data_type, column.collation or "NULL"]
+                ["PRACTICE", "dbo", table.name, column.name, position, column.data_type, column.collation or "NULL"]
             )
     return buffer.getvalue()
 

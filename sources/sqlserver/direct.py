@@ -22,7 +22,7 @@ import json
 import os
 import shutil
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -259,10 +259,15 @@ class ServerSnapshot:
 
 
 def take_server_snapshot(
-    location: MssqlSource, extracts: Path, tables: Sequence[str], env: Mapping[str, str] | None = None
+    location: MssqlSource,
+    extracts: Path,
+    tables: Sequence[str],
+    env: Mapping[str, str] | None = None,
+    open_connection: Callable[[MssqlDsn], Any] = connect,
 ) -> ServerSnapshot:
     """Read `tables` from the server the location's variable names into the next numbered snapshot under
-    `extracts` (written as `<n>.partial`, renamed when complete, so a failed read leaves none behind)."""
+    `extracts` (written as `<n>.partial`, renamed when complete, so a failed read leaves none behind).
+    `open_connection` is python-tds's `connect` (a test passes a DB-API double)."""
     from customers.home import MANIFEST, SNAPSHOTS_DIR  # customers/ imports the sources when it loads
     from store.files import private_dir, private_tree
 
@@ -280,7 +285,7 @@ def take_server_snapshot(
     partial = folder / f"{number}.partial"
     if partial.exists():
         shutil.rmtree(partial)
-    connection = connect(dsn)
+    connection = open_connection(dsn)
     try:
         rows = export_tables(connection, tables, partial, location.db_schema)
     finally:

@@ -30,7 +30,7 @@ from sources.completeness import ComputedChecksumsRule
 from sources.csv_reader import WRONG_FIELD_COUNT, Decoded, decode, read_csv_decoded
 from sources.locations import ExportSource
 from sources.raw_contract import ReadOptions, Writer
-from sources.sqlserver.definitions import TableDefinition, load_definitions
+from sources.sqlserver.definitions import COLUMNS_EXPORT_FILE, TableDefinition, load_definitions
 from sources.sqlserver.direct import MssqlReadError, MssqlSource, ServerSnapshot, take_server_snapshot
 from sources.tabular import DeliveredRow, header_key, write_rows
 
@@ -299,8 +299,9 @@ def _check_types(definition: TableDefinition, spec: ResourceSpec, shown: str) ->
         raise RawReadError(shown, problems)
 
 
-# Files of a SQL Server extract that are no table: the definitions and the synthetic writers' ground truth.
-DEFINITION_FILES = frozenset({"INFORMATION_SCHEMA.COLUMNS.csv", "schema.sql", "ground_truth.json"})
+# Files of a SQL Server extract that are no table: the definitions, the synthetic writers' ground truth and
+# a direct read's snapshot manifest (sources/sqlserver/direct.py).
+DEFINITION_FILES = frozenset({COLUMNS_EXPORT_FILE, "schema.sql", "ground_truth.json", "manifest.json"})
 
 
 def extract_system(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import uuid
 from collections.abc import Sequence
 from decimal import Decimal
@@ -18,12 +19,14 @@ import pytest
 from pydantic import ValidationError
 
 from customers.config import _location
+from sources.coverage import files_not_read
 from sources.profile import SYSTEM as PROFILE
 from sources.profile.settings import SCHEMA as PROFILE_SCHEMA
 from sources.profile.settings import SCHEMA_FILE as PROFILE_SCHEMA_FILE
 from sources.raw_layer import load_raw_resource, raw_table
 from sources.sqlserver.definitions import COLUMNS_HEADER, ColumnDefinition, TableDefinition
 from sources.sqlserver.direct import (
+    MssqlDsn,
     MssqlReadError,
     MssqlSource,
     cell_text,
@@ -148,9 +151,13 @@ class _Server:
         ]
         self.tables = tables
         self.statements: list[str] = []
+        self.closed = False
 
     def cursor(self) -> _Cursor:
         return _Cursor(self)
+
+    def close(self) -> None:
+        self.closed = True
 
 
 _PATIENT_VALUES = {
@@ -184,8 +191,20 @@ def test_a_direct_read_lands_in_raw_as_the_same_rows_delivered_by_bcp_do(tmp_pat
         definitions,
         {name: [[r.get(c.name) for c in definitions[name].columns] for r in table] for name, table in rows.items()},
     )
-    counts = export_tables(server, ["PATIENT", "SHORTCODE"], tmp_path / "direct")  # type: ignore[arg-type]
-    assert counts == {"PATIENT": 1, "SHORTCODE": 2}
+    location = MssqlSource(mssql_dsn_env="PM_ACME__MSSQL_DSN")
+    opened: list[str] = []
+
+    def open_connection(dsn: MssqlDsn) -> _Server:
+        opened.append(dsn.database)
+        return server
+
+    env = {"PM_ACME__MSSQL_DSN": "mssql://migrator:pw@sql.internal/PROFILE"}
+    result = take_server_snapshot(location, tmp_path / "extracts", ["PATIENT", "SHORTCODE"], env, open_connection)
+    assert opened == ["PROFILE"] and result.rows == {"PATIENT": 1, "SHORTCODE": 2}
+    assert result.snapshot == tmp_path / "extracts" / "snapshots" / "0001" and server.closed
+    # The snapshot is a delivery of the family: every file a table or a known one (the manifest, definitions).
+    assert files_not_read(result.snapshot, PROFILE) == []
+    shutil.copytree(result.snapshot, tmp_path / "direct")
     assert all("%s" in s or "ORDER BY" in s for s in server.statements)  # no value is ever in the SQL text
     write_extract(tmp_path / "bcp", {n: (definitions[n], rows[n]) for n in definitions}, style="bcp")
     direct, bcp = Warehouse(tmp_path / "direct.duckdb"), Warehouse(tmp_path / "bcp.duckdb")
