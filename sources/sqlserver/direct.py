@@ -183,7 +183,7 @@ def server_definitions(connection: Connection, tables: Sequence[str], schema: st
 def _table_rows(connection: Connection, definition: TableDefinition, schema: str) -> Iterable[Sequence[object]]:
     cursor = connection.cursor()
     try:
-        cursor.execute(select_statement(definition, schema), [])
+        cursor.execute(select_statement(definition, schema))  # no parameters: pytds would %-format it
         while batch := cursor.fetchmany(5000):
             yield from batch
     finally:
@@ -285,9 +285,21 @@ def take_server_snapshot(
     partial = folder / f"{number}.partial"
     if partial.exists():
         shutil.rmtree(partial)
-    connection = open_connection(dsn)
+    # The driver's and the server's messages may quote what was sent or read: only their kind is passed on.
+    try:
+        connection = open_connection(dsn)
+    except MssqlReadError:
+        raise
+    except Exception as exc:
+        raise MssqlReadError(
+            f"{location.mssql_dsn_env}: cannot connect to the SQL Server it names ({type(exc).__name__})"
+        ) from None
     try:
         rows = export_tables(connection, tables, partial, location.db_schema)
+    except MssqlReadError:
+        raise
+    except Exception as exc:
+        raise MssqlReadError(f"schema {location.db_schema}: reading the tables failed ({type(exc).__name__})") from None
     finally:
         connection.close()
     extracted_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")

@@ -238,6 +238,16 @@ def test_the_customer_names_the_variable_holding_the_connection_string(tmp_path:
         _location("medtech", "trial", {"mssql_dsn_env": "PM_ACME__MSSQL_DSN"})  # InterBase: extracts only
     with pytest.raises(MssqlReadError, match=r"^PM_ACME__MSSQL_DSN: not set"):
         take_server_snapshot(source, tmp_path / "extracts", ["PATIENT"], env={})
+
+    def refused(dsn: MssqlDsn) -> None:
+        raise ConnectionRefusedError(f"login failed for {dsn.user} with {dsn.password}")
+
+    env = {"PM_ACME__MSSQL_DSN": "mssql://migrator:s3cr3t@sql.internal/PROFILE"}
+    with pytest.raises(MssqlReadError) as raised:
+        take_server_snapshot(source, tmp_path / "extracts", ["PATIENT"], env, refused)
+    assert str(raised.value) == (
+        "PM_ACME__MSSQL_DSN: cannot connect to the SQL Server it names (ConnectionRefusedError)"
+    )  # the driver's message (which may quote the login) is not passed on
     assert not (tmp_path / "extracts" / "snapshots").exists()
 
 
