@@ -44,9 +44,9 @@ def _rewrite(path: Path, text: str) -> None:
 
 @pytest.fixture(scope="module")
 def dumps(tmp_path_factory: pytest.TempPathFactory) -> tuple[GenerationSummary, Path]:
-    """A clean generated practice and a copy whose patients carry two fields no spec declares
-    (one with values on three records, one null everywhere), plus a file no spec knows and a file of
-    a resource declared not migrated."""
+    """A clean generated practice (its dump holds products.ndjson, a resource declared not migrated) and a copy
+    whose patients carry two fields no spec declares (one with values on three records, one null everywhere), plus
+    a file no spec knows."""
     practice = generate_practice(tmp_path_factory.mktemp("dump-coverage"), country="AU", clients=40, seed=7)
     extended = tmp_path_factory.mktemp("dump-coverage-extended") / "dump"
     shutil.copytree(practice.out_dir, extended)
@@ -60,7 +60,6 @@ def dumps(tmp_path_factory: pytest.TempPathFactory) -> tuple[GenerationSummary, 
         lines.append(json.dumps(record))
     _rewrite(patients, "".join(line + "\n" for line in lines))
     (extended / "loyalty_programs.ndjson").write_text('{"id": "1"}\n{"id": "2"}\n', encoding="utf-8")
-    (extended / "products.ndjson").write_text('{"id": "9", "name": "Foam roller"}\n', encoding="utf-8")
     return practice, extended
 
 

@@ -34,6 +34,7 @@ from synthetic import GenerationSummary, generate_practice
 from synthetic import cli as generate_cli
 from synthetic.defects import KINDS
 from synthetic.generator import _generate
+from synthetic.practice import EXTRAS
 
 AS_OF = date(2026, 11, 1)
 AS_OF_TS = "2026-11-01T00:00:00Z"
@@ -56,6 +57,7 @@ LINK_TARGETS = {
     "concession_type": "concession_types",
     "referring_doctor": "contacts",
     "patient": "patients",
+    "merged_with_patient": "patients",
     "contact": "contacts",
     "appointment_type": "appointment_types",
     "patient_case": "patient_cases",
@@ -239,6 +241,7 @@ def test_timestamps_dates_and_money_are_cliniko_shaped(dump: Dump) -> None:
 def test_links_resolve_to_existing_records(dump: Dump) -> None:
     ids = {r: {row["id"] for row in rows} for r, rows in dump.records.items() if RESOURCES[r].key is not None}
     orphans = dump.defect_ids("orphan_appointment")
+    products: set[str] = set()
     for resource, spec in RESOURCES.items():
         for row in dump.records[resource]:
             for name, kind in spec.fields.items():
@@ -247,6 +250,10 @@ def test_links_resolve_to_existing_records(dump: Dump) -> None:
                 url = row[name]["links"]["self"]
                 if name == "content":
                     assert url.endswith(f"/patient_attachments/{row['id']}/content")
+                    continue
+                if name == "product":  # a product sale: the catalogue is delivered, declared not migrated
+                    assert "/products/" in url and row["billable_item"] is None, (resource, url)
+                    products.add(tail(row[name]))
                     continue
                 if (resource, name) == ("referral_sources", "referrer"):  # a patient or a contact, as its type says
                     collection = target = "patients" if row["referrer_type"] == "Patient" else "contacts"
@@ -259,6 +266,11 @@ def test_links_resolve_to_existing_records(dump: Dump) -> None:
                     assert tail(row[name]) not in ids["patients"]
                 else:
                     assert tail(row[name]) in ids[target], (resource, name, url)
+    # Product sales link a product of the delivered catalogue (synthetic/practice.py EXTRAS), never a billable item.
+    lines = (dump.summary.out_dir / "products.ndjson").read_text(encoding="utf-8").splitlines()
+    catalogue = {json.loads(line)["id"] for line in lines}
+    assert len(catalogue) == sum(1 for *_item, is_product in EXTRAS if is_product)
+    assert products and products <= catalogue
 
 
 def test_settings_define_exactly_the_custom_fields_patients_use(dump: Dump) -> None:
@@ -566,6 +578,12 @@ def test_every_kind_is_injected_and_present_in_the_files(dump: Dump) -> None:
             else:
                 assert name == "custom_fields"
                 assert not (is_valid_nhi if country == "NZ" else is_valid_nhs_number)(_identifier(p))
+        elif kind == "merged_in_source":
+            # Archived when merged inside Cliniko, naming the original, which stays; nothing else links them.
+            survivor = patients[tail(p["merged_with_patient"])]
+            assert name == "merged_with_patient" and p["archived_at"] == p["merged_at"] is not None
+            assert survivor["merged_at"] is None and survivor["created_at"] < p["created_at"]
+            assert survivor["first_name"].casefold() != p["first_name"].casefold() and p["email"] is None
         else:
             originals = [
                 o
