@@ -183,3 +183,27 @@ def test_a_patient_with_only_the_legacy_gender_keeps_their_sex(
     clients = staged_frame(home, "legacy", "client")
     staged = dict(clients.filter(pl.col("source_id").is_in(list(changed))).select("source_id", "sex").iter_rows())
     assert staged == changed and set(changed.values()) <= {"female", "male"}
+
+
+def test_a_typed_column_the_customers_mapping_leaves_unread_warns(
+    dumps: tuple[GenerationSummary, Path], tmp_path: Path
+) -> None:
+    """A customer's override that maps `occupation` from elsewhere leaves the typed column unread and undeclared:
+    the raw WARN names it with the records holding a value (the effective mapping, not the bundled one, decides)."""
+    practice, _ = dumps
+    home = tmp_path / "home"
+    overrides = {"client": {"occupation": {"column": "notes"}}}
+    config = register_customer(home, "unread", practice.out_dir, country="AU", overrides=overrides)
+    with dg.instance_for_test() as instance:
+        add_customer_partition(instance, config.customer_id)
+        result = dg.materialize(
+            [source_extract, build_raw_asset(SYSTEM, SYSTEM.resources["patients"])],
+            partition_key=dg.MultiPartitionKey({"customer": "unread", "run": "trial"}),
+            instance=instance,
+            resources={"migration_home": MigrationHomeResource(path=str(home))},
+        )
+    fields = {e.check_name: e for e in result.get_asset_check_evaluations()}[UNDECLARED_FIELDS_CHECK]
+    delivered = [json.loads(line) for line in (practice.out_dir / "patients.ndjson").read_text("utf-8").splitlines()]
+    occupied = sum(1 for record in delivered if record["occupation"] is not None)
+    assert not fields.passed and fields.severity == dg.AssetCheckSeverity.WARN
+    assert fields.metadata["undeclared_fields"].value == {"occupation": occupied} and occupied > 0
