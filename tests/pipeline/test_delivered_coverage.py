@@ -141,19 +141,23 @@ def test_an_override_reaches_an_undeclared_field_through_the_record(
     assert clients.filter(pl.col("occupation") == TIER_VALUE).height == 3
 
 
-def test_checks_warn_with_names_and_counts_only(dumps: tuple[GenerationSummary, Path], tmp_path: Path) -> None:
-    _, extended = dumps
-    home = tmp_path / "home"
-    config = register_customer(home, "warns", extended, country="AU")
+def _raw_patients_checks(home: Path, customer: str, dump: Path, overrides: dict | None = None) -> dict:
+    """The check evaluations of materialising the extract and raw `patients` for a new customer of `dump`."""
+    config = register_customer(home, customer, dump, country="AU", overrides=overrides)
     with dg.instance_for_test() as instance:
         add_customer_partition(instance, config.customer_id)
         result = dg.materialize(
             [source_extract, build_raw_asset(SYSTEM, SYSTEM.resources["patients"])],
-            partition_key=dg.MultiPartitionKey({"customer": "warns", "run": "trial"}),
+            partition_key=dg.MultiPartitionKey({"customer": customer, "run": "trial"}),
             instance=instance,
             resources={"migration_home": MigrationHomeResource(path=str(home))},
         )
-    evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    return {e.check_name: e for e in result.get_asset_check_evaluations()}
+
+
+def test_checks_warn_with_names_and_counts_only(dumps: tuple[GenerationSummary, Path], tmp_path: Path) -> None:
+    _, extended = dumps
+    evaluations = _raw_patients_checks(tmp_path / "home", "warns", extended)
     fields = evaluations[UNDECLARED_FIELDS_CHECK]
     assert not fields.passed and fields.severity == dg.AssetCheckSeverity.WARN
     assert fields.metadata["undeclared_fields"].value == {"legacy_flag": 40, "loyalty_tier": 3}
@@ -191,18 +195,8 @@ def test_a_typed_column_the_customers_mapping_leaves_unread_warns(
     """A customer's override that maps `occupation` from elsewhere leaves the typed column unread and undeclared:
     the raw WARN names it with the records holding a value (the effective mapping, not the bundled one, decides)."""
     practice, _ = dumps
-    home = tmp_path / "home"
     overrides = {"client": {"occupation": {"column": "notes"}}}
-    config = register_customer(home, "unread", practice.out_dir, country="AU", overrides=overrides)
-    with dg.instance_for_test() as instance:
-        add_customer_partition(instance, config.customer_id)
-        result = dg.materialize(
-            [source_extract, build_raw_asset(SYSTEM, SYSTEM.resources["patients"])],
-            partition_key=dg.MultiPartitionKey({"customer": "unread", "run": "trial"}),
-            instance=instance,
-            resources={"migration_home": MigrationHomeResource(path=str(home))},
-        )
-    fields = {e.check_name: e for e in result.get_asset_check_evaluations()}[UNDECLARED_FIELDS_CHECK]
+    fields = _raw_patients_checks(tmp_path / "home", "unread", practice.out_dir, overrides)[UNDECLARED_FIELDS_CHECK]
     delivered = [json.loads(line) for line in (practice.out_dir / "patients.ndjson").read_text("utf-8").splitlines()]
     occupied = sum(1 for record in delivered if record["occupation"] is not None)
     assert not fields.passed and fields.severity == dg.AssetCheckSeverity.WARN
