@@ -6,6 +6,7 @@
 import dagster as dg
 
 from customers import CustomerConfigError
+from mappings.spec import load_spec
 from migration_assets.metadata import check_result, table_metadata
 from migration_assets.partitions import migration_partitions, partition_parts
 from migration_assets.resources import MigrationHomeResource
@@ -41,8 +42,9 @@ def build_raw_asset(system: SourceSystem, spec: ResourceSpec) -> dg.AssetsDefini
                 asset=key,
                 partitions_def=migration_partitions,
                 description="Every field of the delivered records is declared in the source spec (mapped, or not "
-                "migrated with a reason). A field it does not know is kept in raw `_record` and listed in the "
-                "approval report, so the mapping can be extended.",
+                "migrated with a reason), and every typed column is read by the customer's mapping or declared not "
+                "migrated. A field it does not know is kept in raw `_record` and listed in the approval report, so "
+                "the mapping can be extended.",
             )
         ],
         tags={"migration/layer": "raw"},
@@ -65,6 +67,7 @@ def build_raw_asset(system: SourceSystem, spec: ResourceSpec) -> dg.AssetsDefini
                 migration_home.home.source_dir(config, run_kind),
                 run_kind,
                 location=source,
+                columns_read=load_spec(system.spec_name, config.mapping_overrides).columns_read().get(spec.name, set()),
             )
         except (RawReadError, CustomerConfigError) as exc:
             raise dg.Failure(description=str(exc)) from None

@@ -1,5 +1,6 @@
-"""What a delivery carries that the mapping does not take: fields no spec declares, fields declared
-"not migrated" that hold values, and files that are not a known resource (DESIGN.md §2: a delivered
+"""What a delivery carries that the mapping does not take: fields no spec declares, typed columns the mapping
+does not read that no spec declares either, fields declared "not migrated" that hold values, and files that are
+not a known resource (DESIGN.md §2: a delivered
 field or file the spec does not know is a finding, never dropped silently).
 
 Everything here is counted from raw `_record` (the whole record as delivered) with SQL, and returns
@@ -22,6 +23,9 @@ from store import TableRef, columns_of, quote_identifier, table_exists
 # collections): navigation for API clients, no practice data. Declared, and left out of the report.
 NAVIGATION = "navigation link only (the API's pointer to related records; the records are read themselves)"
 UNDECLARED = "not declared in the spec: review whether it must be migrated"
+# A typed raw column (one the source spec reads into raw) that the effective mapping does not read, and that
+# the spec does not declare not migrated: delivered, typed, and dropped without a reason.
+UNREAD = "read into raw but not by the mapping, and not declared: review whether it must be migrated"
 
 
 @dataclass(frozen=True)
@@ -44,12 +48,34 @@ def _keeps_records(con: duckdb.DuckDBPyConnection, ref: TableRef) -> bool:
     return table_exists(con, ref) and RECORD_COLUMN in {name for name, _ in columns_of(con, ref.sql)}
 
 
+def unread_columns(spec: ResourceSpec, columns_read: Collection[str]) -> list[str]:
+    """The typed fields of `spec` that the mapping does not read (`columns_read`: the columns its effective
+    mapping reads from this table) and that are not declared not migrated."""
+    return [name for name in spec.fields if name not in columns_read and name not in spec.not_migrated]
+
+
 def undeclared_fields(
+    con: duckdb.DuckDBPyConnection,
+    ref: TableRef,
+    run_kind: str,
+    spec: ResourceSpec,
+    columns_read: Collection[str] | None = None,
+) -> dict[str, int]:
+    """Fields of the `run_kind` records of raw table `ref` that nothing accounts for, each with a record count:
+    top-level fields of the whole record that `spec` does not declare (records carrying it, null or not), and,
+    given `columns_read` (what the effective mapping reads from this table), typed columns that the mapping
+    does not read and `spec` does not declare not migrated (records with a value)."""
+    found = _undeclared_in_records(con, ref, run_kind, spec)
+    if columns_read is not None:
+        unread = unread_columns(spec, columns_read)
+        found |= records_with_value(con, ref, run_kind, unread)
+    return dict(sorted(found.items()))
+
+
+def _undeclared_in_records(
     con: duckdb.DuckDBPyConnection, ref: TableRef, run_kind: str, spec: ResourceSpec
 ) -> dict[str, int]:
-    """Top-level fields of the `run_kind` records of raw table `ref` that `spec` does not declare,
-    each with the number of records carrying it (null or not). A table without the whole record (a
-    source read from typed tables, e.g. Gensolve's, whose every column is declared) has none."""
+    # A table without the whole record (a source read from typed tables, e.g. Gensolve's) has none.
     if not _keeps_records(con, ref):
         return {}
     rows = con.execute(
@@ -100,12 +126,15 @@ def delivered_not_migrated(
         ref = TableRef(f"raw_{system.name}", spec.name)
         if not table_exists(con, ref):
             continue
-        undeclared = undeclared_fields(con, ref, run_kind, spec)
-        reasons = {f: r for f, r in spec.not_migrated.items() if r != NAVIGATION and f not in mapped.get(spec.name, ())}
-        reasons |= {f: UNDECLARED for f in undeclared}
+        read = mapped.get(spec.name, set())
+        undeclared = _undeclared_in_records(con, ref, run_kind, spec)
+        reasons = {f: r for f, r in spec.not_migrated.items() if r != NAVIGATION and f not in read}
+        reasons |= {f: UNDECLARED for f in undeclared} | {f: UNREAD for f in unread_columns(spec, read)}
         counts = records_with_value(con, ref, run_kind, sorted(reasons))
         found += [
-            DeliveredField(spec.name, f, counts[f], reasons[f]) for f in sorted(reasons) if counts[f] or f in undeclared
+            DeliveredField(spec.name, f, counts[f], reasons[f])
+            for f in sorted(reasons)
+            if counts[f] or reasons[f] in (UNDECLARED, UNREAD)
         ]
     return found
 

@@ -36,6 +36,8 @@ class ExportTable:
     columns: tuple[tuple[str, FieldType], ...]
     key: str | None
     required: bool = True
+    # Columns (as headed) the mapping does not read, each with why (sources/coverage.py).
+    not_migrated: tuple[tuple[str, str], ...] = ()
 
     @property
     def headers(self) -> list[str]:
@@ -49,6 +51,7 @@ class ExportTable:
             key=field_name(self.key) if self.key is not None else None,
             required=self.required,
             description=self.grain,
+            not_migrated={field_name(header): why for header, why in self.not_migrated},
         )
 
 

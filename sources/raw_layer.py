@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +21,8 @@ class RawLoadSummary:
     rows: int
     columns: list[tuple[str, str]]
     repaired_records: int
-    # Delivered top-level fields the resource spec does not declare → records carrying them.
+    # Delivered top-level fields the resource spec does not declare → records carrying them; and typed
+    # columns the mapping does not read that are not declared either → records with a value.
     undeclared_fields: dict[str, int]
     # Read issues per code (unexpected_shape, nul_removed, encoding_repaired): records, never values.
     issue_counts: dict[str, int]
@@ -50,11 +51,14 @@ def load_raw_resource(
     run_kind: str,
     encoding: str | None = None,
     location: object | None = None,
+    columns_read: Collection[str] | None = None,
 ) -> RawLoadSummary:
     """Read `resource` from `dump_dir` and replace the `run_kind` partition of raw_<system>.<resource>.
 
     `location` is the customer's `source.<run kind>` block (its encoding and read overrides); without
-    one, `encoding` (None: the system's declared encoding) applies.
+    one, `encoding` (None: the system's declared encoding) applies. `columns_read` (the columns the
+    customer's effective mapping reads from this table) makes typed columns it leaves unread, undeclared,
+    findings too (RawLoadSummary.undeclared_fields).
 
     The file is parsed into a temporary table first, then numbered and stored inside the
     partition's transaction. Raises
@@ -94,7 +98,7 @@ def load_raw_resource(
         options = read_options(system, location, encoding)
         result = system.read_resource(Path(dump_dir), spec, write=write, options=options)
         columns = columns_of(con, ref.sql)
-        undeclared = undeclared_fields(con, ref, run_kind, spec)
+        undeclared = undeclared_fields(con, ref, run_kind, spec, columns_read)
         counts = con.execute(
             # Qualified: a resource may have a field called `item` (Freehand's invoice lines).
             f"select split_part(t.item, ':', 2) as code, count(distinct _source_record) from {ref.sql}, "

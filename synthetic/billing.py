@@ -36,10 +36,12 @@ class Line:
     discount_bp: int  # basis points: 1000 = 10 %
     tax_name: str
     tax_bp: int
-    billable_item_id: str
+    billable_item_id: str | None
     concession: str | None = None
     # How the discount was entered: an amount off (True) or a percentage; the amounts are the same either way.
     monetary: bool = False
+    # A product sale links the product instead of a billable item (sections/invoice_items.md).
+    product_id: str | None = None
 
     @property
     def discount_cents(self) -> int:
@@ -120,7 +122,20 @@ def write_invoice(
     for code in rng.sample(("TAPE", "BAND", "REPORT"), rng.choice((0, 0, 0, 0, 1, 1, 2))):
         item = p.billables[code]
         _, item_tax, item_bp = p.taxes[item.tax]
-        lines.append(Line(item.name, item.code, rng.choice((1, 1, 2)), item.cents, 0, item_tax, item_bp, item.id))
+        billable_id = None if item.product_id else item.id
+        lines.append(
+            Line(
+                item.name,
+                item.code,
+                rng.choice((1, 1, 2)),
+                item.cents,
+                0,
+                item_tax,
+                item_bp,
+                billable_id,
+                product_id=item.product_id,
+            )
+        )
     invoice_id = p.ids.client("invoices", c.i, k)
     age = p.as_of_day - v.day
     status = 10 if age < 14 and rng.random() < 0.5 else rng.choice((20,) * 30 + (30, 30, 40))
@@ -170,6 +185,7 @@ def write_invoice(
                     "deleted_at": None,
                     "invoice": links.to("invoices", invoice_id),
                     "billable_item": links.to("billable_items", line.billable_item_id),
+                    "product": links.to("products", line.product_id),
                     "created_at": fmt_ts(created),
                     "updated_at": fmt_ts(created),
                 },

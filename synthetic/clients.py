@@ -33,6 +33,8 @@ _NOTES = (
     "Needs a parking space near the door",
     "Wants receipts e-mailed to employer",
 )
+# Share of patients with only the legacy `gender` field.
+LEGACY_GENDER_SHARE = 0.04
 _RELATIONS = ("partner", "mother", "father", "daughter", "son", "friend")
 
 
@@ -124,6 +126,11 @@ def generate_client(p: Practice, links: Links, i: int, plan: ClientPlan | None, 
     }
     if values["archived_at"]:
         values["updated_at"] = max(values["updated_at"], values["archived_at"])
+    # Patients recorded before 2018-12-03 may carry only the deprecated `gender` (sections/patients.md: Cliniko
+    # did not copy it into `sex`). The history window starts later, so the legacy shape is drawn on its own
+    # random source (no other draw moves), whatever the registration date.
+    if seeded_rng(p.seed, "legacy-gender", i).random() < LEGACY_GENDER_SHARE:
+        values["sex"], values["gender"] = None, sex
     if rng.random() < 0.96:
         values.update(
             {
@@ -305,6 +312,10 @@ def _apply_patient_defect(
         out.add("patients", record("patients", values))  # the original stays clean …
         values = _duplicate(p, rng, values, reg_ts, i)  # … and a second record of the same person follows
         pid, field_name = values["id"], None
+    elif kind == "merged_in_source":
+        out.add("patients", record("patients", values))  # the survivor …
+        values = _merged_in_cliniko(p, rng, values, reg_ts, i)  # … and the archived record merged into it
+        pid, field_name = values["id"], "merged_with_patient"
     elif kind == "future_date_of_birth":
         values["date_of_birth"], field_name = fmt_date(p.as_of_day + rng.randint(1, 3650)), "date_of_birth"
     elif kind == "cp1252_text":
@@ -362,6 +373,38 @@ def _duplicate(p: Practice, rng: random.Random, original: dict[str, Any], reg_ts
         }
     )
     return dup
+
+
+def _merged_in_cliniko(
+    p: Practice, rng: random.Random, original: dict[str, Any], reg_ts: int, i: int
+) -> dict[str, Any]:
+    """The same person entered again under another spelling of their first name, then merged into the original
+    inside Cliniko: archived when merged, pointing at the survivor. Nothing our dedup rules compare is shared
+    (no email, identifier or custom fields; the names differ), so only the source's merge can link the two."""
+    first = original["first_name"]
+    created = rng.randint(reg_ts + DAY, max(reg_ts + DAY, p.as_of_ts - 2 * DAY))
+    merged = rng.randint(created + 60, max(created + 60, p.as_of_ts - DAY))
+    merged_at = fmt_ts(merged)
+    return {
+        **original,
+        "id": p.ids.client("patients", i, 2),
+        "first_name": first[:-1] if len(first) > 3 else f"{first}e",
+        "preferred_first_name": None,
+        "email": None,
+        "old_reference_id": None,
+        "custom_fields": None,
+        "medicare": None,
+        "medicare_reference_number": None,
+        "dva_card_number": None,
+        "invoice_default_to": None,
+        "invoice_email": None,
+        "invoice_extra_information": None,
+        "archived_at": merged_at,
+        "merged_at": merged_at,
+        "merged_with_patient": Links(p.country.shard).to("patients", original["id"]),
+        "created_at": fmt_ts(created),
+        "updated_at": merged_at,
+    }
 
 
 def _alerts(p: Practice, links: Links, rng: random.Random, i: int, patient_id: str, reg_ts: int, out: ChunkOut) -> None:

@@ -21,6 +21,10 @@ PATIENT_KINDS = (
     "mojibake_text",
     "invalid_identifier",
     "no_contact_method",
+    # A second record of the person that the practice merged inside Cliniko: archived, with merged_at and
+    # merged_with_patient naming the survivor (sections/patients.md, Get Archived Patients). No rule of ours
+    # would match it (another spelling, no shared email or identifier): only the source's merge links them.
+    "merged_in_source",
 )
 APPOINTMENT_KINDS = ("orphan_appointment", "dst_gap_appointment", "ends_before_start")
 INVOICE_KINDS = ("invoice_lines_mismatch",)

@@ -11,10 +11,13 @@ from pathlib import Path
 from typing import IO, Any
 
 from sources.cliniko.settings import ATTACHMENTS_DIR, FILE_SUFFIX, MANIFEST_FILE, RESOURCES, SYNTHETIC_TRUTH_FILE
+from synthetic.ids import UNREAD_RESOURCES
 
 GROUND_TRUTH_FILE = SYNTHETIC_TRUTH_FILE
 FORMAT_VERSION = 1
 _OWN_MARKER = GROUND_TRUTH_FILE  # a folder holding this file was written by the generator
+# Every file a dump has: the resources read, and those a real account delivers that are declared not migrated.
+DUMP_RESOURCES = (*RESOURCES, *UNREAD_RESOURCES)
 
 
 def prepare_out_dir(out_dir: Path) -> None:
@@ -26,7 +29,7 @@ def prepare_out_dir(out_dir: Path) -> None:
     if out_dir.exists() and any(out_dir.iterdir()):
         if not (out_dir / _OWN_MARKER).is_file():
             raise FileExistsError(f"{out_dir} is not empty and holds no {GROUND_TRUTH_FILE}; choose an empty folder")
-        for name in [*(f"{r}{FILE_SUFFIX}" for r in RESOURCES), MANIFEST_FILE, GROUND_TRUTH_FILE]:
+        for name in [*(f"{r}{FILE_SUFFIX}" for r in DUMP_RESOURCES), MANIFEST_FILE, GROUND_TRUTH_FILE]:
             (out_dir / name).unlink(missing_ok=True)
         shutil.rmtree(out_dir / ATTACHMENTS_DIR, ignore_errors=True)
     (out_dir / ATTACHMENTS_DIR).mkdir(parents=True, exist_ok=True)
@@ -38,10 +41,10 @@ class DumpWriter:
 
     def __init__(self, out_dir: Path):
         self.out_dir = out_dir
-        self._files: dict[str, IO[bytes]] = {r: (out_dir / f"{r}{FILE_SUFFIX}").open("wb") for r in RESOURCES}
-        self._hashes = {r: hashlib.sha256() for r in RESOURCES}
-        self.sizes = dict.fromkeys(RESOURCES, 0)
-        self.counts = dict.fromkeys(RESOURCES, 0)
+        self._files: dict[str, IO[bytes]] = {r: (out_dir / f"{r}{FILE_SUFFIX}").open("wb") for r in DUMP_RESOURCES}
+        self._hashes = {r: hashlib.sha256() for r in DUMP_RESOURCES}
+        self.sizes = dict.fromkeys(DUMP_RESOURCES, 0)
+        self.counts = dict.fromkeys(DUMP_RESOURCES, 0)
         self.defects = 0
         self.dst_days: list[dict[str, Any]] = []
         self._defects_spool = (out_dir / ".defects.spool").open("w", encoding="utf-8")
@@ -78,7 +81,7 @@ class DumpWriter:
                 "sha256": self._hashes[r].hexdigest(),
                 "records": self.counts[r],
             }
-            for r in sorted(RESOURCES)
+            for r in sorted(DUMP_RESOURCES)
         ]
         attachments_spool = self.out_dir / ".attachments.spool"
         manifest = self.out_dir / MANIFEST_FILE

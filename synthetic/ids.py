@@ -16,6 +16,9 @@ _SEED_BLOCK = 10**10
 _SETUP_SLOTS = 10**7  # practice-level records (sites, contacts, group classes, attendees …)
 CLIENT_SLOTS = 1000  # ids reserved per client and resource; generators stay well below
 MAX_CLIENTS = 10_000_000  # client slots (≤ 10**10) plus the seed offset (< 5·10**15) stay inside one block
+# Resources the dump delivers that the pipeline does not read (declared not migrated, sources/cliniko/settings.py
+# NOT_MIGRATED_RESOURCES): their ids come after the read ones, so adding one moves no other id.
+UNREAD_RESOURCES = ("products",)
 
 
 def derive_key(seed: int, purpose: str) -> int:
@@ -42,7 +45,8 @@ class IdSpace:
         # 1 id in 128 change when a reader passes them through a float.
         low = derive_key(seed, "ids-low") % 10**6 | 1
         self._base = {
-            name: _ID_FLOOR + k * _RESOURCE_BLOCK + offset * _SEED_BLOCK + low for k, name in enumerate(RESOURCES)
+            name: _ID_FLOOR + k * _RESOURCE_BLOCK + offset * _SEED_BLOCK + low
+            for k, name in enumerate([*RESOURCES, *UNREAD_RESOURCES])
         }
 
     def setup(self, resource: str, n: int) -> str:

@@ -96,6 +96,9 @@ class Billable:
     item_type: str
     cents: int
     tax: int  # index into Practice.taxes
+    # A retail product's id in the products catalogue: Cliniko's invoice item for a product sale links the
+    # product, not a billable item (redguava/cliniko-api sections/invoice_items.md, Get Invoice Item).
+    product_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -283,6 +286,7 @@ def build_practice(
             item_type,
             country.prices[code],
             country.product_tax if product else country.service_tax,
+            ids.setup("products", k) if product else None,
         )
     types = {
         kind: AppointmentType(kind, ids.setup("appointment_types", k), type_name, minutes, max_att, code, tpl)

@@ -21,6 +21,9 @@ def staff_email(first: str, last: str, domain: str) -> str:
     return f"{name_key(first)}.{name_key(last)}@{domain}"
 
 
+PRODUCT_SUPPLIER = "Allied Physio Supplies"
+
+
 def setup_records(p: Practice, links: Links) -> Iterator[tuple[str, dict[str, Any]]]:
     """Every practice-level record except contacts, as (resource, record) pairs."""
     rng = seeded_rng(p.seed, "setup-records")
@@ -150,7 +153,9 @@ def setup_records(p: Practice, links: Links) -> Iterator[tuple[str, dict[str, An
                 },
             ),
         )
-    for b in p.billables.values():
+    # Retail products are Cliniko's products catalogue, not billable items; the catalogue itself is not part of
+    # the dump (products are declared not migrated: sources/cliniko/settings.py NOT_MIGRATED_RESOURCES).
+    for b in (b for b in p.billables.values() if b.product_id is None):
         yield (
             "billable_items",
             record(
@@ -165,6 +170,25 @@ def setup_records(p: Practice, links: Links) -> Iterator[tuple[str, dict[str, An
                     **stamp,
                 },
             ),
+        )
+    for k, b in enumerate(b for b in p.billables.values() if b.product_id is not None):
+        # The fields of sections/products.md (no spec types them: the catalogue is not read). No random draw,
+        # so no other record moves.
+        yield (
+            "products",
+            {
+                "id": b.product_id,
+                "item_code": b.code,
+                "name": b.name,
+                "product_supplier_name": PRODUCT_SUPPLIER,
+                "cost_price": money(b.cents * 2 // 5),
+                "stock_level": 20 + 5 * k,
+                "notes": "",
+                "serial_number": None,
+                "price_ex_tax": money(b.cents),
+                "tax": links.to("taxes", p.taxes[b.tax][0]),
+                **stamp,
+            },
         )
     for tax_id, tax_name, bp in p.taxes:
         yield (

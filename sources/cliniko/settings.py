@@ -68,10 +68,12 @@ REPEATS = "the repeat series is migrated as its individual appointments, each de
 PRODUCTS = "products are not migrated (see NOT_MIGRATED_RESOURCES)"
 IN_RECORD = "the same value is migrated from another field of this record"
 # SOURCE_LIST_FIELD: added by an API extraction to resources with side lists; null in a delivered dump.
-# Assumed: the documentation names the signature links of a form but not what they return.
+# The documentation names the signature links of a form (/patient_forms/<id>/signatures/<id>) but documents no
+# endpoint that returns them (sections/patient_forms.md: get, create, update and archive only): nothing to download.
 SIGNATURES = (
-    "links to the signature images (/patient_forms/<id>/signatures/<id>, undocumented): not downloaded; the "
-    "form's text says which questions were signed and its original content keeps each signature id"
+    "links to the signature images, which the API documents no download for: not migrated (records with a value: "
+    "the forms carrying a signature); the form's text says which questions were signed and its original content "
+    "keeps each signature id"
 )
 LISTED_AT = "which API list the extraction read the record from; the status it implies is migrated from "
 

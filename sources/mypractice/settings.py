@@ -112,6 +112,9 @@ TABLES = (
             ("TOTAL", F.DECIMAL),
         ),
         key="ACCOUNT_ID",
+        not_migrated=(
+            ("PAYEE", "who pays the account (patient, ACC, …): the canonical invoice has no payer; kept in raw"),
+        ),
     ),
     ExportTable(
         "account_items",
@@ -127,6 +130,7 @@ TABLES = (
             ("AMOUNT", F.DECIMAL),
         ),
         key="ITEM_ID",
+        not_migrated=(("FUND", "the item's funding group: the canonical invoice line has no funder; kept in raw"),),
     ),
     ExportTable(
         "payments",

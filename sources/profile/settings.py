@@ -35,7 +35,49 @@ _GRAINS = {
 }
 
 
-RESOURCES: dict[str, ResourceSpec] = resource_specs(SCHEMA, _GRAINS)
+# Columns read into raw that the mapping does not read (sources/coverage.py: each needs its reason).
+_MODIFIED = "the row's last-change stamp in Profile: bookkeeping of the old system"
+_ROW_ID = "the row's own key in Profile; the row is migrated through the record it belongs to"
+_NOT_PUBLIC = "its codes are not public (README.md); the same state is migrated from "
+_NOT_MIGRATED_COLUMNS: dict[str, dict[str, str]] = {
+    "PATIENT": {
+        "ptnt_status": _NOT_PUBLIC + "PTNT_DOD and PTNT_DELETEDID",
+        "pppu_id_usualdr": "the patient's usual provider: the canonical model has no field for it; kept in raw",
+        "ptnt_deleted_date": "set only on deleted patients, which are migrated as deletions (PTNT_DELETEDID)",
+    },
+    "APPOINTMENT": {
+        "apnt_duration": "the same length is migrated as the appointment's start and end times",
+        "apnt_status": _NOT_PUBLIC + "APNT_ISCANCELLED, APNT_ISDNA and APNT_ARRIVALTIME",
+        "dt_modified": _MODIFIED,
+    },
+    "PPPU": {
+        "pppu_code": "Profile's short code of the user or provider (a log-in and list key of the old system)",
+        "dt_modified": _MODIFIED,
+    },
+    "BCASE": {
+        "status": _NOT_PUBLIC + "the case's close date",
+        "lead_prov_id": "the case's lead provider: the canonical condition has no practitioner; kept in raw",
+    },
+    "PATIENTPROBLEM": {
+        "papr_id": _ROW_ID,
+        "papr_date": "when the problem was recorded: the alert is migrated with its own created time",
+        "case_id": "the case a problem was recorded under: the canonical note has no condition link; kept in raw",
+        "dt_modified": _MODIFIED,
+    },
+    "PATIENT_ALTERNAT_NAME": {
+        field: "a patient's alternative (former) names: the canonical client has no field for them; kept in raw"
+        for field in ("oid", "ptan_ptnt_id", "ptan_name", "deleted", "dt_modified")
+    },
+    "ADDRESS": {
+        "oid": _ROW_ID,
+        "address_type": "its codes are not public: the patient's current address is the one migrated",
+        "dt_modified": _MODIFIED,
+    },
+    "PATIENT_MERGE_LOG": {"oid": _ROW_ID, "dt_modified": _MODIFIED},
+    "SHORTCODE": {"shcd_code": "the location's short code in Profile; its description is migrated as the name"},
+}
+
+RESOURCES: dict[str, ResourceSpec] = resource_specs(SCHEMA, _GRAINS, _NOT_MIGRATED_COLUMNS)
 
 # Held in Profile but not public (research/sources-round2.md §2.12): read through the mapping-proposal
 # flow on the first real delivery, not guessed here.

@@ -284,8 +284,15 @@ def resource_spec(
 
 
 def resource_specs(
-    schema: Mapping[str, TableDefinition], grains: Mapping[str, tuple[str, str]]
+    schema: Mapping[str, TableDefinition],
+    grains: Mapping[str, tuple[str, str]],
+    not_migrated: Mapping[str, Mapping[str, str]] | None = None,
 ) -> dict[str, ResourceSpec]:
     """One resource per table of `grains` (TABLE → (grain, key field)), named as the table in lower case,
-    every column typed by its definition."""
-    return {table.lower(): resource_spec(schema[table], grain=grain, key=key) for table, (grain, key) in grains.items()}
+    every column typed by its definition; `not_migrated` (TABLE → field → reason) declares the columns the
+    mapping does not read."""
+    declared = not_migrated or {}
+    return {
+        table.lower(): resource_spec(schema[table], grain=grain, key=key, not_migrated=declared.get(table))
+        for table, (grain, key) in grains.items()
+    }

@@ -11,6 +11,7 @@ from pathlib import Path
 import polars as pl
 from pipeline_helpers import register_customer, run_pipeline, site_zones_from_truth, staged_frame
 
+from sources.cliniko.settings import SIGNATURES
 from synthetic import GenerationSummary
 
 
@@ -82,3 +83,25 @@ def test_staged_referrals_and_forms_equal_the_ground_truth(
     assert referral_types["reason"][0].startswith("no column for the structured referral's category")
     html = outcome.report_path.read_text(encoding="utf-8")
     assert "Not migrated to gensolve" in html and "<code>referral_source_type</code>" in html
+
+    # Signature images are not downloadable (no documented endpoint): the report counts the forms carrying one.
+    delivered = pl.read_csv(outcome.report_path.parent / "not-migrated.csv")
+    signatures = delivered.filter((pl.col("resource") == "patient_forms") & (pl.col("field") == "signatures"))
+    assert signatures.select("records_with_value", "reason").rows() == [
+        (sum(1 for f in forms if f["signatures"]), SIGNATURES)
+    ]
+
+    # Product sales: invoice items linking a product, not a billable item, staged as lines with the product's id.
+    sold = {i["id"]: _tail(i["product"]) for i in _records(practice, "invoice_items") if i["product"]}
+    product_lines = staged_frame(migration_home, "forms-nz", "invoice_line").filter(
+        pl.col("product_source_id").is_not_null()
+    )
+    assert dict(product_lines.select("source_id", "product_source_id").iter_rows()) == sold and sold
+    assert product_lines["billable_item_source_id"].null_count() == product_lines.height
+
+    # Patients with only the legacy `gender` (sex null) keep it as their sex, worded as recorded.
+    legacy = {p["id"]: p["gender"] for p in _records(practice, "patients") if p["sex"] is None and p["gender"]}
+    staged_legacy = clients.filter(pl.col("source_id").is_in(list(legacy)))
+    assert legacy and staged_legacy.height == len(legacy)
+    for row in staged_legacy.iter_rows(named=True):
+        assert (row["sex"], row["sex_as_recorded"]) == (legacy[row["source_id"]].lower(), legacy[row["source_id"]])

@@ -31,6 +31,8 @@ EXPECTED: dict[str, tuple[str, str | None, str | None]] = {
     "invoice_lines_mismatch": ("check", "lines_sum", "total_differs_from_lines"),
     "invalid_identifier": ("issue", "nhi", "invalid_identifier"),
     "no_contact_method": ("check", "contact_method", "no_email_or_phone"),
+    # Merged inside Cliniko (archived, merged_with_patient): merged into the patient it names, by that rule alone.
+    "merged_in_source": ("merge", None, "merged_in_source"),
 }
 
 

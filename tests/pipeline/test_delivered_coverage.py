@@ -44,9 +44,9 @@ def _rewrite(path: Path, text: str) -> None:
 
 @pytest.fixture(scope="module")
 def dumps(tmp_path_factory: pytest.TempPathFactory) -> tuple[GenerationSummary, Path]:
-    """A clean generated practice and a copy whose patients carry two fields no spec declares
-    (one with values on three records, one null everywhere), plus a file no spec knows and a file of
-    a resource declared not migrated."""
+    """A clean generated practice (its dump holds products.ndjson, a resource declared not migrated) and a copy
+    whose patients carry two fields no spec declares (one with values on three records, one null everywhere), plus
+    a file no spec knows."""
     practice = generate_practice(tmp_path_factory.mktemp("dump-coverage"), country="AU", clients=40, seed=7)
     extended = tmp_path_factory.mktemp("dump-coverage-extended") / "dump"
     shutil.copytree(practice.out_dir, extended)
@@ -60,7 +60,6 @@ def dumps(tmp_path_factory: pytest.TempPathFactory) -> tuple[GenerationSummary, 
         lines.append(json.dumps(record))
     _rewrite(patients, "".join(line + "\n" for line in lines))
     (extended / "loyalty_programs.ndjson").write_text('{"id": "1"}\n{"id": "2"}\n', encoding="utf-8")
-    (extended / "products.ndjson").write_text('{"id": "9", "name": "Foam roller"}\n', encoding="utf-8")
     return practice, extended
 
 
@@ -142,19 +141,23 @@ def test_an_override_reaches_an_undeclared_field_through_the_record(
     assert clients.filter(pl.col("occupation") == TIER_VALUE).height == 3
 
 
-def test_checks_warn_with_names_and_counts_only(dumps: tuple[GenerationSummary, Path], tmp_path: Path) -> None:
-    _, extended = dumps
-    home = tmp_path / "home"
-    config = register_customer(home, "warns", extended, country="AU")
+def _raw_patients_checks(home: Path, customer: str, dump: Path, overrides: dict | None = None) -> dict:
+    """The check evaluations of materialising the extract and raw `patients` for a new customer of `dump`."""
+    config = register_customer(home, customer, dump, country="AU", overrides=overrides)
     with dg.instance_for_test() as instance:
         add_customer_partition(instance, config.customer_id)
         result = dg.materialize(
             [source_extract, build_raw_asset(SYSTEM, SYSTEM.resources["patients"])],
-            partition_key=dg.MultiPartitionKey({"customer": "warns", "run": "trial"}),
+            partition_key=dg.MultiPartitionKey({"customer": customer, "run": "trial"}),
             instance=instance,
             resources={"migration_home": MigrationHomeResource(path=str(home))},
         )
-    evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    return {e.check_name: e for e in result.get_asset_check_evaluations()}
+
+
+def test_checks_warn_with_names_and_counts_only(dumps: tuple[GenerationSummary, Path], tmp_path: Path) -> None:
+    _, extended = dumps
+    evaluations = _raw_patients_checks(tmp_path / "home", "warns", extended)
     fields = evaluations[UNDECLARED_FIELDS_CHECK]
     assert not fields.passed and fields.severity == dg.AssetCheckSeverity.WARN
     assert fields.metadata["undeclared_fields"].value == {"legacy_flag": 40, "loyalty_tier": 3}
@@ -184,3 +187,17 @@ def test_a_patient_with_only_the_legacy_gender_keeps_their_sex(
     clients = staged_frame(home, "legacy", "client")
     staged = dict(clients.filter(pl.col("source_id").is_in(list(changed))).select("source_id", "sex").iter_rows())
     assert staged == changed and set(changed.values()) <= {"female", "male"}
+
+
+def test_a_typed_column_the_customers_mapping_leaves_unread_warns(
+    dumps: tuple[GenerationSummary, Path], tmp_path: Path
+) -> None:
+    """A customer's override that maps `occupation` from elsewhere leaves the typed column unread and undeclared:
+    the raw WARN names it with the records holding a value (the effective mapping, not the bundled one, decides)."""
+    practice, _ = dumps
+    overrides = {"client": {"occupation": {"column": "notes"}}}
+    fields = _raw_patients_checks(tmp_path / "home", "unread", practice.out_dir, overrides)[UNDECLARED_FIELDS_CHECK]
+    delivered = [json.loads(line) for line in (practice.out_dir / "patients.ndjson").read_text("utf-8").splitlines()]
+    occupied = sum(1 for record in delivered if record["occupation"] is not None)
+    assert not fields.passed and fields.severity == dg.AssetCheckSeverity.WARN
+    assert fields.metadata["undeclared_fields"].value == {"occupation": occupied} and occupied > 0

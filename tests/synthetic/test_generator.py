@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 import pytest
 import validators
+import yaml
 from ftfy.badness import is_bad
 
 from checks.identifiers import (
@@ -29,13 +30,16 @@ from checks.identifiers import (
 )
 from sources.base import FieldType
 from sources.cliniko.api_settings import SOURCE_LIST_FIELD
-from sources.cliniko.settings import CANCELLATION_REASONS, INVOICE_STATUSES, RESOURCES
+from sources.cliniko.settings import CANCELLATION_REASONS, DOCUMENTED_FIELDS_FILE, INVOICE_STATUSES, RESOURCES
 from synthetic import GenerationSummary, generate_practice
 from synthetic import cli as generate_cli
 from synthetic.defects import KINDS
+from synthetic.dump import DUMP_RESOURCES
 from synthetic.generator import _generate
+from synthetic.practice import EXTRAS
 
 AS_OF = date(2026, 11, 1)
+DOCUMENTED = yaml.safe_load(DOCUMENTED_FIELDS_FILE.read_text(encoding="utf-8"))["resources"]
 AS_OF_TS = "2026-11-01T00:00:00Z"
 SHARDS = {"NZ": "au2", "AU": "au1", "UK": "uk1"}
 REGIONS = {"NZ": "NZ", "AU": "AU", "UK": "GB"}
@@ -56,6 +60,8 @@ LINK_TARGETS = {
     "concession_type": "concession_types",
     "referring_doctor": "contacts",
     "patient": "patients",
+    "merged_with_patient": "patients",
+    "product": "products",
     "contact": "contacts",
     "appointment_type": "appointment_types",
     "patient_case": "patient_cases",
@@ -104,7 +110,7 @@ class Dump:
 def load(summary: GenerationSummary) -> Dump:
     records: dict[str, list[dict[str, Any]]] = {}
     not_utf8: set[str] = set()
-    for resource in RESOURCES:
+    for resource in DUMP_RESOURCES:
         rows = []
         for raw in (summary.out_dir / f"{resource}.ndjson").read_bytes().splitlines():
             try:
@@ -237,8 +243,9 @@ def test_timestamps_dates_and_money_are_cliniko_shaped(dump: Dump) -> None:
 
 
 def test_links_resolve_to_existing_records(dump: Dump) -> None:
-    ids = {r: {row["id"] for row in rows} for r, rows in dump.records.items() if RESOURCES[r].key is not None}
+    ids = {r: {row["id"] for row in rows} for r, rows in dump.records.items() if r not in RESOURCES or RESOURCES[r].key}
     orphans = dump.defect_ids("orphan_appointment")
+    products: set[str] = set()
     for resource, spec in RESOURCES.items():
         for row in dump.records[resource]:
             for name, kind in spec.fields.items():
@@ -248,6 +255,9 @@ def test_links_resolve_to_existing_records(dump: Dump) -> None:
                 if name == "content":
                     assert url.endswith(f"/patient_attachments/{row['id']}/content")
                     continue
+                if name == "product":  # a product sale links the product, not a billable item
+                    assert row["billable_item"] is None, (resource, url)
+                    products.add(tail(row[name]))
                 if (resource, name) == ("referral_sources", "referrer"):  # a patient or a contact, as its type says
                     collection = target = "patients" if row["referrer_type"] == "Patient" else "contacts"
                 elif (resource, name) in SPECIAL_LINKS:
@@ -259,6 +269,11 @@ def test_links_resolve_to_existing_records(dump: Dump) -> None:
                     assert tail(row[name]) not in ids["patients"]
                 else:
                     assert tail(row[name]) in ids[target], (resource, name, url)
+    # The delivered products catalogue (not read: declared not migrated) holds the practice's retail products
+    # (synthetic/practice.py EXTRAS) with the documented fields, and invoice items sell them.
+    catalogue = dump.records["products"]
+    assert len(catalogue) == sum(1 for *_item, is_product in EXTRAS if is_product) and products
+    assert all(set(p) == set(DOCUMENTED["products"]) - {"links"} for p in catalogue)
 
 
 def test_settings_define_exactly_the_custom_fields_patients_use(dump: Dump) -> None:
@@ -566,6 +581,12 @@ def test_every_kind_is_injected_and_present_in_the_files(dump: Dump) -> None:
             else:
                 assert name == "custom_fields"
                 assert not (is_valid_nhi if country == "NZ" else is_valid_nhs_number)(_identifier(p))
+        elif kind == "merged_in_source":
+            # Archived when merged inside Cliniko, naming the original, which stays; nothing else links them.
+            survivor = patients[tail(p["merged_with_patient"])]
+            assert name == "merged_with_patient" and p["archived_at"] == p["merged_at"] is not None
+            assert survivor["merged_at"] is None and survivor["created_at"] < p["created_at"]
+            assert survivor["first_name"].casefold() != p["first_name"].casefold() and p["email"] is None
         else:
             originals = [
                 o
