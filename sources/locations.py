@@ -53,10 +53,14 @@ class ReadOverrides(StrictModel):
 class ExportSource(DumpSource):
     """A vendor export (CSV files or an XLSX workbook) delivered as a folder or one workbook file. Its
     encoding is the system's declared one (most declare none: detected) unless the customer states one
-    (`detect` detects even where the system declares an encoding); `read` overrides the rest of the
+    (`detect` detects even where the system declares an encoding; `utf-16` reads Windows' "Unicode text" in
+    the order its byte-order mark or NUL bytes show, `utf-16-le`/`utf-16-be` name the order of a file without
+    a mark); `read` overrides the rest of the
     system's declared profile."""
 
-    encoding: Literal["detect", "utf-8", "utf-8-sig", "cp1252", "latin-1"] | None = None  # type: ignore[assignment]
+    encoding: (  # type: ignore[assignment]
+        Literal["detect", "utf-8", "utf-8-sig", "cp1252", "latin-1", "utf-16", "utf-16-le", "utf-16-be"] | None
+    ) = None
     read: ReadOverrides = Field(default_factory=ReadOverrides)
 
     def read_options(self, system_options: ReadOptions | None) -> ReadOptions:
