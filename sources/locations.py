@@ -42,7 +42,9 @@ class ReadOverrides(StrictModel):
     delimiter: Annotated[str, Field(min_length=1, max_length=1)] | None = None
     quote: Annotated[str, Field(min_length=1, max_length=1)] | None = None
     header_line: Annotated[int, Field(ge=1)] | None = Field(
-        default=None, description="the line holding the column names (1 = first); default: found by the key column"
+        default=None,
+        description="the line (CSV) or row as Excel numbers it (XLSX) holding the column names (1 = first); "
+        "default: found by the key column",
     )
     date_formats: list[str] | None = Field(
         default=None, description="strptime formats of the export's dates, e.g. ['%d/%m/%Y']; replaces the system's"
