@@ -3,13 +3,13 @@ workbook — through raw → staged → checks, next to the floor (issue 18).
 
 The practice is the generic template's (synthetic/template.py `write_filled_template`: the neutral small
 practice every vendor profile lays out, with its twelve defects), written once per format and reused by a
-later run with the same size; its writing is measured in a fresh process too (time and peak memory: the
-XLSX writer streams rows in constant-memory mode). Each stage runs in a fresh process (bench/stage.py, as the NDJSON pipeline
-bench does) and reports its own peak resident memory. The floor is DuckDB's bare `read_csv` of the same
-CSV files (auto-detected, no typing by the spec, no provenance, no validation), also in a fresh process;
-for the workbook, fastexcel's bare read of every sheet into Arrow is reported beside it (the reader the raw
-layer uses, without typing or provenance), and the workbook's stages are compared with the CSV floor too —
-the same rows delivered another way.
+later run with the same size; its writing is measured in a fresh process too (time and peak memory: the XLSX
+writer streams rows in constant-memory mode). Each stage runs in a fresh process (bench/stage.py, as the
+NDJSON pipeline bench does) and reports its own peak resident memory. The floor is DuckDB's bare `read_csv` of
+the same CSV files (auto-detected, no typing by the spec, no provenance, no validation), also in a fresh
+process; for the workbook, fastexcel's bare read of every sheet into Arrow is reported beside it (the reader
+the raw layer uses, without typing or provenance), and the workbook's stages are compared with the CSV floor
+too — the same rows delivered another way.
 
     python -m bench.bench_tabular --clients 2000     # standalone; `make bench` runs it at 100 000
 """

@@ -27,6 +27,16 @@ ZONES = {"NZ": "Pacific/Auckland", "AU": "Australia/Sydney", "UK": "Europe/Londo
 RUN_KIND = "trial"
 
 
+def write_export(folder: Path, files: dict[str, str | bytes]) -> Path:
+    """A hand-written delivery: each file (`clients.csv`, `documents/referral.pdf`) with its literal content,
+    text as UTF-8 with the line ends written in it."""
+    for name, content in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+    return folder
+
+
 def stage_export(
     export: Path,
     system: str,
