@@ -3,12 +3,13 @@ workbook — through raw → staged → checks, next to the floor (issue 18).
 
 The practice is the generic template's (synthetic/template.py `write_filled_template`: the neutral small
 practice every vendor profile lays out, with its twelve defects), written once per format and reused by a
-later run with the same size. Each stage runs in a fresh process (bench/stage.py, as the NDJSON pipeline
-bench does) and reports its own peak resident memory. The floor is DuckDB's bare `read_csv` of the same
-CSV files (auto-detected, no typing by the spec, no provenance, no validation), also in a fresh process;
-for the workbook, fastexcel's bare read of every sheet into Arrow is reported beside it (the reader the raw
-layer uses, without typing or provenance), and the workbook's stages are compared with the CSV floor too —
-the same rows delivered another way.
+later run with the same size; its writing is measured in a fresh process too (time and peak memory: the XLSX
+writer streams rows in constant-memory mode). Each stage runs in a fresh process (bench/stage.py, as the
+NDJSON pipeline bench does) and reports its own peak resident memory. The floor is DuckDB's bare `read_csv` of
+the same CSV files (auto-detected, no typing by the spec, no provenance, no validation), also in a fresh
+process; for the workbook, fastexcel's bare read of every sheet into Arrow is reported beside it (the reader
+the raw layer uses, without typing or provenance), and the workbook's stages are compared with the CSV floor
+too — the same rows delivered another way.
 
     python -m bench.bench_tabular --clients 2000     # standalone; `make bench` runs it at 100 000
 """
@@ -48,6 +49,21 @@ def ensure_export(out: Path, clients: int, fmt: str, seed: int = 1) -> Path:
     stamp.write_text(json.dumps(wanted), encoding="utf-8")
     print(f"  wrote {clients} clients as {fmt} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
     return out
+
+
+def measured_export(out: Path, clients: int, fmt: str) -> dict[str, Any]:
+    """Write the practice in `fmt` in a fresh process and report that writer's time and peak memory (the
+    synthetic writer holds the neutral practice; the XLSX writer streams its rows, constant memory); a later
+    run that reuses the export reports the measure taken when it was written."""
+    measure_file = out / "bench-write.json"
+    stamp = out / "bench.json"
+    if measure_file.exists() and stamp.exists() and json.loads(stamp.read_text(encoding="utf-8"))["clients"] == clients:
+        return json.loads(measure_file.read_text(encoding="utf-8"))
+    command = [sys.executable, "-m", "bench.bench_tabular", "write", "--export", str(out), "--format", fmt]
+    output = subprocess.run([*command, "--clients", str(clients)], check=True, capture_output=True, text=True).stdout
+    measured = json.loads(output.strip().splitlines()[-1])
+    measure_file.write_text(json.dumps(measured), encoding="utf-8")
+    return measured
 
 
 def register(home: Path, customer: str, export: Path) -> None:
@@ -105,6 +121,7 @@ def run_bare(export: Path, fmt: str) -> dict[str, Any]:
 
 def measure(out: Path, clients: int, fmt: str) -> dict[str, Any]:
     """The bare read(s) and raw → staged → checks for one format of the practice."""
+    written = measured_export(out / f"template-{fmt}-{clients}", clients, fmt)
     export = ensure_export(out / f"template-{fmt}-{clients}", clients, fmt)
     home = out / f"home-template-{fmt}-{clients}"
     customer = f"bench-template-{fmt}-{clients}"
@@ -117,6 +134,7 @@ def measure(out: Path, clients: int, fmt: str) -> dict[str, Any]:
     return {
         "format": fmt,
         "export_bytes": sum(p.stat().st_size for p in delivered),
+        "export_write": written,
         "duckdb_bare_read_csv": floor,
         **({"fastexcel_bare_read": beside} if beside else {}),
         "stages": stages,
@@ -142,6 +160,10 @@ def summary_lines(result: dict[str, Any]) -> list[str]:
             f"{part['ratio_to_bare_read_csv']}× DuckDB's bare read_csv ({floor['seconds']:.1f} s); "
             f"peak {part['peak_rss_bytes'] / 2**30:.2f} GiB"
         )
+        written = part["export_write"]
+        lines.append(
+            f"       synthetic writer {written['seconds']:.1f} s, peak {written['peak_rss_bytes'] / 2**30:.2f} GiB"
+        )
         if "fastexcel_bare_read" in part:
             lines.append(f"       fastexcel bare read of the workbook {part['fastexcel_bare_read']['seconds']:.1f} s")
     return lines
@@ -153,10 +175,19 @@ def main() -> int:
     bare = sub.add_parser("bare", help="one bare read, in this process (run_bare starts it)")
     bare.add_argument("--export", type=Path, required=True)
     bare.add_argument("--format", choices=FORMATS, required=True)
+    write = sub.add_parser("write", help="write one export, in this process (measured_export starts it)")
+    write.add_argument("--export", type=Path, required=True)
+    write.add_argument("--format", choices=FORMATS, required=True)
+    write.add_argument("--clients", type=int, required=True)
     parser.add_argument("--clients", type=int, default=CLIENTS)
     parser.add_argument("--out", type=Path, default=Path("bench/out"))
     parser.add_argument("--results", type=Path, default=Path("bench/tabular-results.json"))
     args = parser.parse_args()
+    if args.command == "write":
+        started = time.perf_counter()
+        ensure_export(args.export, args.clients, args.format)
+        print(json.dumps({"seconds": round(time.perf_counter() - started, 2), "peak_rss_bytes": peak_rss_bytes()}))
+        return 0
     if args.command == "bare":
         read = bare_read_csv if args.format == "csv" else bare_read_xlsx
         print(json.dumps({**read(args.export), "peak_rss_bytes": peak_rss_bytes()}))

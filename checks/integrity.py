@@ -56,7 +56,8 @@ def reconciliation_check(data: CheckInput) -> CheckOutcome:
             f'select count(*) from "raw_{data.system}"."{table}" where run_kind = $k', params={"k": data.run_kind}
         ).fetchall()[0][0]
         taken = all_counts.filter((pl.col("source_table") == table) & (pl.col("grain") == "rows"))["considered"].sum()
-        unassigned = rejects.filter((pl.col("source_table") == table) & (pl.col("reason") == "no_entity")).height
+        # Rows no entity took: `no_entity`, or quarantined on reading (engine._unassigned).
+        unassigned = rejects.filter((pl.col("source_table") == table) & (pl.col("entity") == "(none)")).height
         breakdown[f"{table}:raw"] = raw_rows
         if raw_rows != taken + unassigned:
             failures[f"{table}:raw_minus_accounted"] = raw_rows - taken - unassigned

@@ -23,7 +23,13 @@ import polars as pl
 from checks.canonical import CanonicalField
 from mappings.dedup import deduplicate
 from mappings.evaluate import MappingError, cast_to, condition_mask, evaluate, first_code
-from mappings.issues import ISSUE_MESSAGES, REJECTING_CODES, WARNING_CODES, message_for
+from mappings.issues import (
+    ISSUE_MESSAGES,
+    QUARANTINE_CODES,
+    QUARANTINE_PATTERN,
+    REJECTING_CODES,
+    WARNING_CODES,
+)
 from mappings.load import LINEAGE_COLUMNS, SourceReader, table_sql
 from mappings.models import CANONICAL, OutputModel
 from mappings.spec import EntitySpec, MappingSpec, SourceSpec, field_columns
@@ -268,6 +274,10 @@ def _split(
     if frame["canonical_id"].is_duplicated().any():
         duplicate = duplicate | (pl.int_range(pl.len()).over("canonical_id") > 0)
     problems = [(None, pl.when(duplicate).then(pl.lit("duplicate_source_id")))]
+    if "_read_issues" in frame.columns:
+        # A row quarantined on reading has no cells: its one outcome is that reject, not the required
+        # field it lacks or the empty id it shares with another quarantined row.
+        problems.insert(0, (None, pl.col("_read_issues").str.extract(QUARANTINE_PATTERN, 1)))
     if DELETED_COLUMN in frame.columns:
         problems.append((None, pl.when(pl.col(DELETED_COLUMN)).then(pl.lit(DELETED_IN_SOURCE))))
     for f in fields:
@@ -294,9 +304,10 @@ def _split(
             or [pl.lit(None, pl.String)]
         ).alias("__related"),
     )
-    # A duplicate or deleted row has no field; a required-field problem after it does not name one either.
+    # A duplicate, deleted or quarantined row has no field; a required-field problem after it does not name
+    # one either.
     frame = frame.with_columns(
-        pl.when(pl.col("__reason").is_in(["duplicate_source_id", DELETED_IN_SOURCE]))
+        pl.when(pl.col("__reason").is_in(["duplicate_source_id", DELETED_IN_SOURCE, *QUARANTINE_CODES]))
         .then(None)
         .otherwise(pl.col("__reason_field"))
         .alias("__reason_field")
@@ -597,7 +608,8 @@ def map_entity(
 def _unassigned(
     con: duckdb.DuckDBPyConnection, spec: MappingSpec, run_kind: str, taken: dict[str, list[pl.Series]]
 ) -> pl.DataFrame:
-    """Rows of entity source tables that no entity's `where` took: rejected as `no_entity`."""
+    """Rows of entity source tables that no entity's `where` took: rejected as `no_entity`, or, for a row
+    quarantined on reading (whose empty cells no `where` matches), with its quarantine reason."""
     frames = []
     # The row's own id as the spec's sources read it (Houston's `provider_id`, Profile's `PTNT_ID`), else `id`.
     id_columns = {
@@ -613,23 +625,26 @@ def _unassigned(
         key = id_columns.get(table, "id") if spec.input == "raw" else "canonical_id"
         id_column = f"cast(t.{key} as varchar)" if key in columns else "null::varchar"
         record = "t._source_record" if spec.input == "raw" else "(t.rowid + 1)"
+        read_issues = "t._read_issues" if "_read_issues" in columns else "null::varchar"
         rows = con.sql(
-            f"select {record} as _source_record, {id_column} as source_id from {source} t where run_kind = ?",
+            f"select {record} as _source_record, {id_column} as source_id, {read_issues} as read_issues "
+            f"from {source} t where run_kind = ?",
             params=[run_kind],
         ).pl()
         left = rows.join(records, on="_source_record", how="anti")
         if left.height:
+            reason = pl.coalesce(pl.col("read_issues").str.extract(QUARANTINE_PATTERN, 1), pl.lit("no_entity"))
             frames.append(
-                left.select(
+                left.with_columns(reason.alias("reason")).select(
                     pl.lit(run_kind).alias("run_kind"),
                     pl.lit("(none)").alias("entity"),
                     pl.lit(table).alias("source_table"),
                     "source_id",
                     pl.col("_source_record").cast(pl.Int64).alias("source_record"),
                     pl.lit(None, dtype=pl.String).alias("canonical_id"),
-                    pl.lit("no_entity").alias("reason"),
+                    "reason",
                     pl.lit(None, dtype=pl.String).alias("field"),
-                    pl.lit(message_for("no_entity")).alias("message"),
+                    pl.col("reason").replace_strict(ISSUE_MESSAGES, return_dtype=pl.String).alias("message"),
                     pl.lit(None, dtype=pl.String).alias("related_id"),
                 )
             )

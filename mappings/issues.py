@@ -50,6 +50,12 @@ ISSUE_MESSAGES: dict[str, str] = {
 # dump is hostile input, not a document with its file missing (issue 15 item 1).
 REJECTING_CODES = frozenset({"unsafe_path"})
 
+# Row-level read issues of a tabular reader: the row was quarantined on reading (no cells, its text kept in
+# raw `_record`). Staging rejects such a row with this reason alone, once, whatever its empty cells would
+# otherwise trip (a required field, a repeated empty id, no entity's `where`).
+QUARANTINE_CODES = ("broken_quoting", "wrong_field_count")
+QUARANTINE_PATTERN = r"\(row\):(" + "|".join(QUARANTINE_CODES) + ")"
+
 WARNING_CODES = frozenset(
     {"mojibake_repaired", "encoding_repaired", "dst_ambiguous", "naive_local_time", "size_mismatch", "nul_removed"}
 )

@@ -118,7 +118,8 @@ def _read_csv(path: Path, options: ReadOptions, header_only: bool = False) -> pl
 
 def _read_xlsx(path: Path, options: ReadOptions) -> dict[str, pl.DataFrame]:
     """Every sheet through the XLSX reader's engine (fastexcel), each cell as its text; the header row is
-    the declared `header_line`, else the first row (as sources/xlsx_reader.py reads it)."""
+    the declared `header_line` (the row as Excel numbers it, as sources/xlsx_reader.py reads it), else the
+    first row (the XLSX reader looks for the spec's key column, which a proposal does not have yet)."""
     try:
         names = sheet_names(path)
     except RawReadError as exc:

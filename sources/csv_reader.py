@@ -5,9 +5,10 @@ with a byte-order mark, a European locale writes `;`, a report writer puts a tit
 header, a note holds line breaks inside quotes, and one hand-edited row has a quote that never closes.
 This reader:
 
-- decodes the file by the declared encoding, or detects it — a BOM (UTF-8 or UTF-16), strict UTF-8, UTF-8
-  with a few cp1252 lines (transcoded, `encoding_repaired` per cell), else charset-normalizer among cp1252
-  and latin-1 — and records the encoding on every row (`_source_encoding`) and in the notes;
+- decodes the file by the declared encoding, or detects it — a BOM (UTF-8 or UTF-16), UTF-16 without a BOM
+  by where its NUL bytes fall (or refused naming the file), strict UTF-8, UTF-8 with a few cp1252 lines
+  (transcoded, `encoding_repaired` per cell), else charset-normalizer among cp1252 and latin-1 — and
+  records the encoding on every row (`_source_encoding`) and in the notes;
 - (with the XLSX reader, sources/tabular.py) repairs mojibake (UTF-8 that went through cp1252 once,
   `JosÃ©`) in each text cell with ftfy and reports it per cell (`mojibake_repaired`);
 - takes the delimiter and quote the customer or the system declares, else detects the delimiter among
@@ -55,6 +56,11 @@ _HEADER_SEARCH_LINES = 20
 MAX_RECORD_LINES = 1000
 # charset-normalizer chooses among these when the bytes are not UTF-8 (NZ/AU/UK Windows exports).
 _SINGLE_BYTE = ["cp1252", "latin_1"]
+# The UTF-16 names a system's profile or a customer may declare (the BOM or the NUL bytes say the order for
+# plain `utf-16`).
+UTF16_NAMES = ("utf-16", "utf-16-le", "utf-16-be")
+# How much of a file the UTF-16 (NUL-byte) test looks at.
+_NUL_SAMPLE_BYTES = 4096
 _ENCODING_NAMES = {"cp1252": "cp1252", "windows_1252": "cp1252", "latin_1": "latin-1", "iso8859_1": "latin-1"}
 WRONG_FIELD_COUNT = "wrong_field_count"
 ENCODING_REPAIRED = "encoding_repaired"
@@ -72,17 +78,35 @@ class Decoded:
 
 
 def decode(data: bytes, declared: str | None, shown: str) -> Decoded:
-    """Decode a CSV file. `declared` None detects: a BOM (UTF-8 or UTF-16), strict UTF-8, UTF-8 with a few cp1252 lines,
-    else charset-normalizer among cp1252/latin-1. Bytes the declared (or detected) encoding cannot decode
-    are refused naming the line."""
+    """Decode a CSV file. `declared` None detects: a BOM (UTF-8 or UTF-16), UTF-16 without a BOM (by where its
+    NUL bytes fall), strict UTF-8, UTF-8 with a few cp1252 lines, else charset-normalizer among cp1252/latin-1.
+    Bytes the declared (or detected) encoding cannot decode are refused naming the line; a file whose NUL
+    bytes say UTF-16 while a single-byte encoding or UTF-8 is declared is refused naming what was expected."""
     if data.startswith(codecs.BOM_UTF8) and declared in (None, "utf-8", "utf-8-sig"):
         note = "the file starts with a UTF-8 byte-order mark; read as UTF-8 without it"
         return Decoded(_strict(data[len(codecs.BOM_UTF8) :], "utf-8", shown), "utf-8", (note,))
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and declared in (None, "utf-16"):
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and declared in (None, *UTF16_NAMES):
         # Windows' "Unicode text": without this, detection would take its bytes for a single-byte code page
-        # and every other character would be NUL (a header still matches: header_key drops them).
+        # and every other character would be NUL (a header still matches: header_key drops them). The BOM
+        # says the byte order, whichever UTF-16 was declared.
         note = "the file starts with a UTF-16 byte-order mark; read as UTF-16"
         return Decoded(_strict(data, "utf-16", shown), "utf-16", (note,))
+    order = utf16_byte_order(data)
+    if declared in (None, *UTF16_NAMES) and (order is not None or declared in UTF16_NAMES):
+        return _utf16_without_bom(data, declared, order, shown)
+    if order is not None or (declared is None and _mostly_nul(data)):
+        # A cp1252 or UTF-8 reading would keep every other character as a NUL (and a header would still
+        # match, header_key drops them), so the rows would load as text full of NULs. A stray NUL in a
+        # cell is not this: that file loads as before.
+        found = f"UTF-16 ({order.upper()}) without a byte-order mark" if order else "UTF-16 of no clear byte order"
+        expected = f"{declared} text as declared" if declared else "UTF-8, cp1252, latin-1 or UTF-16 text"
+        raise RawReadError(
+            shown,
+            [
+                f"{shown}: the bytes look like {found}; expected {expected} "
+                "(declare source.<run>.encoding: utf-16-le or utf-16-be in customer.yaml if it is UTF-16)"
+            ],
+        )
     if declared is not None:
         encoding = "utf-8" if declared == "utf-8-sig" else declared
         return Decoded(_strict(data, encoding, shown), encoding)
@@ -97,6 +121,46 @@ def decode(data: bytes, declared: str | None, shown: str) -> Decoded:
     encoding = _ENCODING_NAMES.get(best.encoding, best.encoding) if best is not None else "cp1252"
     note = f"the file is not UTF-8; detected {encoding} and read as such"
     return Decoded(_strict(data, encoding, shown), encoding, (note,))
+
+
+def _mostly_nul(data: bytes) -> bool:
+    sample = data[:_NUL_SAMPLE_BYTES]
+    return sample.count(0) > 0.1 * len(sample)
+
+
+def utf16_byte_order(data: bytes) -> str | None:
+    """The byte order, "utf-16-le" or "utf-16-be", when the first bytes are UTF-16 without a BOM, else None:
+    text that is mostly ASCII, as an export's header and ids are, has a NUL in most odd positions (little-endian: `a\0`)
+    or most even ones (big-endian: `\0a`), and almost none in the others. A file with NULs in both, or too
+    few to tell, is not called UTF-16."""
+    sample = data[:_NUL_SAMPLE_BYTES]
+    pairs = len(sample) // 2
+    if pairs < 2:
+        return None
+    odd, even = sample[1::2].count(0), sample[0::2].count(0)
+    if odd > 0.6 * pairs and even < 0.05 * pairs:
+        return "utf-16-le"
+    if even > 0.6 * pairs and odd < 0.05 * pairs:
+        return "utf-16-be"
+    return None
+
+
+def _utf16_without_bom(data: bytes, declared: str | None, order: str | None, shown: str) -> Decoded:
+    """UTF-16 without a BOM: read in the byte order declared (utf-16-le/-be) or, for `utf-16` or none,
+    the one its NUL bytes show; a declared order the bytes contradict, or no order to tell, is refused."""
+    wanted = declared if declared in ("utf-16-le", "utf-16-be") else order
+    if wanted is None:
+        raise RawReadError(
+            shown,
+            [
+                f"{shown}: UTF-16 declared but the file has no byte-order mark and its byte order cannot be told; "
+                "expected a byte-order mark (declare source.<run>.encoding: utf-16-le or utf-16-be)"
+            ],
+        )
+    if order is not None and order != wanted:
+        raise RawReadError(shown, [f"{shown}: {wanted} declared but the bytes are {order} (expected {wanted} text)"])
+    note = f"UTF-16 without a byte-order mark; read as {wanted.upper()}" + ("" if declared else " (detected)")
+    return Decoded(_strict(data, wanted, shown), wanted, (note,))
 
 
 def _mixed(data: bytes) -> Decoded | None:

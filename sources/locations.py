@@ -42,7 +42,9 @@ class ReadOverrides(StrictModel):
     delimiter: Annotated[str, Field(min_length=1, max_length=1)] | None = None
     quote: Annotated[str, Field(min_length=1, max_length=1)] | None = None
     header_line: Annotated[int, Field(ge=1)] | None = Field(
-        default=None, description="the line holding the column names (1 = first); default: found by the key column"
+        default=None,
+        description="the line (CSV) or row as Excel numbers it (XLSX) holding the column names (1 = first); "
+        "default: found by the key column",
     )
     date_formats: list[str] | None = Field(
         default=None, description="strptime formats of the export's dates, e.g. ['%d/%m/%Y']; replaces the system's"
@@ -53,10 +55,14 @@ class ReadOverrides(StrictModel):
 class ExportSource(DumpSource):
     """A vendor export (CSV files or an XLSX workbook) delivered as a folder or one workbook file. Its
     encoding is the system's declared one (most declare none: detected) unless the customer states one
-    (`detect` detects even where the system declares an encoding); `read` overrides the rest of the
+    (`detect` detects even where the system declares an encoding; `utf-16` reads Windows' "Unicode text" in
+    the order its byte-order mark or NUL bytes show, `utf-16-le`/`utf-16-be` name the order of a file without
+    a mark); `read` overrides the rest of the
     system's declared profile."""
 
-    encoding: Literal["detect", "utf-8", "utf-8-sig", "cp1252", "latin-1"] | None = None  # type: ignore[assignment]
+    encoding: (  # type: ignore[assignment]
+        Literal["detect", "utf-8", "utf-8-sig", "cp1252", "latin-1", "utf-16", "utf-16-le", "utf-16-be"] | None
+    ) = None
     read: ReadOverrides = Field(default_factory=ReadOverrides)
 
     def read_options(self, system_options: ReadOptions | None) -> ReadOptions:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -102,7 +103,7 @@ def write_filled_template(
 ) -> TemplateSummary:
     """Fill the template for a practice of `clients` clients into folder `out` (created)."""
     practice = small_practice(clients=clients, seed=seed, defects=defects, country=country)
-    rows = {table: [[r.get(c.name, "") for c in columns(table)] for r in practice.rows[table]] for table in TABLES}
+    rows = {table: _template_rows(practice, table) for table in TABLES}
     documents = Path(out) / DOCUMENTS_DIR
     documents.mkdir(parents=True, exist_ok=True)
     for name, content in practice.documents.items():
@@ -116,7 +117,14 @@ def write_filled_template(
             text = _csv_text(header + [[str(v) for v in r] for r in table_rows])
             (Path(out) / f"{table}.csv").write_text(text, encoding="utf-8")
     truth_file = write_truth(Path(out), practice, fmt)
-    return TemplateSummary(Path(out), truth_file, {t: len(r) for t, r in rows.items()}, len(practice.truth))
+    return TemplateSummary(Path(out), truth_file, {t: len(practice.rows[t]) for t in TABLES}, len(practice.truth))
+
+
+def _template_rows(practice: SmallPractice, table: str) -> Iterator[list[object]]:
+    """The table's rows as the template's columns, made as they are written (not a second copy of the practice)."""
+    names = [c.name for c in columns(table)]
+    for row in practice.rows[table]:
+        yield [row.get(name, "") for name in names]
 
 
 def write_truth(out: Path, practice: SmallPractice, fmt: str) -> Path:

@@ -86,8 +86,10 @@ def write_csv_tables(
 
 def write_xlsx_tables(path: Path, tables: Mapping[str, Rows], headers: Mapping[str, Sequence[str]]) -> None:
     """One workbook with a sheet per table: dates and times as date cells, numbers as number cells, flags as
-    TRUE/FALSE cells, everything else as text (a phone number keeps its leading zero)."""
-    book = xlsxwriter.Workbook(str(path))
+    TRUE/FALSE cells, everything else as text (a phone number keeps its leading zero). Written row by row in
+    constant-memory mode (each row on disk once the next starts; strings stored inline), as
+    sources/template/workbook.py does."""
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     bold = book.add_format({"bold": True})
     formats = {
         dt.datetime: book.add_format({"num_format": "dd/mm/yyyy hh:mm"}),

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from sources.base import RawReadError, RawReadResult, ResourceSpec, SourceExtraction, SourceSystem
 from sources.completeness import ComputedChecksumsRule
-from sources.csv_reader import WRONG_FIELD_COUNT, Decoded, decode, read_csv_decoded
+from sources.csv_reader import WRONG_FIELD_COUNT, Decoded, decode, read_csv_decoded, utf16_byte_order
 from sources.locations import ExportSource
 from sources.raw_contract import ReadOptions, Writer
 from sources.sqlserver.definitions import COLUMNS_EXPORT_FILE, TableDefinition, load_definitions
@@ -93,8 +93,7 @@ def parse_format_file(text: str, shown: str) -> Terminators:
 
 def _looks_utf16(data: bytes) -> bool:
     """UTF-16LE without a BOM (bcp -w): ASCII-heavy text has a NUL in most odd positions."""
-    sample = data[:4096]
-    return len(sample) >= 4 and sample[1::2].count(0) > 0.6 * (len(sample) // 2)
+    return utf16_byte_order(data) == "utf-16-le"
 
 
 def decode_extract(data: bytes, declared: str | None, shown: str, code_page: str | None = None) -> Decoded:

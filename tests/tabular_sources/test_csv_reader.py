@@ -177,3 +177,48 @@ def test_a_few_cp1252_lines_in_a_utf8_export_are_transcoded_and_reported(tmp_pat
     rows = _rows(_load(tmp_path, data), "id, first_name, last_name, _source_encoding, _read_issues")
     assert rows[0][1:4] == ("José", "Müller", "utf-8")  # the UTF-8 lines are read as UTF-8
     assert rows[3] == (4, "Renée", "Dupré", "cp1252", "first_name:encoding_repaired;last_name:encoding_repaired")
+
+
+@pytest.mark.parametrize("order", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_byte_order_mark_is_read_in_the_order_its_nul_bytes_show(tmp_path: Path, order: str) -> None:
+    # Before: detection took these bytes for cp1252 and every other character of every cell was a NUL.
+    expected = _rows(_load(tmp_path, HEADER + ROWS, name="utf8"))
+    warehouse = _load(tmp_path, (HEADER + ROWS).encode(order), name=order)
+    assert _rows(warehouse) == expected
+    assert _rows(warehouse, "distinct _source_encoding") == [(order,)]
+
+
+@pytest.mark.parametrize("declared", ["utf-16", "utf-16-le"])
+def test_a_customer_declares_utf16_for_a_file_without_a_mark(tmp_path: Path, declared: str) -> None:
+    dump = tmp_path / "w-export"
+    location = ExportSource(dump=dump, encoding=declared)
+    rows = _rows(_load(tmp_path, (HEADER + ROWS).encode("utf-16-le"), location=location), "id, first_name")
+    assert rows == [(1, "José"), (2, "Zoë"), (3, "Ann")]
+
+
+def test_utf16_in_a_file_declared_another_encoding_is_refused_naming_file_and_expectation(tmp_path: Path) -> None:
+    dump = tmp_path / "w-export"
+    with pytest.raises(RawReadError) as error:
+        _load(tmp_path, (HEADER + ROWS).encode("utf-16-le"), location=ExportSource(dump=dump, encoding="cp1252"))
+    message = str(error.value)
+    assert "clients.csv: the bytes look like UTF-16 (UTF-16-LE) without a byte-order mark" in message
+    assert "expected cp1252 text as declared" in message
+    assert "utf-16-le or utf-16-be" in message
+
+
+def test_a_declared_byte_order_the_bytes_contradict_is_refused(tmp_path: Path) -> None:
+    dump = tmp_path / "w-export"
+    with pytest.raises(RawReadError, match=r"clients\.csv: utf-16-be declared but the bytes are utf-16-le"):
+        _load(tmp_path, (HEADER + ROWS).encode("utf-16-le"), location=ExportSource(dump=dump, encoding="utf-16-be"))
+
+
+def test_bytes_mostly_nul_in_no_clear_order_are_refused_not_read_as_a_code_page(tmp_path: Path) -> None:
+    # A third of the characters little-endian, the rest big-endian: NULs in both positions.
+    scrambled = b"".join(bytes([0, c] if i % 3 else [c, 0]) for i, c in enumerate(HEADER.encode() * 20))
+    with pytest.raises(RawReadError, match=r"clients\.csv: the bytes look like UTF-16 of no clear byte order"):
+        _load(tmp_path, scrambled)
+
+
+def test_a_stray_nul_in_a_cell_still_loads(tmp_path: Path) -> None:
+    rows = _rows(_load(tmp_path, HEADER + ROWS.replace("Ann", "An\x00n")), "id, first_name")
+    assert rows[2] == (3, "An\x00n")  # as delivered: one NUL is no encoding

@@ -12,36 +12,48 @@ import xlsxwriter
 from test_csv_reader import CLIENTS, SYSTEM
 
 from sources.base import RawReadError
-from sources.locations import ExportSource
+from sources.locations import ExportSource, ReadOverrides
 from sources.raw_layer import load_raw_resource
 from store import Warehouse
 
 HEADER = ["id", "first_name", "last_name", "date_of_birth", "balance", "active", "notes", "custom"]
 
 
-def _workbook(path: Path, *, header: list[str] = HEADER) -> Path:
+def _workbook(path: Path, *, header: list[str] = HEADER, above: tuple[str | None, ...] = ()) -> Path:
+    """The clients sheet, with the rows `above` (a report's title, or None for an empty row) over its header."""
     book = xlsxwriter.Workbook(str(path))
     sheet = book.add_worksheet("clients")
     day_first = book.add_format({"num_format": "dd/mm/yyyy"})
-    sheet.write_row(0, 0, header)
-    sheet.write_row(1, 0, [1, "José", "Müller"])
-    sheet.write_datetime(1, 3, dt.datetime(1980, 3, 2), day_first)  # a date cell
-    sheet.write_string(1, 4, "$1,234.50")  # a formatted amount typed as text
-    sheet.write_row(1, 5, ["yes", "a note", '{"ref": "A1"}'])
-    # row 3 left blank
-    sheet.write_row(3, 0, [2, "Zoë", "O'Brien", 27376, 12.5, False])  # a serial day number: 13/12/1974
-    sheet.write_row(4, 0, [3, "Ann", "Smith", "02/03/1980", None, "no"])  # a text date, day first (NZ)
-    sheet.write_row(5, 0, [4, "Bo", "Lee", "00/00/0000"])
+    for index, title in enumerate(above):
+        if title is not None:
+            sheet.write_string(index, 0, title)
+    top = len(above)  # the header's index; Excel numbers it top + 1
+    sheet.write_row(top, 0, header)
+    sheet.write_row(top + 1, 0, [1, "José", "Müller"])
+    sheet.write_datetime(top + 1, 3, dt.datetime(1980, 3, 2), day_first)  # a date cell
+    sheet.write_string(top + 1, 4, "$1,234.50")  # a formatted amount typed as text
+    sheet.write_row(top + 1, 5, ["yes", "a note", '{"ref": "A1"}'])
+    # the row below left blank
+    sheet.write_row(top + 3, 0, [2, "Zoë", "O'Brien", 27376, 12.5, False])  # a serial day number: 13/12/1974
+    sheet.write_row(top + 4, 0, [3, "Ann", "Smith", "02/03/1980", None, "no"])  # a text date, day first (NZ)
+    sheet.write_row(top + 5, 0, [4, "Bo", "Lee", "00/00/0000"])
     book.add_worksheet("notes").write(0, 0, "a sheet of the workbook that is not a resource")
     book.close()
     return path
 
 
-def _load(tmp_path: Path, header: list[str] = HEADER) -> Warehouse:
-    book = _workbook(tmp_path / "export.xlsx", header=header)
+def _load(
+    tmp_path: Path, header: list[str] = HEADER, above: tuple[str | None, ...] = (), location: dict | None = None
+) -> Warehouse:
+    book = _workbook(tmp_path / "export.xlsx", header=header, above=above)
     warehouse = Warehouse(tmp_path / "w.duckdb")
-    load_raw_resource(warehouse, SYSTEM, "clients", book, "trial", location=ExportSource(dump=book))
+    load_raw_resource(warehouse, SYSTEM, "clients", book, "trial", location=ExportSource(dump=book, **(location or {})))
     return warehouse
+
+
+def _numbers(warehouse: Warehouse) -> list[tuple[int, int]]:
+    with warehouse.connect() as con:
+        return con.execute("select _source_record, id from raw_csvtest.clients order by 1").fetchall()
 
 
 def test_a_sheet_reads_typed_with_its_rows_numbered_as_excel_shows_them(tmp_path: Path) -> None:
@@ -74,3 +86,40 @@ def test_the_export_layout_lists_a_missing_sheet(tmp_path: Path) -> None:
     assert SYSTEM.completeness.problems(other) == [
         f"{other / 'clients.csv'}: missing (expected one CSV file per table, or one workbook)"
     ]
+
+
+# A report's title on row 1 and an empty row 2 above the header on row 3; then the same with row 1 empty too,
+# which calamine does not return at all (its rows start at the first row holding a value).
+TITLE_ABOVE = ("Client list - all sites", None)
+EMPTY_THEN_TITLE = (None, "Client list - all sites", None)
+
+
+@pytest.mark.parametrize("above", [TITLE_ABOVE, EMPTY_THEN_TITLE], ids=["title-row-1", "empty-row-1"])
+def test_rows_below_a_header_under_title_rows_are_numbered_as_excel_shows_them(
+    tmp_path: Path, above: tuple[str | None, ...]
+) -> None:
+    header_row = len(above) + 1
+    # Before, the title row was taken for the header (row 1) and the sheet refused; its rows counted from 2.
+    assert _numbers(_load(tmp_path, above=above)) == [
+        (header_row + n, id_) for n, id_ in ((1, 1), (3, 2), (4, 3), (5, 4))
+    ]
+
+
+def test_a_declared_header_row_is_the_row_excel_shows(tmp_path: Path) -> None:
+    warehouse = _load(tmp_path, above=EMPTY_THEN_TITLE, location={"read": ReadOverrides(header_line=4)})
+    assert _numbers(warehouse)[0] == (5, 1)
+
+
+def test_an_undeclared_date_names_its_sheet_row_below_title_rows(tmp_path: Path) -> None:
+    iso_only = {"read": ReadOverrides(date_formats=["%Y-%m-%d"])}
+    with pytest.raises(RawReadError) as error:
+        _load(tmp_path, above=TITLE_ABOVE, location=iso_only)
+    # Ann's "02/03/1980" (the date cells are read as dates whatever the formats): header row 3, Ann on row 7.
+    assert "export.xlsx#clients: column 'date_of_birth': dates shaped DD/MM/YYYY or MM/DD/YYYY" in str(error.value)
+    assert "(e.g. row 7)" in str(error.value)
+
+
+def test_a_sheet_without_the_key_column_in_its_first_rows_is_refused_naming_it(tmp_path: Path) -> None:
+    renamed = [("client_number" if h == "id" else h) for h in HEADER]
+    with pytest.raises(RawReadError, match=r"export\.xlsx#clients: no header row holding column 'id' in the first 20"):
+        _load(tmp_path, header=renamed, above=TITLE_ABOVE)
