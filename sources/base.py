@@ -181,14 +181,16 @@ class SourceExtraction:
     format (so the raw layer reads it like a delivery), and a cheap probe for changes (delta pickup).
 
     `location_model` is the customer's `source.<run kind>` block that selects extraction; `snapshot`
-    (location, extracts folder) extracts in full the first time and merges the changes since the last
-    high-water mark after; `changes_waiting` (location, high-water mark, extracts folder) counts changes;
+    (location, extracts folder, emit) extracts in full the first time and merges the changes since the last
+    high-water mark after, handing its progress lines (targets/progress.py ExtractionProgress: records and
+    pages per resource, 429s, back-off, ETA when the source tells a total) to `emit`; `changes_waiting`
+    (location, high-water mark, extracts folder) counts changes;
     `delta_changes` (a delta folder) gives the (resource, source id) pairs a delta changed and deleted,
     for the delta verification; `errors` are the exceptions they raise for a person to read (their
     messages never hold values)."""
 
     location_model: type
-    snapshot: Callable[[Any, Path], Any]
+    snapshot: Callable[[Any, Path, Callable[[str], None]], Any]
     changes_waiting: Callable[[Any, str, Path], int] | None = None
     delta_changes: Callable[[Path], tuple[frozenset[tuple[str, str]], frozenset[tuple[str, str]]]] | None = None
     errors: tuple[type[Exception], ...] = ()

@@ -3,13 +3,22 @@
     make dev &                       # the UI on the demo's instance and data (run `make demo` first)
     make screenshots                 # installs docs/screenshots/requirements.txt into .venv-docs, runs this
 
+The signoff, live, delta and rollback states need a practice whose trial passes (the demo's has ERROR
+findings by design): a clean customer (`SCREENSHOT_CUSTOMER`, default clean-physio: a clean generated
+practice, Cliniko dump, target its own embedded Gensolve database) taken through trial staging, signoff,
+live staging, `gensolve_migrate`, `cliniko_delta_pickup` and `gensolve_rollback` on the same instance
+first. Pages of a customer with no such runs are skipped (named on stderr).
+
 Uses the system's Chromium (`CHROMIUM`, default /usr/bin/chromium; on Debian `apt-get install chromium`):
-Playwright's own browser download is not needed. Writes docs/screenshots/<name>.png.
+Playwright's own browser download is not needed. Writes docs/screenshots/<name>.png (optimised by optipng
+when it is installed); `take.py <name> ...` retakes only those.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -17,6 +26,7 @@ from playwright.sync_api import Page, sync_playwright
 
 OUT = Path(__file__).resolve().parent
 BASE = os.environ.get("DAGSTER_URL", "http://127.0.0.1:3000").rstrip("/")
+CLEAN = os.environ.get("SCREENSHOT_CUSTOMER", "clean-physio")
 PAGES = {
     "asset-graph": "/asset-groups",
     "staged-client-checks": "/assets/staged/client?view=checks",
@@ -30,16 +40,32 @@ PAGES = {
 }
 
 
-# The latest run of a job, its log filtered to the progress lines (targets/progress.py: "records/s").
-RUN_LOGS = {"dynamics-migrate-progress": ("dynamics_migrate", "records/s")}
+# The clean customer's day (module docstring): its recorded signoff and the delta's verification.
+CLEAN_PAGES = {
+    "signoff-recorded": f"/assets/signoff/trial_signoff?partition={CLEAN}",
+    "delta-verification": f"/assets/delta/verification?view=checks&partition={CLEAN}%7Clive",
+}
+
+# The latest run of a job (of a partition, when given), its log filtered to a text when given (progress lines,
+# targets/progress.py: "records/s").
+RUN_LOGS: dict[str, tuple[str, str | None, str | None]] = {
+    "dynamics-migrate-progress": ("dynamics_migrate", None, "records/s"),
+    "live-migrate-run": ("gensolve_migrate", f"{CLEAN}|live", None),
+    "delta-pickup-run": ("cliniko_delta_pickup", f"{CLEAN}|live", None),
+    "rollback-run": ("gensolve_rollback", f"{CLEAN}|live", None),
+}
 _LATEST_RUN = (
-    "query($job: String!) { runsOrError(filter: {pipelineName: $job}, limit: 1) { ... on Runs { results { runId } } } }"
+    "query($filter: RunsFilter!) { runsOrError(filter: $filter, limit: 1) { ... on Runs { results { runId } } } }"
 )
 
 
-def _latest_run(page: Page, job: str) -> str:
-    answer = page.request.post(BASE + "/graphql", data={"query": _LATEST_RUN, "variables": {"job": job}})
-    return answer.json()["data"]["runsOrError"]["results"][0]["runId"]
+def _latest_run(page: Page, job: str, partition: str | None) -> str | None:
+    run_filter: dict[str, object] = {"pipelineName": job}
+    if partition:
+        run_filter["tags"] = [{"key": "dagster/partition", "value": partition}]
+    answer = page.request.post(BASE + "/graphql", data={"query": _LATEST_RUN, "variables": {"filter": run_filter}})
+    results = answer.json()["data"]["runsOrError"]["results"]
+    return results[0]["runId"] if results else None
 
 
 def _shoot(page: Page, path: str, name: str, log_filter: str | None = None) -> None:
@@ -51,6 +77,9 @@ def _shoot(page: Page, path: str, name: str, log_filter: str | None = None) -> N
         page.get_by_placeholder("Filter").first.fill(log_filter)
     page.wait_for_timeout(2500)
     page.screenshot(path=str(OUT / f"{name}.png"))
+    optipng = shutil.which("optipng")
+    if optipng:  # lossless, a sixth smaller (Debian: apt-get install optipng)
+        subprocess.run([optipng, "-quiet", "-o2", str(OUT / f"{name}.png")], check=True)  # noqa: S603 our own file
     print(OUT / f"{name}.png")
 
 
@@ -58,10 +87,18 @@ def main() -> int:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=os.environ.get("CHROMIUM", "/usr/bin/chromium"))
         page = browser.new_page(viewport={"width": 1440, "height": 900})
-        for name, path in PAGES.items():
-            _shoot(page, path, name)
-        for name, (job, log_filter) in RUN_LOGS.items():
-            _shoot(page, f"/runs/{_latest_run(page, job)}", name, log_filter)
+        only = set(sys.argv[1:])  # names to retake; all by default
+        for name, path in {**PAGES, **CLEAN_PAGES}.items():
+            if not only or name in only:
+                _shoot(page, path, name)
+        for name, (job, partition, log_filter) in RUN_LOGS.items():
+            if only and name not in only:
+                continue
+            run_id = _latest_run(page, job, partition)
+            if run_id is None:
+                print(f"{name}: no {job} run of {partition} on this instance; skipped", file=sys.stderr)
+                continue
+            _shoot(page, f"/runs/{run_id}", name, log_filter)
         browser.close()
     return 0
 

@@ -1,6 +1,7 @@
 """Cliniko (AU/NZ/UK/CA): the API's resources, read from a delivered dump folder or extracted through the API
 into one (sources/cliniko/snapshots.py)."""
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,14 +18,15 @@ from sources.cliniko.settings import (
     SYNTHETIC_TRUTH_FILE,
 )
 from sources.locations import DumpSource
+from targets.progress import ExtractionProgress, ignore_lines
 
 
 # The snapshot module reads the customer home (customers/), which reads this package's location model:
 # imported when an extraction runs, not when the registry loads.
-def _snapshot(location: ClinikoApiSource, root: Path) -> Any:
+def _snapshot(location: ClinikoApiSource, root: Path, emit: Callable[[str], None] = ignore_lines) -> Any:
     from sources.cliniko.snapshots import settings_for, take_snapshot
 
-    return take_snapshot(settings_for(location), root)
+    return take_snapshot(settings_for(location), root, lines=ExtractionProgress("cliniko", emit))
 
 
 def _changes_waiting(location: ClinikoApiSource, since: str, _extracts: Path) -> int:

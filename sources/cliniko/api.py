@@ -38,6 +38,7 @@ from sources.cliniko.api_settings import (
 )
 from sources.cliniko.settings import ATTACHMENTS_DIR, FILE_SUFFIX, MANIFEST_FILE, RESOURCES
 from store.files import private_dir, private_tree, safe_component
+from targets.progress import ExtractionProgress, ignore_lines
 
 log = logging.getLogger(__name__)
 Params = dict[str, Any] | Sequence[tuple[str, Any]] | None
@@ -94,6 +95,7 @@ class ApiStats:
     records: int = 0
     seconds: float = 0.0
     waited_seconds: float = 0.0
+    backoff_seconds: float = 0.0  # of waited_seconds: after a 429, a 5xx or a dropped connection (not pacing)
 
 
 @dataclass(frozen=True)
@@ -121,6 +123,8 @@ class ClinikoApi:
         self._sent: deque[float] = deque()
         self.stats = ApiStats()
         self.server_time: dt.datetime | None = None  # the Date of the latest response
+        # Progress lines of the extraction using this client (none unless asked for): every page read moves them.
+        self.lines = ExtractionProgress("cliniko", ignore_lines)
         context = httpx.create_ssl_context()  # public CAs; verification is never switched off (DESIGN §6)
         if settings.ca_file:
             context.load_verify_locations(cafile=settings.ca_file)
@@ -192,7 +196,11 @@ class ClinikoApi:
         if failures > self.settings.max_retries:
             raise ClinikoUnavailableError(f"GET {shown}: {what} after {failures} attempts")
         self.stats.retries += 1
-        self._wait(_BACKOFF_SECONDS * self.settings.time_scale * 2 ** (failures - 1))
+        self._back_off(_BACKOFF_SECONDS * self.settings.time_scale * 2 ** (failures - 1))
+
+    def _back_off(self, seconds: float) -> None:
+        self.stats.backoff_seconds += max(seconds, 0.0)
+        self._wait(seconds)
 
     def _request(self, url: str, params: Params = None, *, follow_redirects: bool = False) -> httpx.Response:
         """GET under the limiter; 429 → wait for the reset and retry; 5xx and connection errors → bounded
@@ -222,7 +230,7 @@ class ClinikoApi:
                     throttled += 1
                     if throttled > _MAX_THROTTLED_IN_A_ROW:
                         raise ClinikoUnavailableError(f"GET {shown}: still 429 after {throttled} waits")
-                    self._wait(self._throttle_wait(response))
+                    self._back_off(self._throttle_wait(response))
                 elif status >= 500:
                     failures += 1
                     self._retry(failures, shown, f"HTTP {status}")
@@ -263,14 +271,18 @@ class ClinikoApi:
         first = True
         while url is not None:
             body = _json_object(self._request(url, query if first else None), path)
-            first = False
             records = next((v for k, v in body.items() if k != "links" and isinstance(v, list)), None)
             if records is None:
                 raise ClinikoApiError(f"GET {urlsplit(url).path}: the response holds no list of records")
             self.stats.pages += 1
             self.stats.records += len(records)
             total = body.get("total_entries")
-            yield records, total if isinstance(total, int) else None
+            total = total if isinstance(total, int) else None
+            if first:
+                self.lines.listing(path, total)
+            self.lines.page(len(records))
+            first = False
+            yield records, total
             following = (body.get("links") or {}).get("next")
             url = self.resolve(following) if following else None
 
@@ -591,25 +603,33 @@ def _listing(api: ClinikoApi, path: str, params: list[tuple[str, str]]) -> Itera
 def _download_attachments(api: ClinikoApi, dump: _DumpWriter) -> tuple[int, list[str]]:
     """Each attachment's bytes through its content link into attachments/<id>/<filename>; 404s are listed."""
     size, missing = 0, []
+    api.lines.start(ATTACHMENTS_DIR, len(dump.attachments), unit="files")
     for record in dump.attachments:
-        record_id = str(record["id"])
-        if not safe_component(record_id):
-            # An id that is not one plain name would place the file outside attachments/ (issue 15 item 1):
-            # not downloaded; staging rejects the record (dump_path: unsafe_path).
-            missing.append(record_id)
-            continue
-        link = ((record.get("content") or {}).get("links") or {}).get("self")
-        try:
-            data = api.get_bytes(link if isinstance(link, str) else f"patient_attachments/{record_id}/content")
-        except ClinikoRequestError as exc:
-            if exc.status != 404:
-                raise
-            missing.append(record_id)
-            continue
-        name = PurePosixPath(str(record.get("filename") or "")).name  # never a path out of its folder
-        dump.attachment(record_id, name if safe_component(name) else f"attachment-{record_id}", data)
-        size += len(data)
+        written = _download_attachment(api, dump, record)
+        if written is None:
+            missing.append(str(record["id"]))
+        size += written or 0
+        api.lines.page(1, pages=0)
     return size, missing
+
+
+def _download_attachment(api: ClinikoApi, dump: _DumpWriter, record: dict[str, Any]) -> int | None:
+    """One attachment's bytes into attachments/<id>/<filename>: its size, or None when it is not there."""
+    record_id = str(record["id"])
+    if not safe_component(record_id):
+        # An id that is not one plain name would place the file outside attachments/ (issue 15 item 1):
+        # not downloaded; staging rejects the record (dump_path: unsafe_path).
+        return None
+    link = ((record.get("content") or {}).get("links") or {}).get("self")
+    try:
+        data = api.get_bytes(link if isinstance(link, str) else f"patient_attachments/{record_id}/content")
+    except ClinikoRequestError as exc:
+        if exc.status != 404:
+            raise
+        return None
+    name = PurePosixPath(str(record.get("filename") or "")).name  # never a path out of its folder
+    dump.attachment(record_id, name if safe_component(name) else f"attachment-{record_id}", data)
+    return len(data)
 
 
 def _header(kind: str, api: ClinikoApi, high_water_mark: dt.datetime, **extra: Any) -> dict[str, Any]:
@@ -625,8 +645,21 @@ def _header(kind: str, api: ClinikoApi, high_water_mark: dt.datetime, **extra: A
     }
 
 
+def _reporting(api: ClinikoApi, lines: ExtractionProgress | None) -> ExtractionProgress:
+    """The extraction's progress lines (none when not asked for), moved by every page the client reads."""
+    if lines is not None:
+        api.lines = lines
+    api.lines.watch(lambda: (api.stats.throttled, api.stats.backoff_seconds))
+    return api.lines
+
+
 def extract_full(
-    settings: ClinikoApiSettings, out_dir: Path, *, progress: Progress | None = None, clock: ApiClock = SYSTEM_CLOCK
+    settings: ClinikoApiSettings,
+    out_dir: Path,
+    *,
+    progress: Progress | None = None,
+    clock: ApiClock = SYSTEM_CLOCK,
+    lines: ExtractionProgress | None = None,
 ) -> ExtractSummary:
     """Read every resource of sources/cliniko/settings.RESOURCES into a dump folder.
 
@@ -643,6 +676,7 @@ def extract_full(
         out_dir: An empty or missing folder.
         progress: Called as progress(resource, records written so far).
         clock: How the client tells and waits out time (tests: an emulator's manual clock).
+        lines: Progress lines per resource (records and pages read, of the API's total_entries; 429s).
 
     Returns:
         Counts per resource, attachments, the high-water mark and the client's statistics.
@@ -655,11 +689,14 @@ def extract_full(
     skipped: Counter[str] = Counter()
     try:
         with ClinikoApi(settings, clock=clock) as api:
+            reporting = _reporting(api, lines)
             settings_read = _single_objects(api, dump)
             until = _cutoff(api)
             for resource in RESOURCES:
                 if resource in SINGLE_OBJECTS:
                     continue
+                # A nested resource is a list per parent record: no total to add up, records and pages only.
+                reporting.start(resource, listing_totals=resource not in NESTED_LISTS)
                 if resource in NESTED_LISTS:
                     parents = sorted(dump.seen[NESTED_LISTS[resource]])
                     _nested_records(api, dump, resource, parents, [("q[]", f"created_at:<{_z(until)}")])
@@ -686,6 +723,7 @@ def extract_full(
                 log.info("cliniko extract: %s: %d records", resource, dump.count(resource))
             processing = _set_aside_processing(dump)
             size, missing = _download_attachments(api, dump)
+            reporting.end()
             manifest = dump.finish(
                 _header(
                     "full",
@@ -726,6 +764,7 @@ def extract_changes(
     until: dt.datetime | None = None,
     progress: Progress | None = None,
     known_ids: Mapping[str, Collection[str]] | None = None,
+    lines: ExtractionProgress | None = None,
 ) -> DeltaSummary:
     """Read what changed in [since, until) into a dump folder the same reader loads (delta pickup, §2.4).
 
@@ -749,6 +788,7 @@ def extract_changes(
         progress: Called as progress(resource, records written so far).
         known_ids: Per resource, the ids the last snapshot holds (sources/cliniko/snapshots.py passes them);
             without them deletions from resources with no /deleted list go undetected.
+        lines: Progress lines per resource, as extract_full's.
 
     Returns:
         Counts per resource, tombstones per kind and the high-water mark for the next pass.
@@ -763,9 +803,12 @@ def extract_changes(
     tombstones: list[dict[str, Any]] = []
     try:
         with ClinikoApi(settings) as api:
+            reporting = _reporting(api, lines)
             settings_read = _single_objects(api, dump)
             end = max(_floor(until) if until else _cutoff(api), start)
             for resource in RESOURCES:
+                if resource not in SINGLE_OBJECTS:
+                    reporting.start(resource, listing_totals=resource not in NESTED_LISTS)
                 if resource in ID_SET_RESOURCES and known_ids is not None and resource in known_ids:
                     tombstones += _changes_by_id_set(api, dump, resource, start, end, known_ids[resource])
                 elif resource in WHOLE_LISTS:
@@ -777,6 +820,7 @@ def extract_changes(
             dump.plain_file(TOMBSTONES_FILE, tombstones)
             processing = _set_aside_processing(dump)
             _size, missing = _download_attachments(api, dump)
+            reporting.end()
             manifest = dump.finish(
                 _header(
                     "delta",

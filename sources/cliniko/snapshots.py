@@ -38,6 +38,7 @@ from sources.cliniko.api_settings import NESTED_LISTS, SIDE_LISTS, SINGLE_OBJECT
 from sources.cliniko.location import ClinikoApiSource
 from sources.cliniko.settings import FILE_SUFFIX, MANIFEST_FILE, RESOURCES
 from store.files import RelativeChecker, private_dir, private_tree
+from targets.progress import ExtractionProgress
 
 DELTAS_DIR = "deltas"
 
@@ -155,16 +156,16 @@ def _stats(stats: object) -> tuple[int, int]:
     return int(data.get("requests", 0)), int(sum(throttled.values()) if isinstance(throttled, dict) else throttled)
 
 
-def take_snapshot(settings: ClinikoApiSettings, root: Path) -> SnapshotResult:
+def take_snapshot(settings: ClinikoApiSettings, root: Path, lines: ExtractionProgress | None = None) -> SnapshotResult:
     """Extract the account into the next snapshot: in full the first time, else the changes since the
-    latest snapshot's high-water mark, merged into it."""
+    latest snapshot's high-water mark, merged into it. `lines`: progress lines per resource."""
     private_dir(root)  # extractions hold patient data: owner-only (issue 15 item 9)
     number = f"{_next_number(root):04d}"
     current = latest_snapshot(root)
     partial = _fresh(root / SNAPSHOTS_DIR / f"{number}.partial")
     final = root / SNAPSHOTS_DIR / number
     if current is None:
-        summary = extract_full(settings, partial)
+        summary = extract_full(settings, partial, lines=lines)
         partial.rename(final)
         private_tree(final)
         requests, throttled = _stats(summary.stats)
@@ -179,7 +180,8 @@ def take_snapshot(settings: ClinikoApiSettings, root: Path) -> SnapshotResult:
         )
     since = _instant(high_water_mark(current))
     delta_dir = _fresh(root / DELTAS_DIR / number)
-    summary = extract_changes(settings, delta_dir, since=since, known_ids=snapshot_ids(current, ID_SET_RESOURCES))
+    known = snapshot_ids(current, ID_SET_RESOURCES)
+    summary = extract_changes(settings, delta_dir, since=since, known_ids=known, lines=lines)
     dropped = merge_delta(current, delta_dir, partial)
     partial.rename(final)
     private_tree(final)

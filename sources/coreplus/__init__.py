@@ -1,6 +1,7 @@
 """Core Plus (coreplus, AU): the REST API's resources, read from the dump the extractor writes — delivered as a
 folder, or extracted through the API into numbered snapshots (sources/coreplus/snapshots.py)."""
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -10,14 +11,15 @@ from sources.coreplus.export import read_resource
 from sources.coreplus.location import CoreplusApiSource
 from sources.coreplus.settings import EXPORT_DIR, EXPORT_RESOURCES, FILE_SUFFIX, MANIFEST_FILE, RESOURCES
 from sources.locations import DumpSource
+from targets.progress import ExtractionProgress, ignore_lines
 
 
 # The snapshot module reads the customer home (customers/), which reads this package's location model:
 # imported when an extraction runs, not when the registry loads.
-def _snapshot(location: CoreplusApiSource, root: Path) -> Any:
+def _snapshot(location: CoreplusApiSource, root: Path, emit: Callable[[str], None] = ignore_lines) -> Any:
     from sources.coreplus.snapshots import settings_for, take_snapshot
 
-    return take_snapshot(settings_for(location), root, location.export)
+    return take_snapshot(settings_for(location), root, location.export, lines=ExtractionProgress("coreplus", emit))
 
 
 def _changes_waiting(location: CoreplusApiSource, since: str, _extracts: Path) -> int:

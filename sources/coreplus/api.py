@@ -33,6 +33,7 @@ import httpx
 import jwt
 
 from sources.coreplus.settings import FILE_SUFFIX, MANIFEST_FILE, RESOURCES
+from targets.progress import ExtractionProgress, ignore_lines
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +114,7 @@ class CoreplusApi:
         self.requests = 0
         self.retries = 0
         self.throttled = 0  # answers 429 (the FAQ's rate limit)
+        self.backoff_seconds = 0.0  # waited before retrying a 429, a 5xx or a dropped connection
 
     def __enter__(self) -> CoreplusApi:
         return self
@@ -179,11 +181,14 @@ class CoreplusApi:
             self.retries += 1
             wait = self.settings.backoff_seconds * 2 ** (attempt - 1)
             log.info("Core Plus %s: %s, retrying in %.1f s", shown, failure, wait)
+            self.backoff_seconds += wait
             self._sleep(wait)
         raise CoreplusApiError(f"{shown}: no attempt made")  # max_attempts < 1
 
-    def pages(self, path: str, key: str, params: Mapping[str, Any], first_page: int = 1) -> Iterator[tuple[int, list]]:
-        """(page number, records) from `first_page` until `paging.totalRows` records are covered."""
+    def pages(
+        self, path: str, key: str, params: Mapping[str, Any], first_page: int = 1
+    ) -> Iterator[tuple[int, list, int]]:
+        """(page number, records, paging.totalRows) from `first_page` until totalRows records are covered."""
         number = first_page
         size = self.settings.page_size
         while True:
@@ -192,7 +197,7 @@ class CoreplusApi:
             paging = body.get("paging") or {}
             if not isinstance(records, list) or not isinstance(paging.get("totalRows"), int):
                 raise CoreplusApiError(f"GET {path}: answer without '{key}' list or paging.totalRows")
-            yield number, records
+            yield number, records, paging["totalRows"]
             if not records or number * size >= paging["totalRows"]:
                 return
             number += 1
@@ -367,31 +372,63 @@ def _kept(step: Step, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{**{dump_key(k): v for k, v in r.items()}, **dict(step.add)} for r in records]
 
 
-def extract(settings: CoreplusApiSettings, out_dir: Path, *, progress: Progress | None = None) -> ExtractSummary:
+def _phase(step: Step) -> str:
+    """What a step's progress line is about: a client's record and family steps both move "clients"."""
+    if step.resource == f"{WORK_DIR}/{CLIENT_IDS_FILE}":
+        return "client_ids"
+    return "clients" if step.resource == "client_family" else step.resource
+
+
+def _start_phase(lines: ExtractionProgress, phase: str, dump: _Dump) -> None:
+    if phase == "clients":  # one record and one family list per client: clients done of the ids listed
+        lines.start(phase, sum(1 for _ in dump.lines(f"{WORK_DIR}/{CLIENT_IDS_FILE}")), unit="clients")
+    else:  # appointments come in one list per window and zone: records and pages only
+        lines.start(phase, listing_totals=phase != "appointments")
+
+
+def extract(
+    settings: CoreplusApiSettings,
+    out_dir: Path,
+    *,
+    progress: Progress | None = None,
+    lines: ExtractionProgress | None = None,
+) -> ExtractSummary:
     """Extract the practice into `out_dir` (new, or holding a checkpoint to resume from).
 
-    `progress(step key, page)` is called after each checkpoint. Raises CoreplusApiError.
+    `progress(step key, page)` is called after each checkpoint; `lines` gets progress lines per resource
+    (records and pages read, of paging.totalRows; 429s and back-off). Raises CoreplusApiError.
     """
     out_dir = Path(out_dir)
     dump = _Dump(out_dir)
     steps_done, pages_done, resumed = dump.start()
+    lines = lines or ExtractionProgress("coreplus", ignore_lines)
+    phase = None
     with CoreplusApi(settings) as api:
+        lines.watch(lambda: (api.throttled, api.backoff_seconds))
         for index, step in enumerate(_steps(dump, settings)):
             if index < steps_done:
                 continue
+            if _phase(step) != phase:
+                phase = _phase(step)
+                _start_phase(lines, phase, dump)
             if step.list_key is None:
                 dump.append(_file(step), _kept(step, [api.get(step.path)]))
                 dump.checkpoint(index + 1, 0)
+                lines.page(1)
                 if progress:
                     progress(step.key, 1)
                 continue
-            for number, records in api.pages(step.path, step.list_key, dict(step.params), pages_done + 1):
+            for number, records, total in api.pages(step.path, step.list_key, dict(step.params), pages_done + 1):
                 dump.append(_file(step), _kept(step, records))
                 dump.checkpoint(index, number)
+                if number == pages_done + 1:
+                    lines.listing(step.key, total)
+                lines.page(0 if phase == "clients" else len(records))
                 if progress:
                     progress(step.key, number)
             dump.checkpoint(index + 1, 0)
             pages_done = 0
+        lines.end()
         header = {
             "system": "coreplus",
             "extracted_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),

@@ -45,6 +45,7 @@ from sources.coreplus.export import copy_export
 from sources.coreplus.location import CoreplusApiSource
 from sources.coreplus.settings import FILE_SUFFIX, MANIFEST_FILE, RESOURCES
 from store.files import private_dir, private_tree
+from targets.progress import ExtractionProgress
 
 MARK_SEPARATOR = "#"
 FINGERPRINT_SUFFIX = ".fingerprint"  # beside a partial snapshot: the digest taken before its extraction
@@ -94,13 +95,13 @@ def listing_fingerprint(settings: CoreplusApiSettings) -> tuple[str, int]:
 
     with CoreplusApi(settings) as api:
         for path, key in (*_LISTS, ("/invoice/", "invoices")):
-            for number, records in api.pages(path, key, {}):
+            for number, records, _total in api.pages(path, key, {}):
                 add(f"{path}:{number}", records)
                 if key == "locations":
                     for location in records:
                         zones.setdefault(str(location.get("timezoneId")), set()).add(str(location.get("locationId")))
         for step in appointment_steps(settings, zones):
-            for number, records in api.pages(step.path, str(step.list_key), dict(step.params)):
+            for number, records, _total in api.pages(step.path, str(step.list_key), dict(step.params)):
                 add(f"{step.key}:{number}", records)
         return digest.hexdigest()[:32], api.requests
 
@@ -127,7 +128,9 @@ def _mark(snapshot: Path, fingerprint: str, export: Path | None, **extra: str) -
     return mark
 
 
-def take_snapshot(settings: CoreplusApiSettings, root: Path, export: Path | None = None) -> SnapshotResult:
+def take_snapshot(
+    settings: CoreplusApiSettings, root: Path, export: Path | None = None, lines: ExtractionProgress | None = None
+) -> SnapshotResult:
     """Extract the practice into the next snapshot: in full the first time, else a re-read whose difference to
     the latest snapshot is written as a delta. A killed extraction is resumed where it stopped (api.py). The CSV
     export in `export` (what the API lacks) is copied into every snapshot whole; its rows are not in a delta's
@@ -145,7 +148,7 @@ def take_snapshot(settings: CoreplusApiSettings, root: Path, export: Path | None
         partial.parent.mkdir(parents=True, exist_ok=True)
         fingerprint, probe_requests = listing_fingerprint(settings)
         pending.write_text(fingerprint, encoding="utf-8")
-    summary = extract(settings, partial)
+    summary = extract(settings, partial, lines=lines)
     requests = summary.requests + probe_requests  # the listing read for the fingerprint counts too
     final = root / SNAPSHOTS_DIR / number
     if current is None:

@@ -2,6 +2,7 @@
 database the Gensolve target writes or a CSV export folder, or extracted (snapshots, then deltas) from
 another customer's embedded database or an Oracle schema (README.md)."""
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,14 +15,15 @@ from sources.gensolve.reader import missing_parts, read_resource
 from sources.gensolve.settings import CSV_SUFFIX, RESOURCES, SNAPSHOT_DATABASE
 from sources.locations import DumpSource
 from targets.gensolve.oracle import OracleConfigurationError
+from targets.progress import ExtractionProgress, ignore_lines
 
 
 # The extraction module reads the customer home (customers/), which reads this package's location models:
 # imported when an extraction runs, not when the registry loads.
-def _snapshot(location: GensolveExtractedSource, root: Path) -> Any:
+def _snapshot(location: GensolveExtractedSource, root: Path, emit: Callable[[str], None] = ignore_lines) -> Any:
     from sources.gensolve.extraction import take_snapshot
 
-    return take_snapshot(location, root)
+    return take_snapshot(location, root, lines=ExtractionProgress("gensolve", emit))
 
 
 def _changes_waiting(location: GensolveExtractedSource, since: str, root: Path) -> int:

@@ -49,6 +49,7 @@ from sources.gensolve.settings import SNAPSHOT_DATABASE
 from store import quote_identifier
 from store.files import private_dir, private_tree
 from targets.gensolve.catalogue import Catalogue, ImportTable, load_catalogue
+from targets.progress import ExtractionProgress
 
 DELTAS_DIR = "deltas"
 CHANGES_FILE = "changes.json"
@@ -198,12 +199,16 @@ def high_water_mark(snapshot: Path) -> str:
     return str(json.loads((snapshot / MANIFEST_FILE).read_text(encoding="utf-8"))["high_water_mark"])
 
 
-def _copy(location: GensolveExtractedSource, extracts: Path, database: Path) -> dict[str, int]:
+def _copy(
+    location: GensolveExtractedSource, extracts: Path, database: Path, lines: ExtractionProgress | None = None
+) -> dict[str, int]:
     with location_fetch(location, extracts) as fetch:
-        return write_snapshot(fetch, database)
+        return write_snapshot(fetch, database, lines=lines)
 
 
-def take_snapshot(location: GensolveExtractedSource, extracts: Path) -> SnapshotResult:
+def take_snapshot(
+    location: GensolveExtractedSource, extracts: Path, lines: ExtractionProgress | None = None
+) -> SnapshotResult:
     """Copy the location into the next snapshot: in full the first time; after that, the same copy plus
     the delta (changed and deleted row keys) against the latest snapshot. Imported when an extraction
     runs (customers/ reads this package's location models when it loads)."""
@@ -214,7 +219,7 @@ def take_snapshot(location: GensolveExtractedSource, extracts: Path) -> Snapshot
     if partial.exists():
         shutil.rmtree(partial)  # a leftover of a failed extraction
     partial.mkdir(parents=True)
-    rows = _copy(location, extracts, partial / SNAPSHOT_DATABASE)
+    rows = _copy(location, extracts, partial / SNAPSHOT_DATABASE, lines)
     digests = row_digests(partial / SNAPSHOT_DATABASE)
     mark = content_mark(digests)
     manifest: dict[str, object] = {

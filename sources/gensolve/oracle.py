@@ -22,6 +22,7 @@ import oracledb
 from targets.gensolve.catalogue import Catalogue, ImportTable, load_catalogue
 from targets.gensolve.embedded import EmbeddedBackend
 from targets.gensolve.oracle_sql import select_statement
+from targets.progress import ExtractionProgress, ignore_lines
 
 Fetch = Callable[[ImportTable], list[dict]]
 
@@ -47,10 +48,14 @@ def oracle_fetch(connection: oracledb.Connection) -> Fetch:
     return fetch
 
 
-def write_snapshot(fetch: Fetch, database: Path, catalogue: Catalogue | None = None) -> dict[str, int]:
+def write_snapshot(
+    fetch: Fetch, database: Path, catalogue: Catalogue | None = None, lines: ExtractionProgress | None = None
+) -> dict[str, int]:
     """Copy every table `fetch` gives into a fresh DuckDB file at `database` (written beside it, then
-    moved into place, so a failed extraction leaves the previous snapshot whole). Returns rows per table."""
+    moved into place, so a failed extraction leaves the previous snapshot whole). Returns rows per table;
+    `lines` gets a progress line per table (rows read of the rows the table holds)."""
     catalogue = catalogue or load_catalogue()
+    lines = lines or ExtractionProgress("gensolve", ignore_lines)
     partial = database.with_name(database.name + ".partial")
     partial.unlink(missing_ok=True)
     backend = EmbeddedBackend(partial)
@@ -58,9 +63,13 @@ def write_snapshot(fetch: Fetch, database: Path, catalogue: Catalogue | None = N
     try:
         backend.create(catalogue, list(catalogue.tables))
         for table in catalogue.tables.values():
+            lines.start(table.name)
             rows = fetch(table)
+            lines.listing(table.name, len(rows))
             backend.merge(table, catalogue.key, rows)
             counts[table.name] = len(rows)
+            lines.page(len(rows), pages=0)
+        lines.end()
     finally:
         backend.close()
     partial.replace(database)

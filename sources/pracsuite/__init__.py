@@ -1,6 +1,7 @@
 """Front Desk / PracSuite (Smartsoft, AU): the PracSuite REST API's resources, read from the dump its
 extractor writes (sources/pracsuite/api.py) — delivered, or extracted into numbered snapshots."""
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -10,14 +11,15 @@ from sources.locations import DumpSource
 from sources.pracsuite.api import PracsuiteApiError
 from sources.pracsuite.location import PracsuiteApiSource
 from sources.pracsuite.settings import FILE_SUFFIX, MANIFEST_FILE, NOT_DELIVERED, RESOURCES, TOMBSTONES_FILE
+from targets.progress import ExtractionProgress, ignore_lines
 
 
 # The snapshot module reads the customer home (customers/), which reads this package's location model:
 # imported when an extraction runs, not when the registry loads.
-def _snapshot(location: PracsuiteApiSource, root: Path) -> Any:
+def _snapshot(location: PracsuiteApiSource, root: Path, emit: Callable[[str], None] = ignore_lines) -> Any:
     from sources.pracsuite.snapshots import settings_for, take_snapshot
 
-    return take_snapshot(settings_for(location), root)
+    return take_snapshot(settings_for(location), root, lines=ExtractionProgress("pracsuite", emit))
 
 
 def _changes_waiting(location: PracsuiteApiSource, since: str, _extracts: Path) -> int:

@@ -31,6 +31,7 @@ from typing import Any
 import httpx
 
 from sources.pracsuite.settings import ENDPOINTS, FILE_SUFFIX, MANIFEST_FILE, RESOURCES, TOMBSTONES_FILE
+from targets.progress import ExtractionProgress, ignore_lines
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +120,8 @@ class PracsuiteApi:
         self._last = 0.0
         self.requests = 0
         self.retries = 0
+        self.throttled = 0  # answers 429
+        self.backoff_seconds = 0.0  # waited before retrying a 429, a 5xx or a dropped connection
 
     def __enter__(self) -> PracsuiteApi:
         return self
@@ -163,12 +166,14 @@ class PracsuiteApi:
                     raise PracsuiteApiError(f"{shown}: HTTP {response.status_code} {code}".rstrip())
                 failure = f"HTTP {response.status_code}"
                 retry_after = response.headers.get("Retry-After", "")
+                self.throttled += response.status_code == 429
                 if response.status_code == 429 and retry_after.isdigit():
                     wait = max(wait, float(retry_after))
             if attempt == self.settings.max_attempts:
                 raise PracsuiteApiError(f"{shown}: gave up after {attempt} attempts (last: {failure})")
             self.retries += 1
             log.info("PracSuite %s: %s, retrying in %.1f s", shown, failure, wait)
+            self.backoff_seconds += wait
             self._sleep(wait)
         raise PracsuiteApiError(f"{shown}: no attempt made")  # max_attempts < 1
 
@@ -232,6 +237,7 @@ class ExtractSummary:
     recovered: dict[str, int] = field(default_factory=dict)
     # Records a page repeated (a record added meanwhile shifted it): written once.
     repeated: dict[str, int] = field(default_factory=dict)
+    throttled: int = 0  # answers 429
 
 
 class _Dump:
@@ -306,6 +312,7 @@ def _run(
     since: dt.datetime | None,
     known_ids: Mapping[str, set[str]] | None,
     progress: Progress | None,
+    lines: ExtractionProgress | None = None,
 ) -> ExtractSummary:
     """Full extraction (since None) or the changes since `since`: records with `q[]=updated:>=since`, and,
     for each resource in `known_ids`, the ids the API lists now (to find deletions)."""
@@ -330,7 +337,9 @@ def _run(
             steps.append((_ids_file(name), segment, key, [], True))
     repeated: dict[str, int] = {}
     recovered: dict[str, int] = {}
+    lines = lines or ExtractionProgress("pracsuite", ignore_lines)
     with PracsuiteApi(settings) as api:
+        lines.watch(lambda: (api.throttled, api.backoff_seconds))
         for index, (file_name, segment, key, params, ids_only) in enumerate(steps):
             if index < state["step"]:
                 continue
@@ -339,10 +348,11 @@ def _run(
             )
             name = file_name.split("/")[-1].split(".")[0]
             id_field = RESOURCES[name].key
+            lines.start(f"{name}_ids" if ids_only else name)  # a delta lists every id to find deletions
             # Page links are page numbers: a record added while we page shifts the next page back by one,
             # repeating a record; it is written once (rebuilt from the file when resuming).
             seen = _file_ids(out_dir / file_name, "id" if ids_only else str(id_field))
-            for number, (records, next_url, _total) in enumerate(api.pages(start_url, key), start=1):
+            for number, (records, next_url, total) in enumerate(api.pages(start_url, key), start=1):
                 fresh = [r for r in records if str(r.get(id_field)) not in seen]
                 repeated[name] = repeated.get(name, 0) + len(records) - len(fresh)
                 seen |= {str(r.get(id_field)) for r in fresh}
@@ -350,8 +360,12 @@ def _run(
                 dump.append(file_name, kept)
                 state.update(step=index if next_url else index + 1, next=next_url)
                 dump.checkpoint(state)
+                if number == 1:
+                    lines.listing(file_name, total)
+                lines.page(len(records))
                 if progress:
                     progress(file_name, number)
+        lines.end()
         tombstones: dict[str, int] = {}
         if known_ids is not None:
             lines = []
@@ -390,15 +404,23 @@ def _run(
             tombstones,
             {k: v for k, v in recovered.items() if v},
             {k: v for k, v in repeated.items() if v},
+            api.throttled,
         )
 
 
-def extract(settings: PracsuiteApiSettings, out_dir: Path, *, progress: Progress | None = None) -> ExtractSummary:
+def extract(
+    settings: PracsuiteApiSettings,
+    out_dir: Path,
+    *,
+    progress: Progress | None = None,
+    lines: ExtractionProgress | None = None,
+) -> ExtractSummary:
     """Extract the whole practice into `out_dir` (new, or holding a checkpoint to resume from).
 
-    `progress(file, page)` is called after each checkpoint. Raises PracsuiteApiError.
+    `progress(file, page)` is called after each checkpoint; `lines` gets progress lines per list (records
+    and pages read of total_entries, 429s and back-off). Raises PracsuiteApiError.
     """
-    return _run(settings, out_dir, since=None, known_ids=None, progress=progress)
+    return _run(settings, out_dir, since=None, known_ids=None, progress=progress, lines=lines)
 
 
 def extract_changes(
@@ -408,10 +430,11 @@ def extract_changes(
     since: dt.datetime,
     known_ids: Mapping[str, set[str]],
     progress: Progress | None = None,
+    lines: ExtractionProgress | None = None,
 ) -> ExtractSummary:
     """The records changed since `since` (`q[]=updated:>=`) and tombstones for the ids of `known_ids` the
     API no longer lists (no deleted-records list is documented: deletions are found by comparing id sets)."""
-    return _run(settings, out_dir, since=since, known_ids=known_ids, progress=progress)
+    return _run(settings, out_dir, since=since, known_ids=known_ids, progress=progress, lines=lines)
 
 
 def changes_waiting(settings: PracsuiteApiSettings, since: str) -> int:

@@ -23,6 +23,7 @@ from sources.pracsuite.api import ExtractSummary, PracsuiteApiSettings, extract,
 from sources.pracsuite.location import PracsuiteApiSource
 from sources.pracsuite.settings import FILE_SUFFIX, MANIFEST_FILE, RESOURCES, TOMBSTONES_FILE
 from store.files import private_dir, private_tree
+from targets.progress import ExtractionProgress
 
 
 def settings_for(
@@ -108,16 +109,19 @@ def merge_delta(current: Path, delta: Path, out: Path) -> dict[str, int]:
     return dropped
 
 
-def take_snapshot(settings: PracsuiteApiSettings, root: Path) -> SnapshotResult:
+def take_snapshot(
+    settings: PracsuiteApiSettings, root: Path, lines: ExtractionProgress | None = None
+) -> SnapshotResult:
     """Extract the practice into the next snapshot: in full the first time, else the changes since the
-    latest snapshot's high-water mark, merged into it. A killed extraction resumes on the next call."""
+    latest snapshot's high-water mark, merged into it. A killed extraction resumes on the next call.
+    `lines`: progress lines per list."""
     private_dir(root)  # extractions hold patient data: owner-only (issue 15 item 9)
     number = f"{_next_number(root):04d}"
     current = latest_snapshot(root)
     partial = root / SNAPSHOTS_DIR / f"{number}.partial"
     final = root / SNAPSHOTS_DIR / number
     if current is None:
-        summary = extract(settings, partial)  # resumes from partial's checkpoint if a run was killed
+        summary = extract(settings, partial, lines=lines)  # resumes from partial's checkpoint if a run was killed
         partial.rename(final)
         private_tree(final)
         return _result("full", final, summary)
@@ -128,6 +132,7 @@ def take_snapshot(settings: PracsuiteApiSettings, root: Path) -> SnapshotResult:
         delta_dir,
         since=dt.datetime.fromisoformat(since.replace("Z", "+00:00")),
         known_ids=snapshot_ids(current),
+        lines=lines,
     )
     dropped = merge_delta(current, delta_dir, partial)
     partial.rename(final)
@@ -145,7 +150,7 @@ def _result(kind: str, snapshot: Path, summary: ExtractSummary, **extra: Any) ->
         changed=changed,
         tombstones={k: v for k, v in summary.tombstones.items() if v},
         requests=summary.requests,
-        throttled=summary.retries,
+        throttled=summary.throttled,
         # Counts only: records recovered by id after a page shift, records a shifted page repeated.
         findings={"recovered_records": summary.recovered, "repeated_records": summary.repeated},
         **extra,

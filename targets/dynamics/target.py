@@ -162,12 +162,15 @@ class DynamicsTarget:
                     f"load {SCHEMA}/{load.table}", load.considered, events.progress
                 )
             done = load.unchanged + load.created + load.updated + load.failed
-            reporter.update(done, throttled=load.throttled, backoff_seconds=load.backoff_seconds)
+            reporter.update(
+                done, skipped=load.unchanged, throttled=load.throttled, backoff_seconds=load.backoff_seconds
+            )
 
         def table_done(load: TableLoad) -> None:
             reporter = reporters.pop(load.table, None)
             if reporter is not None:
                 reporter.done = load.unchanged + load.created + load.updated + load.failed
+                reporter.skipped = load.unchanged
                 reporter.finish()
             events.table_loaded(_table_result(load))
 

@@ -108,10 +108,13 @@ def load_table(
     errors: dict[str, int] = {}
     rejected: list[ledger.Operation] = []
     to_send: list[tuple[dict, str]] = []
+    # Lines from the first comparison on: a re-run with nothing to send shows its records looked at and skipped.
+    progress = ProgressReporter(f"load {SCHEMA}/{table.name}", len(rows), events.progress)
     for row in rows:
         digest = content_hash(row)
         if loaded.get(row[key]) == digest and row[key] in present:
             unchanged += 1
+            progress.update(unchanged + len(rejected), skipped=unchanged)
             continue
         broken = violations(table, row, parents)
         if broken:
@@ -125,8 +128,7 @@ def load_table(
             continue
         to_send.append((row, digest))
     created = updated = failed = 0
-    progress = ProgressReporter(f"load {SCHEMA}/{table.name}", len(rows), events.progress)
-    progress.update(unchanged + len(rejected))
+    progress.update(unchanged + len(rejected), skipped=unchanged)
     for chunk in _chunks(to_send, CHUNK_ROWS):
         with warehouse.connect() as con:
             # Intent before the write, outcome after (targets/ledger.py): a killed load's rows stay its own.

@@ -12,6 +12,7 @@ import httpx
 import jwt
 import pytest
 from coreplus_helpers import assert_dump_equals_practice, dump_lines, make_settings
+from progress_lines import ManualClock, by_what, counts, pages, recording, throttled
 
 from emulators.coreplus.constants import TIME_ZONES
 from emulators.launcher import RunningEmulators
@@ -240,3 +241,32 @@ def test_the_cli_refuses_coreplus_without_a_practice(capsys: pytest.CaptureFixtu
     add_arguments(parser)
     assert run(parser.parse_args(["--coreplus"])) == 2
     assert "--coreplus-practice" in capsys.readouterr().err
+
+
+def test_progress_lines_count_each_resource_and_the_429s_it_waited_out(
+    coreplus: RunningEmulators, settings: CoreplusApiSettings, tmp_path: Path
+) -> None:
+    """Issue 25 item 2: per resource, records read of paging.totalRows (clients: clients done of the ids
+    listed; appointments, one list per window: records and pages), and the 429s with their back-off."""
+    assert coreplus.coreplus_control is not None
+    coreplus.coreplus_control.set_faults(fail_next=3, error_status=429, paths=["/API/Core/v2/Client"])
+    lines, recorded = recording("coreplus", ManualClock(), every=10)
+    summary = extract(dataclasses.replace(settings, page_size=10), tmp_path / "dump", lines=lines)
+
+    grouped = by_what(recorded)
+    phases = ["locations", "practitioners", "client_ids", "clients", "appointments", "invoices"]
+    assert list(grouped) == [f"extract coreplus/{p}" for p in phases]
+    closing = {p: grouped[f"extract coreplus/{p}"][-1] for p in phases}
+    clients = summary.records["clients"]
+    for resource in ("locations", "practitioners", "invoices"):
+        assert counts(closing[resource]) == (summary.records[resource],) * 2, closing[resource]
+    assert counts(closing["client_ids"]) == (clients, clients)
+    assert counts(closing["clients"]) == (clients, clients) and " clients/s" in closing["clients"]
+    assert pages(closing["clients"]) >= 2 * clients  # a record and a family list per client
+    done, total = counts(closing["appointments"])
+    assert total is None and done >= summary.records["appointments"] > 0 and pages(closing["appointments"]) > 0
+    assert len(grouped["extract coreplus/appointments"]) > 1  # lines while it runs, every 10 records
+    # The three 429s met the client list; each retry's wait (0.05, 0.1, 0.2 s) is its back-off.
+    assert throttled(closing["client_ids"])[0] >= 3
+    assert sum(throttled(line)[0] for line in closing.values()) == summary.throttled
+    assert abs(throttled(closing["client_ids"])[1] - 0.35) <= 0.06 + 0.05 * (summary.throttled - 3)  # shown to 0.1 s

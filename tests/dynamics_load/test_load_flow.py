@@ -25,8 +25,10 @@ from dynamics_load_helpers import (
 
 from emulators.launcher import RunningEmulators
 from synthetic import GenerationSummary
+from targets.base import StepEvents
 from targets.dynamics import DataverseCapabilities, flow
 from targets.dynamics.payloads import record_guid
+from targets.dynamics.target import TARGET
 
 NO_WRITES = {"created": 0, "updated": 0, "deleted": 0}
 # Set by the platform on every write: never compared between snapshots of a row.
@@ -109,6 +111,22 @@ def test_second_pass_over_unchanged_data_sends_no_write(ready_part: flow.Partiti
     operations = ledger_operations(ready_part, "run-2")
     assert operations["operation"].unique().to_list() == ["unchanged"]
     assert operations.height == sum(counts.values())
+
+
+def test_a_re_run_with_nothing_to_send_shows_every_record_looked_at_and_skipped(
+    ready_part: flow.Partition, org: RunningEmulators
+) -> None:
+    """Issue 25 item 2: a no-op re-run's progress lines count the records it compared and skipped, not 0/0."""
+    counts = staged_counts(ready_part)
+    load(ready_part, "run-1")
+    lines: list[str] = []
+    second = TARGET.load(ready_part, "run-2", OPERATOR, StepEvents(progress=lines.append))
+    assert sum(t.created + t.updated for t in second.tables) == 0
+    for table, n in counts.items():
+        closing = [line for line in lines if line.startswith(f"load dynamics/{table}: ") and "done in" in line]
+        assert len(closing) == 1, (table, lines)
+        assert closing[0].startswith(f"load dynamics/{table}: {n}/{n} records (100%), {n} unchanged (skipped), ")
+    assert f"load dynamics: 0 records written, {sum(counts.values())} unchanged, 0 failed" in "\n".join(lines)
 
 
 def test_one_changed_client_is_one_update_with_its_pre_image_and_a_run_rollback_restores_it(

@@ -3,13 +3,14 @@ Oracle's rules rejected with the rule while the rest land, rollback to an empty 
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import duckdb
 import pytest
 
 from store import TableRef, read_partition, table_exists
-from targets.base import Partition
+from targets.base import Partition, StepEvents
 from targets.gensolve.catalogue import load_catalogue
 from targets.gensolve.target import TARGET, SchemaNotReadyError, embedded_path
 
@@ -52,9 +53,18 @@ def test_load_reconciles_exactly_and_a_second_pass_writes_nothing(partition: Par
     assert verified.clean
     assert {t.table: t.found for t in verified.tables} == mapped
 
-    second = TARGET.load(partition, "run-2", "tester")
+    lines: list[str] = []
+    second = TARGET.load(partition, "run-2", "tester", StepEvents(progress=lines.append))
     assert second.written == 0 and second.rejected == 0
     assert sum(t.unchanged for t in second.tables) == sum(mapped.values())
+    # Progress of a re-run with nothing to send (issue 25 item 2): every record looked at and skipped, while
+    # it runs (a line per twentieth of the table) and at the end — never a silent 0/0.
+    for table, n in ((t, n) for t, n in mapped.items() if n):  # an empty table closes with "0/0 records"
+        table_lines = [line for line in lines if line.startswith(f"load gensolve/{table}: ")]
+        assert table_lines[-1].startswith(f"load gensolve/{table}: {n}/{n} records (100%), {n} unchanged (skipped)")
+        running = [line for line in table_lines[:-1] if "ETA" in line]
+        assert running or n < 2, (table, table_lines)
+        assert all(re.search(r": (\d+)/\d+ records \(\d+%\), \1 unchanged \(skipped\)", line) for line in running)
     with partition.warehouse.connect(read_only=True) as con:
         writes = con.execute(
             "select count(*) from ledger.operation where run_id = 'run-2' and operation in ('create', 'update')"

@@ -13,6 +13,7 @@ import pytest
 import yaml
 from dagster_defs import evaluate_dump_arrival
 from gensolve_hops import change_practice, register_hop_customer
+from progress_lines import ManualClock, by_what, counts, recording
 
 from customers import MigrationHome
 from sources.gensolve.extraction import CHANGES_FILE, changes_waiting, delta_changes, take_snapshot
@@ -37,8 +38,14 @@ def test_a_full_snapshot_then_a_delta_of_exactly_the_changes(home: MigrationHome
     config = home.load(CUSTOMER)
     location = config.source_for("trial")
     extracts = home.extracts_dir(CUSTOMER, "trial")
-    full = take_snapshot(location, extracts)
+    lines, recorded = recording("gensolve", ManualClock())
+    full = take_snapshot(location, extracts, lines=lines)
     assert full.kind == "full" and full.snapshot.name == "0001" and full.delta is None
+    # A progress line per table (issue 25 item 2): rows read of the rows it holds.
+    closing = {what: table_lines[-1] for what, table_lines in by_what(recorded).items()}
+    assert {what: counts(line) for what, line in closing.items()} == {
+        f"extract gensolve/{table}": (rows, rows) for table, rows in full.rows.items()
+    }
     assert (full.snapshot / SNAPSHOT_DATABASE).is_file()
     assert home.source_dir(config, "trial") == full.snapshot
     assert full.rows["gpm_client"] == full.changed["gpm_client"] > 0

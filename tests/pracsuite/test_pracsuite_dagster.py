@@ -95,6 +95,11 @@ def test_the_api_customer_is_extracted_and_staged_through_dagster(runs: dict[str
     assert second["since"] == first["high_water_mark"] and second["records"] == {"patients": 1}
     # One patient of the practice is a duplicate merged into its original.
     assert runs["clients"][0].height == len(practice["patients"]) - 1
+    # The extraction's progress is in the run's log (issue 25 item 2): every patient of the first (full) pass,
+    # of the total the API told; the delta's pass lists the patients again to find deletions.
+    patients = len(practice["patients"])
+    assert f"extract pracsuite/patients: {patients}/{patients} records (100%)" in runs["events"]
+    assert f"extract pracsuite/patients_ids: {patients}/{patients} records (100%)" in runs["events"]
 
 
 def test_the_changed_patient_is_staged_from_the_delta(runs: dict[str, Any]) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from pracsuite_helpers import assert_dump_equals_practice, dump_lines, make_settings
+from progress_lines import ManualClock, by_what, counts, pages, recording, throttled
 
 from emulators.launcher import RunningEmulators
 from sources.pracsuite.api import (
@@ -186,3 +187,24 @@ def test_a_record_added_while_paging_repeats_no_record(
     ids = [r["client_id"] for r in dump_lines(tmp_path / "dump" / "patients.ndjson")]
     assert len(ids) == len(set(ids)) == len(practice["patients"])
     assert summary.repeated == {"patients": 1}
+
+
+def test_progress_lines_count_each_list_and_the_429s_it_waited_out(
+    pracsuite: RunningEmulators, settings: PracsuiteApiSettings, tmp_path: Path
+) -> None:
+    """Issue 25 item 2: per list, records read of its total_entries and pages, and the 429s with their back-off."""
+    assert pracsuite.pracsuite_control is not None
+    pracsuite.pracsuite_control.set_faults(fail_next=3, error_status=429, paths=["/v1/patient"])
+    lines, recorded = recording("pracsuite", ManualClock(), every=10)
+    summary = extract(dataclasses.replace(settings, page_size=20), tmp_path / "dump", lines=lines)
+
+    grouped = by_what(recorded)
+    assert list(grouped) == [f"extract pracsuite/{name}" for name, _segment, _key in ENDPOINTS]
+    closing = {name: grouped[f"extract pracsuite/{name}"][-1] for name, _segment, _key in ENDPOINTS}
+    for name, line in closing.items():
+        assert counts(line) == (summary.records[name],) * 2, line
+        assert pages(line) == max(1, math.ceil(summary.records[name] / 20)), line
+    assert len(grouped["extract pracsuite/patients"]) > 1  # lines while it runs, every 10 records
+    patients_429s, patients_backoff = throttled(closing["patients"])
+    assert patients_429s == 3 == sum(throttled(line)[0] for line in closing.values()) == summary.throttled
+    assert patients_backoff >= 0.3  # 0.05, 0.1, 0.2 s at least (a Retry-After can ask for more)

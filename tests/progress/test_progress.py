@@ -3,7 +3,7 @@ records/s, 429s with their back-off and an ETA, and never more than one line per
 
 from __future__ import annotations
 
-from targets.progress import STEPS, ProgressReporter, parse_line
+from targets.progress import STEPS, ExtractionProgress, ProgressReporter, parse_line
 
 
 class FakeClock:
@@ -85,3 +85,56 @@ def test_the_count_rhythm_never_exceeds_twenty_lines_for_any_total() -> None:
             reporter.update(done)
         reporter.finish()
         assert len(lines) <= STEPS + 1, (total, len(lines))
+
+
+def test_a_total_nobody_tells_shows_records_and_pages_without_an_eta() -> None:
+    clock, lines = FakeClock(), []
+    progress = ExtractionProgress("cliniko", lines.append, every=100, clock=clock)
+    progress.start("medical_alerts", listing_totals=False)  # a list per patient: no total to add up
+    for _ in range(5):
+        clock.now += 2
+        progress.listing("patients/1/medical_alerts", 40)  # ignored: the resource has no total
+        progress.page(40)
+    progress.end()
+    assert lines == [
+        "extract cliniko/medical_alerts: 120/? records, 3 pages, 20.0 records/s",
+        "extract cliniko/medical_alerts: 200/? records, 5 pages, 20.0 records/s, done in 10 s",
+    ]
+    assert parse_line(lines[0]) == ("extract cliniko/medical_alerts", 120, None)
+
+
+def test_the_totals_of_a_resources_lists_add_up_and_a_list_read_again_replaces_its_own() -> None:
+    clock, lines = FakeClock(), []
+    throttled = {"count": 0, "seconds": 0.0}
+    progress = ExtractionProgress("cliniko", lines.append, every=50, clock=clock)
+    progress.watch(lambda: (throttled["count"], throttled["seconds"]))
+    throttled["count"] = 2  # 429s met before this resource: not its own
+    progress.start("patients")
+    progress.listing("patients", 100)
+    clock.now += 10
+    throttled["count"], throttled["seconds"] = 3, 4.5
+    progress.page(100)
+    progress.listing("patients", 90)  # read again after it changed while paging: its new total, not 190
+    progress.listing("patients/archived", 10)
+    clock.now += 1
+    progress.page(10)
+    progress.end()
+    assert lines == [
+        "extract cliniko/patients: 100/100 records (100%), 2 pages, 9.1 records/s, 1 429s (4.5 s back-off), "
+        "done in 11 s"
+    ]
+
+
+def test_records_skipped_as_unchanged_are_counted_as_looked_at() -> None:
+    clock, lines = FakeClock(), []
+    reporter = ProgressReporter("load dynamics/contact", 400, lines.append, clock=clock)
+    clock.now += 2
+    reporter.update(200, skipped=200)
+    reporter.skipped = 400
+    reporter.done = 400
+    clock.now += 2
+    reporter.finish()
+    assert lines == [
+        "load dynamics/contact: 200/400 records (50%), 200 unchanged (skipped), 100.0 records/s, ETA 2 s",
+        "load dynamics/contact: 400/400 records (100%), 400 unchanged (skipped), 100.0 records/s, done in 4 s",
+    ]
