@@ -205,6 +205,21 @@ def _rename_table(table: str, entity: str | None, style: str) -> str:
     )
 
 
+def _is_date_field(name: str) -> bool:
+    return name.endswith("date") or name == "date_of_birth"
+
+
+def date_columns(truth: Truth) -> list[tuple[str, str]]:
+    """(table, column) of every column the hand-written spec reads as a date (the variants rewrite them)."""
+    return [
+        (table, column)
+        for (table, name), columns in truth.fields.items()
+        if _is_date_field(name)
+        for column in columns
+        if not column.startswith("=")
+    ]
+
+
 def _rewrite_dates(frame: pl.DataFrame, columns: list[str], delivered: str, fmt: str) -> pl.DataFrame:
     return frame.with_columns(
         pl.col(c).str.strptime(pl.Date, delivered, strict=False).dt.strftime(fmt).alias(c) for c in columns
@@ -238,15 +253,9 @@ def make_variant(
         order = list(frame.columns)
         rng.shuffle(order)
         out = frame.select(order).rename(mapping)
-        date_columns = [
-            mapping[c]
-            for (t, f), cols in truth.fields.items()
-            if (t == table and f.endswith("date")) or (t == table and f == "date_of_birth")
-            for c in cols
-            if c in mapping and not c.startswith("=")
-        ]
+        dated = [mapping[c] for t, c in date_columns(truth) if t == table and c in mapping]
         if date_format:
-            out = _rewrite_dates(out, date_columns, truth.delivered_dates, date_format)
+            out = _rewrite_dates(out, dated, truth.delivered_dates, date_format)
         renamed[new_table] = out
         table_names[table] = new_table
         column_names[table] = mapping
@@ -255,7 +264,7 @@ def make_variant(
     for (table, name), columns in truth.fields.items():
         new_columns = {c if c.startswith("=") else column_names[table].get(c, c) for c in columns}
         fields[(table_names[table], name)] = new_columns
-        if name.endswith("date") or name == "date_of_birth":
+        if _is_date_field(name):
             dates[(table_names[table], name)] = date_format or truth.delivered_dates
     new_truth = Truth(
         {table_names[t]: e for t, e in truth.entity_of.items()},

@@ -56,7 +56,7 @@ def read_tables(
     one of the system's `resources` has its columns named as the raw layer names them (`DateOfBirth`
     delivered is the field `date_of_birth`: sources/tabular.match_header), so a proposed spec reads the
     raw table's columns. `table_of` names a CSV file's table as the system's raw layer does (a SQL Server
-    extract's `PATIENT.csv` holds `patients`); default: the file stem."""
+    extract's `PATIENT.csv` holds `patient`); default: the file stem."""
     options = options or DETECT
     if path.is_dir():
         tables = {table: _read_csv(p, options) for table, p in _csv_files(path, table_of)}

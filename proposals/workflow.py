@@ -140,7 +140,7 @@ def system_resources(system: str) -> Mapping[str, ResourceSpec]:
 
 def system_table_of(system: str) -> TableOf | None:
     """How the registered system's raw layer names a delivered file's table (a SQL Server extract's
-    `PATIENT.csv` holds `patients`; its definitions file is no table); None for a system not registered
+    `PATIENT.csv` holds `patient`; its definitions file is no table); None for a system not registered
     yet (a file's table is its stem)."""
     from sources.registry import get_system
 

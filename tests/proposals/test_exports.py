@@ -52,7 +52,7 @@ def test_every_tabular_system_with_a_hand_written_spec_is_measured() -> None:
 
 
 def test_a_sql_server_extract_reads_as_its_raw_tables(tmp_path: Path) -> None:
-    """`PATIENT.csv` holds the raw table `patients` (the system's file naming), and the extract's
+    """`PATIENT.csv` holds the raw table `patient` (the system's file naming), and the extract's
     definitions file is no table."""
     builder = EXPORTS["medtech"]
     tables = read_tables(
@@ -61,4 +61,4 @@ def test_a_sql_server_extract_reads_as_its_raw_tables(tmp_path: Path) -> None:
         table_of=system_table_of("medtech"),
     )
     assert set(tables) == set(system_resources("medtech"))
-    assert tables["patients"].height == 5
+    assert tables["patient"].height == 5
