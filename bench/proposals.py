@@ -12,33 +12,23 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import yaml
-
-from mappings.spec import SPEC_DIR
-from proposals.benchmark import Score, run_system
-from proposals.exports import EXPORTS
-from proposals.tables import read_tables
-from proposals.workflow import system_resources
-from sources.raw_contract import ReadOptions
-from sources.registry import get_system
+from proposals.benchmark import Score
+from proposals.exports import EXPORTS, measure_export
 
 # The targets of issue 19 item 4 for the offline proposer.
 PRECISION_TARGET = 0.95
 RECALL_TARGET = 0.90
 
 
-def run(work: Path, clients: int, seed: int) -> dict[str, object]:
+def run(work: Path, clients: int, seed: int, only: frozenset[str] = frozenset()) -> dict[str, object]:
     systems: dict[str, object] = {}
     overall = Score()
     for name, builder in EXPORTS.items():
+        if only and name not in only:
+            continue
         started = time.perf_counter()
-        print(f"{name}: building the synthetic export ({clients} clients, seed {seed})…", file=sys.stderr)
-        # Read as the raw layer reads it (encoding, delimiter and header detected; columns by field name).
-        tables = read_tables(builder.build(work, clients, seed), resources=system_resources(builder.system))
-        truth = yaml.safe_load((SPEC_DIR / f"{builder.spec_name}.yaml").read_text(encoding="utf-8"))
-        print(f"{name}: proposing for every variant…", file=sys.stderr)
-        declared = get_system(builder.system).read_options or ReadOptions()
-        result = run_system(tables, truth, builder.system, seed, builder.country, declared.date_formats[0])
+        print(f"{name}: the export ({clients} clients, seed {seed}) and every variant…", file=sys.stderr)
+        result = measure_export(builder, work, clients, seed)
         overall.add(result.pop("_score"))  # type: ignore[arg-type]
         systems[name] = result | {
             "ground_truth": f"mappings/{builder.spec_name}.yaml",
@@ -61,10 +51,11 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=60, help="size of each synthetic practice (default 60)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, default=Path("bench/proposals.json"))
+    parser.add_argument("--only", nargs="*", default=[], choices=sorted(EXPORTS), help="these exports only")
     parser.add_argument("--work", type=Path, default=None, help="where exports are built (default: a temporary folder)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-proposals-") as scratch:
-        report = run(args.work or Path(scratch), args.clients, args.seed)
+        report = run(args.work or Path(scratch), args.clients, args.seed, frozenset(args.only))
     args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     overall = report["overall"]
     assert isinstance(overall, dict)

@@ -14,7 +14,7 @@ from migration_assets.delta import (
 )
 from migration_assets.jobs import build_staging_jobs
 from migration_assets.metadata import with_owners
-from migration_assets.proposals import mapping_confirmation, mapping_proposal
+from migration_assets.proposals import mapping_confirmation, mapping_confirmed, mapping_proposal
 from migration_assets.raw import build_raw_assets
 from migration_assets.resources import MigrationHomeResource
 from migration_assets.sensors import build_dump_arrival_sensor
@@ -40,6 +40,7 @@ def defs() -> dg.Definitions:
     return dg.Definitions(
         # Owners on every asset, and a link to the code that defines it (the UI's "code references").
         assets=dg.with_source_code_references(dg.map_asset_specs(with_owners, assets)),
+        asset_checks=[mapping_confirmed],  # the mapping gate (issue 19), also run by every staging job
         jobs=[*staging_jobs, *[j for t in targets for j in t.jobs], *delta_pickup_jobs.values()],
         sensors=[
             build_dump_arrival_sensor(staging_jobs),

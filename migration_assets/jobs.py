@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from migration_assets.proposals import mapping_confirmed
 from migration_assets.raw import EXTRACT_KEY
 from sources.registry import all_systems
 
@@ -17,10 +18,12 @@ def build_staging_jobs() -> list[dg.UnresolvedAssetJobDefinition]:
         dg.define_asset_job(
             staging_job_name(system.name),
             selection=dg.AssetSelection.assets(EXTRACT_KEY)
-            | dg.AssetSelection.groups(f"raw_{system.name}", "staged", "reports"),
-            description=f"Extract (API sources) or read a {system.title} dump into raw tables, map it onto the "
-            "canonical model, run the approval checklist and write the approval report, for one "
-            "customer|run partition.",
+            | dg.AssetSelection.groups(f"raw_{system.name}", "staged", "reports")
+            # The mapping gate shows in every staging run: failed while a proposal awaits confirmation.
+            | dg.AssetSelection.checks(mapping_confirmed),
+            description=f"Extract (API sources) or read a {system.title} dump into raw tables, check the mapping "
+            "is confirmed, map it onto the canonical model, run the approval checklist and write the approval "
+            "report, for one customer|run partition.",
             tags={"migration/source_system": system.name},
         )
         for system in all_systems()

@@ -11,6 +11,7 @@ import yaml
 from pydantic import Field
 
 from customers import CustomerConfig, MigrationHome
+from migration_assets.metadata import check_result
 from migration_assets.partitions import migration_partitions, partition_parts
 from migration_assets.resources import MigrationHomeResource
 from migration_assets.step_guard import guarded_step
@@ -20,12 +21,15 @@ from proposals.workflow import (
     ConfirmationError,
     confirm_for_customer,
     confirmation_problem,
+    gate_counts,
+    gate_verdict,
     mapping_dir,
     propose_for_customer,
 )
 
 PROPOSAL_KEY = dg.AssetKey(["mapping", "proposal"])
 CONFIRMATION_KEY = dg.AssetKey(["mapping", "confirmation"])
+MAPPING_CONFIRMED = "mapping_confirmed"
 
 
 class ProposalConfig(dg.Config):
@@ -110,6 +114,43 @@ def mapping_confirmation(
             "written_to": dg.MetadataValue.path(confirmation["written_to"]),
             "edited_fields": confirmation["edited_fields"],
         }
+    )
+
+
+@dg.asset_check(
+    asset=PROPOSAL_KEY,
+    name=MAPPING_CONFIRMED,
+    blocking=True,
+    partitions_def=migration_partitions,
+    description="[ERROR] No record moves on a mapping a person has not confirmed: fails while the customer's "
+    "latest proposal is unconfirmed, or stale (the dump's tables or columns changed since). Runs after a "
+    "proposal and in every staging job; staging itself also refuses (defence in depth). Passes for a customer "
+    "with no proposal: the system's hand-written spec is the mapping. Blocking: mapping/confirmation cannot run "
+    "in the proposal's own run (a person reviews the proposal first).",
+)
+@guarded_step
+def mapping_confirmed(
+    context: dg.AssetCheckExecutionContext, migration_home: MigrationHomeResource
+) -> dg.AssetCheckResult:
+    keys = context.op_execution_context.partition_key.keys_by_dimension  # type: ignore[union-attr]
+    customer = migration_home.customer(keys["customer"])
+    state, problem = gate_verdict(migration_home.home, customer, keys["run"])
+    counts = gate_counts(migration_home.home, customer.customer_id)
+    return check_result(
+        MAPPING_CONFIRMED,
+        passed=problem is None,
+        failed=1,
+        checked=1,
+        unit="proposals",
+        breakdown={state: 1},
+        records=mapping_dir(migration_home.home, customer.customer_id) / "review.html" if counts["proposal"] else None,
+        heading="why staging is refused",
+        metadata={
+            **{k: dg.MetadataValue.json(v) if isinstance(v, dict) else v for k, v in counts.items()},
+            # The gate's sentence names the customer, the review page and changed tables — never a value.
+            "gate": state,
+            **({"reason": problem} if problem else {}),
+        },
     )
 
 

@@ -5,6 +5,7 @@ choice listed (issue 19 item 4; `make bench-proposals` runs it, bench/proposals.
 from __future__ import annotations
 
 import random
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -96,6 +97,7 @@ class Score:
     expected: int = 0
     recalled: int = 0
     wrong: list[dict[str, Any]] = field(default_factory=list)
+    missed: list[str] = field(default_factory=list)  # entity.field of the truth not recalled, per variant
     bands: dict[str, list[int]] = field(default_factory=lambda: {"high": [0, 0], "medium": [0, 0], "low": [0, 0]})
 
     def add(self, other: Score) -> None:
@@ -104,6 +106,7 @@ class Score:
         self.expected += other.expected
         self.recalled += other.recalled
         self.wrong += other.wrong
+        self.missed += other.missed
         for band, (n, ok) in other.bands.items():
             self.bands[band][0] += n
             self.bands[band][1] += ok
@@ -133,6 +136,13 @@ class Score:
 
 # A field the hand-written spec sets to a constant (`{value: false}`); a proposal setting a constant matches.
 CONSTANT = "=(value)"  # "=" like a field reference: no column to rename in a variant
+# A field set from the practice's settings (`{column: invoice_id, transforms: [practice_currency]}`): the column
+# only carries one row each, any column does, so a proposal setting the same practice setting matches.
+PRACTICE_SETTING = "=(practice setting)"
+
+
+def _practice_setting(transforms: list[str]) -> bool:
+    return len(transforms) == 1 and transforms[0].startswith("practice_")
 
 
 def truth_from_spec(data: dict[str, Any], delivered_dates: str = "%Y-%m-%d") -> Truth:
@@ -155,8 +165,22 @@ def truth_from_spec(data: dict[str, Any], delivered_dates: str = "%Y-%m-%d") -> 
                     columns = {f"={field_spec.field}"}
                 elif field_spec.has_value and not columns:
                     columns = {CONSTANT}
+                elif field_spec.column is not None and _practice_setting([t.name for t in field_spec.transforms]):
+                    columns = {PRACTICE_SETTING}
                 fields[(source.table, name)] = columns
     return Truth(entity_of, set(spec.lookups), fields, {}, delivered_dates)
+
+
+def delivered_part(truth: Truth, delivered: set[str]) -> Truth:
+    """The truth about the tables the export delivers: a spec that also reads tables from elsewhere (Core
+    Plus's API resources beside its CSV export) is measured on the delivered ones only."""
+    return Truth(
+        {t: e for t, e in truth.entity_of.items() if t in delivered},
+        truth.lookups,
+        {(t, f): c for (t, f), c in truth.fields.items() if t in delivered},
+        truth.date_fields,
+        truth.delivered_dates,
+    )
 
 
 def _words(column: str) -> list[str]:
@@ -179,6 +203,21 @@ def _rename_table(table: str, entity: str | None, style: str) -> str:
     return {"screaming": plural.upper(), "prefixed": code, "pascal": singular, "camel": plural, "other": plural}.get(
         style, table
     )
+
+
+def _is_date_field(name: str) -> bool:
+    return name.endswith("date") or name == "date_of_birth"
+
+
+def date_columns(truth: Truth) -> list[tuple[str, str]]:
+    """(table, column) of every column the hand-written spec reads as a date (the variants rewrite them)."""
+    return [
+        (table, column)
+        for (table, name), columns in truth.fields.items()
+        if _is_date_field(name)
+        for column in columns
+        if not column.startswith("=")
+    ]
 
 
 def _rewrite_dates(frame: pl.DataFrame, columns: list[str], delivered: str, fmt: str) -> pl.DataFrame:
@@ -214,24 +253,18 @@ def make_variant(
         order = list(frame.columns)
         rng.shuffle(order)
         out = frame.select(order).rename(mapping)
-        date_columns = [
-            mapping[c]
-            for (t, f), cols in truth.fields.items()
-            if (t == table and f.endswith("date")) or (t == table and f == "date_of_birth")
-            for c in cols
-            if c in mapping and not c.startswith("=")
-        ]
+        dated = [mapping[c] for t, c in date_columns(truth) if t == table and c in mapping]
         if date_format:
-            out = _rewrite_dates(out, date_columns, truth.delivered_dates, date_format)
+            out = _rewrite_dates(out, dated, truth.delivered_dates, date_format)
         renamed[new_table] = out
         table_names[table] = new_table
         column_names[table] = mapping
     fields = {}
     dates = {}
     for (table, name), columns in truth.fields.items():
-        new_columns = {c if c.startswith("=") else column_names[table][c] for c in columns}
+        new_columns = {c if c.startswith("=") else column_names[table].get(c, c) for c in columns}
         fields[(table_names[table], name)] = new_columns
-        if name.endswith("date") or name == "date_of_birth":
+        if _is_date_field(name):
             dates[(table_names[table], name)] = date_format or truth.delivered_dates
     new_truth = Truth(
         {table_names[t]: e for t, e in truth.entity_of.items()},
@@ -245,6 +278,10 @@ def make_variant(
 
 
 def _proposed_columns(choice_spec: Any, column: str | None) -> set[str]:
+    if isinstance(choice_spec, dict) and _practice_setting(
+        [t if isinstance(t, str) else next(iter(t), "") for t in choice_spec.get("transforms", [])]
+    ):
+        return {PRACTICE_SETTING}
     if column is not None:
         return {column}
     if isinstance(choice_spec, dict) and "field" in choice_spec:
@@ -327,6 +364,7 @@ def score(proposal: Proposal, truth: Truth, variant: str) -> Score:
             )
     result.expected = len(truth.fields)
     result.recalled = len(right_pairs)
+    result.missed = [f"{truth.entity_of[t]}.{name}" for t, name in truth.fields if (t, name) not in right_pairs]
     return result
 
 
@@ -341,7 +379,7 @@ def run_system(
     """Every variant of one system's export proposed offline and scored; the known-profile shortcut is
     off (a renamed export would not match it anyway), so the names and values do the work.
     `delivered_dates` is the format the export writes its dates in (the system's declared one)."""
-    truth = truth_from_spec(truth_data, delivered_dates)
+    truth = delivered_part(truth_from_spec(truth_data, delivered_dates), set(tables))
     variants = [
         make_variant(tables, truth, "as delivered", None, seed),
         make_variant(tables, truth, "screaming", None, seed + 1),
@@ -357,7 +395,18 @@ def run_system(
         result = score(proposal, variant.truth, variant.name)
         per_variant[variant.name] = result.as_dict() | {"open_questions": len(proposal.open_questions())}
         total.add(result)
-    return {"overall": total.as_dict(), "variants": per_variant, "wrong": total.wrong, "_score": total}
+    # The known-profile path on the export as delivered: what a customer of a registered system is proposed.
+    known = propose(tables, profile_dump(tables), system, country)
+    known_score = score(known, truth, "known profile")
+    return {
+        "overall": total.as_dict(),
+        "variants": per_variant,
+        "wrong": total.wrong,
+        # How many variants missed each hand-written choice (recall's complement), most missed first.
+        "missed": dict(Counter(total.missed).most_common()),
+        "known_profile": known_score.as_dict() | {"matched": known.known_profile == system},
+        "_score": total,
+    }
 
 
 def iso_today() -> str:

@@ -37,12 +37,14 @@ IDENTIFIERS = {
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SLASHED_DATE = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})$")
 _YEAR_FIRST_SLASHED = re.compile(r"^\d{4}/\d{2}/\d{2}$")
-_NAMED_MONTH_DATE = re.compile(r"^\d{1,2} [A-Za-z]{3} \d{4}$")
+_NAMED_MONTH_DATE = re.compile(r"^\d{1,2}(?P<sep>[ /-])[A-Za-z]{3}(?P=sep)\d{4}$")
 _INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(?P<zone>Z|[+-]\d{2}:?\d{2})?$")
 _TIME = re.compile(r"^\d{1,2}:\d{2}(:\d{2})?$")
 # A date as a report writer prints it followed by a wall-clock time (`03/03/2026 10:00`, `2026-03-03 10:00:15`
 # is an instant already): the local date-times of desktop exports (research/sources-round2.md §4).
-_DATE_AND_TIME = re.compile(r"^(?P<date>\S+) (?P<time>\d{1,2}:\d{2}(?P<seconds>:\d{2})?)$")
+_DATE_AND_TIME = re.compile(
+    r"^(?P<date>\S+) (?P<time>\d{1,2}:\d{2}(?P<seconds>:\d{2})?)(?:(?P<gap> ?)(?P<meridiem>[AaPp][Mm]))?$"
+)
 # "Surname, Firstname" in one cell (TM3's names, research/sources-round2.md §2.13): letters first on both sides.
 _SURNAME_FIRST = re.compile(r"^[^\W\d_][^,]*, [^\W\d_][^,]*$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
@@ -67,8 +69,10 @@ def date_orders(value: str) -> tuple[str, ...] | None:
         return ("%Y-%m-%d",)
     if _YEAR_FIRST_SLASHED.match(value):
         return ("%Y/%m/%d",)
-    if _NAMED_MONTH_DATE.match(value):
-        return ("%d %b %Y",)
+    named = _NAMED_MONTH_DATE.match(value)
+    if named:  # `25 Mar 1980`, `25-Mar-1980`, `25/Mar/1980`
+        sep = named.group("sep")
+        return (f"%d{sep}%b{sep}%Y",)
     match = _SLASHED_DATE.match(value)
     if not match:
         return None
@@ -94,7 +98,9 @@ def local_datetime_orders(value: str) -> tuple[str, ...] | None:
     orders = date_orders(match.group("date"))
     if not orders:
         return None
-    clock = " %H:%M:%S" if match.group("seconds") else " %H:%M"
+    seconds = ":%S" if match.group("seconds") else ""
+    # A 12-hour clock with AM/PM (`03-Mar-2026 10:00 AM`, as report writers print it) reads with %I and %p.
+    clock = f" %I:%M{seconds}{match.group('gap')}%p" if match.group("meridiem") else f" %H:%M{seconds}"
     return tuple(order + clock for order in orders)
 
 

@@ -20,6 +20,7 @@ import polars as pl
 from checks.canonical import CANONICAL_MODELS, CanonicalField, data_fields
 from proposals.profile import ColumnProfile, DumpProfile, TableProfile
 from proposals.vocabulary import (
+    ABBREVIATIONS,
     ENTITY_SYNONYMS,
     FIELD_SYNONYMS,
     IDENTIFIER_FIELDS,
@@ -217,11 +218,16 @@ def _field_names(entity: str, canonical: CanonicalField) -> set[str]:
     return names
 
 
+def _own_words(table: str, entity: str) -> set[str]:
+    """Words naming the row's own table or entity (singular and as delivered)."""
+    own = _entity_words(entity) | {_singular(w) for w in tokens(table)} | set(tokens(table))
+    return own | {compact([_singular(w) for w in tokens(table)])}
+
+
 def _strip_prefix(words: list[str], table: str, entity: str) -> list[str]:
     """Drop the leading words naming the row's own table or entity (`PTNT_LASTNAME`, `ClientLastName`,
     `ClientOrganisationKey`)."""
-    own = _entity_words(entity) | {_singular(w) for w in tokens(table)} | set(tokens(table))
-    own |= {compact([_singular(w) for w in tokens(table)])}
+    own = _own_words(table, entity)
     # One prefix only: `ClaimClaimType` is the claim's claim type, not its type.
     cut = next(
         (
@@ -231,7 +237,25 @@ def _strip_prefix(words: list[str], table: str, entity: str) -> list[str]:
         ),
         0,
     )
-    return list(words[cut:])
+    if cut or len(words) != 1:
+        return list(words[cut:])
+    # A name written without word breaks (`PATIENTID`, `CLIENTLASTNAME`, `APPTID`): the prefix glued to
+    # the rest, in full or abbreviated.
+    own |= {short for short, full in ABBREVIATIONS.items() if full in own}
+    glued = next((w for w in sorted(own, key=len, reverse=True) if len(w) >= 3 and words[0].startswith(w)), "")
+    rest = words[0][len(glued) :]
+    return [ABBREVIATIONS.get(rest, rest)] if glued and len(rest) >= 2 else list(words)
+
+
+def _own_id_words(words: list[str], table: str, entity: str) -> list[str]:
+    """The words of a column name once every leading word naming the row's own table or entity is dropped:
+    `ClientPatientId` in a table of patients (the entity's prefix, then the table's) is its `id`."""
+    for _ in range(2):
+        stripped = _strip_prefix(words, table, entity)
+        if stripped == words:
+            break
+        words = stripped
+    return words
 
 
 def name_score(column: str, table: str, entity: str, canonical: CanonicalField) -> tuple[float, str]:
@@ -245,6 +269,8 @@ def name_score(column: str, table: str, entity: str, canonical: CanonicalField) 
     if stripped == own:
         return 0.95, f"name {column!r} is the field's name after the table prefix ({style})"
     names = _field_names(entity, canonical)
+    if canonical.name == "name" and len(words) == 1 and _singular(whole) in _own_words(table, entity):
+        return 0.85, f"name {column!r} names the row's own table: its name ({style})"  # `Location` in Locations
     if whole in names or stripped in names:
         return 0.85, f"name {column!r} is a known name for {canonical.name} ({style})"
     long_names = [n for n in names if len(n) >= 6]
@@ -264,6 +290,8 @@ def value_fit(canonical: CanonicalField, column: ColumnProfile) -> tuple[float, 
     if dtype == pl.Datetime:
         if kind == "local_datetime":
             return 0.05, "values are dates with a wall-clock time"
+        if kind == "date":  # a payment's or a note's day, without its time: the start of that day
+            return -0.1, "values are dates without a time of day (read as the day's start)"
         return (0.05, "values are instants") if kind == "instant" else (-1.0, f"values are {kind}, not instants")
     if dtype == pl.Boolean:
         if kind == "boolean" or (column.enumeration and len(column.enumeration) <= 2):
@@ -317,7 +345,7 @@ def _id_column(profile: TableProfile, entity: str, fks: DumpProfile) -> tuple[st
             continue
         if column.kind not in {"integer", "uuid", "text", "enumeration", "canonical_id", "empty"}:
             continue
-        words = _strip_prefix(tokens(column.name), profile.name, entity)
+        words = _own_id_words(tokens(column.name), profile.name, entity)
         # `id`/`key` name a row id; `number`/`code` more often a business number (invoice_number).
         strong = compact(words) in {"id", "key", "guid", "uuid", "rowid", "recordid"}
         score = 1.0 if strong else 0.6 if compact(words) in _ID_WORDS else 0.0
@@ -325,6 +353,11 @@ def _id_column(profile: TableProfile, entity: str, fks: DumpProfile) -> tuple[st
         score -= 0.8 if fks.keys_from(profile.name, column.name) and score < 1.0 else 0.0
         if any(name_score(column.name, profile.name, entity, f)[0] >= 0.85 for f in data_fields(entity) if not f.ref):
             score -= 0.6  # the column says a field of the entity (e.g. invoice_number), not its row id
+        if score > 0 and any(
+            fk.parent == profile.name and fk.parent_column == column.name and fk.table != profile.name
+            for fk in fks.foreign_keys
+        ):
+            score += 0.3  # other tables' keys point at it (`Invoice Ref` over `Invoice No`): the row id
         if score > 0 or column.position == 0:
             candidates.append((score, -column.position, column.name))
     if not candidates:
@@ -466,7 +499,7 @@ def _transforms(
     if dtype == pl.Date:
         fmt, question, penalty = _decided_format(column, dump_dates, evidence)
         return [{"parse_date": {"formats": [fmt]}}], evidence, question, penalty
-    if dtype == pl.Datetime and column.kind == "local_datetime" and column.dates:
+    if dtype == pl.Datetime and column.kind in {"local_datetime", "date"} and column.dates:
         fmt, question, penalty = _decided_format(column, dump_dates, evidence)
         params: dict[str, Any] = {"formats": [fmt]}
         if zone_mapped:
@@ -672,12 +705,19 @@ def _assign_fields(
     # Every (column, field) pair with its score; then the strongest pairs win, one field per column.
     pairs = []
     taken_fields: set[str] = {f.field for f in names_split}
+    city = next((f for f in canonical_fields if f.name == "city"), None)
+    no_city_column = city is not None and not any(
+        name_score(said, table.name, entity, city)[0] >= 0.85 for _c, said, _p in candidates
+    )
     for candidate, said, column in candidates:
         column = replace(column, name=candidate)
         for canonical in canonical_fields:
             if canonical.name in taken_fields:
                 continue
             score, why = name_score(said, table.name, entity, canonical)
+            if canonical.name == "city" and no_city_column and _names_a_locality(said, table.name, entity):
+                # With no city column, the suburb is the address's locality (AU addresses write no city).
+                score, why = 0.86, f"name {said!r} is the locality, and no column names a city"
             evidence = [why] if why else []
             if score == 0.0:
                 identifier_field = IDENTIFIER_FIELDS.get(column.kind)
@@ -735,11 +775,21 @@ def _assign_fields(
             )
         )
     out = names_split + out
+    split = _split_date_times(table, entity, canonical_fields, taken_fields, taken_columns | skip, zone_mapped, profile)
+    taken_fields |= {f.field for f in split}
+    out += split
     out += _derived_local_times(table.name, entity, taken_fields, zone_mapped)
     out += _derived_files(table.name, entity, out)
     out += _lookup_joins(choice, table, profile, choices, taken_fields)
     out += _practice_country(choice, out)
     return _required_fillers(choice, out)
+
+
+_LOCALITY_WORDS = frozenset({"suburb", "locality"})
+
+
+def _names_a_locality(column: str, table: str, entity: str) -> bool:
+    return compact(_strip_prefix(tokens(column), table, entity)) in _LOCALITY_WORDS
 
 
 def _lookup_keys(table: TableProfile, profile: DumpProfile, choices: list[TableChoice]) -> dict[str, list[Any]]:
@@ -917,6 +967,51 @@ def _practice_country(choice: TableChoice, chosen: list[FieldChoice]) -> list[Fi
     why = "no country column: the practice's country for every row"
     spec = {"column": choice.id_column, "transforms": ["practice_country"]}
     return [FieldChoice(choice.table, entity, "country_code", None, spec, 0.6, [why], f"country_code: {why} — confirm")]
+
+
+def _split_date_times(
+    table: TableProfile,
+    entity: str,
+    canonical_fields: list[CanonicalField],
+    taken_fields: set[str],
+    taken_columns: set[str],
+    zone_mapped: bool,
+    profile: DumpProfile,
+) -> list[FieldChoice]:
+    """A date-and-time field the export splits into a day column and a time-of-day column (`APPT_DATE` +
+    `START_TIME`, as desktop diaries write them): the two cells joined, then read as the wall-clock time
+    in the day's own date order. The day column is the table's only free date column, or the one named
+    just `date`; the time column is the one named like the field."""
+    fields = [f for f in canonical_fields if f.dtype == pl.Datetime and f.name not in taken_fields]
+    free = [c for c in table.columns if c.name not in taken_columns]
+    days = [c for c in free if c.kind == "date"]
+    times = [c for c in free if c.kind == "time"]
+    if not fields or not days or not times:
+        return []
+    named_date = [c for c in days if compact(_strip_prefix(tokens(c.name), table.name, entity)) == "date"]
+    day = days[0] if len(days) == 1 else named_date[0] if len(named_date) == 1 else None
+    if day is None:
+        return []
+    out = []
+    used: set[str] = set()
+    for canonical in fields:
+        scored = [(name_score(c.name, table.name, entity, canonical), c) for c in times if c.name not in used]
+        best = max(scored, key=lambda s: (s[0][0], -s[1].position), default=None)
+        if best is None or best[0][0] < 0.85:
+            continue
+        (score, why), time = best
+        used.add(time.name)
+        evidence = [why, f"the day is in {day.name!r} (a date column), the time of day in {time.name!r}"]
+        fmt, question, penalty = _decided_format(day, dump_date_format(profile), evidence)
+        seconds = any(shape.count(":") == 2 for shape in time.shapes)
+        params: dict[str, Any] = {"formats": [f"{fmt} %H:%M:%S" if seconds else f"{fmt} %H:%M"]}
+        if zone_mapped:
+            params["zone_field"] = "time_zone"
+        spec = {"concat": [day.name, time.name], "separator": " ", "transforms": [{"local_instant": params}]}
+        # Joining two cells is an inference beyond either name: never more than medium confidence.
+        confidence = round(max(0.0, min(score, HIGH) - 0.1 - penalty), 4)
+        out.append(FieldChoice(table.name, entity, canonical.name, time.name, spec, confidence, evidence, question))
+    return out
 
 
 def _derived_local_times(table: str, entity: str, mapped: set[str], zone_mapped: bool) -> list[FieldChoice]:

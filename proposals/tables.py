@@ -17,7 +17,7 @@ header (research/sources-round2.md §4) has fewer.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import fastexcel
@@ -40,18 +40,26 @@ class DumpReadError(Exception):
     """A dump that cannot be read as tables; the message names the file and what was expected, never a value."""
 
 
+# The table a delivered file holds, by its name (`PATIENT.csv` → `patients`); None: the file is no table.
+TableOf = Callable[[str], str | None]
+
+
 def read_tables(
-    path: Path, options: ReadOptions | None = None, resources: Mapping[str, ResourceSpec] | None = None
+    path: Path,
+    options: ReadOptions | None = None,
+    resources: Mapping[str, ResourceSpec] | None = None,
+    table_of: TableOf | None = None,
 ) -> dict[str, pl.DataFrame]:
     """A folder of CSV files (table = file stem) or one XLSX workbook (table = sheet name) → every
     column as text, empty cells null, in delivered column order. `options` are the raw layer's read
     options for the customer (sources/raw_layer.read_options); None detects everything. A table that is
     one of the system's `resources` has its columns named as the raw layer names them (`DateOfBirth`
     delivered is the field `date_of_birth`: sources/tabular.match_header), so a proposed spec reads the
-    raw table's columns."""
+    raw table's columns. `table_of` names a CSV file's table as the system's raw layer does (a SQL Server
+    extract's `PATIENT.csv` holds `patient`); default: the file stem."""
     options = options or DETECT
     if path.is_dir():
-        tables = {p.stem: _read_csv(p, options) for p in _csv_files(path)}
+        tables = {table: _read_csv(p, options) for table, p in _csv_files(path, table_of)}
     elif path.suffix.lower() == XLSX_SUFFIX:
         tables = _read_xlsx(path, options)
     else:
@@ -68,11 +76,16 @@ def _raw_names(frame: pl.DataFrame, spec: ResourceSpec | None) -> pl.DataFrame:
     return frame.rename(dict(zip(frame.columns, names, strict=True)))
 
 
-def _csv_files(folder: Path) -> list[Path]:
+def _csv_files(folder: Path, table_of: TableOf | None) -> list[tuple[str, Path]]:
     files = sorted(p for p in folder.iterdir() if p.suffix.lower() == CSV_SUFFIX and p.is_file())
     if not files:
         raise DumpReadError(f"{folder}: expected CSV files (one per table) in the folder, found none")
-    return files
+    named = [((table_of or _stem)(p.name), p) for p in files]
+    return [(table, p) for table, p in named if table is not None]
+
+
+def _stem(file_name: str) -> str:
+    return Path(file_name).stem
 
 
 def _refused(exc: RawReadError) -> DumpReadError:
@@ -133,21 +146,39 @@ def _read_xlsx(path: Path, options: ReadOptions) -> dict[str, pl.DataFrame]:
         except Exception as exc:  # fastexcel's own error kinds; their messages may quote cells
             raise DumpReadError(f"{path.name}#{name}: the sheet cannot be read ({type(exc).__name__})") from None
         frame = frame.rename({c: str(c).strip() for c in frame.columns})
-        tables[name] = frame.with_columns(
+        frame = frame.with_columns(
             pl.when(pl.col(c).str.strip_chars() == "").then(None).otherwise(pl.col(c)).alias(c) for c in frame.columns
         )
+        tables[name] = frame.with_columns(_date_cells(frame[c]) for c in frame.columns)
     return tables
 
 
+_DATE_TIME_CELL = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$"
+_MIDNIGHT = " 00:00:00"
+
+
+def _date_cells(column: pl.Series) -> pl.Series:
+    """A column whose date-time cells all fall at midnight holds date cells (Excel keeps a date as a
+    date-time): their ISO date, as the raw layer reads a date cell; typed text in the column stays."""
+    cells = column.drop_nulls()
+    stamped = cells.filter(cells.str.contains(_DATE_TIME_CELL))
+    if stamped.is_empty() or not stamped.str.ends_with(_MIDNIGHT).all():
+        return column
+    return column.str.replace(f"{_MIDNIGHT}$", "")
+
+
 def dump_layout(
-    path: Path, options: ReadOptions | None = None, resources: Mapping[str, ResourceSpec] | None = None
+    path: Path,
+    options: ReadOptions | None = None,
+    resources: Mapping[str, ResourceSpec] | None = None,
+    table_of: TableOf | None = None,
 ) -> dict[str, list[str]]:
     """Table → column names of a dump as read_tables names them, without keeping its rows (CSV headers;
     a workbook's header rows)."""
     options = options or DETECT
     if path.is_dir():
         return {
-            file.stem: _raw_names(_read_csv(file, options, header_only=True), (resources or {}).get(file.stem)).columns
-            for file in _csv_files(path)
+            table: _raw_names(_read_csv(file, options, header_only=True), (resources or {}).get(table)).columns
+            for table, file in _csv_files(path, table_of)
         }
     return {name: frame.columns for name, frame in read_tables(path, options, resources).items()}

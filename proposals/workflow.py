@@ -28,7 +28,7 @@ from mappings.spec import SPEC_DIR, SpecError, apply_overrides, parse_spec, spec
 from proposals.profile import profile_dump
 from proposals.propose import Proposal, propose
 from proposals.review import render_review, sample_rows
-from proposals.tables import DumpReadError, dump_layout, read_tables
+from proposals.tables import DumpReadError, TableOf, dump_layout, read_tables
 from sources.base import ResourceSpec
 from sources.raw_contract import ReadOptions
 
@@ -82,7 +82,7 @@ def propose_for_dump(
 ) -> dict[str, Any]:
     """Profile and propose for one dump; write the record, the proposed spec and the review page to `out`.
     `options` are how the raw layer reads it (None: encoding, delimiter and header detected)."""
-    tables = read_tables(dump, options, system_resources(system))
+    tables = read_tables(dump, options, system_resources(system), system_table_of(system))
     profile = profile_dump(tables)
     proposal = propose(tables, profile, system, country)
     if model_assisted:
@@ -136,6 +136,26 @@ def system_resources(system: str) -> Mapping[str, ResourceSpec]:
         return get_system(system).resources
     except KeyError:
         return {}
+
+
+def system_table_of(system: str) -> TableOf | None:
+    """How the registered system's raw layer names a delivered file's table (a SQL Server extract's
+    `PATIENT.csv` holds `patient`; its definitions file is no table); None for a system not registered
+    yet (a file's table is its stem)."""
+    from sources.registry import get_system
+
+    try:
+        registered = get_system(system)
+    except KeyError:
+        return None
+    resource_of = registered.resource_of
+    if resource_of is None:
+        return None
+
+    def table_of(file_name: str) -> str | None:
+        return None if file_name in registered.delivery_files else resource_of(file_name)
+
+    return table_of
 
 
 def read_record(home: MigrationHome, customer_id: str, name: str) -> dict[str, Any] | None:
@@ -233,16 +253,50 @@ def _write_overrides(
     return str(path)
 
 
+def gate_counts(home: MigrationHome, customer_id: str) -> dict[str, Any]:
+    """What the gate shows beside its verdict (the `mapping_confirmed` check's metadata): the latest
+    proposal's counts — tables, field choices by confidence band, open questions — and the confirmation's
+    edited fields. Counts only, never a value or a column name."""
+    proposal = read_record(home, customer_id, "proposal.json")
+    if proposal is None:
+        return {"proposal": False}
+    confirmation = read_record(home, customer_id, "confirmation.json")
+    confirmed = confirmation is not None and confirmation.get("proposal_version") == proposal["proposal_version"]
+    summary = proposal["summary"]
+    return {
+        "proposal": True,
+        "known_profile": bool(proposal.get("known_profile")),
+        "tables": summary["tables"],
+        "entities": summary["entities"],
+        "fields_proposed": summary["fields"],
+        "fields_confirmed": summary["fields"] if confirmed else 0,
+        "fields_edited": confirmation["edited_fields"] if confirmed and confirmation else 0,
+        "fields_by_confidence": summary["fields_by_confidence"],
+        "open_questions": summary["open_questions"],
+        "unmapped_columns": summary["unmapped_columns"],
+        "spec_problems": summary["spec_problems"],
+    }
+
+
+GateState = Literal["no_proposal", "unconfirmed", "stale", "confirmed"]
+
+
 def confirmation_problem(home: MigrationHome, config: CustomerConfig, run_kind: str) -> str | None:
     """Why no record of this customer may move (None: it may). Customers without a proposal are not
     gated: their system's hand-written spec is the mapping."""
+    return gate_verdict(home, config, run_kind)[1]
+
+
+def gate_verdict(home: MigrationHome, config: CustomerConfig, run_kind: str) -> tuple[GateState, str | None]:
+    """The gate's state for the customer's `run_kind` and, when records may not move, the reason (a sentence
+    naming the customer, the review page or the changed tables — never a value)."""
     proposal = read_record(home, config.customer_id, "proposal.json")
     if proposal is None:
-        return None
+        return "no_proposal", None
     where = mapping_dir(home, config.customer_id)
     confirmation = read_record(home, config.customer_id, "confirmation.json")
     if confirmation is None or confirmation.get("proposal_version") != proposal["proposal_version"]:
-        return (
+        return "unconfirmed", (
             f"the mapping proposal for {config.customer_id} is not confirmed: review {where / 'review.html'} and "
             "materialise mapping/confirmation with accepted_by (or run `practice-migrate mapping confirm`)"
         )
@@ -251,9 +305,10 @@ def confirmation_problem(home: MigrationHome, config: CustomerConfig, run_kind: 
             home.source_dir(config, run_kind),
             customer_read_options(config, run_kind),
             system_resources(config.source.system),
+            system_table_of(config.source.system),
         )
     except DumpReadError as exc:
-        return (
+        return "stale", (
             f"the mapping proposal for {config.customer_id} is stale: the {run_kind} dump cannot be read as "
             f"tables ({exc})"
         )
@@ -263,8 +318,8 @@ def confirmation_problem(home: MigrationHome, config: CustomerConfig, run_kind: 
             for t in set(layout) | set(proposal["layout"])
             if sorted(layout.get(t, [])) != sorted(proposal["layout"].get(t, []))
         )
-        return (
+        return "stale", (
             f"the mapping proposal for {config.customer_id} is stale: the {run_kind} dump's tables or columns "
             f"changed since it was made ({', '.join(changed)}); materialise mapping/proposal again and confirm it"
         )
-    return None
+    return "confirmed", None

@@ -17,7 +17,7 @@ from pipeline_helpers import register_customer
 from checks.signoff import live_gate
 from customers import MigrationHome
 from migration_assets.partitions import add_customer_partition
-from migration_assets.proposals import mapping_confirmation, mapping_proposal
+from migration_assets.proposals import MAPPING_CONFIRMED, mapping_confirmation, mapping_confirmed, mapping_proposal
 from migration_assets.resources import MigrationHomeResource
 from migration_assets.signoff import current_versions, latest_signoff
 from proposals.workflow import ConfirmationError, confirm_for_customer, confirmation_problem, propose_for_customer
@@ -27,6 +27,12 @@ CUSTOMER = "proposed-practice"
 
 def _failures(result: dg.ExecuteInProcessResult) -> list[str]:
     return [e.event_specific_data.error.message for e in result.all_events if e.is_step_failure]  # type: ignore[union-attr]
+
+
+def _gate(result: dg.ExecuteInProcessResult) -> dg.AssetCheckEvaluation:
+    """The run's one evaluation of the mapping gate (the `mapping_confirmed` check on mapping/proposal)."""
+    (evaluation,) = [e for e in result.get_asset_check_evaluations() if e.check_name == MAPPING_CONFIRMED]
+    return evaluation
 
 
 def test_an_unconfirmed_proposal_blocks_staging_until_a_person_confirms(
@@ -39,8 +45,19 @@ def test_an_unconfirmed_proposal_blocks_staging_until_a_person_confirms(
     partition = dg.MultiPartitionKey({"customer": CUSTOMER, "run": "trial"})
     resources = {"migration_home": MigrationHomeResource(path=str(home))}
 
-    proposed = dg.materialize([mapping_proposal], partition_key=partition, instance=instance, resources=resources)
-    assert proposed.success
+    proposed = dg.materialize(
+        [mapping_proposal, mapping_confirmed],
+        partition_key=partition,
+        instance=instance,
+        resources=resources,
+        raise_on_error=False,
+    )
+    # The proposal is made; its blocking gate check fails until a person confirms it, with counts only.
+    gate = _gate(proposed)
+    assert not gate.passed and gate.severity == dg.AssetCheckSeverity.ERROR
+    assert gate.metadata["gate"].value == "unconfirmed" and gate.metadata["fields_confirmed"].value == 0
+    assert gate.metadata["fields_proposed"].value > 0 and gate.metadata["tables"].value > 0
+    assert "is not confirmed" in str(gate.metadata["reason"].value)
     metadata = proposed.asset_materializations_for_node("mapping__proposal")[0].metadata
     assert metadata["proposal/spec_problems"].value == 0
     review = Path(str(metadata["review_page"].value))
@@ -50,6 +67,7 @@ def test_an_unconfirmed_proposal_blocks_staging_until_a_person_confirms(
     blocked = stage_job.execute_in_process(partition_key=partition, instance=instance, raise_on_error=False)
     assert not blocked.success
     assert any("is not confirmed" in message for message in _failures(blocked))
+    assert not _gate(blocked).passed  # the staging run shows the gate failed, and staging refused
     assert "staged/client" not in {e.asset_key.to_user_string() for e in blocked.get_asset_materialization_events()}
 
     confirmed = dg.materialize(
@@ -69,6 +87,9 @@ def test_an_unconfirmed_proposal_blocks_staging_until_a_person_confirms(
 
     staged = stage_job.execute_in_process(partition_key=partition, instance=instance, raise_on_error=False)
     assert staged.success, _failures(staged)
+    gate = _gate(staged)
+    assert gate.passed and gate.metadata["gate"].value == "confirmed"
+    assert gate.metadata["fields_confirmed"].value == gate.metadata["fields_proposed"].value > 0
     assert "staged/client" in {e.asset_key.to_user_string() for e in staged.get_asset_materialization_events()}
 
     signed = SIGNOFF_JOB.execute_in_process(  # type: ignore[attr-defined]

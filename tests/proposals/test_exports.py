@@ -12,7 +12,7 @@ from mappings.spec import SPEC_DIR
 from proposals.benchmark import CONSTANT, truth_from_spec
 from proposals.exports import EXPORTS, template_csv_export, template_xlsx_export, tm3_csv_export
 from proposals.tables import read_tables
-from proposals.workflow import system_resources
+from proposals.workflow import system_resources, system_table_of
 
 
 def test_the_template_reads_the_same_from_csv_files_and_the_workbook(tmp_path: Path) -> None:
@@ -39,4 +39,26 @@ def test_truths_leave_out_unnested_entities_and_mark_constants() -> None:
     assert truth.entity_of["invoices"] == "invoice"  # invoice lines are unnested from its JSON cell
     assert not any(columns & {"item"} for columns in truth.fields.values())
     assert truth.fields[("locations", "is_archived")] == {CONSTANT}
-    assert {builder.system for builder in EXPORTS.values()} == {"gensolve", "template", "tm3"}
+
+
+
+def test_every_tabular_system_with_a_hand_written_spec_is_measured() -> None:
+    """The benchmark measures every registered system whose synthetic export is a table layout; only the
+    API extracts (JSON records, no table layout to propose from) are left out."""
+    from sources.registry import all_systems
+
+    api_extracts = {"cliniko", "pracsuite"}
+    assert {builder.system for builder in EXPORTS.values()} == {s.name for s in all_systems()} - api_extracts
+
+
+def test_a_sql_server_extract_reads_as_its_raw_tables(tmp_path: Path) -> None:
+    """`PATIENT.csv` holds the raw table `patient` (the system's file naming), and the extract's
+    definitions file is no table."""
+    builder = EXPORTS["medtech"]
+    tables = read_tables(
+        builder.build(tmp_path, 5, SEED),
+        resources=system_resources("medtech"),
+        table_of=system_table_of("medtech"),
+    )
+    assert set(tables) == set(system_resources("medtech"))
+    assert tables["patient"].height == 5

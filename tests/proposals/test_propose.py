@@ -12,14 +12,10 @@ from conftest import SEED
 
 from mappings.spec import SPEC_DIR, parse_spec
 from proposals.benchmark import run_system
-from proposals.exports import EXPORTS
+from proposals.exports import EXPORTS, measure_export
 from proposals.profile import profile_dump
 from proposals.propose import HIGH, propose
 from proposals.review import sample_rows
-from proposals.tables import read_tables
-from proposals.workflow import system_resources
-from sources.raw_contract import ReadOptions
-from sources.registry import get_system
 
 PATIENTS = {
     "PatientID": ["1", "2", "3", "4"],
@@ -54,14 +50,12 @@ def test_renamed_exports_recover_the_hand_written_spec(export_tables: dict[str, 
     assert not [w for w in report["wrong"] if w.get("date_format")]
 
 
-@pytest.mark.parametrize("export", ["template_csv", "tm3"])
+@pytest.mark.parametrize("export", ["template_csv", "tm3", "comsense", "gumnut"])
 def test_desktop_style_exports_recover_their_hand_written_spec(export: str, tmp_path: Path) -> None:
-    """Wall-clock date-times, "Surname, Firstname" cells and JSON objects in cells (proposals/propose.py)."""
-    builder = EXPORTS[export]
-    tables = read_tables(builder.build(tmp_path, 20, SEED), resources=system_resources(builder.system))
-    truth = yaml.safe_load((SPEC_DIR / f"{builder.spec_name}.yaml").read_text(encoding="utf-8"))
-    declared = get_system(builder.system).read_options or ReadOptions()
-    report = run_system(tables, truth, builder.system, SEED, builder.country, declared.date_formats[0])
+    """Wall-clock date-times, "Surname, Firstname" cells and JSON objects in cells (template, TM3); a day
+    and its times of day in separate columns, cp1252 and dd/mm (Comsense); a report's title lines above a
+    tab-separated header, `03-Mar-2026 10:00 AM` times and ids named after their table (Gumnut)."""
+    report = measure_export(EXPORTS[export], tmp_path, 20, SEED)
     overall = report["overall"]
     assert overall["precision"] >= 0.95, report["wrong"]
     assert overall["recall"] >= 0.90
@@ -186,3 +180,49 @@ def test_a_key_into_a_lookup_table_is_joined_for_its_label() -> None:
         "Follow-up",
     ]
     assert samples["client_id"].canonical[0] == "acme:client:1"
+
+
+def test_a_day_and_its_times_of_day_in_separate_columns_are_joined() -> None:
+    """`APPT_DATE` + `START_TIME` (desktop diaries): one wall-clock instant in the day's own date order,
+    at medium confidence at most (joining two cells is an inference beyond either name)."""
+    appointments = pl.DataFrame(
+        {
+            "APPT_ID": ["A1", "A2", "A3"],
+            "PATIENT_ID": ["1", "2", "3"],
+            "APPT_DATE": ["25/03/2026", "03/04/2026", "13/04/2026"],
+            "START_TIME": ["10:00", "11:15", "09:30"],
+            "FINISH_TIME": ["10:45", "12:00", "10:15"],
+        }
+    )
+    tables = {**_patients(["25/03/1980", None, None, None]), "APPOINTMENTS": appointments}
+    proposal = propose(tables, profile_dump(tables), "acme")
+    starts = _choice(proposal, "starts_at")
+    assert starts.spec == {
+        "concat": ["APPT_DATE", "START_TIME"],
+        "separator": " ",
+        "transforms": [{"local_instant": {"formats": ["%d/%m/%Y %H:%M"]}}],
+    }
+    assert _choice(proposal, "ends_at").spec["concat"] == ["APPT_DATE", "FINISH_TIME"]
+    assert starts.confidence < HIGH
+    assert not [p for p in proposal.problems if "appointment" in p and "starts_at" in p]
+
+
+def test_ids_named_after_their_table_and_report_style_times() -> None:
+    """`APPTID` glued to its table's abbreviation is the row id; `03-Mar-2026 10:00 AM` is a wall-clock time
+    read with a 12-hour clock; a suburb with no city column is the address's locality (AU addresses)."""
+    appointments = pl.DataFrame(
+        {
+            "APPT_PATIENTID": ["1", "2", "3"],
+            "APPT_APPTID": ["A1", "A2", "A3"],
+            "APPT_START": ["03-Mar-2026 10:00 AM", "13-Mar-2026 01:15 PM", "23-Mar-2026 09:30 AM"],
+        }
+    )
+    tables = {**_patients(["25/03/1980", None, None, None], Suburb=["Bondi", "Manly", "Ryde", None])}
+    tables["APPT"] = appointments
+    proposal = propose(tables, profile_dump(tables), "acme", country="AU")
+    appointment = next(t for t in proposal.tables if t.table == "APPT")
+    assert appointment.entity == "appointment" and appointment.id_column == "APPT_APPTID"
+    assert _choice(proposal, "starts_at").spec["transforms"] == [
+        {"local_instant": {"formats": ["%d-%b-%Y %I:%M %p"]}}
+    ]
+    assert _choice(proposal, "city").column == "Suburb"
