@@ -75,7 +75,6 @@ class FieldSpec(_Strict):
 
     column: str | None = None
     field: str | None = Field(default=None, description="an output field mapped earlier in the same source")
-    field: str | None = Field(default=None, description="an output field mapped earlier in the same source")
     value: Any = None
     coalesce: list[FieldSpec] | None = None
     concat: list[FieldSpec] | None = None

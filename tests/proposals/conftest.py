@@ -7,11 +7,10 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from proposal_helpers import PROPOSAL_SEED as SEED
 
 from proposals.exports import gensolve_csv_export
 from proposals.tables import read_tables
-
-SEED = 7
 
 
 @pytest.fixture(scope="session")

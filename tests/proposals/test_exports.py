@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-from conftest import SEED
+from proposal_helpers import PROPOSAL_SEED as SEED
 
 from mappings.spec import SPEC_DIR
 from proposals.benchmark import CONSTANT, truth_from_spec

@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 import yaml
-from conftest import SEED
+from proposal_helpers import PROPOSAL_SEED as SEED
 
 from mappings.spec import SPEC_DIR, parse_spec
 from proposals.benchmark import run_system
