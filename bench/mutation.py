@@ -18,6 +18,7 @@ otherwise "not analysed yet: no targeted test tells this mutant apart".
     python -m bench.mutation checks/rules.py      # one module
     python -m bench.mutation --list               # list the mutants without running them
     python -m bench.mutation --refresh-reasons    # after writing reasons: update bench/mutation.json
+    python -m bench.mutation --survivors checks/identifiers.py   # after adding tests: re-test the survivors only
 """
 
 from __future__ import annotations
@@ -259,7 +260,9 @@ def reason_key(code: str, description: str) -> str:
     return f"{code} :: {description}"
 
 
-def run_module(module: str, jobs: int) -> dict[str, Any]:
+def run_module(module: str, jobs: int, only: set[str] | None = None) -> dict[str, Any]:
+    """Test every mutant of `module`, or only those whose `survivor_key` is in `only` (the others count as
+    killed by an earlier measurement of the same source)."""
     tests = TARGETS[module]
     baseline, seconds = _pytest(tests, None, timeout=1800)
     if baseline != "passed":
@@ -274,8 +277,11 @@ def run_module(module: str, jobs: int) -> dict[str, Any]:
         print(f"  #{mutant.index} {shown}: line {mutant.line} {mutant.description}", flush=True)
         return outcome
 
+    def run_or_keep(mutant: Mutant) -> str:
+        return run(mutant) if only is None or survivor_key(mutant) in only else "failed"
+
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        outcomes = list(pool.map(run, mutants))
+        outcomes = list(pool.map(run_or_keep, mutants))
     reasons = _survivor_reasons().get(module, {})
     survivors = [
         {
@@ -311,6 +317,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="rewrite the survivors' reasons in the results from bench/mutation_survivors.yaml, run nothing",
     )
+    parser.add_argument(
+        "--survivors",
+        action="store_true",
+        help="re-test only the mutants that survived the last measurement of each module (after adding tests)",
+    )
     parser.add_argument("--results", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     modules = args.modules or list(TARGETS)
@@ -333,7 +344,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     for module in modules:
         print(f"{module}: {len(list_mutants(module))} mutants against {' '.join(TARGETS[module])}", flush=True)
-        entry = run_module(module, args.jobs)
+        entry = run_module(module, args.jobs, _previous_survivors(results, module) if args.survivors else None)
         results["modules"][module] = entry
         print(f"  killed {entry['killed']}/{entry['mutants']} ({entry['killed_share']:.0%})", flush=True)
         for s in entry["survivors"]:
@@ -343,6 +354,17 @@ def main(argv: list[str] | None = None) -> int:
         results["tool"] = "bench/mutation.py (stdlib ast; see its docstring)"
         args.results.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return 0
+
+
+def _previous_survivors(results: dict[str, Any], module: str) -> set[str]:
+    """The survivors of the module's last measurement, by `survivor_key`; refused when the module's source
+    changed since (its mutants would no longer be the ones measured)."""
+    entry = results["modules"].get(module)
+    if entry is None:
+        raise SystemExit(f"{module} was never measured: run it whole first")
+    if entry["mutants"] != len(list_mutants(module)):
+        raise SystemExit(f"{module} changed since it was measured ({entry['mutants']} mutants then): run it whole")
+    return {reason_key(s["code"], s["mutation"]) for s in entry["survivors"]}
 
 
 def _total(modules: dict[str, dict[str, Any]]) -> dict[str, Any]:

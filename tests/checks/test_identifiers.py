@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 
@@ -195,3 +196,64 @@ def test_corrupt_check_digit_changes_only_the_check_character() -> None:
     assert corrupt_check_digit("9434765870", kind="nhs") == "9434765871"
     with pytest.raises(ValueError, match="not an NHI"):
         corrupt_check_digit("hello")
+
+
+@pytest.mark.parametrize(
+    "validator",
+    [is_valid_nhi, is_valid_medicare, is_valid_medicare_irn, is_valid_ihi, is_valid_nhs_number, is_valid_dva_number],
+)
+@pytest.mark.parametrize("value", [None, 9434765870, b"ZZZ0016"])
+def test_validators_reject_values_that_are_not_text(validator: object, value: object) -> None:
+    # A typed column can hand a validator a null or a number: that is "not valid", never an exception.
+    assert validator(value) is False  # type: ignore[operator]
+
+
+def test_corrupt_check_digit_infers_the_kind_from_the_shape() -> None:
+    medicare_only = next(v for v in VALID_MEDICARE if not is_valid_nhs_number(v))
+    assert corrupt_check_digit(medicare_only) == corrupt_check_digit(medicare_only, kind="medicare")
+    nhs_only = next(v for v in VALID_NHS if not is_valid_medicare(v))
+    assert corrupt_check_digit(nhs_only) == corrupt_check_digit(nhs_only, kind="nhs")
+    assert corrupt_check_digit("8003608166690503") == "8003608166690504"
+    with pytest.raises(ValueError, match=r"^not an NHI, Medicare, NHS or IHI number$"):
+        corrupt_check_digit("ABCDEFGHIJ")  # ten characters, but not digits
+    with pytest.raises(ValueError, match=r"^unknown identifier kind 'passport'"):
+        corrupt_check_digit("ZZZ0016", kind="passport")
+    with pytest.raises(ValueError, match=r"too short$"):
+        corrupt_check_digit("800360816669050", kind="ihi")  # 15 digits: the check digit's place is missing
+
+
+def test_corrupt_check_digit_wraps_around_its_alphabet() -> None:
+    assert corrupt_check_digit("9434765919", kind="nhs") == "9434765910"  # 9 → 0, not past the digits
+    assert corrupt_check_digit("ZZZ00AZ")[-1] == "A"  # the NHI letters wrap the same way
+
+
+def test_corrupt_check_digit_needs_the_kind_when_both_ten_digit_schemes_accept_the_value() -> None:
+    both = "2000000029"
+    assert is_valid_medicare(both) and is_valid_nhs_number(both)
+    with pytest.raises(ValueError, match="valid as both"):
+        corrupt_check_digit(both)
+    assert corrupt_check_digit(both, kind="nhs") == "2000000020"
+
+
+def test_generators_spread_over_their_whole_ranges() -> None:
+    # Synthetic identifiers must exercise every shape a real practice holds, not a corner of it.
+    rng = random.Random(7)
+    medicare = [random_medicare(rng) for _ in range(2000)]
+    assert {number[0] for number, _ in medicare} == set("23456")
+    assert {number[9] for number, _ in medicare} == set("123456789")  # the card's issue number
+    assert {irn for _, irn in medicare} == set("12345")
+    assert max(int(number[1:8]) for number, _ in medicare) > 9_000_000  # seven free digits
+    assert max(int(random_nhs_number(rng)[3:9]) for _ in range(500)) > 900_000
+    assert max(int(random_ihi(rng)[6:15]) for _ in range(500)) > 900_000_000
+    dva = [random_dva(rng) for _ in range(2000)]
+    serials = [re.search(r"\d+", number).group() for number in dva]  # type: ignore[union-attr]
+    assert min(int(serial) for serial in serials) == 1
+    assert max(len(serial) for serial in serials) == 6
+    dependants = [number[-1] for number in dva if number[-1].isalpha()]
+    assert set(dependants) == set("ABCDEF")
+    assert 0.1 < len(dependants) / len(dva) < 0.3  # a fifth of file numbers name a dependant
+
+
+def test_medicare_irn_is_one_digit_from_one_to_nine() -> None:
+    values = ("1", " 9 ", "0", "X", "10", "")
+    assert [is_valid_medicare_irn(v) for v in values] == [True, True, False, False, False, False]
