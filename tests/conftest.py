@@ -29,6 +29,14 @@ PRACTICE_CLIENTS = 300
 DEFECT_RATE = 0.02
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook turns the marks into its groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """One pytest-xdist group per module, modules sharing a session fixture together (tests/helpers/xdist_groups.py)."""
+    from xdist_groups import assign_groups
+
+    assign_groups(items)
+
+
 @pytest.fixture(scope="session")
 def defective_practice(tmp_path_factory: pytest.TempPathFactory) -> GenerationSummary:
     """An NZ practice with every defect kind injected, and its ground truth."""

@@ -1,0 +1,59 @@
+"""Which tests run on the same pytest-xdist worker under `make test` (`-n 2 --dist loadgroup`).
+
+A worker builds every session- and module-scoped fixture it needs for itself: two test modules that read one
+expensive session fixture (a Dagster workflow, a staged practice, the first Gensolve hop) on two workers would
+pay for it twice. So each module is one group, and modules that share a session fixture of the project's own
+conftest files (transitively: a fixture reading such a fixture counts too) are one group; a test that names an
+`xdist_group` itself keeps it. Under plain `pytest` (no xdist) the marks change nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+
+
+def _module(item: pytest.Item) -> str:
+    return item.nodeid.split("::", 1)[0]
+
+
+def _shared_session_fixtures(item: pytest.Item) -> set[str]:
+    """The project's session-scoped fixtures `item` reads, directly or through other fixtures, as
+    'where defined::name'. pytest's and plugins' own (tmp_path_factory, ...) have an empty base id and are
+    cheap: they do not tie modules together."""
+    # `fixturenames` is the closure of every fixture the test needs; `_fixtureinfo` is where pytest keeps their
+    # definitions (no public accessor; pytest-xdist's own fixtures use it too).
+    definitions = item._fixtureinfo.name2fixturedefs  # type: ignore[attr-defined]
+    shared = set()
+    for name in item.fixturenames:
+        for fixturedef in definitions.get(name, ()):
+            if fixturedef.scope == "session" and fixturedef.baseid:
+                shared.add(f"{fixturedef.baseid}::{name}")
+    return shared
+
+
+def assign_groups(items: Sequence[pytest.Item]) -> dict[str, str]:
+    """Mark every test without an `xdist_group` with its group (module docstring); returns module → group."""
+    parent: dict[str, str] = {}
+
+    def root(node: str) -> str:
+        parent.setdefault(node, node)
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    for item in items:
+        module = root(_module(item))
+        for fixture in _shared_session_fixtures(item):
+            parent[root(fixture)] = module
+    # A group's name is its first module in sorted order: the same on every worker whatever the union order.
+    members: dict[str, list[str]] = {}
+    for module in {_module(item) for item in items}:
+        members.setdefault(root(module), []).append(module)
+    group_of = {module: min(modules) for modules in members.values() for module in modules}
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(group_of[_module(item)]))
+    return group_of
