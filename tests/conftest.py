@@ -30,11 +30,14 @@ DEFECT_RATE = 0.02
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook turns the marks into its groups
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """One pytest-xdist group per module, modules sharing a session fixture together (tests/helpers/xdist_groups.py)."""
-    from xdist_groups import assign_groups
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """One pytest-xdist group per module, modules sharing a session fixture together, and under xdist the
+    shared groups first (tests/helpers/xdist_groups.py)."""
+    from xdist_groups import assign_groups, shared_groups_first
 
-    assign_groups(items)
+    group_of = assign_groups(items)
+    if config.getoption("dist", "no") != "no":
+        shared_groups_first(items, group_of)
 
 
 @pytest.fixture(scope="session")

@@ -5,13 +5,20 @@ expensive session fixture (a Dagster workflow, a staged practice, the first Gens
 pay for it twice. So each module is one group, and modules that share a session fixture of the project's own
 conftest files (transitively: a fixture reading such a fixture counts too) are one group; a test that names an
 `xdist_group` itself keeps it. Under plain `pytest` (no xdist) the marks change nothing.
+
+The generated practices of tests/conftest.py are the exception: seconds to build, read by a dozen modules of
+minutes each. Tying those modules to one worker would leave the other idle, so each worker generates its own.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 
 import pytest
+
+# Session fixtures cheap enough for each worker to build (module docstring), as 'where defined::name'.
+BUILT_ON_EVERY_WORKER = frozenset({"tests::defective_practice", "tests::clean_practices"})
 
 
 def _module(item: pytest.Item) -> str:
@@ -28,8 +35,9 @@ def _shared_session_fixtures(item: pytest.Item) -> set[str]:
     shared = set()
     for name in item.fixturenames:
         for fixturedef in definitions.get(name, ()):
-            if fixturedef.scope == "session" and fixturedef.baseid:
-                shared.add(f"{fixturedef.baseid}::{name}")
+            fixture = f"{fixturedef.baseid}::{name}"
+            if fixturedef.scope == "session" and fixturedef.baseid and fixture not in BUILT_ON_EVERY_WORKER:
+                shared.add(fixture)
     return shared
 
 
@@ -57,3 +65,20 @@ def assign_groups(items: Sequence[pytest.Item]) -> dict[str, str]:
         if item.get_closest_marker("xdist_group") is None:
             item.add_marker(pytest.mark.xdist_group(group_of[_module(item)]))
     return group_of
+
+
+def shared_groups_first(items: list[pytest.Item], group_of: dict[str, str]) -> None:
+    """Reorder `items` in place: the groups of several modules (the long shared fixtures) first, the most modules
+    first, every other test in collection order. pytest-xdist hands groups out in this order
+    (`--no-loadscope-reorder`), so the longest work starts first instead of at the end on one worker."""
+    size = Counter(group_of.values())
+    position = {id(item): n for n, item in enumerate(items)}
+    first: dict[str, int] = {}
+    for n, item in enumerate(items):
+        first.setdefault(group_of[_module(item)], n)
+
+    def rank(item: pytest.Item) -> tuple[int, int, int]:
+        group = group_of[_module(item)]
+        return -size[group], first[group], position[id(item)]
+
+    items.sort(key=rank)
