@@ -31,12 +31,12 @@ DEFECT_RATE = 0.02
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook turns the marks into its groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """One pytest-xdist group per module, modules sharing a session fixture together, and under xdist the
-    shared groups first (tests/helpers/xdist_groups.py)."""
+    """One pytest-xdist group per module, modules sharing a session fixture together, and on an xdist worker
+    (whose collection the scheduler hands out in order) the shared groups first (tests/helpers/xdist_groups.py)."""
     from xdist_groups import assign_groups, shared_groups_first
 
     group_of = assign_groups(items)
-    if config.getoption("dist", "no") != "no":
+    if hasattr(config, "workerinput"):
         shared_groups_first(items, group_of)
 
 
