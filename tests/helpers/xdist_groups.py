@@ -6,16 +6,28 @@ pay for it twice. So each module is one group, and modules that share a session 
 conftest files (transitively: a fixture reading such a fixture counts too) are one group; a test that names an
 `xdist_group` itself keeps it. Under plain `pytest` (no xdist) the marks change nothing.
 
+pytest-xdist 3.8's own `loadgroup` appends the group to each test's node id, which pytest 9 no longer lets a
+plugin change (the id is structured): every test would be its own group. So the workers, which see the
+fixtures, write test id → group to a file the main process names (`GROUPS_FILE_ENV`), and the main process
+schedules with `GroupFileScheduling`, which reads it once every worker has collected.
+
 The generated practices of tests/conftest.py are the exception: seconds to build, read by a dozen modules of
 minutes each. Tying those modules to one worker would leave the other idle, so each worker generates its own.
 """
 
 from __future__ import annotations
 
+import json
+import os
 from collections import Counter
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
+from xdist.scheduler import LoadScopeScheduling
+
+# Where the workers write test id → group for the main process (set by the main process before it starts them).
+GROUPS_FILE_ENV = "PRACTICE_TESTS_XDIST_GROUPS"
 
 # Session fixtures cheap enough for each worker to build (module docstring), as 'where defined::name'.
 BUILT_ON_EVERY_WORKER = frozenset({"tests::defective_practice", "tests::clean_practices"})
@@ -42,7 +54,8 @@ def _shared_session_fixtures(item: pytest.Item) -> set[str]:
 
 
 def assign_groups(items: Sequence[pytest.Item]) -> dict[str, str]:
-    """Mark every test without an `xdist_group` with its group (module docstring); returns module → group."""
+    """Mark every test without an `xdist_group` with its group (module docstring) and write test id → group
+    where `GROUPS_FILE_ENV` says; returns module → group."""
     parent: dict[str, str] = {}
 
     def root(node: str) -> str:
@@ -64,7 +77,38 @@ def assign_groups(items: Sequence[pytest.Item]) -> dict[str, str]:
     for item in items:
         if item.get_closest_marker("xdist_group") is None:
             item.add_marker(pytest.mark.xdist_group(group_of[_module(item)]))
+    if target := os.environ.get(GROUPS_FILE_ENV):
+        groups = {item.nodeid: _group_name(item) for item in items}
+        # Both workers write the same content; a whole file replaces the other's at once.
+        partial = Path(f"{target}.{os.getpid()}")
+        partial.write_text(json.dumps(groups), encoding="utf-8")
+        partial.replace(target)
     return group_of
+
+
+def _group_name(item: pytest.Item) -> str:
+    names = sorted(
+        {
+            str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+            for mark in item.iter_markers("xdist_group")
+        }
+    )
+    return "_".join(names)
+
+
+class GroupFileScheduling(LoadScopeScheduling):
+    """`--dist loadgroup` with the groups the workers wrote (module docstring): a group is one work unit, handed
+    out whole to one worker, in the order the workers collected (`--no-loadscope-reorder`)."""
+
+    def __init__(self, config: pytest.Config, log: object, groups_file: Path) -> None:
+        super().__init__(config, log)
+        self._groups_file = groups_file
+        self._groups: dict[str, str] | None = None
+
+    def _split_scope(self, nodeid: str) -> str:
+        if self._groups is None:  # first called once every worker has collected (and written the file)
+            self._groups = json.loads(self._groups_file.read_text(encoding="utf-8"))
+        return self._groups.get(nodeid) or nodeid.split("::", 1)[0]
 
 
 def shared_groups_first(items: list[pytest.Item], group_of: dict[str, str]) -> None:
