@@ -32,10 +32,16 @@ demo: $(STAMP)
 demo-two-hops: $(STAMP)
 	$(BIN)/python -m practice_migrate.demo_two_hops
 
-## test: set up, then the whole test suite (ruff first: a lint error fails the build)
+## test: set up, then the whole test suite (ruff first: a lint error fails the build) in two pytest-xdist
+## workers, modules sharing a session fixture on one worker and started first (tests/helpers/xdist_groups.py),
+## temporary files on tmpfs when the machine has one (/dev/shm: Dagster's SQLite event logs and the DuckDB
+## files then never wait for the disk). PYTEST_WORKERS=0 runs it in one process.
+PYTEST_WORKERS ?= 2
+TEST_TMP_ROOT ?= $(if $(wildcard /dev/shm/.),/dev/shm,$(or $(TMPDIR),/tmp))
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	tmp=$$(mktemp -d "$(TEST_TMP_ROOT)/practice-migration-tests.XXXXXX") && trap 'rm -rf "$$tmp"' EXIT && \
+	TMPDIR="$$tmp" $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --no-loadscope-reorder
 
 ## test-postgres: the production instance profile (deploy/dagster.yaml) against a throw-away PostgreSQL
 ## (installed from the OS packages when missing; the cluster is removed afterwards)

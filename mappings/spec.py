@@ -384,7 +384,9 @@ def load_spec(system: str, overrides: Mapping[str, Any] | None = None, spec_dir:
     if not path.exists():
         valid = ", ".join(sorted(p.stem for p in spec_dir.glob("*.yaml")))
         raise SpecError(str(path), [f"no mapping spec for system {system!r}; available: {valid}"])
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    # libyaml's safe loader: the same documents as yaml.safe_load, parsed about eight times faster (every stage
+    # run and proposal reads the specs).
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
     if overrides:
         data = apply_overrides(data, overrides)
     return parse_spec(data, f"mappings/{path.name}")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,6 +29,38 @@ warnings.filterwarnings("ignore", category=dg.BetaWarning)
 # Small enough to run in seconds, large enough that every defect kind occurs more than once.
 PRACTICE_CLIENTS = 300
 DEFECT_RATE = 0.02
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The main process of `--dist loadgroup` names the file its workers write their groups to
+    (tests/helpers/xdist_groups.py); the workers inherit the variable when they start."""
+    if config.getoption("dist", "no") == "loadgroup" and not hasattr(config, "workerinput"):
+        from xdist_groups import GROUPS_FILE_ENV
+
+        folder = Path(tempfile.mkdtemp(prefix="xdist-groups-"))
+        config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
+        os.environ[GROUPS_FILE_ENV] = str(folder / "groups.json")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """`--dist loadgroup` scheduled by the groups the workers wrote (tests/helpers/xdist_groups.py)."""
+    from xdist_groups import GROUPS_FILE_ENV, GroupFileScheduling
+
+    if config.getoption("dist") == "loadgroup" and (groups_file := os.environ.get(GROUPS_FILE_ENV)):
+        return GroupFileScheduling(config, log, Path(groups_file))
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook turns the marks into its groups
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """One pytest-xdist group per module, modules sharing a session fixture together, and on an xdist worker
+    (whose collection the scheduler hands out in order) the shared groups first (tests/helpers/xdist_groups.py)."""
+    from xdist_groups import assign_groups, shared_groups_first
+
+    group_of = assign_groups(items)
+    if hasattr(config, "workerinput"):
+        shared_groups_first(items, group_of)
 
 
 @pytest.fixture(scope="session")

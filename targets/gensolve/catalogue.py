@@ -308,7 +308,8 @@ def parse_catalogue(data: dict, origin: str = "catalogue") -> Catalogue:
 
 @cache
 def load_catalogue(path: Path = CATALOGUE_FILE) -> Catalogue:
-    return parse_catalogue(yaml.safe_load(path.read_text(encoding="utf-8")), str(path.name))
+    # libyaml's safe loader: the documents yaml.safe_load reads, several times faster.
+    return parse_catalogue(yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader), str(path.name))
 
 
 def column_field(column: ImportColumn) -> CanonicalField:
