@@ -157,8 +157,8 @@ def coreplus_csv_export(work: Path, clients: int, seed: int) -> Path:
     export = work / f"coreplus-{clients}-{seed}"
     if not export.exists():
         export.mkdir(parents=True)
-        data = write_practice(export / "practice.json", defects=False, clients=clients, seed=seed)
-        write_export(export / "export", data, seed=seed)
+        write_practice(export / "practice.json", defects=False, clients=clients, seed=seed)
+        write_export(export / "export", defects=False, clients=clients, seed=seed)
     return export / "export"
 
 

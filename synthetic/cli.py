@@ -230,21 +230,22 @@ def _run_export(args: argparse.Namespace, err: Console) -> int:
 
 
 def _run_coreplus(args: argparse.Namespace, err: Console) -> int:
-    """A Core Plus practice (synthetic/coreplus.py, AU): `practice.json` for the emulator (`practice-migrate emulators
-    --coreplus --coreplus-practice OUT_DIR/practice.json`) and `export/*.csv` (what the API lacks); with --defects > 0
-    one record of each defect kind and `ground_truth.json`."""
-    from synthetic.coreplus import DEFECT_KINDS, TRUTH_FILE, write_export, write_practice
+    """A Core Plus practice (synthetic/coreplus.py: the neutral small practice, AU): `practice.json` for the emulator
+    (`practice-migrate emulators --coreplus --coreplus-practice OUT_DIR/practice.json`), `export/*.csv` (what the API
+    lacks) and `ground_truth.json` (the DST-day appointments; with --defects > 0 one record of each defect kind)."""
+    from synthetic.coreplus import DEFECT_KINDS, MIN_DEFECT_CLIENTS, TRUTH_FILE, write_export, write_practice
 
     if args.country != "AU":
         err.print("[red]practice-migrate generate: error:[/red] --system coreplus writes AU")
         return 2
     defects = args.defects > 0
-    if defects and args.clients < len(DEFECT_KINDS) + 1:
-        err.print(f"[red]practice-migrate generate: error:[/red] defects need at least {len(DEFECT_KINDS) + 1} clients")
+    if defects and args.clients < MIN_DEFECT_CLIENTS:
+        err.print(f"[red]practice-migrate generate: error:[/red] defects need at least {MIN_DEFECT_CLIENTS} clients")
         return 2
     args.out_dir.mkdir(parents=True, exist_ok=True)
-    data = write_practice(args.out_dir / "practice.json", defects=defects, clients=args.clients, seed=args.seed)
-    export = write_export(args.out_dir / "export", data, seed=args.seed)
+    built = {"clients": args.clients, "seed": args.seed, "defects": defects}
+    data = write_practice(args.out_dir / "practice.json", **built)
+    export = write_export(args.out_dir / "export", **built)
     counts = {k: len(v) for k, v in data.items()} | {f"export/{k}": len(v) for k, v in export.items()}
     title = f"Core Plus practice (emulator) and CSV export (assumed layout), AU, {args.clients:,} clients"
     _print_summary(title, "records", counts, len(DEFECT_KINDS) if defects else 0, args.out_dir / TRUTH_FILE)

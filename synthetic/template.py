@@ -17,6 +17,7 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from checks.identifiers import corrupt_check_digit, random_medicare, random_nhi, random_nhs_number
 from sources.template.settings import DOCUMENTS_DIR, TABLES, WORKBOOK_FILE, columns
@@ -64,36 +65,61 @@ def _time(moment: dt.datetime) -> str:
 class SmallPractice:
     """A system-neutral practice: rows by table in the template's vocabulary (sources/template/settings.py,
     dates and times as the template writes them), document bytes by file name, and the ground truth.
-    Each system's writer (this module's template writer, synthetic/tm3.py) lays it out in its own format."""
+    Each system's writer (this module's template writer, synthetic/tm3.py) lays it out in its own format.
+    `dst_days` lists the clean appointments placed at 09:00 on the practice zone's daylight-saving change
+    days (`small_practice(dst_days=True)`; empty otherwise)."""
 
     country: str
     rows: dict[str, list[dict[str, object]]]
     documents: dict[str, bytes]
     truth: list[dict[str, object]]
+    dst_days: tuple[dict[str, str], ...] = ()
+
+    @property
+    def time_zone(self) -> str:
+        """The practice's IANA zone: every site's unless the site row names its own (`time_zone`)."""
+        return str(_COUNTRY[self.country]["zone"])
 
 
-# Per country: practice zone's daylight-saving start (a local time the clock skips), mobile numbers.
-_COUNTRY = {
+# Per country: the practice's zone, its daylight-saving start (a local time the clock skips), its 2026 change
+# days (dst_days=True), mobile numbers (clients', emergency contacts'), and a site in another zone if the
+# country has one (other_zone_site=True: AU's Brisbane keeps no daylight saving).
+_COUNTRY: dict[str, dict[str, object]] = {
     "NZ": {
+        "zone": "Pacific/Auckland",
         "gap": dt.datetime(2026, 9, 27, 2, 30),
+        # Daylight saving ends on the first Sunday of April (03:00 → 02:00), starts on the last Sunday of September.
+        "changes": ((dt.date(2026, 4, 5), "dst_end"), (dt.date(2026, 9, 27), "dst_start")),
         "mobile": "021 {:07d}",
+        "contact_mobile": "022 {:07d}",
         "city": "Auckland",
         "sites": (("Harbour Clinic", "Auckland", "09 555 0100"), ("Hill Clinic", "Hamilton", "07 555 0100")),
     },
     "AU": {
+        "zone": "Australia/Sydney",
         "gap": dt.datetime(2026, 10, 4, 2, 30),
+        # Sydney: ends on the first Sunday of April (03:00 → 02:00), starts on the first Sunday of October.
+        "changes": ((dt.date(2026, 4, 5), "dst_end"), (dt.date(2026, 10, 4), "dst_start")),
         "mobile": "0412 {:06d}",
+        "contact_mobile": "0413 {:06d}",
         "city": "Sydney",
         "sites": (("Harbour Clinic", "Sydney", "02 5550 0100"), ("Hill Clinic", "Parramatta", "02 5550 0200")),
+        "other_zone_site": ("River Clinic", "Brisbane", "07 5550 0300", "Australia/Brisbane"),
     },
-    # London: clocks go from 01:00 to 02:00 on the last Sunday of March.
+    # London: clocks go from 01:00 to 02:00 on the last Sunday of March, back on the last Sunday of October.
     "UK": {
+        "zone": "Europe/London",
         "gap": dt.datetime(2026, 3, 29, 1, 30),
+        "changes": ((dt.date(2026, 3, 29), "dst_start"), (dt.date(2026, 10, 25), "dst_end")),
         "mobile": "07400 {:06d}",
+        "contact_mobile": "07401 {:06d}",
         "city": "London",
         "sites": (("Harbour Clinic", "London", "020 7946 0100"), ("Hill Clinic", "Manchester", "0161 496 0100")),
     },
 }
+_RELATIONSHIPS = ("Mother", "Father", "Partner", "Guardian")
+# Clients 1 to 4 (two per change day) get a third visit at 09:00 on the change days with dst_days=True.
+DST_DAY_CLIENTS = 4
 # The country's patient identifier: (field, kind for checks.identifiers.corrupt_check_digit).
 _IDENTIFIER = {"NZ": ("nhi", "nhi"), "AU": ("medicare_number", "medicare"), "UK": ("nhs_number", "nhs")}
 
@@ -129,25 +155,48 @@ def _template_rows(practice: SmallPractice, table: str) -> Iterator[list[object]
 
 def write_truth(out: Path, practice: SmallPractice, fmt: str) -> Path:
     truth_file = out / TRUTH_FILE
-    truth_file.write_text(
-        json.dumps({"synthetic": SYNTHETIC_NOTE, "format": fmt, "defects": practice.truth}, indent=1), encoding="utf-8"
-    )
+    truth: dict[str, object] = {"synthetic": SYNTHETIC_NOTE, "format": fmt, "defects": practice.truth}
+    if practice.dst_days:
+        truth["dst_days"] = list(practice.dst_days)
+    truth_file.write_text(json.dumps(truth, indent=1), encoding="utf-8")
     return truth_file
 
 
-def small_practice(*, clients: int, seed: int, defects: bool, country: str = "NZ") -> SmallPractice:
+def small_practice(
+    *,
+    clients: int,
+    seed: int,
+    defects: bool,
+    country: str = "NZ",
+    dst_days: bool = False,
+    other_zone_site: bool = False,
+    emergency_contacts: bool = False,
+) -> SmallPractice:
     """The neutral practice: 2 sites, 3 practitioners, a referrer, `clients` clients with two appointments,
     notes, an invoice of two lines and a payment each, a document for every tenth; with `defects`, one
-    record of each DEFECT_KINDS."""
+    record of each DEFECT_KINDS.
+
+    Facts a system's writer may need beyond these, each off by default (off, the practice is exactly the
+    one every writer has always laid out: none of them draws from the random source):
+    `dst_days` — clients 1 to 4 get a third visit at 09:00 local at site S1 on the practice zone's two 2026
+    daylight-saving change days (two clients per day), listed in `SmallPractice.dst_days`;
+    `other_zone_site` — site S2 is in another zone of the country (AU: River Clinic, Brisbane, no daylight
+    saving; its row names its `time_zone`), and times written in the practice's zone (notes, payments) are
+    converted from S2's wall time;
+    `emergency_contacts` — every third client has an emergency contact: a relative with the client's last
+    name and a mobile, as the template's `emergency_contact` text and as its parts (`contact`)."""
     if country not in _COUNTRY:
         raise ValueError(f"the small practice is written for {', '.join(_COUNTRY)}, not {country!r}")
     if defects and clients < len(DEFECT_KINDS):
         raise ValueError(f"defects need at least {len(DEFECT_KINDS)} clients (one of each kind), got {clients}")
     local = _COUNTRY[country]
+    if other_zone_site and "other_zone_site" not in local:
+        raise ValueError(f"the small practice has no site in another zone of {country}")
     rng = random.Random(seed)
     rows: dict[str, list[dict[str, object]]] = {table: [] for table in TABLES}
     truth: list[dict[str, object]] = []
     files: dict[str, bytes] = {}
+    dst_visits: list[dict[str, str]] = []
 
     def add(table: str, values: dict[str, object]) -> None:
         rows[table].append(values)
@@ -155,8 +204,40 @@ def small_practice(*, clients: int, seed: int, defects: bool, country: str = "NZ
     def defect(kind: str, entity: str, source_id: str) -> None:
         truth.append({"kind": kind, "entity": entity, "source_id": source_id})
 
-    for number, (name, city, phone) in enumerate(local["sites"], start=1):
-        add("sites", {"id": f"S{number}", "name": name, "city": city, "phone": phone})
+    practice_zone = str(local["zone"])
+    site_zones = {"S1": practice_zone, "S2": practice_zone}
+    sites = list(local["sites"])  # type: ignore[call-overload]
+    if other_zone_site:
+        name, city, phone, zone = local["other_zone_site"]  # type: ignore[misc]
+        sites[1] = (name, city, phone)
+        site_zones["S2"] = zone
+    for number, (name, city, phone) in enumerate(sites, start=1):
+        site_row: dict[str, object] = {"id": f"S{number}", "name": name, "city": city, "phone": phone}
+        if site_zones[f"S{number}"] != practice_zone:
+            site_row["time_zone"] = site_zones[f"S{number}"]
+        add("sites", site_row)
+
+    def practice_time(moment: dt.datetime, site: str) -> dt.datetime:
+        """A wall time at `site` as the practice zone's wall time (the same when the site is in that zone)."""
+        if site_zones[site] == practice_zone:
+            return moment
+        instant = moment.replace(tzinfo=ZoneInfo(site_zones[site]))
+        return instant.astimezone(ZoneInfo(practice_zone)).replace(tzinfo=None)
+
+    def note(n: int, visit: int, appointment: dict[str, object], begins: dt.datetime) -> None:
+        add(
+            "clinical_notes",
+            {
+                "id": f"N{n}-{visit}",
+                "client_id": appointment["client_id"],
+                "practitioner_id": appointment["practitioner_id"],
+                "appointment_id": appointment["id"],
+                "title": "Treatment",
+                "body": f"Visit {visit}: range of motion improving.\nContinue exercises.",
+                "written": _time(practice_time(begins + dt.timedelta(minutes=50), str(appointment["site_id"]))),
+            },
+        )
+
     for n, (first, last) in enumerate((("Aroha", "Ngata"), ("James", "Cole"), ("Priya", "Shah")), start=1):
         add("practitioners", {"id": f"P{n}", "first_name": first, "last_name": last, "active": "yes"})
     add("referrers", {"id": "R1", "title": "Dr", "first_name": "Ian", "last_name": "Fox", "organisation": "City GP"})
@@ -182,6 +263,18 @@ def small_practice(*, clients: int, seed: int, defects: bool, country: str = "NZ
             "referrer_id": "R1" if n % 5 == 0 else "",
             "archived": "no",
         }
+        if emergency_contacts and n % 3 == 0:
+            contact = {
+                "first_name": _GIVEN[(n + 6) % len(_GIVEN)],
+                "last_name": last,
+                "relationship": _RELATIONSHIPS[n // 3 % len(_RELATIONSHIPS)],
+                "mobile_phone": str(local["contact_mobile"]).format(556_0000 + n if country == "NZ" else 556_000 + n),
+            }
+            client["contact"] = contact
+            client["emergency_contact"] = (
+                f"{contact['first_name']} {contact['last_name']} ({contact['relationship'].lower()}) "
+                f"{contact['mobile_phone']}"
+            )
         if kind == "invalid_email":
             client["email"] = f"{first.lower()}.at.example.org"
             defect(kind, "client", cid)
@@ -229,7 +322,10 @@ def small_practice(*, clients: int, seed: int, defects: bool, country: str = "NZ
                 defect(kind, "appointment", aid)
             elif visit == 2 and kind == "dst_gap_appointment":
                 gap = local["gap"]
+                assert isinstance(gap, dt.datetime)
                 appointment |= {"starts": _time(gap), "ends": _time(gap + dt.timedelta(hours=1))}
+                if site_zones[site] != practice_zone:
+                    appointment["site_id"] = "S1"  # the gap is the practice zone's: at a site in that zone
                 defect(kind, "appointment", aid)
             elif visit == 2 and kind == "ends_before_start":
                 appointment["ends"] = _time(begins - dt.timedelta(minutes=30))
@@ -237,18 +333,32 @@ def small_practice(*, clients: int, seed: int, defects: bool, country: str = "NZ
             add("appointments", appointment)
             # A rejected appointment's note would be rejected with it: the defect is the appointment's alone.
             if appointment["client_id"] == cid and not (visit == 2 and kind == "dst_gap_appointment"):
-                add(
-                    "clinical_notes",
-                    {
-                        "id": f"N{n}-{visit}",
-                        "client_id": cid,
-                        "practitioner_id": appointment["practitioner_id"],
-                        "appointment_id": aid,
-                        "title": "Treatment",
-                        "body": f"Visit {visit}: range of motion improving.\nContinue exercises.",
-                        "written": _time(begins + dt.timedelta(minutes=50)),
-                    },
-                )
+                note(n, visit, appointment, begins)
+        if dst_days and n <= DST_DAY_CLIENTS:
+            day, change = local["changes"][(n - 1) // 2]  # type: ignore[index]
+            begins = dt.datetime.combine(day, dt.time(9))
+            aid = f"A{n}-3"
+            appointment = {
+                "id": aid,
+                "client_id": cid,
+                "practitioner_id": f"P{1 + n % 3}",
+                "site_id": "S1",
+                "appointment_type": "Consultation",
+                "starts": _time(begins),
+                "ends": _time(begins + dt.timedelta(minutes=45)),
+                "status": "completed",
+            }
+            add("appointments", appointment)
+            note(n, 3, appointment, begins)
+            dst_visits.append(
+                {
+                    "source_id": aid,
+                    "table": "appointments",
+                    "local_start": begins.isoformat(),
+                    "time_zone": practice_zone,
+                    "kind": change,
+                }
+            )
         iid = f"I{n}"
         total = "90.00"
         add(
@@ -284,7 +394,7 @@ def small_practice(*, clients: int, seed: int, defects: bool, country: str = "NZ
                 "id": f"Y{n}",
                 "invoice_id": iid,
                 "client_id": cid,
-                "paid": _time(start + dt.timedelta(hours=1)),
+                "paid": _time(practice_time(start + dt.timedelta(hours=1), site)),
                 "amount": total,
                 "method": "eftpos",
             },
@@ -293,7 +403,7 @@ def small_practice(*, clients: int, seed: int, defects: bool, country: str = "NZ
             name = f"referral-{n}.pdf"
             files[name] = b"%PDF-1.4 synthetic referral " + cid.encode()
             add("documents", {"id": f"D{n}", "client_id": cid, "file_name": name, "description": "Referral"})
-    return SmallPractice(country, rows, files, truth)
+    return SmallPractice(country, rows, files, truth, tuple(dst_visits))
 
 
 def _identifier(country: str, rng: random.Random) -> dict[str, object]:
@@ -301,5 +411,5 @@ def _identifier(country: str, rng: random.Random) -> dict[str, object]:
         return {"nhi": random_nhi(rng, new_format=False)}
     if country == "UK":
         return {"nhs_number": random_nhs_number(rng)}
-    number, _irn = random_medicare(rng)
-    return {"medicare_number": number}
+    number, irn = random_medicare(rng)
+    return {"medicare_number": number, "medicare_irn": irn}

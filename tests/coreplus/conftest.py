@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from coreplus_helpers import make_settings
+from coreplus_helpers import PRACTICE_ARGS, make_settings
 
 from emulators.launcher import RunningEmulators, start_emulators
 from sources.coreplus.api import CoreplusApiSettings
@@ -17,7 +17,7 @@ from synthetic.coreplus import write_practice
 @pytest.fixture(scope="session")
 def practice_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("coreplus") / "practice.json"
-    write_practice(path, clients=12, seed=7)
+    write_practice(path, **PRACTICE_ARGS)
     return path
 
 

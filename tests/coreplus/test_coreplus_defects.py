@@ -1,6 +1,7 @@
-"""A Core Plus practice with one defect of each kind (synthetic/coreplus.py DEFECT_KINDS, ground truth written beside
-the practice) taken through the API by a real `coreplus_stage` Dagster run: precision and recall 1.0 against the
-ground truth, and every delivered row reconciles."""
+"""A Core Plus practice with one defect of each kind (synthetic/coreplus.py DEFECT_KINDS: the neutral small practice's
+kinds the API can deliver and the writer's own `unmapped_status`; ground truth written beside the practice) taken
+through the API by a real `coreplus_stage` Dagster run: precision and recall 1.0 against the ground truth, and every
+delivered row reconciles."""
 
 from __future__ import annotations
 
@@ -18,7 +19,14 @@ from pipeline_helpers import assert_defects_found, defect_findings, staged_outco
 
 from emulators.launcher import start_emulators
 from migration_assets.partitions import add_customer_partition
-from synthetic.coreplus import DEFECT_KINDS, TRUTH_FILE, write_practice
+from synthetic.coreplus import (
+    DEFECT_KINDS,
+    NOT_DELIVERABLE,
+    TRUTH_FILE,
+    UNMAPPED_STATUS,
+    write_export,
+    write_practice,
+)
 
 pytestmark = pytest.mark.timeout(1200)
 CUSTOMER = "coreplus-defects"
@@ -29,6 +37,7 @@ EXPECTED: dict[str, tuple[str, str | None, str | None]] = {
     "future_date_of_birth": ("check", "birth_dates", "date_of_birth:in_future"),
     "no_contact_method": ("check", "contact_method", "no_email_or_phone"),
     "duplicate_client": ("merge", None, None),
+    "mojibake_text": ("issue", "last_name", "mojibake_repaired"),  # neutral: "Mülle<n>" read as cp1252
     "orphan_appointment": ("reject", "client_id", "missing_reference"),
     "unmapped_status": ("reject", "status", "unmapped_value"),  # status is required: rejected, never guessed
     "ends_before_start": ("check", "times", "ends_before_start"),
@@ -63,7 +72,7 @@ def staged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
 
 def test_every_defect_caught_and_nothing_clean_flagged(staged: dict[str, Any]) -> None:
     truth = staged["truth"]
-    assert truth["synthetic"] is True
+    assert truth["synthetic"].startswith("SYNTHETIC")
     assert {d["kind"] for d in truth["defects"]} == set(DEFECT_KINDS) == set(EXPECTED)
     assert_defects_found(defect_findings(staged["tables"]), truth["defects"], EXPECTED)
 
@@ -83,3 +92,13 @@ def test_the_ground_truth_names_records_the_practice_holds(tmp_path: Path) -> No
     ids = {c["clientId"] for c in practice["clients"]} | {a["appointmentId"] for a in practice["appointments"]}
     assert all(d["source_id"] in ids for d in truth["defects"])
     assert len({d["source_id"] for d in truth["defects"]}) == len(DEFECT_KINDS)  # one record, one defect
+    assert not {d["kind"] for d in truth["defects"]} & NOT_DELIVERABLE
+    # The neutral practice's 12 clients and the copy of one (duplicate_client); 2 visits each and the 4 DST-day
+    # visits of clients 1-4, less the visit at a time Sydney's clock skipped (dst_gap_appointment: not written).
+    assert len(practice["clients"]) == 13
+    assert len(practice["appointments"]) == 12 * 2 + 4 - 1
+    [unmapped] = [d["source_id"] for d in truth["defects"] if d["kind"] == "unmapped_status"]
+    assert next(a for a in practice["appointments"] if a["appointmentId"] == unmapped)["status"] == UNMAPPED_STATUS
+    # Its note would be rejected with it: the export leaves it out, so the defect is the appointment's alone.
+    notes = write_export(tmp_path / "export", defects=True, clients=12, seed=1)["clinical_notes"]
+    assert unmapped not in {n["appointment_id"] for n in notes} and notes

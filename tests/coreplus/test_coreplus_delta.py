@@ -203,7 +203,7 @@ def test_generate_writes_a_coreplus_practice_and_its_export(tmp_path: Path) -> N
     practice = json.loads((out / "practice.json").read_text(encoding="utf-8"))
     assert len(practice["clients"]) == 13  # one entered twice: the duplicate_client defect
     assert sorted(p.name for p in (out / "export").iterdir()) == ["clinical_notes.csv", "payments.csv", "referrers.csv"]
-    assert json.loads((out / "ground_truth.json").read_text(encoding="utf-8"))["synthetic"] is True
+    assert json.loads((out / "ground_truth.json").read_text(encoding="utf-8"))["synthetic"].startswith("SYNTHETIC")
     refused = parser.parse_args(["--system", "coreplus", "--country", "NZ", "--clients", "12", str(tmp_path / "nz")])
     assert run(refused) == 2
 

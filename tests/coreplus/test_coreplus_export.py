@@ -4,6 +4,7 @@ reconciled; absent, it is zero rows with a note; in an API snapshot it is copied
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 from decimal import Decimal
@@ -12,7 +13,7 @@ from typing import Any
 
 import polars as pl
 import pytest
-from coreplus_helpers import api_source_block, make_settings, stage_dump
+from coreplus_helpers import PRACTICE_ARGS, api_source_block, make_settings, stage_dump
 
 from emulators.coreplus.constants import TIME_ZONES
 from emulators.launcher import RunningEmulators
@@ -36,7 +37,7 @@ def _table(warehouse: Warehouse, schema: str, name: str) -> pl.DataFrame:
 def dump_with_export(coreplus: RunningEmulators, practice: dict[str, Any], tmp_path_factory: pytest.TempPathFactory):
     dump = tmp_path_factory.mktemp("coreplus-export") / "dump"
     extract(make_settings(coreplus), dump)
-    rows = write_export(dump / "export", practice)
+    rows = write_export(dump / "export", **PRACTICE_ARGS)
     zones = {loc["locationId"]: TIME_ZONES[loc["timezoneId"]] for loc in practice["locations"]}
     warehouse, summary = stage_dump(dump, zones)
     return rows, warehouse, summary
@@ -82,7 +83,7 @@ def test_a_dump_without_the_export_reads_zero_rows_with_a_note(coreplus: Running
 def test_an_export_file_must_have_the_columns(coreplus: RunningEmulators, practice: dict, tmp_path: Path) -> None:
     dump = tmp_path / "dump"
     extract(make_settings(coreplus), dump)
-    write_export(dump / "export", practice)
+    write_export(dump / "export", **PRACTICE_ARGS)
     text = (dump / "export" / "payments.csv").read_text(encoding="utf-8")
     (dump / "export" / "payments.csv").write_text(text.replace("amount", "total", 1), encoding="utf-8")
     with pytest.raises(RawReadError, match=r"payments\.csv: column 'amount' missing"):
@@ -97,7 +98,7 @@ def test_a_snapshot_copies_the_export_in_and_protects_it(
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("MIGRATION_ALLOWED_HOSTS", "127.0.0.1")
     export = tmp_path / "delivered-export"
-    rows = write_export(export, practice)
+    rows = write_export(export, **PRACTICE_ARGS)
     (export / "notes-to-self.txt").write_text("not part of the export", encoding="utf-8")
     source = CoreplusApiSource.model_validate({**block, "export": str(export)})
     result = take_snapshot(settings_for(source, backoff_seconds=0.05), tmp_path / "extracts", source.export)
@@ -122,3 +123,25 @@ def test_the_export_path_must_be_absolute(coreplus: RunningEmulators) -> None:
     block, _env = api_source_block(coreplus, "coreplus-export")
     with pytest.raises(ValidationError, match="absolute path"):
         CoreplusApiSource.model_validate({**block, "export": "relative/export"})
+
+
+def test_a_brisbane_client_s_notes_and_payment_as_worked_out(dump_with_export: Any, practice: dict[str, Any]) -> None:
+    """Neutral client 3 (synthetic/template.py: 3 % 3 == 0, so site S2, River Clinic in Brisbane, +10:00 all year)
+    is seen on 5 March 2026 12:00 and 12 March 12:00 Brisbane time, and on 4 October 09:00 in Sydney (a DST-day
+    visit at S1). Each note is written 50 minutes after its visit starts and the payment an hour after the first
+    visit; the export writes them in the practice's (Sydney's) wall time, so 12:50 in Brisbane is 13:50 in Sydney
+    in March (AEDT +11:00): 02:50 UTC, after the visit ended (02:45 UTC), not an hour before it."""
+    _rows, warehouse, _summary = dump_with_export
+    guid = next(c["clientId"] for c in practice["clients"] if c["ExternalId"] == "C3")
+    mine = pl.col("client_id") == f"coreplus:client:{guid}"
+    notes = _table(warehouse, "staged", "clinical_note").filter(mine).sort("created_at")
+    assert notes.select("title", "created_at").rows() == [
+        ("Treatment", dt.datetime(2026, 3, 5, 2, 50, tzinfo=dt.UTC)),
+        ("Treatment", dt.datetime(2026, 3, 12, 2, 50, tzinfo=dt.UTC)),
+        ("Treatment", dt.datetime(2026, 10, 3, 22, 50, tzinfo=dt.UTC)),  # 09:50 AEDT on 4 October
+    ]
+    assert notes["body_text"][0] == "Visit 1: range of motion improving.\nContinue exercises."
+    payments = _table(warehouse, "staged", "payment").filter(mine)
+    assert payments.select("paid_at", "amount", "method").rows() == [
+        (dt.datetime(2026, 3, 5, 3, 0, tzinfo=dt.UTC), Decimal("90.00"), "EFTPOS"),  # 13:00 Brisbane, 14:00 Sydney
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -120,3 +121,184 @@ def test_a_core_plus_customer_passes_the_pipelines_checks(
     reconciliation = [r for key, r in results.items() if key.endswith(".reconciliation")]
     assert reconciliation and all(r.passed for r in reconciliation)
     assert [r.key for r in outcome.blocking_failures] == []
+
+
+# --- the generated practice's values, worked out from the neutral small practice (synthetic/template.py) ---------
+# The shared practice is `small_practice(clients=12, seed=7, country="AU", dst_days=True, other_zone_site=True,
+# emergency_contacts=True)` laid out by synthetic/coreplus.py. Client n is `_GIVEN[n % 12]` `_FAMILY[n % 10]<n>`,
+# born (1950 + n % 50, 1 + n % 12, 1 + n % 28), female when n is odd, mobile "0412 <555000 + n>", living in Sydney;
+# seen at site S1 (Harbour Clinic, Sydney) unless n % 3 == 0 (S2: River Clinic, Brisbane) by practitioner
+# P(1 + n % 3), first on 2 March 2026 09:00 + n % 60 days + n % 7 hours, again a week later; clients 1–4 also at
+# 09:00 at S1 on Sydney's change days (1, 2: 5 April; 3, 4: 4 October); client n % 3 == 0 has an emergency contact
+# `_GIVEN[(n + 6) % 12]` with the same last name, `_RELATIONSHIPS[n // 3 % 4]`, mobile "0413 <556000 + n>".
+# Only the GUIDs come from the practice file (found by ExternalId, the neutral id).
+
+
+def _client_guid(practice: dict[str, Any], neutral_id: str) -> str:
+    return next(c["clientId"] for c in practice["clients"] if c["ExternalId"] == neutral_id)
+
+
+def _appointments_of(warehouse: Warehouse, client_guid: str) -> list[dict[str, Any]]:
+    sites = {r["canonical_id"]: r["name"] for r in _table(warehouse, "staged", "site").iter_rows(named=True)}
+    people = {
+        r["canonical_id"]: f"{r['first_name']} {r['last_name']}"
+        for r in _table(warehouse, "staged", "practitioner").iter_rows(named=True)
+    }
+    rows = _table(warehouse, "staged", "appointment").filter(pl.col("client_id") == f"coreplus:client:{client_guid}")
+    return [
+        {
+            "site": sites[r["site_id"]],
+            "practitioner": people[r["practitioner_id"]],
+            "time_zone": r["time_zone"],
+            "starts_local": r["starts_local"],
+            "starts_at": r["starts_at"],
+            "ends_local": r["ends_local"],
+            "status": r["status"],
+        }
+        for r in rows.sort("starts_at").iter_rows(named=True)
+    ]
+
+
+def test_neutral_client_1_staged_as_worked_out(staged: tuple[Warehouse, Any], practice: dict[str, Any]) -> None:
+    warehouse, _ = staged
+    guid = _client_guid(practice, "C1")
+    client = _table(warehouse, "staged", "client").filter(pl.col("source_id") == guid)
+    assert client.select(
+        "first_name", "last_name", "date_of_birth", "sex", "email", "mobile_phone", "city", "state", "emergency_contact"
+    ).to_dicts() == [
+        {
+            "first_name": "Liam",  # _GIVEN[1]
+            "last_name": "Walker1",  # _FAMILY[1] + "1"
+            "date_of_birth": dt.date(1951, 2, 2),  # (1950 + 1, 1 + 1, 1 + 1)
+            "sex": "female",  # n odd
+            "email": "liam.walker1@example.org",
+            "mobile_phone": "+61412555001",  # "0412 555001"
+            "city": "Sydney",
+            "state": "NSW",
+            "emergency_contact": None,  # 1 % 3 != 0: none
+        }
+    ]
+    sydney = "Australia/Sydney"
+    assert _appointments_of(warehouse, guid) == [
+        {  # 2 March 09:00 + 1 day + 1 hour, at S1 (1 % 3 != 0) with P2 (1 + 1 % 3); AEDT +11:00
+            "site": "Harbour Clinic",
+            "practitioner": "James Cole",
+            "time_zone": sydney,
+            "starts_local": dt.datetime(2026, 3, 3, 10, 0),
+            "starts_at": dt.datetime(2026, 3, 2, 23, 0, tzinfo=dt.UTC),
+            "ends_local": dt.datetime(2026, 3, 3, 10, 45),
+            "status": "completed",
+        },
+        {  # a week later, still daylight time
+            "site": "Harbour Clinic",
+            "practitioner": "James Cole",
+            "time_zone": sydney,
+            "starts_local": dt.datetime(2026, 3, 10, 10, 0),
+            "starts_at": dt.datetime(2026, 3, 9, 23, 0, tzinfo=dt.UTC),
+            "ends_local": dt.datetime(2026, 3, 10, 10, 45),
+            "status": "completed",
+        },
+        {  # 5 April 09:00, the day daylight saving ended (03:00 → 02:00): AEST +10:00
+            "site": "Harbour Clinic",
+            "practitioner": "James Cole",
+            "time_zone": sydney,
+            "starts_local": dt.datetime(2026, 4, 5, 9, 0),
+            "starts_at": dt.datetime(2026, 4, 4, 23, 0, tzinfo=dt.UTC),
+            "ends_local": dt.datetime(2026, 4, 5, 9, 45),
+            "status": "completed",
+        },
+    ]
+
+
+def test_neutral_client_3_at_the_brisbane_site_staged_as_worked_out(
+    staged: tuple[Warehouse, Any], practice: dict[str, Any]
+) -> None:
+    warehouse, _ = staged
+    guid = _client_guid(practice, "C3")
+    client = _table(warehouse, "staged", "client").filter(pl.col("source_id") == guid)
+    assert client.select("first_name", "last_name", "date_of_birth", "emergency_contact").to_dicts() == [
+        {
+            "first_name": "Oliver",  # _GIVEN[3]
+            "last_name": "Smith3",
+            "date_of_birth": dt.date(1953, 4, 4),
+            # 3 % 3 == 0: _GIVEN[9], the same last name, _RELATIONSHIPS[1], "0413 556003" (the family record's text)
+            "emergency_contact": "Ruby | Smith3 | Father | 0413 556003",
+        }
+    ]
+    assert _appointments_of(warehouse, guid) == [
+        {  # 2 March 09:00 + 3 days + 3 hours at S2, River Clinic in Brisbane (no daylight saving, +10:00), with P1
+            "site": "River Clinic",
+            "practitioner": "Aroha Ngata",
+            "time_zone": "Australia/Brisbane",
+            "starts_local": dt.datetime(2026, 3, 5, 12, 0),
+            "starts_at": dt.datetime(2026, 3, 5, 2, 0, tzinfo=dt.UTC),
+            "ends_local": dt.datetime(2026, 3, 5, 12, 45),
+            "status": "completed",
+        },
+        {
+            "site": "River Clinic",
+            "practitioner": "Aroha Ngata",
+            "time_zone": "Australia/Brisbane",
+            "starts_local": dt.datetime(2026, 3, 12, 12, 0),
+            "starts_at": dt.datetime(2026, 3, 12, 2, 0, tzinfo=dt.UTC),
+            "ends_local": dt.datetime(2026, 3, 12, 12, 45),
+            "status": "completed",
+        },
+        {  # 4 October 09:00 at S1 in Sydney, the day daylight saving started (02:00 → 03:00): AEDT +11:00
+            "site": "Harbour Clinic",
+            "practitioner": "Aroha Ngata",
+            "time_zone": "Australia/Sydney",
+            "starts_local": dt.datetime(2026, 10, 4, 9, 0),
+            "starts_at": dt.datetime(2026, 10, 3, 22, 0, tzinfo=dt.UTC),
+            "ends_local": dt.datetime(2026, 10, 4, 9, 45),
+            "status": "completed",
+        },
+    ]
+
+
+def test_neutral_invoice_staged_as_worked_out(staged: tuple[Warehouse, Any], practice: dict[str, Any]) -> None:
+    """Every neutral client has invoice 1000 + n, issued on their first visit's day, paid: lines 60.00 and 30.00,
+    tax 11.74 spread over the lines by amount (11.74 × 60 / 90 = 7.83, the rest 3.91)."""
+    warehouse, _ = staged
+    guid = _client_guid(practice, "C3")
+    invoice = _table(warehouse, "staged", "invoice").filter(pl.col("client_id") == f"coreplus:client:{guid}")
+    assert invoice.select("invoice_number", "issue_date", "status", "tax_amount", "total_amount").to_dicts() == [
+        {
+            "invoice_number": "1003",
+            "issue_date": dt.date(2026, 3, 5),
+            "status": "paid",
+            "tax_amount": Decimal("11.74"),
+            "total_amount": Decimal("90.00"),
+        }
+    ]
+    lines = _table(warehouse, "staged", "invoice_line").filter(pl.col("invoice_id") == invoice["canonical_id"][0])
+    assert sorted(lines.select("unit_price_amount", "tax_amount", "total_amount").rows(), reverse=True) == [
+        (Decimal("60.00"), Decimal("7.83"), Decimal("60.00")),
+        (Decimal("30.00"), Decimal("3.91"), Decimal("30.00")),
+    ]
+
+
+def test_the_dst_day_appointments_read_nine_local_with_the_day_s_offset(
+    staged: tuple[Warehouse, Any], practice_file: Path
+) -> None:
+    """The ground truth's DST-day appointments (clients 1–4, two per change day) still read 09:00 in Sydney: +10:00
+    on 5 April (clocks went back at 03:00), +11:00 on 4 October (clocks went forward at 02:00)."""
+    import json
+
+    from synthetic.coreplus import TRUTH_FILE
+
+    warehouse, _ = staged
+    days = json.loads((practice_file.parent / TRUTH_FILE).read_text(encoding="utf-8"))["dst_days"]
+    assert sorted((d["local_start"], d["kind"]) for d in days) == [
+        ("2026-04-05T09:00:00", "dst_end"),
+        ("2026-04-05T09:00:00", "dst_end"),
+        ("2026-10-04T09:00:00", "dst_start"),
+        ("2026-10-04T09:00:00", "dst_start"),
+    ]
+    rows = {r["source_id"]: r for r in _table(warehouse, "staged", "appointment").iter_rows(named=True)}
+    offsets = {"dst_end": dt.timedelta(hours=10), "dst_start": dt.timedelta(hours=11)}
+    for day in days:
+        row = rows[day["appointment_id"]]
+        assert row["time_zone"] == day["time_zone"] == "Australia/Sydney"
+        assert row["starts_local"] == dt.datetime.fromisoformat(day["local_start"])
+        assert row["starts_local"] - row["starts_at"].replace(tzinfo=None) == offsets[day["kind"]]
