@@ -64,8 +64,8 @@ def assert_dump_equals_practice(out: Path, practice: dict[str, Any]) -> None:
     assert not (out / ".extract").exists()
 
 
-# The generated practice (synthetic/coreplus.py on the neutral small practice): its appointments fall between
-# 3 March 2026 (client 1's first visit) and early May, plus the DST-day visits on 5 April and 4 October 2026.
+# The generated practice (synthetic/coreplus.py on the neutral small practice): client n's visits are on
+# 2 March 2026 + n % 60 days and a week later (2 March to 7 May), plus the DST-day visits of 5 April and 4 October.
 WINDOW = (dt.date(2026, 3, 1), dt.date(2026, 10, 31))
 # The arguments of the practice the shared emulator serves (tests/coreplus/conftest.py) and of its CSV export.
 PRACTICE_ARGS: dict[str, Any] = {"clients": 12, "seed": 7}
