@@ -50,33 +50,40 @@ def _messages(rng: random.Random, c: ClientFacts, v: Visit, site_name: str, phon
     return out
 
 
-def write_communications(
-    p: Practice, links: Links, rng: random.Random, c: ClientFacts, visits: list[Visit], out: ChunkOut
-) -> None:
-    """About three messages per client, each sent after the booking it is about was made and before the
-    extract; only to contact details that are valid (a defective address gets no mail)."""
-    j = 0
+def draw_messages(p: Practice, rng: random.Random, c: ClientFacts, visits: list[Visit]) -> list[Message]:
+    """The client's message log as facts, in the order drawn (visit by visit, from the client's random source): about
+    three messages per client, each sent after the booking it is about was made and before the extract, at most
+    MAX_MESSAGES; only to contact details that are valid (a defective address gets no mail). Every visit is drawn
+    for, whether or not its messages are kept, so the draws that follow do not move."""
+    kept: list[Message] = []
     for v in visits:
         site = p.sites[v.site]
         for m in _messages(rng, c, v, site.name, site.phone, site.email):
-            if not max(c.reg_ts, v.created_ts) <= m.ts <= p.as_of_ts or j >= MAX_MESSAGES:
-                continue
-            values = {
-                "id": p.ids.client("communications", c.i, j),
-                "category": COMMUNICATION_CATEGORIES[m.category],
-                "category_code": m.category,
-                "type": "SMS" if m.type_code == SMS else "Email",
-                "type_code": m.type_code,
-                "direction_code": m.direction,
-                "direction_description": "Outbound" if m.direction == 1 else "Inbound",
-                "from": m.sender,
-                "to": m.to,
-                "content": m.content,
-                "content_subject": m.subject,
-                "archived_at": None,
-                "patient": links.to("patients", c.patient_id),
-                "created_at": fmt_ts(m.ts),
-                "updated_at": fmt_ts(m.ts),
-            }
-            out.add("communications", record("communications", values))
-            j += 1
+            if max(c.reg_ts, v.created_ts) <= m.ts <= p.as_of_ts and len(kept) < MAX_MESSAGES:
+                kept.append(m)
+    return kept
+
+
+def write_communications(
+    p: Practice, links: Links, rng: random.Random, c: ClientFacts, visits: list[Visit], out: ChunkOut
+) -> None:
+    """The client's messages (`draw_messages`) as Cliniko communications records."""
+    for j, m in enumerate(draw_messages(p, rng, c, visits)):
+        values = {
+            "id": p.ids.client("communications", c.i, j),
+            "category": COMMUNICATION_CATEGORIES[m.category],
+            "category_code": m.category,
+            "type": "SMS" if m.type_code == SMS else "Email",
+            "type_code": m.type_code,
+            "direction_code": m.direction,
+            "direction_description": "Outbound" if m.direction == 1 else "Inbound",
+            "from": m.sender,
+            "to": m.to,
+            "content": m.content,
+            "content_subject": m.subject,
+            "archived_at": None,
+            "patient": links.to("patients", c.patient_id),
+            "created_at": fmt_ts(m.ts),
+            "updated_at": fmt_ts(m.ts),
+        }
+        out.add("communications", record("communications", values))
