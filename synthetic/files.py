@@ -7,6 +7,7 @@ import random
 import struct
 import unicodedata
 import zlib
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from synthetic.cliniko import Links, record
@@ -110,12 +111,25 @@ def attachment(
     return "consent-form.txt", "text/plain", "Signed consent form", text_form(lines)
 
 
-def write_attachments(
-    p: Practice, links: Links, rng: random.Random, c: ClientFacts, visits: list[Visit], out: ChunkOut
-) -> None:
-    """1–2 real files: a referral PDF, an X-ray PNG or a consent form, saved under attachments/<id>/."""
+@dataclass(frozen=True)
+class Attachment:
+    """One file a client's record holds: when it was added (UTC seconds), its name, type, description, bytes,
+    and the user who uploaded it."""
+
+    created: int
+    filename: str
+    content_type: str
+    description: str
+    data: bytes
+    uploader: str
+
+
+def draw_attachments(p: Practice, rng: random.Random, c: ClientFacts, visits: list[Visit]) -> list[Attachment]:
+    """1–2 real files as facts (a referral PDF, an X-ray PNG or a consent form), drawn from the client's random
+    source in this order (the written dump depends on it)."""
     past = [v for v in visits if v.end_ts < p.as_of_ts] or None
-    for j in range(rng.choice((1, 1, 2))):
+    drawn: list[Attachment] = []
+    for _ in range(rng.choice((1, 1, 2))):
         v = rng.choice(past) if past else None
         created = min(max(c.reg_ts, v.start_ts - DAY) if v else c.reg_ts + 3600, p.as_of_ts - 60)
         region = v.condition.region if v else "lower back"
@@ -123,15 +137,26 @@ def write_attachments(
         filename, content_type, description, data = attachment(
             rng, kind, c.full_name, p.name, fmt_date(created // DAY), region
         )
-        attachment_id = p.ids.client("patient_attachments", c.i, j)
-        folder = out.out_dir / "attachments" / attachment_id
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / filename).write_bytes(data)
-        out.attachments.append((f"attachments/{attachment_id}/{filename}", len(data), hashlib.sha256(data).hexdigest()))
         uploader = (
             rng.choice(p.reception_user_ids)
             if rng.random() < 0.6 or v is None or v.practitioner is None
             else v.practitioner.user_id
+        )
+        drawn.append(Attachment(created, filename, content_type, description, data, uploader))
+    return drawn
+
+
+def write_attachments(
+    p: Practice, links: Links, rng: random.Random, c: ClientFacts, visits: list[Visit], out: ChunkOut
+) -> None:
+    """The client's files (`draw_attachments`) saved under attachments/<id>/ and as Cliniko attachment records."""
+    for j, a in enumerate(draw_attachments(p, rng, c, visits)):
+        attachment_id = p.ids.client("patient_attachments", c.i, j)
+        folder = out.out_dir / "attachments" / attachment_id
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / a.filename).write_bytes(a.data)
+        out.attachments.append(
+            (f"attachments/{attachment_id}/{a.filename}", len(a.data), hashlib.sha256(a.data).hexdigest())
         )
         out.add(
             "patient_attachments",
@@ -139,17 +164,17 @@ def write_attachments(
                 "patient_attachments",
                 {
                     "id": attachment_id,
-                    "filename": filename,
-                    "content_type": content_type,
-                    "size": len(data),
-                    "description": description,
+                    "filename": a.filename,
+                    "content_type": a.content_type,
+                    "size": len(a.data),
+                    "description": a.description,
                     "processing_completed": True,
                     "deleted_at": None,
                     "content": links.content(attachment_id),
                     "patient": links.to("patients", c.patient_id),
-                    "user": links.to("users", uploader),
-                    "created_at": fmt_ts(created),
-                    "updated_at": fmt_ts(created),
+                    "user": links.to("users", a.uploader),
+                    "created_at": fmt_ts(a.created),
+                    "updated_at": fmt_ts(a.created),
                 },
             ),
         )
