@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from synthetic.cliniko import Links, record
@@ -106,26 +107,80 @@ def practice_form_records(p: Practice) -> Iterator[tuple[str, dict[str, Any]]]:
         )
 
 
-def write_forms_and_referral(
-    p: Practice, links: Links, i: int, patient_id: str, reg_ts: int, visits: list[Visit], out: ChunkOut
-) -> None:
-    """Client `i`'s referral (about a third of clients) and forms (an intake form for about half, sent with
-    their first booking and completed before it unless it is still to come; a signed consent for some)."""
+@dataclass(frozen=True)
+class Referral:
+    """How a client came to the practice: the type (index in REFERRAL_TYPES), who referred them (resource and id)
+    if a patient or contact did, a subcategory and a note."""
+
+    kind: int
+    referrer: tuple[str, str] | None
+    subcategory: str | None
+    notes: str | None
+
+
+@dataclass(frozen=True)
+class IntakeForms:
+    """A client's intake form, sent with their first booking (`booking_id`) at `sent`, completed (with answers)
+    unless still to come, and with a signed consent form beside it when `signed`."""
+
+    booking_id: str
+    sent: int
+    completed: int | None
+    answers: tuple[str, list[str]] | None
+    signed: bool
+
+
+def draw_forms_and_referral(
+    p: Practice, i: int, reg_ts: int, visits: list[Visit]
+) -> tuple[Referral | None, IntakeForms | None]:
+    """Client `i`'s referral (about a third of clients) and forms (an intake form for about half, sent with their
+    first booking and completed before it unless it is still to come; a signed consent for some), drawn from the
+    client's own forms random source in this order (the written dump depends on it)."""
     rng = seeded_rng(p.seed, "client-forms", i)
-    _referral(p, links, rng, i, patient_id, out)
+    referral = _draw_referral(p, rng, i)
     booked = [v for v in visits if v.defect is None and v.id and v.created_ts < p.as_of_ts - 60]
     if not booked or rng.random() >= 0.5:
-        return
+        return referral, None
     first = min(booked, key=lambda v: (v.created_ts, v.id))
     sent = max(first.created_ts, reg_ts) + 60
     completed: int | None = None
     if rng.random() < 0.9:
         completed = min(sent + rng.randint(600, 2 * DAY), max(sent, first.start_ts - 300), p.as_of_ts)
     answers = (rng.choice(_HISTORY), rng.sample(_SYMPTOMS, rng.randint(1, 2))) if completed else None
-    forms = [(INTAKE, _intake_content(answers), None)]
-    if completed and rng.random() < 0.3:
+    signed = bool(completed) and rng.random() < 0.3
+    return referral, IntakeForms(str(first.id), sent, completed, answers, signed)
+
+
+def write_forms_and_referral(
+    p: Practice, links: Links, i: int, patient_id: str, reg_ts: int, visits: list[Visit], out: ChunkOut
+) -> None:
+    """Client `i`'s referral and forms (`draw_forms_and_referral`) as Cliniko records."""
+    referral, intake = draw_forms_and_referral(p, i, reg_ts, visits)
+    if referral is not None:
+        _, referrer_type, _ = REFERRAL_TYPES[referral.kind]
+        out.add(
+            "referral_sources",
+            record(
+                "referral_sources",
+                {
+                    "patient": links.to("patients", patient_id),
+                    "referral_source_type": links.to(
+                        "referral_source_types", p.ids.setup("referral_source_types", referral.kind)
+                    ),
+                    "referrer": links.to(*referral.referrer) if referral.referrer else None,
+                    "referrer_type": referrer_type,
+                    "subcategory": referral.subcategory,
+                    "notes": referral.notes,
+                },
+            ),
+        )
+    if intake is None:
+        return
+    forms: list[tuple[str, dict[str, Any], str | None]] = [(INTAKE, _intake_content(intake.answers), None)]
+    if intake.signed:
         signature = p.ids.client("patient_forms", i, 9)  # a signature id of the same 19-digit shape
         forms.append((CONSENT, _consent_content(signature), signature))
+    completed = intake.completed
     for j, (name, content, signature) in enumerate(forms):
         form_id = p.ids.client("patient_forms", i, j)
         out.add(
@@ -143,38 +198,26 @@ def write_forms_and_referral(
                     if signature
                     else None,
                     "patient": links.to("patients", patient_id),
-                    "booking": links.to("bookings", first.id),
+                    "booking": links.to("bookings", intake.booking_id),
                     "attendee": None,
-                    "created_at": fmt_ts(sent),
-                    "updated_at": fmt_ts(completed or sent),
+                    "created_at": fmt_ts(intake.sent),
+                    "updated_at": fmt_ts(completed or intake.sent),
                 },
             ),
         )
 
 
-def _referral(p: Practice, links: Links, rng: random.Random, i: int, patient_id: str, out: ChunkOut) -> None:
+def _draw_referral(p: Practice, rng: random.Random, i: int) -> Referral | None:
     if rng.random() >= 0.35:
-        return
+        return None
     kind = rng.choices(range(len(REFERRAL_TYPES)), (30 if p.clients > 1 else 0, 25, 15, 30))[0]
     _name, referrer_type, subcategories = REFERRAL_TYPES[kind]
     referrer = None
     if referrer_type == "Patient":  # another client of the practice
         other = (i + 1 + rng.randrange(p.clients - 1)) % p.clients
-        referrer = links.to("patients", p.ids.client("patients", other, 0))
+        referrer = ("patients", p.ids.client("patients", other, 0))
     elif referrer_type == "Contact":  # a referring doctor mostly, else another contact (an employer, an insurer)
         n = rng.randrange(p.doctors) if rng.random() < 0.7 else p.doctors + rng.randrange(p.other_contacts)
-        referrer = links.to("contacts", p.ids.setup("contacts", n))
-    out.add(
-        "referral_sources",
-        record(
-            "referral_sources",
-            {
-                "patient": links.to("patients", patient_id),
-                "referral_source_type": links.to("referral_source_types", p.ids.setup("referral_source_types", kind)),
-                "referrer": referrer,
-                "referrer_type": referrer_type,
-                "subcategory": rng.choice(subcategories) if subcategories else None,
-                "notes": rng.choice(_REFERRAL_NOTES),
-            },
-        ),
-    )
+        referrer = ("contacts", p.ids.setup("contacts", n))
+    subcategory = rng.choice(subcategories) if subcategories else None
+    return Referral(kind, referrer, subcategory, rng.choice(_REFERRAL_NOTES))
