@@ -93,11 +93,22 @@ def invoice_totals(lines: list[Line]) -> dict[str, str]:
     }
 
 
-def write_invoice(
-    p: Practice, links: Links, rng: random.Random, c: ClientFacts, v: Visit, k: int, out: ChunkOut
-) -> None:
-    """The invoice of an attended appointment and its 1–3 items; its totals are the items' sums unless
-    the invoice is chosen for the `invoice_lines_mismatch` defect."""
+@dataclass(frozen=True)
+class Invoice:
+    """The invoice of an attended appointment as facts: when it was created, its lines, its status code, when it
+    was closed, and by how many cents its total is off its lines' sum (0 unless it carries the
+    `invoice_lines_mismatch` defect)."""
+
+    created: int
+    lines: list[Line]
+    status: int
+    closed_at: int | None
+    total_offset_cents: int
+
+
+def draw_invoice(p: Practice, rng: random.Random, c: ClientFacts, v: Visit, k: int) -> Invoice:
+    """The invoice of visit `v` (the client's `k`-th) and its 1–3 lines, drawn from the client's random source in
+    this order (the written dump depends on it); records on `v` when it was invoiced and whether its total is off."""
     created = min(v.end_ts + rng.randint(0, 120) * 60, p.as_of_ts)
     assert v.practitioner is not None
     v.invoice_ts = created
@@ -136,16 +147,30 @@ def write_invoice(
                 product_id=item.product_id,
             )
         )
-    invoice_id = p.ids.client("invoices", c.i, k)
     age = p.as_of_day - v.day
     status = 10 if age < 14 and rng.random() < 0.5 else rng.choice((20,) * 30 + (30, 30, 40))
-    totals = invoice_totals(lines)
+    offset = 0
     if v.extra.get("mismatch"):
-        totals["total_amount"] = money(sum(line.total_cents for line in lines) + 1000)
+        offset = 1000
     elif not c.clean and rng.random() < p.defect_rate:
-        totals["total_amount"] = money(sum(line.total_cents for line in lines) + rng.choice((1000, -500, 1)))
+        offset = rng.choice((1000, -500, 1))
         v.extra["mismatch"] = True
-    if v.extra.get("mismatch"):
+    closed_at = min(created + rng.randint(0, 20) * DAY, p.as_of_ts) if status in (20, 30) else None
+    return Invoice(created, lines, status, closed_at, offset)
+
+
+def write_invoice(
+    p: Practice, links: Links, rng: random.Random, c: ClientFacts, v: Visit, k: int, out: ChunkOut
+) -> None:
+    """The invoice of an attended appointment (`draw_invoice`) and its items as Cliniko records; its totals are the
+    items' sums unless the invoice is chosen for the `invoice_lines_mismatch` defect."""
+    invoice = draw_invoice(p, rng, c, v, k)
+    assert v.practitioner is not None
+    lines, created = invoice.lines, invoice.created
+    invoice_id = p.ids.client("invoices", c.i, k)
+    totals = invoice_totals(lines)
+    if invoice.total_offset_cents:
+        totals["total_amount"] = money(sum(line.total_cents for line in lines) + invoice.total_offset_cents)
         out.defects.append(dfx.truth("invoice_lines_mismatch", invoice_id, "total_amount"))
     out.add(
         "invoices",
@@ -155,15 +180,13 @@ def write_invoice(
                 "id": invoice_id,
                 "number": str(INVOICE_NUMBER_BASE + c.i * 200 + k),
                 "issue_date": fmt_date(v.day),
-                "status": status,
-                "status_description": INVOICE_STATUSES[status],
+                "status": invoice.status,
+                "status_description": INVOICE_STATUSES[invoice.status],
                 **totals,
                 "invoice_to": c.full_name,
                 "notes": None,
                 "patient_extra_information": None,
-                "closed_at": fmt_ts(min(created + rng.randint(0, 20) * DAY, p.as_of_ts))
-                if status in (20, 30)
-                else None,
+                "closed_at": fmt_ts(invoice.closed_at) if invoice.closed_at is not None else None,
                 "deleted_at": None,
                 "appointment": links.to("appointments", v.id),
                 "business": links.to("businesses", p.sites[v.site].id),
