@@ -282,6 +282,29 @@ def note_content(rng: random.Random, kind: str, cond: Condition, review_day: int
     return {"sections": out}
 
 
+@dataclass(frozen=True)
+class Note:
+    """A treatment note as facts: when it was written (UTC seconds), its template kind, whether it is a draft, and
+    its content (Cliniko's `sections → questions` shape, which `note_content` draws answer by answer)."""
+
+    created: int
+    kind: str
+    draft: bool
+    content: dict[str, Any]
+
+
+def draw_note(p: Practice, rng: random.Random, v: Visit, *, phone: bool = False) -> Note | None:
+    """The note of attended visit `v`, or (phone=True) a phone-call note about it, drawn from the client's random
+    source in this order (the written dump depends on it); None when it would be written after the extract."""
+    created = v.end_ts + (rng.randint(1, 10) * DAY if phone else rng.randint(5, 180) * 60)
+    if created > p.as_of_ts:
+        return None
+    kind = "phone" if phone else p.types[v.kind].template
+    draft = rng.random() < 0.04
+    review_day = v.day + rng.choice((7, 14, 21))
+    return Note(created, kind, draft, note_content(rng, kind, v.condition, review_day))
+
+
 def write_note(
     p: Practice,
     links: Links,
@@ -292,13 +315,12 @@ def write_note(
     *,
     phone: bool = False,
 ) -> None:
-    """A treatment note for an attended appointment, or (phone=True) a phone-call note with no booking."""
-    created = v.end_ts + (rng.randint(1, 10) * DAY if phone else rng.randint(5, 180) * 60)
-    if created > p.as_of_ts:
+    """A treatment note for an attended appointment, or (phone=True) a phone-call note with no booking
+    (`draw_note`), as a Cliniko record."""
+    note = draw_note(p, rng, v, phone=phone)
+    if note is None:
         return
     assert v.practitioner is not None
-    kind = "phone" if phone else p.types[v.kind].template
-    draft = rng.random() < 0.04
     # At most one note per appointment, in the appointment's slot; the phone note has a slot of its own.
     note_id = p.ids.client("treatment_notes", c.i, PHONE_NOTE_SLOT if phone else v.slot)
     out.add(
@@ -307,18 +329,18 @@ def write_note(
             "treatment_notes",
             {
                 "id": note_id,
-                "title": TEMPLATES[kind][0],
+                "title": TEMPLATES[note.kind][0],
                 "author_name": v.practitioner.name,
-                "draft": draft,
-                "content": note_content(rng, kind, v.condition, v.day + rng.choice((7, 14, 21))),
-                "finalized_at": None if draft else fmt_ts(created),
+                "draft": note.draft,
+                "content": note.content,
+                "finalized_at": None if note.draft else fmt_ts(note.created),
                 "deleted_at": None,
                 "patient": links.to("patients", c.patient_id),
                 "practitioner": links.to("practitioners", v.practitioner.id),
-                "treatment_note_template": links.to("treatment_note_templates", p.templates[kind]),
+                "treatment_note_template": links.to("treatment_note_templates", p.templates[note.kind]),
                 "booking": None if phone else links.to("bookings", v.id),
-                "created_at": fmt_ts(created),
-                "updated_at": fmt_ts(created),
+                "created_at": fmt_ts(note.created),
+                "updated_at": fmt_ts(note.created),
             },
         ),
     )
