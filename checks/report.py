@@ -144,7 +144,7 @@ def write_approval_report(
     entities = [e for e in spec.entities]
     system = get_system(spec.system)
     with warehouse.connect(read_only=True) as con:
-        not_migrated = delivered_not_migrated(con, system, ctx.run_kind, spec.columns_read())
+        not_migrated = delivered_not_migrated(con, system, ctx.run_kind, spec.columns_read(), spec.not_migrated_columns)
         reconciliation = read_partition(con, TableRef("staged", "reconciliation"), ctx.run_kind)
         rejects = read_partition(con, TableRef("staged", "rejects"), ctx.run_kind)
         issues = read_partition(con, TableRef("staged", "field_issues"), ctx.run_kind)

@@ -9,8 +9,8 @@ field and file names with record counts only — never a value.
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -46,6 +46,12 @@ def _json_path(field: str) -> str:
 def _keeps_records(con: duckdb.DuckDBPyConnection, ref: TableRef) -> bool:
     """Whether raw table `ref` exists and keeps each delivered record whole (RECORD_COLUMN)."""
     return table_exists(con, ref) and RECORD_COLUMN in {name for name, _ in columns_of(con, ref.sql)}
+
+
+def with_declared(spec: ResourceSpec, declared: Mapping[str, str] | None) -> ResourceSpec:
+    """`spec` with more delivered columns declared not migrated (a customer's `mapping_overrides`
+    `not_migrated_columns` for this table): the findings then name their reason instead of "not declared"."""
+    return replace(spec, not_migrated={**spec.not_migrated, **declared}) if declared else spec
 
 
 def unread_columns(spec: ResourceSpec, columns_read: Collection[str]) -> list[str]:
@@ -138,14 +144,19 @@ def records_with_value(
 
 
 def delivered_not_migrated(
-    con: duckdb.DuckDBPyConnection, system: SourceSystem, run_kind: str, mapped: dict[str, set[str]]
+    con: duckdb.DuckDBPyConnection,
+    system: SourceSystem,
+    run_kind: str,
+    mapped: dict[str, set[str]],
+    declared: Mapping[str, Mapping[str, str]] | None = None,
 ) -> list[DeliveredField]:
     """Every delivered field that carries a value in some record but is not migrated: declared not
     migrated (with its reason; navigation links left out) or not declared at all. `mapped` names the
     columns the effective mapping reads per raw table, so a field a customer's override maps is not
-    listed."""
+    listed; `declared` (the effective mapping's `not_migrated_columns`) adds declarations per raw table."""
     found: list[DeliveredField] = []
-    for spec in system.resources.values():
+    for resource in system.resources.values():
+        spec = with_declared(resource, (declared or {}).get(resource.name))
         ref = TableRef(f"raw_{system.name}", spec.name)
         if not table_exists(con, ref):
             continue

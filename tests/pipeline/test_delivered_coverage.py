@@ -206,3 +206,18 @@ def test_a_typed_column_the_customers_mapping_leaves_unread_warns(
     occupied = sum(1 for record in delivered if record["occupation"] is not None)
     assert not fields.passed and fields.severity == dg.AssetCheckSeverity.WARN
     assert fields.metadata["undeclared_fields"].value == {"occupation": occupied} and occupied > 0
+
+
+def test_a_column_the_customers_overrides_declare_not_migrated_is_no_finding(
+    dumps: tuple[GenerationSummary, Path], tmp_path: Path
+) -> None:
+    """The same override, with the column it leaves unread and the two fields no spec knows declared not migrated
+    for this customer (`not_migrated_columns`): the raw check finds nothing left unaccounted for."""
+    _, extended = dumps
+    why = "the practice does not want it moved"
+    overrides = {
+        "client": {"occupation": {"column": "notes"}},
+        "not_migrated_columns": {"patients": dict.fromkeys(("occupation", "loyalty_tier", "legacy_flag"), why)},
+    }
+    fields = _raw_patients_checks(tmp_path / "home", "declared", extended, overrides)[UNDECLARED_FIELDS_CHECK]
+    assert fields.passed and fields.metadata["undeclared_fields"].value == {}
