@@ -101,6 +101,16 @@ def _entity_samples(
     return records
 
 
+def _holding_a_value(values: pl.Series) -> int:
+    """How many of `values` hold something: not null, and not text of only whitespace nor an empty list (as
+    sources/coverage.py counts delivered fields)."""
+    if values.dtype == pl.String:
+        return int((values.str.strip_chars() != "").sum())
+    if isinstance(values.dtype, pl.List):
+        return int((values.list.len() > 0).sum())
+    return int(values.is_not_null().sum())
+
+
 def _not_migrated_to_target(
     target_spec: MappingSpec | None, staged: dict[str, pl.DataFrame]
 ) -> list[tuple[str, str, int, str]]:
@@ -111,7 +121,7 @@ def _not_migrated_to_target(
     rows = []
     for entity, field, why in target_spec.fields_not_migrated():
         frame = staged.get(entity)
-        count = int(frame[field].is_not_null().sum()) if frame is not None and field in frame.columns else 0
+        count = _holding_a_value(frame[field]) if frame is not None and field in frame.columns else 0
         rows.append((entity, field, count, why))
     return rows
 
@@ -134,7 +144,7 @@ def write_approval_report(
     entities = [e for e in spec.entities]
     system = get_system(spec.system)
     with warehouse.connect(read_only=True) as con:
-        not_migrated = delivered_not_migrated(con, system, ctx.run_kind, spec.columns_read())
+        not_migrated = delivered_not_migrated(con, system, ctx.run_kind, spec.columns_read(), spec.not_migrated_columns)
         reconciliation = read_partition(con, TableRef("staged", "reconciliation"), ctx.run_kind)
         rejects = read_partition(con, TableRef("staged", "rejects"), ctx.run_kind)
         issues = read_partition(con, TableRef("staged", "field_issues"), ctx.run_kind)

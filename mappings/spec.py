@@ -201,6 +201,10 @@ class MappingSpec(_Strict):
     # entity → why for every field of an entity the target does not take. The approval report lists them
     # with how many staged rows hold a value (mappings.validate keeps them true: known, and not read).
     not_migrated_fields: dict[str, dict[str, str] | str] = Field(default_factory=dict)
+    # Source specs only: delivered columns declared not migrated beyond the source system's own declarations,
+    # raw table → {column: why} (a customer's `mapping_overrides` adds them for that customer). The approval report
+    # lists them with that reason instead of "not declared" (sources/coverage.py).
+    not_migrated_columns: dict[str, dict[str, str]] = Field(default_factory=dict)
     version: str = Field(default="", exclude=True)
     path: str = Field(default="", exclude=True)
 
@@ -327,10 +331,25 @@ def _location(loc: tuple[Any, ...]) -> str:
     return "".join(parts) or "(top level)"
 
 
+# The key of a customer's mapping overrides that declares delivered columns not migrated (not an entity).
+NOT_MIGRATED_COLUMNS = "not_migrated_columns"
+
+
 def apply_overrides(data: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
     """Merge a customer's mapping overrides: `{entity: {field: spec}}` replaces that field in every
-    source of the entity that maps it; `{entity: {sources: [...]}}` replaces the sources wholesale."""
+    source of the entity that maps it; `{entity: {sources: [...]}}` replaces the sources wholesale;
+    `{not_migrated_columns: {table: {column: why}}}` declares delivered columns not migrated."""
     data = copy.deepcopy(data)
+    overrides = dict(overrides)
+    declared = overrides.pop(NOT_MIGRATED_COLUMNS, None)
+    if declared is not None:
+        if not isinstance(declared, dict) or not all(isinstance(v, dict) for v in declared.values()):
+            raise SpecError(
+                "mapping_overrides", [f"{NOT_MIGRATED_COLUMNS}: expected a mapping of table → {{column: why}}"]
+            )
+        merged = data.setdefault(NOT_MIGRATED_COLUMNS, {})
+        for table, columns in declared.items():
+            merged[table] = {**merged.get(table, {}), **columns}
     for entity_name, change in overrides.items():
         entity = data.get("entities", {}).get(entity_name)
         if entity is None:

@@ -108,6 +108,26 @@ def _check_fields_not_migrated(spec: MappingSpec, problems: list[str]) -> None:
                 problems.append(f"{path}.{name}: give the reason")
 
 
+def _check_columns_not_migrated(spec: MappingSpec, tables: set[str] | None, problems: list[str]) -> None:
+    """A source spec's `not_migrated_columns` name its raw tables and columns it does not read, each with a reason."""
+    if not spec.not_migrated_columns:
+        return
+    if spec.input != "raw":
+        problems.append("not_migrated_columns: only a source spec (input: raw) declares delivered columns")
+        return
+    read = spec.columns_read()
+    for table, declared in spec.not_migrated_columns.items():
+        path = f"not_migrated_columns.{table}"
+        if tables is not None and table not in tables:
+            problems.append(f"{path}: unknown raw table; valid: {', '.join(sorted(tables))}")
+            continue
+        for column, why in declared.items():
+            if column in read.get(table, set()):
+                problems.append(f"{path}.{column}: declared not migrated, but the mapping reads it")
+            if not why.strip():
+                problems.append(f"{path}.{column}: give the reason")
+
+
 def validate_spec(spec: MappingSpec, source: str, delivered: Mapping[str, set[str]] | None = None) -> None:
     """Raise SpecError listing every problem, each with its path in the spec file. `delivered` (table →
     columns of a dump) replaces the registered system's resources: a proposed spec for an unseen export."""
@@ -159,6 +179,7 @@ def validate_spec(spec: MappingSpec, source: str, delivered: Mapping[str, set[st
             if merged_into is not None and merged_into not in known:
                 problems.append(f"{path}.dedup.merged_into: unknown field {merged_into!r}")
     _check_fields_not_migrated(spec, problems)
+    _check_columns_not_migrated(spec, tables, problems)
     for lookup in spec.lookups:
         if lookup not in tables:
             problems.append(f"lookups: unknown raw table {lookup!r}")

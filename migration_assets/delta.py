@@ -104,7 +104,7 @@ def source_extract(context: dg.AssetExecutionContext, migration_home: MigrationH
     if extraction is None or not isinstance(source, extraction.location_model):
         raise dg.Failure(description=f"{customer_id}|{run_kind}: {system.title} has no extraction for this source")
     try:
-        # Progress lines per resource into the run's log (targets/progress.py: counts only, never values).
+        # Progress lines per resource into the run's log (store/progress.py: counts only, never values).
         result = extraction.snapshot(source, migration_home.home.extracts_dir(customer_id, run_kind), context.log.info)
     except extraction.errors as exc:
         raise dg.Failure(description=f"{customer_id}|{run_kind}: extraction failed: {exc}") from None

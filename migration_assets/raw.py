@@ -59,6 +59,7 @@ def build_raw_asset(system: SourceSystem, spec: ResourceSpec) -> dg.AssetsDefini
                 f"not {system.name!r}: launch the {config.source.system} job"
             )
         source = config.source_for(run_kind)
+        mapping = load_spec(system.spec_name, config.mapping_overrides)
         try:
             summary = load_raw_resource(
                 Warehouse.for_customer(migration_home.home.customer_dir(customer_id)),
@@ -67,7 +68,8 @@ def build_raw_asset(system: SourceSystem, spec: ResourceSpec) -> dg.AssetsDefini
                 migration_home.home.source_dir(config, run_kind),
                 run_kind,
                 location=source,
-                columns_read=load_spec(system.spec_name, config.mapping_overrides).columns_read().get(spec.name, set()),
+                columns_read=mapping.columns_read().get(spec.name, set()),
+                not_migrated=mapping.not_migrated_columns.get(spec.name),
             )
         except (RawReadError, CustomerConfigError) as exc:
             raise dg.Failure(description=str(exc)) from None

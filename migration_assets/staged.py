@@ -26,7 +26,7 @@ from migration_assets.raw import raw_asset_key
 from migration_assets.resources import MigrationHomeResource
 from migration_assets.step_guard import guarded_step
 from sources.registry import all_systems
-from targets.progress import ProgressReporter
+from store.progress import ProgressReporter
 
 STAGED_GROUP = "staged"
 SIDE_TABLES = {

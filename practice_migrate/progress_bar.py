@@ -1,7 +1,7 @@
 """Progress bars on the console (stderr, so a command's result on stdout stays as it was): `stage_bars` for
 a CLI command's long steps (`generate`, `template validate`, `mapping propose`), and `progress_bar` for a
 Dagster run executed in process (the demo's loads): a Dagster logger whose handler reads the run's progress
-lines (targets/progress.py: `<what>: <done>/<total> <unit>`) and moves one bar per unit of work. Other log
+lines (store/progress.py: `<what>: <done>/<total> <unit>`) and moves one bar per unit of work. Other log
 messages are left to the run's own log in the UI."""
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from targets.progress import parse_line
+from store.progress import parse_line
 
 if TYPE_CHECKING:
     import dagster as dg

@@ -182,7 +182,7 @@ class SourceExtraction:
 
     `location_model` is the customer's `source.<run kind>` block that selects extraction; `snapshot`
     (location, extracts folder, emit) extracts in full the first time and merges the changes since the last
-    high-water mark after, handing its progress lines (targets/progress.py ExtractionProgress: records and
+    high-water mark after, handing its progress lines (store/progress.py ExtractionProgress: records and
     pages per resource, 429s, back-off, ETA when the source tells a total) to `emit`; `changes_waiting`
     (location, high-water mark, extracts folder) counts changes;
     `delta_changes` (a delta folder) gives the (resource, source id) pairs a delta changed and deleted,

@@ -9,8 +9,8 @@ field and file names with record counts only — never a value.
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -46,6 +46,12 @@ def _json_path(field: str) -> str:
 def _keeps_records(con: duckdb.DuckDBPyConnection, ref: TableRef) -> bool:
     """Whether raw table `ref` exists and keeps each delivered record whole (RECORD_COLUMN)."""
     return table_exists(con, ref) and RECORD_COLUMN in {name for name, _ in columns_of(con, ref.sql)}
+
+
+def with_declared(spec: ResourceSpec, declared: Mapping[str, str] | None) -> ResourceSpec:
+    """`spec` with more delivered columns declared not migrated (a customer's `mapping_overrides`
+    `not_migrated_columns` for this table): the findings then name their reason instead of "not declared"."""
+    return replace(spec, not_migrated={**spec.not_migrated, **declared}) if declared else spec
 
 
 def unread_columns(spec: ResourceSpec, columns_read: Collection[str]) -> list[str]:
@@ -86,43 +92,71 @@ def _undeclared_in_records(
     return {str(name): int(count) for name, count in rows}
 
 
+def _json_holds_value(member: str) -> str:
+    """SQL: JSON `member` holds a value — present and not null, and not a string of only whitespace, an empty
+    array or an empty object (`""`, `[]`, `{}` are delivered but carry nothing to migrate)."""
+    return (
+        f"(coalesce(json_type({member}), 'NULL') <> 'NULL'"
+        f" and not (json_type({member}) = 'VARCHAR' and trim({member} ->> '$') = '')"
+        f" and not (json_type({member}) = 'ARRAY' and json_array_length({member}) = 0)"
+        f" and not (json_type({member}) = 'OBJECT' and len(json_keys({member})) = 0))"
+    )
+
+
+def _column_holds_value(column: str, sql_type: str) -> str:
+    """SQL: typed column `column` (of DuckDB type `sql_type`) holds a value, as `_json_holds_value` says."""
+    if sql_type == "JSON":
+        return _json_holds_value(column)
+    if sql_type == "VARCHAR":
+        return f"trim({column}) <> ''"
+    if sql_type.endswith("[]") or sql_type.startswith("MAP("):
+        return f"len({column}) > 0"
+    return f"{column} is not null"
+
+
 def records_with_value(
     con: duckdb.DuckDBPyConnection, ref: TableRef, run_kind: str, fields: Collection[str]
 ) -> dict[str, int]:
-    """Per field, the `run_kind` records of `ref` whose delivered value is not null (one scan): read from the
-    whole record where raw keeps it, else from the typed column (Gensolve's tables, every column declared);
-    a field with neither counts 0."""
+    """Per field, the `run_kind` records of `ref` whose delivered value holds something — not null, and not
+    `""` (or only whitespace), `[]` or `{}` (one scan): read from the whole record where raw keeps it, else
+    from the typed column (Gensolve's tables, every column declared); a field with neither counts 0."""
     names = list(fields)
     if not names or not table_exists(con, ref):
         return dict.fromkeys(names, 0)
     if not _keeps_records(con, ref):
-        present = {name for name, _ in columns_of(con, ref.sql)}
-        typed = [n for n in names if n in present]
+        types = dict(columns_of(con, ref.sql))
+        typed = [n for n in names if n in types]
         counts = dict.fromkeys(names, 0)
         if typed:
-            row = con.execute(
-                f"select {', '.join(f'count({quote_identifier(n)})' for n in typed)} from {ref.sql} where run_kind = ?",
-                [run_kind],
-            ).fetchall()[0]
+            filters = (f"count(*) filter (where {_column_holds_value(quote_identifier(n), types[n])})" for n in typed)
+            query = f"select {', '.join(filters)} from {ref.sql} where run_kind = ?"
+            row = con.execute(query, [run_kind]).fetchall()[0]
             counts |= dict(zip(typed, (int(c) for c in row), strict=True))
         return counts
-    record = quote_identifier(RECORD_COLUMN)
-    counts = ", ".join(f"count(*) filter (where coalesce(json_type({record}, ?), 'NULL') <> 'NULL')" for _ in names)
+    # The members read once per record (json_extract with a list of paths gives them in that order).
+    counts = ", ".join(f"count(*) filter (where {_json_holds_value(f'member[{i}]')})" for i in range(1, len(names) + 1))
     row = con.execute(
-        f"select {counts} from {ref.sql} where run_kind = ?", [*[_json_path(n) for n in names], run_kind]
+        f"select {counts} from (select json_extract({quote_identifier(RECORD_COLUMN)}, ?::varchar[]) as member "
+        f"from {ref.sql} where run_kind = ?)",
+        [[_json_path(n) for n in names], run_kind],
     ).fetchall()[0]
     return dict(zip(names, (int(c) for c in row), strict=True))
 
 
 def delivered_not_migrated(
-    con: duckdb.DuckDBPyConnection, system: SourceSystem, run_kind: str, mapped: dict[str, set[str]]
+    con: duckdb.DuckDBPyConnection,
+    system: SourceSystem,
+    run_kind: str,
+    mapped: dict[str, set[str]],
+    declared: Mapping[str, Mapping[str, str]] | None = None,
 ) -> list[DeliveredField]:
     """Every delivered field that carries a value in some record but is not migrated: declared not
     migrated (with its reason; navigation links left out) or not declared at all. `mapped` names the
     columns the effective mapping reads per raw table, so a field a customer's override maps is not
-    listed."""
+    listed; `declared` (the effective mapping's `not_migrated_columns`) adds declarations per raw table."""
     found: list[DeliveredField] = []
-    for spec in system.resources.values():
+    for resource in system.resources.values():
+        spec = with_declared(resource, (declared or {}).get(resource.name))
         ref = TableRef(f"raw_{system.name}", spec.name)
         if not table_exists(con, ref):
             continue

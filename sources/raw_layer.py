@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from sources.base import FieldType, SourceSystem
-from sources.coverage import undeclared_fields
+from sources.coverage import undeclared_fields, with_declared
 from sources.raw_contract import RECORD_COLUMN, ParsedFile, ReadOptions
 from store import TableRef, Warehouse, columns_of, quote_identifier, replace_partition_with_query
 
@@ -52,13 +52,15 @@ def load_raw_resource(
     encoding: str | None = None,
     location: object | None = None,
     columns_read: Collection[str] | None = None,
+    not_migrated: Mapping[str, str] | None = None,
 ) -> RawLoadSummary:
     """Read `resource` from `dump_dir` and replace the `run_kind` partition of raw_<system>.<resource>.
 
     `location` is the customer's `source.<run kind>` block (its encoding and read overrides); without
     one, `encoding` (None: the system's declared encoding) applies. `columns_read` (the columns the
     customer's effective mapping reads from this table) makes typed columns it leaves unread, undeclared,
-    findings too (RawLoadSummary.undeclared_fields).
+    findings too (RawLoadSummary.undeclared_fields); `not_migrated` (its `not_migrated_columns` for this table)
+    declares more columns, which are then no finding.
 
     The file is parsed into a temporary table first, then numbered and stored inside the
     partition's transaction. Raises
@@ -98,7 +100,7 @@ def load_raw_resource(
         options = read_options(system, location, encoding)
         result = system.read_resource(Path(dump_dir), spec, write=write, options=options)
         columns = columns_of(con, ref.sql)
-        undeclared = undeclared_fields(con, ref, run_kind, spec, columns_read)
+        undeclared = undeclared_fields(con, ref, run_kind, with_declared(spec, not_migrated), columns_read)
         counts = con.execute(
             # Qualified: a resource may have a field called `item` (Freehand's invoice lines).
             f"select split_part(t.item, ':', 2) as code, count(distinct _source_record) from {ref.sql}, "

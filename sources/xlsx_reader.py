@@ -17,6 +17,7 @@ from __future__ import annotations
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 from xml.etree import ElementTree
 
 import fastexcel
@@ -31,6 +32,11 @@ _HEADER_SEARCH_ROWS = 20
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _RELATIONSHIP = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _XML_CHUNK = 1 << 16
+# What a DTD starts with, in each encoding an XLSX part may be written in (ECMA-376 Part 2, OPC: XML parts are
+# UTF-8 or UTF-16). A part never declares one; one that does (entity expansion) is refused before it is parsed.
+_DTD_MARKERS = tuple(m.encode(e) for m in ("<!DOCTYPE", "<!ENTITY") for e in ("utf-8", "utf-16-le", "utf-16-be"))
+# Bytes of one chunk carried into the next, so that a marker split across two chunks is still seen whole.
+_DTD_OVERLAP = max(len(m) for m in _DTD_MARKERS) - 1
 
 
 def sheet_names(path: Path) -> list[str]:
@@ -123,14 +129,12 @@ def first_used_row(path: Path, sheet: str, shown: str) -> int:
     try:
         with zipfile.ZipFile(path) as book, book.open(_sheet_part(book, sheet)) as xml:
             parser = ElementTree.XMLPullParser(events=("end",))
-            while chunk := xml.read(_XML_CHUNK):
-                parser.feed(_without_dtd(chunk))
+            for chunk in _dtd_free_chunks(xml):
+                parser.feed(chunk)
                 for _event, element in parser.read_events():
                     if element.tag != f"{_MAIN}row":
                         continue
-                    if any(
-                        cell.find(f"{_MAIN}v") is not None or cell.find(f"{_MAIN}is") is not None for cell in element
-                    ):
+                    if any(_has_value(cell) for cell in element):
                         return int(element.get("r", "1"))
                     element.clear()
     except (KeyError, StopIteration, zipfile.BadZipFile, ElementTree.ParseError, ValueError):
@@ -154,9 +158,19 @@ def _sheet_part(book: zipfile.ZipFile, sheet: str) -> str:
 
 def _without_dtd(data: bytes) -> bytes:
     """An XLSX part never declares a DTD; one that does (entity expansion) is refused before it is parsed."""
-    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+    if any(marker in data for marker in _DTD_MARKERS):
         raise ValueError("a DTD in a workbook part")
     return data
+
+
+def _dtd_free_chunks(stream: IO[bytes]) -> Iterator[bytes]:
+    """`stream` read in chunks, each checked by `_without_dtd` together with the end of the one before it: a
+    `<!DOCTYPE` split across two chunks is refused as one within a chunk is."""
+    carried = b""
+    while chunk := stream.read(_XML_CHUNK):
+        seen = _without_dtd(carried + chunk)
+        carried = seen[-_DTD_OVERLAP:]
+        yield chunk
 
 
 def _xml(data: bytes) -> ElementTree.Element:

@@ -1,4 +1,6 @@
-"""Per-customer DuckDB storage: one database file per customer, each layer a schema."""
+"""Per-customer DuckDB storage: one database file per customer, each layer a schema. Beside it, what every layer
+may import and none owns: files inside their roots (files.py), location notes (locations.py), progress lines
+(progress.py)."""
 
 from store.warehouse import (
     WORK_TABLE_PREFIX,

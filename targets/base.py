@@ -202,7 +202,7 @@ def _ignore(_: object) -> None:
 @dataclass(frozen=True)
 class StepEvents:
     """What a long step reports while it runs, so the caller can show it at once: each table as it is
-    loaded or read back, and progress lines (targets/progress.py). Default: nothing."""
+    loaded or read back, and progress lines (store/progress.py). Default: nothing."""
 
     table_loaded: Callable[[TableResult], None] = _ignore
     table_verified: Callable[[TableVerification], None] = _ignore

@@ -47,7 +47,7 @@ CLEAN_PAGES = {
 }
 
 # The latest run of a job (of a partition, when given), its log filtered to a text when given (progress lines,
-# targets/progress.py: "records/s").
+# store/progress.py: "records/s").
 RUN_LOGS: dict[str, tuple[str, str | None, str | None]] = {
     "dynamics-migrate-progress": ("dynamics_migrate", None, "records/s"),
     "live-migrate-run": ("gensolve_migrate", f"{CLEAN}|live", None),

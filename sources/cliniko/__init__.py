@@ -18,7 +18,7 @@ from sources.cliniko.settings import (
     SYNTHETIC_TRUTH_FILE,
 )
 from sources.locations import DumpSource
-from targets.progress import ExtractionProgress, ignore_lines
+from store.progress import ExtractionProgress, ignore_lines
 
 
 # The snapshot module reads the customer home (customers/), which reads this package's location model:

@@ -38,7 +38,7 @@ from sources.cliniko.api_settings import (
 )
 from sources.cliniko.settings import ATTACHMENTS_DIR, FILE_SUFFIX, MANIFEST_FILE, RESOURCES
 from store.files import private_dir, private_tree, safe_component
-from targets.progress import ExtractionProgress, ignore_lines
+from store.progress import ExtractionProgress, ignore_lines
 
 log = logging.getLogger(__name__)
 Params = dict[str, Any] | Sequence[tuple[str, Any]] | None

@@ -38,7 +38,7 @@ from sources.cliniko.api_settings import NESTED_LISTS, SIDE_LISTS, SINGLE_OBJECT
 from sources.cliniko.location import ClinikoApiSource
 from sources.cliniko.settings import FILE_SUFFIX, MANIFEST_FILE, RESOURCES
 from store.files import RelativeChecker, private_dir, private_tree
-from targets.progress import ExtractionProgress
+from store.progress import ExtractionProgress
 
 DELTAS_DIR = "deltas"
 

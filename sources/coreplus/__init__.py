@@ -11,7 +11,7 @@ from sources.coreplus.export import read_resource
 from sources.coreplus.location import CoreplusApiSource
 from sources.coreplus.settings import EXPORT_DIR, EXPORT_RESOURCES, FILE_SUFFIX, MANIFEST_FILE, RESOURCES
 from sources.locations import DumpSource
-from targets.progress import ExtractionProgress, ignore_lines
+from store.progress import ExtractionProgress, ignore_lines
 
 
 # The snapshot module reads the customer home (customers/), which reads this package's location model:

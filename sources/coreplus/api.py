@@ -33,7 +33,7 @@ import httpx
 import jwt
 
 from sources.coreplus.settings import FILE_SUFFIX, MANIFEST_FILE, RESOURCES
-from targets.progress import ExtractionProgress, ignore_lines
+from store.progress import ExtractionProgress, ignore_lines
 
 log = logging.getLogger(__name__)
 

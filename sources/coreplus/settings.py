@@ -22,7 +22,14 @@ MANIFEST_FILE = "manifest.json"
 # Columns read into raw that mappings/coreplus.yaml does not read, each with why (sources/coverage.py).
 _KEPT = "the canonical model has no field for it yet; kept in raw"
 _FAMILY = (
-    "a family member's other details: the client's emergency contact keeps name, relationship and mobile; kept in raw"
+    "a family member's other details: the canonical model has no family or contact entity, and the client's "
+    "emergency contact keeps every member's name, relationship and mobile; listed for review, kept in raw"
+)
+# A member flagged invoiceRecipient would fill the client's invoice_to / invoice_email, but a spec's join takes
+# every member (docs/mapping-spec.md: joins have no condition), so the flags are listed instead of guessed.
+_FAMILY_FLAG = (
+    "a family member's role (emergency contact, invoice recipient, main contact): the emergency contact text "
+    "holds every member whatever their flags; listed for review, kept in raw"
 )
 _ZONE = "a GUID whose zone names the docs do not list (§2.3): the site's zone comes from the customer's configuration"
 
@@ -76,8 +83,11 @@ RESOURCES: dict[str, ResourceSpec] = {
                 "practitioner_id": "the client's usual practitioner: " + _KEPT,
                 "culture": "the client's culture: " + _KEPT,
                 "medicare_card_expire_date": "the Medicare card's expiry (number and IRN are migrated): " + _KEPT,
-                "address_postal": "the postal address (the residential one is migrated): " + _KEPT,
-                "external_id": "an id another system gave the client: " + _KEPT,
+                "address_postal": (
+                    "the postal address: the canonical client holds one address, the residential one, which is "
+                    "migrated (Core Plus's postalSameAsResidential often makes them equal); listed for review, "
+                    "kept in raw"
+                ),
             },
         ),
         ResourceSpec(
@@ -120,11 +130,9 @@ RESOURCES: dict[str, ResourceSpec] = {
                         "notes",
                         "medicare_card_number",
                         "medicare_card_irn",
-                        "emergency_contact",
-                        "invoice_recipient",
-                        "main_contact",
                     )
                 },
+                **dict.fromkeys(("emergency_contact", "invoice_recipient", "main_contact"), _FAMILY_FLAG),
             },
         ),
         ResourceSpec(
@@ -148,7 +156,10 @@ RESOURCES: dict[str, ResourceSpec] = {
             key="appointment_id",
             not_migrated={
                 "appointment_reference_number": "Core Plus's display reference; the appointment is migrated by its id",
-                "subject": "the appointment's subject line: " + _KEPT,
+                "subject": (
+                    "Core Plus's display line for the booking, built from the client's surname, given name and phone "
+                    "(§2.3: 'ADAM Luke 0400000000'); the client is migrated itself"
+                ),
                 "notify_practitioner": "a Core Plus notification setting of the old system",
                 "timezone_id": "the zone the extraction read it in: times carry their offset; " + _ZONE,
             },

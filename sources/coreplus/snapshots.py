@@ -45,7 +45,7 @@ from sources.coreplus.export import copy_export
 from sources.coreplus.location import CoreplusApiSource
 from sources.coreplus.settings import FILE_SUFFIX, MANIFEST_FILE, RESOURCES
 from store.files import private_dir, private_tree
-from targets.progress import ExtractionProgress
+from store.progress import ExtractionProgress
 
 MARK_SEPARATOR = "#"
 FINGERPRINT_SUFFIX = ".fingerprint"  # beside a partial snapshot: the digest taken before its extraction

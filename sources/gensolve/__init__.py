@@ -14,8 +14,8 @@ from sources.gensolve.location import LOCATION_MODELS, GensolveExtractedSource, 
 from sources.gensolve.reader import missing_parts, read_resource
 from sources.gensolve.settings import CSV_SUFFIX, RESOURCES, SNAPSHOT_DATABASE
 from sources.locations import DumpSource
+from store.progress import ExtractionProgress, ignore_lines
 from targets.gensolve.oracle import OracleConfigurationError
-from targets.progress import ExtractionProgress, ignore_lines
 
 
 # The extraction module reads the customer home (customers/), which reads this package's location models:

@@ -48,8 +48,8 @@ from sources.gensolve.oracle import Fetch, oracle_fetch, write_snapshot
 from sources.gensolve.settings import SNAPSHOT_DATABASE
 from store import quote_identifier
 from store.files import private_dir, private_tree
+from store.progress import ExtractionProgress
 from targets.gensolve.catalogue import Catalogue, ImportTable, load_catalogue
-from targets.progress import ExtractionProgress
 
 DELTAS_DIR = "deltas"
 CHANGES_FILE = "changes.json"

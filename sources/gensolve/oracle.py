@@ -19,10 +19,10 @@ from pathlib import Path
 
 import oracledb
 
+from store.progress import ExtractionProgress, ignore_lines
 from targets.gensolve.catalogue import Catalogue, ImportTable, load_catalogue
 from targets.gensolve.embedded import EmbeddedBackend
 from targets.gensolve.oracle_sql import select_statement
-from targets.progress import ExtractionProgress, ignore_lines
 
 Fetch = Callable[[ImportTable], list[dict]]
 

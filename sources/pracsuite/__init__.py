@@ -11,7 +11,7 @@ from sources.locations import DumpSource
 from sources.pracsuite.api import PracsuiteApiError
 from sources.pracsuite.location import PracsuiteApiSource
 from sources.pracsuite.settings import FILE_SUFFIX, MANIFEST_FILE, NOT_DELIVERED, RESOURCES, TOMBSTONES_FILE
-from targets.progress import ExtractionProgress, ignore_lines
+from store.progress import ExtractionProgress, ignore_lines
 
 
 # The snapshot module reads the customer home (customers/), which reads this package's location model:

@@ -31,7 +31,7 @@ from typing import Any
 import httpx
 
 from sources.pracsuite.settings import ENDPOINTS, FILE_SUFFIX, MANIFEST_FILE, RESOURCES, TOMBSTONES_FILE
-from targets.progress import ExtractionProgress, ignore_lines
+from store.progress import ExtractionProgress, ignore_lines
 
 log = logging.getLogger(__name__)
 

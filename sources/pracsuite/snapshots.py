@@ -23,7 +23,7 @@ from sources.pracsuite.api import ExtractSummary, PracsuiteApiSettings, extract,
 from sources.pracsuite.location import PracsuiteApiSource
 from sources.pracsuite.settings import FILE_SUFFIX, MANIFEST_FILE, RESOURCES, TOMBSTONES_FILE
 from store.files import private_dir, private_tree
-from targets.progress import ExtractionProgress
+from store.progress import ExtractionProgress
 
 
 def settings_for(

@@ -64,9 +64,17 @@ _NOT_MIGRATED_COLUMNS: dict[str, dict[str, str]] = {
         "case_id": "the case a problem was recorded under: the canonical note has no condition link; kept in raw",
         "dt_modified": _MODIFIED,
     },
+    # An alternative name is another name the patient was known by (a former surname), not the name they prefer
+    # to be called: that is PATIENT.PTNT_PREFNAME, migrated as the client's preferred_name.
     "PATIENT_ALTERNAT_NAME": {
-        field: "a patient's alternative (former) names: the canonical client has no field for them; kept in raw"
-        for field in ("oid", "ptan_ptnt_id", "ptan_name", "deleted", "dt_modified")
+        "ptan_name": (
+            "a patient's alternative (former) name: the canonical client holds one name and a preferred name "
+            "(PTNT_PREFNAME, migrated), no former names; listed for review, kept in raw"
+        ),
+        **{
+            field: "the alternative name's row id, patient link and bookkeeping: the name itself is listed (ptan_name)"
+            for field in ("oid", "ptan_ptnt_id", "deleted", "dt_modified")
+        },
     },
     "ADDRESS": {
         "oid": _ROW_ID,

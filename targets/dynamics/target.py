@@ -11,6 +11,7 @@ from types import MappingProxyType
 from pydantic import BaseModel
 
 from customers.config import TargetEnvironment
+from store.progress import ProgressReporter
 from targets.base import (
     NO_EVENTS,
     ChecklistItem,
@@ -35,7 +36,6 @@ from targets.dynamics.readback import TableReadback
 from targets.dynamics.report import READBACK_RECORDS_FILE
 from targets.dynamics.schema_plan import LicenceLimitError
 from targets.dynamics.tables import MODEL, TABLES
-from targets.progress import ProgressReporter
 
 
 def _table_result(load: TableLoad) -> TableResult:

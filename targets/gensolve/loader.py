@@ -21,6 +21,7 @@ from pathlib import Path
 import polars as pl
 
 from store import TableRef, Warehouse, read_partition, table_exists
+from store.progress import ProgressReporter
 from targets import ledger
 from targets.base import (
     NO_EVENTS,
@@ -34,7 +35,6 @@ from targets.base import (
 from targets.gensolve.backend import Backend
 from targets.gensolve.catalogue import Catalogue, ImportColumn, ImportTable
 from targets.gensolve.rules import Violation, check, to_oracle
-from targets.progress import ProgressReporter
 
 TARGET = "gensolve"
 SCHEMA = "gensolve"

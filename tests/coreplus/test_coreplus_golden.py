@@ -14,7 +14,11 @@ import pytest
 from coreplus_helpers import make_settings, stage_dump
 
 from emulators.launcher import start_emulators
+from mappings.spec import load_spec
 from sources.coreplus.api import extract
+from sources.coreplus.settings import RESOURCES
+from sources.coverage import delivered_not_migrated
+from sources.registry import get_system
 from store import TableRef, Warehouse, read_partition
 
 SYDNEY = "5b0f3b0e-7d52-4b8e-9a51-0c6f2d0a1001"  # the emulator's id for Australia/Sydney
@@ -189,6 +193,7 @@ def test_golden_client(golden: Warehouse) -> None:
         "medicare_irn",
         "emergency_contact",
         "notes",
+        "legacy_reference",
         "is_archived",
     ) == [
         {
@@ -209,6 +214,7 @@ def test_golden_client(golden: Warehouse) -> None:
             "medicare_irn": "1",
             "emergency_contact": "Sam | Quill | Partner | 0400000001",
             "notes": "Prefers mornings",
+            "legacy_reference": "EXT-1",  # ExternalId
             "is_archived": True,  # Status "Deceased"
         }
     ]
@@ -279,3 +285,24 @@ def test_golden_invoice_and_lines(golden: Warehouse) -> None:
             "total_amount": Decimal("20.00"),
         },
     ]
+
+
+def test_golden_fields_without_a_canonical_place_are_listed_for_the_approval_review(golden: Warehouse) -> None:
+    """The postal address, an appointment's subject and a family member's other details have no place in the
+    canonical model: each is declared not migrated with its reason and listed with the records holding a value
+    (the approval report's "Delivered but not migrated"); ExternalId is staged (legacy_reference), not listed."""
+    with golden.connect(read_only=True) as con:
+        listed = delivered_not_migrated(con, get_system("coreplus"), "trial", load_spec("coreplus").columns_read())
+    found = {(f.resource, f.field): (f.records_with_value, f.reason) for f in listed}
+    expected = {
+        ("clients", "address_postal"): 1,
+        ("appointments", "subject"): len(GOLDEN["appointments"]),
+        ("client_family", "family_id"): 1,
+        ("client_family", "emergency_contact"): 1,  # True
+        ("client_family", "invoice_recipient"): 1,  # False is a value too
+    }
+    for (resource, field), count in expected.items():
+        assert found[(resource, field)] == (count, RESOURCES[resource].not_migrated[field]), (resource, field)
+    # Delivered empty (""), so nothing to review: not listed.
+    assert ("client_family", "email") not in found and ("clients", "culture") not in found
+    assert not [key for key in found if key[1] == "external_id"]

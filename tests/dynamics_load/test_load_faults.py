@@ -100,7 +100,7 @@ def test_a_429_storm_and_expired_tokens_mid_load_are_ridden_out(
 
     assert len(done) >= 3  # both faults struck mid-load, with tables still to go
     assert outcome.throttled > 0 and stats["throttled"]["requests"] > 0
-    # Progress reports carry the 429s and their back-off as they happen (targets/progress.py lines).
+    # Progress reports carry the 429s and their back-off as they happen (store/progress.py lines).
     assert throttling == sorted(throttling) and throttling[-1][0] > 0 and throttling[-1][1] > 0
     assert throttling[0][0] < throttling[-1][0] <= outcome.throttled  # counted so far, growing with the storm
     assert outcome.stats.token_refreshes > 0 and stats["faults"].get("token_expiry") == 1

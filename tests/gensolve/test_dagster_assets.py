@@ -7,9 +7,9 @@ import pytest
 from dagster_defs import REPOSITORY
 
 from migration_assets.partitions import add_customer_partition
+from store.progress import STEPS
 from targets.base import Partition
 from targets.gensolve.catalogue import load_catalogue
-from targets.progress import STEPS
 
 
 def _migrate(

@@ -153,6 +153,26 @@ CORPUS: list[Broken] = [
     Broken(
         "override_not_a_mapping", "client: expected a mapping of field", _set("mapping_overrides", {"client": "nhi"})
     ),
+    Broken(
+        "override_declares_a_read_column",
+        "mapping_overrides: not_migrated_columns.patients.first_name: declared not migrated, but the mapping reads it",
+        _set("mapping_overrides", {"not_migrated_columns": {"patients": {"first_name": "not wanted"}}}),
+    ),
+    Broken(
+        "override_declares_without_reason",
+        "mapping_overrides: not_migrated_columns.patients.loyalty_tier: give the reason",
+        _set("mapping_overrides", {"not_migrated_columns": {"patients": {"loyalty_tier": " "}}}),
+    ),
+    Broken(
+        "override_declares_unknown_table",
+        "mapping_overrides: not_migrated_columns.patient: unknown raw table",
+        _set("mapping_overrides", {"not_migrated_columns": {"patient": {"loyalty_tier": "why"}}}),
+    ),
+    Broken(
+        "override_declares_not_a_mapping",
+        "mapping_overrides: not_migrated_columns: expected a mapping of table",
+        _set("mapping_overrides", {"not_migrated_columns": {"patients": "loyalty_tier"}}),
+    ),
     # Secrets only from the customer's own variables
     Broken(
         "cloud_credential",

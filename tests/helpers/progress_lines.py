@@ -1,4 +1,4 @@
-"""Progress lines read back in tests (targets/progress.py): a recording ExtractionProgress on an injected clock,
+"""Progress lines read back in tests (store/progress.py): a recording ExtractionProgress on an injected clock,
 the closing line of each unit of work, and the counts a line carries."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from targets.progress import ExtractionProgress, parse_line
+from store.progress import ExtractionProgress, parse_line
 
 _THROTTLED = re.compile(r", (?P<count>\d+) 429s \((?P<seconds>[\d.]+) s back-off\)")
 _PAGES = re.compile(r", (?P<pages>\d+) pages?\b")

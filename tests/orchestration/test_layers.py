@@ -104,3 +104,20 @@ def test_the_dagster_layer_names_no_target(package: str) -> None:
         source = (ROOT / module).read_text(encoding="utf-8")
         for literal in ('"dynamics365"', '"gensolve"', '"dynamics"', "'dynamics'"):
             assert literal not in source, f"{module} names a target ({literal})"
+
+
+def test_sources_import_no_target_but_gensolve_its_own_schema() -> None:
+    """A source reads a delivery; it needs nothing of a target. The one exception is sources/gensolve, which
+    reads Gensolve's import schema (targets/gensolve, one schema for both hops); progress lines live in
+    store/progress.py, which every layer may import."""
+    for module, imports in _modules_of("sources").items():
+        named = sorted(m for m in imports if m.split(".")[0] == "targets")
+        if module.startswith("sources/gensolve/"):
+            named = [m for m in named if not m.startswith("targets.gensolve.")]
+        assert not named, f"{module} imports {named}"
+
+
+def test_store_imports_no_other_project_package() -> None:
+    """store/ is what every layer may import (storage, file roots, location notes, progress lines): it imports
+    none of them, so no layer reaches another through it."""
+    assert _package_imports()["store"] == set()

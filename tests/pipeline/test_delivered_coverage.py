@@ -29,6 +29,7 @@ from store import TableRef, Warehouse, read_partition
 from synthetic import GenerationSummary, generate_practice
 
 TIER_VALUE = "gold-tier-value"
+EMPTY_VALUES: list[object] = ["", "  ", [], {}]
 
 
 def _rewrite(path: Path, text: str) -> None:
@@ -45,7 +46,8 @@ def _rewrite(path: Path, text: str) -> None:
 @pytest.fixture(scope="module")
 def dumps(tmp_path_factory: pytest.TempPathFactory) -> tuple[GenerationSummary, Path]:
     """A clean generated practice (its dump holds products.ndjson, a resource declared not migrated) and a copy
-    whose patients carry two fields no spec declares (one with values on three records, one null everywhere), plus
+    whose patients carry two fields no spec declares (one with values on three records and empty ones on four, one
+    null everywhere), plus
     a file no spec knows."""
     practice = generate_practice(tmp_path_factory.mktemp("dump-coverage"), country="AU", clients=40, seed=7)
     extended = tmp_path_factory.mktemp("dump-coverage-extended") / "dump"
@@ -56,6 +58,8 @@ def dumps(tmp_path_factory: pytest.TempPathFactory) -> tuple[GenerationSummary, 
         record = json.loads(line)
         if number <= 3:
             record["loyalty_tier"] = TIER_VALUE
+        elif number <= 3 + len(EMPTY_VALUES):
+            record["loyalty_tier"] = EMPTY_VALUES[number - 4]  # carried, but holding nothing
         record["legacy_flag"] = None
         lines.append(json.dumps(record))
     _rewrite(patients, "".join(line + "\n" for line in lines))
@@ -87,7 +91,7 @@ def test_raw_keeps_each_record_whole(runs: dict[str, Path], dumps: tuple[Generat
 
 
 def test_undeclared_fields_are_named_with_counts(runs: dict[str, Path]) -> None:
-    for name, expected in (("clean", {}), ("extended", {"legacy_flag": 40, "loyalty_tier": 3})):
+    for name, expected in (("clean", {}), ("extended", {"legacy_flag": 40, "loyalty_tier": 3 + len(EMPTY_VALUES)})):
         warehouse = Warehouse.for_customer(MigrationHome(runs[name]).customer_dir(name))
         with warehouse.connect(read_only=True) as con:
             found = {
@@ -101,6 +105,7 @@ def test_report_lists_delivered_but_not_migrated(runs: dict[str, Path]) -> None:
     reports = MigrationHome(runs["extended"]).reports_dir("extended", "trial") / "iteration-001"
     with (reports / "not-migrated.csv").open(encoding="utf-8") as handle:
         rows = {(r["resource"], r["field"]): r for r in csv.DictReader(handle)}
+    # Records carrying it: 7; with a value: 3 ("", "  ", [] and {} carry nothing).
     assert rows[("patients", "loyalty_tier")]["records_with_value"] == "3"
     assert rows[("patients", "loyalty_tier")]["reason"] == UNDECLARED
     assert rows[("patients", "legacy_flag")]["records_with_value"] == "0"
@@ -160,7 +165,7 @@ def test_checks_warn_with_names_and_counts_only(dumps: tuple[GenerationSummary, 
     evaluations = _raw_patients_checks(tmp_path / "home", "warns", extended)
     fields = evaluations[UNDECLARED_FIELDS_CHECK]
     assert not fields.passed and fields.severity == dg.AssetCheckSeverity.WARN
-    assert fields.metadata["undeclared_fields"].value == {"legacy_flag": 40, "loyalty_tier": 3}
+    assert fields.metadata["undeclared_fields"].value == {"legacy_flag": 40, "loyalty_tier": 3 + len(EMPTY_VALUES)}
     files = evaluations[UNDECLARED_FILES_CHECK]
     assert not files.passed and files.severity == dg.AssetCheckSeverity.WARN
     # products.ndjson is declared not migrated; only the unknown file is a finding.
@@ -201,3 +206,18 @@ def test_a_typed_column_the_customers_mapping_leaves_unread_warns(
     occupied = sum(1 for record in delivered if record["occupation"] is not None)
     assert not fields.passed and fields.severity == dg.AssetCheckSeverity.WARN
     assert fields.metadata["undeclared_fields"].value == {"occupation": occupied} and occupied > 0
+
+
+def test_a_column_the_customers_overrides_declare_not_migrated_is_no_finding(
+    dumps: tuple[GenerationSummary, Path], tmp_path: Path
+) -> None:
+    """The same override, with the column it leaves unread and the two fields no spec knows declared not migrated
+    for this customer (`not_migrated_columns`): the raw check finds nothing left unaccounted for."""
+    _, extended = dumps
+    why = "the practice does not want it moved"
+    overrides = {
+        "client": {"occupation": {"column": "notes"}},
+        "not_migrated_columns": {"patients": dict.fromkeys(("occupation", "loyalty_tier", "legacy_flag"), why)},
+    }
+    fields = _raw_patients_checks(tmp_path / "home", "declared", extended, overrides)[UNDECLARED_FIELDS_CHECK]
+    assert fields.passed and fields.metadata["undeclared_fields"].value == {}

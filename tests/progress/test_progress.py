@@ -3,7 +3,7 @@ records/s, 429s with their back-off and an ETA, and never more than one line per
 
 from __future__ import annotations
 
-from targets.progress import STEPS, ExtractionProgress, ProgressReporter, parse_line
+from store.progress import STEPS, ExtractionProgress, ProgressReporter, parse_line
 
 
 class FakeClock:

@@ -13,7 +13,10 @@ import datetime as dt
 import pytest
 from golden_staging import stage_delivery, staged_rows, write_golden_extract
 
-from sources.profile.settings import SCHEMA
+from mappings.spec import load_spec
+from sources.coverage import delivered_not_migrated
+from sources.profile import SYSTEM
+from sources.profile.settings import RESOURCES, SCHEMA
 from store import Warehouse
 
 _PATIENT = {"PTNT_STATUS": "1", "PTNT_DELETEDID": "0", "DT_MODIFIED": "2026-05-01 17:00:00.000"}
@@ -273,3 +276,19 @@ def test_golden_appointments_in_the_sites_zone_across_both_clock_changes(golden:
             "notes": None,
         },
     ]
+
+
+def test_golden_alternative_names_are_listed_for_the_approval_review(golden: Warehouse) -> None:
+    """A former name (PATIENT_ALTERNAT_NAME) has no canonical field — the preferred name is PTNT_PREFNAME —: it is
+    declared not migrated with its reason and listed with the records holding one ("Delivered but not
+    migrated" in the approval report), and not taken for the client's preferred name."""
+    with golden.connect(read_only=True) as con:
+        listed = delivered_not_migrated(con, SYSTEM, "trial", load_spec("profile").columns_read())
+    found = {(f.resource, f.field): (f.records_with_value, f.reason) for f in listed}
+    reason = RESOURCES["patient_alternat_name"].not_migrated["ptan_name"]
+    assert found[("patient_alternat_name", "ptan_name")] == (len(GOLDEN["PATIENT_ALTERNAT_NAME"]), reason)
+    assert "preferred name" in reason
+    assert staged_rows(golden, "client", "source_id", "preferred_name")[0] == {
+        "source_id": "1001",
+        "preferred_name": None,
+    }

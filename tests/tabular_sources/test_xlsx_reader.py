@@ -4,6 +4,8 @@ the declared formats, formatted amounts, blank rows skipped and provenance `book
 from __future__ import annotations
 
 import datetime as dt
+import zipfile
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,6 +16,7 @@ from test_csv_reader import CLIENTS, SYSTEM
 from sources.base import RawReadError
 from sources.locations import ExportSource, ReadOverrides
 from sources.raw_layer import load_raw_resource
+from sources.xlsx_reader import first_used_row
 from store import Warehouse
 
 HEADER = ["id", "first_name", "last_name", "date_of_birth", "balance", "active", "notes", "custom"]
@@ -45,7 +48,10 @@ def _workbook(path: Path, *, header: list[str] = HEADER, above: tuple[str | None
 def _load(
     tmp_path: Path, header: list[str] = HEADER, above: tuple[str | None, ...] = (), location: dict | None = None
 ) -> Warehouse:
-    book = _workbook(tmp_path / "export.xlsx", header=header, above=above)
+    return _load_book(tmp_path, _workbook(tmp_path / "export.xlsx", header=header, above=above), location)
+
+
+def _load_book(tmp_path: Path, book: Path, location: dict | None = None) -> Warehouse:
     warehouse = Warehouse(tmp_path / "w.duckdb")
     load_raw_resource(warehouse, SYSTEM, "clients", book, "trial", location=ExportSource(dump=book, **(location or {})))
     return warehouse
@@ -123,3 +129,65 @@ def test_a_sheet_without_the_key_column_in_its_first_rows_is_refused_naming_it(t
     renamed = [("client_number" if h == "id" else h) for h in HEADER]
     with pytest.raises(RawReadError, match=r"export\.xlsx#clients: no header row holding column 'id' in the first 20"):
         _load(tmp_path, header=renamed, above=TITLE_ABOVE)
+
+
+# The reader scans a worksheet part in chunks of this many bytes (sources/xlsx_reader.py _XML_CHUNK).
+CHUNK = 1 << 16
+SHEET_PART = "xl/worksheets/sheet1.xml"  # the clients sheet, xlsxwriter's first
+
+
+def _with_sheet_part(book: Path, rewrite: Callable[[bytes], bytes]) -> Path:
+    """`book` with its clients sheet's XML replaced by `rewrite(xml)`."""
+    with zipfile.ZipFile(book) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    parts[SHEET_PART] = rewrite(parts[SHEET_PART])
+    with zipfile.ZipFile(book, "w", zipfile.ZIP_DEFLATED) as out:
+        for name, data in parts.items():
+            out.writestr(name, data)
+    return book
+
+
+def _doctype_at(xml: bytes, offset: int) -> bytes:
+    """The part with a DTD declaration (no internal entities: only `<!DOCTYPE` marks it) starting at byte
+    `offset`, padded before it with a prolog comment."""
+    declaration, rest = xml.split(b"?>", 1)
+    head = declaration + b"?>\n<!--"
+    padding = offset - len(head) - len(b"-->\n")
+    assert padding > 0
+    return head + b" " * padding + b'-->\n<!DOCTYPE worksheet SYSTEM "worksheet.dtd">' + rest.lstrip(b"\r\n")
+
+
+@pytest.mark.parametrize("straddle", [4, 0, 9], ids=["split-in-two", "starting-a-chunk", "ending-a-chunk"])
+def test_a_dtd_across_a_chunk_boundary_is_refused(tmp_path: Path, straddle: int) -> None:
+    """Each chunk was checked on its own: `<!DO` ending one chunk and `CTYPE` starting the next passed."""
+    book = _with_sheet_part(_workbook(tmp_path / "export.xlsx"), lambda xml: _doctype_at(xml, CHUNK - straddle))
+    with zipfile.ZipFile(book) as parts:
+        assert parts.read(SHEET_PART)[CHUNK - straddle :].startswith(b"<!DOCTYPE")
+    with pytest.raises(RawReadError, match=r"the sheet's rows cannot be read \(not a well-formed XLSX part\)"):
+        first_used_row(book, "clients", "export.xlsx#clients")
+    with pytest.raises(RawReadError, match=r"export\.xlsx#clients: the sheet's rows cannot be read"):
+        _load_book(tmp_path, book)
+
+
+def test_a_dtd_in_a_utf16_part_is_refused(tmp_path: Path) -> None:
+    """An XLSX part may be UTF-16 (ECMA-376 Part 2); its `<!DOCTYPE` is not the UTF-8 bytes."""
+
+    def utf16(xml: bytes) -> bytes:
+        text = _doctype_at(xml, 200).decode("utf-8").replace('encoding="UTF-8"', 'encoding="UTF-16"')
+        return text.encode("utf-16")
+
+    book = _with_sheet_part(_workbook(tmp_path / "export.xlsx"), utf16)
+    with pytest.raises(RawReadError, match=r"not a well-formed XLSX part"):
+        first_used_row(book, "clients", "export.xlsx#clients")
+
+
+def test_a_part_without_a_dtd_across_a_chunk_boundary_still_reads(tmp_path: Path) -> None:
+    """The carried overlap changes nothing for a part without a DTD longer than a chunk."""
+
+    def padded(xml: bytes) -> bytes:
+        declaration, rest = xml.split(b"?>", 1)
+        return declaration + b"?>\n<!--" + b" " * (CHUNK + 100) + b"-->" + rest
+
+    book = _with_sheet_part(_workbook(tmp_path / "export.xlsx", above=TITLE_ABOVE), padded)
+    assert first_used_row(book, "clients", "export.xlsx#clients") == 1
+    assert _numbers(_load_book(tmp_path, book))[0] == (len(TITLE_ABOVE) + 2, 1)

@@ -7,6 +7,8 @@ Plain Python: the caller says how many records are done (and how many 429s so fa
 when a line is due — every `every` records (a twentieth of the total by default) or, on a slow step, once
 `interval_seconds` have passed since the last line — and hands it to `emit` (a logger, Dagster's log).
 `ExtractionProgress` drives one reporter per resource of an extraction. Lines hold counts only, never values.
+Sources (extractions), targets (loads, read-backs) and the Dagster layer (staging) all report through it, so it
+belongs to none of them (DESIGN.md §3: sources never import targets).
 """
 
 from __future__ import annotations
