@@ -27,7 +27,7 @@ from sources.base import RawReadError, ResourceSpec
 from sources.csv_reader import decode, physical_lines, records, sniff_delimiter
 from sources.raw_contract import ReadOptions
 from sources.tabular import match_header
-from sources.xlsx_reader import XLSX_SUFFIX, sheet_names
+from sources.xlsx_reader import XLSX_SUFFIX, first_used_row, sheet_names
 
 CSV_SUFFIX = ".csv"
 # How many records decide the usual field count (the header search of sources/csv_reader.py looks as far).
@@ -131,26 +131,50 @@ def _read_csv(path: Path, options: ReadOptions, header_only: bool = False) -> pl
 
 def _read_xlsx(path: Path, options: ReadOptions) -> dict[str, pl.DataFrame]:
     """Every sheet through the XLSX reader's engine (fastexcel), each cell as its text; the header row is
-    the declared `header_line` (the row as Excel numbers it, as sources/xlsx_reader.py reads it), else the
-    first row (the XLSX reader looks for the spec's key column, which a proposal does not have yet)."""
+    the declared `header_line` (the row as Excel numbers it, as sources/xlsx_reader.py reads it), else found
+    as the CSV header is: the first row as wide as most of the sheet's first rows (a report's title rows
+    above it hold one cell; the XLSX reader looks for the spec's key column, which a proposal does not have)."""
     try:
         names = sheet_names(path)
     except RawReadError as exc:
         raise _refused(exc) from None
     reader = fastexcel.read_excel(str(path))
-    header_row = (options.header_line or 1) - 1
     tables = {}
     for name in names:
+        shown = f"{path.name}#{name}"
         try:
+            header_row = (options.header_line or _sheet_header_row(reader, path, name)) - 1
             frame = reader.load_sheet(name, header_row=header_row, dtypes="string").to_polars()
+        except RawReadError as exc:
+            raise _refused(exc) from None
         except Exception as exc:  # fastexcel's own error kinds; their messages may quote cells
-            raise DumpReadError(f"{path.name}#{name}: the sheet cannot be read ({type(exc).__name__})") from None
+            raise DumpReadError(f"{shown}: the sheet cannot be read ({type(exc).__name__})") from None
         frame = frame.rename({c: str(c).strip() for c in frame.columns})
         frame = frame.with_columns(
             pl.when(pl.col(c).str.strip_chars() == "").then(None).otherwise(pl.col(c)).alias(c) for c in frame.columns
         )
         tables[name] = frame.with_columns(_date_cells(frame[c]) for c in frame.columns)
     return tables
+
+
+def _sheet_header_row(reader: fastexcel.ExcelReader, path: Path, sheet: str) -> int:
+    """The header's row as Excel numbers it: among the sheet's first rows, the first one as wide (its last
+    cell holding a value) as most rows are — a title line above the header holds fewer cells."""
+    first_row = first_used_row(path, sheet, f"{path.name}#{sheet}")
+    top = reader.load_sheet(sheet, header_row=None, n_rows=_HEADER_SEARCH_RECORDS, dtypes="string").to_polars()
+    widths = [_row_width(values) for values in top.iter_rows()]
+    # A title line holds one cell: rows wider than one decide, unless the sheet has a single column.
+    counts = Counter(w for w in widths if w > 1) or Counter(w for w in widths if w)
+    if not counts:
+        return first_row
+    usual = max(counts, key=lambda w: (counts[w], w))
+    return first_row + next(i for i, w in enumerate(widths) if w >= usual)
+
+
+def _row_width(values: tuple[object, ...]) -> int:
+    """How many cells a row spans up to its last cell holding a value (0: a blank row)."""
+    filled = [i for i, v in enumerate(values) if v is not None and str(v).strip()]
+    return filled[-1] + 1 if filled else 0
 
 
 _DATE_TIME_CELL = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$"

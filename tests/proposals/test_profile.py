@@ -109,6 +109,35 @@ def test_an_xlsx_workbook_reads_as_text_tables(tmp_path: Path) -> None:
     }
 
 
+def test_a_workbook_sheets_header_is_found_below_its_title_rows(tmp_path: Path) -> None:
+    """A report-style sheet (title and date lines, a blank row, then the header) reads from its header row,
+    found as the CSV reader finds it; a sheet without title rows still reads from its first row, and a
+    declared header_line wins."""
+    path = tmp_path / "report.xlsx"
+    book = xlsxwriter.Workbook(path)
+    titled = book.add_worksheet("Patients")
+    titled.write_row(0, 0, ["Practice report - Patients"])
+    titled.write_row(1, 0, ["Printed 01/05/2024"])
+    titled.write_row(3, 0, ["Id", "Surname", "DOB", "Notes"])
+    titled.write_row(4, 0, ["1", "Ngata", "25/03/1980", "first"])
+    titled.write_row(5, 0, ["2", "Parata", "01/02/1990"])
+    plain = book.add_worksheet("Sites")
+    plain.write_row(0, 0, ["Id", "Name"])
+    plain.write_row(1, 0, ["1", "Main street"])
+    book.close()
+    tables = read_tables(path)
+    assert tables["Patients"].to_dict(as_series=False) == {
+        "Id": ["1", "2"],
+        "Surname": ["Ngata", "Parata"],
+        "DOB": ["25/03/1980", "01/02/1990"],
+        "Notes": ["first", None],
+    }
+    assert tables["Sites"].columns == ["Id", "Name"] and tables["Sites"].height == 1
+    assert dump_layout(path)["Patients"] == ["Id", "Surname", "DOB", "Notes"]
+    declared = read_tables(path, ReadOptions(encoding=None, header_line=5))["Patients"]
+    assert declared.columns == ["1", "Ngata", "25/03/1980", "first"]
+
+
 def test_a_file_that_is_not_a_workbook_is_named(tmp_path: Path) -> None:
     (tmp_path / "export.xlsx").write_bytes(b"Surname,DOB\n")
     with pytest.raises(DumpReadError, match=r"export\.xlsx: not a readable XLSX workbook"):
