@@ -363,8 +363,10 @@ _CODE_WORDS = frozenset({"code", "number", "reference"})
 
 
 def _says_a_key_to(words: list[str], entity: str) -> bool:
-    return len(words) >= 2 and bool(set(words) & set(_ID_WORDS)) and bool(
-        {_singular(w) for w in words} & _entity_words(entity)
+    return (
+        len(words) >= 2
+        and bool(set(words) & set(_ID_WORDS))
+        and bool({_singular(w) for w in words} & _entity_words(entity))
     )
 
 

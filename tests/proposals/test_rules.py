@@ -7,14 +7,14 @@ from __future__ import annotations
 from proposal_helpers import propose_text
 
 from proposals.patterns import value_kinds
-from proposals.propose import learn_column_prefixes
+from proposals.propose import FieldChoice, Proposal, learn_column_prefixes
 
 
-def _field(proposal, table: str, name: str):  # noqa: ANN001, ANN202
+def _field(proposal: Proposal, table: str, name: str) -> FieldChoice | None:
     return next((f for f in proposal.fields if f.table == table and f.field == name), None)
 
 
-def _entity(proposal, table: str) -> str | None:  # noqa: ANN001
+def _entity(proposal: Proposal, table: str) -> str | None:
     return proposal.table(table).entity
 
 
