@@ -95,7 +95,7 @@ def naming_style(name: str) -> str:
 
 # Table names (compact, after expansion, singular) → canonical entity.
 ENTITY_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "site": ("site", "location", "clinic", "business", "practice", "branch", "premises", "room"),
+    "site": ("site", "location", "clinic", "business", "practice", "branch", "premises", "room", "unit"),
     "practitioner": (
         "practitioner",
         "provider",
@@ -118,7 +118,15 @@ ENTITY_SYNONYMS: dict[str, tuple[str, ...]] = {
         "funder",
         "contact",
     ),
-    "referrer": ("referrer", "referringdoctor", "referral", "gp", "referringpractitioner", "referralsource"),
+    "referrer": (
+        "referrer",
+        "referringdoctor",
+        "referral",
+        "gp",
+        "referringpractitioner",
+        "referringprovider",
+        "referralsource",
+    ),
     "client": ("client", "patient", "customer", "person", "member"),
     "condition": ("condition", "case", "claim", "episode", "injury", "treatmentplan", "acc"),
     "appointment": ("appointment", "booking", "visit", "attendance", "session", "consult", "consultation"),
