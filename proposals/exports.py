@@ -196,7 +196,9 @@ def delivered_date_format(system: str, tables: dict[str, pl.DataFrame], truth: d
     from sources.raw_contract import ReadOptions
     from sources.registry import get_system
 
-    declared = (get_system(system).read_options or ReadOptions()).date_formats
+    options = get_system(system).read_options or ReadOptions()
+    # A date column may be written as date-times at midnight (a SQL Server `datetime` of a date of birth).
+    declared = (*options.date_formats, *options.datetime_formats)
     columns = [
         tables[table][column]
         for table, column in date_columns(truth_from_spec(truth))

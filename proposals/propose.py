@@ -344,7 +344,10 @@ def name_score(column: str, table: str, entity: str, canonical: CanonicalField) 
         # A code list's row (`SHCD_CODE`, `SHCD_DESCRIPTION`): its description is the name it is known by.
         return 0.75, f"name {column!r} is the row's label, and {entity} has no description field ({style})"
     long_names = [n for n in names if len(n) >= 6]
-    if any(stripped.endswith(n) or stripped.startswith(n) for n in long_names):
+    # `STREETCODE`, `DELETEDID`: a known name followed by a key word is a code of the thing, not the thing.
+    if any(
+        stripped.endswith(n) or (stripped.startswith(n) and stripped[len(n) :] not in _ID_WORDS) for n in long_names
+    ):
         return 0.65, f"name {column!r} contains a known name for {canonical.name} ({style})"
     if canonical.dtype in (pl.Date, pl.Datetime):
         # `start_at`, `issued_on`, `APPT_STARTAT`: the suffix only says "when"; the rest names the field.
@@ -379,6 +382,26 @@ def _has_field(entity: str, name: str) -> bool:
     return name in _field_set(entity)
 
 
+# Text fields written in words: a column of whole numbers is never one of them.
+_WORDY_FIELDS = frozenset(
+    {"address_line_1", "address_line_2", "address_line_3", "city", "state", "first_name", "last_name", "middle_name"}
+    | {"preferred_name", "display_name", "organisation_name", "contact_name"}
+)
+
+
+def _all_midnight(column: ColumnProfile) -> bool:
+    instants = column.instants or {}
+    return bool(instants.get("naive")) and instants.get("midnight") == instants["naive"] and not instants.get("offset")
+
+
+def _midnight_format(column: ColumnProfile) -> str:
+    """The format of a date written as a date-time at midnight, by the column's most common shape
+    (`9-9-9 9:9:9.9` → `%Y-%m-%d %H:%M:%S.%f`; the `T` of `2026-03-02T00:00` shapes as `A`)."""
+    shape = next(iter(column.shapes), "")
+    clock = "%H:%M" + (":%S" if shape.count(":") >= 2 else "") + (".%f" if "." in shape else "")
+    return "%Y-%m-%d" + ("T" if "A" in shape else " ") + clock
+
+
 def value_fit(canonical: CanonicalField, column: ColumnProfile) -> tuple[float, str]:
     """Does the column's value profile fit the field? (+ agrees, 0 says nothing, None refuses)."""
     kind = column.kind
@@ -386,6 +409,8 @@ def value_fit(canonical: CanonicalField, column: ColumnProfile) -> tuple[float, 
     if kind == "empty":
         return 0.0, "the column is empty"
     if dtype == pl.Date:
+        if kind == "instant" and _all_midnight(column):
+            return 0.0, "values are date-times all at midnight: dates"
         return (0.05, "values are dates") if kind == "date" else (-1.0, f"values are {kind}, not dates")
     if dtype == pl.Datetime:
         if kind == "local_datetime":
@@ -414,6 +439,8 @@ def value_fit(canonical: CanonicalField, column: ColumnProfile) -> tuple[float, 
         return -0.15, f"values are {kind}, expected {' or '.join(expected)}"
     if canonical.ref:
         return 0.0, ""
+    if canonical.name in _WORDY_FIELDS and kind == "integer":
+        return -1.0, "values are whole numbers, not words"  # `PTNT_STREETCODE` is no street
     if kind in {"date", "instant", "boolean", "money"}:
         return -1.0, f"values are {kind}"
     if kind.startswith("identifier:") and canonical.name not in {"registration_number", "provider_number"}:
@@ -616,6 +643,9 @@ def _transforms(
     if canonical.ref:
         return [{"ref": {"entity": canonical.ref}}], evidence, None, 0.0
     dtype = canonical.dtype
+    if dtype == pl.Date and column.kind == "instant":
+        evidence.append("date-times all at midnight: the date part is the value")
+        return [{"parse_date": {"formats": [_midnight_format(column)]}}], evidence, None, 0.0
     if dtype == pl.Date:
         fmt, question, penalty = _decided_format(column, dump_dates, evidence)
         return [{"parse_date": {"formats": [fmt]}}], evidence, question, penalty

@@ -203,3 +203,31 @@ def test_invoices_called_accounts() -> None:
     assert _field(proposal, "Accounts", "invoice_number").column == "account_no"
     assert _entity(proposal, "AccountItems") == "invoice_line"
     assert _field(proposal, "AccountItems", "invoice_id").column == "account_id"
+
+
+def test_dates_written_as_midnight_date_times_and_codes_that_are_no_words() -> None:
+    """A SQL Server `datetime` date of birth (`1951-02-02 00:00:00.000`) is a date read in its own format; a
+    `STREETCODE` (a code of the street, whole numbers) is no street address; a date-time with a time of day
+    is no date of birth."""
+    _profile, proposal = propose_text(
+        {
+            "Patients": {
+                "PatientID": ["1", "2", "3"],
+                "Surname": ["A", "B", "C"],
+                "DOB": ["1951-02-02 00:00:00.000", "1980-03-25 00:00:00.000", None],
+                "StreetCode": ["1010", "6011", "3204"],
+                "Street": ["1 Main St", "2 High St", None],
+            },
+        }
+    )
+    dob = _field(proposal, "Patients", "date_of_birth")
+    assert dob.spec == {"column": "DOB", "transforms": [{"parse_date": {"formats": ["%Y-%m-%d %H:%M:%S.%f"]}}]}
+    assert _field(proposal, "Patients", "address_line_1").column == "Street"
+    assert not any(f.column == "StreetCode" for f in proposal.fields if f.field.startswith("address"))
+    timed = {
+        "PatientID": ["1", "2"],
+        "Surname": ["A", "B"],
+        "DOB": ["2026-03-02 09:30:00.000", "2026-03-03 00:00:00.000"],
+    }
+    _profile, proposal = propose_text({"Patients": timed})
+    assert _field(proposal, "Patients", "date_of_birth") is None
