@@ -25,20 +25,18 @@ CLIENTS = {
 }
 
 
+def _child_of_clients(table: str, id_column: str, columns: dict[str, list[str | None]]) -> Proposal:
+    """A table of rows keyed `<initial><n>`, each belonging to one of CLIENTS, beside CLIENTS."""
+    rows = len(next(iter(columns.values())))
+    keyed = {id_column: [f"{table[0]}{n}" for n in range(1, rows + 1)], "client_id": CLIENTS["client_id"][:rows]}
+    return propose_text({"Clients": CLIENTS, table: keyed | columns})[1]
+
+
 def test_amounts_with_a_country_qualified_currency_are_money() -> None:
     for text in ("NZ$60.00", "A$1,200.50", "NZD 90.00", "£5.00"):
         assert "money" in value_kinds(text), text
     assert "money" not in value_kinds("NZ60.00")
-    _profile, proposal = propose_text(
-        {
-            "Clients": CLIENTS,
-            "Invoices": {
-                "invoice_id": ["I1", "I2", "I3"],
-                "client_id": ["C1", "C2", "C3"],
-                "total": ["NZ$90.00", "NZ$45.50", "NZ$1,120.00"],
-            },
-        }
-    )
+    proposal = _child_of_clients("Invoices", "invoice_id", {"total": ["NZ$90.00", "NZ$45.50", "NZ$1,120.00"]})
     total = _field(proposal, "Invoices", "total_amount")
     assert total is not None and total.column == "total"
 
@@ -126,16 +124,8 @@ def test_a_status_spread_over_flags_and_an_event_time() -> None:
 
 
 def test_an_html_body_is_the_notes_plain_text() -> None:
-    _profile, proposal = propose_text(
-        {
-            "Clients": CLIENTS,
-            "TreatmentNotes": {
-                "note_id": ["N1", "N2", "N3"],
-                "client_id": ["C1", "C2", "C3"],
-                "note_html": ["<p>Better.</p>", "<p>Same.</p><p>Exercises.</p>", "<b>Worse</b>"],
-            },
-        }
-    )
+    bodies = ["<p>Better.</p>", "<p>Same.</p><p>Exercises.</p>", "<b>Worse</b>"]
+    proposal = _child_of_clients("TreatmentNotes", "note_id", {"note_html": bodies})
     body = _field(proposal, "TreatmentNotes", "body_text")
     assert body.spec == {"column": "note_html", "transforms": ["html_to_text"]}
     assert _field(proposal, "TreatmentNotes", "body_original") is None
