@@ -252,6 +252,8 @@ def learn_column_prefixes(profile: DumpProfile) -> dict[str, str]:
         counts: dict[str, int] = {}
         for column in table.columns:
             words = tokens(column.name)
+            if not words:  # a name of noise words only (`Data`) or none
+                continue
             if len(words) > 1 and (words[0] in own or _singular(words[0]) in own):
                 words = words[1:]
             firsts = {words[0]} if len(words) > 1 else {words[0][:k] for k in range(3, 7) if len(words[0]) > k + 1}
