@@ -519,6 +519,8 @@ def _pointed_at_by_name(table: str, column: str, words: list[str], fks: DumpProf
     """Another table's key into this column carries its name (`SHCD_ID_LOCATION` → `SHCD_ID`) and repeats
     there, as a child's key does (a unique column of another table is that table's own id: one-to-one)."""
     stem = compact(words)
+    if any(stem in compact(tokens(fk.parent_column)) for fk in fks.keys_from(table, column)):
+        return False  # named as the key it points at (`patient_ref` → Patients.patient_ref): a key, not the id
     return len(stem) >= 4 and any(
         fk.parent == table
         and fk.parent_column == column

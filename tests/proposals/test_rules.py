@@ -223,3 +223,26 @@ def test_dates_written_as_midnight_date_times_and_codes_that_are_no_words() -> N
     }
     _profile, proposal = propose_text({"Patients": timed})
     assert _field(proposal, "Patients", "date_of_birth") is None
+
+
+def test_a_key_named_as_the_key_it_points_at_is_no_row_id() -> None:
+    """Each invoice of its own patient: `patient_ref` is unique in Invoices and payments' `patient_ref`
+    repeats it, but it is named as the Patients key it points at — the row id stays `invoice_ref`."""
+    _profile, proposal = propose_text(
+        {
+            "Patients": {"patient_ref": ["P1", "P2", "P3"], "surname": ["A", "B", "C"]},
+            "Invoices": {
+                "patient_ref": ["P1", "P2", "P3"],
+                "invoice_ref": ["V1", "V2", "V3"],
+                "total": ["10.00", "20.00", "30.00"],
+            },
+            "Payments": {
+                "payment_ref": ["Y1", "Y2", "Y3", "Y4"],
+                "invoice_ref": ["V1", "V2", "V3", "V3"],
+                "patient_ref": ["P1", "P2", "P3", "P3"],
+                "amount": ["10.00", "20.00", "15.00", "15.00"],
+            },
+        }
+    )
+    assert proposal.table("Invoices").id_column == "invoice_ref"
+    assert _field(proposal, "Invoices", "client_id").column == "patient_ref"
