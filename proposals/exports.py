@@ -136,7 +136,7 @@ def vendor_export(system: str) -> Callable[[Path, int, int], Path]:
 def sqlserver_wizard_export(system: str) -> Callable[[Path, int, int], Path]:
     """A SQL Server family extract (synthetic/profile.py, synthetic/ppmp.py) as the export wizard writes it:
     one CSV file with a header per table, beside the extract's table definitions. (The bcp style, data
-    files without a header, is read by the table definitions, which a proposal does not use.)"""
+    files without a header, reads into the same tables through the definitions: proposals/tables.py.)"""
 
     def build(work: Path, clients: int, seed: int) -> Path:
         export = work / f"{system}-wizard-{clients}-{seed}"
@@ -165,7 +165,8 @@ def coreplus_csv_export(work: Path, clients: int, seed: int) -> Path:
 # Every system whose synthetic export is tabular and has a hand-written spec (the tabular-sources issue's
 # generator split gave the template and TM3 theirs; the vendor exports are synthetic/cli.py's).
 # Not here: Cliniko and PracSuite (API extracts of JSON records, not a delivered table layout), Core Plus's
-# API half (emulator records), the SQL Server family's bcp style (no header to name a column).
+# API half (emulator records). The SQL Server family's bcp style reads into the same tables as its wizard style
+# (tests/proposals/test_profile.py), so it is not measured twice.
 EXPORTS: dict[str, ExportBuilder] = {
     "gensolve": ExportBuilder("gensolve", "gensolve_source", gensolve_csv_export),
     "template_csv": ExportBuilder("template", "template", template_csv_export),
@@ -195,7 +196,9 @@ def delivered_date_format(system: str, tables: dict[str, pl.DataFrame], truth: d
     from sources.raw_contract import ReadOptions
     from sources.registry import get_system
 
-    declared = (get_system(system).read_options or ReadOptions()).date_formats
+    options = get_system(system).read_options or ReadOptions()
+    # A date column may be written as date-times at midnight (a SQL Server `datetime` of a date of birth).
+    declared = (*options.date_formats, *options.datetime_formats)
     columns = [
         tables[table][column]
         for table, column in date_columns(truth_from_spec(truth))

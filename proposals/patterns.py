@@ -49,7 +49,10 @@ _DATE_AND_TIME = re.compile(
 _SURNAME_FIRST = re.compile(r"^[^\W\d_][^,]*, [^\W\d_][^,]*$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 _PHONE_SHAPE = re.compile(r"^\+?[\d\s().-]{7,20}$")
-_MONEY = re.compile(r"^-?[$£€]?\d{1,3}(,\d{3})*\.\d{2}$|^-?[$£€]?\d+\.\d{2}$")
+# An amount may carry its currency: a symbol (`$ £ €`), a country-qualified dollar (`NZ$`, `A$`, `AU$`,
+# `US$`) or an ISO code (`NZD 90.00`).
+_CURRENCY = r"(?:[A-Z]{1,2}\$|[$£€]|[A-Z]{3} ?)?"
+_MONEY = re.compile(rf"^-?{_CURRENCY}\d{{1,3}}(,\d{{3}})*\.\d{{2}}$|^-?{_CURRENCY}\d+\.\d{{2}}$")
 _DECIMAL = re.compile(r"^-?\d+\.\d+$")
 _INTEGER = re.compile(r"^-?\d+$")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")

@@ -7,6 +7,7 @@ counts without their values; the values themselves appear only in the customer's
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -90,7 +91,8 @@ class ColumnProfile:
     shapes: dict[str, int]
     enumeration: list[int] | None = None  # frequencies, most common first (values are not kept)
     dates: DateEvidence | None = None
-    instants: dict[str, int] | None = None  # "offset" / "naive" counts
+    # "offset" / "naive" counts, and "midnight": naive ones at 00:00 (a date column written as date-times)
+    instants: dict[str, int] | None = None
     # A JSON-object column: each member key's values profiled as a column of its own (keys are the
     # export's structure, like column names; values are not kept).
     members: dict[str, ColumnProfile] | None = None
@@ -143,6 +145,15 @@ class DumpProfile:
 
     def keys_from(self, table: str, column: str) -> list[ForeignKey]:
         return [fk for fk in self.foreign_keys if fk.table == table and fk.column == column]
+
+
+_MIDNIGHT = re.compile(r"[T ]00:00(:00(\.0+)?)?$")
+
+
+def _instant_evidence(sample: list[str]) -> dict[str, int]:
+    zones = Counter(zone for zone in (instant_zone(v.strip()) for v in sample) if zone)
+    midnight = sum(1 for v in sample if instant_zone(v.strip()) == "naive" and _MIDNIGHT.search(v.strip()))
+    return dict(zones) | ({"midnight": midnight} if midnight else {})
 
 
 def _column_dict(column: ColumnProfile) -> dict[str, Any]:
@@ -214,9 +225,7 @@ def profile_column(series: pl.Series, position: int) -> ColumnProfile:
         else _date_evidence(sample, local_datetime_orders)
         if kind == "local_datetime"
         else None,
-        instants=dict(Counter(instant_zone(v.strip()) for v in sample if instant_zone(v.strip())))
-        if kind == "instant"
-        else None,
+        instants=_instant_evidence(sample) if kind == "instant" else None,
         members=_json_members(present, position) if kind == "json" else None,
     )
 

@@ -23,6 +23,7 @@ from proposals.vocabulary import (
     ABBREVIATIONS,
     ENTITY_SYNONYMS,
     FIELD_SYNONYMS,
+    FLAG_DATES,
     IDENTIFIER_FIELDS,
     NAMED_KINDS,
     compact,
@@ -38,13 +39,14 @@ ENTITY_THRESHOLD = 0.35
 # A column is proposed for a field only at this confidence or above; below it stays unmapped.
 FIELD_THRESHOLD = 0.5
 _ID_WORDS = ("id", "key", "number", "code", "reference", "guid", "uuid")
+_STRONG_ID_WORDS = frozenset({"id", "key", "guid", "uuid"})
 _PHONE_KINDS = ("phone:NZ", "phone:AU", "phone:UK")
 # Canonical values and the words exports use for them (after lower-casing and dropping non-letters).
 VALUE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "did_not_attend": ("dna", "noshow", "didnotattend", "didntattend", "missed", "failedtoattend", "donotattend"),
     "cancelled": ("cancelled", "canceled", "cancel", "cx", "cancelledbyclient", "cancelledbypractice"),
     "completed": ("completed", "attended", "done", "seen", "complete", "finished"),
-    "arrived": ("arrived", "checkedin", "inclinic", "waiting", "here"),
+    "arrived": ("arrived", "arrival", "checkedin", "inclinic", "waiting", "here"),
     "booked": ("booked", "scheduled", "confirmed", "pending", "unconfirmed", "new", "booking"),
     "female": ("f", "female", "woman", "w"),
     "male": ("m", "male", "man"),
@@ -224,9 +226,70 @@ def _own_words(table: str, entity: str) -> set[str]:
     return own | {compact([_singular(w) for w in tokens(table)])}
 
 
+# The code a legacy schema writes before each of a table's column names (`SHCD_` in a SHORTCODE table, `PPPU_`
+# in PPPU), learned from the dump by `learn_column_prefixes` at the start of each proposal: table → prefix.
+_COLUMN_PREFIXES: dict[str, str] = {}
+# A prefix is learned when at least this share of the table's columns (and three of them) start with it.
+_PREFIX_SHARE = 0.6
+
+
+@cache
+def _vocabulary_starts() -> frozenset[str]:
+    """Every compact word the vocabulary knows (field and entity names and synonyms): a column prefix that
+    begins one of them is a word, not a code (`home_phone`, `home_city` share `home`)."""
+    words = {w for names in FIELD_SYNONYMS.values() for w in names} | {w for e in ENTITY_SYNONYMS.values() for w in e}
+    words |= {f.name.replace("_", "") for e in CANONICAL_MODELS for f in data_fields(e)}
+    words |= {t for e in CANONICAL_MODELS for f in data_fields(e) for t in f.name.split("_")}
+    return frozenset(words | set(ABBREVIATIONS.values()))
+
+
+def learn_column_prefixes(profile: DumpProfile) -> dict[str, str]:
+    """Per table, the code its column names start with when most of them share one that is no word of the
+    vocabulary (`SHCD_ID`, `SHCD_DESCRIPTION`…; glued too: `LOC_SHCDID`, `shcdDescription`)."""
+    learned = {}
+    for name, table in profile.tables.items():
+        own = {_singular(w) for w in tokens(name)} | set(tokens(name)) | {compact(tokens(name))}
+        counts: dict[str, int] = {}
+        for column in table.columns:
+            words = tokens(column.name)
+            if not words:  # a name of noise words only (`Data`) or none
+                continue
+            if len(words) > 1 and (words[0] in own or _singular(words[0]) in own):
+                words = words[1:]
+            firsts = {words[0]} if len(words) > 1 else {words[0][:k] for k in range(3, 7) if len(words[0]) > k + 1}
+            for first in firsts:
+                counts[first] = counts.get(first, 0) + 1
+        needed = max(3, _PREFIX_SHARE * len(table.columns))
+        starts = _vocabulary_starts()
+        found = [
+            p
+            for p, n in counts.items()
+            if n >= needed and len(p) >= 3 and not p.isdigit() and not any(w.startswith(p) for w in starts)
+        ]
+        if found:
+            learned[name] = max(found, key=lambda p: (counts[p], len(p), p))
+    return learned
+
+
+def _without_column_prefix(words: list[str], table: str) -> list[str]:
+    prefix = _COLUMN_PREFIXES.get(table)
+    if not prefix or not words:
+        return words
+    if words[0] == prefix and len(words) > 1:
+        return words[1:]
+    rest = words[0][len(prefix) :]
+    if words[0].startswith(prefix) and len(rest) >= 2:
+        return [ABBREVIATIONS.get(rest, rest), *words[1:]]
+    return words
+
+
 def _strip_prefix(words: list[str], table: str, entity: str) -> list[str]:
     """Drop the leading words naming the row's own table or entity (`PTNT_LASTNAME`, `ClientLastName`,
-    `ClientOrganisationKey`)."""
+    `ClientOrganisationKey`), and the table's learned column code (`SHCD_DESCRIPTION`)."""
+    return _without_column_prefix(_strip_own_prefix(words, table, entity), table)
+
+
+def _strip_own_prefix(words: list[str], table: str, entity: str) -> list[str]:
     own = _own_words(table, entity)
     # One prefix only: `ClaimClaimType` is the claim's claim type, not its type.
     cut = next(
@@ -273,10 +336,72 @@ def name_score(column: str, table: str, entity: str, canonical: CanonicalField) 
         return 0.85, f"name {column!r} names the row's own table: its name ({style})"  # `Location` in Locations
     if whole in names or stripped in names:
         return 0.85, f"name {column!r} is a known name for {canonical.name} ({style})"
+    if canonical.ref and _says_a_key_to(words, canonical.ref):
+        # `PPPU_ID_PROVIDER`, `SHCD_ID_LOCATION`: a key word and a word for the referenced entity, in any order.
+        return 0.75, f"name {column!r} holds a key word and a word for {canonical.ref} ({style})"
+    if canonical.name == "legacy_reference" and compact(_own_id_words(words, table, entity)) in _CODE_WORDS:
+        # `PTNT_PATIENTCODE` beside the row id: the row's own code in the system before.
+        return 0.8, f"name {column!r} is the row's own code or number, not its id ({style})"
+    if canonical.name == "name" and stripped in _LABEL_NAMES and not {stripped, "description"} & _field_set(entity):
+        # A code list's row (`SHCD_CODE`, `SHCD_DESCRIPTION`): its description is the name it is known by.
+        return 0.75, f"name {column!r} is the row's label, and {entity} has no description field ({style})"
     long_names = [n for n in names if len(n) >= 6]
-    if any(stripped.endswith(n) or stripped.startswith(n) for n in long_names):
+    # `STREETCODE`, `DELETEDID`: a known name followed by a key word is a code of the thing, not the thing.
+    if any(
+        stripped.endswith(n) or (stripped.startswith(n) and stripped[len(n) :] not in _ID_WORDS) for n in long_names
+    ):
         return 0.65, f"name {column!r} contains a known name for {canonical.name} ({style})"
+    if canonical.dtype in (pl.Date, pl.Datetime):
+        # `start_at`, `issued_on`, `APPT_STARTAT`: the suffix only says "when"; the rest names the field.
+        for name in (whole, stripped):
+            if name[-2:] in _WHEN_SUFFIXES and len(name) >= 5 and name[:-2] in names:
+                return 0.8, f"name {column!r} is a known name for {canonical.name} and 'when' ({style})"
     return 0.0, ""
+
+
+# A name's last letters saying only "when" (`start_at`, `issued_on`).
+_WHEN_SUFFIXES = frozenset({"at", "on"})
+
+
+_LABEL_NAMES = frozenset({"description", "label", "caption", "title"})
+_CODE_WORDS = frozenset({"code", "number", "reference"})
+
+
+def _says_a_key_to(words: list[str], entity: str) -> bool:
+    return (
+        len(words) >= 2
+        and bool(set(words) & set(_ID_WORDS))
+        and bool({_singular(w) for w in words} & _entity_words(entity))
+    )
+
+
+@cache
+def _field_set(entity: str) -> frozenset[str]:
+    return frozenset(f.name for f in data_fields(entity))
+
+
+def _has_field(entity: str, name: str) -> bool:
+    return name in _field_set(entity)
+
+
+# Text fields written in words: a column of whole numbers is never one of them.
+_WORDY_FIELDS = frozenset(
+    {"address_line_1", "address_line_2", "address_line_3", "city", "state", "first_name", "last_name", "middle_name"}
+    | {"preferred_name", "display_name", "organisation_name", "contact_name"}
+)
+
+
+def _all_midnight(column: ColumnProfile) -> bool:
+    instants = column.instants or {}
+    return bool(instants.get("naive")) and instants.get("midnight") == instants["naive"] and not instants.get("offset")
+
+
+def _midnight_format(column: ColumnProfile) -> str:
+    """The format of a date written as a date-time at midnight, by the column's most common shape
+    (`9-9-9 9:9:9.9` → `%Y-%m-%d %H:%M:%S.%f`; the `T` of `2026-03-02T00:00` shapes as `A`)."""
+    shape = next(iter(column.shapes), "")
+    clock = "%H:%M" + (":%S" if shape.count(":") >= 2 else "") + (".%f" if "." in shape else "")
+    return "%Y-%m-%d" + ("T" if "A" in shape else " ") + clock
 
 
 def value_fit(canonical: CanonicalField, column: ColumnProfile) -> tuple[float, str]:
@@ -286,6 +411,8 @@ def value_fit(canonical: CanonicalField, column: ColumnProfile) -> tuple[float, 
     if kind == "empty":
         return 0.0, "the column is empty"
     if dtype == pl.Date:
+        if kind == "instant" and _all_midnight(column):
+            return 0.0, "values are date-times all at midnight: dates"
         return (0.05, "values are dates") if kind == "date" else (-1.0, f"values are {kind}, not dates")
     if dtype == pl.Datetime:
         if kind == "local_datetime":
@@ -294,6 +421,8 @@ def value_fit(canonical: CanonicalField, column: ColumnProfile) -> tuple[float, 
             return -0.1, "values are dates without a time of day (read as the day's start)"
         return (0.05, "values are instants") if kind == "instant" else (-1.0, f"values are {kind}, not instants")
     if dtype == pl.Boolean:
+        if kind in {"date", "instant", "local_datetime", "time"}:
+            return -1.0, f"values are {kind}, not yes/no"
         if kind == "boolean" or (column.enumeration and len(column.enumeration) <= 2):
             return 0.05, "two-valued"
         return -1.0, f"values are {kind}, not yes/no"
@@ -312,6 +441,8 @@ def value_fit(canonical: CanonicalField, column: ColumnProfile) -> tuple[float, 
         return -0.15, f"values are {kind}, expected {' or '.join(expected)}"
     if canonical.ref:
         return 0.0, ""
+    if canonical.name in _WORDY_FIELDS and kind == "integer":
+        return -1.0, "values are whole numbers, not words"  # `PTNT_STREETCODE` is no street
     if kind in {"date", "instant", "boolean", "money"}:
         return -1.0, f"values are {kind}"
     if kind.startswith("identifier:") and canonical.name not in {"registration_number", "provider_number"}:
@@ -349,8 +480,12 @@ def _id_column(profile: TableProfile, entity: str, fks: DumpProfile) -> tuple[st
         # `id`/`key` name a row id; `number`/`code` more often a business number (invoice_number).
         strong = compact(words) in {"id", "key", "guid", "uuid", "rowid", "recordid"}
         score = 1.0 if strong else 0.6 if compact(words) in _ID_WORDS else 0.0
-        score += 0.5 if words and words[-1] in _ID_WORDS else 0.0
-        score -= 0.8 if fks.keys_from(profile.name, column.name) and score < 1.0 else 0.0
+        # A last word `id`/`key` says a row id more surely than `code`/`number` (`SHCD_ID` over `SHCD_CODE`).
+        score += (0.5 if words[-1] in _STRONG_ID_WORDS else 0.4) if words and words[-1] in _ID_WORDS else 0.0
+        pointed_by_name = _pointed_at_by_name(profile.name, column.name, words, fks)
+        # Values lying inside another table's key prove little when other tables' keys are named after it
+        # (`SHCD_ID` of two sites, pointed at by `SHCD_ID_LOCATION`, also falls among appointment ids).
+        score -= 0.8 if fks.keys_from(profile.name, column.name) and score < 1.0 and not pointed_by_name else 0.0
         if any(name_score(column.name, profile.name, entity, f)[0] >= 0.85 for f in data_fields(entity) if not f.ref):
             score -= 0.6  # the column says a field of the entity (e.g. invoice_number), not its row id
         if score > 0 and any(
@@ -378,6 +513,22 @@ def _id_column(profile: TableProfile, entity: str, fks: DumpProfile) -> tuple[st
     best = max(candidates)
     named = ", named like an id" if best[0] > 0 else ", the table's first column"
     return best[2], origin, [f"id {best[2]!r}: unique, never empty{named}"]
+
+
+def _pointed_at_by_name(table: str, column: str, words: list[str], fks: DumpProfile) -> bool:
+    """Another table's key into this column carries its name (`SHCD_ID_LOCATION` → `SHCD_ID`) and repeats
+    there, as a child's key does (a unique column of another table is that table's own id: one-to-one)."""
+    stem = compact(words)
+    if any(stem in compact(tokens(fk.parent_column)) for fk in fks.keys_from(table, column)):
+        return False  # named as the key it points at (`patient_ref` → Patients.patient_ref): a key, not the id
+    return len(stem) >= 4 and any(
+        fk.parent == table
+        and fk.parent_column == column
+        and fk.table != table
+        and stem in compact(tokens(fk.column))
+        and not fks.tables[fk.table].column(fk.column).unique
+        for fk in fks.foreign_keys
+    )
 
 
 def _known_system_spec(profile: DumpProfile) -> tuple[str, dict[str, Any]] | None:
@@ -496,6 +647,9 @@ def _transforms(
     if canonical.ref:
         return [{"ref": {"entity": canonical.ref}}], evidence, None, 0.0
     dtype = canonical.dtype
+    if dtype == pl.Date and column.kind == "instant":
+        evidence.append("date-times all at midnight: the date part is the value")
+        return [{"parse_date": {"formats": [_midnight_format(column)]}}], evidence, None, 0.0
     if dtype == pl.Date:
         fmt, question, penalty = _decided_format(column, dump_dates, evidence)
         return [{"parse_date": {"formats": [fmt]}}], evidence, question, penalty
@@ -623,6 +777,8 @@ def propose(
         known = _known_system_spec(profile)
         if known:
             return _from_known_spec(known[0], known[1], profile, system)
+    _COLUMN_PREFIXES.clear()
+    _COLUMN_PREFIXES.update(learn_column_prefixes(profile))
     table_choices = _assign_entities(profile)
     fields: list[FieldChoice] = []
     unmapped: dict[str, list[str]] = {}
@@ -732,6 +888,8 @@ def _assign_fields(
             fit, fit_why = value_fit(canonical, column)
             if fit <= -1.0:
                 continue
+            if canonical.dtype == pl.Boolean and _names_no_flag(said, table.name, entity):
+                continue  # `PTNT_DELETEDID`, `PTNT_DELETED_DATE` say who or when, not yes or no
             if canonical.ref:
                 fit, fit_why = _ref_fit(column, canonical, table.name, profile, choices)
             confidence = max(0.0, min(0.99, score + fit))
@@ -748,6 +906,7 @@ def _assign_fields(
         taken_columns.add(column.name)
         taken_fields.add(canonical.name)
         picked.append((confidence, column, canonical, evidence))
+    picked = _plain_text_from_rich(picked, canonical_fields, taken_fields)
     # time_zone first, so instants can be read in the row's zone (`zone_field` names an earlier field).
     picked.sort(key=lambda p: (p[2].name != "time_zone", p[1].position))
     zone_mapped = "time_zone" in taken_fields
@@ -779,6 +938,8 @@ def _assign_fields(
     taken_fields |= {f.field for f in split}
     out += split
     out += _derived_local_times(table.name, entity, taken_fields, zone_mapped)
+    out += _flags_from_dates(table, entity, canonical_fields, taken_fields)
+    out = _status_from_flags(table, frame, entity, out, taken_columns | skip)
     out += _derived_files(table.name, entity, out)
     out += _lookup_joins(choice, table, profile, choices, taken_fields)
     out += _practice_country(choice, out)
@@ -786,6 +947,142 @@ def _assign_fields(
 
 
 _LOCALITY_WORDS = frozenset({"suburb", "locality"})
+
+
+def _names_no_flag(column: str, table: str, entity: str) -> bool:
+    """The name ends in a key word (`DELETED_ID`, glued: `DELETEDID`) or a date word (`DELETED_DATE`): it
+    says who or when, not yes or no."""
+    words = _strip_prefix(tokens(column), table, entity)
+    last = words[-1] if words else ""
+    return (
+        last in _ID_WORDS
+        or last in _DATE_WORDS
+        or any(last.endswith(w) and len(last) - len(w) >= 4 for w in _STRONG_ID_WORDS | _DATE_WORDS)
+    )
+
+
+_DATE_WORDS = frozenset({"date", "time", "datetime", "timestamp"})
+
+
+def _plain_text_from_rich(
+    picked: list[tuple[float, ColumnProfile, CanonicalField, list[str]]],
+    canonical_fields: list[CanonicalField],
+    taken_fields: set[str],
+) -> list[tuple[float, ColumnProfile, CanonicalField, list[str]]]:
+    """A note's only body column holds HTML (`note_html`): it is the required plain-text body (converted
+    by html_to_text) rather than the optional original alone."""
+    body_text = next((f for f in canonical_fields if f.name == "body_text"), None)
+    if body_text is None or "body_text" in taken_fields:
+        return picked
+    out = []
+    for confidence, column, canonical, evidence in picked:
+        if canonical.name == "body_original" and column.kind == "html":
+            taken_fields.discard("body_original")
+            taken_fields.add("body_text")
+            why = "no plain-text body column: this HTML body is the note's text (the original is kept in raw)"
+            canonical, evidence = body_text, [*evidence, why]
+        out.append((confidence, column, canonical, evidence))
+    return out
+
+
+_FLAG_PREFIXES = ("is", "was", "has", "flag")
+_YES_NO = frozenset(VALUE_SYNONYMS["true"] + VALUE_SYNONYMS["false"])
+_EVENT_SUFFIXES = ("time", "date", "datetime", "at", "on")
+
+
+def _status_value(name: str, allowed: tuple[str, ...]) -> str | None:
+    """The canonical value a flag's or an event's name says (`IsCancelled` → cancelled, `IsDNA` →
+    did_not_attend, `ArrivalTime` → arrived)."""
+    for value in allowed:
+        words = {_value_words(value), *VALUE_SYNONYMS.get(value, ())}
+        if name in words:
+            return value
+    return None
+
+
+def _status_from_flags(
+    table: TableProfile, frame: pl.DataFrame, entity: str, chosen: list[FieldChoice], taken: set[str | None]
+) -> list[FieldChoice]:
+    """A status the export spreads over yes/no flags and event times (`IsCancelled`, `IsDNA`,
+    `ArrivalTime`) rather than one readable column: a `case` over them, the flags first, else `booked`.
+    Used when no column gives the status, or the status column's codes read as no status at all."""
+    allowed = allowed_values(entity, "status") if _has_field(entity, "status") else ()
+    if "booked" not in allowed:
+        return chosen
+    current = next((f for f in chosen if f.field == "status"), None)
+    if current is not None and current.column is not None:
+        status_column = next((c for c in table.columns if c.name == current.column), None)
+        if not _unreadable_codes(current.spec) and not (status_column and status_column.kind == "empty"):
+            return chosen
+    branches: list[tuple[int, dict[str, Any], str, str]] = []
+    for column in table.columns:
+        if column.name in taken or column.kind == "empty":
+            continue
+        words = _own_id_words(tokens(column.name), table.name, entity)
+        name = compact(words)
+        values = _enumeration_values(frame, column.name)
+        if len(values) <= 2 and all(_value_words(v) in _YES_NO for v in values):
+            flag = next((name[len(p) :] for p in _FLAG_PREFIXES if name.startswith(p) and len(name) > len(p) + 1), "")
+            value = _status_value(flag, allowed)
+            yes = [v for v in values if _value_words(v) in VALUE_SYNONYMS["true"]]
+            if value is not None and yes:
+                branches.append((0, {"column": column.name, "in": yes}, value, column.name))
+        elif column.kind in {"instant", "local_datetime", "time", "date"}:
+            event = next((name[: -len(x)] for x in _EVENT_SUFFIXES if name.endswith(x) and len(name) > len(x) + 2), "")
+            value = _status_value(event, allowed) or _status_value(event + "d", allowed)
+            if value is not None and value != "booked":
+                branches.append((1, {"column": column.name, "is_null": False}, value, column.name))
+    if not branches:
+        return chosen
+    branches.sort(key=lambda b: (b[0], table.column(b[3]).position))
+    spec = {"case": [{"when": b[1], "then": {"value": b[2]}} for b in branches], "else": {"value": "booked"}}
+    named = ", ".join(f"{b[3]!r} → {b[2]}" for b in branches)
+    why = f"the status is spread over flags and event times ({named}); otherwise booked"
+    question = f"status: read from {named} in that order, else booked — confirm the precedence"
+    replaced = FieldChoice(table.name, entity, "status", branches[0][3], spec, 0.6, [why], question)
+    return [f for f in chosen if f.field != "status"] + [replaced]
+
+
+def _unreadable_codes(spec: Any) -> bool:
+    """A value map that read none of the column's codes (every code left for the person)."""
+    transforms = spec.get("transforms", []) if isinstance(spec, dict) else []
+    maps = [t["value_map"] for t in transforms if isinstance(t, dict) and "value_map" in t]
+    return bool(maps) and not maps[0].get("map")
+
+
+def _flag_date_names(flag: str) -> set[str]:
+    """Compact names of a date column whose presence sets the yes/no field `flag` (`is_archived` ←
+    `archived_at`, `is_closed` ← `closed_on`)."""
+    stem = flag.removeprefix("is_").replace("_", "")
+    names = {f"{stem}{w}" for w in ("at", "on", "date", "time", "datetime")} | {f"date{stem}"}
+    return names | set(FIELD_SYNONYMS.get(f"{flag.removeprefix('is_')}_at", ())) | set(FLAG_DATES.get(flag, ()))
+
+
+def _flags_from_dates(
+    table: TableProfile, entity: str, canonical_fields: list[CanonicalField], taken_fields: set[str]
+) -> list[FieldChoice]:
+    """A required yes/no field no column says, whose event has a date column (`archived_at`, `closed_on`,
+    a date of death for `is_archived`): true where that date is filled (`is_not_null`)."""
+    out = []
+    for canonical in canonical_fields:
+        if canonical.dtype != pl.Boolean or canonical.nullable or canonical.name in taken_fields:
+            continue
+        names = _flag_date_names(canonical.name)
+        dated = [
+            c
+            for c in table.columns
+            if c.kind in {"date", "instant", "local_datetime", "empty"}
+            and compact(_own_id_words(tokens(c.name), table.name, entity)) in names
+        ]
+        if not dated:
+            continue
+        column = dated[0]
+        why = f"no column says {canonical.name}; {column.name!r} dates the event: true where it is filled"
+        taken_fields.add(canonical.name)
+        spec = {"column": column.name, "transforms": ["is_not_null"]}
+        question = f"{canonical.name}: true where {column.name!r} holds a date — confirm"
+        out.append(FieldChoice(table.name, entity, canonical.name, column.name, spec, 0.7, [why], question))
+    return out
 
 
 def _names_a_locality(column: str, table: str, entity: str) -> bool:

@@ -26,8 +26,10 @@ import polars as pl
 from sources.base import RawReadError, ResourceSpec
 from sources.csv_reader import decode, physical_lines, records, sniff_delimiter
 from sources.raw_contract import ReadOptions
+from sources.sqlserver.definitions import COLUMNS_EXPORT_NAMES, TableDefinition, load_definitions
+from sources.sqlserver.extract import DATA_SUFFIXES, bcp_rows, decode_extract, open_extract_file
 from sources.tabular import match_header
-from sources.xlsx_reader import XLSX_SUFFIX, sheet_names
+from sources.xlsx_reader import XLSX_SUFFIX, first_used_row, sheet_names
 
 CSV_SUFFIX = ".csv"
 # How many records decide the usual field count (the header search of sources/csv_reader.py looks as far).
@@ -59,7 +61,9 @@ def read_tables(
     extract's `PATIENT.csv` holds `patient`); default: the file stem."""
     options = options or DETECT
     if path.is_dir():
-        tables = {table: _read_csv(p, options) for table, p in _csv_files(path, table_of)}
+        tables = {
+            table: _read_table_file(p, options, definition) for table, p, definition in _table_files(path, table_of)
+        }
     elif path.suffix.lower() == XLSX_SUFFIX:
         tables = _read_xlsx(path, options)
     else:
@@ -76,12 +80,50 @@ def _raw_names(frame: pl.DataFrame, spec: ResourceSpec | None) -> pl.DataFrame:
     return frame.rename(dict(zip(frame.columns, names, strict=True)))
 
 
-def _csv_files(folder: Path, table_of: TableOf | None) -> list[tuple[str, Path]]:
-    files = sorted(p for p in folder.iterdir() if p.suffix.lower() == CSV_SUFFIX and p.is_file())
+def _table_files(folder: Path, table_of: TableOf | None) -> list[tuple[str, Path, TableDefinition | None]]:
+    """(table, file, its SQL definition) per delivered table file: the CSV files, and — when the folder holds
+    table definitions (a SQL Server family extract: INFORMATION_SCHEMA export or CREATE TABLE script) — every
+    data file named after a defined table (`PATIENT.dat`, `dbo.PATIENT.bcp`), however it is written."""
+    try:
+        definitions = load_definitions(folder, lambda p: decode_extract(p.read_bytes(), None, p.name).text)
+    except RawReadError as exc:
+        raise _refused(exc) from None
+    defined = {name.upper(): d for name, d in definitions.items()}
+    files = []
+    for file in sorted(p for p in folder.iterdir() if p.is_file()):
+        if definitions and file.name.lower() in COLUMNS_EXPORT_NAMES:
+            continue  # the table definitions, not a table
+        definition = defined.get(file.stem.upper().removeprefix("DBO."))
+        if file.suffix.lower() == CSV_SUFFIX or (definition and file.suffix.lower() in DATA_SUFFIXES):
+            files.append((file, definition if file.suffix.lower() in DATA_SUFFIXES else None))
     if not files:
         raise DumpReadError(f"{folder}: expected CSV files (one per table) in the folder, found none")
-    named = [((table_of or _stem)(p.name), p) for p in files]
-    return [(table, p) for table, p in named if table is not None]
+    named = [((table_of or _stem)(p.name), p, d) for p, d in files]
+    return [(table, p, d) for table, p, d in named if table is not None]
+
+
+def _read_table_file(
+    path: Path, options: ReadOptions, definition: TableDefinition | None, header_only: bool = False
+) -> pl.DataFrame:
+    """A CSV file with its header, or a SQL Server extract's file: the wizard's CSV (a header naming the
+    table's columns) as CSV, a bcp file (no header) by its definition's columns, split at the terminators
+    its format file declares or detected, as sources/sqlserver/extract.py reads it."""
+    if definition is None:
+        return _read_csv(path, options, header_only)
+    try:
+        decoded, terminators, has_header = open_extract_file(path, definition, options)
+        if has_header:
+            return _read_csv(path, options, header_only)
+        names, _how, rows = bcp_rows(decoded, definition, terminators, options, path.name)
+    except RawReadError as exc:
+        raise _refused(exc) from None
+    # Records the raw layer quarantines (another field count) carry no cells to profile.
+    cells = [] if header_only else [row.cells for row in rows if row.problem is None]
+    # Named as the definitions name them (`PTNT_ID`), as the wizard's header would: a registered system's
+    # raw names come after (`_raw_names`), whatever the style.
+    sql_names = {c.field_name: c.name for c in definition.columns}
+    data = {sql_names.get(name, name): [row.get(name) for row in cells] for name in names}
+    return pl.DataFrame(data, schema=dict.fromkeys(data, pl.String))
 
 
 def _stem(file_name: str) -> str:
@@ -131,26 +173,50 @@ def _read_csv(path: Path, options: ReadOptions, header_only: bool = False) -> pl
 
 def _read_xlsx(path: Path, options: ReadOptions) -> dict[str, pl.DataFrame]:
     """Every sheet through the XLSX reader's engine (fastexcel), each cell as its text; the header row is
-    the declared `header_line` (the row as Excel numbers it, as sources/xlsx_reader.py reads it), else the
-    first row (the XLSX reader looks for the spec's key column, which a proposal does not have yet)."""
+    the declared `header_line` (the row as Excel numbers it, as sources/xlsx_reader.py reads it), else found
+    as the CSV header is: the first row as wide as most of the sheet's first rows (a report's title rows
+    above it hold one cell; the XLSX reader looks for the spec's key column, which a proposal does not have)."""
     try:
         names = sheet_names(path)
     except RawReadError as exc:
         raise _refused(exc) from None
     reader = fastexcel.read_excel(str(path))
-    header_row = (options.header_line or 1) - 1
     tables = {}
     for name in names:
+        shown = f"{path.name}#{name}"
         try:
+            header_row = (options.header_line or _sheet_header_row(reader, path, name)) - 1
             frame = reader.load_sheet(name, header_row=header_row, dtypes="string").to_polars()
+        except RawReadError as exc:
+            raise _refused(exc) from None
         except Exception as exc:  # fastexcel's own error kinds; their messages may quote cells
-            raise DumpReadError(f"{path.name}#{name}: the sheet cannot be read ({type(exc).__name__})") from None
+            raise DumpReadError(f"{shown}: the sheet cannot be read ({type(exc).__name__})") from None
         frame = frame.rename({c: str(c).strip() for c in frame.columns})
         frame = frame.with_columns(
             pl.when(pl.col(c).str.strip_chars() == "").then(None).otherwise(pl.col(c)).alias(c) for c in frame.columns
         )
         tables[name] = frame.with_columns(_date_cells(frame[c]) for c in frame.columns)
     return tables
+
+
+def _sheet_header_row(reader: fastexcel.ExcelReader, path: Path, sheet: str) -> int:
+    """The header's row as Excel numbers it: among the sheet's first rows, the first one as wide (its last
+    cell holding a value) as most rows are — a title line above the header holds fewer cells."""
+    first_row = first_used_row(path, sheet, f"{path.name}#{sheet}")
+    top = reader.load_sheet(sheet, header_row=None, n_rows=_HEADER_SEARCH_RECORDS, dtypes="string").to_polars()
+    widths = [_row_width(values) for values in top.iter_rows()]
+    # A title line holds one cell: rows wider than one decide, unless the sheet has a single column.
+    counts = Counter(w for w in widths if w > 1) or Counter(w for w in widths if w)
+    if not counts:
+        return first_row
+    usual = max(counts, key=lambda w: (counts[w], w))
+    return first_row + next(i for i, w in enumerate(widths) if w >= usual)
+
+
+def _row_width(values: tuple[object, ...]) -> int:
+    """How many cells a row spans up to its last cell holding a value (0: a blank row)."""
+    filled = [i for i, v in enumerate(values) if v is not None and str(v).strip()]
+    return filled[-1] + 1 if filled else 0
 
 
 _DATE_TIME_CELL = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$"
@@ -178,7 +244,7 @@ def dump_layout(
     options = options or DETECT
     if path.is_dir():
         return {
-            table: _raw_names(_read_csv(file, options, header_only=True), (resources or {}).get(table)).columns
-            for table, file in _csv_files(path, table_of)
+            table: _raw_names(_read_table_file(file, options, definition, True), (resources or {}).get(table)).columns
+            for table, file, definition in _table_files(path, table_of)
         }
     return {name: frame.columns for name, frame in read_tables(path, options, resources).items()}

@@ -22,10 +22,14 @@ ABBREVIATIONS = {
     "pract": "practitioner",
     "dr": "doctor",
     "appt": "appointment",
+    "apnt": "appointment",
     "apt": "appointment",
     "appts": "appointments",
     "inv": "invoice",
     "dob": "dateofbirth",
+    "dod": "dateofdeath",
+    "oid": "id",  # an object id (SQL Server schemas' row key)
+    "pk": "id",
     "bdate": "dateofbirth",
     "fname": "firstname",
     "lname": "lastname",
@@ -91,8 +95,19 @@ def naming_style(name: str) -> str:
 
 # Table names (compact, after expansion, singular) → canonical entity.
 ENTITY_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "site": ("site", "location", "clinic", "business", "practice", "branch", "premises", "room"),
-    "practitioner": ("practitioner", "provider", "clinician", "staff", "user", "therapist", "doctor", "employee"),
+    "site": ("site", "location", "clinic", "business", "practice", "branch", "premises", "room", "unit"),
+    "practitioner": (
+        "practitioner",
+        "provider",
+        "clinician",
+        "staff",
+        "user",
+        "therapist",
+        "doctor",
+        "employee",
+        "teammember",
+        "staffmember",
+    ),
     "client_organisation": (
         "organisation",
         "clientorganisation",
@@ -103,7 +118,15 @@ ENTITY_SYNONYMS: dict[str, tuple[str, ...]] = {
         "funder",
         "contact",
     ),
-    "referrer": ("referrer", "referringdoctor", "referral", "gp", "referringpractitioner", "referralsource"),
+    "referrer": (
+        "referrer",
+        "referringdoctor",
+        "referral",
+        "gp",
+        "referringpractitioner",
+        "referringprovider",
+        "referralsource",
+    ),
     "client": ("client", "patient", "customer", "person", "member"),
     "condition": ("condition", "case", "claim", "episode", "injury", "treatmentplan", "acc"),
     "appointment": ("appointment", "booking", "visit", "attendance", "session", "consult", "consultation"),
@@ -117,8 +140,19 @@ ENTITY_SYNONYMS: dict[str, tuple[str, ...]] = {
         "letter",
         "record",
     ),
-    "invoice": ("invoice", "bill", "transaction", "charge", "sale"),
-    "invoice_line": ("invoiceline", "invoiceitem", "lineitem", "billitem", "line", "item", "charge"),
+    # A practice's "account" is the bill a patient owes (NZ desktop systems call invoices accounts).
+    "invoice": ("invoice", "bill", "transaction", "charge", "sale", "account"),
+    "invoice_line": (
+        "invoiceline",
+        "invoiceitem",
+        "lineitem",
+        "billitem",
+        "line",
+        "item",
+        "charge",
+        "accountitem",
+        "accountline",
+    ),
     "payment": ("payment", "receipt"),
     "custom_field_definition": ("customfield", "customfielddefinition", "field", "formfield", "userfield"),
     "custom_field_value": ("customvalue", "customfieldvalue", "fieldvalue", "formvalue", "userfieldvalue"),
@@ -187,6 +221,9 @@ FIELD_SYNONYMS: dict[str, tuple[str, ...]] = {
         "written",
         "datewritten",
         "insertedat",
+        "opened",
+        "dateopened",
+        "openeddate",
     ),
     "updated_at": (
         "updatedat",
@@ -243,6 +280,9 @@ FIELD_SYNONYMS: dict[str, tuple[str, ...]] = {
         "from",
         "appointmentstart",
         "datetime",
+        "booktime",
+        "bookedtime",
+        "appointmenttime",
     ),
     "ends_at": ("endsat", "end", "ends", "endtime", "enddatetime", "finish", "finishtime", "to", "appointmentend"),
     "status": ("status", "state", "bookingstatus", "appointmentstatus", "invoicestatus", "outcome"),
@@ -307,6 +347,12 @@ FIELD_SYNONYMS: dict[str, tuple[str, ...]] = {
     "sha256": ("sha256", "checksum", "hash", "digest"),
     "storage_uri": ("storageuri", "path", "filepath", "location", "uri"),
     "pronouns": ("pronouns", "pronoun"),
+}
+
+# A required yes/no field → further names of a date column whose presence sets it (besides `<flag>_at`,
+# `<flag>_on`, `date_<flag>`…): a patient with a date of death is archived, as practices archive the deceased.
+FLAG_DATES: dict[str, tuple[str, ...]] = {
+    "is_archived": ("dateofdeath", "deathdate", "deceasedat", "deceaseddate", "dateofdeceased", "diedon"),
 }
 
 # Which canonical kinds of value a field takes (for value-profile evidence), by canonical dtype.

@@ -153,17 +153,11 @@ def _detect(text: str, columns: int, row: str, declared: str | None, shown: str,
     return best
 
 
-def read_bcp(
-    decoded: Decoded,
-    definition: TableDefinition,
-    spec: ResourceSpec,
-    terminators: Terminators,
-    *,
-    write: Writer,
-    shown: str,
-    options: ReadOptions,
-) -> RawReadResult:
-    """A character-mode bcp file: no header, no quoting; fields in the definition's (or format file's) order."""
+def bcp_rows(
+    decoded: Decoded, definition: TableDefinition, terminators: Terminators, options: ReadOptions, shown: str
+) -> tuple[list[str], str, Iterator[DeliveredRow]]:
+    """A character-mode bcp file's rows: (field names in the definition's or format file's order, how it
+    was split, the rows — a record with another field count carries `wrong_field_count`)."""
     text = decoded.text
     row = terminators.row if terminators.declared_by != "detected" else ("\r\n" if "\r\n" in text[:65536] else "\n")
     order = terminators.columns or tuple(c.name for c in definition.columns)
@@ -182,10 +176,44 @@ def read_bcp(
             cells = {n: (None if v == "" else "" if v == "\x00" else v) for n, v in zip(names, values, strict=True)}
             yield DeliveredRow(number, cells, decoded.encoding)
 
-    result = write_rows(delivered(), spec, options, shown=shown, write=write)
     how = f"field terminator {delimiter!r}, row terminator {row!r} ({terminators.declared_by})"
+    return names, how, delivered()
+
+
+def read_bcp(
+    decoded: Decoded,
+    definition: TableDefinition,
+    spec: ResourceSpec,
+    terminators: Terminators,
+    *,
+    write: Writer,
+    shown: str,
+    options: ReadOptions,
+) -> RawReadResult:
+    """A character-mode bcp file: no header, no quoting; fields in the definition's (or format file's) order."""
+    _names, how, rows = bcp_rows(decoded, definition, terminators, options, shown)
+    result = write_rows(rows, spec, options, shown=shown, write=write)
     notes = (*decoded.notes, f"bcp character-mode file without header: {how}")
     return RawReadResult(result.source_file, result.records, result.issues, notes)
+
+
+def open_extract_file(
+    path: Path, definition: TableDefinition, options: ReadOptions
+) -> tuple[Decoded, Terminators, bool]:
+    """A table's data file decoded (UTF-16 when its format file says so, else the collation's code page),
+    the terminators its format file declares (else to detect), and whether its first line is the wizard's
+    header."""
+    shown = str(path)
+    format_file = path.with_suffix(FORMAT_FILE_SUFFIX)
+    terminators = (
+        parse_format_file(decode_extract(format_file.read_bytes(), None, str(format_file)).text, str(format_file))
+        if format_file.is_file()
+        else Terminators("\t", "\n")
+    )
+    declared = "utf-16" if terminators.unicode and options.encoding is None else options.encoding
+    decoded = decode_extract(path.read_bytes(), declared, shown, definition.code_page)
+    first = next((line for line in decoded.text.splitlines() if line.strip()), "")
+    return decoded, terminators, bool(first) and _has_header(first, definition)
 
 
 @dataclass(frozen=True)
@@ -240,17 +268,8 @@ class SqlServerExtract:
         shown = str(path)
         definition, typed_by = self.definition(delivery, table)
         _check_types(definition, spec, shown)
-        format_file = path.with_suffix(FORMAT_FILE_SUFFIX)
-        terminators = (
-            parse_format_file(decode_extract(format_file.read_bytes(), None, str(format_file)).text, str(format_file))
-            if format_file.is_file()
-            else Terminators("\t", "\n")
-        )
-        data = path.read_bytes()
-        declared = "utf-16" if terminators.unicode and options.encoding is None else options.encoding
-        decoded = decode_extract(data, declared, shown, definition.code_page)
-        first = next((line for line in decoded.text.splitlines() if line.strip()), "")
-        if first and _has_header(first, definition):
+        decoded, terminators, has_header = open_extract_file(path, definition, options)
+        if has_header:
             result = read_csv_decoded(decoded, spec, write=write, shown=shown, options=options)
             style = "CSV with a header (export wizard)"
         else:

@@ -8,10 +8,9 @@ import json
 from datetime import UTC, datetime
 
 import polars as pl
+from proposal_helpers import propose_text
 
 from mappings.transforms.registry import MappingContext, TransformContext, get_transform
-from proposals.profile import profile_dump
-from proposals.propose import propose
 
 CLIENTS = {
     "ClientID": ["C1", "C2", "C3", "C4"],
@@ -31,10 +30,7 @@ APPOINTMENTS = {
 
 
 def _proposal(tables: dict[str, dict[str, list[str | None]]]):
-    # Every cell as delivered text, as proposals/tables.py reads a dump.
-    frames = {name: pl.DataFrame(columns, schema=dict.fromkeys(columns, pl.String)) for name, columns in tables.items()}
-    profile = profile_dump(frames)
-    return profile, propose(frames, profile, "new_system", "NZ", use_known_profiles=False)
+    return propose_text(tables)
 
 
 def _field(proposal, table: str, name: str):

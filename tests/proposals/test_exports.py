@@ -41,7 +41,6 @@ def test_truths_leave_out_unnested_entities_and_mark_constants() -> None:
     assert truth.fields[("locations", "is_archived")] == {CONSTANT}
 
 
-
 def test_every_tabular_system_with_a_hand_written_spec_is_measured() -> None:
     """The benchmark measures every registered system whose synthetic export is a table layout; only the
     API extracts (JSON records, no table layout to propose from) are left out."""

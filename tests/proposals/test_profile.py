@@ -15,6 +15,7 @@ from proposals.profile import profile_column, profile_dump
 from proposals.tables import DumpReadError, dump_layout, read_tables
 from sources.base import FieldType, ResourceSpec
 from sources.raw_contract import ReadOptions
+from sources.sqlserver.definitions import ColumnDefinition, TableDefinition, columns_export
 
 
 def dump_values(tables: dict[str, pl.DataFrame]) -> set[str]:
@@ -107,6 +108,67 @@ def test_an_xlsx_workbook_reads_as_text_tables(tmp_path: Path) -> None:
         "DOB": ["25/03/1980", "12345"],
         "Seen": ["2024-05-01 09:30:00", None],
     }
+
+
+def test_a_workbook_sheets_header_is_found_below_its_title_rows(tmp_path: Path) -> None:
+    """A report-style sheet (title and date lines, a blank row, then the header) reads from its header row,
+    found as the CSV reader finds it; a sheet without title rows still reads from its first row, and a
+    declared header_line wins."""
+    path = tmp_path / "report.xlsx"
+    book = xlsxwriter.Workbook(path)
+    titled = book.add_worksheet("Patients")
+    titled.write_row(0, 0, ["Practice report - Patients"])
+    titled.write_row(1, 0, ["Printed 01/05/2024"])
+    titled.write_row(3, 0, ["Id", "Surname", "DOB", "Notes"])
+    titled.write_row(4, 0, ["1", "Ngata", "25/03/1980", "first"])
+    titled.write_row(5, 0, ["2", "Parata", "01/02/1990"])
+    plain = book.add_worksheet("Sites")
+    plain.write_row(0, 0, ["Id", "Name"])
+    plain.write_row(1, 0, ["1", "Main street"])
+    book.close()
+    tables = read_tables(path)
+    assert tables["Patients"].to_dict(as_series=False) == {
+        "Id": ["1", "2"],
+        "Surname": ["Ngata", "Parata"],
+        "DOB": ["25/03/1980", "01/02/1990"],
+        "Notes": ["first", None],
+    }
+    assert tables["Sites"].columns == ["Id", "Name"] and tables["Sites"].height == 1
+    assert dump_layout(path)["Patients"] == ["Id", "Surname", "DOB", "Notes"]
+    declared = read_tables(path, ReadOptions(encoding=None, header_line=5))["Patients"]
+    assert declared.columns == ["1", "Ngata", "25/03/1980", "first"]
+
+
+def test_a_sql_server_bcp_extract_reads_by_its_table_definitions(tmp_path: Path) -> None:
+    """bcp files have no header: their columns are the delivered definitions' (INFORMATION_SCHEMA export),
+    fields split at the format file's terminator or the detected one (cp1252, the Latin1 collation's code
+    page); a record with another field count is left out; the wizard's CSV beside them keeps its header,
+    and the definitions file is no table."""
+    latin1 = "Latin1_General_CI_AS"
+    definitions = [
+        TableDefinition(
+            "PATIENT",
+            (ColumnDefinition("PTNT_ID", "int"), ColumnDefinition("PTNT_SURNAME", "varchar", latin1)),
+        ),
+        TableDefinition("APPOINTMENT", (ColumnDefinition("APNT_ID", "int"), ColumnDefinition("PTNT_ID", "int"))),
+        TableDefinition("SHORTCODE", (ColumnDefinition("SHCD_ID", "int"), ColumnDefinition("SHCD_CODE", "varchar"))),
+    ]
+    (tmp_path / "INFORMATION_SCHEMA.COLUMNS.csv").write_text(columns_export(definitions), encoding="utf-8")
+    (tmp_path / "PATIENT.dat").write_bytes("1\tNgata\r\n2\tZoë\r\n3\tbroken\textra\r\n4\t\r\n".encode("cp1252"))
+    (tmp_path / "dbo.APPOINTMENT.bcp").write_text("11|1\n12|2\n", encoding="utf-8")
+    (tmp_path / "dbo.APPOINTMENT.fmt").write_text(
+        '14.0\n2\n1 SQLCHAR 0 12 "|" 1 APNT_ID ""\n2 SQLCHAR 0 12 "\\n" 2 PTNT_ID ""\n', encoding="utf-8"
+    )
+    (tmp_path / "SHORTCODE.csv").write_text("SHCD_ID,SHCD_CODE\n501,S1\n", encoding="utf-8")
+    tables = read_tables(tmp_path)
+    assert sorted(tables) == ["PATIENT", "SHORTCODE", "dbo.APPOINTMENT"]
+    assert tables["PATIENT"].to_dict(as_series=False) == {
+        "PTNT_ID": ["1", "2", "4"],
+        "PTNT_SURNAME": ["Ngata", "Zoë", None],
+    }
+    assert tables["dbo.APPOINTMENT"].to_dict(as_series=False) == {"APNT_ID": ["11", "12"], "PTNT_ID": ["1", "2"]}
+    assert tables["SHORTCODE"].columns == ["SHCD_ID", "SHCD_CODE"] and tables["SHORTCODE"].height == 1
+    assert dump_layout(tmp_path)["PATIENT"] == ["PTNT_ID", "PTNT_SURNAME"]
 
 
 def test_a_file_that_is_not_a_workbook_is_named(tmp_path: Path) -> None:

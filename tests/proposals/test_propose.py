@@ -222,7 +222,5 @@ def test_ids_named_after_their_table_and_report_style_times() -> None:
     proposal = propose(tables, profile_dump(tables), "acme", country="AU")
     appointment = next(t for t in proposal.tables if t.table == "APPT")
     assert appointment.entity == "appointment" and appointment.id_column == "APPT_APPTID"
-    assert _choice(proposal, "starts_at").spec["transforms"] == [
-        {"local_instant": {"formats": ["%d-%b-%Y %I:%M %p"]}}
-    ]
+    assert _choice(proposal, "starts_at").spec["transforms"] == [{"local_instant": {"formats": ["%d-%b-%Y %I:%M %p"]}}]
     assert _choice(proposal, "city").column == "Suburb"
