@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import re
 from dataclasses import dataclass, field, replace
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import polars as pl
@@ -209,19 +209,26 @@ def _table_name_score(table: str, entity: str) -> tuple[float, str]:
     return 0.0, ""
 
 
-def _field_names(entity: str, canonical: CanonicalField) -> set[str]:
-    own = canonical.name.replace("_", "")
-    names = {own, *FIELD_SYNONYMS.get(canonical.name, ())}
-    if canonical.ref:
-        stems = _entity_words(canonical.ref) | {canonical.name.removesuffix("_id").replace("_", "")}
+@cache
+def _field_names(entity: str, name: str, ref: str | None) -> frozenset[str]:
+    """The compact names that say field `name` (with reference `ref`) of `entity`."""
+    own = name.replace("_", "")
+    names = {own, *FIELD_SYNONYMS.get(name, ())}
+    if ref:
+        stems = _entity_words(ref) | {name.removesuffix("_id").replace("_", "")}
         names |= {f"{s}{w}" for s in stems for w in _ID_WORDS}
-    return names
+    return frozenset(names)
 
 
 def _own_words(table: str, entity: str) -> set[str]:
     """Words naming the row's own table or entity (singular and as delivered)."""
+    return set(_own_words_of(table, entity))
+
+
+@lru_cache(maxsize=4096)
+def _own_words_of(table: str, entity: str) -> frozenset[str]:
     own = _entity_words(entity) | {_singular(w) for w in tokens(table)} | set(tokens(table))
-    return own | {compact([_singular(w) for w in tokens(table)])}
+    return frozenset(own | {compact([_singular(w) for w in tokens(table)])})
 
 
 def _strip_prefix(words: list[str], table: str, entity: str) -> list[str]:
@@ -260,22 +267,35 @@ def _own_id_words(words: list[str], table: str, entity: str) -> list[str]:
 
 def name_score(column: str, table: str, entity: str, canonical: CanonicalField) -> tuple[float, str]:
     """How well a column's name says `canonical`, and in which style."""
+    return _name_score(column, table, entity, canonical.name, canonical.ref)
+
+
+@lru_cache(maxsize=65536)
+def _stripped_name(column: str, table: str, entity: str) -> str:
+    """The compact name of a column once the leading words naming its own table or entity are dropped."""
+    return compact(_strip_prefix(tokens(column), table, entity))
+
+
+# A pure function of names, asked for every column against every field of every candidate entity (hundreds of
+# thousands of times for one dump's proposal): each combination is scored once.
+@lru_cache(maxsize=262144)
+def _name_score(column: str, table: str, entity: str, field_name: str, ref: str | None) -> tuple[float, str]:
     words = tokens(column)
-    whole, stripped = compact(words), compact(_strip_prefix(words, table, entity))
-    own = canonical.name.replace("_", "")
+    whole, stripped = compact(words), _stripped_name(column, table, entity)
+    own = field_name.replace("_", "")
     style = naming_style(column)
     if whole == own:
         return 1.0, f"name {column!r} is the field's name ({style})"
     if stripped == own:
         return 0.95, f"name {column!r} is the field's name after the table prefix ({style})"
-    names = _field_names(entity, canonical)
-    if canonical.name == "name" and len(words) == 1 and _singular(whole) in _own_words(table, entity):
+    names = _field_names(entity, field_name, ref)
+    if field_name == "name" and len(words) == 1 and _singular(whole) in _own_words_of(table, entity):
         return 0.85, f"name {column!r} names the row's own table: its name ({style})"  # `Location` in Locations
     if whole in names or stripped in names:
-        return 0.85, f"name {column!r} is a known name for {canonical.name} ({style})"
+        return 0.85, f"name {column!r} is a known name for {field_name} ({style})"
     long_names = [n for n in names if len(n) >= 6]
     if any(stripped.endswith(n) or stripped.startswith(n) for n in long_names):
-        return 0.65, f"name {column!r} contains a known name for {canonical.name} ({style})"
+        return 0.65, f"name {column!r} contains a known name for {field_name} ({style})"
     return 0.0, ""
 
 
@@ -789,7 +809,7 @@ _LOCALITY_WORDS = frozenset({"suburb", "locality"})
 
 
 def _names_a_locality(column: str, table: str, entity: str) -> bool:
-    return compact(_strip_prefix(tokens(column), table, entity)) in _LOCALITY_WORDS
+    return _stripped_name(column, table, entity) in _LOCALITY_WORDS
 
 
 def _lookup_keys(table: TableProfile, profile: DumpProfile, choices: list[TableChoice]) -> dict[str, list[Any]]:
@@ -988,7 +1008,7 @@ def _split_date_times(
     times = [c for c in free if c.kind == "time"]
     if not fields or not days or not times:
         return []
-    named_date = [c for c in days if compact(_strip_prefix(tokens(c.name), table.name, entity)) == "date"]
+    named_date = [c for c in days if _stripped_name(c.name, table.name, entity) == "date"]
     day = days[0] if len(days) == 1 else named_date[0] if len(named_date) == 1 else None
     if day is None:
         return []
