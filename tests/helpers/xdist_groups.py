@@ -42,7 +42,7 @@ MODULE_SECONDS: dict[str, float] = {
     "tests/orchestration/test_definitions.py": 140,  # `dg check defs` in a subprocess
     "tests/delta_pickup/test_delta_pickup.py": 125,  # the `workflow_runs` fixture: every job run once
     "tests/gensolve_source/test_demo_two_hops.py": 90,  # `make demo-two-hops` on 25 clients
-    "tests/proposals/test_propose.py": 60,  # the Gensolve export and five exports' benchmarks
+    "tests/proposals/test_propose.py": 40,  # the Gensolve export and five exports' benchmarks
 }
 DEFAULT_MODULE_SECONDS = 10.0
 
