@@ -38,11 +38,12 @@ BUILT_ON_EVERY_WORKER = frozenset({"tests::defective_practice", "tests::clean_pr
 # other module counts DEFAULT_MODULE_SECONDS (most take a few seconds; a group of many counts as long).
 MODULE_SECONDS: dict[str, float] = {
     "tests/gensolve_source/test_two_hops_dagster.py": 160,  # ten Dagster runs over two hops
-    "tests/dynamics_load/test_queue_after_crash.py": 170,  # the daemon and four `dagster` processes
+    "tests/dynamics_load/test_queue_after_crash.py": 170,  # the daemon, its code server, three `dagster` processes
     "tests/orchestration/test_definitions.py": 140,  # `dg check defs` in a subprocess
     "tests/delta_pickup/test_delta_pickup.py": 125,  # the `workflow_runs` fixture: every job run once
     "tests/gensolve_source/test_demo_two_hops.py": 90,  # `make demo-two-hops` on 25 clients
     "tests/proposals/test_propose.py": 40,  # the Gensolve export and five exports' benchmarks
+    "tests/proposals/test_confirmation.py": 70,  # proposal, gate, staging and confirmation as Dagster runs
 }
 DEFAULT_MODULE_SECONDS = 10.0
 
