@@ -35,13 +35,16 @@ demo-two-hops: $(STAMP)
 ## test: set up, then the whole test suite (ruff first: a lint error fails the build) in two pytest-xdist
 ## workers, modules sharing a session fixture on one worker and started first (tests/helpers/xdist_groups.py),
 ## temporary files on tmpfs when the machine has one (/dev/shm: Dagster's SQLite event logs and the DuckDB
-## files then never wait for the disk). PYTEST_WORKERS=0 runs it in one process.
+## files then never wait for the disk), bytecode cached even where the environment turns that off
+## (PYTHONDONTWRITEBYTECODE: every worker and every `dagster` process it starts would compile the project again,
+## and pytest rewrite every test module's asserts again — about 6 s of CPU each time the suite is collected).
+## PYTEST_WORKERS=0 runs it in one process.
 PYTEST_WORKERS ?= 2
 TEST_TMP_ROOT ?= $(if $(wildcard /dev/shm/.),/dev/shm,$(or $(TMPDIR),/tmp))
 test: $(STAMP)
 	$(BIN)/ruff check .
 	tmp=$$(mktemp -d "$(TEST_TMP_ROOT)/practice-migration-tests.XXXXXX") && trap 'rm -rf "$$tmp"' EXIT && \
-	TMPDIR="$$tmp" $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --no-loadscope-reorder
+	TMPDIR="$$tmp" PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --no-loadscope-reorder
 
 ## test-postgres: the production instance profile (deploy/dagster.yaml) against a throw-away PostgreSQL
 ## (installed from the OS packages when missing; the cluster is removed afterwards)

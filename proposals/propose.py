@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import re
 from dataclasses import dataclass, field, replace
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import polars as pl
@@ -211,19 +211,26 @@ def _table_name_score(table: str, entity: str) -> tuple[float, str]:
     return 0.0, ""
 
 
-def _field_names(entity: str, canonical: CanonicalField) -> set[str]:
-    own = canonical.name.replace("_", "")
-    names = {own, *FIELD_SYNONYMS.get(canonical.name, ())}
-    if canonical.ref:
-        stems = _entity_words(canonical.ref) | {canonical.name.removesuffix("_id").replace("_", "")}
+@cache
+def _field_names(entity: str, name: str, ref: str | None) -> frozenset[str]:
+    """The compact names that say field `name` (with reference `ref`) of `entity`."""
+    own = name.replace("_", "")
+    names = {own, *FIELD_SYNONYMS.get(name, ())}
+    if ref:
+        stems = _entity_words(ref) | {name.removesuffix("_id").replace("_", "")}
         names |= {f"{s}{w}" for s in stems for w in _ID_WORDS}
-    return names
+    return frozenset(names)
 
 
 def _own_words(table: str, entity: str) -> set[str]:
     """Words naming the row's own table or entity (singular and as delivered)."""
+    return set(_own_words_of(table, entity))
+
+
+@lru_cache(maxsize=4096)
+def _own_words_of(table: str, entity: str) -> frozenset[str]:
     own = _entity_words(entity) | {_singular(w) for w in tokens(table)} | set(tokens(table))
-    return own | {compact([_singular(w) for w in tokens(table)])}
+    return frozenset(own | {compact([_singular(w) for w in tokens(table)])})
 
 
 # The code a legacy schema writes before each of a table's column names (`SHCD_` in a SHORTCODE table, `PPPU_`
@@ -323,26 +330,50 @@ def _own_id_words(words: list[str], table: str, entity: str) -> list[str]:
 
 def name_score(column: str, table: str, entity: str, canonical: CanonicalField) -> tuple[float, str]:
     """How well a column's name says `canonical`, and in which style."""
+    temporal = canonical.dtype in (pl.Date, pl.Datetime)
+    return _name_score(column, table, entity, canonical.name, canonical.ref, temporal, _COLUMN_PREFIXES.get(table))
+
+
+def _column_stripped(column: str, table: str, entity: str) -> str:
+    """`_stripped_name` with the table's column code learned for the proposal under way."""
+    return _stripped_name(column, table, entity, _COLUMN_PREFIXES.get(table))
+
+
+@lru_cache(maxsize=65536)
+def _stripped_name(column: str, table: str, entity: str, prefix: str | None) -> str:
+    """The compact name of a column once the leading words naming its own table or entity, and the table's
+    learned column code `prefix` (part of the cache key: it is learned anew for each proposal), are dropped."""
+    return compact(_strip_prefix(tokens(column), table, entity))
+
+
+# A pure function of names, asked for every column against every field of every candidate entity (hundreds of
+# thousands of times for one dump's proposal): each combination is scored once. `prefix` is the table's learned
+# column code, read by the stripping below from `_COLUMN_PREFIXES`; it is in the key so that a proposal of another
+# dump, with other learned codes, never reuses a score.
+@lru_cache(maxsize=262144)
+def _name_score(
+    column: str, table: str, entity: str, field_name: str, ref: str | None, temporal: bool, prefix: str | None
+) -> tuple[float, str]:
     words = tokens(column)
-    whole, stripped = compact(words), compact(_strip_prefix(words, table, entity))
-    own = canonical.name.replace("_", "")
+    whole, stripped = compact(words), _stripped_name(column, table, entity, prefix)
+    own = field_name.replace("_", "")
     style = naming_style(column)
     if whole == own:
         return 1.0, f"name {column!r} is the field's name ({style})"
     if stripped == own:
         return 0.95, f"name {column!r} is the field's name after the table prefix ({style})"
-    names = _field_names(entity, canonical)
-    if canonical.name == "name" and len(words) == 1 and _singular(whole) in _own_words(table, entity):
+    names = _field_names(entity, field_name, ref)
+    if field_name == "name" and len(words) == 1 and _singular(whole) in _own_words_of(table, entity):
         return 0.85, f"name {column!r} names the row's own table: its name ({style})"  # `Location` in Locations
     if whole in names or stripped in names:
-        return 0.85, f"name {column!r} is a known name for {canonical.name} ({style})"
-    if canonical.ref and _says_a_key_to(words, canonical.ref):
+        return 0.85, f"name {column!r} is a known name for {field_name} ({style})"
+    if ref and _says_a_key_to(words, ref):
         # `PPPU_ID_PROVIDER`, `SHCD_ID_LOCATION`: a key word and a word for the referenced entity, in any order.
-        return 0.75, f"name {column!r} holds a key word and a word for {canonical.ref} ({style})"
-    if canonical.name == "legacy_reference" and compact(_own_id_words(words, table, entity)) in _CODE_WORDS:
+        return 0.75, f"name {column!r} holds a key word and a word for {ref} ({style})"
+    if field_name == "legacy_reference" and compact(_own_id_words(words, table, entity)) in _CODE_WORDS:
         # `PTNT_PATIENTCODE` beside the row id: the row's own code in the system before.
         return 0.8, f"name {column!r} is the row's own code or number, not its id ({style})"
-    if canonical.name == "name" and stripped in _LABEL_NAMES and not {stripped, "description"} & _field_set(entity):
+    if field_name == "name" and stripped in _LABEL_NAMES and not {stripped, "description"} & _field_set(entity):
         # A code list's row (`SHCD_CODE`, `SHCD_DESCRIPTION`): its description is the name it is known by.
         return 0.75, f"name {column!r} is the row's label, and {entity} has no description field ({style})"
     long_names = [n for n in names if len(n) >= 6]
@@ -350,12 +381,12 @@ def name_score(column: str, table: str, entity: str, canonical: CanonicalField) 
     if any(
         stripped.endswith(n) or (stripped.startswith(n) and stripped[len(n) :] not in _ID_WORDS) for n in long_names
     ):
-        return 0.65, f"name {column!r} contains a known name for {canonical.name} ({style})"
-    if canonical.dtype in (pl.Date, pl.Datetime):
+        return 0.65, f"name {column!r} contains a known name for {field_name} ({style})"
+    if temporal:
         # `start_at`, `issued_on`, `APPT_STARTAT`: the suffix only says "when"; the rest names the field.
         for name in (whole, stripped):
             if name[-2:] in _WHEN_SUFFIXES and len(name) >= 5 and name[:-2] in names:
-                return 0.8, f"name {column!r} is a known name for {canonical.name} and 'when' ({style})"
+                return 0.8, f"name {column!r} is a known name for {field_name} and 'when' ({style})"
     return 0.0, ""
 
 
@@ -1086,7 +1117,7 @@ def _flags_from_dates(
 
 
 def _names_a_locality(column: str, table: str, entity: str) -> bool:
-    return compact(_strip_prefix(tokens(column), table, entity)) in _LOCALITY_WORDS
+    return _column_stripped(column, table, entity) in _LOCALITY_WORDS
 
 
 def _lookup_keys(table: TableProfile, profile: DumpProfile, choices: list[TableChoice]) -> dict[str, list[Any]]:
@@ -1285,7 +1316,7 @@ def _split_date_times(
     times = [c for c in free if c.kind == "time"]
     if not fields or not days or not times:
         return []
-    named_date = [c for c in days if compact(_strip_prefix(tokens(c.name), table.name, entity)) == "date"]
+    named_date = [c for c in days if _column_stripped(c.name, table.name, entity) == "date"]
     day = days[0] if len(days) == 1 else named_date[0] if len(named_date) == 1 else None
     if day is None:
         return []

@@ -7,6 +7,7 @@ compact form `lastname` once the style is read and the table's own prefix (`PTNT
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # Abbreviations seen in PMS exports (research/sources-round2.md: Profile, PPMP, Medtech column names),
 # expanded before matching. Keys are whole lower-case tokens.
@@ -66,10 +67,21 @@ NOISE_TOKENS = frozenset({"tbl", "table", "gpm", "mig", "dbo", "col", "fld", "ex
 
 def tokens(name: str) -> list[str]:
     """Lower-case words of a name in any style: snake, SCREAMING, camel, Pascal, kebab, spaced."""
-    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)
-    spaced = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1 \2", spaced)
-    words = [w.lower() for w in re.split(r"[^A-Za-z0-9]+", spaced) if w]
-    return [ABBREVIATIONS.get(w, w) for w in words if w.lower() not in NOISE_TOKENS]
+    return list(_tokens(name))
+
+
+# The proposer asks for the words of the same few hundred column and table names hundreds of thousands of
+# times (every column against every field of every entity): each name is read once.
+_CAMEL_BREAK = re.compile(r"([a-z0-9])([A-Z])")
+_ACRONYM_BREAK = re.compile(r"([A-Z]+)([A-Z][a-z])")
+_SEPARATORS = re.compile(r"[^A-Za-z0-9]+")
+
+
+@lru_cache(maxsize=65536)
+def _tokens(name: str) -> tuple[str, ...]:
+    spaced = _ACRONYM_BREAK.sub(r"\1 \2", _CAMEL_BREAK.sub(r"\1 \2", name))
+    words = [w.lower() for w in _SEPARATORS.split(spaced) if w]
+    return tuple(ABBREVIATIONS.get(w, w) for w in words if w.lower() not in NOISE_TOKENS)
 
 
 def compact(words: list[str]) -> str:

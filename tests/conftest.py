@@ -55,12 +55,12 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook turns the marks into its groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """One pytest-xdist group per module, modules sharing a session fixture together, and on an xdist worker
-    (whose collection the scheduler hands out in order) the shared groups first (tests/helpers/xdist_groups.py)."""
-    from xdist_groups import assign_groups, shared_groups_first
+    (whose collection the scheduler hands out in order) the longest groups first (tests/helpers/xdist_groups.py)."""
+    from xdist_groups import assign_groups, longest_groups_first
 
     group_of = assign_groups(items)
     if hasattr(config, "workerinput"):
-        shared_groups_first(items, group_of)
+        longest_groups_first(items, group_of)
 
 
 @pytest.fixture(scope="session")

@@ -160,14 +160,11 @@ def test_two_killed_loads_do_not_keep_a_third_customers_load_waiting(
     instance.add_dynamic_partitions("customer", list(orgs))
     assert instance.run_launcher.supports_check_run_worker_health
     # The pool as on an instance that has loaded before (Dagster creates it at the default limit on the first
-    # dequeue that needs it, and does not count it in that same pass).
-    limit = str(instance.global_op_concurrency_default_limit)
-    subprocess.run(
-        [str(BIN / "dagster"), "instance", "concurrency", "set", load_pool("dynamics365"), limit],
-        env=env,
-        check=True,
-        capture_output=True,
-    )
+    # dequeue that needs it, and does not count it in that same pass). What `dagster instance concurrency set`
+    # does, without paying a Dagster process's start-up for it.
+    limit = instance.global_op_concurrency_default_limit
+    assert limit is not None
+    instance.event_log_storage.set_concurrency_slots(load_pool("dynamics365"), limit)
 
     daemon_log = (tmp_path / "daemon.log").open("wb")
     daemon = subprocess.Popen(

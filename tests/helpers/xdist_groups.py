@@ -32,6 +32,21 @@ GROUPS_FILE_ENV = "PRACTICE_TESTS_XDIST_GROUPS"
 # Session fixtures cheap enough for each worker to build (module docstring), as 'where defined::name'.
 BUILT_ON_EVERY_WORKER = frozenset({"tests::defective_practice", "tests::clean_practices"})
 
+# Seconds one worker spends on the modules that take minutes (`--durations`, fixtures included, quiet two-core
+# machine), which decide when the suite ends: a group of them handed out last keeps one worker busy for minutes
+# while the other has nothing left. Groups are handed out by their modules' sum, the longest first; every
+# other module counts DEFAULT_MODULE_SECONDS (most take a few seconds; a group of many counts as long).
+MODULE_SECONDS: dict[str, float] = {
+    "tests/gensolve_source/test_two_hops_dagster.py": 160,  # ten Dagster runs over two hops
+    "tests/dynamics_load/test_queue_after_crash.py": 170,  # the daemon, its code server, three `dagster` processes
+    "tests/orchestration/test_definitions.py": 140,  # `dg check defs` in a subprocess
+    "tests/delta_pickup/test_delta_pickup.py": 125,  # the `workflow_runs` fixture: every job run once
+    "tests/gensolve_source/test_demo_two_hops.py": 90,  # `make demo-two-hops` on 25 clients
+    "tests/proposals/test_propose.py": 40,  # the Gensolve export and five exports' benchmarks
+    "tests/proposals/test_confirmation.py": 70,  # proposal, gate, staging and confirmation as Dagster runs
+}
+DEFAULT_MODULE_SECONDS = 10.0
+
 
 def _module(item: pytest.Item) -> str:
     return item.nodeid.split("::", 1)[0]
@@ -111,18 +126,28 @@ class GroupFileScheduling(LoadScopeScheduling):
         return self._groups.get(nodeid) or nodeid.split("::", 1)[0]
 
 
-def shared_groups_first(items: list[pytest.Item], group_of: dict[str, str]) -> None:
-    """Reorder `items` in place: the groups of several modules (the long shared fixtures) first, the most modules
-    first, every other test in collection order. pytest-xdist hands groups out in this order
-    (`--no-loadscope-reorder`), so the longest work starts first instead of at the end on one worker."""
-    size = Counter(group_of.values())
+def group_seconds(group_of: dict[str, str]) -> dict[str, float]:
+    """Each group's expected seconds on one worker: its modules' MODULE_SECONDS, DEFAULT_MODULE_SECONDS each
+    for the others."""
+    seconds: Counter[str] = Counter()
+    for module, group in group_of.items():
+        seconds[group] += MODULE_SECONDS.get(module, DEFAULT_MODULE_SECONDS)
+    return dict(seconds)
+
+
+def longest_groups_first(items: list[pytest.Item], group_of: dict[str, str]) -> None:
+    """Reorder `items` in place: the longest groups first (`group_seconds`: the modules of minutes, the groups
+    of several modules sharing a long fixture), equal ones in collection order, each group's tests in collection
+    order. pytest-xdist hands groups out in this order (`--no-loadscope-reorder`), so the longest work starts
+    first instead of at the end on one worker while the other has nothing left."""
+    seconds = group_seconds(group_of)
     position = {id(item): n for n, item in enumerate(items)}
     first: dict[str, int] = {}
     for n, item in enumerate(items):
         first.setdefault(group_of[_module(item)], n)
 
-    def rank(item: pytest.Item) -> tuple[int, int, int]:
+    def rank(item: pytest.Item) -> tuple[float, int, int]:
         group = group_of[_module(item)]
-        return -size[group], first[group], position[id(item)]
+        return -seconds[group], first[group], position[id(item)]
 
     items.sort(key=rank)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -118,3 +119,24 @@ def test_overrides_change_the_version_and_the_mapping() -> None:
         load_spec("cliniko", {"horse": {"name": "x"}})
     with pytest.raises(SpecError, match=r"client\.shoe_size: not mapped by any source"):
         load_spec("cliniko", {"client": {"shoe_size": "x"}})
+
+
+def test_a_spec_is_parsed_again_when_its_file_or_the_overrides_change(tmp_path: Path) -> None:
+    """Loads are cached by the file's content and the overrides: an edited spec is never served stale."""
+    spec_file = tmp_path / "cliniko.yaml"
+    spec_file.write_text((SPEC_DIR / "cliniko.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    first = load_spec("cliniko", spec_dir=tmp_path)
+    assert load_spec("cliniko", spec_dir=tmp_path) is first  # the same content: parsed once
+    overrides = {"client": {"nhi": {"column": "old_reference_id", "transforms": ["nhi"]}}}
+    custom = load_spec("cliniko", overrides, spec_dir=tmp_path)
+    assert custom.version != first.version
+    assert custom.entities["client"].sources[0].fields["nhi"].column == "old_reference_id"
+    data = yaml.safe_load(spec_file.read_text(encoding="utf-8"))
+    data["title"] = "Edited while a code server runs"
+    spec_file.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    edited = load_spec("cliniko", spec_dir=tmp_path)
+    assert edited.title == "Edited while a code server runs"
+    assert edited.version != first.version
+    spec_file.write_text("entities: [", encoding="utf-8")
+    with pytest.raises(yaml.YAMLError):
+        load_spec("cliniko", spec_dir=tmp_path)
