@@ -19,7 +19,7 @@ import dagster as dg
 import duckdb
 import pytest
 from dagster_defs import REPOSITORY, SIGNOFF_JOB, assert_run_succeeded, check_outcomes
-from dynamics_load_helpers import DATAVERSE_OPTIONS, TIME_SCALE, dump_users, seed_users
+from dynamics_load_helpers import DATAVERSE_OPTIONS, TIME_SCALE, canonical_key, dump_users, seed_users
 from gensolve_hops import CHANGED_OCCUPATION, change_practice, register_hop_customer
 from pipeline_helpers import ledger_writes, register_customer, staged_frame
 
@@ -55,7 +55,7 @@ class HopRuns:
 
 
 def _contacts(running: Any) -> dict[str, dict[str, Any]]:
-    return {r["new_sourcesystemid"]: r for r in running.dataverse_control.dump_table("contact")}
+    return {canonical_key(r): r for r in running.dataverse_control.dump_table("contact") if r.get("new_sourcesystemid")}
 
 
 @pytest.fixture(scope="module")

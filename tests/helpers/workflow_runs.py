@@ -29,6 +29,7 @@ import dagster as dg
 import pytest
 import yaml
 from dagster_defs import REPOSITORY, SIGNOFF_JOB
+from dynamics_load_helpers import canonical_key
 from pipeline_helpers import register_customer
 from privacy_helpers import event_log_text
 
@@ -84,7 +85,7 @@ def _partition(customer: str, run_kind: str) -> dg.MultiPartitionKey:
 
 
 def _contacts(running: Any) -> dict[str, dict[str, Any]]:
-    return {r["new_sourcesystemid"]: r for r in running.dataverse_control.dump_table("contact")}
+    return {canonical_key(r): r for r in running.dataverse_control.dump_table("contact") if r.get("new_sourcesystemid")}
 
 
 def _register_live_customer(root: Path, home: Path, dump: Path, endpoints: Any) -> None:
