@@ -123,9 +123,7 @@ def run(out_dir: pathlib.Path, clients: int = CLIENTS) -> dict[str, Any]:
         sensor_seconds = time.perf_counter() - sensor_started
         if len(result.run_requests) != 1:
             raise RuntimeError(f"the sensor requested {len(result.run_requests)} runs")
-        run_seconds = launch(
-            "cliniko_delta_pickup", "live", selection=list(result.run_requests[0].asset_selection or [])
-        )
+        run_seconds = launch(str(result.run_requests[0].job_name), "live")
         contact = next(
             r
             for r in running.dataverse_control.dump_table("contact")

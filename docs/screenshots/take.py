@@ -6,8 +6,9 @@
 The signoff, live, delta and rollback states need a practice whose trial passes (the demo's has ERROR
 findings by design): a clean customer (`SCREENSHOT_CUSTOMER`, default clean-physio: a clean generated
 practice, Cliniko dump, target its own embedded Gensolve database) taken through trial staging, signoff,
-live staging, `gensolve_migrate`, `cliniko_delta_pickup` and `gensolve_rollback` on the same instance
-first. Pages of a customer with no such runs are skipped (named on stderr).
+live staging, `gensolve_migrate`, `cliniko_delta_pickup_gensolve` and `gensolve_rollback` on the same
+instance first — docs/screenshots/setup.py does that (`make screenshots` runs it before this). Pages of a
+customer with no such runs are skipped (named on stderr).
 
 Uses the system's Chromium (`CHROMIUM`, default /usr/bin/chromium; on Debian `apt-get install chromium`):
 Playwright's own browser download is not needed. Writes docs/screenshots/<name>.png (optimised by optipng
@@ -51,7 +52,7 @@ CLEAN_PAGES = {
 RUN_LOGS: dict[str, tuple[str, str | None, str | None]] = {
     "dynamics-migrate-progress": ("dynamics_migrate", None, "records/s"),
     "live-migrate-run": ("gensolve_migrate", f"{CLEAN}|live", None),
-    "delta-pickup-run": ("cliniko_delta_pickup", f"{CLEAN}|live", None),
+    "delta-pickup-run": ("cliniko_delta_pickup_gensolve", f"{CLEAN}|live", None),
     "rollback-run": ("gensolve_rollback", f"{CLEAN}|live", None),
 }
 _LATEST_RUN = (

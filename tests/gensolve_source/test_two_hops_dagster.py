@@ -4,7 +4,7 @@ signoff, live gensolve_stage, dynamics_migrate) → the Dataverse emulator. Ever
 Gensolve reaches Dynamics with both ids; both hops reconcile exactly; the trace prints the chain with both
 hops' runs; a second run of both hops writes nothing. Then the practice changes Gensolve during the delta
 window (a client updated, an appointment added, a note deleted): the delta sensor requests one
-`gensolve_delta_pickup` run, which sends exactly those changes and passes `delta/verification`."""
+`gensolve_delta_pickup_dynamics` run, which sends exactly those changes and passes `delta/verification`."""
 
 from __future__ import annotations
 
@@ -129,8 +129,7 @@ def hops(cliniko_dump: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         runs.touched = change_practice(embedded_path(_partition(runs.home, FIRST)))
         sensor("after_changes")
         requested = runs.sensor["after_changes"].run_requests
-        selection = list(requested[0].asset_selection or []) if requested else None
-        run("delta", "gensolve_delta_pickup", SECOND, "live", asset_selection=selection)
+        run("delta", requested[0].job_name if requested else "gensolve_delta_pickup_dynamics", SECOND, "live")
         runs.stats["after_delta"] = running.dataverse_control.stats()
         runs.contacts["after_delta"] = _contacts(running)
         sensor("quiet")
