@@ -6,12 +6,13 @@ trial, signoff, live, then `cliniko_delta_pickup_gensolve` for `<customer>|live`
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import dagster as dg
 import pytest
-import yaml
 from dagster_defs import REPOSITORY, SIGNOFF_JOB, assert_run_succeeded, check_outcomes
+from pipeline_helpers import register_customer
 
-from customers import MigrationHome
 from migration_assets.delta import DELTA_CHECK, DELTA_KEY, customer_delta_job, delta_job_name
 from migration_assets.partitions import add_customer_partition
 from synthetic import generate_practice
@@ -41,26 +42,13 @@ def test_each_delta_job_holds_one_target(target: str) -> None:
     assert not {g for g in groups if g.startswith("raw_")} - {"raw_cliniko"}
 
 
-def test_a_gensolve_customers_delta_job_launched_directly_runs_every_step(tmp_path, monkeypatch) -> None:
+def test_a_gensolve_customers_delta_job_launched_directly_runs_every_step(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     home = tmp_path / "home"
     dump = generate_practice(tmp_path / "dump", country="NZ", clients=12, defect_rate=0.0, seed=11).out_dir
-    config_file = tmp_path / f"{CUSTOMER}.yaml"
-    config_file.write_text(
-        yaml.safe_dump(
-            {
-                "customer_id": CUSTOMER,
-                "name": "Delta practice",
-                "country": "NZ",
-                "time_zone": "Pacific/Auckland",
-                "source": {"system": "cliniko", "trial": {"dump": str(dump)}, "live": {"dump": str(dump)}},
-                "target": GENSOLVE_TARGET,
-                "fallback_owner_email": "owner@example.org",
-            }
-        ),
-        encoding="utf-8",
-    )
     monkeypatch.setenv("MIGRATION_HOME", str(home))
-    config = MigrationHome(home).register(config_file)
+    config = register_customer(home, CUSTOMER, dump, target=GENSOLVE_TARGET)
     job = customer_delta_job(config)
     assert job == "cliniko_delta_pickup_gensolve"
     with dg.instance_for_test() as instance:
