@@ -83,10 +83,12 @@ bench-real-org: $(STAMP)
 mutation: $(STAMP)
 	$(BIN)/python -m bench.mutation --jobs $${MUTATION_JOBS:-1} $(MUTATION_MODULES)
 
-## screenshots: the operator guide's screenshots from a running `make dev` (DAGSTER_URL, system Chromium)
+## screenshots: the operator guide's screenshots from a running `make dev` (DAGSTER_URL, system Chromium):
+## docs/screenshots/setup.py first takes the clean practice through its day on that instance (re-runnable)
 screenshots:
 	@test -x .venv-docs/bin/python || $(PYTHON) -m venv .venv-docs
 	.venv-docs/bin/python -m pip install --quiet --disable-pip-version-check -r docs/screenshots/requirements.txt
+	.venv-docs/bin/python docs/screenshots/setup.py
 	.venv-docs/bin/python docs/screenshots/take.py
 
 lint: $(STAMP)

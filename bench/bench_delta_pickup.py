@@ -27,6 +27,7 @@ from migration_assets.partitions import add_customer_partition
 from migration_assets.resources import MigrationHomeResource
 from migration_assets.signoff import trial_signoff
 from synthetic import generate_practice
+from targets.dynamics.payloads import source_key
 
 CLIENTS = 60
 CUSTOMER = "bench-delta"
@@ -122,13 +123,11 @@ def run(out_dir: pathlib.Path, clients: int = CLIENTS) -> dict[str, Any]:
         sensor_seconds = time.perf_counter() - sensor_started
         if len(result.run_requests) != 1:
             raise RuntimeError(f"the sensor requested {len(result.run_requests)} runs")
-        run_seconds = launch(
-            "cliniko_delta_pickup", "live", selection=list(result.run_requests[0].asset_selection or [])
-        )
+        run_seconds = launch(str(result.run_requests[0].job_name), "live")
         contact = next(
             r
             for r in running.dataverse_control.dump_table("contact")
-            if r.get("new_sourcesystemid") == f"cliniko:client:{patient}"
+            if r.get("new_sourcesystemid") == source_key(CUSTOMER, f"cliniko:client:{patient}")
         )
         visible = contact.get("jobtitle") == "Lighthouse keeper"
         total = time.perf_counter() - changed_at

@@ -4,8 +4,9 @@ the delta verification, the delta job, its sensor (API sources) and its schedule
 Bodies call the customer's system's extraction (`SourceExtraction`: sources/cliniko/snapshots.py,
 sources/coreplus/snapshots.py) and checks/delta.py; the window rules are here because
 they read the Dagster instance (when the live load happened, what the last extraction reached). The
-target is the customer's (`target.system`, targets/registry.py): the delta job holds every target's
-group, and each run the sensor or schedule asks for selects only the customer's target.
+target is the customer's (`target.system`, targets/registry.py): one delta job per source system and target,
+`<system>_delta_pickup_<target schema>` (as `<schema>_migrate` per target), so a run launched from the UI runs
+only that target's steps; the sensor and the schedules pick the job of the customer's system and target.
 """
 
 # No `from __future__ import annotations`: Dagster resolves the asset and sensor annotations itself.
@@ -57,15 +58,6 @@ def pickup_selection(system: str, target_name: str) -> dg.AssetSelection:
     return dg.AssetSelection.assets(EXTRACT_KEY) | dg.AssetSelection.groups(
         f"raw_{system}", *DELTA_GROUPS, get_target(target_name).schema
     )
-
-
-def pickup_keys(context: dg.SensorEvaluationContext | dg.ScheduleEvaluationContext, config: CustomerConfig):
-    """The asset keys of a delta run for this customer (its system's job's selection, narrowed to its target)."""
-    repository = context.repository_def
-    if repository is None:
-        raise dg.DagsterInvariantViolationError("the delta pickup needs the code location's asset graph")
-    selection = pickup_selection(config.source.system, customer_target(config).name)
-    return sorted(selection.resolve(repository.asset_graph), key=str)
 
 
 @dg.asset(
@@ -240,25 +232,30 @@ def _latest_delta(home: MigrationHomeResource, config: CustomerConfig, run_kind:
     return deltas if deltas.is_dir() else None
 
 
-def delta_job_name(system: str) -> str:
-    return f"{system}_delta_pickup"
+def delta_job_name(system: str, target_name: str) -> str:
+    """`<system>_delta_pickup_<target schema>`, e.g. `cliniko_delta_pickup_dynamics`."""
+    return f"{system}_delta_pickup_{get_target(target_name).schema}"
 
 
-# One delta job per source system: a run selects the raw group of its customer's system (a raw asset of
-# another system refuses the partition) and, through the run request's selection, only the customer's target.
+def customer_delta_job(config: CustomerConfig) -> str:
+    """The delta job of the customer's source system and target."""
+    return delta_job_name(config.source.system, customer_target(config).name)
+
+
+# One delta job per source system and target: a run holds the raw group of its customer's system (a raw asset of
+# another system refuses the partition) and the customer's target only (another target's steps fail for a customer
+# it does not serve), so launching it from the UI for a customer of that system and target runs every step it shows.
 delta_pickup_jobs = {
-    system.name: dg.define_asset_job(
-        delta_job_name(system.name),
-        selection=dg.AssetSelection.assets(EXTRACT_KEY)
-        | dg.AssetSelection.groups(
-            f"raw_{system.name}", *DELTA_GROUPS, *[get_target(n).schema for n in target_names()]
-        ),
-        description=f"One delta-window pass for a {system.title} customer|live partition: extract what changed "
-        "(or read the re-delivered dump), re-stage, load only records whose content changed (and retire deleted "
-        "ones), read back, verify the delta. A run selects the customer's target only (pickup_selection).",
-        tags={"dagster/priority": "10", "migration/source_system": system.name},
+    (system.name, name): dg.define_asset_job(
+        delta_job_name(system.name, name),
+        selection=pickup_selection(system.name, name),
+        description=f"One delta-window pass for a customer|live partition of a {system.title} customer whose "
+        f"target is {get_target(name).title}: extract what changed (or read the re-delivered dump), re-stage, load "
+        "only records whose content changed (and retire deleted ones), read back, verify the delta.",
+        tags={"dagster/priority": "10", "migration/source_system": system.name, "migration/target": name},
     )
     for system in all_systems()
+    for name in target_names()
 }
 
 
@@ -321,10 +318,9 @@ def delta_pickup_sensor(context: dg.SensorEvaluationContext, migration_home: Mig
         if waiting:
             requests.append(
                 dg.RunRequest(
-                    job_name=delta_job_name(config.source.system),
+                    job_name=customer_delta_job(config),
                     run_key=f"{customer_id}|live|delta|{mark.value}",
                     partition_key=_partition_key(customer_id),
-                    asset_selection=pickup_keys(context, config),
                     tags={"migration/delta_since": str(mark.value), "migration/run_kind": "live"},
                 )
             )
@@ -338,23 +334,26 @@ def delta_pickup_sensor(context: dg.SensorEvaluationContext, migration_home: Mig
     )
 
 
-def build_delta_file_schedule(system: SourceSystem) -> dg.ScheduleDefinition:
-    """`<system>_delta_pickup_files`: the delta pass of the system's customers whose live source is a dump."""
+def build_delta_file_schedule(system: SourceSystem, target_name: str) -> dg.ScheduleDefinition:
+    """`<system>_delta_pickup_<target schema>_files`: the delta pass of the system's customers of that target whose
+    live source is a dump (a schedule launches one job)."""
+    job_name = delta_job_name(system.name, target_name)
 
     @dg.schedule(
-        name=f"{system.name}_delta_pickup_files",
-        job=delta_pickup_jobs[system.name],
+        name=f"{job_name}_files",
+        job=delta_pickup_jobs[(system.name, target_name)],
         cron_schedule="*/30 * * * *",
         default_status=dg.DefaultScheduleStatus.STOPPED,
-        description=f"For {system.title} customers whose live source is a delivered dump: during the delta window, "
-        f"every 30 minutes, runs {delta_job_name(system.name)} when the live dump changed since the last pass "
+        description=f"For {system.title} customers of the {get_target(target_name).title} whose live source is a "
+        f"delivered dump: during the delta window, every 30 minutes, runs {job_name} when the live dump changed "
+        "since the last pass "
         "(run key: its fingerprint — the manifest's checksum, or the files' checksums for an export without one).",
     )
     def delta_pickup_files(context: dg.ScheduleEvaluationContext, migration_home: MigrationHomeResource):
         now = time.time()
         requests = []
         for customer_id, config in migration_home.home.iter_configs():
-            if isinstance(config, CustomerConfigError) or config.source.system != system.name:
+            if isinstance(config, CustomerConfigError) or customer_delta_job(config) != job_name:
                 continue
             if not isinstance(config.source.live, DumpSource) or not _in_window(context.instance, config, now):
                 continue
@@ -364,13 +363,16 @@ def build_delta_file_schedule(system: SourceSystem) -> dg.ScheduleDefinition:
                     dg.RunRequest(
                         run_key=f"{customer_id}|live|files|{fingerprint}",
                         partition_key=_partition_key(customer_id),
-                        asset_selection=pickup_keys(context, config),
                         tags={"migration/dump_checksum": fingerprint, "migration/run_kind": "live"},
                     )
                 )
-        return requests or dg.SkipReason(f"no dump-delivering customer in a delta window ({system.title})")
+        return requests or dg.SkipReason(
+            f"no dump-delivering customer in a delta window ({system.title} → {get_target(target_name).title})"
+        )
 
     return delta_pickup_files
 
 
-delta_pickup_file_schedules = [build_delta_file_schedule(system) for system in all_systems()]
+delta_pickup_file_schedules = [
+    build_delta_file_schedule(system, name) for system in all_systems() for name in target_names()
+]

@@ -6,8 +6,9 @@
 The signoff, live, delta and rollback states need a practice whose trial passes (the demo's has ERROR
 findings by design): a clean customer (`SCREENSHOT_CUSTOMER`, default clean-physio: a clean generated
 practice, Cliniko dump, target its own embedded Gensolve database) taken through trial staging, signoff,
-live staging, `gensolve_migrate`, `cliniko_delta_pickup` and `gensolve_rollback` on the same instance
-first. Pages of a customer with no such runs are skipped (named on stderr).
+live staging, `gensolve_migrate`, `cliniko_delta_pickup_gensolve` and `gensolve_rollback` on the same
+instance first — docs/screenshots/setup.py does that (`make screenshots` runs it before this). Pages of a
+customer with no such runs are skipped (named on stderr).
 
 Uses the system's Chromium (`CHROMIUM`, default /usr/bin/chromium; on Debian `apt-get install chromium`):
 Playwright's own browser download is not needed. Writes docs/screenshots/<name>.png (optimised by optipng
@@ -16,6 +17,7 @@ when it is installed); `take.py <name> ...` retakes only those.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -23,6 +25,7 @@ import sys
 from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 OUT = Path(__file__).resolve().parent
 BASE = os.environ.get("DAGSTER_URL", "http://127.0.0.1:3000").rstrip("/")
@@ -51,7 +54,7 @@ CLEAN_PAGES = {
 RUN_LOGS: dict[str, tuple[str, str | None, str | None]] = {
     "dynamics-migrate-progress": ("dynamics_migrate", None, "records/s"),
     "live-migrate-run": ("gensolve_migrate", f"{CLEAN}|live", None),
-    "delta-pickup-run": ("cliniko_delta_pickup", f"{CLEAN}|live", None),
+    "delta-pickup-run": ("cliniko_delta_pickup_gensolve", f"{CLEAN}|live", None),
     "rollback-run": ("gensolve_rollback", f"{CLEAN}|live", None),
 }
 _LATEST_RUN = (
@@ -83,10 +86,19 @@ def _shoot(page: Page, path: str, name: str, log_filter: str | None = None) -> N
     print(OUT / f"{name}.png")
 
 
+def _dismiss_welcome(page: Page) -> None:
+    """The first visit's community dialog opens a moment after the page settles; skipped once, the browser
+    context remembers it for every later page."""
+    page.goto(BASE + "/", wait_until="networkidle")
+    with contextlib.suppress(PlaywrightTimeout):  # not shown: already dismissed on this instance
+        page.get_by_role("button", name="Skip").first.click(timeout=10_000)
+
+
 def main() -> int:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=os.environ.get("CHROMIUM", "/usr/bin/chromium"))
         page = browser.new_page(viewport={"width": 1440, "height": 900})
+        _dismiss_welcome(page)
         only = set(sys.argv[1:])  # names to retake; all by default
         for name, path in {**PAGES, **CLEAN_PAGES}.items():
             if not only or name in only:

@@ -57,7 +57,9 @@ OWNERS = TableRef(SCHEMA, "owner_resolution")
 # reach (emulators/dataverse/README.md "Security roles, teams and owners"): PrincipalPrivilegeDenied,
 # UserNotAssignedRoles, UserNotAssignedLicense, ReadOnlyUserNotSupported, a disabled user, PrivilegeDenied.
 OWNER_REFUSED = ("0x80040231", "0x80042f09", "0x8004d24b", "0x80041d40", "0x80040225", "0x80040220")
-PRICE_LIST_NAME = "Practice migration ({currency})"
+# One price list per customer and currency: in an org hosting several practices, one practice's rollback removes
+# its own list only, never the one another practice's invoices point at.
+PRICE_LIST_NAME = "Practice migration ({currency}, {customer})"
 
 
 def dataverse_client(part: Partition, *, timeout_seconds: float | None = None, **kwargs: object) -> DataverseClient:
@@ -248,9 +250,9 @@ class _LoadRun:
 
 
 async def _resolve_org(
-    client: DataverseClient, currencies: set[str], load: _LoadRun | None = None
+    client: DataverseClient, customer_id: str, currencies: set[str], load: _LoadRun | None = None
 ) -> tuple[str | None, dict, dict]:
-    """Root business unit, currency GUIDs by ISO code and a price list per currency. A load creates a
+    """Root business unit, currency GUIDs by ISO code and the customer's price list per currency. A load creates a
     missing price list (its intent ledgered under its own GUID before it is sent, so a
     rollback removes it, killed half-way or not); without a load a missing one stays missing — the
     read-back then reports the difference."""
@@ -261,7 +263,7 @@ async def _resolve_org(
     price_levels = {}
     existing = await client.get_all("pricelevels", select=["pricelevelid", "name"])
     for code, currency in by_code.items():
-        name = PRICE_LIST_NAME.format(currency=code)
+        name = PRICE_LIST_NAME.format(currency=code, customer=customer_id)
         match = next((p["pricelevelid"] for p in existing if p.get("name") == name), None)
         if match is None and load is not None:
             match = await _create_price_list(client, load, code, name, currency)
@@ -350,7 +352,9 @@ async def load(
                 f"{len(plan.missing)} schema plan items are not in the org: {names}; apply the schema plan first"
             )
         matches = await _match_accounting_invoices(part, client) if "invoice" in tables else []
-        root, by_code, price_levels = await _resolve_org(client, currencies, _LoadRun(part, run_id, operator))
+        root, by_code, price_levels = await _resolve_org(
+            client, part.config.customer_id, currencies, _LoadRun(part, run_id, operator)
+        )
         resolved = _resolved(part, owners, fallback, root, by_code, price_levels)
         ctx = LoadContext(
             part.config.customer_id,
@@ -535,7 +539,7 @@ async def verify(
         values = custom_values(con, part.run_kind, columns)
     results = []
     async with dataverse_client(part) as client:
-        root, by_code, price_levels = await _resolve_org(client, _currencies(part))
+        root, by_code, price_levels = await _resolve_org(client, part.config.customer_id, _currencies(part))
         resolved = _resolved(part, owners, fallback, root, by_code, price_levels)
         users = await fetch_users(client)
         disabled = frozenset(users.filter(pl.col("isdisabled"))["systemuser_id"].to_list())

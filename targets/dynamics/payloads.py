@@ -3,11 +3,14 @@
 Rows are written by their primary key, a GUID derived from (customer, table, canonical id) —
 ``uuid5(3c8a5f1e-2f6b-5d7e-9a41-6f1d2c0b8e57, "<customer>|<table>|<canonical id>")`` —: the same
 record always gets the same GUID, so a re-run upserts instead of duplicating and a rollback knows
-what to delete. On a table that cannot take the `new_sourcesystemid` column (Note: a real org's
-`CanCreateAttributes` is false) this GUID is the record's only key; the ledger and the audit export
-hold its canonical and source ids. Writing by the `new_sourcesystemid` alternate key in the URL is not an option: the
-canonical ids contain ":", which Dataverse refuses in key segments (research/dataverse.md §2.5); the
-alternate key still exists, so nothing else can create a second row for the same canonical id.
+what to delete. The `new_sourcesystemid` alternate key holds ``<customer>/<canonical id>`` (`source_key`):
+one org can host several practices of a group, whose source systems number records alike (two Cliniko
+accounts both have patient 1001), so a key without the customer would refuse the second practice's rows.
+On a table that cannot take the `new_sourcesystemid` column (Note: a real org's `CanCreateAttributes` is
+false) this GUID is the record's only key; the ledger and the audit export hold its canonical and source ids.
+Writing by the `new_sourcesystemid` alternate key in the URL is not an option: the canonical ids contain ":",
+which Dataverse refuses in key segments (research/dataverse.md §2.5); the alternate key still exists, so
+nothing else can create a second row for the same customer and canonical id.
 """
 
 from __future__ import annotations
@@ -32,6 +35,12 @@ PARTY_MASKS = {"requiredattendees": 5, "organizer": 7, "from": 1, "to": 2}
 def record_guid(customer_id: str, table: str, key: str) -> str:
     """The deterministic primary key of a migrated row."""
     return str(uuid.uuid5(_NAMESPACE, f"{customer_id}|{table}|{key}"))
+
+
+def source_key(customer_id: str, key: str) -> str:
+    """The `new_sourcesystemid` value of a migrated row: unique in the org per customer and canonical id (a
+    customer id is a slug, no "/", so the canonical id after the first "/" is read back unchanged)."""
+    return f"{customer_id}/{key}"
 
 
 def _wire(value: object) -> object:
@@ -113,7 +122,7 @@ def build_payload(
     guid = record_guid(resolved.customer_id, table.name, key)
     body: dict[str, object] = {table.primary_key: guid}
     if table.keyed:
-        body[SOURCE_KEY] = key
+        body[SOURCE_KEY] = source_key(resolved.customer_id, key)
         body[ORIGIN] = row.get("origin_id") or key
     state: dict[str, int] = {}
     parties: list[dict[str, object]] = []

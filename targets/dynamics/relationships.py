@@ -3,7 +3,8 @@
 One owner per contact cannot say that a client is seen by several practitioners: each (client, practitioner) pair
 with a booking that was not cancelled becomes one row — lookups to the client's contact and to the practitioner's
 matched System User, first and last appointment date, number of appointments. Rows are keyed by
-`<client canonical id>|<practitioner canonical id>` (the `new_sourcesystemid` key) and written by their
+`<client canonical id>|<practitioner canonical id>` (in the `new_sourcesystemid` key after the customer id,
+payloads.source_key) and written by their
 deterministic primary key, hash-compared with the ledger like every other record (a second run writes nothing),
 and removed by a rollback. A pair whose practitioner has no matched user has nobody to point at: it is not written
 and counted as `no_user` (the owner report says why the practitioner has no user).
@@ -22,7 +23,7 @@ import polars as pl
 from targets import ledger
 from targets.dynamics.custom_tables import CLIENT_PRACTITIONER
 from targets.dynamics.errors import DataverseError
-from targets.dynamics.payloads import record_guid
+from targets.dynamics.payloads import record_guid, source_key
 from targets.dynamics.tables import ORIGIN, SOURCE_KEY, TargetTable
 
 TABLE = CLIENT_PRACTITIONER.name
@@ -62,7 +63,7 @@ def payload(customer_id: str, row: dict, user: str, practitioner_name: str | Non
     body = {
         CLIENT_PRACTITIONER.primary_key: guid,
         "new_name": f"Client of {practitioner_name or 'practitioner'}"[:200],
-        SOURCE_KEY: key,
+        SOURCE_KEY: source_key(customer_id, key),
         ORIGIN: key,
         "new_firstseen": row["first_seen"].isoformat() if row["first_seen"] else None,
         "new_lastseen": row["last_seen"].isoformat() if row["last_seen"] else None,

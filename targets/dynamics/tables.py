@@ -50,7 +50,7 @@ _DTYPES: dict[str, pl.DataType] = {
     "status": pl.Int64(),
     "file": pl.String(),
 }
-SOURCE_KEY = "new_sourcesystemid"  # alternate key: the canonical id (DESIGN.md §4)
+SOURCE_KEY = "new_sourcesystemid"  # alternate key: <customer>/<canonical id> (DESIGN.md §4, payloads.source_key)
 ORIGIN = "new_originid"  # the id in the first system the record came from
 KEY_LENGTH = 200
 

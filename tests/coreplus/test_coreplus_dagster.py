@@ -1,6 +1,6 @@
 """A Core Plus customer configured with the API, through the real Dagster jobs on a real instance: `coreplus_stage`
 extracts from the emulator into snapshot 0001 → raw → staged → checks; in the delta window the sensor asks the API
-(quiet: no run; the practice worked: one run) and `coreplus_delta_pickup` re-reads, writes the delta and verifies it
+(quiet: no run; the practice worked: one run) and the delta job re-reads, writes the delta and verifies it
 with `delta/verification` reading Core Plus's own resources and keys."""
 
 from __future__ import annotations
@@ -14,7 +14,14 @@ from coreplus_helpers import register_api_customer, work_in_practice
 from dagster_defs import REPOSITORY
 
 from emulators.launcher import start_emulators
-from migration_assets.delta import DELTA_CHECK, DELTA_KEY, EXTRACT_KEY, delta_pickup_sensor, window_marker
+from migration_assets.delta import (
+    DELTA_CHECK,
+    DELTA_KEY,
+    EXTRACT_KEY,
+    customer_delta_job,
+    delta_pickup_sensor,
+    window_marker,
+)
 from migration_assets.partitions import add_customer_partition
 from migration_assets.resources import MigrationHomeResource
 from synthetic.coreplus import write_practice
@@ -89,11 +96,12 @@ def test_a_coreplus_api_customer_through_dagster(tmp_path: Path, monkeypatch: py
             woken = sensor()
             assert len(woken.run_requests) == 1, woken.skip_reason
             request = woken.run_requests[0]
-            assert request.job_name == "coreplus_delta_pickup"
+            assert request.job_name == customer_delta_job(config)
             assert request.run_key == f"{CUSTOMER}|live|delta|{extracted['high_water_mark']}"
             target_schema = window_marker(config).path[0]
-            selection = [k for k in request.asset_selection or [] if k.path[0] != target_schema]
-            delta = REPOSITORY.get_job("coreplus_delta_pickup").execute_in_process(
+            job = REPOSITORY.get_job(request.job_name)
+            selection = [k for k in job.asset_layer.executable_asset_keys if k.path[0] != target_schema]
+            delta = job.execute_in_process(
                 partition_key=partition, instance=instance, raise_on_error=False, asset_selection=selection
             )
             assert delta.success, [e.message for e in _events(delta, "STEP_FAILURE")]

@@ -101,7 +101,7 @@ def test_every_patient_reaches_dynamics_with_both_ids_and_a_second_run_writes_no
     assert set(contacts) == {f"gensolve:client:{key}" for key in gensolve_clients}
     for key, origin in gensolve_clients.items():
         row = contacts[f"gensolve:client:{key}"]
-        assert row["new_sourcesystemid"] == f"gensolve:client:{key}"
+        assert row["new_sourcesystemid"] == f"{CUSTOMER}/gensolve:client:{key}"  # the customer's own key
         assert row["new_originid"] == origin
     assert {row["new_originid"] for row in contacts.values()} == cliniko_clients
 

@@ -4,7 +4,7 @@ signoff, live gensolve_stage, dynamics_migrate) → the Dataverse emulator. Ever
 Gensolve reaches Dynamics with both ids; both hops reconcile exactly; the trace prints the chain with both
 hops' runs; a second run of both hops writes nothing. Then the practice changes Gensolve during the delta
 window (a client updated, an appointment added, a note deleted): the delta sensor requests one
-`gensolve_delta_pickup` run, which sends exactly those changes and passes `delta/verification`."""
+`gensolve_delta_pickup_dynamics` run, which sends exactly those changes and passes `delta/verification`."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ import dagster as dg
 import duckdb
 import pytest
 from dagster_defs import REPOSITORY, SIGNOFF_JOB, assert_run_succeeded, check_outcomes
-from dynamics_load_helpers import DATAVERSE_OPTIONS, TIME_SCALE, dump_users, seed_users
+from dynamics_load_helpers import DATAVERSE_OPTIONS, TIME_SCALE, canonical_key, dump_users, seed_users
 from gensolve_hops import CHANGED_OCCUPATION, change_practice, register_hop_customer
 from pipeline_helpers import ledger_writes, register_customer, staged_frame
 
@@ -55,7 +55,7 @@ class HopRuns:
 
 
 def _contacts(running: Any) -> dict[str, dict[str, Any]]:
-    return {r["new_sourcesystemid"]: r for r in running.dataverse_control.dump_table("contact")}
+    return {canonical_key(r): r for r in running.dataverse_control.dump_table("contact") if r.get("new_sourcesystemid")}
 
 
 @pytest.fixture(scope="module")
@@ -129,8 +129,7 @@ def hops(cliniko_dump: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         runs.touched = change_practice(embedded_path(_partition(runs.home, FIRST)))
         sensor("after_changes")
         requested = runs.sensor["after_changes"].run_requests
-        selection = list(requested[0].asset_selection or []) if requested else None
-        run("delta", "gensolve_delta_pickup", SECOND, "live", asset_selection=selection)
+        run("delta", requested[0].job_name if requested else "gensolve_delta_pickup_dynamics", SECOND, "live")
         runs.stats["after_delta"] = running.dataverse_control.stats()
         runs.contacts["after_delta"] = _contacts(running)
         sensor("quiet")

@@ -5,7 +5,7 @@ second run writes nothing; a rollback removes the rows and gives the user its ow
 
 from __future__ import annotations
 
-from dynamics_load_helpers import OPERATOR, load, migrated_rows, ready
+from dynamics_load_helpers import OPERATOR, canonical_key, load, migrated_rows, ready
 from gd_helpers import make_client
 
 from emulators.launcher import RunningEmulators
@@ -68,7 +68,7 @@ def test_each_client_practitioner_pair_becomes_one_junction_row_once(
     # Several practitioners for one client: the case one owner per contact cannot hold.
     assert with_user["client_id"].is_duplicated().any()
 
-    rows = {r["new_sourcesystemid"]: r for r in _junction_rows(org)}
+    rows = {canonical_key(r): r for r in _junction_rows(org)}
     contacts = migrated_rows(org, part, "contact")
     assert len(rows) == with_user.height
     for pair in with_user.iter_rows(named=True):

@@ -59,7 +59,7 @@ def test_every_job_ran_as_the_scan_needs(workflow_runs: WorkflowRuns, values: se
         "cliniko_stage",
         "trial_signoff_job",
         "dynamics_migrate",
-        "cliniko_delta_pickup",
+        "cliniko_delta_pickup_dynamics",
         "dynamics_rollback",
     } <= jobs
     assert "gensolve_migrate" in jobs

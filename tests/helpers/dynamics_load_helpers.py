@@ -135,6 +135,11 @@ def writes_between(before: dict[str, Any], after: dict[str, Any]) -> dict[str, i
     return delta
 
 
+def canonical_key(row: dict[str, Any]) -> str:
+    """The canonical id in a migrated row's `new_sourcesystemid` (`<customer>/<canonical id>`, payloads.source_key)."""
+    return str(row["new_sourcesystemid"]).split("/", 1)[1]
+
+
 def emulator_rows(running: RunningEmulators, table: str) -> list[dict[str, Any]]:
     return running.dataverse_control.dump_table(table)
 

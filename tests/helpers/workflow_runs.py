@@ -7,7 +7,7 @@ Two customers in one migration home, against the Cliniko and Dataverse emulators
 
 - `delta-nz`, a clean practice: trial from its dump → signoff → live through the Cliniko API →
   `dynamics_migrate` → the practice keeps working (a patient changed, one created, one deleted) → the delta
-  sensor → `cliniko_delta_pickup` → `dynamics_rollback` of every load;
+  sensor → the job it names, `cliniko_delta_pickup_dynamics`, launched whole → `dynamics_rollback` of every load;
 - `defects-nz`, the practice with every defect kind: `cliniko_stage` (failing checks, rejects, field issues;
   its ERROR checks fail the step), a signoff refused (a run failure), a live `dynamics_migrate` refused by the
   signoff gate (a step failure), `gensolve_migrate` of its trial into the embedded Gensolve.
@@ -29,6 +29,7 @@ import dagster as dg
 import pytest
 import yaml
 from dagster_defs import REPOSITORY, SIGNOFF_JOB
+from dynamics_load_helpers import canonical_key
 from pipeline_helpers import register_customer
 from privacy_helpers import event_log_text
 
@@ -84,7 +85,7 @@ def _partition(customer: str, run_kind: str) -> dg.MultiPartitionKey:
 
 
 def _contacts(running: Any) -> dict[str, dict[str, Any]]:
-    return {r["new_sourcesystemid"]: r for r in running.dataverse_control.dump_table("contact")}
+    return {canonical_key(r): r for r in running.dataverse_control.dump_table("contact") if r.get("new_sourcesystemid")}
 
 
 def _register_live_customer(root: Path, home: Path, dump: Path, endpoints: Any) -> None:
@@ -201,10 +202,9 @@ def run_workflow(root: Path, defective: GenerationSummary) -> WorkflowRuns:
         control.delete("patients", runs.deleted_patient)
         runs.dataverse_stats["before_delta"] = running.dataverse_control.stats()
         sensor("after_changes")
-        # The sensor's request selects the raw group of the customer's system and its target only.
+        # The job the sensor names, launched whole (as from the Launchpad): its system's and target's steps only.
         requested = runs.sensor["after_changes"].run_requests
-        selection = list(requested[0].asset_selection or []) if requested else None
-        run("delta", "cliniko_delta_pickup", LIVE_CUSTOMER, "live", asset_selection=selection)
+        run("delta", requested[0].job_name if requested else "cliniko_delta_pickup_dynamics", LIVE_CUSTOMER, "live")
         runs.dataverse_stats["after_delta"] = running.dataverse_control.stats()
         runs.contacts["after_delta"] = _contacts(running)
         sensor("quiet")

@@ -15,7 +15,7 @@ from dagster_defs import REPOSITORY
 from customers import MigrationHome
 from customers.endpoints import secret_env_name
 from migration_assets import delta as delta_module
-from migration_assets.delta import delta_pickup_sensor, window_marker, window_opened_at
+from migration_assets.delta import customer_delta_job, delta_pickup_sensor, window_marker, window_opened_at
 from migration_assets.partitions import add_customer_partition
 from migration_assets.resources import MigrationHomeResource
 from migration_assets.signoff import SIGNOFF_KEY
@@ -51,7 +51,7 @@ def _event(instance: dg.DagsterInstance, key: dg.AssetKey, partition: str) -> fl
 
 
 def _schedule(instance: dg.DagsterInstance, home: Path) -> list[dg.RunRequest] | dg.SkipReason:
-    schedule = REPOSITORY.get_schedule_def("cliniko_delta_pickup_files")
+    schedule = REPOSITORY.get_schedule_def(f"{customer_delta_job(MigrationHome(home).load(CUSTOMER))}_files")
     context = dg.build_schedule_context(
         instance=instance,
         resources={"migration_home": MigrationHomeResource(path=str(home))},
