@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from mappings.evaluate import Evaluated, cast_to
-from mappings.transforms.registry import MappingContext, TransformContext, get_transform, nulls
+from mappings.transforms.registry import MappingContext, TransformContext, get_transform, nulls, transform_names
 
 
 def ctx(country: str = "NZ", zone: str = "Pacific/Auckland", outputs: dict | None = None) -> TransformContext:
@@ -219,3 +219,197 @@ def test_local_instant_of_an_empty_table_is_empty(params: dict) -> None:
     dtype = pl.String if params else pl.Datetime("us")
     values, issues, warnings = run("local_instant", [], dtype=dtype, **params)
     assert values == [] and issues == [] and warnings == []
+
+
+def test_link_id_refuses_links_without_a_scheme_or_an_id() -> None:
+    links = [
+        "https://api.au2.cliniko.com/v1/practitioners/7",  # a one-character id is still an id
+        "https://api.au2.cliniko.com/v1/practitioners/",  # the link ends before its id
+        "http-cache/patients/12",  # starts like a URL but has no scheme separator
+        "ftp://files.example/patients/12",  # not a web link
+        None,
+    ]
+    ids, issues, _ = run("link_id", links)
+    assert ids == ["7", None, None, None, None]
+    assert issues == [None, "invalid_link", "invalid_link", "invalid_link", None]
+
+
+def test_ref_puts_the_prefix_between_entity_and_source_id() -> None:
+    refs, _, _ = run("ref", ["42", None], entity="invoice_line", prefix="product-")
+    assert refs == ["cliniko:invoice_line:product-42", None]
+
+
+def test_value_map_default_case_and_unknown_policy() -> None:
+    values, issues, _ = run("value_map", ["F", "x", None], map={"f": "female"}, unmapped="default", default="unknown")
+    assert values == ["female", "unknown", None] and issues == [None, None, None]
+    # Case-sensitive: "F" is not the listed "f"; a null is no unmapped value.
+    values, issues, _ = run("value_map", ["F", "f", None], map={"f": "female"}, case_insensitive=False)
+    assert values == [None, "female", None] and issues == ["unmapped_value", None, None]
+    with pytest.raises(ValueError, match=r"^value_map\.unmapped: expected error, keep or default$"):
+        run("value_map", ["f"], map={"f": "female"}, unmapped="drop")
+
+
+def test_to_decimal_and_to_quantity_have_their_declared_types() -> None:
+    step = get_transform("to_decimal").fn(pl.Series("v", ["1.5"]), ctx())
+    assert step.values.dtype == pl.Decimal(18, 2)
+    quantities = get_transform("to_quantity").fn(pl.Series("v", [1.5, 2.0, None]), ctx())
+    assert quantities.values.dtype == pl.Decimal(12, 3)
+    assert quantities.values.to_list() == [Decimal("1.500"), Decimal("2.000"), None]
+    values, issues, _ = run("to_quantity", ["0.1234", "x"])
+    assert values == [None, None] and issues == ["too_many_decimals", "invalid_number"]
+
+
+def test_to_int_reads_numbers_and_digit_strings() -> None:
+    values, issues, _ = run("to_int", [" 42 ", "-7", "4.5", "seven", None])
+    assert values == [42, -7, None, None, None]
+    assert issues == [None, None, "invalid_number", "invalid_number", None]
+    step = get_transform("to_int").fn(pl.Series("v", [3, None], dtype=pl.Int16), ctx())
+    assert step.values.dtype == pl.Int64 and step.values.to_list() == [3, None] and step.issues is None
+
+
+def test_to_bool_reads_the_usual_spellings_and_reports_the_rest() -> None:
+    values, issues, _ = run("to_bool", ["true", " YES ", "1", "False", "no", "0", "maybe", None])
+    assert values == [True, True, True, False, False, False, None, None]
+    assert issues == [None] * 6 + ["unmapped_value", None]
+    booleans, issues, _ = run("to_bool", [True, False, None], dtype=pl.Boolean)
+    assert booleans == [True, False, None] and issues == [None, None, None]
+
+
+def test_small_value_transforms() -> None:
+    assert run("is_not_null", ["2024-01-01", None])[0] == [True, False]
+    assert run("default", [None, "seen"], value="unknown")[0] == ["unknown", "seen"]
+    assert run("prefix", ["12", None], value="INV-")[0] == ["INV-12", None]
+    assert run("negate", [True, False, None], dtype=pl.Boolean)[0] == [False, True, None]
+    for country, currency in [("NZ", "NZD"), ("AU", "AUD"), ("UK", "GBP")]:
+        assert run("practice_currency", ["a", "b"], context=ctx(country))[0] == [currency, currency]
+
+
+def test_strftime_default_and_given_format() -> None:
+    at = [datetime(2025, 9, 28, 9, 5), None]
+    assert run("strftime", at, dtype=pl.Datetime("us"))[0] == ["2025-09-28 09:05", None]
+    assert run("strftime", at, dtype=pl.Datetime("us"), format="%H:%M")[0] == ["09:05", None]
+
+
+def test_join_list_joins_scalars_and_reports_text_that_is_not_an_array() -> None:
+    values, issues, _ = run("join_list", ['["101", "102"]', "[]", "not json", None])
+    assert values == ["101; 102", None, None, None]
+    assert issues == [None, None, "invalid_json", None]
+    assert run("join_list", ['["101", "102"]'], separator=",")[0] == ["101,102"]
+
+
+def test_decode_json_reads_every_scalar_kind_and_refuses_unknown_types() -> None:
+    from mappings.transforms.jsondecode import decode_json
+
+    dtype = pl.Struct({"name": pl.String, "active": pl.Boolean, "visits": pl.Int64, "fee": pl.Float64})
+    rows = pl.Series("v", ['{"name": "A", "active": true, "visits": 3, "fee": 45.5}', "{oops", None])
+    decoded, valid = decode_json(rows, dtype)
+    assert decoded.dtype == dtype and decoded.name == "v"
+    assert decoded.to_list() == [{"name": "A", "active": True, "visits": 3, "fee": 45.5}, None, None]
+    assert valid.to_list() == [True, False, True]
+    with pytest.raises(TypeError, match="no JSON shape"):
+        decode_json(rows, pl.Date)
+
+
+def test_trim_lower_upper_nullif() -> None:
+    assert run("trim", ["  Jane ", "   ", None])[0] == ["Jane", None, None]
+    assert run("lower", ["JaNe", None])[0] == ["jane", None]
+    assert run("upper", ["JaNe", None])[0] == ["JANE", None]
+    assert run("nullif", ["N/A", "-", "Jane", None], values_=["N/A", "-"])[0] == [None, None, "Jane", None]
+    assert run("nullif", ["0000-00-00", "1980-03-02"], value="0000-00-00")[0] == [None, "1980-03-02"]
+
+
+def test_clean_text_changes_only_mis_decoded_text() -> None:
+    # ftfy could "fix" each of these too; none is mis-decoded, so each stays as delivered.
+    kept = ["Café &amp; Bar", "ﬁle Zoë", "Ｔｏｍ Zoë", "Zoë\r\nMāori", "O’Brien Zoë"]
+    values, _, warnings = run("clean_text", kept)
+    assert values == kept and warnings == [None] * len(kept)
+    values, _, warnings = run("clean_text", ["plain", None])
+    assert values == ["plain", None] and warnings == [None, None]
+
+
+def test_html_to_text_blocks_lists_scripts_and_entities() -> None:
+    html = [
+        "<p>one</p>\n\n<p>two</p><table><tr><td>cell</td></tr></table>end",
+        "<script>alert(1)</script><style>p {color: red}</style>kept",
+        "a&nbsp;b &lt;x&gt; &quot;q&quot; it&#39;s it&apos;s fish &amp; chips",
+        "caf&eacute; &#233; &#xE9;",
+        "<p> </p>",
+        None,
+    ]
+    values, _, _ = run("html_to_text", html)
+    assert values == [
+        "one\ntwo\ncell\nend",
+        "kept",
+        "a b <x> \"q\" it's it's fish & chips",
+        "café é é",
+        None,
+        None,
+    ]
+
+
+def test_html_text_of_one_fragment() -> None:
+    from mappings.transforms.text import html_text
+
+    assert html_text("<p>Sharp</p><p>7/10</p>") == "Sharp\n7/10"
+    assert html_text("<p></p>") == ""
+
+
+def test_json_path_extracts_the_scalar_or_the_whole_document() -> None:
+    docs = ['{"name": "Jane", "n": 2}', "{not json", None]
+    assert run("json_path", docs, path="$.name")[0] == ["Jane", None, None]
+    assert run("json_path", ['"just text"'])[0] == ["just text"]
+    context = ctx()  # two fields reading the same path of the same column share one extraction
+    first = run("json_path", docs, context=context, path="$.n")[0]
+    assert first == run("json_path", docs, context=context, path="$.n")[0] == ["2", None, None]
+    assert run("json_path", ['{"n": 5}'], context=context, path="$.n")[0] == ["5"]
+
+
+def test_mapping_context_is_read_only_and_knows_region_and_currency() -> None:
+    import dataclasses
+
+    uk = MappingContext("c", "trial", "tm3", "UK", "Europe/London")
+    assert (uk.phone_region, uk.currency) == ("GB", "GBP")
+    nz = MappingContext("c", "trial", "cliniko", "NZ", "Pacific/Auckland")
+    assert (nz.phone_region, nz.currency) == ("NZ", "NZD")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        nz.country = "AU"  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        get_transform("trim").name = "other"  # type: ignore[misc]
+
+
+def test_transform_context_output_requires_the_field_mapped_first() -> None:
+    mapped = pl.Series("first_name", ["Jane"])
+    context = ctx(outputs={"first_name": mapped})
+    assert context.output("first_name").equals(mapped)
+    with pytest.raises(KeyError, match=r"entity\.field: field 'last_name' must be mapped before it is used"):
+        context.output("last_name")
+
+
+def test_register_transform_reads_description_and_parameters(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mappings.transforms import registry
+
+    get_transform("trim")  # the built-ins registered before the registry is swapped for a copy
+    monkeypatch.setattr(registry, "_TRANSFORMS", dict(registry._TRANSFORMS))
+
+    @registry.register_transform("test_only_pad")
+    def pad(values: pl.Series, ctx: TransformContext, width: int, fill: str = " ") -> registry.Step:
+        """Pad every value
+        to `width`.
+
+        Longer text is kept."""
+        return registry.Step(values.str.pad_start(width, fill))
+
+    @registry.register_transform("test_only_undocumented")
+    def undocumented(values: pl.Series, ctx: TransformContext) -> registry.Step:
+        return registry.Step(values)
+
+    definition = get_transform("test_only_pad")
+    assert definition.fn is pad and definition.description == "Pad every value to `width`."
+    assert definition.params == ("width", "fill") and definition.required_params == ("width",)
+    assert get_transform("test_only_undocumented").description == ""
+    assert get_transform("test_only_undocumented").params == ()
+    with pytest.raises(ValueError, match="registered twice"):
+        registry.register_transform("test_only_pad")(pad)
+    with pytest.raises(KeyError) as unknown:
+        get_transform("test_only_missing")
+    assert f"valid: {', '.join(transform_names())}" in str(unknown.value)
