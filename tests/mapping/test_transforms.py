@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -329,7 +332,7 @@ def test_clean_text_changes_only_mis_decoded_text() -> None:
 
 def test_html_to_text_blocks_lists_scripts_and_entities() -> None:
     html = [
-        "<p>one</p>\n\n<p>two</p><table><tr><td>cell</td></tr></table>end",
+        "<p>one</p><p></p><p>two</p><table><tr><td>cell</td></tr></table>end",
         "<script>alert(1)</script><style>p {color: red}</style>kept",
         "a&nbsp;b &lt;x&gt; &quot;q&quot; it&#39;s it&apos;s fish &amp; chips",
         "caf&eacute; &#233; &#xE9;",
@@ -413,3 +416,100 @@ def test_register_transform_reads_description_and_parameters(monkeypatch: pytest
     with pytest.raises(KeyError) as unknown:
         get_transform("test_only_missing")
     assert f"valid: {', '.join(transform_names())}" in str(unknown.value)
+
+
+def test_parse_instant_reads_fractional_seconds_with_a_z() -> None:
+    # Not Cliniko's own whole-second form, so these take the general path, where "Z" is read as +00:00.
+    values, issues, warnings = run("parse_instant", ["2025-09-27T20:00:00.500Z", "2025-09-27T20:00:00.5+00:00"])
+    assert [v.replace(tzinfo=None) for v in values] == [datetime(2025, 9, 27, 20, 0, 0, 500000)] * 2
+    assert issues == [None, None] and warnings == [None, None]
+
+
+def test_to_local_uses_each_rows_zone() -> None:
+    zones = pl.Series("zone", ["Pacific/Auckland", "Europe/London", "Europe/London", None])
+    context = ctx(outputs={"zone": zones})
+    instants = [datetime(2025, 9, 27, 20, 0)] * 2 + [None, datetime(2025, 9, 27, 20, 0)]
+    step = get_transform("to_local").fn(
+        pl.Series("v", instants, dtype=pl.Datetime("us", "UTC")), context, zone_field="zone"
+    )
+    # Auckland: +13 (DST began at 02:00 that morning); London: BST, +1; no zone: the practice's (Auckland).
+    assert step.values.to_list() == [
+        datetime(2025, 9, 28, 9, 0),
+        datetime(2025, 9, 27, 21, 0),
+        None,
+        datetime(2025, 9, 28, 9, 0),
+    ]
+
+
+def _dump_with_files(root: Path) -> dict[str, Path]:
+    """A dump folder with attachments and a manifest that lists some of them right and some wrong."""
+    files = {
+        "ok": ("attachments/1/note.pdf", b"%PDF-1.4 treatment note"),
+        "edited": ("attachments/2/letter.pdf", b"%PDF-1.4 referral letter"),  # same size, other bytes
+        "truncated": ("attachments/3/scan.pdf", b"%PDF-1.4 x-ray"),  # fewer bytes than listed
+        "unlisted": ("attachments/4/extra.pdf", b"%PDF-1.4 not in the manifest"),
+    }
+    paths = {}
+    for key, (relative, data) in files.items():
+        paths[key] = root / relative
+        paths[key].parent.mkdir(parents=True)
+        paths[key].write_bytes(data)
+    listed = {
+        "ok": files["ok"][1],
+        "edited": files["edited"][1].replace(b"referral", b"discharge"),
+        "truncated": files["truncated"][1] + b" and report",
+    }
+    entries = [
+        {"path": files[key][0], "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+        for key, data in listed.items()
+    ]
+    gone = b"%PDF-1.4 deleted after listing"
+    entries.append({"path": "attachments/5/gone.pdf", "bytes": len(gone), "sha256": hashlib.sha256(gone).hexdigest()})
+    paths["gone"] = root / "attachments/5/gone.pdf"
+    (root / "manifest.json").write_text(json.dumps({"files": entries}), encoding="utf-8")
+    return paths
+
+
+def _dump_ctx(dump_dir: Path | None, outputs: dict | None = None) -> TransformContext:
+    mapping = MappingContext("c", "trial", "cliniko", "NZ", "Pacific/Auckland", dump_dir=dump_dir)
+    return TransformContext(pl.DataFrame(), outputs or {}, mapping, "field", "entity")
+
+
+def test_dump_path_keeps_files_inside_the_dump_and_refuses_the_rest(tmp_path: Path) -> None:
+    dump = tmp_path / "dump"
+    paths = _dump_with_files(dump)
+    (tmp_path / "outside.txt").write_text("not the practice's", encoding="utf-8")
+    (dump / "attachments" / "link.pdf").symlink_to(tmp_path / "outside.txt")
+    relative = ["attachments/1/note.pdf", "../outside.txt", "/etc/passwd", "attachments/link.pdf"]
+    values, issues, _ = run("dump_path", [*relative, "attachments/5/gone.pdf", None], context=_dump_ctx(dump))
+    assert values == [str(paths["ok"].resolve()), None, None, None, None, None]
+    assert issues == [None, "unsafe_path", "unsafe_path", "unsafe_path", "missing_file", None]
+    with pytest.raises(ValueError, match=r"^dump_path needs the run's dump folder"):
+        run("dump_path", ["attachments/1/note.pdf"], context=_dump_ctx(None))
+
+
+def test_file_sha256_verifies_each_file_against_the_manifest(tmp_path: Path) -> None:
+    paths = _dump_with_files(tmp_path)
+    order = ["ok", "edited", "truncated", "unlisted", "gone", "ok"]
+    context = _dump_ctx(tmp_path)
+    digests, issues, _ = run("file_sha256", [str(paths[k]) for k in order] + [None], context=context)
+    ok = hashlib.sha256(paths["ok"].read_bytes()).hexdigest()
+    assert digests == [ok, None, None, None, None, ok, None]
+    assert issues == [None, "checksum_mismatch", "checksum_mismatch", "not_in_manifest", "missing_file", None, None]
+    # The manifest is read once per chunk: a later change to it is not seen by the same chunk.
+    (tmp_path / "manifest.json").write_text('{"files": []}', encoding="utf-8")
+    assert run("file_sha256", [str(paths["ok"])], context=context)[0] == [ok]
+    # Without a usable manifest nothing is verified.
+    assert run("file_sha256", [str(paths["ok"])], context=_dump_ctx(tmp_path))[1] == ["not_in_manifest"]
+
+
+def test_file_size_check_warns_where_the_recorded_size_differs(tmp_path: Path) -> None:
+    paths = _dump_with_files(tmp_path)
+    size = paths["ok"].stat().st_size
+    on_disk = pl.Series("path", [str(paths["ok"]), str(paths["ok"]), str(paths["gone"]), str(paths["ok"])])
+    context = _dump_ctx(tmp_path, outputs={"path": on_disk})
+    values, _, warnings = run(
+        "file_size_check", [size, size + 1, 99, None], dtype=pl.Int64, context=context, path_field="path"
+    )
+    assert values == [size, size + 1, 99, None]
+    assert warnings == [None, "size_mismatch", None, None]  # a missing file or an unrecorded size is no mismatch
