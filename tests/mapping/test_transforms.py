@@ -456,7 +456,7 @@ def _dump_with_files(root: Path) -> dict[str, Path]:
         paths[key].write_bytes(data)
     listed = {
         "ok": files["ok"][1],
-        "edited": files["edited"][1].replace(b"referral", b"discharge"),
+        "edited": files["edited"][1].replace(b"referral", b"transfer"),
         "truncated": files["truncated"][1] + b" and report",
     }
     entries = [
