@@ -513,3 +513,109 @@ def test_file_size_check_warns_where_the_recorded_size_differs(tmp_path: Path) -
     )
     assert values == [size, size + 1, 99, None]
     assert warnings == [None, "size_mismatch", None, None]  # a missing file or an unrecorded size is no mismatch
+
+
+CUSTOM_FIELDS = json.dumps(
+    {
+        "sections": [
+            {
+                "name": "Medical",
+                "token": "s1",
+                "fields": [
+                    {"name": "Allergies", "type": "text", "token": "f1", "value": "  Penicillin "},
+                    {
+                        "name": "Referral source",
+                        "type": "checkboxes",
+                        "token": "f2",
+                        "options": [
+                            {"name": "GP", "token": "o1", "selected": True},
+                            {"name": "Friend", "token": "o2"},
+                            {"name": "Web", "token": "o3", "selected": True},
+                        ],
+                    },
+                ],
+            },
+            {"name": "Other ", "fields": [{"name": "Allergies", "value": "Latex"}, {"name": "Notes", "value": "  "}]},
+        ]
+    }
+)
+
+
+def test_cliniko_custom_field_by_label_and_section() -> None:
+    column = pl.Series("custom_fields", [CUSTOM_FIELDS, "{oops", None, '{"sections": []}'])
+    context = ctx()  # one context: the fields below share the column's decoding
+
+    def field(label: str, section: str | None = None) -> tuple[list, list]:
+        step = get_transform("cliniko_custom_field").fn(column, context, name=label, section=section)
+        return step.values.to_list(), step.issues.to_list()
+
+    values, issues = field(" allergies ")
+    assert values == ["Penicillin", None, None, None]  # the first field of that label, trimmed
+    assert issues == [None, "invalid_json", None, None]
+    assert field("Allergies", section="other")[0] == ["Latex", None, None, None]
+    assert field("Referral source")[0][0] == "GP; Web"
+    assert field("Notes")[0][0] is None  # blank → null
+    assert field("Shoe size")[0] == [None] * 4
+
+
+def test_cliniko_field_value_and_options() -> None:
+    fields = [
+        '{"name": "A", "value": " x "}',
+        '{"name": "B", "options": [{"name": "Yes", "selected": true}, {"name": "No", "selected": false}]}',
+        '{"name": "C", "options": [{"name": "Yes"}, {"name": "No"}]}',
+        "not json",
+    ]
+    values, issues, _ = run("cliniko_field_value", fields)
+    assert values == ["x", "Yes", None, None]  # options but none selected: no value
+    assert issues == [None, None, None, "invalid_json"]
+    options, issues, _ = run("cliniko_field_options", fields)
+    assert options == [None, "Yes; No", "Yes; No", None]
+    assert issues == [None, None, None, "invalid_json"]
+
+
+def test_cliniko_note_text_sections_choices_and_entities_per_note() -> None:
+    notes = [
+        json.dumps(
+            {
+                "sections": [
+                    {"name": "S", "questions": [{"name": "Q1", "answer": "a"}, {"name": "Q2", "answer": ""}]},
+                    {
+                        "name": "T",
+                        "questions": [
+                            {
+                                "name": "Q3",
+                                "answers": [{"value": "x", "selected": True}, {"value": "y", "selected": False}],
+                            }
+                        ],
+                    },
+                ]
+            }
+        ),
+        '{"sections": [{"name": "S", "questions": [{"name": "Q1", "answer": "b &eacute;"}]}]}',
+        '{"sections": []}',
+        None,
+    ]
+    values, issues, _ = run("cliniko_note_text", notes)
+    assert values == ["S\nQ1: a\nT\nQ3: x", "S\nQ1: b é", None, None]
+    assert issues == [None] * 4
+
+
+def test_cliniko_form_text_reads_signatures_as_signed() -> None:
+    form = json.dumps(
+        {
+            "sections": [
+                {
+                    "name": "Consent",
+                    "questions": [
+                        {"name": "Agree", "type": "signature", "signature_id": "55"},
+                        {"name": "Unsigned", "type": "signature"},
+                        {"name": "Phone", "answer": " 021 &amp; "},
+                    ],
+                },
+                {"name": "", "questions": [{"name": "Notes", "answer": "fine"}]},
+            ]
+        }
+    )
+    values, issues, _ = run("cliniko_form_text", [form, "{bad"])
+    assert values == ["Consent\nAgree: Signed\nPhone: 021 &\nNotes: fine", None]
+    assert issues == [None, "invalid_json"]
