@@ -584,7 +584,11 @@ def test_cliniko_note_text_sections_choices_and_entities_per_note() -> None:
                         "questions": [
                             {
                                 "name": "Q3",
-                                "answers": [{"value": "x", "selected": True}, {"value": "y", "selected": False}],
+                                "answers": [
+                                    {"value": "x", "selected": True},
+                                    {"value": "y", "selected": False},
+                                    {"value": "z", "selected": True},
+                                ],
                             }
                         ],
                     },
@@ -596,7 +600,7 @@ def test_cliniko_note_text_sections_choices_and_entities_per_note() -> None:
         None,
     ]
     values, issues, _ = run("cliniko_note_text", notes)
-    assert values == ["S\nQ1: a\nT\nQ3: x", "S\nQ1: b é", None, None]
+    assert values == ["S\nQ1: a\nT\nQ3: x; z", "S\nQ1: b é", None, None]
     assert issues == [None] * 4
 
 
