@@ -23,6 +23,7 @@ def test_coreplus_time_reads_the_space_before_the_offset_exactly() -> None:
             "2021-09-07T09:00:00+10:00",  # strict ISO is not what Core Plus writes: reported, not guessed
             "2021-09-07 09:00",
             None,
+            "2021-02-30T09:00:00 +10:00",  # the right shape, but no such day: reported, not a crash
         ],
     )
     step = get_transform("coreplus_time").fn(values, _ctx())
@@ -30,9 +31,9 @@ def test_coreplus_time_reads_the_space_before_the_offset_exactly() -> None:
         datetime(2021, 9, 6, 23, 0, tzinfo=UTC),
         datetime(2026, 10, 4, 22, 0, tzinfo=UTC),
     ]
-    assert step.values.to_list()[2:] == [None, None, None]
+    assert step.values.to_list()[2:] == [None, None, None, None]
     assert step.issues is not None
-    assert step.issues.to_list() == [None, None, "invalid_timestamp", "invalid_timestamp", None]
+    assert step.issues.to_list() == [None, None, "invalid_timestamp", "invalid_timestamp", None, "invalid_timestamp"]
 
 
 def test_sum_from_list_adds_decimal_text_not_floats() -> None:

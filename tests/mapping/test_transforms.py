@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import polars as pl
 import pytest
 
 from mappings.evaluate import Evaluated, cast_to
-from mappings.transforms.registry import MappingContext, TransformContext, get_transform, nulls
+from mappings.transforms.registry import MappingContext, TransformContext, get_transform, nulls, transform_names
 
 
 def ctx(country: str = "NZ", zone: str = "Pacific/Auckland", outputs: dict | None = None) -> TransformContext:
@@ -219,3 +222,404 @@ def test_local_instant_of_an_empty_table_is_empty(params: dict) -> None:
     dtype = pl.String if params else pl.Datetime("us")
     values, issues, warnings = run("local_instant", [], dtype=dtype, **params)
     assert values == [] and issues == [] and warnings == []
+
+
+def test_link_id_refuses_links_without_a_scheme_or_an_id() -> None:
+    links = [
+        "https://api.au2.cliniko.com/v1/practitioners/7",  # a one-character id is still an id
+        "https://api.au2.cliniko.com/v1/practitioners/",  # the link ends before its id
+        "http-cache/patients/12",  # starts like a URL but has no scheme separator
+        "ftp://files.example/patients/12",  # not a web link
+        None,
+    ]
+    ids, issues, _ = run("link_id", links)
+    assert ids == ["7", None, None, None, None]
+    assert issues == [None, "invalid_link", "invalid_link", "invalid_link", None]
+
+
+def test_ref_puts_the_prefix_between_entity_and_source_id() -> None:
+    refs, _, _ = run("ref", ["42", None], entity="invoice_line", prefix="product-")
+    assert refs == ["cliniko:invoice_line:product-42", None]
+
+
+def test_value_map_default_case_and_unknown_policy() -> None:
+    values, issues, _ = run("value_map", ["F", "x", None], map={"f": "female"}, unmapped="default", default="unknown")
+    assert values == ["female", "unknown", None] and issues == [None, None, None]
+    # Case-sensitive: "F" is not the listed "f"; a null is no unmapped value.
+    values, issues, _ = run("value_map", ["F", "f", None], map={"f": "female"}, case_insensitive=False)
+    assert values == [None, "female", None] and issues == ["unmapped_value", None, None]
+    with pytest.raises(ValueError, match=r"^value_map\.unmapped: expected error, keep or default$"):
+        run("value_map", ["f"], map={"f": "female"}, unmapped="drop")
+
+
+def test_to_decimal_and_to_quantity_have_their_declared_types() -> None:
+    step = get_transform("to_decimal").fn(pl.Series("v", ["1.5"]), ctx())
+    assert step.values.dtype == pl.Decimal(18, 2)
+    quantities = get_transform("to_quantity").fn(pl.Series("v", [1.5, 2.0, None]), ctx())
+    assert quantities.values.dtype == pl.Decimal(12, 3)
+    assert quantities.values.to_list() == [Decimal("1.500"), Decimal("2.000"), None]
+    values, issues, _ = run("to_quantity", ["0.1234", "x"])
+    assert values == [None, None] and issues == ["too_many_decimals", "invalid_number"]
+
+
+def test_to_int_reads_numbers_and_digit_strings() -> None:
+    values, issues, _ = run("to_int", [" 42 ", "-7", "4.5", "seven", None])
+    assert values == [42, -7, None, None, None]
+    assert issues == [None, None, "invalid_number", "invalid_number", None]
+    step = get_transform("to_int").fn(pl.Series("v", [3, None], dtype=pl.Int16), ctx())
+    assert step.values.dtype == pl.Int64 and step.values.to_list() == [3, None] and step.issues is None
+
+
+def test_to_bool_reads_the_usual_spellings_and_reports_the_rest() -> None:
+    values, issues, _ = run("to_bool", ["true", " YES ", "1", "False", "no", "0", "maybe", None])
+    assert values == [True, True, True, False, False, False, None, None]
+    assert issues == [None] * 6 + ["unmapped_value", None]
+    booleans, issues, _ = run("to_bool", [True, False, None], dtype=pl.Boolean)
+    assert booleans == [True, False, None] and issues == [None, None, None]
+
+
+def test_small_value_transforms() -> None:
+    assert run("is_not_null", ["2024-01-01", None])[0] == [True, False]
+    assert run("default", [None, "seen"], value="unknown")[0] == ["unknown", "seen"]
+    assert run("prefix", ["12", None], value="INV-")[0] == ["INV-12", None]
+    assert run("negate", [True, False, None], dtype=pl.Boolean)[0] == [False, True, None]
+    for country, currency in [("NZ", "NZD"), ("AU", "AUD"), ("UK", "GBP")]:
+        assert run("practice_currency", ["a", "b"], context=ctx(country))[0] == [currency, currency]
+
+
+def test_strftime_default_and_given_format() -> None:
+    at = [datetime(2025, 9, 28, 9, 5), None]
+    assert run("strftime", at, dtype=pl.Datetime("us"))[0] == ["2025-09-28 09:05", None]
+    assert run("strftime", at, dtype=pl.Datetime("us"), format="%H:%M")[0] == ["09:05", None]
+
+
+def test_join_list_joins_scalars_and_reports_text_that_is_not_an_array() -> None:
+    values, issues, _ = run("join_list", ['["101", "102"]', "[]", "not json", None])
+    assert values == ["101; 102", None, None, None]
+    assert issues == [None, None, "invalid_json", None]
+    assert run("join_list", ['["101", "102"]'], separator=",")[0] == ["101,102"]
+
+
+def test_decode_json_reads_every_scalar_kind_and_refuses_unknown_types() -> None:
+    from mappings.transforms.jsondecode import decode_json
+
+    dtype = pl.Struct({"name": pl.String, "active": pl.Boolean, "visits": pl.Int64, "fee": pl.Float64})
+    rows = pl.Series("v", ['{"name": "A", "active": true, "visits": 3, "fee": 45.5}', "{oops", None])
+    decoded, valid = decode_json(rows, dtype)
+    assert decoded.dtype == dtype and decoded.name == "v"
+    assert decoded.to_list() == [{"name": "A", "active": True, "visits": 3, "fee": 45.5}, None, None]
+    assert valid.to_list() == [True, False, True]
+    with pytest.raises(TypeError, match="no JSON shape"):
+        decode_json(rows, pl.Date)
+
+
+def test_trim_lower_upper_nullif() -> None:
+    assert run("trim", ["  Jane ", "   ", None])[0] == ["Jane", None, None]
+    assert run("lower", ["JaNe", None])[0] == ["jane", None]
+    assert run("upper", ["JaNe", None])[0] == ["JANE", None]
+    assert run("nullif", ["N/A", "-", "Jane", None], values_=["N/A", "-"])[0] == [None, None, "Jane", None]
+    assert run("nullif", ["0000-00-00", "1980-03-02"], value="0000-00-00")[0] == [None, "1980-03-02"]
+
+
+def test_clean_text_changes_only_mis_decoded_text() -> None:
+    # ftfy could "fix" each of these too; none is mis-decoded, so each stays as delivered.
+    kept = ["Café &amp; Bar", "ﬁle Zoë", "Ｔｏｍ Zoë", "Zoë\r\nMāori", "O’Brien Zoë"]
+    values, _, warnings = run("clean_text", kept)
+    assert values == kept and warnings == [None] * len(kept)
+    values, _, warnings = run("clean_text", ["plain", None])
+    assert values == ["plain", None] and warnings == [None, None]
+
+
+def test_html_to_text_blocks_lists_scripts_and_entities() -> None:
+    html = [
+        "<p>one</p><p></p><p>two</p><table><tr><td>cell</td></tr></table>end",
+        "<script>alert(1)</script><style>p {color: red}</style>kept",
+        "a&nbsp;b &lt;x&gt; &quot;q&quot; it&#39;s it&apos;s fish &amp; chips",
+        "caf&eacute; &#233; &#xE9;",
+        "<p> </p>",
+        None,
+    ]
+    values, _, _ = run("html_to_text", html)
+    assert values == [
+        "one\ntwo\ncell\nend",
+        "kept",
+        "a b <x> \"q\" it's it's fish & chips",
+        "café é é",
+        None,
+        None,
+    ]
+
+
+def test_html_text_of_one_fragment() -> None:
+    from mappings.transforms.text import html_text
+
+    assert html_text("<p>Sharp</p><p>7/10</p>") == "Sharp\n7/10"
+    assert html_text("<p></p>") == ""
+
+
+def test_json_path_extracts_the_scalar_or_the_whole_document() -> None:
+    docs = ['{"name": "Jane", "n": 2}', "{not json", None]
+    assert run("json_path", docs, path="$.name")[0] == ["Jane", None, None]
+    assert run("json_path", ['"just text"'])[0] == ["just text"]
+    context = ctx()  # two fields reading the same path of the same column share one extraction
+    first = run("json_path", docs, context=context, path="$.n")[0]
+    assert first == run("json_path", docs, context=context, path="$.n")[0] == ["2", None, None]
+    assert run("json_path", ['{"n": 5}'], context=context, path="$.n")[0] == ["5"]
+
+
+def test_mapping_context_is_read_only_and_knows_region_and_currency() -> None:
+    import dataclasses
+
+    uk = MappingContext("c", "trial", "tm3", "UK", "Europe/London")
+    assert (uk.phone_region, uk.currency) == ("GB", "GBP")
+    nz = MappingContext("c", "trial", "cliniko", "NZ", "Pacific/Auckland")
+    assert (nz.phone_region, nz.currency) == ("NZ", "NZD")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        nz.country = "AU"  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        get_transform("trim").name = "other"  # type: ignore[misc]
+
+
+def test_transform_context_output_requires_the_field_mapped_first() -> None:
+    mapped = pl.Series("first_name", ["Jane"])
+    context = ctx(outputs={"first_name": mapped})
+    assert context.output("first_name").equals(mapped)
+    with pytest.raises(KeyError, match=r"entity\.field: field 'last_name' must be mapped before it is used"):
+        context.output("last_name")
+
+
+def test_register_transform_reads_description_and_parameters(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mappings.transforms import registry
+
+    get_transform("trim")  # the built-ins registered before the registry is swapped for a copy
+    monkeypatch.setattr(registry, "_TRANSFORMS", dict(registry._TRANSFORMS))
+
+    @registry.register_transform("test_only_pad")
+    def pad(values: pl.Series, ctx: TransformContext, width: int, fill: str = " ") -> registry.Step:
+        """Pad every value
+        to `width`.
+
+        Longer text is kept."""
+        return registry.Step(values.str.pad_start(width, fill))
+
+    @registry.register_transform("test_only_undocumented")
+    def undocumented(values: pl.Series, ctx: TransformContext) -> registry.Step:
+        return registry.Step(values)
+
+    definition = get_transform("test_only_pad")
+    assert definition.fn is pad and definition.description == "Pad every value to `width`."
+    assert definition.params == ("width", "fill") and definition.required_params == ("width",)
+    assert get_transform("test_only_undocumented").description == ""
+    assert get_transform("test_only_undocumented").params == ()
+    with pytest.raises(ValueError, match="registered twice"):
+        registry.register_transform("test_only_pad")(pad)
+    with pytest.raises(KeyError) as unknown:
+        get_transform("test_only_missing")
+    assert f"valid: {', '.join(transform_names())}" in str(unknown.value)
+
+
+def test_parse_instant_reads_fractional_seconds_with_a_z() -> None:
+    # Not Cliniko's own whole-second form, so these take the general path, where "Z" is read as +00:00.
+    values, issues, warnings = run("parse_instant", ["2025-09-27T20:00:00.500Z", "2025-09-27T20:00:00.5+00:00"])
+    assert [v.replace(tzinfo=None) for v in values] == [datetime(2025, 9, 27, 20, 0, 0, 500000)] * 2
+    assert issues == [None, None] and warnings == [None, None]
+
+
+def test_to_local_uses_each_rows_zone() -> None:
+    zones = pl.Series("zone", ["Pacific/Auckland", "Europe/London", "Europe/London", None])
+    context = ctx(outputs={"zone": zones})
+    instants = [datetime(2025, 9, 27, 20, 0)] * 2 + [None, datetime(2025, 9, 27, 20, 0)]
+    step = get_transform("to_local").fn(
+        pl.Series("v", instants, dtype=pl.Datetime("us", "UTC")), context, zone_field="zone"
+    )
+    # Auckland: +13 (DST began at 02:00 that morning); London: BST, +1; no zone: the practice's (Auckland).
+    assert step.values.to_list() == [
+        datetime(2025, 9, 28, 9, 0),
+        datetime(2025, 9, 27, 21, 0),
+        None,
+        datetime(2025, 9, 28, 9, 0),
+    ]
+
+
+def _dump_with_files(root: Path) -> dict[str, Path]:
+    """A dump folder with attachments and a manifest that lists some of them right and some wrong."""
+    files = {
+        "ok": ("attachments/1/note.pdf", b"%PDF-1.4 treatment note"),
+        "edited": ("attachments/2/letter.pdf", b"%PDF-1.4 referral letter"),  # same size, other bytes
+        "truncated": ("attachments/3/scan.pdf", b"%PDF-1.4 x-ray"),  # fewer bytes than listed
+        "unlisted": ("attachments/4/extra.pdf", b"%PDF-1.4 not in the manifest"),
+    }
+    paths = {}
+    for key, (relative, data) in files.items():
+        paths[key] = root / relative
+        paths[key].parent.mkdir(parents=True)
+        paths[key].write_bytes(data)
+    listed = {
+        "ok": files["ok"][1],
+        "edited": files["edited"][1].replace(b"referral", b"transfer"),
+        "truncated": files["truncated"][1] + b" and report",
+    }
+    entries = [
+        {"path": files[key][0], "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+        for key, data in listed.items()
+    ]
+    gone = b"%PDF-1.4 deleted after listing"
+    entries.append({"path": "attachments/5/gone.pdf", "bytes": len(gone), "sha256": hashlib.sha256(gone).hexdigest()})
+    paths["gone"] = root / "attachments/5/gone.pdf"
+    (root / "manifest.json").write_text(json.dumps({"files": entries}), encoding="utf-8")
+    return paths
+
+
+def _dump_ctx(dump_dir: Path | None, outputs: dict | None = None) -> TransformContext:
+    mapping = MappingContext("c", "trial", "cliniko", "NZ", "Pacific/Auckland", dump_dir=dump_dir)
+    return TransformContext(pl.DataFrame(), outputs or {}, mapping, "field", "entity")
+
+
+def test_dump_path_keeps_files_inside_the_dump_and_refuses_the_rest(tmp_path: Path) -> None:
+    dump = tmp_path / "dump"
+    paths = _dump_with_files(dump)
+    (tmp_path / "outside.txt").write_text("not the practice's", encoding="utf-8")
+    (dump / "attachments" / "link.pdf").symlink_to(tmp_path / "outside.txt")
+    relative = ["attachments/1/note.pdf", "../outside.txt", "/etc/passwd", "attachments/link.pdf"]
+    values, issues, _ = run("dump_path", [*relative, "attachments/5/gone.pdf", None], context=_dump_ctx(dump))
+    assert values == [str(paths["ok"].resolve()), None, None, None, None, None]
+    assert issues == [None, "unsafe_path", "unsafe_path", "unsafe_path", "missing_file", None]
+    with pytest.raises(ValueError, match=r"^dump_path needs the run's dump folder"):
+        run("dump_path", ["attachments/1/note.pdf"], context=_dump_ctx(None))
+
+
+def test_file_sha256_verifies_each_file_against_the_manifest(tmp_path: Path) -> None:
+    paths = _dump_with_files(tmp_path)
+    order = ["ok", "edited", "truncated", "unlisted", "gone", "ok"]
+    context = _dump_ctx(tmp_path)
+    digests, issues, _ = run("file_sha256", [str(paths[k]) for k in order] + [None], context=context)
+    ok = hashlib.sha256(paths["ok"].read_bytes()).hexdigest()
+    assert digests == [ok, None, None, None, None, ok, None]
+    assert issues == [None, "checksum_mismatch", "checksum_mismatch", "not_in_manifest", "missing_file", None, None]
+    # The manifest is read once per chunk: a later change to it is not seen by the same chunk.
+    (tmp_path / "manifest.json").write_text('{"files": []}', encoding="utf-8")
+    assert run("file_sha256", [str(paths["ok"])], context=context)[0] == [ok]
+    # Without a usable manifest nothing is verified.
+    assert run("file_sha256", [str(paths["ok"])], context=_dump_ctx(tmp_path))[1] == ["not_in_manifest"]
+
+
+def test_file_size_check_warns_where_the_recorded_size_differs(tmp_path: Path) -> None:
+    paths = _dump_with_files(tmp_path)
+    size = paths["ok"].stat().st_size
+    on_disk = pl.Series("path", [str(paths["ok"]), str(paths["ok"]), str(paths["gone"]), str(paths["ok"])])
+    context = _dump_ctx(tmp_path, outputs={"path": on_disk})
+    values, _, warnings = run(
+        "file_size_check", [size, size + 1, 99, None], dtype=pl.Int64, context=context, path_field="path"
+    )
+    assert values == [size, size + 1, 99, None]
+    assert warnings == [None, "size_mismatch", None, None]  # a missing file or an unrecorded size is no mismatch
+
+
+CUSTOM_FIELDS = json.dumps(
+    {
+        "sections": [
+            {
+                "name": "Medical",
+                "token": "s1",
+                "fields": [
+                    {"name": "Allergies", "type": "text", "token": "f1", "value": "  Penicillin "},
+                    {
+                        "name": "Referral source",
+                        "type": "checkboxes",
+                        "token": "f2",
+                        "options": [
+                            {"name": "GP", "token": "o1", "selected": True},
+                            {"name": "Friend", "token": "o2"},
+                            {"name": "Web", "token": "o3", "selected": True},
+                        ],
+                    },
+                ],
+            },
+            {"name": "Other ", "fields": [{"name": "Allergies", "value": "Latex"}, {"name": "Notes", "value": "  "}]},
+        ]
+    }
+)
+
+
+def test_cliniko_custom_field_by_label_and_section() -> None:
+    column = pl.Series("custom_fields", [CUSTOM_FIELDS, "{oops", None, '{"sections": []}'])
+    context = ctx()  # one context: the fields below share the column's decoding
+
+    def field(label: str, section: str | None = None) -> tuple[list, list]:
+        step = get_transform("cliniko_custom_field").fn(column, context, name=label, section=section)
+        return step.values.to_list(), step.issues.to_list()
+
+    values, issues = field(" allergies ")
+    assert values == ["Penicillin", None, None, None]  # the first field of that label, trimmed
+    assert issues == [None, "invalid_json", None, None]
+    assert field("Allergies", section="other")[0] == ["Latex", None, None, None]
+    assert field("Referral source")[0][0] == "GP; Web"
+    assert field("Notes")[0][0] is None  # blank → null
+    assert field("Shoe size")[0] == [None] * 4
+
+
+def test_cliniko_field_value_and_options() -> None:
+    fields = [
+        '{"name": "A", "value": " x "}',
+        '{"name": "B", "options": [{"name": "Yes", "selected": true}, {"name": "No", "selected": false}]}',
+        '{"name": "C", "options": [{"name": "Yes"}, {"name": "No"}]}',
+        "not json",
+    ]
+    values, issues, _ = run("cliniko_field_value", fields)
+    assert values == ["x", "Yes", None, None]  # options but none selected: no value
+    assert issues == [None, None, None, "invalid_json"]
+    options, issues, _ = run("cliniko_field_options", fields)
+    assert options == [None, "Yes; No", "Yes; No", None]
+    assert issues == [None, None, None, "invalid_json"]
+
+
+def test_cliniko_note_text_sections_choices_and_entities_per_note() -> None:
+    notes = [
+        json.dumps(
+            {
+                "sections": [
+                    {"name": "S", "questions": [{"name": "Q1", "answer": "a"}, {"name": "Q2", "answer": ""}]},
+                    {
+                        "name": "T",
+                        "questions": [
+                            {
+                                "name": "Q3",
+                                "answers": [
+                                    {"value": "x", "selected": True},
+                                    {"value": "y", "selected": False},
+                                    {"value": "z", "selected": True},
+                                ],
+                            }
+                        ],
+                    },
+                ]
+            }
+        ),
+        '{"sections": [{"name": "S", "questions": [{"name": "Q1", "answer": "b &eacute;"}]}]}',
+        '{"sections": []}',
+        None,
+    ]
+    values, issues, _ = run("cliniko_note_text", notes)
+    assert values == ["S\nQ1: a\nT\nQ3: x; z", "S\nQ1: b é", None, None]
+    assert issues == [None] * 4
+
+
+def test_cliniko_form_text_reads_signatures_as_signed() -> None:
+    form = json.dumps(
+        {
+            "sections": [
+                {
+                    "name": "Consent",
+                    "questions": [
+                        {"name": "Agree", "type": "signature", "signature_id": "55"},
+                        {"name": "Unsigned", "type": "signature"},
+                        {"name": "Phone", "answer": " 021 &amp; "},
+                    ],
+                },
+                {"name": "", "questions": [{"name": "Notes", "answer": "fine"}]},
+            ]
+        }
+    )
+    values, issues, _ = run("cliniko_form_text", [form, "{bad"])
+    assert values == ["Consent\nAgree: Signed\nPhone: 021 &\nNotes: fine", None]
+    assert issues == [None, "invalid_json"]
