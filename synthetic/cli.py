@@ -163,7 +163,7 @@ def run(args: argparse.Namespace) -> int:
 
     title = f"{summary.system} dump, {summary.country}, {summary.clients:,} clients, seed {summary.seed}"
     out = _print_summary(title, "resource", summary.counts, summary.defects, summary.truth_file)
-    out.print(f"Manifest: {summary.manifest_file}  ·  {summary.seconds:.1f} s")
+    out.print(f"Manifest: {summary.manifest_file}  ·  {summary.seconds:.1f} s", soft_wrap=True)
     return 0
 
 
@@ -176,7 +176,7 @@ def _print_summary(title: str, kind: str, counts: dict[str, int], defects: int, 
         table.add_row(name, f"{count:,}")
     out = Console()
     out.print(table)
-    out.print(f"Injected defects: {defects:,}  (ground truth: {truth})")
+    out.print(f"Injected defects: {defects:,}  (ground truth: {truth})", soft_wrap=True)  # a path is copied whole
     return out
 
 
@@ -200,7 +200,8 @@ def _run_export(args: argparse.Namespace, err: Console) -> int:
         written = write_practice(args.out_dir, clients=args.clients, seed=args.seed, defects=args.defects > 0)
         title = f"PracSuite practice (its emulator's practice.json), AU, {args.clients:,} clients, seed {args.seed}"
         out = _print_summary(title, "list", written.counts, written.defects, written.truth_file)
-        out.print(f"Serve it: practice-migrate emulators --pracsuite --pracsuite-practice {written.practice_file}")
+        serve = f"Serve it: practice-migrate emulators --pracsuite --pracsuite-practice {written.practice_file}"
+        out.print(serve, soft_wrap=True)
         return 0
     if args.system == "profile":
         from synthetic.profile import write_profile_extract

@@ -6,7 +6,7 @@ import polars as pl
 
 from mappings.transforms.jsondecode import decode_json
 from mappings.transforms.registry import Step, TransformContext, issue_where, register_transform
-from mappings.transforms.text import decode_entities, html_text_expr
+from mappings.transforms.text import html_text_expr
 
 # The JSON shapes of research/sources.md §2.6, as Polars types: decoding with a declared type is
 # vectorised (one pass in Rust) where json.loads per note would take minutes for a large practice.
@@ -178,4 +178,4 @@ def _content_text(values: pl.Series, dtype: pl.DataType) -> Step:
     text = pl.DataFrame({"row": pl.int_range(n, eager=True)}).join(lines, on="row", how="left", maintain_order="left")[
         "block"
     ]
-    return Step(decode_entities(text).rename(values.name), issues=issues)
+    return Step(text.rename(values.name), issues=issues)

@@ -85,7 +85,8 @@ HTML_RULES: tuple[tuple[str, str], ...] = (
     (r"<[^>]*>", ""),
 )
 # The common entities, decoded in one pass after the tags are gone (one scan of the text instead of
-# one per entity). Entities beyond these are decoded afterwards by `decode_entities`.
+# one per entity). A fragment holding any other entity is decoded by `html.unescape` instead, in one pass
+# too: decoding twice would turn the text `&amp;lt;` into `<` instead of `&lt;`.
 HTML_ENTITIES: dict[str, str] = {
     "&nbsp;": " ",
     "&lt;": "<",
@@ -95,30 +96,39 @@ HTML_ENTITIES: dict[str, str] = {
     "&apos;": "'",
     "&amp;": "&",
 }
-_OTHER_ENTITY = r"&(#\d+|#[xX][0-9a-fA-F]+|[A-Za-z]+);"
+_ANY_ENTITY = r"&(#\d+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);"
+_COMMON_ENTITY = "|".join(e.replace("#", r"\#") for e in HTML_ENTITIES)
+
+
+def _unescape(value: str) -> str:
+    # `&nbsp;` as the common pass decodes it (a plain space), so a fragment reads the same whichever pass it took.
+    return html.unescape(value.replace("&nbsp;", " "))
+
+
+def decode_entities(values: pl.Series) -> pl.Series:
+    """Character references decoded exactly once: the common ones by one vectorised replacement, a value
+    holding any other (rare: `&eacute;`, `&#233;`) wholly by `html.unescape`."""
+    text = values.cast(pl.String)
+    common = text.str.replace_many(list(HTML_ENTITIES), list(HTML_ENTITIES.values()))
+    rare = (text.str.count_matches(_ANY_ENTITY) > text.str.count_matches(_COMMON_ENTITY)).fill_null(False)
+    if not rare.any():
+        return common
+    decoded = text.filter(rare).map_elements(_unescape, return_dtype=pl.String)
+    return common.scatter(rare.arg_true(), decoded)  # scatter writes in place: `common` is this call's own
 
 
 def html_text_expr(expr: pl.Expr) -> pl.Expr:
     """Plain text of an HTML fragment (Polars): block elements and <br> end lines, list items get
-    "- ", other markup is dropped, lines trimmed and blank ones removed."""
+    "- ", other markup is dropped, entities decoded once, lines trimmed and blank ones removed."""
     for pattern, replacement in HTML_RULES:
         expr = expr.str.replace_all(pattern, replacement)
-    expr = expr.str.replace_many(list(HTML_ENTITIES), list(HTML_ENTITIES.values()))
+    expr = expr.map_batches(decode_entities, return_dtype=pl.String)
     lines = (
         expr.str.split("\n")
         .list.eval(pl.element().str.strip_chars())
         .list.eval(pl.element().filter(pl.element() != ""))
     )
     return lines.list.join("\n")
-
-
-def decode_entities(values: pl.Series) -> pl.Series:
-    """Numeric and named entities the vectorised pass does not know (rare), via html.unescape."""
-    rare = values.is_not_null() & values.str.contains(_OTHER_ENTITY)
-    if not rare.any():
-        return values
-    decoded = values.filter(rare).map_elements(html.unescape, return_dtype=pl.String)
-    return values.clone().scatter(rare.arg_true(), decoded)  # scatter writes in place
 
 
 def html_text(value: str) -> str:
@@ -128,8 +138,7 @@ def html_text(value: str) -> str:
 
 def html_texts(values: pl.Series) -> pl.Series:
     plain = pl.select(html_text_expr(pl.lit(values.cast(pl.String)))).to_series().rename(values.name)
-    empty_to_null = pl.select(pl.when(pl.lit(plain) == "").then(None).otherwise(pl.lit(plain))).to_series()
-    return decode_entities(empty_to_null)
+    return pl.select(pl.when(pl.lit(plain) == "").then(None).otherwise(pl.lit(plain))).to_series()
 
 
 @register_transform("html_to_text")

@@ -338,6 +338,10 @@ def test_html_to_text_blocks_lists_scripts_and_entities() -> None:
         "caf&eacute; &#233; &#xE9;",
         "<p> </p>",
         None,
+        # Text that shows markup escapes (`&amp;lt;` is the text `&lt;`) is decoded once, with or without a
+        # rare entity beside it, and `&nbsp;` is a plain space whichever pass decodes the fragment.
+        "&amp;lt;b&amp;gt; and &amp;amp;",
+        "caf&eacute;&nbsp;&amp;lt;b&amp;gt;",
     ]
     values, _, _ = run("html_to_text", html)
     assert values == [
@@ -347,6 +351,8 @@ def test_html_to_text_blocks_lists_scripts_and_entities() -> None:
         "café é é",
         None,
         None,
+        "&lt;b&gt; and &amp;",
+        "café &lt;b&gt;",
     ]
 
 
@@ -598,10 +604,12 @@ def test_cliniko_note_text_sections_choices_and_entities_per_note() -> None:
         '{"sections": [{"name": "S", "questions": [{"name": "Q1", "answer": "b &eacute;"}]}]}',
         '{"sections": []}',
         None,
+        # A practitioner's note about markup (`&amp;lt;` is the text `&lt;`) keeps it, decoded once.
+        '{"sections": [{"name": "S", "questions": [{"name": "Q1", "answer": "&amp;lt;3 caf&eacute;"}]}]}',
     ]
     values, issues, _ = run("cliniko_note_text", notes)
-    assert values == ["S\nQ1: a\nT\nQ3: x; z", "S\nQ1: b é", None, None]
-    assert issues == [None] * 4
+    assert values == ["S\nQ1: a\nT\nQ3: x; z", "S\nQ1: b é", None, None, "S\nQ1: &lt;3 café"]
+    assert issues == [None] * 5
 
 
 def test_cliniko_form_text_reads_signatures_as_signed() -> None:
