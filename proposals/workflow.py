@@ -233,16 +233,21 @@ def _write_overrides(
             f"mappings/{spec_name}.yaml has no entities {unknown}: customer overrides cannot add entities; "
             "confirm with destination 'system'"
         )
-    overrides = {entity: {"sources": spec["sources"]} for entity, spec in data["entities"].items()}
+    path = home.config_path(config.customer_id)
+    before = path.read_text(encoding="utf-8")
+    current = yaml.safe_load(before)
+    # The proposal replaces the entities it maps; what else the customer's overrides hold (entities it does not
+    # map, columns declared not migrated) is the customer's own decision and is kept.
+    overrides = {
+        key: value for key, value in (current.get("mapping_overrides") or {}).items() if key not in data["entities"]
+    }
+    overrides |= {entity: {"sources": spec["sources"]} for entity, spec in data["entities"].items()}
     try:
         parse_spec(apply_overrides(base, overrides), f"mappings/{spec_name}.yaml with the confirmed proposal")
     except SpecError as exc:
         raise ConfirmationError(
             "the confirmed proposal does not fit the system's spec as overrides: " + "; ".join(exc.problems)
         ) from None
-    path = home.config_path(config.customer_id)
-    before = path.read_text(encoding="utf-8")
-    current = yaml.safe_load(before)
     current["mapping_overrides"] = overrides
     path.write_text(yaml.safe_dump(current, sort_keys=False, allow_unicode=True), encoding="utf-8")
     try:

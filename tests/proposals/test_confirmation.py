@@ -141,3 +141,34 @@ def test_a_changed_layout_makes_the_proposal_stale_and_a_new_proposal_needs_conf
     assert "is not confirmed" in (confirmation_problem(home, home.load(CUSTOMER), "trial") or "")
     saved = json.loads((home.customer_dir(CUSTOMER) / "mapping" / "proposal.json").read_text(encoding="utf-8"))
     assert saved["layout"]["gpm_appointment"].count("start_time") == 1
+
+
+def test_confirming_keeps_the_customers_declared_not_migrated_columns(gensolve_export: Path, tmp_path: Path) -> None:
+    """A proposal confirmed into the customer's overrides replaces the entities it maps; the columns the customer
+    declared not migrated are their own decision and stay declared."""
+    from checks.approval import customer_spec
+    from mappings.spec import parse_spec
+
+    home = MigrationHome(tmp_path / "home")
+    config = register_customer(home.root, CUSTOMER, gensolve_export, system="gensolve")
+    record = propose_for_customer(home, config, "trial")
+    read = customer_spec(config).columns_read()
+    proposed = parse_spec(record["spec"], "proposal", delivered={t: set(c) for t, c in record["layout"].items()})
+    proposed_read = proposed.columns_read()
+    unread = sorted(
+        (table, column)
+        for table, columns in record["layout"].items()
+        for column in columns
+        if column not in read.get(table, set()) | proposed_read.get(table, set())
+    )
+    assert unread, "the export delivers a column neither the system's spec nor the proposal reads"
+    table, column = unread[0]
+    path = home.config_path(CUSTOMER)
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["mapping_overrides"] = {"not_migrated_columns": {table: {column: "the practice retires it"}}}
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+
+    confirm_for_customer(home, home.load(CUSTOMER), "Practice Manager")
+    overrides = home.load(CUSTOMER).mapping_overrides
+    assert overrides["not_migrated_columns"] == {table: {column: "the practice retires it"}}
+    assert set(overrides) - {"not_migrated_columns"} == set(record["spec"]["entities"])
