@@ -51,7 +51,14 @@ def running_daemon(env: Mapping[str, str], sensors: list[str], log: Path | None 
             # daemon exits (an orphan's parent becomes init and can no longer be traced back).
             descendants = _descendants(daemon.pid)
             os.killpg(daemon.pid, signal.SIGTERM)
-            daemon.wait(timeout=60)
+            try:
+                daemon.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                # A daemon thread mid-iteration (a sensor tick, a run being dequeued) can hold the graceful
+                # shutdown past the grace period on a loaded two-core machine; the test's assertions are made by
+                # then, so the daemon is ended rather than the test failed in its teardown.
+                os.killpg(daemon.pid, signal.SIGKILL)
+                daemon.wait(timeout=30)
             _stop(descendants)
 
 
