@@ -153,7 +153,10 @@ def _times(p: Practice, rng: random.Random, c: ClientFacts, v: Visit) -> None:
 def generate_visits(
     p: Practice, links: Links, rng: random.Random, c: ClientFacts, plan: ClientPlan | None, out: ChunkOut
 ) -> list[Visit]:
-    """Write the client's appointments, case, notes and invoices; return the visits for the message log."""
+    """Write the client's appointments, case, notes and invoices; return the visits for the message log.
+
+    The visits are planned first (days, times, statuses, defects); then each family's facts are drawn from the
+    client's random source visit by visit, in this order, and written as Cliniko records as they are drawn."""
     visits = plan_visits(p, rng, c, plan)
     for v in visits:
         v.practitioner = p.practitioner_for(rng, c.practitioner, v.site, v.day)
@@ -170,11 +173,13 @@ def generate_visits(
                 v.cancelled_ts = min(max(v.cancelled_ts, v.created_ts + 60), p.as_of_ts - 30)
     _assign_defects(p, rng, c, plan, visits)
 
-    case_id = _case(p, links, rng, c, visits, out)
+    case = draw_case(p, rng, c, visits)
+    case_id = write_case(p, links, c, case, out) if case is not None else None
     invoice_k = 0
     for v in visits:
         head = heads.get(v.series)
-        _appointment(p, links, rng, c, v, head, case_id if v.episode == 0 else None, out)
+        appointment = draw_appointment(p, rng, c, v)
+        write_appointment(p, links, c, v, appointment, head, case_id if v.episode == 0 else None, out)
         if v.status != "arrived" or v.defect is not None:
             continue
         if v.extra.get("must_invoice") or rng.random() < 0.9:
@@ -206,26 +211,89 @@ def _assign_defects(
         target.extra["must_invoice"] = target.extra["mismatch"] = True
 
 
-def _appointment(
-    p: Practice,
-    links: Links,
-    rng: random.Random,
-    c: ClientFacts,
-    v: Visit,
-    head: Visit | None,
-    case_id: str | None,
-    out: ChunkOut,
-) -> None:
-    site = p.sites[v.site]
-    assert v.practitioner is not None
-    past = v.end_ts <= p.as_of_ts
-    reminded = past and v.status != "cancelled"
+@dataclass(frozen=True)
+class GapTime:
+    """A naive local wall time inside a spring-forward gap of a DST-observing site (the `dst_gap_appointment`
+    defect), and when that booking was made."""
+
+    site: int
+    day: int
+    minute: int
+    created_ts: int
+
+
+@dataclass(frozen=True)
+class Appointment:
+    """What a planned visit's appointment record adds to it as facts: when it was last updated, why it was
+    cancelled (a CANCELLATION_REASONS code) with the practice's note, the diary note, and for a
+    `dst_gap_appointment` the gap time it was written at."""
+
+    updated_ts: int
+    cancellation_reason: int | None
+    cancellation_note: str | None
+    note: str | None
+    gap: GapTime | None = None
+
+
+@dataclass(frozen=True)
+class Case:
+    """A case (claim, plan or referral) covering the client's first episode of care."""
+
+    id: str
+    label: str  # "ACC claim AB12345", "Care plan" …
+    complaint: str
+    issue_day: int
+    expiry_day: int
+    max_sessions: int
+    max_amount_cents: int | None
+    contact: str | None  # the insurer's or referring doctor's contact id
+    created_ts: int
+
+
+def draw_appointment(p: Practice, rng: random.Random, c: ClientFacts, v: Visit) -> Appointment:
+    """Visit `v`'s appointment facts, drawn from the client's random source in this order (the written dump
+    depends on it)."""
+    # Every status's update time is drawn, whatever the status: the draws that follow do not move.
     updated = {
         "arrived": v.end_ts + rng.randint(0, 1800),
         "did_not_arrive": v.end_ts + 3600,
         "cancelled": v.cancelled_ts or v.created_ts,
     }.get(v.status, v.created_ts)
     reason = rng.choice(_REASONS) if v.status == "cancelled" else None
+    cancellation_note = rng.choice(CANCELLATION_NOTES) if reason and rng.random() < 0.3 else None
+    note = "Running 10 min late" if rng.random() < 0.02 else None
+    gap = _gap_time(p, rng, c) if v.defect == "dst_gap_appointment" else None
+    return Appointment(min(max(updated, v.created_ts), p.as_of_ts), reason, cancellation_note, note, gap)
+
+
+def _gap_time(p: Practice, rng: random.Random, c: ClientFacts) -> GapTime:
+    """A wall time inside a spring-forward gap of the first DST-observing site, after the client registered."""
+    site = next(s for s in p.sites if s.observes_dst)
+    changes = [ch for ch in p.dst_changes if ch.zone == site.zone and ch.gap_minutes]
+    later = [ch for ch in changes if ch.day > c.reg_day + 1] or changes
+    change = rng.choice(later)
+    minute = rng.choice(change.gap_minutes)
+    created = min(max(c.reg_ts + 600, (change.day - 14) * DAY), p.as_of_ts - 60)
+    return GapTime(site.index, change.day, minute, created)
+
+
+def write_appointment(
+    p: Practice,
+    links: Links,
+    c: ClientFacts,
+    v: Visit,
+    appointment: Appointment,
+    head: Visit | None,
+    case_id: str | None,
+    out: ChunkOut,
+) -> None:
+    """Visit `v` and its appointment facts (`draw_appointment`) as a Cliniko individual appointment, with its
+    defect's truth and, on a DST change day, its `dst_days` entry."""
+    site = p.sites[v.site]
+    assert v.practitioner is not None
+    past = v.end_ts <= p.as_of_ts
+    reminded = past and v.status != "cancelled"
+    reason = appointment.cancellation_reason
     values = {
         "id": v.id,
         "starts_at": fmt_ts(v.start_ts),
@@ -233,10 +301,10 @@ def _appointment(
         "cancelled_at": fmt_ts(v.cancelled_ts) if v.cancelled_ts else None,
         "cancellation_reason": reason,
         "cancellation_reason_description": CANCELLATION_REASONS[reason] if reason else None,
-        "cancellation_note": rng.choice(CANCELLATION_NOTES) if reason and rng.random() < 0.3 else None,
+        "cancellation_note": appointment.cancellation_note,
         "did_not_arrive": v.status == "did_not_arrive",
         "patient_arrived": v.status == "arrived",
-        "notes": "Running 10 min late" if rng.random() < 0.02 else None,
+        "notes": appointment.note,
         "patient_name": c.full_name,
         "email_reminder_sent": reminded and c.email_reminders,
         "sms_reminder_sent": reminded and c.sms_reminders,
@@ -251,10 +319,10 @@ def _appointment(
         "patient_case": links.to("patient_cases", case_id),
         "repeated_from": links.to("individual_appointments", head.id) if head is not None and head is not v else None,
         "created_at": fmt_ts(v.created_ts),
-        "updated_at": fmt_ts(min(max(updated, v.created_ts), p.as_of_ts)),
+        "updated_at": fmt_ts(appointment.updated_ts),
     }
     if v.defect:
-        _break_appointment(p, links, rng, c, v, values, out)
+        _break_appointment(p, links, c, v, appointment, values, out)
     if v.dst_kind:
         out.dst_days.append(
             {
@@ -271,9 +339,9 @@ def _appointment(
 def _break_appointment(
     p: Practice,
     links: Links,
-    rng: random.Random,
     c: ClientFacts,
     v: Visit,
+    appointment: Appointment,
     values: dict[str, object],
     out: ChunkOut,
 ) -> None:
@@ -287,40 +355,33 @@ def _break_appointment(
         values["ends_at"] = fmt_ts(v.start_ts - p.types[v.kind].minutes * 60)
         field_name = "ends_at"
     else:
-        # A naive local wall time inside the spring-forward gap of a DST-observing site.
-        site = next(s for s in p.sites if s.observes_dst)
-        changes = [ch for ch in p.dst_changes if ch.zone == site.zone and ch.gap_minutes]
-        later = [ch for ch in changes if ch.day > c.reg_day + 1] or changes
-        change = rng.choice(later)
-        minute = rng.choice(change.gap_minutes)
-        created = min(max(c.reg_ts + 600, (change.day - 14) * DAY), p.as_of_ts - 60)
+        gap = appointment.gap
+        assert gap is not None  # draw_appointment draws a gap time for this kind
         values.update(
             {
-                "starts_at": fmt_naive(change.day, minute),
-                "ends_at": fmt_naive(change.day, minute + p.types[v.kind].minutes),
-                "business": links.to("businesses", site.id),
+                "starts_at": fmt_naive(gap.day, gap.minute),
+                "ends_at": fmt_naive(gap.day, gap.minute + p.types[v.kind].minutes),
+                "business": links.to("businesses", p.sites[gap.site].id),
                 "cancelled_at": None,
                 "cancellation_reason": None,
                 "cancellation_reason_description": None,
                 "cancellation_note": None,
                 "did_not_arrive": False,
-                "patient_arrived": change.day < p.as_of_day,
-                "created_at": fmt_ts(created),
-                "updated_at": fmt_ts(created),
+                "patient_arrived": gap.day < p.as_of_day,
+                "created_at": fmt_ts(gap.created_ts),
+                "updated_at": fmt_ts(gap.created_ts),
             }
         )
         field_name = "starts_at"
     out.defects.append(dfx.truth(kind, v.id, field_name))
 
 
-def _case(
-    p: Practice, links: Links, rng: random.Random, c: ClientFacts, visits: list[Visit], out: ChunkOut
-) -> str | None:
-    """About one client in five has a case (claim, plan or referral) covering their first episode."""
+def draw_case(p: Practice, rng: random.Random, c: ClientFacts, visits: list[Visit]) -> Case | None:
+    """About one client in five has a case (claim, plan or referral) covering their first episode; drawn from the
+    client's random source in this order (the written dump depends on it)."""
     first = [v for v in visits if v.episode == 0]
     if not first or rng.random() >= 0.2:
         return None
-    case_id = p.ids.client("patient_cases", c.i, 0)
     start = min(v.day for v in first)
     label = rng.choice(p.country.case_names)
     if label == "ACC claim":  # ACC45 claim numbers: 2 letters + 5 digits (research/sources.md §1.2)
@@ -329,27 +390,44 @@ def _case(
     expiry = start + rng.choice((90, 180, 365))
     created = min(v.created_ts for v in first)
     contact = c.insurer_contact if c.insurer_contact and rng.random() < 0.7 else c.referrer_contact
+    max_sessions = rng.randint(6, 16)
+    max_amount = rng.randint(6, 20) * 10_000 if rng.random() < 0.5 else None
+    return Case(
+        id=p.ids.client("patient_cases", c.i, 0),
+        label=label,
+        complaint=first[0].condition.complaint,
+        issue_day=start,
+        expiry_day=expiry,
+        max_sessions=max_sessions,
+        max_amount_cents=max_amount,
+        contact=contact,
+        created_ts=created,
+    )
+
+
+def write_case(p: Practice, links: Links, c: ClientFacts, case: Case, out: ChunkOut) -> str:
+    """The client's case (`draw_case`) as a Cliniko patient case; returns its id for the appointments it covers."""
     out.add(
         "patient_cases",
         record(
             "patient_cases",
             {
-                "id": case_id,
-                "name": f"{label} – {first[0].condition.complaint}",
+                "id": case.id,
+                "name": f"{case.label} – {case.complaint}",
                 "notes": None,
-                "issue_date": fmt_date(start),
-                "expiry_date": fmt_date(expiry),
-                "closed": expiry < p.as_of_day,
-                "max_sessions": rng.randint(6, 16),
-                "max_invoiceable_amount": money(rng.randint(6, 20) * 10_000) if rng.random() < 0.5 else None,
+                "issue_date": fmt_date(case.issue_day),
+                "expiry_date": fmt_date(case.expiry_day),
+                "closed": case.expiry_day < p.as_of_day,
+                "max_sessions": case.max_sessions,
+                "max_invoiceable_amount": money(case.max_amount_cents) if case.max_amount_cents is not None else None,
                 "referral": c.referrer_contact is not None,
                 "referral_type": "GP referral" if c.referrer_contact else None,
                 "archived_at": None,
                 "patient": links.to("patients", c.patient_id),
-                "contact": links.to("contacts", contact),
-                "created_at": fmt_ts(created),
-                "updated_at": fmt_ts(created),
+                "contact": links.to("contacts", case.contact),
+                "created_at": fmt_ts(case.created_ts),
+                "updated_at": fmt_ts(case.created_ts),
             },
         ),
     )
-    return case_id
+    return case.id
