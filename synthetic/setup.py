@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from synthetic.cliniko import Links, money, rate, record
+from synthetic.countries import Locality
 from synthetic.ids import seeded_rng
 from synthetic.notes import TEMPLATES, template_content
 from synthetic.people import address_lines, email_address, name_key, phone_number, post_code, street_address
@@ -24,14 +26,77 @@ def staff_email(first: str, last: str, domain: str) -> str:
 PRODUCT_SUPPLIER = "Allied Physio Supplies"
 
 
-def setup_records(p: Practice, links: Links) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Every practice-level record except contacts, as (resource, record) pairs."""
+@dataclass(frozen=True)
+class Receptionist:
+    """A user who is not a practitioner: names and the site whose zone their account uses."""
+
+    user_id: str
+    first: str
+    last: str
+    site: int
+
+
+@dataclass(frozen=True)
+class PracticeSetup:
+    """The practice-level facts the set-up records add to the `Practice` layout: when the account was opened and
+    its set-up last edited, each site's post code and business registration number, each practitioner's provider
+    (reference) number, and the reception staff."""
+
+    opened_ts: int
+    updated_ts: int
+    site_post_codes: tuple[str, ...]
+    site_registrations: tuple[str, ...]
+    provider_numbers: tuple[str, ...]  # by practitioner index
+    reception: tuple[Receptionist, ...]
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A referring doctor (`doctor`) or an insurer's or employer's claims person, with their practice or company."""
+
+    id: str
+    doctor: bool
+    title: str | None
+    first: str
+    last: str
+    company: str
+    occupation: str
+    provider_number: str | None
+    email: str
+    phones: tuple[tuple[str, str], ...]  # (Work/Mobile, number)
+    street: str
+    locality: Locality
+    post_code: str
+    notes: str | None
+    created_ts: int
+    updated_ts: int
+
+
+def draw_setup(p: Practice) -> PracticeSetup:
+    """The set-up facts, drawn from the practice's set-up random source in this order (the written dump depends on
+    it): the set-up's last edit, the sites' post codes, the practitioners' provider numbers, the receptionists."""
     rng = seeded_rng(p.seed, "setup-records")
     opened = (p.registration_start - 400) * DAY + 22 * 3600  # the account predates every patient
-    stamp = {"created_at": fmt_ts(opened), "updated_at": fmt_ts(opened + 86_400 * rng.randint(1, 300))}
+    updated = opened + 86_400 * rng.randint(1, 300)
+    c = p.country
+    post_codes = tuple(post_code(rng, c, s.locality) for s in p.sites)
+    numbers = tuple(_provider_number(rng, c.code) for _ in p.practitioners)
+    reception = []
+    for k, user_id in enumerate(p.reception_user_ids):
+        first, last = rng.choice(p.pools.first_female), rng.choice(p.pools.last)
+        reception.append(Receptionist(user_id, first, last, k % len(p.sites)))
+    registrations = tuple(_registration(p, s.index) for s in p.sites)
+    return PracticeSetup(opened, updated, post_codes, registrations, numbers, tuple(reception))
+
+
+def setup_records(p: Practice, links: Links) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every practice-level record except contacts (`draw_setup` and the `Practice` layout), as (resource,
+    record) pairs."""
+    facts = draw_setup(p)
+    opened = facts.opened_ts
+    stamp = {"created_at": fmt_ts(opened), "updated_at": fmt_ts(facts.updated_ts)}
     c = p.country
     for s in p.sites:
-        reg = _registration(p, s.index)
         yield (
             "businesses",
             record(
@@ -41,11 +106,11 @@ def setup_records(p: Practice, links: Links) -> Iterator[tuple[str, dict[str, An
                     "business_name": s.name,
                     "display_name": s.locality.suburb,
                     "business_registration_name": c.business_registration,
-                    "business_registration_value": reg,
+                    "business_registration_value": facts.site_registrations[s.index],
                     "address_1": s.address,
                     **address_lines(c, s.locality),
                     "state": s.locality.state,
-                    "post_code": post_code(rng, c, s.locality),
+                    "post_code": facts.site_post_codes[s.index],
                     "country": c.name,
                     "country_code": c.iso,
                     "contact_information": f"Phone {s.phone}",
@@ -106,7 +171,7 @@ def setup_records(p: Practice, links: Links) -> Iterator[tuple[str, dict[str, An
                 {
                     "id": p.ids.setup("practitioner_reference_numbers", pr.index),
                     "name": c.provider_number_name,
-                    "reference_number": _provider_number(rng, c.code),
+                    "reference_number": facts.provider_numbers[pr.index],
                     "business": links.to("businesses", p.sites[pr.site].id),
                     "practitioner": links.to("practitioners", pr.id),
                     "created_at": created,
@@ -114,20 +179,19 @@ def setup_records(p: Practice, links: Links) -> Iterator[tuple[str, dict[str, An
                 },
             ),
         )
-    for k, user_id in enumerate(p.reception_user_ids):
-        first, last = rng.choice(p.pools.first_female), rng.choice(p.pools.last)
+    for person in facts.reception:
         yield (
             "users",
             record(
                 "users",
                 {
-                    "id": user_id,
+                    "id": person.user_id,
                     "title": None,
-                    "first_name": first,
-                    "last_name": last,
-                    "email": staff_email(first, last, p.domain),
+                    "first_name": person.first,
+                    "last_name": person.last,
+                    "email": staff_email(person.first, person.last, p.domain),
                     "role": "Receptionist",
-                    "time_zone": p.sites[k % len(p.sites)].zone,
+                    "time_zone": p.sites[person.site].zone,
                     "user_active": True,
                     **stamp,
                 },
@@ -262,47 +326,79 @@ def custom_definition(p: Practice) -> dict[str, Any]:
     return {"sections": sections}
 
 
-def contact_records(p: Practice, links: Links) -> Iterator[dict[str, Any]]:
-    """Referring doctors (type_code 1, with provider numbers) then insurers and employers (type_code 0)."""
+def draw_contact(p: Practice, n: int) -> Contact:
+    """Contact `n` (referring doctors first, then insurers and employers), drawn from its own random source in this
+    order (the written dump depends on it)."""
     c = p.country
     opened = (p.registration_start - 300) * DAY
     span = (p.as_of_day - 30) * DAY - opened
+    rng = seeded_rng(p.seed, "contact", n)
+    doctor = n < p.doctors
+    loc = rng.choice(c.localities)
+    first, last = rng.choice(p.pools.first)[0], rng.choice(p.pools.last)
+    created = opened + int(span * n / (p.doctors + p.other_contacts))
+    company = f"{loc.suburb} Medical Centre" if doctor else insurer_name(p, p.ids.setup("contacts", n))
+    phones = [("Work", phone_number(rng, c, mobile=False, locality=loc))]
+    if rng.random() < 0.3:
+        phones.append(("Mobile", phone_number(rng, c, mobile=True, locality=loc)))
+    provider_number = _provider_number(rng, c.code, doctor=True) if doctor else None
+    email = email_address(rng, first, last)
+    street = street_address(rng, p.pools, c)
+    code = post_code(rng, c, loc)
+    notes = "Prefers referrals by e-mail" if rng.random() < 0.1 else None
+    updated = created + rng.randint(0, 400) * DAY // 10
+    return Contact(
+        id=p.ids.setup("contacts", n),
+        doctor=doctor,
+        title="Dr" if doctor else None,
+        first=first,
+        last=last,
+        company=company,
+        occupation="General practitioner" if doctor else "Claims manager",
+        provider_number=provider_number,
+        email=email,
+        phones=tuple(phones),
+        street=street,
+        locality=loc,
+        post_code=code,
+        notes=notes,
+        created_ts=created,
+        updated_ts=updated,
+    )
+
+
+def contact_records(p: Practice, links: Links) -> Iterator[dict[str, Any]]:
+    """Referring doctors (type_code 1, with provider numbers) then insurers and employers (type_code 0), from
+    `draw_contact`, as Cliniko contacts records."""
+    c = p.country
     for n in range(p.doctors + p.other_contacts):
-        rng = seeded_rng(p.seed, "contact", n)
-        doctor = n < p.doctors
-        loc = rng.choice(c.localities)
-        first, last = rng.choice(p.pools.first)[0], rng.choice(p.pools.last)
-        created = opened + int(span * n / (p.doctors + p.other_contacts))
-        company = f"{loc.suburb} Medical Centre" if doctor else insurer_name(p, p.ids.setup("contacts", n))
-        phones = [{"phone_type": "Work", "number": phone_number(rng, c, mobile=False, locality=loc)}]
-        if rng.random() < 0.3:
-            phones.append({"phone_type": "Mobile", "number": phone_number(rng, c, mobile=True, locality=loc)})
+        contact = draw_contact(p, n)
         yield record(
             "contacts",
             {
-                "id": p.ids.setup("contacts", n),
-                "title": "Dr" if doctor else None,
-                "first_name": first,
-                "last_name": last,
+                "id": contact.id,
+                "title": contact.title,
+                "first_name": contact.first,
+                "last_name": contact.last,
                 "preferred_name": None,
-                "company_name": company,
-                "occupation": "General practitioner" if doctor else "Claims manager",
-                "type": "Doctor" if doctor else "Standard",
-                "type_code": 1 if doctor else 0,
-                "provider_number": _provider_number(rng, c.code, doctor=True) if doctor else None,
-                "email": email_address(rng, first, last),
-                "phone_numbers": phones,
-                "address_1": street_address(rng, p.pools, c),
-                **address_lines(c, loc),
+                "company_name": contact.company,
+                "occupation": contact.occupation,
+                "type": "Doctor" if contact.doctor else "Standard",
+                "type_code": 1 if contact.doctor else 0,
+                "provider_number": contact.provider_number,
+                "email": contact.email,
+                "phone_numbers": [{"phone_type": kind, "number": number} for kind, number in contact.phones],
+                "address_1": contact.street,
+                **address_lines(c, contact.locality),
                 "address_3": None,
-                "state": loc.state,
-                "post_code": post_code(rng, c, loc),
+                "state": contact.locality.state,
+                "post_code": contact.post_code,
                 "country": c.name,
-                "notes": "Prefers referrals by e-mail" if rng.random() < 0.1 else None,
+                "notes": contact.notes,
                 "archived_at": None,
                 "deleted_at": None,
-                "created_at": fmt_ts(created),
-                "updated_at": fmt_ts(created + rng.randint(0, 400) * DAY // 10),
+                "created_at": fmt_ts(contact.created_ts),
+                "updated_at": fmt_ts(contact.updated_ts),
             },
         )
 
