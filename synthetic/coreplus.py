@@ -2,10 +2,11 @@
 emulator serves it (`practice.json`) and as the CSV export beside the API (sources/coreplus/export.py, layout
 assumed), with the ground truth. Every name is fictional.
 
-The neutral practice is built for AU with three of its optional facts (`small_practice` in synthetic/template.py):
+The neutral practice is built for AU with five of its optional facts (`small_practice` in synthetic/template.py):
 `dst_days` (clients 1–4 also seen at 09:00 on Sydney's 2026 daylight-saving change days, 5 April and 4 October),
-`other_zone_site` (the second location, River Clinic, is in Brisbane, which keeps no daylight saving) and
-`emergency_contacts` (every third client's relative, Core Plus's ClientFamily). This module only lays it out:
+`other_zone_site` (the second location, River Clinic, is in Brisbane, which keeps no daylight saving),
+`emergency_contacts` (every third client's relative, Core Plus's ClientFamily), and `varied_statuses` and
+`client_details` (below). This module only lays it out:
 
 - Records carry the fields and quirks of research/sources-round2.md §2.3: GUID ids, `dateOfBirth`
   "1972-07-02T00:00:00" without offset, `amountOwing` a string beside numeric line amounts, `generatedAt` a date.
@@ -14,10 +15,14 @@ The neutral practice is built for AU with three of its optional facts (`small_pr
 - Appointments are kept as local wall-clock times of their location (emulators/coreplus README): the neutral
   practice's site-local `starts`/`ends`. The emulator answers them with the offset of that day, so the Sydney
   appointments of March (+11:00), of April and May (+10:00) and of the change days both show.
-- Facts the neutral practice lacks are written plainly, not invented: no street address or postcode (city and
-  state only), no title, pronouns, DVA card or card expiry; practitioners' e-mail and provider numbers are
-  illustrative values derived from their neutral ids (as synthetic/pracsuite.py does). The API has no referrers,
-  notes, payments or documents: referrers, notes and payments are the CSV export; documents are not written.
+- Two more optional facts make the practice as varied as a real diary: `varied_statuses` (second visits cancelled,
+  not attended or still booked — Cancelled, Did not attend, Booked — and invoices open with nothing or 50.00 of
+  90.00 paid: `amountOwing` is the lines' sum less the payments, "90.0" or "40.0") and `client_details` (a title,
+  a street address and postcode, and a Medicare card expiry `medicareCardExpireDate` as YYYY-MM-DD).
+- Facts the neutral practice still lacks are written plainly, not invented: no pronouns or DVA card; practitioners'
+  e-mail and provider numbers are illustrative values derived from their neutral ids (as synthetic/pracsuite.py
+  does). The API has no referrers, notes, payments or documents: referrers, notes and payments are the CSV
+  export; documents are not written.
 - An invoice's neutral tax is spread over its lines in proportion to their amounts (Core Plus has tax per line).
 
 Defects (`defects=True`): the neutral kinds the API can deliver, on the records the neutral truth names (their
@@ -91,6 +96,18 @@ def _birth(neutral: object) -> str | None:
         return None  # the placeholder 00/00/0000: an API date cannot carry it
 
 
+def _expiry(neutral: object) -> str:
+    """A neutral Medicare card expiry ("01/05/2028") as Core Plus's create-client field takes it ("2028-05-01")."""
+    if not neutral:
+        return ""
+    return dt.datetime.strptime(str(neutral), "%d/%m/%Y").date().isoformat()
+
+
+def _owing(items: list[dict[str, object]], paid: Decimal | None) -> Decimal:
+    """What an open invoice still owes: its lines' sum less what was paid on it."""
+    return sum((Decimal(str(x["total_amount"])) for x in items), Decimal(0)) - (paid or Decimal(0))
+
+
 def _tax_by_line(invoice: dict[str, object], lines: list[dict[str, object]]) -> list[Decimal]:
     """The invoice's tax over its lines in proportion to their amounts, to the cent; the last line takes the rest."""
     tax = Decimal(str(invoice.get("tax_amount") or "0"))
@@ -149,15 +166,15 @@ def lay_out(neutral: SmallPractice, seed: int) -> CoreplusPractice:
     for c in rows["clients"]:
         cid = client_gid(c["id"])
         address = {
-            "streetAddress": "",
+            "streetAddress": c.get("address_line_1", ""),
             "city": c.get("city", ""),
-            "postcode": "",
+            "postcode": c.get("postcode", ""),
             "state": _STATES.get(str(c.get("city")), ""),
         }
         api["clients"].append(
             {
                 "clientId": cid,
-                "title": "",
+                "title": c.get("title", ""),
                 "practitionerId": gid("practitioner", practitioner_of.get(c["id"], "P1")),
                 "preferredName": "",
                 "culture": "",
@@ -169,7 +186,7 @@ def lay_out(neutral: SmallPractice, seed: int) -> CoreplusPractice:
                 "gender": str(c.get("sex", "")).capitalize(),
                 "medicareCardNumber": c.get("medicare_number", ""),
                 "medicareCardIRN": c.get("medicare_irn", ""),
-                "medicareCardExpireDate": "",
+                "medicareCardExpireDate": _expiry(c.get("medicare_expiry")),
                 "dvaCardNumber": "",
                 "phoneNumberHome": "",
                 "phoneNumberWork": "",
@@ -228,6 +245,9 @@ def lay_out(neutral: SmallPractice, seed: int) -> CoreplusPractice:
             }
         )
     lines: dict[object, list[dict[str, object]]] = {}
+    paid: dict[object, Decimal] = {}
+    for y in rows["payments"]:
+        paid[y["invoice_id"]] = paid.get(y["invoice_id"], Decimal(0)) + Decimal(str(y["amount"]))
     for line in rows["invoice_lines"]:
         lines.setdefault(line["invoice_id"], []).append(line)
     for i in rows["invoices"]:
@@ -251,10 +271,8 @@ def lay_out(neutral: SmallPractice, seed: int) -> CoreplusPractice:
                     }
                     for line, tax in zip(items, _tax_by_line(i, items), strict=True)
                 ],
-                # §2.3 quirk: a string ("50.0"); a paid invoice owes nothing, any other its lines' sum.
-                "amountOwing": "0.0"
-                if i["status"] == "paid"
-                else str(float(sum(Decimal(str(x["total_amount"])) for x in items))),
+                # §2.3 quirk: a string ("50.0"); a paid invoice owes nothing, an open one its lines less its payments.
+                "amountOwing": "0.0" if i["status"] == "paid" else str(float(_owing(items, paid.get(i["id"])))),
                 "locked": i["status"] == "paid",
             }
         )
@@ -325,8 +343,8 @@ def lay_out(neutral: SmallPractice, seed: int) -> CoreplusPractice:
 
 
 def practice(*, clients: int = 12, seed: int = 7, defects: bool = False) -> CoreplusPractice:
-    """The AU neutral small practice with its DST-day visits, a Brisbane location and emergency contacts, laid out
-    for Core Plus (`lay_out`)."""
+    """The AU neutral small practice with its DST-day visits, a Brisbane location, emergency contacts, varied
+    appointment and invoice statuses and full client details, laid out for Core Plus (`lay_out`)."""
     if defects and clients < MIN_DEFECT_CLIENTS:
         raise ValueError(f"defects need at least {MIN_DEFECT_CLIENTS} clients (one of each neutral kind)")
     neutral = small_practice(
@@ -337,6 +355,8 @@ def practice(*, clients: int = 12, seed: int = 7, defects: bool = False) -> Core
         dst_days=True,
         other_zone_site=True,
         emergency_contacts=True,
+        varied_statuses=True,
+        client_details=True,
     )
     return lay_out(neutral, seed)
 

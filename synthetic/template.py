@@ -93,6 +93,7 @@ _COUNTRY: dict[str, dict[str, object]] = {
         "mobile": "021 {:07d}",
         "contact_mobile": "022 {:07d}",
         "city": "Auckland",
+        "postcode": "1010",
         "sites": (("Harbour Clinic", "Auckland", "09 555 0100"), ("Hill Clinic", "Hamilton", "07 555 0100")),
     },
     "AU": {
@@ -103,6 +104,7 @@ _COUNTRY: dict[str, dict[str, object]] = {
         "mobile": "0412 {:06d}",
         "contact_mobile": "0413 {:06d}",
         "city": "Sydney",
+        "postcode": "2000",
         "sites": (("Harbour Clinic", "Sydney", "02 5550 0100"), ("Hill Clinic", "Parramatta", "02 5550 0200")),
         "other_zone_site": ("River Clinic", "Brisbane", "07 5550 0300", "Australia/Brisbane"),
     },
@@ -114,10 +116,15 @@ _COUNTRY: dict[str, dict[str, object]] = {
         "mobile": "07400 {:06d}",
         "contact_mobile": "07401 {:06d}",
         "city": "London",
+        "postcode": "EC1A 1BB",
         "sites": (("Harbour Clinic", "London", "020 7946 0100"), ("Hill Clinic", "Manchester", "0161 496 0100")),
     },
 }
 _RELATIONSHIPS = ("Mother", "Father", "Partner", "Guardian")
+# varied_statuses: the second visit's status of a client without a defect, by n % 6 (any other: completed).
+_VISIT_2_STATUS = {1: "cancelled", 2: "did_not_attend", 4: "booked"}
+# client_details: street names of the clients' addresses, by n % 4.
+_STREETS = ("Harbour Street", "George Street", "Queen Street", "Station Road")
 # Clients 1 to 4 (two per change day) get a third visit at 09:00 on the change days with dst_days=True.
 DST_DAY_CLIENTS = 4
 # The country's patient identifier: (field, kind for checks.identifiers.corrupt_check_digit).
@@ -171,6 +178,8 @@ def small_practice(
     dst_days: bool = False,
     other_zone_site: bool = False,
     emergency_contacts: bool = False,
+    varied_statuses: bool = False,
+    client_details: bool = False,
 ) -> SmallPractice:
     """The neutral practice: 2 sites, 3 practitioners, a referrer, `clients` clients with two appointments,
     notes, an invoice of two lines and a payment each, a document for every tenth; with `defects`, one
@@ -184,7 +193,13 @@ def small_practice(
     saving; its row names its `time_zone`), and times written in the practice's zone (notes, payments) are
     converted from S2's wall time;
     `emergency_contacts` — every third client has an emergency contact: a relative with the client's last
-    name and a mobile, as the template's `emergency_contact` text and as its parts (`contact`)."""
+    name and a mobile, as the template's `emergency_contact` text and as its parts (`contact`);
+    `varied_statuses` — not every visit was attended nor every invoice paid: a client without a defect has their
+    second visit cancelled (n % 6 == 1), not attended (n % 6 == 2) or still booked (n % 6 == 4), with no note,
+    and their invoice open with no payment (n % 4 == 1) or part-paid, 50.00 of 90.00 (n % 4 == 2);
+    `client_details` — every client has a title (female: Ms, Mrs, Dr by n // 2 % 3; male: Mr, Dr by n // 2 % 2),
+    a street address ("<n> <street>", `_STREETS[n % 4]`) and the city's postcode, and an AU client a Medicare
+    card expiry (`medicare_expiry`: the first of month 1 + n % 12 of 2027 + n % 4; not a template column)."""
     if country not in _COUNTRY:
         raise ValueError(f"the small practice is written for {', '.join(_COUNTRY)}, not {country!r}")
     if defects and clients < len(DEFECT_KINDS):
@@ -263,6 +278,13 @@ def small_practice(
             "referrer_id": "R1" if n % 5 == 0 else "",
             "archived": "no",
         }
+        if client_details:
+            female = n % 2 == 1
+            client["title"] = ("Ms", "Mrs", "Dr")[n // 2 % 3] if female else ("Mr", "Dr")[n // 2 % 2]
+            client["address_line_1"] = f"{n} {_STREETS[n % len(_STREETS)]}"
+            client["postcode"] = local["postcode"]
+            if "medicare_number" in client:  # a card shows its expiry month: the date is that month's first day
+                client["medicare_expiry"] = _day(dt.date(2027 + n % 4, 1 + n % 12, 1))
         if emergency_contacts and n % 3 == 0:
             contact = {
                 "first_name": _GIVEN[(n + 6) % len(_GIVEN)],
@@ -317,6 +339,8 @@ def small_practice(
                 "ends": _time(begins + dt.timedelta(minutes=45)),
                 "status": "completed",
             }
+            if visit == 2 and varied_statuses and kind is None:
+                appointment["status"] = _VISIT_2_STATUS.get(n % 6, "completed")
             if visit == 2 and kind == "orphan_appointment":
                 appointment["client_id"] = f"C{clients * 10 + n}"
                 defect(kind, "appointment", aid)
@@ -332,7 +356,8 @@ def small_practice(
                 defect(kind, "appointment", aid)
             add("appointments", appointment)
             # A rejected appointment's note would be rejected with it: the defect is the appointment's alone.
-            if appointment["client_id"] == cid and not (visit == 2 and kind == "dst_gap_appointment"):
+            attended = appointment["status"] == "completed"  # a visit not held has no note
+            if attended and appointment["client_id"] == cid and not (visit == 2 and kind == "dst_gap_appointment"):
                 note(n, visit, appointment, begins)
         if dst_days and n <= DST_DAY_CLIENTS:
             day, change = local["changes"][(n - 1) // 2]  # type: ignore[index]
@@ -361,6 +386,8 @@ def small_practice(
             )
         iid = f"I{n}"
         total = "90.00"
+        # Nothing paid (open), part-paid (open, 50.00 paid) or paid in full.
+        paid = {1: None, 2: "50.00"}.get(n % 4, total) if varied_statuses and kind is None else total
         add(
             "invoices",
             {
@@ -368,7 +395,7 @@ def small_practice(
                 "client_id": cid,
                 "invoice_number": str(1000 + n),
                 "issue_date": _day(start.date()),
-                "status": "paid",
+                "status": "paid" if paid == total else "open",
                 "tax_amount": "11.74",
                 "total_amount": "95.00" if kind == "invoice_lines_mismatch" else total,
             },
@@ -388,17 +415,18 @@ def small_practice(
                     "total_amount": price,
                 },
             )
-        add(
-            "payments",
-            {
-                "id": f"Y{n}",
-                "invoice_id": iid,
-                "client_id": cid,
-                "paid": _time(practice_time(start + dt.timedelta(hours=1), site)),
-                "amount": total,
-                "method": "eftpos",
-            },
-        )
+        if paid is not None:
+            add(
+                "payments",
+                {
+                    "id": f"Y{n}",
+                    "invoice_id": iid,
+                    "client_id": cid,
+                    "paid": _time(practice_time(start + dt.timedelta(hours=1), site)),
+                    "amount": paid,
+                    "method": "eftpos",
+                },
+            )
         if n % 10 == 0:
             name = f"referral-{n}.pdf"
             files[name] = b"%PDF-1.4 synthetic referral " + cid.encode()

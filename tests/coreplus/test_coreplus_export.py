@@ -125,6 +125,26 @@ def test_the_export_path_must_be_absolute(coreplus: RunningEmulators) -> None:
         CoreplusApiSource.model_validate({**block, "export": "relative/export"})
 
 
+def test_varied_statuses_notes_and_payments_as_worked_out(dump_with_export: Any, practice: dict[str, Any]) -> None:
+    """With `varied_statuses` (synthetic/template.py) a second visit not attended has no note, and an invoice is paid
+    in full, in part (50.00 when n % 4 == 2) or not at all (n % 4 == 1): client 1 (second visit cancelled, invoice
+    unpaid) has the notes of visits 1 and 3 (its DST-day visit) and no payment; client 2 (second visit not attended)
+    has the notes of visits 1 and 3 and paid 50.00 an hour after the first visit (4 March 12:00 Sydney, 01:00 UTC)."""
+    _rows, warehouse, _summary = dump_with_export
+
+    def of(n: int) -> pl.Expr:
+        guid = next(c["clientId"] for c in practice["clients"] if c["ExternalId"] == f"C{n}")
+        return pl.col("client_id") == f"coreplus:client:{guid}"
+
+    notes = _table(warehouse, "staged", "clinical_note")
+    assert [notes.filter(of(n)).height for n in (1, 2, 3)] == [2, 2, 3]
+    payments = _table(warehouse, "staged", "payment")
+    assert payments.filter(of(1)).height == 0
+    assert payments.filter(of(2)).select("paid_at", "amount").rows() == [
+        (dt.datetime(2026, 3, 4, 1, 0, tzinfo=dt.UTC), Decimal("50.00"))
+    ]
+
+
 def test_a_brisbane_client_s_notes_and_payment_as_worked_out(dump_with_export: Any, practice: dict[str, Any]) -> None:
     """Neutral client 3 (synthetic/template.py: 3 % 3 == 0, so site S2, River Clinic in Brisbane, +10:00 all year)
     is seen on 5 March 2026 12:00 and 12 March 12:00 Brisbane time, and on 4 October 09:00 in Sydney (a DST-day

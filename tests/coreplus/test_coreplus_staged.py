@@ -131,6 +131,11 @@ def test_a_core_plus_customer_passes_the_pipelines_checks(
 # P(1 + n % 3), first on 2 March 2026 09:00 + n % 60 days + n % 7 hours, again a week later; clients 1–4 also at
 # 09:00 at S1 on Sydney's change days (1, 2: 5 April; 3, 4: 4 October); client n % 3 == 0 has an emergency contact
 # `_GIVEN[(n + 6) % 12]` with the same last name, `_RELATIONSHIPS[n // 3 % 4]`, mobile "0413 <556000 + n>".
+# With `varied_statuses` (no client has a defect here) the second visit is cancelled when n % 6 == 1, not attended
+# when n % 6 == 2, still booked when n % 6 == 4, and the invoice (90.00) is open with nothing paid when n % 4 == 1,
+# part-paid (50.00) when n % 4 == 2; with `client_details` a female client's title is ("Ms", "Mrs", "Dr")[n // 2 % 3],
+# a male's ("Mr", "Dr")[n // 2 % 2], the street "<n> " + ("Harbour Street", "George Street", "Queen Street",
+# "Station Road")[n % 4], postcode 2000 (Sydney), Medicare card expiry the first of month 1 + n % 12 of 2027 + n % 4.
 # Only the GUIDs come from the practice file (found by ExternalId, the neutral id).
 
 
@@ -164,17 +169,31 @@ def test_neutral_client_1_staged_as_worked_out(staged: tuple[Warehouse, Any], pr
     guid = _client_guid(practice, "C1")
     client = _table(warehouse, "staged", "client").filter(pl.col("source_id") == guid)
     assert client.select(
-        "first_name", "last_name", "date_of_birth", "sex", "email", "mobile_phone", "city", "state", "emergency_contact"
+        "title",
+        "first_name",
+        "last_name",
+        "date_of_birth",
+        "sex",
+        "email",
+        "mobile_phone",
+        "address_line_1",
+        "city",
+        "state",
+        "postcode",
+        "emergency_contact",
     ).to_dicts() == [
         {
+            "title": "Ms",  # female: ("Ms", "Mrs", "Dr")[1 // 2 % 3]
             "first_name": "Liam",  # _GIVEN[1]
             "last_name": "Walker1",  # _FAMILY[1] + "1"
             "date_of_birth": dt.date(1951, 2, 2),  # (1950 + 1, 1 + 1, 1 + 1)
             "sex": "female",  # n odd
             "email": "liam.walker1@example.org",
             "mobile_phone": "+61412555001",  # "0412 555001"
+            "address_line_1": "1 George Street",  # _STREETS[1 % 4]
             "city": "Sydney",
             "state": "NSW",
+            "postcode": "2000",
             "emergency_contact": None,  # 1 % 3 != 0: none
         }
     ]
@@ -189,14 +208,14 @@ def test_neutral_client_1_staged_as_worked_out(staged: tuple[Warehouse, Any], pr
             "ends_local": dt.datetime(2026, 3, 3, 10, 45),
             "status": "completed",
         },
-        {  # a week later, still daylight time
+        {  # a week later, still daylight time; 1 % 6 == 1: cancelled ("Cancelled")
             "site": "Harbour Clinic",
             "practitioner": "James Cole",
             "time_zone": sydney,
             "starts_local": dt.datetime(2026, 3, 10, 10, 0),
             "starts_at": dt.datetime(2026, 3, 9, 23, 0, tzinfo=dt.UTC),
             "ends_local": dt.datetime(2026, 3, 10, 10, 45),
-            "status": "completed",
+            "status": "cancelled",
         },
         {  # 5 April 09:00, the day daylight saving ended (03:00 → 02:00): AEST +10:00
             "site": "Harbour Clinic",
@@ -276,6 +295,51 @@ def test_neutral_invoice_staged_as_worked_out(staged: tuple[Warehouse, Any], pra
         (Decimal("60.00"), Decimal("7.83"), Decimal("60.00")),
         (Decimal("30.00"), Decimal("3.91"), Decimal("30.00")),
     ]
+
+
+def test_varied_statuses_staged_as_worked_out(staged: tuple[Warehouse, Any], practice: dict[str, Any]) -> None:
+    """Second visits: client 2's not attended (2 % 6 == 2, "Did not attend"), client 4's still booked (4 % 6 == 4,
+    "Booked"), client 7's cancelled (7 % 6 == 1); client 3's attended (3 % 6 == 3). Invoices of 90.00: client 1's
+    and 5's owe it all (n % 4 == 1, nothing paid: amountOwing "90.0"), client 2's 40.00 (n % 4 == 2, 50.00 paid:
+    "40.0") — both open; client 3's and 4's paid ("0.0")."""
+    warehouse, _ = staged
+    second_visit = {n: _appointments_of(warehouse, _client_guid(practice, f"C{n}"))[1]["status"] for n in (2, 3, 4, 7)}
+    assert second_visit == {2: "did_not_attend", 3: "completed", 4: "booked", 7: "cancelled"}
+    invoices = _table(warehouse, "staged", "invoice")
+    status = {
+        n: invoices.filter(pl.col("client_id") == f"coreplus:client:{_client_guid(practice, f'C{n}')}")["status"][0]
+        for n in (1, 2, 3, 4, 5)
+    }
+    assert status == {1: "open", 2: "open", 3: "paid", 4: "paid", 5: "open"}
+    owing = {c["invoiceNumber"]: c["amountOwing"] for c in practice["invoices"]}
+    assert [owing[str(1000 + n)] for n in (1, 2, 3, 4, 5)] == ["90.0", "40.0", "0.0", "0.0", "90.0"]
+
+
+def test_client_details_staged_and_the_medicare_expiry_kept_in_raw(
+    staged: tuple[Warehouse, Any], practice: dict[str, Any]
+) -> None:
+    """Titles by sex and n, streets by n % 4 (see above); the Medicare card expiry is delivered but declared not
+    migrated (sources/coreplus/settings.py), so it stays in the raw table: client 2's is 1 March 2029 (month
+    1 + 2 % 12, year 2027 + 2 % 4), client 4's 1 May 2027."""
+    warehouse, _ = staged
+    clients = _table(warehouse, "staged", "client")
+    details = {
+        n: clients.filter(pl.col("source_id") == _client_guid(practice, f"C{n}"))
+        .select("title", "address_line_1", "postcode")
+        .row(0)
+        for n in (2, 3, 4)
+    }
+    assert details == {
+        2: ("Dr", "2 Queen Street", "2000"),  # male: ("Mr", "Dr")[2 // 2 % 2]
+        3: ("Mrs", "3 Station Road", "2000"),  # female: ("Ms", "Mrs", "Dr")[3 // 2 % 3]
+        4: ("Mr", "4 Harbour Street", "2000"),  # male: ("Mr", "Dr")[4 // 2 % 2]
+    }
+    raw = _table(warehouse, "raw_coreplus", "clients")
+    expiry = {
+        n: raw.filter(pl.col("client_id") == _client_guid(practice, f"C{n}"))["medicare_card_expire_date"][0]
+        for n in (2, 4)
+    }
+    assert expiry == {2: "2029-03-01", 4: "2027-05-01"}
 
 
 def test_the_dst_day_appointments_read_nine_local_with_the_day_s_offset(

@@ -88,3 +88,68 @@ def test_every_third_client_has_an_emergency_contact() -> None:
         "mobile_phone": "0413 556003",
     }
     assert with_contact["C3"]["emergency_contact"] == "Ruby Smith3 (father) 0413 556003"
+
+
+@pytest.mark.parametrize("country", COUNTRIES)
+def test_varied_statuses_change_only_clean_clients_second_visits_notes_invoices_and_payments(country: str) -> None:
+    plain = small_practice(clients=24, seed=3, defects=True, country=country)
+    practice = small_practice(clients=24, seed=3, defects=True, country=country, varied_statuses=True)
+    # Twelve of the 24 clients carry one defect kind each (a duplicate's truth names the copy, C<24 + n>).
+    defective = {(int(str(d["source_id"])[1:].split("-")[0]) - 1) % 24 + 1 for d in practice.truth}
+    assert len(defective) == 12
+    # The rule (synthetic/template.py): a client without a defect has their second visit cancelled when n % 6 == 1,
+    # not attended when n % 6 == 2, booked when n % 6 == 4; their invoice of 90.00 is open and unpaid when
+    # n % 4 == 1, open with 50.00 paid when n % 4 == 2. A defective client keeps the plain practice's rows.
+    expected_status = {1: "cancelled", 2: "did_not_attend", 4: "booked"}
+    for n in range(1, 25):
+        [second] = [a for a in practice.rows["appointments"] if a["id"] == f"A{n}-2"]
+        [invoice] = [i for i in practice.rows["invoices"] if i["id"] == f"I{n}"]
+        payments = [y["amount"] for y in practice.rows["payments"] if y["invoice_id"] == f"I{n}"]
+        notes = {x["id"] for x in practice.rows["clinical_notes"] if x["client_id"] == f"C{n}"}
+        if n in defective:
+            assert second["status"] == "completed" and invoice["status"] == "paid" and payments == ["90.00"]
+            continue
+        status = expected_status.get(n % 6, "completed")
+        assert second["status"] == status
+        assert (f"N{n}-2" in notes) == (status == "completed")  # a visit not held has no note
+        assert (invoice["status"], payments) == {1: ("open", []), 2: ("open", ["50.00"])}.get(
+            n % 4, ("paid", ["90.00"])
+        )
+    assert practice.truth == plain.truth
+    for table in ("sites", "practitioners", "referrers", "clients", "invoice_lines", "documents"):
+        assert practice.rows[table] == plain.rows[table], table
+    # Seed 3 leaves a clean client under every rule (else the loop above would prove nothing for that rule).
+    clean = set(range(1, 25)) - defective
+    assert {n % 6 for n in clean} >= {1, 2, 4} and {n % 4 for n in clean} >= {1, 2}
+
+
+def test_client_details_add_a_title_an_address_and_an_au_medicare_expiry() -> None:
+    plain = small_practice(clients=12, seed=3, defects=False, country="AU")
+    practice = small_practice(clients=12, seed=3, defects=False, country="AU", client_details=True)
+    added = ("title", "address_line_1", "postcode", "medicare_expiry")
+    clients = {c["id"]: c for c in practice.rows["clients"]}
+    # Client 1 (female): ("Ms", "Mrs", "Dr")[1 // 2 % 3], street _STREETS[1 % 4], Sydney's postcode, card expiring in
+    # month 1 + 1 % 12 of 2027 + 1 % 4; client 4 (male): ("Mr", "Dr")[4 // 2 % 2], _STREETS[0], month 5 of 2027.
+    assert {k: clients["C1"][k] for k in added} == {
+        "title": "Ms",
+        "address_line_1": "1 George Street",
+        "postcode": "2000",
+        "medicare_expiry": "01/02/2028",
+    }
+    assert {k: clients["C4"][k] for k in added} == {
+        "title": "Mr",
+        "address_line_1": "4 Harbour Street",
+        "postcode": "2000",
+        "medicare_expiry": "01/05/2027",
+    }
+    assert [{k: v for k, v in c.items() if k not in added} for c in practice.rows["clients"]] == plain.rows["clients"]
+    assert {t: r for t, r in practice.rows.items() if t != "clients"} == {
+        t: r for t, r in plain.rows.items() if t != "clients"
+    }
+    nz = small_practice(clients=3, seed=3, defects=False, country="NZ", client_details=True)
+    # No Medicare card outside AU; the NZ practice's city is Auckland (postcode 1010).
+    assert [(c["title"], c["postcode"], "medicare_expiry" in c) for c in nz.rows["clients"]] == [
+        ("Ms", "1010", False),
+        ("Dr", "1010", False),
+        ("Mrs", "1010", False),
+    ]
