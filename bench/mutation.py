@@ -5,10 +5,14 @@ A small runner on the standard library's `ast` instead of mutmut: mutmut 3 copie
 `mutants/` and rewrites every function into a trampoline, which breaks the tests' `pythonpath` layout
 (`tests/helpers`) and the registries that import by module name. Here each mutant is one change to one
 module's syntax tree — an operator, a comparison, a boolean operator, a negation, a constant — and the module's
-targeted tests run in a fresh `pytest` process that imports the mutated module from memory (an import hook
-installed by this module as a pytest plugin: `-p bench.mutation`), so the source files are never touched and
-mutants can run side by side. A mutant is *killed* when the tests fail (or error, or exceed the timeout),
-*survived* when they pass.
+targeted tests run in a pytest that imports the mutated module from memory (an import hook installed by this
+module as a pytest plugin: `-p bench.mutation`), so the source files are never touched and mutants can run side
+by side. A mutant is *killed* when the tests fail (or error, or exceed the timeout), *survived* when they pass.
+
+Each run is a child forked from a worker that imported pytest and the tests' libraries once (`ForkedPytest`):
+a new interpreter spent two to three seconds importing dagster, polars and pandera before the first test, the
+fork a fraction of that. The clean run takes the same way as the mutants; a run the fork cannot decide (a
+timeout, a crash) is run again in a new process, and `--fresh-process` runs every mutant that way.
 
 Surviving mutants are listed in `bench/mutation.json` with the reason they survive: the reason written in
 `bench/mutation_survivors.yaml` after looking at the mutant (an equivalent mutant, text nobody asserts, …),
@@ -19,19 +23,24 @@ otherwise "not analysed yet: no targeted test tells this mutant apart".
     python -m bench.mutation --list               # list the mutants without running them
     python -m bench.mutation --refresh-reasons    # after writing reasons: update bench/mutation.json
     python -m bench.mutation --survivors checks/identifiers.py   # after adding tests: re-test the survivors only
+    python -m bench.mutation --fresh-process checks/rules.py   # a new pytest process per mutant (to cross-check)
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import copy
 import importlib.abc
 import importlib.util
 import json
 import os
+import queue
+import signal
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -52,7 +61,9 @@ INDEX_ENV = "PM_MUTATION_INDEX"
 # Module → the tests that exercise it (the tests a developer would run after changing the module).
 TRANSFORM_TESTS = ["tests/mapping/test_transforms.py"]
 TARGETS: dict[str, list[str]] = {
-    "checks/rules.py": ["tests/checks/test_approval_checks_fail.py"],
+    # The rules' edges on a few rows first (a second): most mutants end there, under `-x`, before the staged
+    # practice the second module builds.
+    "checks/rules.py": ["tests/checks/test_approval_rules.py", "tests/checks/test_approval_checks_fail.py"],
     "checks/identifiers.py": ["tests/checks/test_identifiers.py"],
     "mappings/transforms/cliniko.py": TRANSFORM_TESTS,
     "mappings/transforms/contact.py": TRANSFORM_TESTS,
@@ -228,20 +239,181 @@ if os.environ.get(MODULE_ENV) and os.environ.get(INDEX_ENV):
     sys.meta_path.insert(0, _MutantFinder(os.environ[MODULE_ENV], int(os.environ[INDEX_ENV])))
 
 
+def _pytest_arguments(tests: list[str]) -> list[str]:
+    return ["-x", "-q", "-p", "no:cacheprovider", "-p", "bench.mutation", *tests]
+
+
+def _exit_outcome(returncode: int, tests: list[str]) -> str:
+    """'passed' or 'failed' from a pytest exit status (any failure, error or collection error kills a mutant)."""
+    if returncode == 5:  # no tests collected: the target list is wrong, not the mutant
+        raise SystemExit(f"no tests collected from {tests}")
+    return "passed" if returncode == 0 else "failed"
+
+
 def _pytest(tests: list[str], mutant: Mutant | None, timeout: float) -> tuple[str, float]:
-    """Run the tests (with the mutant applied when given): 'passed', 'failed' or 'timeout', and seconds."""
+    """Run the tests in a new pytest process (with the mutant applied when given): 'passed', 'failed' or
+    'timeout', and seconds."""
     env = {k: v for k, v in os.environ.items() if k not in (MODULE_ENV, INDEX_ENV)}
     if mutant is not None:
         env |= {MODULE_ENV: mutant.module, INDEX_ENV: str(mutant.index)}
-    command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-p", "bench.mutation", *tests]
+    command = [sys.executable, "-m", "pytest", *_pytest_arguments(tests)]
     start = time.monotonic()
     try:
         done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
         return "timeout", time.monotonic() - start
-    if done.returncode == 5:  # no tests collected: the target list is wrong, not the mutant
-        raise SystemExit(f"no tests collected from {tests}")
-    return ("passed" if done.returncode == 0 else "failed"), time.monotonic() - start
+    return _exit_outcome(done.returncode, tests), time.monotonic() - start
+
+
+# Exit statuses a forked pytest decides a mutant with: passed, tests failed, collection interrupted (a mutant
+# that breaks an import). Anything else — pytest's internal or usage error, a death by signal, a timeout — may
+# be the fork itself, so that mutant is run again in a new process.
+_FORK_DECIDES = (0, 1, 2)
+
+
+class ForkedPytest:
+    """Runs the tests once per mutant in a child forked from a worker that imported pytest and the tests'
+    libraries once (dagster, polars, duckdb …): a mutant then costs its tests, not the two or three seconds
+    a new interpreter spends importing them.
+
+    The worker (`python -m bench.mutation --worker TESTS…`) collects the tests once, then drops every module of
+    the project from `sys.modules`, so each child imports the project afresh — the mutated module through the
+    same import hook as a new process, and every module that imports it bound to the mutant. It forks only while
+    no thread runs but those known to be safe to leave behind (`_FORK_SAFE_THREADS`: a thread pool copied into
+    a child without its threads can deadlock it, which would read as a timeout, i.e. a kill); otherwise, and for
+    a child whose end is not a test outcome, the run falls back to a new process."""
+
+    def __init__(self, tests: list[str]) -> None:
+        self.tests = tests
+        env = {k: v for k, v in os.environ.items() if k not in (MODULE_ENV, INDEX_ENV)}
+        # numpy's OpenBLAS starts a thread pool when imported (pandera imports it); one thread keeps the worker
+        # forkable, and nothing the targeted tests compute goes through BLAS.
+        env.setdefault("OPENBLAS_NUM_THREADS", "1")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bench.mutation", "--worker", *tests],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self._requests, self._replies = self.process.stdin, self.process.stdout
+        # "ready", or "threads <names>": the worker cannot fork safely and every run takes a new process.
+        self.forks = self._replies.readline().strip() == "ready"
+        self.fallbacks = 0  # runs a forked child did not decide, run again in a new process
+
+    def _fallback(self, mutant: Mutant | None, timeout: float) -> tuple[str, float]:
+        self.fallbacks += 1
+        return _pytest(self.tests, mutant, timeout)
+
+    def run(self, mutant: Mutant | None, timeout: float) -> tuple[str, float]:
+        """'passed', 'failed' or 'timeout', and seconds — what `_pytest` answers for the same mutant."""
+        if not self.forks:
+            return self._fallback(mutant, timeout)
+        module, index = (mutant.module, mutant.index) if mutant is not None else ("-", -1)
+        self._requests.write(f"{module} {index} {timeout}\n")
+        self._requests.flush()
+        reply = self._replies.readline().split()
+        if not reply:
+            raise SystemExit(f"the mutation worker for {self.tests} ended")
+        status, seconds = reply[0], float(reply[1])
+        # A timeout is confirmed in a new process: a forked child that hangs on a lock no thread will release
+        # must not count as a kill.
+        if status == "timeout" or int(status) not in (*_FORK_DECIDES, 5):
+            return self._fallback(mutant, timeout)
+        return _exit_outcome(int(status), self.tests), seconds
+
+    def close(self) -> None:
+        self._requests.close()
+        self.process.wait(timeout=60)
+
+    def __enter__(self) -> ForkedPytest:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _project_module(module: Any) -> bool:
+    """A module loaded from the project's source (not from the virtualenv): re-imported by each child."""
+    spec = getattr(module, "__spec__", None)
+    places = [getattr(module, "__file__", None), *(getattr(spec, "submodule_search_locations", None) or [])]
+    for place in places:
+        if place:
+            path = Path(place).resolve()
+            if path.is_relative_to(ROOT) and not path.is_relative_to(ROOT / ".venv"):
+                return True
+    return False
+
+
+# Threads a child may be forked without: jemalloc's background purging (jemalloc's own fork handlers restart it)
+# and polars' spill-file cleaner (no computation waits on it). Polars' compute pool is started lazily and is
+# not among them: a worker that started it does not fork.
+_FORK_SAFE_THREADS = {"jemalloc_bg_thd", "polars-ooc-clea"}
+
+
+def _unsafe_threads() -> list[str]:
+    """The names of the process's threads, besides the main one, that a forked child would miss (Linux: native
+    threads included); elsewhere every Python thread but the main one."""
+    tasks = Path("/proc/self/task")
+    if not tasks.is_dir():
+        return [t.name for t in threading.enumerate() if t is not threading.main_thread()]
+    names = [(task / "comm").read_text().strip() for task in tasks.iterdir() if task.name != str(os.getpid())]
+    return [name for name in names if name not in _FORK_SAFE_THREADS]
+
+
+def serve(tests: list[str]) -> int:
+    """The worker of `ForkedPytest`: read "<module> <index> <timeout>" lines (index -1: no mutant), fork a
+    pytest run per line, answer "<exit status or 'timeout'> <seconds>"."""
+    import pytest
+
+    replies = os.fdopen(os.dup(1), "w", buffering=1)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    os.dup2(devnull, 1)  # pytest's own output never mixes into the replies
+    pytest.main(["--collect-only", "-q", "-p", "no:cacheprovider", *tests])
+    for name in [name for name, module in sys.modules.items() if name != "__main__" and _project_module(module)]:
+        del sys.modules[name]
+    unsafe = _unsafe_threads()
+    replies.write(f"threads {','.join(unsafe)}\n" if unsafe else "ready\n")
+    if unsafe:
+        return 0
+    for line in sys.stdin:
+        module, index, timeout = line.split()
+        start = time.monotonic()
+        status = _fork_pytest(tests, module, int(index), float(timeout), devnull)
+        replies.write(f"{status} {time.monotonic() - start:.3f}\n")
+    return 0
+
+
+def _fork_pytest(tests: list[str], module: str, index: int, timeout: float, devnull: int) -> str:
+    import pytest
+
+    pid = os.fork()
+    if pid == 0:  # the child: its own process group (a timeout ends whatever the tests started too)
+        code = 3
+        try:
+            os.setpgid(0, 0)
+            os.dup2(devnull, 0)
+            os.dup2(devnull, 2)
+            if index >= 0:
+                os.environ[MODULE_ENV], os.environ[INDEX_ENV] = module, str(index)
+            code = int(pytest.main(_pytest_arguments(tests)))
+        finally:
+            os._exit(code)
+    with contextlib.suppress(OSError):  # whichever of parent and child gets there first
+        os.setpgid(pid, pid)
+    deadline = time.monotonic() + timeout
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return str(os.waitstatus_to_exitcode(status))
+        if time.monotonic() > deadline:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            return "timeout"
+        time.sleep(0.02)
 
 
 def _survivor_reasons() -> dict[str, dict[str, str]]:
@@ -260,19 +432,43 @@ def reason_key(code: str, description: str) -> str:
     return f"{code} :: {description}"
 
 
-def run_module(module: str, jobs: int, only: set[str] | None = None) -> dict[str, Any]:
+def run_module(module: str, jobs: int, only: set[str] | None = None, fork: bool = True) -> dict[str, Any]:
     """Test every mutant of `module`, or only those whose `survivor_key` is in `only` (the others count as
-    killed by an earlier measurement of the same source)."""
+    killed by an earlier measurement of the same source). `fork`: each run forked from a preloaded worker
+    (`ForkedPytest`), else a new pytest process per run."""
     tests = TARGETS[module]
-    baseline, seconds = _pytest(tests, None, timeout=1800)
+    runners: queue.Queue[ForkedPytest | None] = queue.Queue()
+    for _ in range(jobs):
+        runners.put(ForkedPytest(tests) if fork else None)
+
+    def test(mutant: Mutant | None, timeout: float) -> tuple[str, float]:
+        runner = runners.get()
+        try:
+            return runner.run(mutant, timeout) if runner is not None else _pytest(tests, mutant, timeout)
+        finally:
+            runners.put(runner)
+
+    try:
+        return _measure(module, tests, jobs, only, test)
+    finally:
+        while not runners.empty():
+            if (runner := runners.get()) is not None:
+                runner.close()
+
+
+def _measure(module: str, tests: list[str], jobs: int, only: set[str] | None, test: Any) -> dict[str, Any]:
+    # The clean run takes the same way as the mutants: a runner that failed the unmutated tests would count
+    # every mutant as killed.
+    baseline, seconds = test(None, 1800)
     if baseline != "passed":
         raise SystemExit(f"the targeted tests of {module} fail without any mutant: {tests}")
     # A mutant can turn a loop endless; far beyond the clean run's duration it counts as killed.
     timeout = max(120.0, 5 * seconds)
     mutants = list_mutants(module)
+    started = time.monotonic()
 
     def run(mutant: Mutant) -> str:
-        outcome = _pytest(tests, mutant, timeout)[0]
+        outcome = test(mutant, timeout)[0]
         shown = "survived" if outcome == "passed" else "killed" if outcome == "failed" else outcome
         print(f"  #{mutant.index} {shown}: line {mutant.line} {mutant.description}", flush=True)
         return outcome
@@ -282,6 +478,7 @@ def run_module(module: str, jobs: int, only: set[str] | None = None) -> dict[str
 
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         outcomes = list(pool.map(run_or_keep, mutants))
+    run_seconds = time.monotonic() - started
     reasons = _survivor_reasons().get(module, {})
     survivors = [
         {
@@ -302,6 +499,9 @@ def run_module(module: str, jobs: int, only: set[str] | None = None) -> dict[str
         "survived": len(survivors),
         "killed_share": round(killed / len(mutants), 3) if mutants else None,
         "clean_run_seconds": round(seconds, 1),
+        # A `--survivors` run tests only the last survivors: its seconds are theirs, not the module's.
+        "mutants_tested": len(mutants) if only is None else sum(survivor_key(m) in only for m in mutants),
+        "mutants_run_seconds": round(run_seconds),
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "survivors": survivors,
     }
@@ -322,8 +522,16 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="re-test only the mutants that survived the last measurement of each module (after adding tests)",
     )
+    parser.add_argument(
+        "--fresh-process",
+        action="store_true",
+        help="a new pytest process per mutant instead of forking a preloaded worker (slower; to cross-check)",
+    )
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)  # ForkedPytest's worker
     parser.add_argument("--results", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
+    if args.worker:
+        return serve(args.modules)
     modules = args.modules or list(TARGETS)
     unknown = [m for m in modules if m not in TARGETS]
     if unknown:
@@ -344,7 +552,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     for module in modules:
         print(f"{module}: {len(list_mutants(module))} mutants against {' '.join(TARGETS[module])}", flush=True)
-        entry = run_module(module, args.jobs, _previous_survivors(results, module) if args.survivors else None)
+        only = _previous_survivors(results, module) if args.survivors else None
+        entry = run_module(module, args.jobs, only, fork=not args.fresh_process)
         results["modules"][module] = entry
         print(f"  killed {entry['killed']}/{entry['mutants']} ({entry['killed_share']:.0%})", flush=True)
         for s in entry["survivors"]:

@@ -570,13 +570,17 @@ def test_cliniko_field_value_and_options() -> None:
         '{"name": "B", "options": [{"name": "Yes", "selected": true}, {"name": "No", "selected": false}]}',
         '{"name": "C", "options": [{"name": "Yes"}, {"name": "No"}]}',
         "not json",
+        '{"name": "D", "options": [{"name": "Only", "selected": true}]}',
+        '{"name": "E", "value": "free text", "options": []}',
     ]
     values, issues, _ = run("cliniko_field_value", fields)
-    assert values == ["x", "Yes", None, None]  # options but none selected: no value
-    assert issues == [None, None, None, "invalid_json"]
+    # Options but none selected: no value; a single option is read like several; an empty option list is a
+    # text field's.
+    assert values == ["x", "Yes", None, None, "Only", "free text"]
+    assert issues == [None, None, None, "invalid_json", None, None]
     options, issues, _ = run("cliniko_field_options", fields)
-    assert options == [None, "Yes; No", "Yes; No", None]
-    assert issues == [None, None, None, "invalid_json"]
+    assert options == [None, "Yes; No", "Yes; No", None, "Only", None]  # no option names: null, not ""
+    assert issues == [None, None, None, "invalid_json", None, None]
 
 
 def test_cliniko_note_text_sections_choices_and_entities_per_note() -> None:
