@@ -5,10 +5,11 @@
 
 The signoff, live, delta and rollback states need a practice whose trial passes (the demo's has ERROR
 findings by design): a clean customer (`SCREENSHOT_CUSTOMER`, default clean-physio: a clean generated
-practice, Cliniko dump, target its own embedded Gensolve database) taken through trial staging, signoff,
-live staging, `gensolve_migrate`, `cliniko_delta_pickup_gensolve` and `gensolve_rollback` on the same
-instance first — docs/screenshots/setup.py does that (`make screenshots` runs it before this). Pages of a
-customer with no such runs are skipped (named on stderr).
+practice, Cliniko dump, live target the demo's emulated Dynamics org — `SCREENSHOT_TARGET=gensolve`: its own
+embedded Gensolve database) taken through trial staging, signoff, live staging, `dynamics_migrate`,
+`cliniko_delta_pickup_dynamics` and `dynamics_rollback` on the same instance first — docs/screenshots/setup.py
+does that (`make screenshots` runs it before this). Pages of a customer with no such runs are skipped (named
+on stderr).
 
 Uses the system's Chromium (`CHROMIUM`, default /usr/bin/chromium; on Debian `apt-get install chromium`):
 Playwright's own browser download is not needed. Writes docs/screenshots/<name>.png (optimised by optipng
@@ -30,6 +31,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 OUT = Path(__file__).resolve().parent
 BASE = os.environ.get("DAGSTER_URL", "http://127.0.0.1:3000").rstrip("/")
 CLEAN = os.environ.get("SCREENSHOT_CUSTOMER", "clean-physio")
+TARGET = os.environ.get("SCREENSHOT_TARGET", "dynamics")  # the clean customer's target group (setup.py)
 PAGES = {
     "asset-graph": "/asset-groups",
     "staged-client-checks": "/assets/staged/client?view=checks",
@@ -53,9 +55,9 @@ CLEAN_PAGES = {
 # store/progress.py: "records/s").
 RUN_LOGS: dict[str, tuple[str, str | None, str | None]] = {
     "dynamics-migrate-progress": ("dynamics_migrate", None, "records/s"),
-    "live-migrate-run": ("gensolve_migrate", f"{CLEAN}|live", None),
-    "delta-pickup-run": ("cliniko_delta_pickup_gensolve", f"{CLEAN}|live", None),
-    "rollback-run": ("gensolve_rollback", f"{CLEAN}|live", None),
+    "live-migrate-run": (f"{TARGET}_migrate", f"{CLEAN}|live", None),
+    "delta-pickup-run": (f"cliniko_delta_pickup_{TARGET}", f"{CLEAN}|live", None),
+    "rollback-run": (f"{TARGET}_rollback", f"{CLEAN}|live", None),
 }
 _LATEST_RUN = (
     "query($filter: RunsFilter!) { runsOrError(filter: $filter, limit: 1) { ... on Runs { results { runId } } } }"
