@@ -37,13 +37,20 @@ PAGES = {
     "staged-client-checks": "/assets/staged/client?view=checks",
     "dynamics-migrate-launchpad": "/locations/migration/jobs/dynamics_migrate/playground",
     "post-migration-check": "/assets/dynamics/post_migration?view=checks",
-    "signoff-asset": "/assets/signoff/trial_signoff",
+    "signoff-asset": "/assets/signoff/trial_signoff?view=lineage",
     "automation": "/automation",
     "runs": "/runs",
     "runs-verdict-failed": "/runs?q%5B0%5D=tag%3Averdict%3Dfailed",
     "rollback-launchpad": "/locations/migration/jobs/dynamics_rollback/playground",
 }
 
+# What to click (exact texts) before the shot: a check's overview shows only its latest evaluation (the clean
+# practice's, which came last; a `partition` in the URL does not change that), its execution history every
+# partition's, the demo's failures too.
+CLICKS = {
+    "staged-client-checks": ("Execution history",),
+    "post-migration-check": ("passed", "Execution history"),  # the verdict check, not the first listed
+}
 
 # The clean customer's day (module docstring): its recorded signoff and the delta's verification.
 CLEAN_PAGES = {
@@ -78,6 +85,9 @@ def _shoot(page: Page, path: str, name: str, log_filter: str | None = None) -> N
     skip = page.get_by_role("button", name="Skip")
     if skip.count():
         skip.first.click()  # the first-visit community dialog
+    for text in CLICKS.get(name, ()):
+        page.get_by_text(text, exact=True).first.click()
+        page.wait_for_load_state("networkidle")
     if log_filter:
         page.get_by_placeholder("Filter").first.fill(log_filter)
     page.wait_for_timeout(2500)
