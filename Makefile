@@ -63,13 +63,15 @@ targets-stop: $(STAMP)
 ## dev: the Dagster UI and daemon on the same instance, data and emulated org as the demo, with the secrets of
 ## the org's customers from $(MIGRATION_HOME)/dev.env (written 0600 by the demo) in its environment, on
 ## 127.0.0.1:$(DAGSTER_PORT) (default 3000). Stoppable however it was started (practice_migrate/dev.py: a
-## background job ignores SIGINT, and dagster dev then SIGTERM too): Ctrl-C, `kill <make's pid>` or `make dev-stop`
+## background job ignores SIGINT, and dagster dev then SIGTERM too): Ctrl-C or `make dev-stop` (not a kill of make:
+## make does not pass SIGTERM on)
 dev: targets
 	set -a && source "$(MIGRATION_HOME)/dev.env" && set +a && \
 	exec $(BIN)/python -m practice_migrate.dev run -- $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 \
 	  -p $${DAGSTER_PORT:-3000}
 
-## dev-stop: stop the `make dev` of this instance (SIGTERM; it shuts its webserver, daemon and code server down)
+## dev-stop: stop the `make dev` of this instance (SIGTERM to dagster dev; its webserver and daemon stop, its code
+## server within 45 s)
 dev-stop: $(STAMP)
 	$(BIN)/python -m practice_migrate.dev stop
 
