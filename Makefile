@@ -13,7 +13,7 @@ export DAGSTER_DISABLE_TELEMETRY := 1
 # the demo, `make dev`, the tests and the benchmarks talk to the emulators on loopback.
 export MIGRATION_ALLOWED_HOSTS ?= 127.0.0.1,localhost,*.invalid
 
-.PHONY: demo demo-two-hops test test-postgres dev targets targets-stop bench bench-proposals bench-real-org mutation lint lock clean install screenshots
+.PHONY: demo demo-two-hops test test-postgres dev dev-stop targets targets-stop bench bench-proposals bench-real-org mutation lint lock clean install screenshots
 
 install: $(STAMP)
 
@@ -56,14 +56,24 @@ test-postgres: $(STAMP)
 targets: $(STAMP)
 	$(BIN)/python -m practice_migrate.targets start
 
+## targets-stop: stop that org (its state stays; `make targets` brings it back)
 targets-stop: $(STAMP)
 	$(BIN)/python -m practice_migrate.targets stop
 
-## dev: the Dagster UI and daemon on the same instance, data and emulated org as the demo, with the demo
-## customer's secret from $(MIGRATION_HOME)/dev.env (written 0600 by the demo) in its environment
+## dev: the Dagster UI and daemon on the same instance, data and emulated org as the demo, with the secrets of
+## the org's customers from $(MIGRATION_HOME)/dev.env (written 0600 by the demo) in its environment, on
+## 127.0.0.1:$(DAGSTER_PORT) (default 3000). Stoppable however it was started (practice_migrate/dev.py: a
+## background job ignores SIGINT, and dagster dev then SIGTERM too): Ctrl-C or `make dev-stop` (not a kill of make:
+## make does not pass SIGTERM on)
 dev: targets
 	set -a && source "$(MIGRATION_HOME)/dev.env" && set +a && \
-	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p $${DAGSTER_PORT:-3000}
+	exec $(BIN)/python -m practice_migrate.dev run -- $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 \
+	  -p $${DAGSTER_PORT:-3000}
+
+## dev-stop: stop the `make dev` of this instance (SIGTERM to dagster dev; its webserver and daemon stop, its code
+## server within 45 s)
+dev-stop: $(STAMP)
+	$(BIN)/python -m practice_migrate.dev stop
 
 ## bench: performance benchmarks; writes bench/results.json
 bench: $(STAMP)
@@ -83,13 +93,14 @@ bench-real-org: $(STAMP)
 mutation: $(STAMP)
 	$(BIN)/python -m bench.mutation --jobs $${MUTATION_JOBS:-1} $(MUTATION_MODULES)
 
-## screenshots: the operator guide's screenshots from a running `make dev` (DAGSTER_URL, system Chromium):
-## docs/screenshots/setup.py first takes the clean practice through its day on that instance (re-runnable)
+## screenshots: the operator guide's screenshots from a running `make dev` (DAGSTER_URL, default the port of
+## `make dev`; system Chromium): docs/screenshots/setup.py first takes the clean practice clean-physio through
+## its day on that instance and the demo's org (re-runnable)
 screenshots:
 	@test -x .venv-docs/bin/python || $(PYTHON) -m venv .venv-docs
 	.venv-docs/bin/python -m pip install --quiet --disable-pip-version-check -r docs/screenshots/requirements.txt
-	.venv-docs/bin/python docs/screenshots/setup.py
-	.venv-docs/bin/python docs/screenshots/take.py
+	export DAGSTER_URL=$${DAGSTER_URL:-http://127.0.0.1:$${DAGSTER_PORT:-3000}} && \
+	.venv-docs/bin/python docs/screenshots/setup.py && .venv-docs/bin/python docs/screenshots/take.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -91,7 +91,8 @@ def main() -> int:
     shutil.rmtree(targets.state_dir(home.root), ignore_errors=True)
     print("0/9  Starting the Entra ID and Dataverse emulators on 127.0.0.1 (the trial target; kept for `make dev`)")
     # Stable ports and state under the home: `make targets` restarts this very org after the demo.
-    with targets.start_persistent(home.root, targets.client_secret(home.root, renew=True)) as running:
+    # New secrets for a new org: the demo customer's and each practice customer's own app (targets.ensure_secrets).
+    with targets.start_persistent(home.root, targets.ensure_secrets(home.root, renew=True)) as running:
         os.environ[DEMO_SECRET_ENV] = running.endpoints.client_secret
         # The demo's targets are the emulators and a placeholder production org: the operator allows them.
         os.environ.setdefault(ALLOWED_HOSTS_ENV, EMULATOR_HOSTS)
@@ -206,8 +207,9 @@ def _run(home: object, running: object) -> int:
     _load(home, running, instance, partition, quiet, accept)
     _gensolve(home, instance, dump_dir, quiet, accept)  # type: ignore[arg-type]
     print(
-        "Open the Dagster UI on the same instance and org with `make dev` (http://127.0.0.1:3000): it restarts "
-        f"the emulated org from {home.root / 'emulators'} (`make targets`), secret from {home.root / 'dev.env'}."
+        "Open the Dagster UI on the same instance and org with `make dev` "
+        f"(http://127.0.0.1:{os.environ.get('DAGSTER_PORT') or 3000}): it restarts the emulated org from "
+        f"{home.root / 'emulators'} (`make targets`), secrets from {home.root / 'dev.env'}; `make dev-stop` stops it."
     )
     return 0
 

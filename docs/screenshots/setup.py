@@ -3,16 +3,23 @@
 
 The demo's own customers (`make demo`) have ERROR findings by design, so the signoff, live, delta and rollback
 pages need a practice whose trial passes: `clean-physio` (`SCREENSHOT_CUSTOMER`), a clean generated Cliniko dump
-whose target is its own embedded Gensolve database (nothing to provision, no secret). This script
+whose live target is the demo's emulated Dynamics org (`SCREENSHOT_TARGET=dynamics`, the default; keys carry the
+customer, so it shares the org with demo-physio) — or, with `SCREENSHOT_TARGET=gensolve`, its own embedded
+Gensolve database. This script
 
-1. writes its dump and configuration through the project's CLI (`practice-migrate generate`, `customers add`:
-   the configuration and the dynamic partition on the instance in $DAGSTER_HOME) unless they exist, then
+1. writes its dump and configuration through the project's CLI (`practice-migrate generate` unless the dump
+   exists, `customers add`: the configuration and the dynamic partition on the instance in $DAGSTER_HOME); for
+   Dynamics, `python -m practice_migrate.targets customer` first provisions it in the running org — its own app
+   registration and application user (its secret is in $MIGRATION_HOME/dev.env, written by `make demo` /
+   `make targets` before `make dev` started, never here), its practitioners and fallback owner as users — and
+   prints its `target.live` block (trial: a sandbox it never loads into; the day below has no trial load), then
 2. drives the webserver's GraphQL API (`DAGSTER_URL`) as the UI's Launchpad does, one run at a time, each
    waited for: `cliniko_stage` trial → the signoff (`signoff/trial_signoff`) → `cliniko_stage` live →
-   `gensolve_migrate` live (schema plan applied) → `cliniko_delta_pickup_gensolve` live → `gensolve_rollback` live.
+   `<target>_migrate` live (schema plan applied) → `cliniko_delta_pickup_<target>` live → `<target>_rollback` live.
 
 Exit 0 when every run succeeded; the first run that did not is named with its status. Standard library only
-(it runs in .venv-docs beside Playwright; the CLI is the project's, `PRACTICE_MIGRATE`, default .venv/bin).
+(it runs in .venv-docs beside Playwright; the project's CLI and interpreter are `PRACTICE_MIGRATE` and
+`PROJECT_PYTHON`, default .venv/bin).
 """
 
 from __future__ import annotations
@@ -30,7 +37,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 BASE = os.environ.get("DAGSTER_URL", "http://127.0.0.1:3000").rstrip("/")
 CUSTOMER = os.environ.get("SCREENSHOT_CUSTOMER", "clean-physio")
+TARGET = os.environ.get("SCREENSHOT_TARGET", "dynamics")  # the target's asset group: dynamics or gensolve
 CLI = os.environ.get("PRACTICE_MIGRATE", str(ROOT / ".venv" / "bin" / "practice-migrate"))
+PROJECT_PYTHON = os.environ.get("PROJECT_PYTHON", str(ROOT / ".venv" / "bin" / "python"))
+FALLBACK_OWNER = "migration.owner@example.co.nz"
+TARGET_SYSTEMS = {"dynamics": "dynamics365", "gensolve": "gensolve"}
 LOCATION = "migration"  # workspace.yaml
 REPOSITORY = "__repository__"
 CLIENTS = 150
@@ -64,16 +75,17 @@ class Step:
     assets: tuple[tuple[str, ...], ...] = ()
 
 
-def steps(customer: str) -> list[Step]:
-    """The clean practice's day, in order."""
+def steps(customer: str, target: str = "dynamics") -> list[Step]:
+    """The clean practice's day, in order, for a customer whose target's asset group is ``target``."""
     signoff = {"ops": {"signoff__trial_signoff": {"config": {"approved_by": "Dr A. Owner", "comment": "screenshots"}}}}
+    apply_plan = {"ops": {f"{target}__schema_plan": {"config": {"apply": True}}}}
     return [
         Step("trial staging", "cliniko_stage", "trial"),
         Step("signoff", "__ASSET_JOB", None, signoff, (("signoff", "trial_signoff"),)),
         Step("live staging", "cliniko_stage", "live"),
-        Step("live load", "gensolve_migrate", "live", {"ops": {"gensolve__schema_plan": {"config": {"apply": True}}}}),
-        Step("delta pickup", "cliniko_delta_pickup_gensolve", "live"),
-        Step("rollback", "gensolve_rollback", "live"),
+        Step("live load", f"{target}_migrate", "live", apply_plan),
+        Step("delta pickup", f"cliniko_delta_pickup_{target}", "live"),
+        Step("rollback", f"{target}_rollback", "live"),
     ]
 
 
@@ -130,10 +142,10 @@ def wait(post: Post, run_id: str, timeout: float = RUN_TIMEOUT, pause: float = 3
         time.sleep(pause)
 
 
-def drive(post: Post, customer: str, pause: float = 3.0) -> list[tuple[str, str, str]]:
+def drive(post: Post, customer: str, pause: float = 3.0, target: str = "dynamics") -> list[tuple[str, str, str]]:
     """Run every step in order, stopping at the first that did not succeed; (step, run id, status) per run."""
     done = []
-    for step in steps(customer):
+    for step in steps(customer, target):
         run_id = launch(post, step, customer)
         status = wait(post, run_id, pause=pause)
         done.append((step.name, run_id, status))
@@ -143,37 +155,47 @@ def drive(post: Post, customer: str, pause: float = 3.0) -> list[tuple[str, str,
     return done
 
 
-def register(customer: str, home: Path) -> None:
-    """The clean practice's dump and configuration, through the project's CLI (skipped when registered)."""
-    if (home / "config" / f"{customer}.yaml").exists():
-        return
+Run = Callable[[list[str]], str]
+
+
+def run_project(command: list[str]) -> str:
+    """One command of the project (from its root, so its own code runs); its standard output."""
+    done = subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True)  # noqa: S603 ours
+    sys.stderr.write(done.stderr)
+    return done.stdout
+
+
+def register(customer: str, home: Path, target: str = "dynamics", run: Run = run_project) -> Path:
+    """The clean practice's dump (generated when missing), its place in the target and its configuration,
+    registered through the project's CLI (again on every pass: each step is idempotent); the configuration's
+    path in the inbox."""
     dump = home / "dumps" / customer / "dump"
     if not (dump / "manifest.json").exists():
-        subprocess.run(  # noqa: S603 the project's own CLI
-            [
-                CLI,
-                "generate",
-                "--system",
-                "cliniko",
-                "--country",
-                "NZ",
-                "--clients",
-                str(CLIENTS),
-                "--defects",
-                "0",
-                "--seed",
-                str(SEED),
-                str(dump),
-            ],
-            check=True,
-        )
+        generate = [CLI, "generate", "--system", "cliniko", "--country", "NZ", "--clients", str(CLIENTS)]
+        run([*generate, "--defects", "0", "--seed", str(SEED), str(dump)])
+    if target == "dynamics":
+        provision = [PROJECT_PYTHON, "-m", "practice_migrate.targets", "customer", customer, "--dump", str(dump)]
+        live = json.loads(run([*provision, "--fallback-owner", FALLBACK_OWNER, "--environment", "production"]))
+        target_block = {
+            "system": TARGET_SYSTEMS[target],
+            "trial": {"environment": "sandbox", "url": "https://sandbox.invalid"},
+            "live": live,
+        }
+    else:
+        target_block = {
+            "system": TARGET_SYSTEMS[target],
+            "trial": {"environment": "sandbox", "database": "embedded"},
+            "live": {"environment": "production", "database": "embedded"},
+        }
     config = home / "inbox" / f"{customer}.yaml"
     config.parent.mkdir(parents=True, exist_ok=True)
-    config.write_text(_config_text(customer, dump), encoding="utf-8")
-    subprocess.run([CLI, "customers", "add", str(config)], check=True)  # noqa: S603 the project's own CLI
+    config.write_text(config_text(customer, dump, target_block), encoding="utf-8")
+    run([CLI, "customers", "add", str(config)])
+    return config
 
 
-def _config_text(customer: str, dump: Path) -> str:
+def config_text(customer: str, dump: Path, target: dict) -> str:
+    """The clean practice's customer file (its dump for both run kinds, ``target`` as given)."""
     return json.dumps(  # JSON is YAML
         {
             "customer_id": customer,
@@ -181,12 +203,8 @@ def _config_text(customer: str, dump: Path) -> str:
             "country": "NZ",
             "time_zone": "Pacific/Auckland",
             "source": {"system": "cliniko", "trial": {"dump": str(dump)}, "live": {"dump": str(dump)}},
-            "target": {
-                "system": "gensolve",
-                "trial": {"environment": "sandbox", "database": "embedded"},
-                "live": {"environment": "production", "database": "embedded"},
-            },
-            "fallback_owner_email": "migration.owner@example.co.nz",
+            "target": target,
+            "fallback_owner_email": FALLBACK_OWNER,
         },
         indent=2,
     )
@@ -194,8 +212,11 @@ def _config_text(customer: str, dump: Path) -> str:
 
 def main() -> int:
     home = Path(os.environ.get("MIGRATION_HOME", ROOT / "var"))
-    register(CUSTOMER, home)
-    done = drive(http_post, CUSTOMER)
+    if TARGET not in TARGET_SYSTEMS:
+        print(f"SCREENSHOT_TARGET must be one of {', '.join(TARGET_SYSTEMS)}", file=sys.stderr)
+        return 2
+    register(CUSTOMER, home, TARGET)
+    done = drive(http_post, CUSTOMER, target=TARGET)
     return 0 if done and all(status == "SUCCESS" for _, _, status in done) else 1
 
 

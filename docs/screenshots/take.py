@@ -5,10 +5,11 @@
 
 The signoff, live, delta and rollback states need a practice whose trial passes (the demo's has ERROR
 findings by design): a clean customer (`SCREENSHOT_CUSTOMER`, default clean-physio: a clean generated
-practice, Cliniko dump, target its own embedded Gensolve database) taken through trial staging, signoff,
-live staging, `gensolve_migrate`, `cliniko_delta_pickup_gensolve` and `gensolve_rollback` on the same
-instance first — docs/screenshots/setup.py does that (`make screenshots` runs it before this). Pages of a
-customer with no such runs are skipped (named on stderr).
+practice, Cliniko dump, live target the demo's emulated Dynamics org — `SCREENSHOT_TARGET=gensolve`: its own
+embedded Gensolve database) taken through trial staging, signoff, live staging, `dynamics_migrate`,
+`cliniko_delta_pickup_dynamics` and `dynamics_rollback` on the same instance first — docs/screenshots/setup.py
+does that (`make screenshots` runs it before this). Pages of a customer with no such runs are skipped (named
+on stderr).
 
 Uses the system's Chromium (`CHROMIUM`, default /usr/bin/chromium; on Debian `apt-get install chromium`):
 Playwright's own browser download is not needed. Writes docs/screenshots/<name>.png (optimised by optipng
@@ -30,18 +31,26 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 OUT = Path(__file__).resolve().parent
 BASE = os.environ.get("DAGSTER_URL", "http://127.0.0.1:3000").rstrip("/")
 CLEAN = os.environ.get("SCREENSHOT_CUSTOMER", "clean-physio")
+TARGET = os.environ.get("SCREENSHOT_TARGET", "dynamics")  # the clean customer's target group (setup.py)
 PAGES = {
     "asset-graph": "/asset-groups",
     "staged-client-checks": "/assets/staged/client?view=checks",
     "dynamics-migrate-launchpad": "/locations/migration/jobs/dynamics_migrate/playground",
     "post-migration-check": "/assets/dynamics/post_migration?view=checks",
-    "signoff-asset": "/assets/signoff/trial_signoff",
+    "signoff-asset": "/assets/signoff/trial_signoff?view=lineage",
     "automation": "/automation",
     "runs": "/runs",
     "runs-verdict-failed": "/runs?q%5B0%5D=tag%3Averdict%3Dfailed",
     "rollback-launchpad": "/locations/migration/jobs/dynamics_rollback/playground",
 }
 
+# What to click (exact texts) before the shot: a check's overview shows only its latest evaluation (the clean
+# practice's, which came last; a `partition` in the URL does not change that), its execution history every
+# partition's, the demo's failures too.
+CLICKS = {
+    "staged-client-checks": ("Execution history",),
+    "post-migration-check": ("passed", "Execution history"),  # the verdict check, not the first listed
+}
 
 # The clean customer's day (module docstring): its recorded signoff and the delta's verification.
 CLEAN_PAGES = {
@@ -53,9 +62,9 @@ CLEAN_PAGES = {
 # store/progress.py: "records/s").
 RUN_LOGS: dict[str, tuple[str, str | None, str | None]] = {
     "dynamics-migrate-progress": ("dynamics_migrate", None, "records/s"),
-    "live-migrate-run": ("gensolve_migrate", f"{CLEAN}|live", None),
-    "delta-pickup-run": ("cliniko_delta_pickup_gensolve", f"{CLEAN}|live", None),
-    "rollback-run": ("gensolve_rollback", f"{CLEAN}|live", None),
+    "live-migrate-run": (f"{TARGET}_migrate", f"{CLEAN}|live", None),
+    "delta-pickup-run": (f"cliniko_delta_pickup_{TARGET}", f"{CLEAN}|live", None),
+    "rollback-run": (f"{TARGET}_rollback", f"{CLEAN}|live", None),
 }
 _LATEST_RUN = (
     "query($filter: RunsFilter!) { runsOrError(filter: $filter, limit: 1) { ... on Runs { results { runId } } } }"
@@ -76,6 +85,9 @@ def _shoot(page: Page, path: str, name: str, log_filter: str | None = None) -> N
     skip = page.get_by_role("button", name="Skip")
     if skip.count():
         skip.first.click()  # the first-visit community dialog
+    for text in CLICKS.get(name, ()):
+        page.get_by_text(text, exact=True).first.click()
+        page.wait_for_load_state("networkidle")
     if log_filter:
         page.get_by_placeholder("Filter").first.fill(log_filter)
     page.wait_for_timeout(2500)

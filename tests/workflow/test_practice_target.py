@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import stat
 import subprocess
 import sys
@@ -19,6 +18,7 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
+from loopback_ports import free_port
 
 from customers import MigrationHome
 from emulators.launcher import DataverseControl
@@ -26,12 +26,6 @@ from migration_assets.jobs import staging_job_name
 from migration_assets.partitions import add_customer_partition
 from practice_migrate import demo, targets
 from synthetic import generate_practice
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -44,8 +38,8 @@ def practice_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     shutil.copy(PROJECT / "dagster_home" / "dagster.yaml", dagster_home / "dagster.yaml")
     monkeypatch.setenv("DAGSTER_HOME", str(dagster_home))
     monkeypatch.setenv("MIGRATION_HOME", str(home))
-    monkeypatch.setenv(targets.DATAVERSE_PORT_ENV, str(_free_port()))
-    monkeypatch.setenv(targets.ENTRA_PORT_ENV, str(_free_port()))
+    monkeypatch.setenv(targets.DATAVERSE_PORT_ENV, str(free_port()))
+    monkeypatch.setenv(targets.ENTRA_PORT_ENV, str(free_port()))
     monkeypatch.delenv(demo.DEMO_SECRET_ENV, raising=False)
     dump = home / "dumps" / demo.DEMO_CUSTOMER / "trial"
     generate_practice(dump, country="NZ", clients=12, defect_rate=0.0, seed=7)
