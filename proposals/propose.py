@@ -234,8 +234,8 @@ def _own_words_of(table: str, entity: str) -> frozenset[str]:
 
 
 # The code a legacy schema writes before each of a table's column names (`SHCD_` in a SHORTCODE table, `PPPU_`
-# in PPPU), learned from the dump by `learn_column_prefixes` at the start of each proposal: table → prefix.
-_COLUMN_PREFIXES: dict[str, str] = {}
+# in PPPU) is learned from the dump by `learn_column_prefixes` at the start of each proposal (table → prefix) and
+# passed down as `prefix` (the table's code, None when it has none) to every function that reads a column's name.
 # A prefix is learned when at least this share of the table's columns (and three of them) start with it.
 _PREFIX_SHARE = 0.6
 
@@ -278,8 +278,7 @@ def learn_column_prefixes(profile: DumpProfile) -> dict[str, str]:
     return learned
 
 
-def _without_column_prefix(words: list[str], table: str) -> list[str]:
-    prefix = _COLUMN_PREFIXES.get(table)
+def _without_column_prefix(words: list[str], prefix: str | None) -> list[str]:
     if not prefix or not words:
         return words
     if words[0] == prefix and len(words) > 1:
@@ -290,10 +289,10 @@ def _without_column_prefix(words: list[str], table: str) -> list[str]:
     return words
 
 
-def _strip_prefix(words: list[str], table: str, entity: str) -> list[str]:
+def _strip_prefix(words: list[str], table: str, entity: str, prefix: str | None) -> list[str]:
     """Drop the leading words naming the row's own table or entity (`PTNT_LASTNAME`, `ClientLastName`,
     `ClientOrganisationKey`), and the table's learned column code (`SHCD_DESCRIPTION`)."""
-    return _without_column_prefix(_strip_own_prefix(words, table, entity), table)
+    return _without_column_prefix(_strip_own_prefix(words, table, entity), prefix)
 
 
 def _strip_own_prefix(words: list[str], table: str, entity: str) -> list[str]:
@@ -317,39 +316,40 @@ def _strip_own_prefix(words: list[str], table: str, entity: str) -> list[str]:
     return [ABBREVIATIONS.get(rest, rest)] if glued and len(rest) >= 2 else list(words)
 
 
-def _own_id_words(words: list[str], table: str, entity: str) -> list[str]:
+def _own_id_words(words: list[str], table: str, entity: str, prefix: str | None) -> list[str]:
     """The words of a column name once every leading word naming the row's own table or entity is dropped:
     `ClientPatientId` in a table of patients (the entity's prefix, then the table's) is its `id`."""
     for _ in range(2):
-        stripped = _strip_prefix(words, table, entity)
+        stripped = _strip_prefix(words, table, entity, prefix)
         if stripped == words:
             break
         words = stripped
     return words
 
 
-def name_score(column: str, table: str, entity: str, canonical: CanonicalField) -> tuple[float, str]:
-    """How well a column's name says `canonical`, and in which style."""
+def name_score(
+    column: str, table: str, entity: str, canonical: CanonicalField, prefix: str | None
+) -> tuple[float, str]:
+    """How well a column's name says `canonical`, and in which style (`prefix`: the table's learned column code)."""
     temporal = canonical.dtype in (pl.Date, pl.Datetime)
-    return _name_score(column, table, entity, canonical.name, canonical.ref, temporal, _COLUMN_PREFIXES.get(table))
+    return _name_score(column, table, entity, canonical.name, canonical.ref, temporal, prefix)
 
 
-def _column_stripped(column: str, table: str, entity: str) -> str:
-    """`_stripped_name` with the table's column code learned for the proposal under way."""
-    return _stripped_name(column, table, entity, _COLUMN_PREFIXES.get(table))
+def _column_stripped(column: str, table: str, entity: str, prefix: str | None) -> str:
+    return _stripped_name(column, table, entity, prefix)
 
 
 @lru_cache(maxsize=65536)
 def _stripped_name(column: str, table: str, entity: str, prefix: str | None) -> str:
     """The compact name of a column once the leading words naming its own table or entity, and the table's
     learned column code `prefix` (part of the cache key: it is learned anew for each proposal), are dropped."""
-    return compact(_strip_prefix(tokens(column), table, entity))
+    return compact(_strip_prefix(tokens(column), table, entity, prefix))
 
 
 # A pure function of names, asked for every column against every field of every candidate entity (hundreds of
 # thousands of times for one dump's proposal): each combination is scored once. `prefix` is the table's learned
-# column code, read by the stripping below from `_COLUMN_PREFIXES`; it is in the key so that a proposal of another
-# dump, with other learned codes, never reuses a score.
+# column code, an argument (never module state) so that it is part of the cache key: a proposal of another dump,
+# with other learned codes, never reuses a score.
 @lru_cache(maxsize=262144)
 def _name_score(
     column: str, table: str, entity: str, field_name: str, ref: str | None, temporal: bool, prefix: str | None
@@ -370,7 +370,7 @@ def _name_score(
     if ref and _says_a_key_to(words, ref):
         # `PPPU_ID_PROVIDER`, `SHCD_ID_LOCATION`: a key word and a word for the referenced entity, in any order.
         return 0.75, f"name {column!r} holds a key word and a word for {ref} ({style})"
-    if field_name == "legacy_reference" and compact(_own_id_words(words, table, entity)) in _CODE_WORDS:
+    if field_name == "legacy_reference" and compact(_own_id_words(words, table, entity, prefix)) in _CODE_WORDS:
         # `PTNT_PATIENTCODE` beside the row id: the row's own code in the system before.
         return 0.8, f"name {column!r} is the row's own code or number, not its id ({style})"
     if field_name == "name" and stripped in _LABEL_NAMES and not {stripped, "description"} & _field_set(entity):
@@ -481,18 +481,20 @@ def value_fit(canonical: CanonicalField, column: ColumnProfile) -> tuple[float, 
     return 0.0, ""
 
 
-def _column_score_for_entity(profile: TableProfile, entity: str) -> tuple[float, int]:
+def _column_score_for_entity(profile: TableProfile, entity: str, prefix: str | None) -> tuple[float, int]:
     """Share (and number) of the table's columns whose names say one of the entity's specific fields."""
     generic = {"notes", "created_at", "updated_at", "email", "phone", "name", "title"}
     fields = [f for f in data_fields(entity) if f.name not in generic]
     hits = 0
     for column in profile.columns:
-        if any(name_score(column.name, profile.name, entity, f)[0] >= 0.85 for f in fields):
+        if any(name_score(column.name, profile.name, entity, f, prefix)[0] >= 0.85 for f in fields):
             hits += 1
     return hits / max(1, len(profile.columns)), hits
 
 
-def _id_column(profile: TableProfile, entity: str, fks: DumpProfile) -> tuple[str | None, str | None, list[str]]:
+def _id_column(
+    profile: TableProfile, entity: str, fks: DumpProfile, prefix: str | None
+) -> tuple[str | None, str | None, list[str]]:
     """The row id (unique, never empty, named like an id, not a key to another table; else the first
     column when it is unique) and the first-origin column (canonical ids, named for their origin)."""
     origin = next(
@@ -507,7 +509,7 @@ def _id_column(profile: TableProfile, entity: str, fks: DumpProfile) -> tuple[st
             continue
         if column.kind not in {"integer", "uuid", "text", "enumeration", "canonical_id", "empty"}:
             continue
-        words = _own_id_words(tokens(column.name), profile.name, entity)
+        words = _own_id_words(tokens(column.name), profile.name, entity, prefix)
         # `id`/`key` name a row id; `number`/`code` more often a business number (invoice_number).
         strong = compact(words) in {"id", "key", "guid", "uuid", "rowid", "recordid"}
         score = 1.0 if strong else 0.6 if compact(words) in _ID_WORDS else 0.0
@@ -517,7 +519,8 @@ def _id_column(profile: TableProfile, entity: str, fks: DumpProfile) -> tuple[st
         # Values lying inside another table's key prove little when other tables' keys are named after it
         # (`SHCD_ID` of two sites, pointed at by `SHCD_ID_LOCATION`, also falls among appointment ids).
         score -= 0.8 if fks.keys_from(profile.name, column.name) and score < 1.0 and not pointed_by_name else 0.0
-        if any(name_score(column.name, profile.name, entity, f)[0] >= 0.85 for f in data_fields(entity) if not f.ref):
+        own_fields = [f for f in data_fields(entity) if not f.ref]
+        if any(name_score(column.name, profile.name, entity, f, prefix)[0] >= 0.85 for f in own_fields):
             score -= 0.6  # the column says a field of the entity (e.g. invoice_number), not its row id
         if score > 0 and any(
             fk.parent == profile.name and fk.parent_column == column.name and fk.table != profile.name
@@ -757,13 +760,13 @@ def _field_spec(column: str, transforms: list[Any]) -> Any:
     return {"column": column, "transforms": transforms} if transforms else column
 
 
-def _assign_entities(profile: DumpProfile) -> list[TableChoice]:
+def _assign_entities(profile: DumpProfile, prefixes: dict[str, str]) -> list[TableChoice]:
     scored: dict[str, list[tuple[float, str, list[str]]]] = {}
     for name, table in profile.tables.items():
         options = []
         for entity in CANONICAL_MODELS:
             by_name, why = _table_name_score(name, entity)
-            by_columns, hits = _column_score_for_entity(table, entity)
+            by_columns, hits = _column_score_for_entity(table, entity, prefixes.get(name))
             # Columns alone name an entity only when several agree (a code + `Description` is no document).
             score = 0.55 * by_name + 0.45 * min(1.0, by_columns * 2) if by_name or hits >= 3 else 0.0
             evidence = [why] if why else []
@@ -808,9 +811,8 @@ def propose(
         known = _known_system_spec(profile)
         if known:
             return _from_known_spec(known[0], known[1], profile, system)
-    _COLUMN_PREFIXES.clear()
-    _COLUMN_PREFIXES.update(learn_column_prefixes(profile))
-    table_choices = _assign_entities(profile)
+    prefixes = learn_column_prefixes(profile)
+    table_choices = _assign_entities(profile, prefixes)
     fields: list[FieldChoice] = []
     unmapped: dict[str, list[str]] = {}
     unmatched: dict[str, list[str]] = {}
@@ -818,12 +820,13 @@ def propose(
         table = profile.tables[choice.table]
         if choice.entity is None:
             continue
-        id_column, origin, id_evidence = _id_column(table, choice.entity, profile)
+        prefix = prefixes.get(choice.table)
+        id_column, origin, id_evidence = _id_column(table, choice.entity, profile, prefix)
         choice.id_column, choice.origin_column = id_column, origin
         choice.evidence += id_evidence
         if origin:
             choice.evidence.append(f"origin {origin!r}: values are canonical ids of a first origin")
-        chosen = _assign_fields(choice, table, tables[choice.table], profile, table_choices, country)
+        chosen = _assign_fields(choice, table, tables[choice.table], profile, table_choices, country, prefix)
         if id_column is None:
             # No row id: the table cannot be an entity's source, so none of its fields is proposed either
             # (the review lists its columns as unmapped and asks the person for the id).
@@ -862,6 +865,7 @@ def _assign_fields(
     profile: DumpProfile,
     choices: list[TableChoice],
     country: str,
+    prefix: str | None,
 ) -> list[FieldChoice]:
     entity = choice.entity
     assert entity is not None
@@ -894,15 +898,15 @@ def _assign_fields(
     taken_fields: set[str] = {f.field for f in names_split}
     city = next((f for f in canonical_fields if f.name == "city"), None)
     no_city_column = city is not None and not any(
-        name_score(said, table.name, entity, city)[0] >= 0.85 for _c, said, _p in candidates
+        name_score(said, table.name, entity, city, prefix)[0] >= 0.85 for _c, said, _p in candidates
     )
     for candidate, said, column in candidates:
         column = replace(column, name=candidate)
         for canonical in canonical_fields:
             if canonical.name in taken_fields:
                 continue
-            score, why = name_score(said, table.name, entity, canonical)
-            if canonical.name == "city" and no_city_column and _names_a_locality(said, table.name, entity):
+            score, why = name_score(said, table.name, entity, canonical, prefix)
+            if canonical.name == "city" and no_city_column and _names_a_locality(said, table.name, entity, prefix):
                 # With no city column, the suburb is the address's locality (AU addresses write no city).
                 score, why = 0.86, f"name {said!r} is the locality, and no column names a city"
             evidence = [why] if why else []
@@ -919,7 +923,7 @@ def _assign_fields(
             fit, fit_why = value_fit(canonical, column)
             if fit <= -1.0:
                 continue
-            if canonical.dtype == pl.Boolean and _names_no_flag(said, table.name, entity):
+            if canonical.dtype == pl.Boolean and _names_no_flag(said, table.name, entity, prefix):
                 continue  # `PTNT_DELETEDID`, `PTNT_DELETED_DATE` say who or when, not yes or no
             if canonical.ref:
                 fit, fit_why = _ref_fit(column, canonical, table.name, profile, choices)
@@ -965,14 +969,16 @@ def _assign_fields(
             )
         )
     out = names_split + out
-    split = _split_date_times(table, entity, canonical_fields, taken_fields, taken_columns | skip, zone_mapped, profile)
+    split = _split_date_times(
+        table, entity, canonical_fields, taken_fields, taken_columns | skip, zone_mapped, profile, prefix
+    )
     taken_fields |= {f.field for f in split}
     out += split
     out += _derived_local_times(table.name, entity, taken_fields, zone_mapped)
-    out += _flags_from_dates(table, entity, canonical_fields, taken_fields)
-    out = _status_from_flags(table, frame, entity, out, taken_columns | skip)
+    out += _flags_from_dates(table, entity, canonical_fields, taken_fields, prefix)
+    out = _status_from_flags(table, frame, entity, out, taken_columns | skip, prefix)
     out += _derived_files(table.name, entity, out)
-    out += _lookup_joins(choice, table, profile, choices, taken_fields)
+    out += _lookup_joins(choice, table, profile, choices, taken_fields, prefix)
     out += _practice_country(choice, out)
     return _required_fillers(choice, out)
 
@@ -980,10 +986,10 @@ def _assign_fields(
 _LOCALITY_WORDS = frozenset({"suburb", "locality"})
 
 
-def _names_no_flag(column: str, table: str, entity: str) -> bool:
+def _names_no_flag(column: str, table: str, entity: str, prefix: str | None) -> bool:
     """The name ends in a key word (`DELETED_ID`, glued: `DELETEDID`) or a date word (`DELETED_DATE`): it
     says who or when, not yes or no."""
-    words = _strip_prefix(tokens(column), table, entity)
+    words = _strip_prefix(tokens(column), table, entity, prefix)
     last = words[-1] if words else ""
     return (
         last in _ID_WORDS
@@ -1032,7 +1038,12 @@ def _status_value(name: str, allowed: tuple[str, ...]) -> str | None:
 
 
 def _status_from_flags(
-    table: TableProfile, frame: pl.DataFrame, entity: str, chosen: list[FieldChoice], taken: set[str | None]
+    table: TableProfile,
+    frame: pl.DataFrame,
+    entity: str,
+    chosen: list[FieldChoice],
+    taken: set[str | None],
+    prefix: str | None,
 ) -> list[FieldChoice]:
     """A status the export spreads over yes/no flags and event times (`IsCancelled`, `IsDNA`,
     `ArrivalTime`) rather than one readable column: a `case` over them, the flags first, else `booked`.
@@ -1049,7 +1060,7 @@ def _status_from_flags(
     for column in table.columns:
         if column.name in taken or column.kind == "empty":
             continue
-        words = _own_id_words(tokens(column.name), table.name, entity)
+        words = _own_id_words(tokens(column.name), table.name, entity, prefix)
         name = compact(words)
         values = _enumeration_values(frame, column.name)
         if len(values) <= 2 and all(_value_words(v) in _YES_NO for v in values):
@@ -1090,7 +1101,11 @@ def _flag_date_names(flag: str) -> set[str]:
 
 
 def _flags_from_dates(
-    table: TableProfile, entity: str, canonical_fields: list[CanonicalField], taken_fields: set[str]
+    table: TableProfile,
+    entity: str,
+    canonical_fields: list[CanonicalField],
+    taken_fields: set[str],
+    prefix: str | None,
 ) -> list[FieldChoice]:
     """A required yes/no field no column says, whose event has a date column (`archived_at`, `closed_on`,
     a date of death for `is_archived`): true where that date is filled (`is_not_null`)."""
@@ -1103,7 +1118,7 @@ def _flags_from_dates(
             c
             for c in table.columns
             if c.kind in {"date", "instant", "local_datetime", "empty"}
-            and compact(_own_id_words(tokens(c.name), table.name, entity)) in names
+            and compact(_own_id_words(tokens(c.name), table.name, entity, prefix)) in names
         ]
         if not dated:
             continue
@@ -1116,8 +1131,8 @@ def _flags_from_dates(
     return out
 
 
-def _names_a_locality(column: str, table: str, entity: str) -> bool:
-    return _column_stripped(column, table, entity) in _LOCALITY_WORDS
+def _names_a_locality(column: str, table: str, entity: str, prefix: str | None) -> bool:
+    return _column_stripped(column, table, entity, prefix) in _LOCALITY_WORDS
 
 
 def _lookup_keys(table: TableProfile, profile: DumpProfile, choices: list[TableChoice]) -> dict[str, list[Any]]:
@@ -1139,7 +1154,12 @@ _LABEL_WORDS = ("name", "description", "label", "title", "value", "text", "displ
 
 
 def _lookup_joins(
-    choice: TableChoice, table: TableProfile, profile: DumpProfile, choices: list[TableChoice], taken: set[str]
+    choice: TableChoice,
+    table: TableProfile,
+    profile: DumpProfile,
+    choices: list[TableChoice],
+    taken: set[str],
+    prefix: str | None,
 ) -> list[FieldChoice]:
     """A key into a lookup table whose name says a text field of the entity (`ApptTypeID` → table
     `AppointmentTypes`): the lookup is joined and its label column fills the field."""
@@ -1161,7 +1181,7 @@ def _lookup_joins(
             if canonical.name in taken or canonical.ref or canonical.dtype != pl.String:
                 continue
             for name in (stem, "_".join(_singular(w) for w in tokens(key.parent))):
-                score, why = name_score(name, table.name, entity, canonical)
+                score, why = name_score(name, table.name, entity, canonical, prefix)
                 if score > best[0]:
                     best = (score, canonical.name, why)
         if best[0] < 0.65:
@@ -1305,6 +1325,7 @@ def _split_date_times(
     taken_columns: set[str],
     zone_mapped: bool,
     profile: DumpProfile,
+    prefix: str | None,
 ) -> list[FieldChoice]:
     """A date-and-time field the export splits into a day column and a time-of-day column (`APPT_DATE` +
     `START_TIME`, as desktop diaries write them): the two cells joined, then read as the wall-clock time
@@ -1316,14 +1337,14 @@ def _split_date_times(
     times = [c for c in free if c.kind == "time"]
     if not fields or not days or not times:
         return []
-    named_date = [c for c in days if _column_stripped(c.name, table.name, entity) == "date"]
+    named_date = [c for c in days if _column_stripped(c.name, table.name, entity, prefix) == "date"]
     day = days[0] if len(days) == 1 else named_date[0] if len(named_date) == 1 else None
     if day is None:
         return []
     out = []
     used: set[str] = set()
     for canonical in fields:
-        scored = [(name_score(c.name, table.name, entity, canonical), c) for c in times if c.name not in used]
+        scored = [(name_score(c.name, table.name, entity, canonical, prefix), c) for c in times if c.name not in used]
         best = max(scored, key=lambda s: (s[0][0], -s[1].position), default=None)
         if best is None or best[0][0] < 0.85:
             continue
