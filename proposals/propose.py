@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 from typing import Any
@@ -25,7 +26,9 @@ from proposals.vocabulary import (
     FIELD_SYNONYMS,
     FLAG_DATES,
     IDENTIFIER_FIELDS,
+    KIND_WORDS,
     NAMED_KINDS,
+    ROW_ROLE_WORDS,
     compact,
     naming_style,
     tokens,
@@ -73,7 +76,10 @@ VALUE_SYNONYMS: dict[str, tuple[str, ...]] = {
 }
 _TO_BOOL_WORDS = frozenset({"true", "false", "yes", "no", "1", "0"})
 # Required text fields an export often has no column for, and the value the hand-written specs give them.
-REQUIRED_DEFAULTS: dict[tuple[str, str], str] = {("clinical_note", "note_type"): "Clinical note"}
+REQUIRED_DEFAULTS: dict[tuple[str, str], str] = {
+    ("clinical_note", "note_type"): "Clinical note",
+    ("referrer", "referral_type"): "doctor",  # the referrers of a practice's exports are doctors
+}
 
 
 @dataclass
@@ -86,6 +92,10 @@ class TableChoice:
     origin_column: str | None = None
     alternatives: dict[str, float] = field(default_factory=dict)
     joins: dict[str, dict[str, str]] = field(default_factory=dict)  # alias → {table, left, right}
+    # The rows of the table this entity takes, when one table holds several entities' rows split by a
+    # discriminator column: the mapping format's own row filter (`{column, equals: v}` or `{column, in: [..]}`).
+    where: dict[str, Any] | None = None
+    decide: str | None = None  # a question the person must answer before confirming (the split)
 
 
 @dataclass
@@ -135,11 +145,16 @@ class Proposal:
             source: dict[str, Any] = {"table": choice.table, "id": choice.id_column}
             if choice.origin_column:
                 source["origin"] = choice.origin_column
+            if choice.where:
+                source["where"] = dict(choice.where)
             if choice.joins:
                 source["joins"] = dict(choice.joins)
-            source["fields"] = {f.field: f.spec for f in self.fields if f.table == choice.table}
+            source["fields"] = {
+                f.field: f.spec for f in self.fields if f.table == choice.table and f.entity == choice.entity
+            }
+            rows = f"{choice.table} row where {_where_text(choice.where)}" if choice.where else f"{choice.table} row"
             entities[choice.entity] = {
-                "grain": f"one row per {choice.table} row (proposed)",
+                "grain": f"one row per {rows} (proposed)",
                 "sources": [source],
             }
         data: dict[str, Any] = {
@@ -148,13 +163,18 @@ class Proposal:
             "title": f"{self.system} export → canonical practice data (proposed, to be confirmed by a person)",
         }
         if lookups:
-            data["lookups"] = sorted(lookups)
+            data["lookups"] = sorted(set(lookups))
         data["defaults"] = {"string": ["clean_text"]}
         data["entities"] = entities
         return data
 
-    def open_questions(self) -> list[FieldChoice]:
-        return [f for f in self.fields if f.decide]
+    def sources_of(self, table: str) -> list[TableChoice]:
+        """Every choice for a table: one, or one per entity when its rows are split by a discriminator."""
+        return [t for t in self.tables if t.table == table]
+
+    def open_questions(self) -> list[TableChoice | FieldChoice]:
+        """The questions for the person: a table's split first, then the field choices'."""
+        return [t for t in self.tables if t.decide] + [f for f in self.fields if f.decide]
 
     def summary(self) -> dict[str, Any]:
         """Counts only: what Dagster metadata and logs may carry."""
@@ -162,6 +182,7 @@ class Proposal:
         return {
             "tables": len(self.tables),
             "entities": sum(1 for t in self.tables if t.entity),
+            "split_tables": len({t.table for t in self.tables if t.where}),
             "fields": len(self.fields),
             "fields_by_confidence": bands,
             "open_questions": len(self.open_questions()),
@@ -170,6 +191,11 @@ class Proposal:
             "spec_problems": len(self.problems),
             "model_disagreements": len(self.disagreements),
         }
+
+
+def _where_text(where: dict[str, Any]) -> str:
+    values = where["in"] if "in" in where else [where["equals"]]
+    return f"{where['column']} in {', '.join(map(str, values))}"
 
 
 def confidence_band(confidence: float) -> str:
@@ -812,9 +838,9 @@ def propose(
         if known:
             return _from_known_spec(known[0], known[1], profile, system)
     prefixes = learn_column_prefixes(profile)
-    table_choices = _assign_entities(profile, prefixes)
+    table_choices = _split_by_discriminator(_assign_entities(profile, prefixes), profile, tables, prefixes)
     fields: list[FieldChoice] = []
-    unmapped: dict[str, list[str]] = {}
+    used: dict[str, set[str | None]] = {}
     unmatched: dict[str, list[str]] = {}
     for choice in table_choices:
         table = profile.tables[choice.table]
@@ -826,23 +852,200 @@ def propose(
         choice.evidence += id_evidence
         if origin:
             choice.evidence.append(f"origin {origin!r}: values are canonical ids of a first origin")
-        chosen = _assign_fields(choice, table, tables[choice.table], profile, table_choices, country, prefix)
+        frame = tables[choice.table]
+        if choice.where:  # an entity's share of a split table: its own rows' codes make its value maps
+            frame = frame.filter(_where_mask(frame, choice.where))
+        chosen = _assign_fields(choice, table, frame, profile, table_choices, country, prefix)
         if id_column is None:
             # No row id: the table cannot be an entity's source, so none of its fields is proposed either
             # (the review lists its columns as unmapped and asks the person for the id).
             choice.entity = None
             continue
         fields += chosen
-        used = {id_column, origin} | {f.column for f in chosen}
-        unmapped[choice.table] = [c.name for c in table.columns if c.name not in used]
+        discriminator = choice.where["column"] if choice.where else None
+        used.setdefault(choice.table, set()).update({id_column, origin, discriminator} | {f.column for f in chosen})
         mapped = {f.field for f in chosen}
         unmatched[choice.entity] = [f.name for f in data_fields(choice.entity) if f.name not in mapped]
-    for choice in table_choices:
-        if choice.entity is None:
-            unmapped[choice.table] = [c.name for c in profile.tables[choice.table].columns]
+    # A split table whose entities lost their id is one lookup, listed once.
+    table_choices = [
+        c for n, c in enumerate(table_choices) if c.entity or all(d.table != c.table for d in table_choices[:n])
+    ]
+    unmapped = {
+        name: [c.name for c in table.columns if c.name not in used.get(name, set())]
+        for name, table in profile.tables.items()
+    }
     proposal = Proposal(system, table_choices, fields, unmapped, unmatched)
     proposal.problems = spec_problems(proposal, profile)
     return proposal
+
+
+# A discriminator column sorts rows into at most this many kinds (a role or a type, not a free code).
+_MAX_KINDS = 4
+# "external" rows are one entity's, "internal" ones the other's: a yes/no column named by one word says both.
+_OPPOSITE_ROLES = {"external": "internal", "internal": "external"}
+
+
+def _where_mask(frame: pl.DataFrame, where: dict[str, Any]) -> pl.Series:
+    values = [str(v) for v in where["in"]] if "in" in where else [str(where["equals"])]
+    return frame[where["column"]].cast(pl.String).is_in(values).fill_null(False)
+
+
+def _entity_of_word(word: str) -> str | None:
+    """The one entity a value's words say (`External` → referrer, `Internal` → practitioner), None when no
+    entity or several do."""
+    said = {e for e, words in ROW_ROLE_WORDS.items() if word in words}
+    said |= {e for e, words in ENTITY_SYNONYMS.items() if word in words and e in ROW_ROLE_WORDS}
+    return next(iter(said)) if len(said) == 1 else None
+
+
+def _role_in_name(name: str) -> tuple[str, str] | None:
+    """The role word a yes/no column's compact name holds (`pppuisexternal` → external) and its entity."""
+    said = {(w, e) for e, words in ROW_ROLE_WORDS.items() for w in words if len(w) >= 6 and w in name}
+    return next(iter(said)) if len({e for _w, e in said}) == 1 else None
+
+
+def _other_side(
+    choice: TableChoice, said: str, word: str, table: TableProfile, taken: set[str], prefix: str | None
+) -> tuple[str, str] | None:
+    """The entity of the rows a discriminator does not name, and why: the table's own entity, the entity of
+    the opposite role word (`external` ↔ `internal`), else the free role entity its columns name most."""
+    if choice.entity and choice.entity != said:
+        return choice.entity, f"the table's own entity, {choice.entity}"
+    opposite = _entity_of_word(_OPPOSITE_ROLES.get(word, ""))
+    if opposite and opposite != said and opposite not in taken:
+        return opposite, f"the opposite of {word!r}: {opposite}"
+    scored = [
+        (_column_score_for_entity(table, e, prefix)[1], e) for e in ROW_ROLE_WORDS if e != said and e not in taken
+    ]
+    hits, best = max(scored, default=(0, ""))
+    return (best, f"{hits} of its columns are named like {best} fields") if hits >= 2 else None
+
+
+def _split_by_discriminator(
+    choices: list[TableChoice], profile: DumpProfile, tables: dict[str, pl.DataFrame], prefixes: dict[str, str]
+) -> list[TableChoice]:
+    """One table holding several entities' rows (a providers table of the practice's clinicians and of the
+    doctors who refer) is split by a discriminator column: a yes/no or a few-valued column, always filled,
+    whose values partition the rows and say the entities — by the values' words (`Internal`/`External`) or,
+    for yes/no, by the column's name (`PPPU_ISEXTERNAL`: yes → referrer, no → the other). Each entity takes
+    its rows (`where`), so the table becomes one choice per entity. An entity another table already is is
+    never split off, and a split below high confidence is a question for the person."""
+    out: list[TableChoice] = []
+    for choice in choices:
+        split = _discriminator_split(choice, profile, tables, prefixes.get(choice.table), choices)
+        out += split or [choice]
+    return out
+
+
+def _discriminator_split(
+    choice: TableChoice,
+    profile: DumpProfile,
+    tables: dict[str, pl.DataFrame],
+    prefix: str | None,
+    choices: list[TableChoice],
+) -> list[TableChoice] | None:
+    table, frame = profile.tables[choice.table], tables[choice.table]
+    taken = {c.entity for c in choices if c.entity and c.table != choice.table}
+    best: tuple[float, str, dict[str, list[str]], list[str], list[str]] | None = None
+    for column in table.columns:
+        if column.nulls or column.unique or frame.height < 2:
+            continue
+        values = _enumeration_values(frame, column.name)
+        if not 2 <= len(values) <= _MAX_KINDS:
+            continue
+        name = compact(tokens(column.name))
+        kind_named = bool(set(tokens(column.name)) & KIND_WORDS) or name.startswith("is")
+        sides: dict[str, str] = {}
+        evidence: list[str] = []
+        by_words = 0
+        if len(values) == 2 and all(_value_words(v) in _YES_NO for v in values):
+            role = _role_in_name(name)
+            yes = [v for v in values if _value_words(v) in VALUE_SYNONYMS["true"]]
+            if role is None or len(yes) != 1:
+                continue
+            word, said = role
+            other = _other_side(choice, said, word, table, taken, prefix)
+            if other is None:
+                continue
+            no = next(v for v in values if v != yes[0])
+            sides = {yes[0]: said, no: other[0]}
+            by_words = 1
+            evidence.append(
+                f"{column.name!r} is yes/no and its name says {word!r}: {yes[0]!r} rows are {said}, "
+                f"{no!r} rows {other[0]} ({other[1]})"
+            )
+        else:
+            named = {v: e for v in values if (e := _entity_of_word(_value_words(v)))}
+            entities = set(named.values())
+            if not entities:
+                continue
+            sides = dict(named)
+            if len(entities) == 1 and len(values) == 2:
+                (said,) = entities
+                rest = next(v for v in values if v not in named)
+                other = _other_side(choice, said, _value_words(next(iter(named))), table, taken, prefix)
+                if other is None:
+                    continue
+                sides[rest] = other[0]
+                evidence.append(f"{rest!r} rows are {other[0]} ({other[1]})")
+            else:
+                by_words = 2
+            evidence.insert(
+                0,
+                f"{column.name!r} holds {len(values)} value(s), always filled; their words say "
+                + ", ".join(f"{v!r} → {e}" for v, e in named.items()),
+            )
+        entities_of = sorted(set(sides.values()), key=list(CANONICAL_MODELS).index)
+        if len(entities_of) < 2 or any(e in taken for e in entities_of):
+            continue
+        if choice.entity and choice.entity not in entities_of:
+            continue
+        # Rows of an entity are described by its fields: each side needs a column named like one of them.
+        if any(e != choice.entity and not _column_score_for_entity(table, e, prefix)[1] for e in entities_of):
+            continue
+        if kind_named:
+            evidence.append(f"the name {column.name!r} says a kind or a role")
+        left = [v for v in values if v not in sides]
+        confidence = (
+            0.55 + 0.15 * (by_words == 2) + 0.1 * kind_named + 0.1 * (choice.entity is not None) + 0.05 * (not left)
+        )
+        if left:
+            evidence.append(f"{len(left)} value(s) say no entity: those rows belong to none")
+        by_entity = {e: [v for v in values if sides.get(v) == e] for e in entities_of}
+        if best is None or confidence > best[0]:
+            best = (round(min(0.9, confidence), 4), column.name, by_entity, evidence, left)
+    if best is None:
+        return None
+    confidence, column_name, by_entity, evidence, left = best
+    rows = Counter(frame[column_name].drop_nulls().to_list())
+    split = []
+    for entity, values in by_entity.items():
+        where: dict[str, Any] = {"column": column_name, "equals": values[0]} if len(values) == 1 else {}
+        where = where or {"column": column_name, "in": values}
+        share = sum(rows[v] for v in values)
+        why = [f"rows split by {column_name!r}: {share} of {frame.height} are {entity}", *evidence]
+        own = choice.evidence if entity == choice.entity else []
+        question = None
+        if confidence < HIGH or left:
+            question = (
+                f"{choice.table}: rows split by {column_name!r} — "
+                + "; ".join(f"{', '.join(map(repr, vs))} → {e}" for e, vs in by_entity.items())
+                + (f"; {', '.join(map(repr, left))} → no entity" if left else "")
+                + " — confirm"
+            )
+        alternatives = choice.alternatives if entity == choice.entity else {}
+        split.append(
+            TableChoice(
+                choice.table,
+                entity,
+                confidence if entity != choice.entity else max(confidence, choice.confidence),
+                [*own, *why],
+                alternatives=alternatives,
+                where=where,
+                decide=question if not split else None,  # one question for the split, on its first entity
+            )
+        )
+    return split
 
 
 def _ref_fit(
@@ -876,7 +1079,8 @@ def _assign_fields(
         for f in data_fields(entity)
         if not (f.name.endswith("_local") and f.name.removesuffix("_local") + "_at" in names)
     ]
-    skip = {choice.id_column, choice.origin_column} | set(_lookup_keys(table, profile, choices))
+    discriminator = choice.where["column"] if choice.where else None  # says which entity, not a field
+    skip = {choice.id_column, choice.origin_column, discriminator} | set(_lookup_keys(table, profile, choices))
     names_split = _surname_first_names(table, entity, skip)
     skip |= {f.column for f in names_split}
     # A JSON object column's members compete like columns (`contact_details` → `$.email`).
@@ -1199,6 +1403,10 @@ def _lookup_joins(
     return out
 
 
+# Required yes/no fields that hold for a row no column speaks about (every other one is false).
+_TRUE_UNLESS_SAID = frozenset({"is_active"})
+
+
 def _required_fillers(choice: TableChoice, chosen: list[FieldChoice]) -> list[FieldChoice]:
     """Required fields no column says, filled the way the hand-written specs fill them (a constant
     flag, the practice's currency, the site's time zone) — each a question for the person."""
@@ -1210,8 +1418,9 @@ def _required_fillers(choice: TableChoice, chosen: list[FieldChoice]) -> list[Fi
         if canonical.nullable or canonical.name in mapped or choice.id_column is None:
             continue
         if canonical.dtype == pl.Boolean:
-            spec: Any = {"value": False}
-            why = f"no column says {canonical.name}: false for every row"
+            # An export lists the practitioners it still has: active unless a column says otherwise.
+            spec: Any = {"value": canonical.name in _TRUE_UNLESS_SAID}
+            why = f"no column says {canonical.name}: {str(spec['value']).lower()} for every row"
             confidence = 0.5
         elif canonical.name == "currency":
             spec = {"column": choice.id_column, "transforms": ["practice_currency"]}
@@ -1387,27 +1596,33 @@ def _from_known_spec(known: str, data: dict[str, Any], profile: DumpProfile, sys
     evidence = f"known system profile: every table and column is {known}'s"
     tables, fields = [], []
     for name in profile.tables:
-        entity = next((e for e, es in spec.entities.items() if any(s.table == name for s in es.sources)), None)
-        source = next((s for s in spec.entities[entity].sources if s.table == name), None) if entity else None
-        raw_source = next((s for s in data["entities"][entity]["sources"] if s["table"] == name), {}) if entity else {}
-        id_column = field_columns(source.id)[0] if source and field_columns(source.id) else None
-        origin = field_columns(source.origin)[0] if source and source.origin and field_columns(source.origin) else None
-        reason = [evidence] if entity else [evidence + f"; {known}'s spec keeps it as a lookup"]
-        tables.append(TableChoice(name, entity, 0.99, reason, id_column, origin))
-        for field_name, field_data in (raw_source.get("fields") or {}).items():
-            columns = field_columns(source.fields[field_name]) if source else []
-            fields.append(
-                FieldChoice(name, entity, field_name, columns[0] if columns else None, field_data, 0.99, [evidence])  # type: ignore[arg-type]
+        # A table may feed several entities, each taking its rows by a `where` (Bp VIP.net's providers).
+        entities = [e for e, es in spec.entities.items() if any(s.table == name for s in es.sources)] or [None]
+        for entity in entities:
+            source = next((s for s in spec.entities[entity].sources if s.table == name), None) if entity else None
+            raw_source = (
+                next((s for s in data["entities"][entity]["sources"] if s["table"] == name), {}) if entity else {}
             )
+            id_column = field_columns(source.id)[0] if source and field_columns(source.id) else None
+            origin = (
+                field_columns(source.origin)[0] if source and source.origin and field_columns(source.origin) else None
+            )
+            reason = [evidence] if entity else [evidence + f"; {known}'s spec keeps it as a lookup"]
+            where = raw_source.get("where") if len(entities) > 1 else None
+            tables.append(TableChoice(name, entity, 0.99, reason, id_column, origin, where=where))
+            fields += _known_fields(name, entity, source, raw_source, evidence)
     used = (
         {(f.table, f.column) for f in fields}
         | {(t.table, t.id_column) for t in tables}
         | {(t.table, t.origin_column) for t in tables}
+        | {(t.table, t.where["column"]) for t in tables if t.where}
     )
     unmapped = {n: [c.name for c in t.columns if (n, c.name) not in used] for n, t in profile.tables.items()}
     unmatched = {
         t.entity: [
-            f.name for f in data_fields(t.entity) if not any(x.field == f.name and x.table == t.table for x in fields)
+            f.name
+            for f in data_fields(t.entity)
+            if not any(x.field == f.name and x.table == t.table and x.entity == t.entity for x in fields)
         ]
         for t in tables
         if t.entity
@@ -1415,6 +1630,19 @@ def _from_known_spec(known: str, data: dict[str, Any], profile: DumpProfile, sys
     proposal = Proposal(system, tables, fields, unmapped, unmatched, known_profile=known, known_spec=data)
     proposal.problems = spec_problems(proposal, profile)
     return proposal
+
+
+def _known_fields(
+    table: str, entity: str | None, source: Any, raw_source: dict[str, Any], evidence: str
+) -> list[FieldChoice]:
+    from mappings.spec import field_columns
+
+    out = []
+    for field_name, field_data in (raw_source.get("fields") or {}).items():
+        columns = field_columns(source.fields[field_name]) if source else []
+        column = columns[0] if columns else None
+        out.append(FieldChoice(table, entity, field_name, column, field_data, 0.99, [evidence]))  # type: ignore[arg-type]
+    return out
 
 
 def spec_problems(proposal: Proposal, profile: DumpProfile) -> list[str]:
