@@ -848,6 +848,12 @@ def propose(
             continue
         prefix = prefixes.get(choice.table)
         id_column, origin, id_evidence = _id_column(table, choice.entity, profile, prefix)
+        sibling = next((c for c in table_choices if c.table == choice.table and c.id_column), None)
+        if choice.where and sibling and sibling.id_column:
+            # The rows of one table share its row id, whichever entity takes them (`PROVIDERID` is no referrer
+            # word, yet it keys the external providers as it keys the internal ones).
+            id_column, origin = sibling.id_column, sibling.origin_column
+            id_evidence = [f"id {id_column!r}: the row id of {choice.table}, whose rows {sibling.entity} shares"]
         choice.id_column, choice.origin_column = id_column, origin
         choice.evidence += id_evidence
         if origin:
@@ -953,8 +959,11 @@ def _discriminator_split(
         values = _enumeration_values(frame, column.name)
         if not 2 <= len(values) <= _MAX_KINDS:
             continue
-        name = compact(tokens(column.name))
-        kind_named = bool(set(tokens(column.name)) & KIND_WORDS) or name.startswith("is")
+        words = tokens(column.name)
+        if choice.entity:  # `PRAC_PPPUISEXTERNAL`, `PractitionerPppuIsexternal`: the table's own words say no role
+            words = _own_id_words(words, table.name, choice.entity, prefix)
+        name = compact(words)
+        kind_named = bool(set(words) & KIND_WORDS) or name.startswith("is") or "is" in name[:-6]
         sides: dict[str, str] = {}
         evidence: list[str] = []
         by_words = 0
@@ -1000,8 +1009,11 @@ def _discriminator_split(
             continue
         if choice.entity and choice.entity not in entities_of:
             continue
-        # Rows of an entity are described by its fields: each side needs a column named like one of them.
-        if any(e != choice.entity and not _column_score_for_entity(table, e, prefix)[1] for e in entities_of):
+        # Rows of an entity are described by its fields: a side only one value's words (or none) say needs a
+        # column named like one of them; values naming both entities are evidence enough.
+        if by_words < 2 and any(
+            e != choice.entity and not _column_score_for_entity(table, e, prefix)[1] for e in entities_of
+        ):
             continue
         if kind_named:
             evidence.append(f"the name {column.name!r} says a kind or a role")

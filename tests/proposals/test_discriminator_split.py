@@ -137,3 +137,20 @@ def test_a_split_spec_validates_and_keeps_its_filters() -> None:
     spec = parse_spec(data, "split", delivered=delivered)
     wheres = {e: s.sources[0].where for e, s in spec.entities.items() if e in {"practitioner", "referrer"}}
     assert {w.equals for w in wheres.values() if w is not None} == {"Internal", "External"}
+
+
+def test_a_split_tables_entities_share_its_row_id_and_its_own_words_say_no_role() -> None:
+    """`PRAC_` (read as practitioner) before every column says no role, so `PRAC_PPPUISEXTERNAL` says only
+    external; `PRAC_PROVIDERID` is no referrer word, yet it keys the referrers' rows as it keys the others."""
+    prac = {
+        "PRAC_PROVIDERID": ["P1", "P2", "P3", "R1"],
+        "PRAC_PPPUISEXTERNAL": ["0", "0", "0", "1"],
+        "PRAC_PPPUTITLE": [None, None, None, "Dr"],
+        "PRAC_PPPULASTNAME": ["Ngata", "Cole", "Shah", "Fox"],
+        "PRAC_PPPUEMAIL": ["a@clinic.example.org", "j@clinic.example.org", None, None],
+    }
+    _profile, proposal = propose_text({"Patients": CLIENTS, "PRAC": prac})
+    sources = _sources(proposal, "PRAC")
+    assert set(sources) == {"practitioner", "referrer"}
+    assert sources["referrer"].where == {"column": "PRAC_PPPUISEXTERNAL", "equals": "1"}
+    assert sources["referrer"].id_column == sources["practitioner"].id_column == "PRAC_PROVIDERID"
