@@ -165,6 +165,13 @@ def _split_values(where: Any) -> tuple[str, set[str]] | None:
     return None
 
 
+def joined_column(column: str, joined: dict[str, str]) -> str:
+    """A joined table's column by its table rather than its alias (`home.suburb` → `address.suburb`): a
+    proposal names its joins its own way, the column it reads is the same."""
+    alias, _, rest = column.partition(".")
+    return f"{joined[alias]}.{rest}" if rest and alias in joined else column
+
+
 def truth_from_spec(data: dict[str, Any], delivered_dates: str = "%Y-%m-%d") -> Truth:
     spec = parse_spec(data, "ground truth")
     entities_of: dict[str, list[str]] = {}
@@ -185,8 +192,9 @@ def truth_from_spec(data: dict[str, Any], delivered_dates: str = "%Y-%m-%d") -> 
         fields[(source.table, entity, "(id)")] = set(field_columns(source.id))
         if source.origin:
             fields[(source.table, entity, "(origin)")] = set(field_columns(source.origin))
+        joined = {alias: join.table for alias, join in source.joins.items()}
         for name, field_spec in source.fields.items():
-            columns = set(field_columns(field_spec))
+            columns = {joined_column(c, joined) for c in field_columns(field_spec)}
             if field_spec.field is not None:
                 columns = {f"={field_spec.field}"}
             elif field_spec.has_value and not columns:
@@ -359,14 +367,16 @@ def score(proposal: Proposal, truth: Truth, variant: str) -> Score:
         if table.where:
             where = {"where": table.where}  # scored as a choice: its column, and its values below
             proposed.append((table.table, table.entity, "(where)", {table.where["column"]}, table.confidence, where))
+    joined = {(t.table, t.entity): {a: j["table"] for a, j in t.joins.items()} for t in proposal.tables}
     for choice in proposal.fields:
         if choice.table in truth.entities_of:
+            aliases = joined.get((choice.table, choice.entity), {})
             proposed.append(
                 (
                     choice.table,
                     choice.entity,
                     choice.field,
-                    _proposed_columns(choice.spec, choice.column),
+                    {joined_column(c, aliases) for c in _proposed_columns(choice.spec, choice.column)},
                     choice.confidence,
                     choice.spec,
                 )

@@ -91,7 +91,7 @@ class TableChoice:
     id_column: str | None = None
     origin_column: str | None = None
     alternatives: dict[str, float] = field(default_factory=dict)
-    joins: dict[str, dict[str, str]] = field(default_factory=dict)  # alias → {table, left, right}
+    joins: dict[str, dict[str, Any]] = field(default_factory=dict)  # alias → {table, left, right[, many, columns]}
     # The rows of the table this entity takes, when one table holds several entities' rows split by a
     # discriminator column: the mapping format's own row filter (`{column, equals: v}` or `{column, in: [..]}`).
     where: dict[str, Any] | None = None
@@ -814,6 +814,10 @@ def _assign_entities(profile: DumpProfile, prefixes: dict[str, str]) -> list[Tab
         taken[entity] = table
         alternatives = {o[1]: o[0] for o in scored[table][:3] if o[1] != entity}
         choices[table] = TableChoice(table, entity, min(0.99, score), evidence, alternatives=alternatives)
+    for table, choice in list(choices.items()):
+        if choice.entity is not None and _is_child_by_columns_only(profile, table, choice, choices, prefixes):
+            del choices[table]
+            del taken[choice.entity]
     for table in profile.tables:
         if table not in choices:
             best = scored[table][0]
@@ -822,6 +826,28 @@ def _assign_entities(profile: DumpProfile, prefixes: dict[str, str]) -> list[Tab
             )
             choices[table] = TableChoice(table, None, 1 - best[0], [f"kept as a lookup: {why}"])
     return [choices[t] for t in profile.tables]
+
+
+def _is_child_by_columns_only(
+    profile: DumpProfile, table: str, choice: TableChoice, choices: dict[str, TableChoice], prefixes: dict[str, str]
+) -> bool:
+    """A table no name names (only its columns do), whose key lies in another chosen table's unique column,
+    and whose entity refers to no such thing (an invoice line refers to its invoice; an organisation does not
+    belong to a patient): rows belonging to that table's rows (a patient's addresses), a lookup to join."""
+    if any(e.startswith("table name") for e in choice.evidence):
+        return False
+    refs = {f.ref for f in data_fields(choice.entity or "") if f.ref} if choice.entity else set()
+    for fk in profile.keys_from_table(table):
+        parent = choices.get(fk.parent)
+        if parent is None or parent.entity is None or fk.parent == table or parent.entity in refs:
+            continue
+        # The key is named as the parent's id or says the parent's entity, and the columns are the parent's
+        # fields (an `address` table keyed `ptnt_id`, of `street`, `suburb`, `city`, `postcode`).
+        key_words = tokens(fk.column)
+        named = compact(key_words) == compact(tokens(fk.parent_column)) or _says_a_key_to(key_words, parent.entity)
+        if named and _column_score_for_entity(profile.tables[table], parent.entity, prefixes.get(table))[1] >= 2:
+            return True
+    return False
 
 
 def propose(
@@ -1195,6 +1221,7 @@ def _assign_fields(
     out = _status_from_flags(table, frame, entity, out, taken_columns | skip, prefix)
     out += _derived_files(table.name, entity, out)
     out += _lookup_joins(choice, table, profile, choices, taken_fields, prefix)
+    out += _child_joins(choice, profile, choices, taken_fields)
     out += _practice_country(choice, out)
     return _required_fillers(choice, out)
 
@@ -1419,6 +1446,77 @@ def _lookup_joins(
 _TRUE_UNLESS_SAID = frozenset({"is_active"})
 
 
+def _child_tables(profile: DumpProfile, parent: str, id_column: str) -> list[tuple[str, str]]:
+    """(table, key column) of the tables holding rows of `parent`'s rows: a key whose values lie in the
+    parent's id (a patient's addresses, alerts; one or several per patient)."""
+    return [
+        (fk.table, fk.column)
+        for fk in profile.foreign_keys
+        if fk.parent == parent and fk.parent_column == id_column and fk.table != parent
+    ]
+
+
+def _child_joins(
+    choice: TableChoice, profile: DumpProfile, choices: list[TableChoice], taken: set[str]
+) -> list[FieldChoice]:
+    """A lookup table holding rows of this entity's rows (a patient's own `address` table keyed by the
+    patient's id, one or several per patient) whose columns are named like fields of the entity no column of
+    its own table fills: joined one-to-many (`many: concat`, the rows' values joined), its columns filling
+    those fields (medium confidence at most, a question: which of several rows counts is the person's)."""
+    entity, id_column = choice.entity, choice.id_column
+    if entity is None or id_column is None:
+        return []
+    lookups = {c.table for c in choices if c.entity is None}
+    wordy = [
+        f for f in data_fields(entity) if f.dtype == pl.String and not f.ref and not allowed_values(entity, f.name)
+    ]
+    out: list[FieldChoice] = []
+    for child, key in _child_tables(profile, choice.table, id_column):
+        if child not in lookups:
+            continue
+        child_profile = profile.tables[child]
+        prefix = learn_column_prefixes(profile).get(child)
+        matched: list[tuple[float, str, CanonicalField, str]] = []
+        for column in child_profile.columns:
+            if column.name == key:
+                continue
+            scored = [
+                (name_score(column.name, child, entity, f, prefix), f)
+                for f in wordy
+                if f.name not in taken
+                and f.name not in {m[2].name for m in matched}
+                and value_fit(f, column)[0] > -1.0  # a postcode's digits, never a street of whole numbers
+            ]
+            best = max(scored, key=lambda s: s[0][0], default=None)
+            if best and best[0][0] >= 0.85:
+                matched.append((best[0][0], column.name, best[1], best[0][1]))
+        if len(matched) < 2:  # one name alike proves little; a child table of the entity's own fields says more
+            continue
+        alias = "".join(ch for ch in child.lower() if ch.isalnum())
+        if alias in choice.joins:
+            continue
+        choice.joins[alias] = {
+            "table": child,
+            "left": id_column,
+            "right": key,
+            "many": "concat",
+            "columns": [m[1] for m in matched],
+        }
+        for score, column_name, canonical, why in matched:
+            taken.add(canonical.name)
+            evidence = [
+                f"{child} holds rows of {choice.table}'s rows ({key!r} is {choice.table}'s id); "
+                f"joined, its rows' values concatenated",
+                why,
+            ]
+            question = f"{canonical.name}: from {child}.{column_name}, every row of {child} joined — confirm which rows"
+            said = f"{alias}.{column_name}"
+            confidence = round(min(0.7, score * 0.8), 4)
+            spec = {"column": said}
+            out.append(FieldChoice(choice.table, entity, canonical.name, said, spec, confidence, evidence, question))
+    return out
+
+
 def _required_fillers(choice: TableChoice, chosen: list[FieldChoice]) -> list[FieldChoice]:
     """Required fields no column says, filled the way the hand-written specs fill them (a constant
     flag, the practice's currency, the site's time zone) — each a question for the person."""
@@ -1621,7 +1719,8 @@ def _from_known_spec(known: str, data: dict[str, Any], profile: DumpProfile, sys
             )
             reason = [evidence] if entity else [evidence + f"; {known}'s spec keeps it as a lookup"]
             where = raw_source.get("where") if len(entities) > 1 else None
-            tables.append(TableChoice(name, entity, 0.99, reason, id_column, origin, where=where))
+            joins = dict(raw_source.get("joins") or {})
+            tables.append(TableChoice(name, entity, 0.99, reason, id_column, origin, joins=joins, where=where))
             fields += _known_fields(name, entity, source, raw_source, evidence)
     used = (
         {(f.table, f.column) for f in fields}

@@ -94,12 +94,19 @@ def sample_rows(
 
 
 def _with_joins(frame: pl.DataFrame, joins: dict[str, Any], tables: dict[str, pl.DataFrame]) -> pl.DataFrame:
-    """The sample rows with each joined lookup's columns as `alias.column` (lookup keys are unique)."""
+    """The sample rows with each joined lookup's columns as `alias.column` (lookup keys are unique, or the
+    join concatenates the values of a key's rows)."""
     for alias, join in joins.items():
         left, right = field_columns(join.left), field_columns(join.right)
         if len(left) != 1 or len(right) != 1 or join.table not in tables:
             continue
-        lookup = tables[join.table].rename(lambda c, a=alias: f"{a}.{c}")
+        lookup = tables[join.table]
+        if join.many == "concat":  # several rows per key (a patient's addresses): their values joined, one row
+            kept = [c for c in (join.columns or lookup.columns) if c in lookup.columns and c != right[0]]
+            lookup = lookup.group_by(right[0], maintain_order=True).agg(
+                pl.col(c).drop_nulls().str.join(join.separator) for c in kept
+            )
+        lookup = lookup.rename(lambda c, a=alias: f"{a}.{c}")
         frame = frame.join(lookup, left_on=left[0], right_on=f"{alias}.{right[0]}", how="left", maintain_order="left")
     return frame
 
