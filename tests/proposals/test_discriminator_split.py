@@ -4,9 +4,11 @@ format's own `where`, with confidence and evidence, and the review, the spec and
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import polars as pl
 import yaml
-from proposal_helpers import propose_text
+from proposal_helpers import PROPOSAL_SEED, propose_text
 
 from mappings.spec import SPEC_DIR, parse_spec
 from proposals.benchmark import score, truth_from_spec
@@ -154,3 +156,26 @@ def test_a_split_tables_entities_share_its_row_id_and_its_own_words_say_no_role(
     assert set(sources) == {"practitioner", "referrer"}
     assert sources["referrer"].where == {"column": "PRAC_PPPUISEXTERNAL", "equals": "1"}
     assert sources["referrer"].id_column == sources["practitioner"].id_column == "PRAC_PROVIDERID"
+
+
+def test_a_split_is_shown_on_the_review_page_and_confirmed_into_the_overrides(tmp_path: Path) -> None:
+    """Bp VIP.net's providers sheet as delivered (its known profile): the review page shows which rows each
+    entity takes, and confirming writes both entities' sources with their row filters."""
+    from pipeline_helpers import register_customer
+
+    from customers import MigrationHome
+    from proposals.exports import EXPORTS
+    from proposals.workflow import confirm_for_customer, propose_for_customer
+
+    dump = EXPORTS["houston"].build(tmp_path / "work", 8, PROPOSAL_SEED)
+    home = MigrationHome(tmp_path / "home")
+    config = register_customer(home.root, "split-practice", dump, country="AU", system="houston")
+    record = propose_for_customer(home, config, "trial")
+    providers = {t["entity"]: t for t in record["tables"] if t["table"] == "providers"}
+    assert providers["referrer"]["where"] == {"column": "provider_type", "equals": "External"}
+    review = (home.customer_dir("split-practice") / "mapping" / "review.html").read_text(encoding="utf-8")
+    assert "provider_type = External" in review and "provider_type = Internal" in review
+    confirm_for_customer(home, home.load("split-practice"), "Practice Manager")
+    overrides = home.load("split-practice").mapping_overrides
+    assert overrides["referrer"]["sources"][0]["where"] == {"column": "provider_type", "equals": "External"}
+    assert overrides["practitioner"]["sources"][0]["where"] == {"column": "provider_type", "equals": "Internal"}
