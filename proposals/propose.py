@@ -180,7 +180,7 @@ class Proposal:
         """Counts only: what Dagster metadata and logs may carry."""
         bands = {b: sum(1 for f in self.fields if f.band == b) for b in ("high", "medium", "low")}
         return {
-            "tables": len(self.tables),
+            "tables": len({t.table for t in self.tables}),  # a table split among entities counts once
             "entities": sum(1 for t in self.tables if t.entity),
             "split_tables": len({t.table for t in self.tables if t.where}),
             "fields": len(self.fields),

@@ -53,6 +53,8 @@ def test_a_type_column_splits_a_providers_table_into_practitioners_and_referrers
     assert all(f.column != "provider_type" for f in proposal.fields)
     assert "provider_type" not in proposal.unmapped_columns["Providers"]
     assert not [p for p in proposal.problems if "practitioner" in p or "referrer" in p]
+    summary = proposal.summary()
+    assert summary["tables"] == 3 and summary["entities"] == 4 and summary["split_tables"] == 1
 
 
 def test_a_yes_no_column_named_external_splits_the_rows_and_asks() -> None:
