@@ -963,8 +963,9 @@ def _split_by_discriminator(
     its rows (`where`), so the table becomes one choice per entity. An entity another table already is is
     never split off, and a split below high confidence is a question for the person."""
     out: list[TableChoice] = []
-    for choice in choices:
-        split = _discriminator_split(choice, profile, tables, prefixes.get(choice.table), choices)
+    for n, choice in enumerate(choices):
+        # Entities split off an earlier table are taken too: one table per entity, as ever.
+        split = _discriminator_split(choice, profile, tables, prefixes.get(choice.table), out + choices[n:])
         out += split or [choice]
     return out
 

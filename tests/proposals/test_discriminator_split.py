@@ -181,3 +181,14 @@ def test_a_split_is_shown_on_the_review_page_and_confirmed_into_the_overrides(tm
     overrides = home.load("split-practice").mapping_overrides
     assert overrides["referrer"]["sources"][0]["where"] == {"column": "provider_type", "equals": "External"}
     assert overrides["practitioner"]["sources"][0]["where"] == {"column": "provider_type", "equals": "Internal"}
+
+
+def test_an_entity_split_off_one_table_is_not_split_off_another() -> None:
+    """Two provider tables each with a type column: the referrers are split off the first only (one table per
+    entity), so the spec has one source per entity."""
+    second = {k.replace("provider", "staff"): v for k, v in PROVIDERS.items()}
+    second["staff_id"] = ["S1", "S2", "S3", "S4", "S5"]
+    _profile, proposal = propose_text({"Patients": CLIENTS, "Providers": PROVIDERS, "Staff": second})
+    referrers = [c.table for c in proposal.tables if c.entity == "referrer"]
+    assert len(referrers) == 1
+    assert len(proposal.spec_data()["entities"]["referrer"]["sources"]) == 1
