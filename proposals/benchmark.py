@@ -76,11 +76,20 @@ OTHER_NAMES = {
 class Truth:
     """What the hand-written spec says about each delivered table and column."""
 
-    entity_of: dict[str, str]  # table → entity (tables the spec maps)
+    # table → the entities it feeds, in the spec's order (several when its rows are split by a discriminator)
+    entities_of: dict[str, list[str]]
     lookups: set[str]
-    fields: dict[tuple[str, str], set[str]]  # (table, field or "(id)"/"(origin)") → acceptable columns
-    date_fields: dict[tuple[str, str], str]  # (table, field) → the date format the variant was written in
+    # (table, entity, field or "(id)"/"(origin)"/"(where)") → acceptable columns
+    fields: dict[tuple[str, str, str], set[str]]
+    date_fields: dict[tuple[str, str, str], str]  # (table, entity, field) → the date format the variant wrote
     delivered_dates: str = "%Y-%m-%d"  # the date format the export was written in (the system's declared one)
+    # (table, entity) → the discriminator's values that entity's rows hold, for a table split among entities
+    where_values: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+
+    def entity_of(self, table: str) -> str | None:
+        """The first entity a table feeds (the one its renamed variants are named after)."""
+        entities = self.entities_of.get(table)
+        return entities[0] if entities else None
 
 
 @dataclass
@@ -145,41 +154,67 @@ def _practice_setting(transforms: list[str]) -> bool:
     return len(transforms) == 1 and transforms[0].startswith("practice_")
 
 
+def _split_values(where: Any) -> tuple[str, set[str]] | None:
+    """A `where` of one column's values (`{column, equals: v}` / `{column, in: [..]}`): (column, values)."""
+    if where is None or where.column is None:
+        return None
+    if where.equals is not None:
+        return where.column, {str(where.equals)}
+    if where.isin is not None:
+        return where.column, {str(v) for v in where.isin}
+    return None
+
+
+def joined_column(column: str, joined: dict[str, str]) -> str:
+    """A joined table's column by its table rather than its alias (`home.suburb` → `address.suburb`): a
+    proposal names its joins its own way, the column it reads is the same."""
+    alias, _, rest = column.partition(".")
+    return f"{joined[alias]}.{rest}" if rest and alias in joined else column
+
+
 def truth_from_spec(data: dict[str, Any], delivered_dates: str = "%Y-%m-%d") -> Truth:
     spec = parse_spec(data, "ground truth")
-    entity_of: dict[str, str] = {}
-    fields: dict[tuple[str, str], set[str]] = {}
-    for entity, entity_spec in spec.entities.items():
-        for source in entity_spec.sources:
-            if source.explode:
-                # A second entity unnested from a JSON cell of a table (TM3's invoice lines): the proposer
-                # proposes one entity per delivered table, so these are outside what it is measured on.
-                continue
-            entity_of[source.table] = entity
-            fields[(source.table, "(id)")] = set(field_columns(source.id))
-            if source.origin:
-                fields[(source.table, "(origin)")] = set(field_columns(source.origin))
-            for name, field_spec in source.fields.items():
-                columns = set(field_columns(field_spec))
-                if field_spec.field is not None:
-                    columns = {f"={field_spec.field}"}
-                elif field_spec.has_value and not columns:
-                    columns = {CONSTANT}
-                elif field_spec.column is not None and _practice_setting([t.name for t in field_spec.transforms]):
-                    columns = {PRACTICE_SETTING}
-                fields[(source.table, name)] = columns
-    return Truth(entity_of, set(spec.lookups), fields, {}, delivered_dates)
+    entities_of: dict[str, list[str]] = {}
+    fields: dict[tuple[str, str, str], set[str]] = {}
+    sources = [(e, s) for e, entity_spec in spec.entities.items() for s in entity_spec.sources if not s.explode]
+    # A second entity unnested from a JSON cell of a table (TM3's invoice lines, `explode:`) is outside the
+    # measurement: the proposer proposes a table's own rows as entities.
+    for entity, source in sources:
+        entities_of.setdefault(source.table, []).append(entity)
+    where_values: dict[tuple[str, str], set[str]] = {}
+    for entity, source in sources:
+        split = _split_values(source.where) if len(entities_of[source.table]) > 1 else None
+        if split:
+            # One table feeding several entities by a discriminator: which rows each takes is a choice scored
+            # like a field (a filter of a table that feeds one entity, Profile's site code list, is not).
+            fields[(source.table, entity, "(where)")] = {split[0]}
+            where_values[(source.table, entity)] = split[1]
+        fields[(source.table, entity, "(id)")] = set(field_columns(source.id))
+        if source.origin:
+            fields[(source.table, entity, "(origin)")] = set(field_columns(source.origin))
+        joined = {alias: join.table for alias, join in source.joins.items()}
+        for name, field_spec in source.fields.items():
+            columns = {joined_column(c, joined) for c in field_columns(field_spec)}
+            if field_spec.field is not None:
+                columns = {f"={field_spec.field}"}
+            elif field_spec.has_value and not columns:
+                columns = {CONSTANT}
+            elif field_spec.column is not None and _practice_setting([t.name for t in field_spec.transforms]):
+                columns = {PRACTICE_SETTING}
+            fields[(source.table, entity, name)] = columns
+    return Truth(entities_of, set(spec.lookups), fields, {}, delivered_dates, where_values)
 
 
 def delivered_part(truth: Truth, delivered: set[str]) -> Truth:
     """The truth about the tables the export delivers: a spec that also reads tables from elsewhere (Core
     Plus's API resources beside its CSV export) is measured on the delivered ones only."""
     return Truth(
-        {t: e for t, e in truth.entity_of.items() if t in delivered},
+        {t: e for t, e in truth.entities_of.items() if t in delivered},
         truth.lookups,
-        {(t, f): c for (t, f), c in truth.fields.items() if t in delivered},
+        {(t, e, f): c for (t, e, f), c in truth.fields.items() if t in delivered},
         truth.date_fields,
         truth.delivered_dates,
+        {(t, e): v for (t, e), v in truth.where_values.items() if t in delivered},
     )
 
 
@@ -211,13 +246,15 @@ def _is_date_field(name: str) -> bool:
 
 def date_columns(truth: Truth) -> list[tuple[str, str]]:
     """(table, column) of every column the hand-written spec reads as a date (the variants rewrite them)."""
-    return [
-        (table, column)
-        for (table, name), columns in truth.fields.items()
-        if _is_date_field(name)
-        for column in columns
-        if not column.startswith("=")
-    ]
+    return sorted(
+        {
+            (table, column)
+            for (table, _entity, name), columns in truth.fields.items()
+            if _is_date_field(name)
+            for column in columns
+            if not column.startswith("=")
+        }
+    )
 
 
 def _rewrite_dates(frame: pl.DataFrame, columns: list[str], delivered: str, fmt: str) -> pl.DataFrame:
@@ -236,7 +273,7 @@ def make_variant(
     table_names: dict[str, str] = {}
     column_names: dict[str, dict[str, str]] = {}
     for table, frame in tables.items():
-        entity = truth.entity_of.get(table)
+        entity = truth.entity_of(table)
         new_table = _rename_table(table, entity, style)
         code = TABLE_WORDS.get(entity or "", ("", table.upper(), ""))[1]
         mapping = {}
@@ -244,7 +281,9 @@ def make_variant(
             if style in STYLES and entity:
                 mapping[column] = STYLES[style](column, entity, code)
             elif style == "other" and entity:
-                canonical = next((f for (t, f), cols in truth.fields.items() if t == table and column in cols), None)
+                canonical = next(
+                    (f for (t, _e, f), cols in truth.fields.items() if t == table and column in cols), None
+                )
                 mapping[column] = OTHER_NAMES.get(canonical or "", column)
             else:
                 mapping[column] = column
@@ -261,17 +300,18 @@ def make_variant(
         column_names[table] = mapping
     fields = {}
     dates = {}
-    for (table, name), columns in truth.fields.items():
+    for (table, entity, name), columns in truth.fields.items():
         new_columns = {c if c.startswith("=") else column_names[table].get(c, c) for c in columns}
-        fields[(table_names[table], name)] = new_columns
+        fields[(table_names[table], entity, name)] = new_columns
         if _is_date_field(name):
-            dates[(table_names[table], name)] = date_format or truth.delivered_dates
+            dates[(table_names[table], entity, name)] = date_format or truth.delivered_dates
     new_truth = Truth(
-        {table_names[t]: e for t, e in truth.entity_of.items()},
+        {table_names[t]: e for t, e in truth.entities_of.items()},
         {table_names.get(t, t) for t in truth.lookups},  # a lookup may not be a table (TM3's errors.txt)
         fields,
         dates,
         truth.delivered_dates,
+        {(table_names[t], e): v for (t, e), v in truth.where_values.items()},
     )
     label = f"{style}" + (f", dates {date_format}" if date_format else "") + ", shuffled"
     return Variant(label, renamed, new_truth)
@@ -305,11 +345,11 @@ def score(proposal: Proposal, truth: Truth, variant: str) -> Score:
     column is one the hand-written spec reads for that field (and, for dates, in the right format).
     Choices on tables the hand-written spec keeps as lookups are listed as wrong table choices."""
     result = Score()
-    proposed: list[tuple[str, str, set[str], float, Any]] = []
+    proposed: list[tuple[str, str, str, set[str], float, Any]] = []
     for table in proposal.tables:
         if table.entity is None:
             continue
-        if table.table not in truth.entity_of:
+        if table.table not in truth.entities_of:
             result.wrong.append(
                 {
                     "variant": variant,
@@ -321,40 +361,48 @@ def score(proposal: Proposal, truth: Truth, variant: str) -> Score:
             )
             continue
         if table.id_column:
-            proposed.append((table.table, "(id)", {table.id_column}, table.confidence, None))
+            proposed.append((table.table, table.entity, "(id)", {table.id_column}, table.confidence, None))
         if table.origin_column:
-            proposed.append((table.table, "(origin)", {table.origin_column}, table.confidence, None))
+            proposed.append((table.table, table.entity, "(origin)", {table.origin_column}, table.confidence, None))
+        if table.where:
+            where = {"where": table.where}  # scored as a choice: its column, and its values below
+            proposed.append((table.table, table.entity, "(where)", {table.where["column"]}, table.confidence, where))
+    joined = {(t.table, t.entity): {a: j["table"] for a, j in t.joins.items()} for t in proposal.tables}
     for choice in proposal.fields:
-        if choice.table in truth.entity_of:
+        if choice.table in truth.entities_of:
+            aliases = joined.get((choice.table, choice.entity), {})
             proposed.append(
                 (
                     choice.table,
+                    choice.entity,
                     choice.field,
-                    _proposed_columns(choice.spec, choice.column),
+                    {joined_column(c, aliases) for c in _proposed_columns(choice.spec, choice.column)},
                     choice.confidence,
                     choice.spec,
                 )
             )
-    entity_right = {t.table: t.entity == truth.entity_of.get(t.table) for t in proposal.tables}
     right_pairs = set()
-    for table, name, columns, confidence, spec in proposed:
-        expected = truth.fields.get((table, name), set()) if entity_right.get(table) else set()
+    for table, entity, name, columns, confidence, spec in proposed:
+        expected = truth.fields.get((table, entity, name), set())
         ok = bool(columns & expected)
-        expected_format = truth.date_fields.get((table, name))
+        expected_format = truth.date_fields.get((table, entity, name))
         if ok and expected_format and spec is not None and _date_format(spec) not in (expected_format, None):
             ok = False
+        if ok and name == "(where)":
+            ok = _where_values(spec["where"]) == truth.where_values.get((table, entity))
         band = confidence_band(confidence)
         result.proposed += 1
         result.bands[band][0] += 1
         if ok:
             result.correct += 1
             result.bands[band][1] += 1
-            right_pairs.add((table, name))
+            right_pairs.add((table, entity, name))
         else:
             result.wrong.append(
                 {
                     "variant": variant,
                     "table": table,
+                    "entity": entity,
                     "field": name,
                     "choice": sorted(columns),
                     "expected": sorted(expected) or "not mapped",
@@ -364,8 +412,12 @@ def score(proposal: Proposal, truth: Truth, variant: str) -> Score:
             )
     result.expected = len(truth.fields)
     result.recalled = len(right_pairs)
-    result.missed = [f"{truth.entity_of[t]}.{name}" for t, name in truth.fields if (t, name) not in right_pairs]
+    result.missed = [f"{e}.{name}" for t, e, name in truth.fields if (t, e, name) not in right_pairs]
     return result
+
+
+def _where_values(where: dict[str, Any]) -> set[str]:
+    return {str(v) for v in where["in"]} if "in" in where else {str(where["equals"])}
 
 
 def run_system(

@@ -104,7 +104,9 @@ def merge_model_answer(proposal: Proposal, answer: dict[str, Any]) -> Proposal:
                 }
             )
         columns = said.get("columns") if isinstance(said.get("columns"), dict) else {}
-        offline = {f.column: f for f in proposal.fields if f.table == table.table and f.column}
+        offline = {
+            f.column: f for f in proposal.fields if f.table == table.table and f.entity == table.entity and f.column
+        }
         for column, model_field in columns.items():
             choice = offline.get(column)
             offline_field = choice.field if choice else None

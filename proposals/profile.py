@@ -146,6 +146,9 @@ class DumpProfile:
     def keys_from(self, table: str, column: str) -> list[ForeignKey]:
         return [fk for fk in self.foreign_keys if fk.table == table and fk.column == column]
 
+    def keys_from_table(self, table: str) -> list[ForeignKey]:
+        return [fk for fk in self.foreign_keys if fk.table == table]
+
 
 _MIDNIGHT = re.compile(r"[T ]00:00(:00(\.0+)?)?$")
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 from typing import Any
@@ -25,7 +26,9 @@ from proposals.vocabulary import (
     FIELD_SYNONYMS,
     FLAG_DATES,
     IDENTIFIER_FIELDS,
+    KIND_WORDS,
     NAMED_KINDS,
+    ROW_ROLE_WORDS,
     compact,
     naming_style,
     tokens,
@@ -73,7 +76,10 @@ VALUE_SYNONYMS: dict[str, tuple[str, ...]] = {
 }
 _TO_BOOL_WORDS = frozenset({"true", "false", "yes", "no", "1", "0"})
 # Required text fields an export often has no column for, and the value the hand-written specs give them.
-REQUIRED_DEFAULTS: dict[tuple[str, str], str] = {("clinical_note", "note_type"): "Clinical note"}
+REQUIRED_DEFAULTS: dict[tuple[str, str], str] = {
+    ("clinical_note", "note_type"): "Clinical note",
+    ("referrer", "referral_type"): "doctor",  # the referrers of a practice's exports are doctors
+}
 
 
 @dataclass
@@ -85,7 +91,11 @@ class TableChoice:
     id_column: str | None = None
     origin_column: str | None = None
     alternatives: dict[str, float] = field(default_factory=dict)
-    joins: dict[str, dict[str, str]] = field(default_factory=dict)  # alias → {table, left, right}
+    joins: dict[str, dict[str, Any]] = field(default_factory=dict)  # alias → {table, left, right[, many, columns]}
+    # The rows of the table this entity takes, when one table holds several entities' rows split by a
+    # discriminator column: the mapping format's own row filter (`{column, equals: v}` or `{column, in: [..]}`).
+    where: dict[str, Any] | None = None
+    decide: str | None = None  # a question the person must answer before confirming (the split)
 
 
 @dataclass
@@ -135,11 +145,16 @@ class Proposal:
             source: dict[str, Any] = {"table": choice.table, "id": choice.id_column}
             if choice.origin_column:
                 source["origin"] = choice.origin_column
+            if choice.where:
+                source["where"] = dict(choice.where)
             if choice.joins:
                 source["joins"] = dict(choice.joins)
-            source["fields"] = {f.field: f.spec for f in self.fields if f.table == choice.table}
+            source["fields"] = {
+                f.field: f.spec for f in self.fields if f.table == choice.table and f.entity == choice.entity
+            }
+            rows = f"{choice.table} row where {_where_text(choice.where)}" if choice.where else f"{choice.table} row"
             entities[choice.entity] = {
-                "grain": f"one row per {choice.table} row (proposed)",
+                "grain": f"one row per {rows} (proposed)",
                 "sources": [source],
             }
         data: dict[str, Any] = {
@@ -148,20 +163,26 @@ class Proposal:
             "title": f"{self.system} export → canonical practice data (proposed, to be confirmed by a person)",
         }
         if lookups:
-            data["lookups"] = sorted(lookups)
+            data["lookups"] = sorted(set(lookups))
         data["defaults"] = {"string": ["clean_text"]}
         data["entities"] = entities
         return data
 
-    def open_questions(self) -> list[FieldChoice]:
-        return [f for f in self.fields if f.decide]
+    def sources_of(self, table: str) -> list[TableChoice]:
+        """Every choice for a table: one, or one per entity when its rows are split by a discriminator."""
+        return [t for t in self.tables if t.table == table]
+
+    def open_questions(self) -> list[TableChoice | FieldChoice]:
+        """The questions for the person: a table's split first, then the field choices'."""
+        return [t for t in self.tables if t.decide] + [f for f in self.fields if f.decide]
 
     def summary(self) -> dict[str, Any]:
         """Counts only: what Dagster metadata and logs may carry."""
         bands = {b: sum(1 for f in self.fields if f.band == b) for b in ("high", "medium", "low")}
         return {
-            "tables": len(self.tables),
+            "tables": len({t.table for t in self.tables}),  # a table split among entities counts once
             "entities": sum(1 for t in self.tables if t.entity),
+            "split_tables": len({t.table for t in self.tables if t.where}),
             "fields": len(self.fields),
             "fields_by_confidence": bands,
             "open_questions": len(self.open_questions()),
@@ -170,6 +191,11 @@ class Proposal:
             "spec_problems": len(self.problems),
             "model_disagreements": len(self.disagreements),
         }
+
+
+def _where_text(where: dict[str, Any]) -> str:
+    values = where["in"] if "in" in where else [where["equals"]]
+    return f"{where['column']} in {', '.join(map(str, values))}"
 
 
 def confidence_band(confidence: float) -> str:
@@ -234,8 +260,8 @@ def _own_words_of(table: str, entity: str) -> frozenset[str]:
 
 
 # The code a legacy schema writes before each of a table's column names (`SHCD_` in a SHORTCODE table, `PPPU_`
-# in PPPU), learned from the dump by `learn_column_prefixes` at the start of each proposal: table → prefix.
-_COLUMN_PREFIXES: dict[str, str] = {}
+# in PPPU) is learned from the dump by `learn_column_prefixes` at the start of each proposal (table → prefix) and
+# passed down as `prefix` (the table's code, None when it has none) to every function that reads a column's name.
 # A prefix is learned when at least this share of the table's columns (and three of them) start with it.
 _PREFIX_SHARE = 0.6
 
@@ -278,8 +304,7 @@ def learn_column_prefixes(profile: DumpProfile) -> dict[str, str]:
     return learned
 
 
-def _without_column_prefix(words: list[str], table: str) -> list[str]:
-    prefix = _COLUMN_PREFIXES.get(table)
+def _without_column_prefix(words: list[str], prefix: str | None) -> list[str]:
     if not prefix or not words:
         return words
     if words[0] == prefix and len(words) > 1:
@@ -290,10 +315,10 @@ def _without_column_prefix(words: list[str], table: str) -> list[str]:
     return words
 
 
-def _strip_prefix(words: list[str], table: str, entity: str) -> list[str]:
+def _strip_prefix(words: list[str], table: str, entity: str, prefix: str | None) -> list[str]:
     """Drop the leading words naming the row's own table or entity (`PTNT_LASTNAME`, `ClientLastName`,
     `ClientOrganisationKey`), and the table's learned column code (`SHCD_DESCRIPTION`)."""
-    return _without_column_prefix(_strip_own_prefix(words, table, entity), table)
+    return _without_column_prefix(_strip_own_prefix(words, table, entity), prefix)
 
 
 def _strip_own_prefix(words: list[str], table: str, entity: str) -> list[str]:
@@ -317,39 +342,40 @@ def _strip_own_prefix(words: list[str], table: str, entity: str) -> list[str]:
     return [ABBREVIATIONS.get(rest, rest)] if glued and len(rest) >= 2 else list(words)
 
 
-def _own_id_words(words: list[str], table: str, entity: str) -> list[str]:
+def _own_id_words(words: list[str], table: str, entity: str, prefix: str | None) -> list[str]:
     """The words of a column name once every leading word naming the row's own table or entity is dropped:
     `ClientPatientId` in a table of patients (the entity's prefix, then the table's) is its `id`."""
     for _ in range(2):
-        stripped = _strip_prefix(words, table, entity)
+        stripped = _strip_prefix(words, table, entity, prefix)
         if stripped == words:
             break
         words = stripped
     return words
 
 
-def name_score(column: str, table: str, entity: str, canonical: CanonicalField) -> tuple[float, str]:
-    """How well a column's name says `canonical`, and in which style."""
+def name_score(
+    column: str, table: str, entity: str, canonical: CanonicalField, prefix: str | None
+) -> tuple[float, str]:
+    """How well a column's name says `canonical`, and in which style (`prefix`: the table's learned column code)."""
     temporal = canonical.dtype in (pl.Date, pl.Datetime)
-    return _name_score(column, table, entity, canonical.name, canonical.ref, temporal, _COLUMN_PREFIXES.get(table))
+    return _name_score(column, table, entity, canonical.name, canonical.ref, temporal, prefix)
 
 
-def _column_stripped(column: str, table: str, entity: str) -> str:
-    """`_stripped_name` with the table's column code learned for the proposal under way."""
-    return _stripped_name(column, table, entity, _COLUMN_PREFIXES.get(table))
+def _column_stripped(column: str, table: str, entity: str, prefix: str | None) -> str:
+    return _stripped_name(column, table, entity, prefix)
 
 
 @lru_cache(maxsize=65536)
 def _stripped_name(column: str, table: str, entity: str, prefix: str | None) -> str:
     """The compact name of a column once the leading words naming its own table or entity, and the table's
     learned column code `prefix` (part of the cache key: it is learned anew for each proposal), are dropped."""
-    return compact(_strip_prefix(tokens(column), table, entity))
+    return compact(_strip_prefix(tokens(column), table, entity, prefix))
 
 
 # A pure function of names, asked for every column against every field of every candidate entity (hundreds of
 # thousands of times for one dump's proposal): each combination is scored once. `prefix` is the table's learned
-# column code, read by the stripping below from `_COLUMN_PREFIXES`; it is in the key so that a proposal of another
-# dump, with other learned codes, never reuses a score.
+# column code, an argument (never module state) so that it is part of the cache key: a proposal of another dump,
+# with other learned codes, never reuses a score.
 @lru_cache(maxsize=262144)
 def _name_score(
     column: str, table: str, entity: str, field_name: str, ref: str | None, temporal: bool, prefix: str | None
@@ -370,7 +396,7 @@ def _name_score(
     if ref and _says_a_key_to(words, ref):
         # `PPPU_ID_PROVIDER`, `SHCD_ID_LOCATION`: a key word and a word for the referenced entity, in any order.
         return 0.75, f"name {column!r} holds a key word and a word for {ref} ({style})"
-    if field_name == "legacy_reference" and compact(_own_id_words(words, table, entity)) in _CODE_WORDS:
+    if field_name == "legacy_reference" and compact(_own_id_words(words, table, entity, prefix)) in _CODE_WORDS:
         # `PTNT_PATIENTCODE` beside the row id: the row's own code in the system before.
         return 0.8, f"name {column!r} is the row's own code or number, not its id ({style})"
     if field_name == "name" and stripped in _LABEL_NAMES and not {stripped, "description"} & _field_set(entity):
@@ -481,18 +507,20 @@ def value_fit(canonical: CanonicalField, column: ColumnProfile) -> tuple[float, 
     return 0.0, ""
 
 
-def _column_score_for_entity(profile: TableProfile, entity: str) -> tuple[float, int]:
+def _column_score_for_entity(profile: TableProfile, entity: str, prefix: str | None) -> tuple[float, int]:
     """Share (and number) of the table's columns whose names say one of the entity's specific fields."""
     generic = {"notes", "created_at", "updated_at", "email", "phone", "name", "title"}
     fields = [f for f in data_fields(entity) if f.name not in generic]
     hits = 0
     for column in profile.columns:
-        if any(name_score(column.name, profile.name, entity, f)[0] >= 0.85 for f in fields):
+        if any(name_score(column.name, profile.name, entity, f, prefix)[0] >= 0.85 for f in fields):
             hits += 1
     return hits / max(1, len(profile.columns)), hits
 
 
-def _id_column(profile: TableProfile, entity: str, fks: DumpProfile) -> tuple[str | None, str | None, list[str]]:
+def _id_column(
+    profile: TableProfile, entity: str, fks: DumpProfile, prefix: str | None
+) -> tuple[str | None, str | None, list[str]]:
     """The row id (unique, never empty, named like an id, not a key to another table; else the first
     column when it is unique) and the first-origin column (canonical ids, named for their origin)."""
     origin = next(
@@ -507,7 +535,7 @@ def _id_column(profile: TableProfile, entity: str, fks: DumpProfile) -> tuple[st
             continue
         if column.kind not in {"integer", "uuid", "text", "enumeration", "canonical_id", "empty"}:
             continue
-        words = _own_id_words(tokens(column.name), profile.name, entity)
+        words = _own_id_words(tokens(column.name), profile.name, entity, prefix)
         # `id`/`key` name a row id; `number`/`code` more often a business number (invoice_number).
         strong = compact(words) in {"id", "key", "guid", "uuid", "rowid", "recordid"}
         score = 1.0 if strong else 0.6 if compact(words) in _ID_WORDS else 0.0
@@ -517,7 +545,8 @@ def _id_column(profile: TableProfile, entity: str, fks: DumpProfile) -> tuple[st
         # Values lying inside another table's key prove little when other tables' keys are named after it
         # (`SHCD_ID` of two sites, pointed at by `SHCD_ID_LOCATION`, also falls among appointment ids).
         score -= 0.8 if fks.keys_from(profile.name, column.name) and score < 1.0 and not pointed_by_name else 0.0
-        if any(name_score(column.name, profile.name, entity, f)[0] >= 0.85 for f in data_fields(entity) if not f.ref):
+        own_fields = [f for f in data_fields(entity) if not f.ref]
+        if any(name_score(column.name, profile.name, entity, f, prefix)[0] >= 0.85 for f in own_fields):
             score -= 0.6  # the column says a field of the entity (e.g. invoice_number), not its row id
         if score > 0 and any(
             fk.parent == profile.name and fk.parent_column == column.name and fk.table != profile.name
@@ -757,13 +786,13 @@ def _field_spec(column: str, transforms: list[Any]) -> Any:
     return {"column": column, "transforms": transforms} if transforms else column
 
 
-def _assign_entities(profile: DumpProfile) -> list[TableChoice]:
+def _assign_entities(profile: DumpProfile, prefixes: dict[str, str]) -> list[TableChoice]:
     scored: dict[str, list[tuple[float, str, list[str]]]] = {}
     for name, table in profile.tables.items():
         options = []
         for entity in CANONICAL_MODELS:
             by_name, why = _table_name_score(name, entity)
-            by_columns, hits = _column_score_for_entity(table, entity)
+            by_columns, hits = _column_score_for_entity(table, entity, prefixes.get(name))
             # Columns alone name an entity only when several agree (a code + `Description` is no document).
             score = 0.55 * by_name + 0.45 * min(1.0, by_columns * 2) if by_name or hits >= 3 else 0.0
             evidence = [why] if why else []
@@ -785,6 +814,10 @@ def _assign_entities(profile: DumpProfile) -> list[TableChoice]:
         taken[entity] = table
         alternatives = {o[1]: o[0] for o in scored[table][:3] if o[1] != entity}
         choices[table] = TableChoice(table, entity, min(0.99, score), evidence, alternatives=alternatives)
+    for table, choice in list(choices.items()):
+        if choice.entity is not None and _is_child_by_columns_only(profile, table, choice, choices, prefixes):
+            del choices[table]
+            del taken[choice.entity]
     for table in profile.tables:
         if table not in choices:
             best = scored[table][0]
@@ -793,6 +826,28 @@ def _assign_entities(profile: DumpProfile) -> list[TableChoice]:
             )
             choices[table] = TableChoice(table, None, 1 - best[0], [f"kept as a lookup: {why}"])
     return [choices[t] for t in profile.tables]
+
+
+def _is_child_by_columns_only(
+    profile: DumpProfile, table: str, choice: TableChoice, choices: dict[str, TableChoice], prefixes: dict[str, str]
+) -> bool:
+    """A table no name names (only its columns do), whose key lies in another chosen table's unique column,
+    and whose entity refers to no such thing (an invoice line refers to its invoice; an organisation does not
+    belong to a patient): rows belonging to that table's rows (a patient's addresses), a lookup to join."""
+    if any(e.startswith("table name") for e in choice.evidence):
+        return False
+    refs = {f.ref for f in data_fields(choice.entity or "") if f.ref} if choice.entity else set()
+    for fk in profile.keys_from_table(table):
+        parent = choices.get(fk.parent)
+        if parent is None or parent.entity is None or fk.parent == table or parent.entity in refs:
+            continue
+        # The key is named as the parent's id or says the parent's entity, and the columns are the parent's
+        # fields (an `address` table keyed `ptnt_id`, of `street`, `suburb`, `city`, `postcode`).
+        key_words = tokens(fk.column)
+        named = compact(key_words) == compact(tokens(fk.parent_column)) or _says_a_key_to(key_words, parent.entity)
+        if named and _column_score_for_entity(profile.tables[table], parent.entity, prefixes.get(table))[1] >= 2:
+            return True
+    return False
 
 
 def propose(
@@ -808,38 +863,228 @@ def propose(
         known = _known_system_spec(profile)
         if known:
             return _from_known_spec(known[0], known[1], profile, system)
-    _COLUMN_PREFIXES.clear()
-    _COLUMN_PREFIXES.update(learn_column_prefixes(profile))
-    table_choices = _assign_entities(profile)
+    prefixes = learn_column_prefixes(profile)
+    table_choices = _split_by_discriminator(_assign_entities(profile, prefixes), profile, tables, prefixes)
     fields: list[FieldChoice] = []
-    unmapped: dict[str, list[str]] = {}
+    used: dict[str, set[str | None]] = {}
     unmatched: dict[str, list[str]] = {}
     for choice in table_choices:
         table = profile.tables[choice.table]
         if choice.entity is None:
             continue
-        id_column, origin, id_evidence = _id_column(table, choice.entity, profile)
+        prefix = prefixes.get(choice.table)
+        id_column, origin, id_evidence = _id_column(table, choice.entity, profile, prefix)
+        sibling = next((c for c in table_choices if c.table == choice.table and c.id_column), None)
+        if choice.where and sibling and sibling.id_column:
+            # The rows of one table share its row id, whichever entity takes them (`PROVIDERID` is no referrer
+            # word, yet it keys the external providers as it keys the internal ones).
+            id_column, origin = sibling.id_column, sibling.origin_column
+            id_evidence = [f"id {id_column!r}: the row id of {choice.table}, whose rows {sibling.entity} shares"]
         choice.id_column, choice.origin_column = id_column, origin
         choice.evidence += id_evidence
         if origin:
             choice.evidence.append(f"origin {origin!r}: values are canonical ids of a first origin")
-        chosen = _assign_fields(choice, table, tables[choice.table], profile, table_choices, country)
+        frame = tables[choice.table]
+        if choice.where:  # an entity's share of a split table: its own rows' codes make its value maps
+            frame = frame.filter(_where_mask(frame, choice.where))
+        chosen = _assign_fields(choice, table, frame, profile, table_choices, country, prefix)
         if id_column is None:
             # No row id: the table cannot be an entity's source, so none of its fields is proposed either
             # (the review lists its columns as unmapped and asks the person for the id).
             choice.entity = None
             continue
         fields += chosen
-        used = {id_column, origin} | {f.column for f in chosen}
-        unmapped[choice.table] = [c.name for c in table.columns if c.name not in used]
+        discriminator = choice.where["column"] if choice.where else None
+        used.setdefault(choice.table, set()).update({id_column, origin, discriminator} | {f.column for f in chosen})
         mapped = {f.field for f in chosen}
         unmatched[choice.entity] = [f.name for f in data_fields(choice.entity) if f.name not in mapped]
-    for choice in table_choices:
-        if choice.entity is None:
-            unmapped[choice.table] = [c.name for c in profile.tables[choice.table].columns]
+    # A split table whose entities lost their id is one lookup, listed once.
+    table_choices = [
+        c for n, c in enumerate(table_choices) if c.entity or all(d.table != c.table for d in table_choices[:n])
+    ]
+    unmapped = {
+        name: [c.name for c in table.columns if c.name not in used.get(name, set())]
+        for name, table in profile.tables.items()
+    }
     proposal = Proposal(system, table_choices, fields, unmapped, unmatched)
     proposal.problems = spec_problems(proposal, profile)
     return proposal
+
+
+# A discriminator column sorts rows into at most this many kinds (a role or a type, not a free code).
+_MAX_KINDS = 4
+# "external" rows are one entity's, "internal" ones the other's: a yes/no column named by one word says both.
+_OPPOSITE_ROLES = {"external": "internal", "internal": "external"}
+
+
+def _where_mask(frame: pl.DataFrame, where: dict[str, Any]) -> pl.Series:
+    values = [str(v) for v in where["in"]] if "in" in where else [str(where["equals"])]
+    return frame[where["column"]].cast(pl.String).is_in(values).fill_null(False)
+
+
+def _entity_of_word(word: str) -> str | None:
+    """The one entity a value's words say (`External` → referrer, `Internal` → practitioner), None when no
+    entity or several do."""
+    said = {e for e, words in ROW_ROLE_WORDS.items() if word in words}
+    said |= {e for e, words in ENTITY_SYNONYMS.items() if word in words and e in ROW_ROLE_WORDS}
+    return next(iter(said)) if len(said) == 1 else None
+
+
+def _role_in_name(name: str) -> tuple[str, str] | None:
+    """The role word a yes/no column's compact name holds (`pppuisexternal` → external) and its entity."""
+    said = {(w, e) for e, words in ROW_ROLE_WORDS.items() for w in words if len(w) >= 6 and w in name}
+    return next(iter(said)) if len({e for _w, e in said}) == 1 else None
+
+
+def _other_side(
+    choice: TableChoice, said: str, word: str, table: TableProfile, taken: set[str], prefix: str | None
+) -> tuple[str, str] | None:
+    """The entity of the rows a discriminator does not name, and why: the table's own entity, the entity of
+    the opposite role word (`external` ↔ `internal`), else the free role entity its columns name most."""
+    if choice.entity and choice.entity != said:
+        return choice.entity, f"the table's own entity, {choice.entity}"
+    opposite = _entity_of_word(_OPPOSITE_ROLES.get(word, ""))
+    if opposite and opposite != said and opposite not in taken:
+        return opposite, f"the opposite of {word!r}: {opposite}"
+    scored = [
+        (_column_score_for_entity(table, e, prefix)[1], e) for e in ROW_ROLE_WORDS if e != said and e not in taken
+    ]
+    hits, best = max(scored, default=(0, ""))
+    return (best, f"{hits} of its columns are named like {best} fields") if hits >= 2 else None
+
+
+def _split_by_discriminator(
+    choices: list[TableChoice], profile: DumpProfile, tables: dict[str, pl.DataFrame], prefixes: dict[str, str]
+) -> list[TableChoice]:
+    """One table holding several entities' rows (a providers table of the practice's clinicians and of the
+    doctors who refer) is split by a discriminator column: a yes/no or a few-valued column, always filled,
+    whose values partition the rows and say the entities — by the values' words (`Internal`/`External`) or,
+    for yes/no, by the column's name (`PPPU_ISEXTERNAL`: yes → referrer, no → the other). Each entity takes
+    its rows (`where`), so the table becomes one choice per entity. An entity another table already is is
+    never split off, and a split below high confidence is a question for the person."""
+    out: list[TableChoice] = []
+    for n, choice in enumerate(choices):
+        # Entities split off an earlier table are taken too: one table per entity, as ever.
+        split = _discriminator_split(choice, profile, tables, prefixes.get(choice.table), out + choices[n:])
+        out += split or [choice]
+    return out
+
+
+def _discriminator_split(
+    choice: TableChoice,
+    profile: DumpProfile,
+    tables: dict[str, pl.DataFrame],
+    prefix: str | None,
+    choices: list[TableChoice],
+) -> list[TableChoice] | None:
+    table, frame = profile.tables[choice.table], tables[choice.table]
+    taken = {c.entity for c in choices if c.entity and c.table != choice.table}
+    best: tuple[float, str, dict[str, list[str]], list[str], list[str]] | None = None
+    for column in table.columns:
+        if column.nulls or column.unique or frame.height < 2:
+            continue
+        values = _enumeration_values(frame, column.name)
+        if not 2 <= len(values) <= _MAX_KINDS:
+            continue
+        words = tokens(column.name)
+        if choice.entity:  # `PRAC_PPPUISEXTERNAL`, `PractitionerPppuIsexternal`: the table's own words say no role
+            words = _own_id_words(words, table.name, choice.entity, prefix)
+        name = compact(words)
+        kind_named = bool(set(words) & KIND_WORDS) or name.startswith("is") or "is" in name[:-6]
+        sides: dict[str, str] = {}
+        evidence: list[str] = []
+        by_words = 0
+        if len(values) == 2 and all(_value_words(v) in _YES_NO for v in values):
+            role = _role_in_name(name)
+            yes = [v for v in values if _value_words(v) in VALUE_SYNONYMS["true"]]
+            if role is None or len(yes) != 1:
+                continue
+            word, said = role
+            other = _other_side(choice, said, word, table, taken, prefix)
+            if other is None:
+                continue
+            no = next(v for v in values if v != yes[0])
+            sides = {yes[0]: said, no: other[0]}
+            by_words = 1
+            evidence.append(
+                f"{column.name!r} is yes/no and its name says {word!r}: {yes[0]!r} rows are {said}, "
+                f"{no!r} rows {other[0]} ({other[1]})"
+            )
+        else:
+            named = {v: e for v in values if (e := _entity_of_word(_value_words(v)))}
+            entities = set(named.values())
+            if not entities:
+                continue
+            sides = dict(named)
+            if len(entities) == 1 and len(values) == 2:
+                (said,) = entities
+                rest = next(v for v in values if v not in named)
+                other = _other_side(choice, said, _value_words(next(iter(named))), table, taken, prefix)
+                if other is None:
+                    continue
+                sides[rest] = other[0]
+                evidence.append(f"{rest!r} rows are {other[0]} ({other[1]})")
+            else:
+                by_words = 2
+            evidence.insert(
+                0,
+                f"{column.name!r} holds {len(values)} value(s), always filled; their words say "
+                + ", ".join(f"{v!r} → {e}" for v, e in named.items()),
+            )
+        entities_of = sorted(set(sides.values()), key=list(CANONICAL_MODELS).index)
+        if len(entities_of) < 2 or any(e in taken for e in entities_of):
+            continue
+        if choice.entity and choice.entity not in entities_of:
+            continue
+        # Rows of an entity are described by its fields: a side only one value's words (or none) say needs a
+        # column named like one of them; values naming both entities are evidence enough.
+        if by_words < 2 and any(
+            e != choice.entity and not _column_score_for_entity(table, e, prefix)[1] for e in entities_of
+        ):
+            continue
+        if kind_named:
+            evidence.append(f"the name {column.name!r} says a kind or a role")
+        left = [v for v in values if v not in sides]
+        confidence = (
+            0.55 + 0.15 * (by_words == 2) + 0.1 * kind_named + 0.1 * (choice.entity is not None) + 0.05 * (not left)
+        )
+        if left:
+            evidence.append(f"{len(left)} value(s) say no entity: those rows belong to none")
+        by_entity = {e: [v for v in values if sides.get(v) == e] for e in entities_of}
+        if best is None or confidence > best[0]:
+            best = (round(min(0.9, confidence), 4), column.name, by_entity, evidence, left)
+    if best is None:
+        return None
+    confidence, column_name, by_entity, evidence, left = best
+    rows = Counter(frame[column_name].drop_nulls().to_list())
+    split = []
+    for entity, values in by_entity.items():
+        where: dict[str, Any] = {"column": column_name, "equals": values[0]} if len(values) == 1 else {}
+        where = where or {"column": column_name, "in": values}
+        share = sum(rows[v] for v in values)
+        why = [f"rows split by {column_name!r}: {share} of {frame.height} are {entity}", *evidence]
+        own = choice.evidence if entity == choice.entity else []
+        question = None
+        if confidence < HIGH or left:
+            question = (
+                f"{choice.table}: rows split by {column_name!r} — "
+                + "; ".join(f"{', '.join(map(repr, vs))} → {e}" for e, vs in by_entity.items())
+                + (f"; {', '.join(map(repr, left))} → no entity" if left else "")
+                + " — confirm"
+            )
+        alternatives = choice.alternatives if entity == choice.entity else {}
+        split.append(
+            TableChoice(
+                choice.table,
+                entity,
+                confidence if entity != choice.entity else max(confidence, choice.confidence),
+                [*own, *why],
+                alternatives=alternatives,
+                where=where,
+                decide=question if not split else None,  # one question for the split, on its first entity
+            )
+        )
+    return split
 
 
 def _ref_fit(
@@ -862,6 +1107,7 @@ def _assign_fields(
     profile: DumpProfile,
     choices: list[TableChoice],
     country: str,
+    prefix: str | None,
 ) -> list[FieldChoice]:
     entity = choice.entity
     assert entity is not None
@@ -872,7 +1118,8 @@ def _assign_fields(
         for f in data_fields(entity)
         if not (f.name.endswith("_local") and f.name.removesuffix("_local") + "_at" in names)
     ]
-    skip = {choice.id_column, choice.origin_column} | set(_lookup_keys(table, profile, choices))
+    discriminator = choice.where["column"] if choice.where else None  # says which entity, not a field
+    skip = {choice.id_column, choice.origin_column, discriminator} | set(_lookup_keys(table, profile, choices))
     names_split = _surname_first_names(table, entity, skip)
     skip |= {f.column for f in names_split}
     # A JSON object column's members compete like columns (`contact_details` → `$.email`).
@@ -894,15 +1141,15 @@ def _assign_fields(
     taken_fields: set[str] = {f.field for f in names_split}
     city = next((f for f in canonical_fields if f.name == "city"), None)
     no_city_column = city is not None and not any(
-        name_score(said, table.name, entity, city)[0] >= 0.85 for _c, said, _p in candidates
+        name_score(said, table.name, entity, city, prefix)[0] >= 0.85 for _c, said, _p in candidates
     )
     for candidate, said, column in candidates:
         column = replace(column, name=candidate)
         for canonical in canonical_fields:
             if canonical.name in taken_fields:
                 continue
-            score, why = name_score(said, table.name, entity, canonical)
-            if canonical.name == "city" and no_city_column and _names_a_locality(said, table.name, entity):
+            score, why = name_score(said, table.name, entity, canonical, prefix)
+            if canonical.name == "city" and no_city_column and _names_a_locality(said, table.name, entity, prefix):
                 # With no city column, the suburb is the address's locality (AU addresses write no city).
                 score, why = 0.86, f"name {said!r} is the locality, and no column names a city"
             evidence = [why] if why else []
@@ -919,7 +1166,7 @@ def _assign_fields(
             fit, fit_why = value_fit(canonical, column)
             if fit <= -1.0:
                 continue
-            if canonical.dtype == pl.Boolean and _names_no_flag(said, table.name, entity):
+            if canonical.dtype == pl.Boolean and _names_no_flag(said, table.name, entity, prefix):
                 continue  # `PTNT_DELETEDID`, `PTNT_DELETED_DATE` say who or when, not yes or no
             if canonical.ref:
                 fit, fit_why = _ref_fit(column, canonical, table.name, profile, choices)
@@ -965,14 +1212,17 @@ def _assign_fields(
             )
         )
     out = names_split + out
-    split = _split_date_times(table, entity, canonical_fields, taken_fields, taken_columns | skip, zone_mapped, profile)
+    split = _split_date_times(
+        table, entity, canonical_fields, taken_fields, taken_columns | skip, zone_mapped, profile, prefix
+    )
     taken_fields |= {f.field for f in split}
     out += split
     out += _derived_local_times(table.name, entity, taken_fields, zone_mapped)
-    out += _flags_from_dates(table, entity, canonical_fields, taken_fields)
-    out = _status_from_flags(table, frame, entity, out, taken_columns | skip)
+    out += _flags_from_dates(table, entity, canonical_fields, taken_fields, prefix)
+    out = _status_from_flags(table, frame, entity, out, taken_columns | skip, prefix)
     out += _derived_files(table.name, entity, out)
-    out += _lookup_joins(choice, table, profile, choices, taken_fields)
+    out += _lookup_joins(choice, table, profile, choices, taken_fields, prefix)
+    out += _child_joins(choice, profile, choices, taken_fields)
     out += _practice_country(choice, out)
     return _required_fillers(choice, out)
 
@@ -980,10 +1230,10 @@ def _assign_fields(
 _LOCALITY_WORDS = frozenset({"suburb", "locality"})
 
 
-def _names_no_flag(column: str, table: str, entity: str) -> bool:
+def _names_no_flag(column: str, table: str, entity: str, prefix: str | None) -> bool:
     """The name ends in a key word (`DELETED_ID`, glued: `DELETEDID`) or a date word (`DELETED_DATE`): it
     says who or when, not yes or no."""
-    words = _strip_prefix(tokens(column), table, entity)
+    words = _strip_prefix(tokens(column), table, entity, prefix)
     last = words[-1] if words else ""
     return (
         last in _ID_WORDS
@@ -1032,7 +1282,12 @@ def _status_value(name: str, allowed: tuple[str, ...]) -> str | None:
 
 
 def _status_from_flags(
-    table: TableProfile, frame: pl.DataFrame, entity: str, chosen: list[FieldChoice], taken: set[str | None]
+    table: TableProfile,
+    frame: pl.DataFrame,
+    entity: str,
+    chosen: list[FieldChoice],
+    taken: set[str | None],
+    prefix: str | None,
 ) -> list[FieldChoice]:
     """A status the export spreads over yes/no flags and event times (`IsCancelled`, `IsDNA`,
     `ArrivalTime`) rather than one readable column: a `case` over them, the flags first, else `booked`.
@@ -1049,7 +1304,7 @@ def _status_from_flags(
     for column in table.columns:
         if column.name in taken or column.kind == "empty":
             continue
-        words = _own_id_words(tokens(column.name), table.name, entity)
+        words = _own_id_words(tokens(column.name), table.name, entity, prefix)
         name = compact(words)
         values = _enumeration_values(frame, column.name)
         if len(values) <= 2 and all(_value_words(v) in _YES_NO for v in values):
@@ -1090,7 +1345,11 @@ def _flag_date_names(flag: str) -> set[str]:
 
 
 def _flags_from_dates(
-    table: TableProfile, entity: str, canonical_fields: list[CanonicalField], taken_fields: set[str]
+    table: TableProfile,
+    entity: str,
+    canonical_fields: list[CanonicalField],
+    taken_fields: set[str],
+    prefix: str | None,
 ) -> list[FieldChoice]:
     """A required yes/no field no column says, whose event has a date column (`archived_at`, `closed_on`,
     a date of death for `is_archived`): true where that date is filled (`is_not_null`)."""
@@ -1103,7 +1362,7 @@ def _flags_from_dates(
             c
             for c in table.columns
             if c.kind in {"date", "instant", "local_datetime", "empty"}
-            and compact(_own_id_words(tokens(c.name), table.name, entity)) in names
+            and compact(_own_id_words(tokens(c.name), table.name, entity, prefix)) in names
         ]
         if not dated:
             continue
@@ -1116,8 +1375,8 @@ def _flags_from_dates(
     return out
 
 
-def _names_a_locality(column: str, table: str, entity: str) -> bool:
-    return _column_stripped(column, table, entity) in _LOCALITY_WORDS
+def _names_a_locality(column: str, table: str, entity: str, prefix: str | None) -> bool:
+    return _column_stripped(column, table, entity, prefix) in _LOCALITY_WORDS
 
 
 def _lookup_keys(table: TableProfile, profile: DumpProfile, choices: list[TableChoice]) -> dict[str, list[Any]]:
@@ -1139,7 +1398,12 @@ _LABEL_WORDS = ("name", "description", "label", "title", "value", "text", "displ
 
 
 def _lookup_joins(
-    choice: TableChoice, table: TableProfile, profile: DumpProfile, choices: list[TableChoice], taken: set[str]
+    choice: TableChoice,
+    table: TableProfile,
+    profile: DumpProfile,
+    choices: list[TableChoice],
+    taken: set[str],
+    prefix: str | None,
 ) -> list[FieldChoice]:
     """A key into a lookup table whose name says a text field of the entity (`ApptTypeID` → table
     `AppointmentTypes`): the lookup is joined and its label column fills the field."""
@@ -1161,7 +1425,7 @@ def _lookup_joins(
             if canonical.name in taken or canonical.ref or canonical.dtype != pl.String:
                 continue
             for name in (stem, "_".join(_singular(w) for w in tokens(key.parent))):
-                score, why = name_score(name, table.name, entity, canonical)
+                score, why = name_score(name, table.name, entity, canonical, prefix)
                 if score > best[0]:
                     best = (score, canonical.name, why)
         if best[0] < 0.65:
@@ -1179,6 +1443,81 @@ def _lookup_joins(
     return out
 
 
+# Required yes/no fields that hold for a row no column speaks about (every other one is false).
+_TRUE_UNLESS_SAID = frozenset({"is_active"})
+
+
+def _child_tables(profile: DumpProfile, parent: str, id_column: str) -> list[tuple[str, str]]:
+    """(table, key column) of the tables holding rows of `parent`'s rows: a key whose values lie in the
+    parent's id (a patient's addresses, alerts; one or several per patient)."""
+    return [
+        (fk.table, fk.column)
+        for fk in profile.foreign_keys
+        if fk.parent == parent and fk.parent_column == id_column and fk.table != parent
+    ]
+
+
+def _child_joins(
+    choice: TableChoice, profile: DumpProfile, choices: list[TableChoice], taken: set[str]
+) -> list[FieldChoice]:
+    """A lookup table holding rows of this entity's rows (a patient's own `address` table keyed by the
+    patient's id, one or several per patient) whose columns are named like fields of the entity no column of
+    its own table fills: joined one-to-many (`many: concat`, the rows' values joined), its columns filling
+    those fields (medium confidence at most, a question: which of several rows counts is the person's)."""
+    entity, id_column = choice.entity, choice.id_column
+    if entity is None or id_column is None:
+        return []
+    lookups = {c.table for c in choices if c.entity is None}
+    wordy = [
+        f for f in data_fields(entity) if f.dtype == pl.String and not f.ref and not allowed_values(entity, f.name)
+    ]
+    out: list[FieldChoice] = []
+    for child, key in _child_tables(profile, choice.table, id_column):
+        if child not in lookups:
+            continue
+        child_profile = profile.tables[child]
+        prefix = learn_column_prefixes(profile).get(child)
+        matched: list[tuple[float, str, CanonicalField, str]] = []
+        for column in child_profile.columns:
+            if column.name == key:
+                continue
+            scored = [
+                (name_score(column.name, child, entity, f, prefix), f)
+                for f in wordy
+                if f.name not in taken
+                and f.name not in {m[2].name for m in matched}
+                and value_fit(f, column)[0] > -1.0  # a postcode's digits, never a street of whole numbers
+            ]
+            best = max(scored, key=lambda s: s[0][0], default=None)
+            if best and best[0][0] >= 0.85:
+                matched.append((best[0][0], column.name, best[1], best[0][1]))
+        if len(matched) < 2:  # one name alike proves little; a child table of the entity's own fields says more
+            continue
+        alias = "".join(ch for ch in child.lower() if ch.isalnum())
+        if alias in choice.joins:
+            continue
+        choice.joins[alias] = {
+            "table": child,
+            "left": id_column,
+            "right": key,
+            "many": "concat",
+            "columns": [m[1] for m in matched],
+        }
+        for score, column_name, canonical, why in matched:
+            taken.add(canonical.name)
+            evidence = [
+                f"{child} holds rows of {choice.table}'s rows ({key!r} is {choice.table}'s id); "
+                f"joined, its rows' values concatenated",
+                why,
+            ]
+            question = f"{canonical.name}: from {child}.{column_name}, every row of {child} joined — confirm which rows"
+            said = f"{alias}.{column_name}"
+            confidence = round(min(0.7, score * 0.8), 4)
+            spec = {"column": said}
+            out.append(FieldChoice(choice.table, entity, canonical.name, said, spec, confidence, evidence, question))
+    return out
+
+
 def _required_fillers(choice: TableChoice, chosen: list[FieldChoice]) -> list[FieldChoice]:
     """Required fields no column says, filled the way the hand-written specs fill them (a constant
     flag, the practice's currency, the site's time zone) — each a question for the person."""
@@ -1190,8 +1529,9 @@ def _required_fillers(choice: TableChoice, chosen: list[FieldChoice]) -> list[Fi
         if canonical.nullable or canonical.name in mapped or choice.id_column is None:
             continue
         if canonical.dtype == pl.Boolean:
-            spec: Any = {"value": False}
-            why = f"no column says {canonical.name}: false for every row"
+            # An export lists the practitioners it still has: active unless a column says otherwise.
+            spec: Any = {"value": canonical.name in _TRUE_UNLESS_SAID}
+            why = f"no column says {canonical.name}: {str(spec['value']).lower()} for every row"
             confidence = 0.5
         elif canonical.name == "currency":
             spec = {"column": choice.id_column, "transforms": ["practice_currency"]}
@@ -1305,6 +1645,7 @@ def _split_date_times(
     taken_columns: set[str],
     zone_mapped: bool,
     profile: DumpProfile,
+    prefix: str | None,
 ) -> list[FieldChoice]:
     """A date-and-time field the export splits into a day column and a time-of-day column (`APPT_DATE` +
     `START_TIME`, as desktop diaries write them): the two cells joined, then read as the wall-clock time
@@ -1316,14 +1657,14 @@ def _split_date_times(
     times = [c for c in free if c.kind == "time"]
     if not fields or not days or not times:
         return []
-    named_date = [c for c in days if _column_stripped(c.name, table.name, entity) == "date"]
+    named_date = [c for c in days if _column_stripped(c.name, table.name, entity, prefix) == "date"]
     day = days[0] if len(days) == 1 else named_date[0] if len(named_date) == 1 else None
     if day is None:
         return []
     out = []
     used: set[str] = set()
     for canonical in fields:
-        scored = [(name_score(c.name, table.name, entity, canonical), c) for c in times if c.name not in used]
+        scored = [(name_score(c.name, table.name, entity, canonical, prefix), c) for c in times if c.name not in used]
         best = max(scored, key=lambda s: (s[0][0], -s[1].position), default=None)
         if best is None or best[0][0] < 0.85:
             continue
@@ -1366,27 +1707,34 @@ def _from_known_spec(known: str, data: dict[str, Any], profile: DumpProfile, sys
     evidence = f"known system profile: every table and column is {known}'s"
     tables, fields = [], []
     for name in profile.tables:
-        entity = next((e for e, es in spec.entities.items() if any(s.table == name for s in es.sources)), None)
-        source = next((s for s in spec.entities[entity].sources if s.table == name), None) if entity else None
-        raw_source = next((s for s in data["entities"][entity]["sources"] if s["table"] == name), {}) if entity else {}
-        id_column = field_columns(source.id)[0] if source and field_columns(source.id) else None
-        origin = field_columns(source.origin)[0] if source and source.origin and field_columns(source.origin) else None
-        reason = [evidence] if entity else [evidence + f"; {known}'s spec keeps it as a lookup"]
-        tables.append(TableChoice(name, entity, 0.99, reason, id_column, origin))
-        for field_name, field_data in (raw_source.get("fields") or {}).items():
-            columns = field_columns(source.fields[field_name]) if source else []
-            fields.append(
-                FieldChoice(name, entity, field_name, columns[0] if columns else None, field_data, 0.99, [evidence])  # type: ignore[arg-type]
+        # A table may feed several entities, each taking its rows by a `where` (Bp VIP.net's providers).
+        entities = [e for e, es in spec.entities.items() if any(s.table == name for s in es.sources)] or [None]
+        for entity in entities:
+            source = next((s for s in spec.entities[entity].sources if s.table == name), None) if entity else None
+            raw_source = (
+                next((s for s in data["entities"][entity]["sources"] if s["table"] == name), {}) if entity else {}
             )
+            id_column = field_columns(source.id)[0] if source and field_columns(source.id) else None
+            origin = (
+                field_columns(source.origin)[0] if source and source.origin and field_columns(source.origin) else None
+            )
+            reason = [evidence] if entity else [evidence + f"; {known}'s spec keeps it as a lookup"]
+            where = raw_source.get("where") if len(entities) > 1 else None
+            joins = dict(raw_source.get("joins") or {})
+            tables.append(TableChoice(name, entity, 0.99, reason, id_column, origin, joins=joins, where=where))
+            fields += _known_fields(name, entity, source, raw_source, evidence)
     used = (
         {(f.table, f.column) for f in fields}
         | {(t.table, t.id_column) for t in tables}
         | {(t.table, t.origin_column) for t in tables}
+        | {(t.table, t.where["column"]) for t in tables if t.where}
     )
     unmapped = {n: [c.name for c in t.columns if (n, c.name) not in used] for n, t in profile.tables.items()}
     unmatched = {
         t.entity: [
-            f.name for f in data_fields(t.entity) if not any(x.field == f.name and x.table == t.table for x in fields)
+            f.name
+            for f in data_fields(t.entity)
+            if not any(x.field == f.name and x.table == t.table and x.entity == t.entity for x in fields)
         ]
         for t in tables
         if t.entity
@@ -1394,6 +1742,19 @@ def _from_known_spec(known: str, data: dict[str, Any], profile: DumpProfile, sys
     proposal = Proposal(system, tables, fields, unmapped, unmatched, known_profile=known, known_spec=data)
     proposal.problems = spec_problems(proposal, profile)
     return proposal
+
+
+def _known_fields(
+    table: str, entity: str | None, source: Any, raw_source: dict[str, Any], evidence: str
+) -> list[FieldChoice]:
+    from mappings.spec import field_columns
+
+    out = []
+    for field_name, field_data in (raw_source.get("fields") or {}).items():
+        columns = field_columns(source.fields[field_name]) if source else []
+        column = columns[0] if columns else None
+        out.append(FieldChoice(table, entity, field_name, column, field_data, 0.99, [evidence]))  # type: ignore[arg-type]
+    return out
 
 
 def spec_problems(proposal: Proposal, profile: DumpProfile) -> list[str]:

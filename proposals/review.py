@@ -12,7 +12,7 @@ import polars as pl
 
 from checks.canonical import data_fields
 from checks.html import render_report
-from mappings.evaluate import MappingError, cast_to, evaluate
+from mappings.evaluate import MappingError, cast_to, condition_mask, evaluate
 from mappings.spec import SpecError, field_columns, parse_spec
 from mappings.transforms.registry import MappingContext, TransformContext
 from proposals.profile import DumpProfile
@@ -33,9 +33,10 @@ class SampleCell:
 
 def sample_rows(
     proposal: Proposal, tables: dict[str, pl.DataFrame], country: str = "NZ"
-) -> dict[str, list[SampleCell]]:
-    """The first rows of each proposed source table run through the proposed spec's field specs,
-    side by side with what was delivered. A field that cannot be evaluated says why (no value)."""
+) -> dict[tuple[str, str], list[SampleCell]]:
+    """The first rows of each proposed source (table, entity) run through the proposed spec's field specs,
+    side by side with what was delivered; a table split among entities shows each entity its own rows (the
+    source's `where`). A field that cannot be evaluated says why (no value)."""
     delivered = {name: set(frame.columns) for name, frame in tables.items()}
     data = proposal.spec_data()
     spec = None
@@ -55,11 +56,14 @@ def sample_rows(
     if spec is None:
         return {}
     context = MappingContext("review", "trial", proposal.system, country, _ZONES.get(country, "UTC"))
-    out: dict[str, list[SampleCell]] = {}
+    out: dict[tuple[str, str], list[SampleCell]] = {}
     for entity, entity_spec in spec.entities.items():
         canonical = {f.name: f for f in data_fields(entity)}
         for source in entity_spec.sources:
-            frame = _with_joins(tables[source.table].head(SAMPLE_ROWS), source.joins, tables)
+            rows = tables[source.table]
+            if source.where is not None:
+                rows = rows.filter(condition_mask(source.where, rows, f"{entity} where"))
+            frame = _with_joins(rows.head(SAMPLE_ROWS), source.joins, tables)
             ctx = TransformContext(frame, {}, context, "", entity)
             cells = []
             for name, field_spec in source.fields.items():
@@ -85,23 +89,33 @@ def sample_rows(
                 except (MappingError, KeyError, ValueError, pl.exceptions.PolarsError) as exc:
                     values, issues = [None] * frame.height, [f"not evaluated: {type(exc).__name__}"] * frame.height
                 cells.append(SampleCell(name, ", ".join(columns) or "(derived)", original, values, issues))
-            out[source.table] = cells
+            out[(source.table, entity)] = cells
     return out
 
 
 def _with_joins(frame: pl.DataFrame, joins: dict[str, Any], tables: dict[str, pl.DataFrame]) -> pl.DataFrame:
-    """The sample rows with each joined lookup's columns as `alias.column` (lookup keys are unique)."""
+    """The sample rows with each joined lookup's columns as `alias.column` (lookup keys are unique, or the
+    join concatenates the values of a key's rows)."""
     for alias, join in joins.items():
         left, right = field_columns(join.left), field_columns(join.right)
         if len(left) != 1 or len(right) != 1 or join.table not in tables:
             continue
-        lookup = tables[join.table].rename(lambda c, a=alias: f"{a}.{c}")
+        lookup = tables[join.table]
+        if join.many == "concat":  # several rows per key (a patient's addresses): their values joined, one row
+            kept = [c for c in (join.columns or lookup.columns) if c in lookup.columns and c != right[0]]
+            lookup = lookup.group_by(right[0], maintain_order=True).agg(
+                pl.col(c).drop_nulls().str.join(join.separator) for c in kept
+            )
+        lookup = lookup.rename(lambda c, a=alias: f"{a}.{c}")
         frame = frame.join(lookup, left_on=left[0], right_on=f"{alias}.{right[0]}", how="left", maintain_order="left")
     return frame
 
 
 def render_review(
-    proposal: Proposal, profile: DumpProfile, samples: dict[str, list[SampleCell]], record: dict[str, Any]
+    proposal: Proposal,
+    profile: DumpProfile,
+    samples: dict[tuple[str, str], list[SampleCell]],
+    record: dict[str, Any],
 ) -> str:
     return render_report(
         "mapping_review.html.j2",

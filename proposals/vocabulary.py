@@ -390,3 +390,15 @@ IDENTIFIER_FIELDS = {
     "identifier:medicare": "medicare_number",
     "identifier:nhs_number": "nhs_number",
 }
+
+# Words a row of a shared table is marked with when one table holds several entities' rows (a providers table of
+# the practice's own clinicians and of the doctors who refer: `PPPU_ISEXTERNAL`, `provider_type` Internal /
+# External). A value or a yes/no column's name holding one of them says which entity its rows are.
+ROW_ROLE_WORDS: dict[str, tuple[str, ...]] = {
+    "referrer": ("external", "referrer", "referring", "referral", "outside", "visiting"),
+    "practitioner": ("internal", "inhouse", "staff", "clinician", "practitioner", "employee"),
+    "client_organisation": ("organisation", "organization", "company", "employer", "insurer"),
+    "client": ("patient", "client"),
+}
+# Words naming a column that sorts a table's rows into kinds (`provider_type`, `ROLE`, `Category`).
+KIND_WORDS = frozenset({"type", "kind", "category", "class", "role", "group", "is"})

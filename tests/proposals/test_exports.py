@@ -36,9 +36,9 @@ def test_tm3_headers_get_the_raw_layers_field_names(tmp_path: Path) -> None:
 
 def test_truths_leave_out_unnested_entities_and_mark_constants() -> None:
     truth = truth_from_spec(yaml.safe_load((SPEC_DIR / "tm3.yaml").read_text(encoding="utf-8")), "%d/%m/%Y")
-    assert truth.entity_of["invoices"] == "invoice"  # invoice lines are unnested from its JSON cell
+    assert truth.entities_of["invoices"] == ["invoice"]  # invoice lines are unnested from its JSON cell
     assert not any(columns & {"item"} for columns in truth.fields.values())
-    assert truth.fields[("locations", "is_archived")] == {CONSTANT}
+    assert truth.fields[("locations", "site", "is_archived")] == {CONSTANT}
 
 
 def test_every_tabular_system_with_a_hand_written_spec_is_measured() -> None:

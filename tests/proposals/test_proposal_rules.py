@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from proposal_helpers import propose_text
 
+from checks.canonical import data_fields
 from proposals.patterns import value_kinds
-from proposals.propose import FieldChoice, Proposal, learn_column_prefixes
+from proposals.propose import FieldChoice, Proposal, learn_column_prefixes, name_score
 
 
 def _field(proposal: Proposal, table: str, name: str) -> FieldChoice | None:
@@ -171,6 +172,17 @@ def test_a_legacy_schemas_column_code_is_learned() -> None:
     clients = {"client_id": ["1", "2"], "home_phone": ["1", "2"], "home_city": ["a", "b"], "Data": ["x", "y"]}
     words, _ = propose_text({"Clients": clients})
     assert "Clients" not in learn_column_prefixes(words)
+
+
+def test_a_learned_column_code_is_an_argument_of_the_name_score() -> None:
+    """The learned code is passed down, not kept in module state: the same column scored for the same table
+    with and without the code gives each its own answer, whichever is asked first (the cache keys on it)."""
+    name = next(f for f in data_fields("site") if f.name == "name")
+    with_code = name_score("SHCD_DESCRIPTION", "Locations", "site", name, "shcd")
+    without_code = name_score("SHCD_DESCRIPTION", "Locations", "site", name, None)
+    assert with_code[0] >= 0.75 and "label" in with_code[1]
+    assert without_code[0] < with_code[0]
+    assert name_score("SHCD_DESCRIPTION", "Locations", "site", name, "shcd") == with_code
 
 
 def test_invoices_called_accounts() -> None:

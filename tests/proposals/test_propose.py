@@ -170,7 +170,7 @@ def test_a_key_into_a_lookup_table_is_joined_for_its_label() -> None:
     assert data["lookups"] == ["AppointmentTypes"]
     assert "joins" in data["entities"]["appointment"]["sources"][0]
     assert proposal.problems == []
-    samples = {cell.field: cell for cell in sample_rows(proposal, tables)["Appointments"]}
+    samples = {cell.field: cell for cell in sample_rows(proposal, tables)[("Appointments", "appointment")]}
     assert samples["appointment_type"].canonical == [
         "Initial",
         "Follow-up",
