@@ -48,11 +48,9 @@ _NOT_MIGRATED_COLUMNS: dict[str, dict[str, str]] = {
     "APPOINTMENT": {
         "apnt_duration": "the same length is migrated as the appointment's start and end times",
         "apnt_status": _NOT_PUBLIC + "APNT_ISCANCELLED, APNT_ISDNA and APNT_ARRIVALTIME",
-        "dt_modified": _MODIFIED,
     },
     "PPPU": {
         "pppu_code": "Profile's short code of the user or provider (a log-in and list key of the old system)",
-        "dt_modified": _MODIFIED,
     },
     "BCASE": {
         "status": _NOT_PUBLIC + "the case's close date",
