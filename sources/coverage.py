@@ -92,14 +92,24 @@ def _undeclared_in_records(
     return {str(name): int(count) for name, count in rows}
 
 
-def _json_holds_value(member: str) -> str:
+def _json_holds_value(member: str, depth: int = 1) -> str:
     """SQL: JSON `member` holds a value — present and not null, and not a string of only whitespace, an empty
-    array or an empty object (`""`, `[]`, `{}` are delivered but carry nothing to migrate)."""
+    array or an empty object (`""`, `[]`, `{}` are delivered but carry nothing to migrate). An object holds a
+    value when one of its members does (`{"a": null}` is as empty as `{}`, as checks/report.py counts a
+    struct), looked at `depth` levels down; below that, any member counts."""
+    if depth > 0:
+        # The members' values, not their keys: a key is not a safe JSON path (`$x`, `a.b`).
+        members = f"map_values(try_cast({member} as MAP(VARCHAR, JSON)))"
+        value = f"member_{depth}"
+        inner = _json_holds_value(value, depth - 1)
+        empty_object = f"not coalesce(list_bool_or(list_transform({members}, lambda {value}: {inner})), false)"
+    else:
+        empty_object = f"len(json_keys({member})) = 0"
     return (
         f"(coalesce(json_type({member}), 'NULL') <> 'NULL'"
         f" and not (json_type({member}) = 'VARCHAR' and trim({member} ->> '$') = '')"
         f" and not (json_type({member}) = 'ARRAY' and json_array_length({member}) = 0)"
-        f" and not (json_type({member}) = 'OBJECT' and len(json_keys({member})) = 0))"
+        f" and not (json_type({member}) = 'OBJECT' and {empty_object}))"
     )
 
 
@@ -111,6 +121,8 @@ def _column_holds_value(column: str, sql_type: str) -> str:
         return f"trim({column}) <> ''"
     if sql_type.endswith("[]") or sql_type.startswith("MAP("):
         return f"len({column}) > 0"
+    if sql_type.startswith("STRUCT("):
+        return _json_holds_value(f"to_json({column})")  # a struct whose fields are all null holds nothing
     return f"{column} is not null"
 
 
