@@ -26,6 +26,8 @@ UNDECLARED = "not declared in the spec: review whether it must be migrated"
 # A typed raw column (one the source spec reads into raw) that the effective mapping does not read, and that
 # the spec does not declare not migrated: delivered, typed, and dropped without a reason.
 UNREAD = "read into raw but not by the mapping, and not declared: review whether it must be migrated"
+# The field name of the one finding for a table declared wholly not migrated (its records, its reason).
+WHOLE_TABLE = "(whole table)"
 
 
 @dataclass(frozen=True)
@@ -155,6 +157,11 @@ def records_with_value(
     return dict(zip(names, (int(c) for c in row), strict=True))
 
 
+def _record_count(con: duckdb.DuckDBPyConnection, ref: TableRef, run_kind: str) -> int:
+    row = con.execute(f"select count(*) from {ref.sql} where run_kind = ?", [run_kind]).fetchone()
+    return int(row[0]) if row else 0
+
+
 def delivered_not_migrated(
     con: duckdb.DuckDBPyConnection,
     system: SourceSystem,
@@ -163,7 +170,9 @@ def delivered_not_migrated(
     declared: Mapping[str, Mapping[str, str]] | None = None,
 ) -> list[DeliveredField]:
     """Every delivered field that carries a value in some record but is not migrated: declared not
-    migrated (with its reason; navigation links left out) or not declared at all. `mapped` names the
+    migrated (with its reason; navigation links left out) or not declared at all. A table declared wholly
+    not migrated (`ResourceSpec.not_migrated_table`) of which the mapping reads nothing is one finding,
+    field `WHOLE_TABLE`, with its records and reason. `mapped` names the
     columns the effective mapping reads per raw table, so a field a customer's override maps is not
     listed; `declared` (the effective mapping's `not_migrated_columns`) adds declarations per raw table."""
     found: list[DeliveredField] = []
@@ -173,6 +182,12 @@ def delivered_not_migrated(
         if not table_exists(con, ref):
             continue
         read = mapped.get(spec.name, set())
+        if spec.not_migrated_table and not read:
+            # Nothing of the table is migrated: one finding for the table, not one per column.
+            records = _record_count(con, ref, run_kind)
+            if records:
+                found.append(DeliveredField(spec.name, WHOLE_TABLE, records, spec.not_migrated_table))
+            continue
         undeclared = _undeclared_in_records(con, ref, run_kind, spec)
         reasons = {f: r for f, r in spec.not_migrated.items() if r != NAVIGATION and f not in read}
         reasons |= {f: UNDECLARED for f in undeclared} | {f: UNREAD for f in unread_columns(spec, read)}

@@ -62,18 +62,6 @@ _NOT_MIGRATED_COLUMNS: dict[str, dict[str, str]] = {
         "case_id": "the case a problem was recorded under: the canonical note has no condition link; kept in raw",
         "dt_modified": _MODIFIED,
     },
-    # An alternative name is another name the patient was known by (a former surname), not the name they prefer
-    # to be called: that is PATIENT.PTNT_PREFNAME, migrated as the client's preferred_name.
-    "PATIENT_ALTERNAT_NAME": {
-        "ptan_name": (
-            "a patient's alternative (former) name: the canonical client holds one name and a preferred name "
-            "(PTNT_PREFNAME, migrated), no former names; listed for review, kept in raw"
-        ),
-        **{
-            field: "the alternative name's row id, patient link and bookkeeping: the name itself is listed (ptan_name)"
-            for field in ("oid", "ptan_ptnt_id", "deleted", "dt_modified")
-        },
-    },
     "ADDRESS": {
         "oid": _ROW_ID,
         "address_type": "its codes are not public: the patient's current address is the one migrated",
@@ -83,7 +71,17 @@ _NOT_MIGRATED_COLUMNS: dict[str, dict[str, str]] = {
     "SHORTCODE": {"shcd_code": "the location's short code in Profile; its description is migrated as the name"},
 }
 
-RESOURCES: dict[str, ResourceSpec] = resource_specs(SCHEMA, _GRAINS, _NOT_MIGRATED_COLUMNS)
+# Tables of which nothing is migrated, though read into raw (listed once in the approval report, for review).
+_NOT_MIGRATED_TABLES: dict[str, str] = {
+    # An alternative name is another name the patient was known by (a former surname), not the name they prefer
+    # to be called: that is PATIENT.PTNT_PREFNAME, migrated as the client's preferred_name.
+    "PATIENT_ALTERNAT_NAME": (
+        "patients' alternative (former) names: the canonical client holds one name and a preferred name "
+        "(PTNT_PREFNAME, migrated), no former names; listed for review, kept in raw"
+    ),
+}
+
+RESOURCES: dict[str, ResourceSpec] = resource_specs(SCHEMA, _GRAINS, _NOT_MIGRATED_COLUMNS, _NOT_MIGRATED_TABLES)
 
 # Held in Profile but not public (research/sources-round2.md §2.12): read through the mapping-proposal
 # flow on the first real delivery, not guessed here.

@@ -14,7 +14,7 @@ import pytest
 from golden_staging import stage_delivery, staged_rows, write_golden_extract
 
 from mappings.spec import load_spec
-from sources.coverage import delivered_not_migrated
+from sources.coverage import WHOLE_TABLE, delivered_not_migrated
 from sources.profile import SYSTEM
 from sources.profile.settings import RESOURCES, SCHEMA
 from store import Warehouse
@@ -74,7 +74,7 @@ GOLDEN: dict[str, list[dict[str, str]]] = {
         {"PAPR_ID": "72", "PTNT_ID": "1001", "PAPR_TYPEID": "1", "PAPR_DXDESCRIPTION": "Knee osteoarthritis",
          "PAPR_DELETEDID": "0"},  # a diagnosis, no alert
     ],
-    "PATIENT_ALTERNAT_NAME": [{"OID": "91", "PTAN_PTNT_ID": "1001", "PTAN_NAME": "Avery Smith"}],
+    "PATIENT_ALTERNAT_NAME": [{"OID": "91", "PTAN_PTNT_ID": "1001", "PTAN_NAME": "Avery Smith", "DELETED": "0"}],
     "PATIENT_MERGE_LOG": [
         {"OID": "1", "MASTERID": "1001", "SUBID": "1003", "CREATED_ON": "2026-04-02 09:00:00.000", "DELETEDID": "0"}
     ],
@@ -290,16 +290,18 @@ def test_golden_appointments_in_the_sites_zone_across_both_clock_changes(golden:
     ]
 
 
-def test_golden_alternative_names_are_listed_for_the_approval_review(golden: Warehouse) -> None:
-    """A former name (PATIENT_ALTERNAT_NAME) has no canonical field — the preferred name is PTNT_PREFNAME —: it is
-    declared not migrated with its reason and listed with the records holding one ("Delivered but not
-    migrated" in the approval report), and not taken for the client's preferred name."""
+def test_golden_alternative_names_are_listed_once_as_a_table_for_the_approval_review(golden: Warehouse) -> None:
+    """A former name (PATIENT_ALTERNAT_NAME) has no canonical field — the preferred name is PTNT_PREFNAME —: the
+    table is declared wholly not migrated with its reason and listed once, with its records ("Delivered but not
+    migrated" in the approval report) — not column by column beside its row ids and bookkeeping — and not
+    taken for the client's preferred name."""
     with golden.connect(read_only=True) as con:
         listed = delivered_not_migrated(con, SYSTEM, "trial", load_spec("profile").columns_read())
     found = {(f.resource, f.field): (f.records_with_value, f.reason) for f in listed}
-    reason = RESOURCES["patient_alternat_name"].not_migrated["ptan_name"]
-    assert found[("patient_alternat_name", "ptan_name")] == (len(GOLDEN["PATIENT_ALTERNAT_NAME"]), reason)
-    assert "preferred name" in reason
+    reason = RESOURCES["patient_alternat_name"].not_migrated_table
+    assert reason and "preferred name" in reason
+    assert [key for key in found if key[0] == "patient_alternat_name"] == [("patient_alternat_name", WHOLE_TABLE)]
+    assert found[("patient_alternat_name", WHOLE_TABLE)] == (len(GOLDEN["PATIENT_ALTERNAT_NAME"]), reason)
     assert staged_rows(golden, "client", "source_id", "preferred_name")[0] == {
         "source_id": "1001",
         "preferred_name": None,
