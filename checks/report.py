@@ -102,13 +102,24 @@ def _entity_samples(
 
 
 def _holding_a_value(values: pl.Series) -> int:
-    """How many of `values` hold something: not null, and not text of only whitespace nor an empty list (as
-    sources/coverage.py counts delivered fields)."""
+    """How many of `values` hold something: not null, and not text of only whitespace, an empty list nor an
+    empty struct (as sources/coverage.py counts delivered fields)."""
+    return int(_holds_value(values).sum())
+
+
+def _holds_value(values: pl.Series) -> pl.Series:
+    """Per value, whether it holds something (null counts as not). A struct holds something when one of its
+    fields does: Polars reads a delivered `{}` beside other objects as a struct whose fields are all null."""
     if values.dtype == pl.String:
-        return int((values.str.strip_chars() != "").sum())
+        return (values.str.strip_chars() != "").fill_null(False)
     if isinstance(values.dtype, pl.List):
-        return int((values.list.len() > 0).sum())
-    return int(values.is_not_null().sum())
+        return (values.list.len() > 0).fill_null(False)
+    if isinstance(values.dtype, pl.Struct):
+        holding = pl.Series(values.name, [False] * len(values), dtype=pl.Boolean)
+        for field in values.struct.fields:
+            holding = holding | _holds_value(values.struct.field(field))
+        return holding & values.is_not_null()
+    return values.is_not_null()
 
 
 def _not_migrated_to_target(

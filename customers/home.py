@@ -184,16 +184,29 @@ class MigrationHome:
                 shutil.rmtree(path)
         return removed
 
-    def register_delivery(self, config_path: Path, run_kind: str, dump_dir: Path) -> CustomerConfig:
-        """Register a customer's configuration with `dump_dir` as its dump for `run_kind` (a newly
-        delivered dump replaces the previous one)."""
-        data, _notes = read_customer_yaml(Path(config_path))
+    def register_delivery(
+        self, customer_id: str, run_kind: str, dump_dir: Path, delivered_config: Path
+    ) -> CustomerConfig:
+        """Point `customer_id`'s dump for `run_kind` at a newly delivered `dump_dir` (it replaces the previous
+        one). A delivery is hostile input (DESIGN.md §6): for a registered customer the registered
+        configuration is the only source of truth — the delivery changes its run kind's dump folder and
+        nothing else, and the `delivered_config` beside it (the landing folder's customer.yaml) is not read.
+        Only a customer not registered yet is registered from `delivered_config`, whose customer_id must be
+        `customer_id` (the landing folder's name); after that, `practice-migrate customers add` changes it."""
+        registered = self.config_path(customer_id)
+        source_file = registered if registered.is_file() else Path(delivered_config)
+        data, _notes = read_customer_yaml(source_file)
+        if isinstance(data, dict) and data.get("customer_id") != customer_id:
+            raise CustomerConfigError(
+                str(source_file), [f"customer_id: expected {customer_id!r} (the landing folder's name)"]
+            )
         if isinstance(data, dict):
             source = data.setdefault("source", {})
             if isinstance(source, dict):
                 location = source.get(run_kind) if isinstance(source.get(run_kind), dict) else {}
                 source[run_kind] = {**location, "dump": str(Path(dump_dir).resolve())}
-        staged = private_dir(self.inbox) / Path(config_path).name
+        # Named by the customer, not by the delivered file (every landing folder's is customer.yaml).
+        staged = private_dir(self.inbox) / f"{customer_id}.yaml"
         staged.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
         private_files([staged])
         # The delivery vouches for its own run kind's folder; the other one may be delivered later.

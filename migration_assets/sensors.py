@@ -6,7 +6,7 @@ import json
 
 import dagster as dg
 
-from customers import CustomerConfigError, MigrationHome, load_customer_config
+from customers import CustomerConfigError, MigrationHome
 from migration_assets.jobs import staging_job_name
 from migration_assets.partitions import customer_partitions
 from migration_assets.resources import MigrationHomeResource
@@ -42,7 +42,7 @@ def build_dump_arrival_sensor(jobs: "list[dg.UnresolvedAssetJobDefinition]") -> 
         known = set(context.instance.get_dynamic_partitions(customer_partitions.name))
         new_partitions: list[str] = []
         requests, notes = [], []
-        for delivery in landing.scan(home.landing):
+        for delivery in landing.scan(home.landing, registered=home.config_dir):
             fingerprint = delivery.fingerprint()
             if fingerprint is not None and seen.get(str(delivery.path)) == fingerprint:
                 continue  # already verified and requested
@@ -62,13 +62,8 @@ def build_dump_arrival_sensor(jobs: "list[dg.UnresolvedAssetJobDefinition]") -> 
                 settling.pop(str(delivery.path), None)
                 verified[str(delivery.path)] = fingerprint or ""
             try:
-                config = load_customer_config(delivery.config)
-                if config.customer_id != delivery.customer_id:
-                    raise CustomerConfigError(
-                        str(delivery.config),
-                        [f"customer_id: expected {delivery.customer_id!r} (the landing folder's name)"],
-                    )
-                config = home.register_delivery(delivery.config, delivery.run_kind, delivery.path)
+                # A registered customer's configuration wins over the customer.yaml a delivery brings.
+                config = home.register_delivery(delivery.customer_id, delivery.run_kind, delivery.path, delivery.config)
             except CustomerConfigError as exc:
                 notes.append(f"{delivery.customer_id}|{delivery.run_kind}: {exc}")
                 continue

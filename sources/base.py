@@ -158,6 +158,9 @@ class ResourceSpec:
     # reason a practice reads in the approval report (the whole record stays in raw `_record`).
     # A typed field may be listed too: read into raw, but not migrated.
     not_migrated: Mapping[str, str] = field(default_factory=dict)
+    # Why the whole table is not migrated, where none of it is (its rows stay in raw for review): every
+    # delivered field is then declared with this reason, and the approval report lists the table once.
+    not_migrated_table: str | None = None
     # The documented shape of nested (object/array) fields; a record whose field has another shape
     # keeps the rest of its values and reports the field (sources/ndjson.py, `unexpected_shape`).
     shapes: Mapping[str, Shape] = field(default_factory=dict)

@@ -26,6 +26,8 @@ UNDECLARED = "not declared in the spec: review whether it must be migrated"
 # A typed raw column (one the source spec reads into raw) that the effective mapping does not read, and that
 # the spec does not declare not migrated: delivered, typed, and dropped without a reason.
 UNREAD = "read into raw but not by the mapping, and not declared: review whether it must be migrated"
+# The field name of the one finding for a table declared wholly not migrated (its records, its reason).
+WHOLE_TABLE = "(whole table)"
 
 
 @dataclass(frozen=True)
@@ -92,14 +94,24 @@ def _undeclared_in_records(
     return {str(name): int(count) for name, count in rows}
 
 
-def _json_holds_value(member: str) -> str:
+def _json_holds_value(member: str, depth: int = 1) -> str:
     """SQL: JSON `member` holds a value — present and not null, and not a string of only whitespace, an empty
-    array or an empty object (`""`, `[]`, `{}` are delivered but carry nothing to migrate)."""
+    array or an empty object (`""`, `[]`, `{}` are delivered but carry nothing to migrate). An object holds a
+    value when one of its members does (`{"a": null}` is as empty as `{}`, as checks/report.py counts a
+    struct), looked at `depth` levels down; below that, any member counts."""
+    if depth > 0:
+        # The members' values, not their keys: a key is not a safe JSON path (`$x`, `a.b`).
+        members = f"map_values(try_cast({member} as MAP(VARCHAR, JSON)))"
+        value = f"member_{depth}"
+        inner = _json_holds_value(value, depth - 1)
+        empty_object = f"not coalesce(list_bool_or(list_transform({members}, lambda {value}: {inner})), false)"
+    else:
+        empty_object = f"len(json_keys({member})) = 0"
     return (
         f"(coalesce(json_type({member}), 'NULL') <> 'NULL'"
         f" and not (json_type({member}) = 'VARCHAR' and trim({member} ->> '$') = '')"
         f" and not (json_type({member}) = 'ARRAY' and json_array_length({member}) = 0)"
-        f" and not (json_type({member}) = 'OBJECT' and len(json_keys({member})) = 0))"
+        f" and not (json_type({member}) = 'OBJECT' and {empty_object}))"
     )
 
 
@@ -111,6 +123,8 @@ def _column_holds_value(column: str, sql_type: str) -> str:
         return f"trim({column}) <> ''"
     if sql_type.endswith("[]") or sql_type.startswith("MAP("):
         return f"len({column}) > 0"
+    if sql_type.startswith("STRUCT("):
+        return _json_holds_value(f"to_json({column})")  # a struct whose fields are all null holds nothing
     return f"{column} is not null"
 
 
@@ -143,6 +157,11 @@ def records_with_value(
     return dict(zip(names, (int(c) for c in row), strict=True))
 
 
+def _record_count(con: duckdb.DuckDBPyConnection, ref: TableRef, run_kind: str) -> int:
+    row = con.execute(f"select count(*) from {ref.sql} where run_kind = ?", [run_kind]).fetchone()
+    return int(row[0]) if row else 0
+
+
 def delivered_not_migrated(
     con: duckdb.DuckDBPyConnection,
     system: SourceSystem,
@@ -151,7 +170,9 @@ def delivered_not_migrated(
     declared: Mapping[str, Mapping[str, str]] | None = None,
 ) -> list[DeliveredField]:
     """Every delivered field that carries a value in some record but is not migrated: declared not
-    migrated (with its reason; navigation links left out) or not declared at all. `mapped` names the
+    migrated (with its reason; navigation links left out) or not declared at all. A table declared wholly
+    not migrated (`ResourceSpec.not_migrated_table`) of which the mapping reads nothing is one finding,
+    field `WHOLE_TABLE`, with its records and reason. `mapped` names the
     columns the effective mapping reads per raw table, so a field a customer's override maps is not
     listed; `declared` (the effective mapping's `not_migrated_columns`) adds declarations per raw table."""
     found: list[DeliveredField] = []
@@ -161,6 +182,12 @@ def delivered_not_migrated(
         if not table_exists(con, ref):
             continue
         read = mapped.get(spec.name, set())
+        if spec.not_migrated_table and not read:
+            # Nothing of the table is migrated: one finding for the table, not one per column.
+            records = _record_count(con, ref, run_kind)
+            if records:
+                found.append(DeliveredField(spec.name, WHOLE_TABLE, records, spec.not_migrated_table))
+            continue
         undeclared = _undeclared_in_records(con, ref, run_kind, spec)
         reasons = {f: r for f, r in spec.not_migrated.items() if r != NAVIGATION and f not in read}
         reasons |= {f: UNDECLARED for f in undeclared} | {f: UNREAD for f in unread_columns(spec, read)}

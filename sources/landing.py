@@ -2,7 +2,8 @@
 
 Layout under `$MIGRATION_HOME/landing/`:
 
-    <customer>/customer.yaml                 the customer's configuration (validated on arrival)
+    <customer>/customer.yaml                 the customer's configuration (validated on arrival); read only
+                                             until the customer is registered, then the registered one rules
     <customer>/<trial|live>/<delivery>/      one folder per delivered dump, manifest.json last
     <customer>/<trial|live>/<name>.duckdb    or one database file (a Gensolve embedded database)
 
@@ -62,9 +63,10 @@ def rule_for_config(config: Path) -> CompletenessRule:
     return rule_of(get_system(system).completeness)
 
 
-def scan(landing: Path) -> list[Delivery]:
+def scan(landing: Path, registered: Path | None = None) -> list[Delivery]:
     """Every delivery (a folder, or a database file) of every customer folder, oldest first within a
-    customer and run kind."""
+    customer and run kind. A customer with a configuration in the `registered` folder (`<customer>.yaml`)
+    is judged by that configuration's source system, never by the customer.yaml its delivery brought."""
     found = []
     if not landing.exists():
         return found
@@ -77,9 +79,19 @@ def scan(landing: Path) -> list[Delivery]:
                     (p for p in folder.iterdir() if p.is_dir() or _is_database_file(p)),
                     key=lambda p: (p.stat().st_mtime, p.name),
                 )
-                rule = rule_for_config(customer / CONFIG)
+                governing = registered / f"{customer.name}.yaml" if registered is not None else None
+                rule = rule_for_config(
+                    governing if governing is not None and governing.is_file() else customer / CONFIG
+                )
                 found += [Delivery(customer.name, run_kind, p, customer / CONFIG, rule) for p in deliveries]
     return found
+
+
+def _governing_config(customer: Path, registered: Path | None) -> Path:
+    """The registered configuration of the customer folder's customer where there is one, else the
+    customer.yaml delivered in its landing folder."""
+    own = registered / f"{customer.name}.yaml" if registered is not None else None
+    return own if own is not None and own.is_file() else customer / CONFIG
 
 
 def _is_database_file(path: Path) -> bool:

@@ -8,6 +8,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from emulators.common.faults import fault_settings_request
+
 from . import exceptions as e
 from .models import PracsuiteBackend
 from .models.backend import page_links
@@ -70,13 +72,7 @@ async def control_stats(request: Request, backend: PracsuiteBackend) -> Response
 
 async def control_faults(request: Request, backend: PracsuiteBackend) -> Response:
     try:
-        if request.method == "DELETE":
-            return JSONResponse(backend.set_faults({}, replace=True))
-        if request.method == "GET":
-            return JSONResponse(backend.set_faults({}))
-        body = await request.json()
-        replace = bool(body.pop("replace", False))
-        return JSONResponse(backend.set_faults(body, replace=replace))
+        return JSONResponse(await fault_settings_request(request, backend.set_faults))
     except (ValueError, TypeError, AttributeError) as exc:
         return _error(e.ControlError(detail=str(exc)))
 

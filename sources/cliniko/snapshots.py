@@ -16,7 +16,6 @@ manifest carries the high-water mark the next delta starts from.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import shutil
@@ -37,10 +36,16 @@ from sources.cliniko.api import (
 from sources.cliniko.api_settings import NESTED_LISTS, SIDE_LISTS, SINGLE_OBJECTS, WHOLE_LISTS, ClinikoApiSettings
 from sources.cliniko.location import ClinikoApiSource
 from sources.cliniko.settings import FILE_SUFFIX, MANIFEST_FILE, RESOURCES
+from sources.snapshot_files import (
+    DELTAS_DIR,
+    ManifestedLineFile,
+    fresh_folder,
+    high_water_mark,
+    next_snapshot_number,
+    nonblank_lines,
+)
 from store.files import RelativeChecker, private_dir, private_tree
 from store.progress import ExtractionProgress
-
-DELTAS_DIR = "deltas"
 
 
 @dataclass(frozen=True)
@@ -124,32 +129,6 @@ def changes_waiting(settings: ClinikoApiSettings, since: str) -> int:
     return found
 
 
-def high_water_mark(snapshot: Path) -> str:
-    """The high-water mark a snapshot's manifest records (where the next delta starts)."""
-    manifest = json.loads((snapshot / MANIFEST_FILE).read_text(encoding="utf-8"))
-    value = manifest.get("high_water_mark")
-    if not isinstance(value, str):
-        raise ValueError(f"{snapshot / MANIFEST_FILE}: no high_water_mark (not an API extraction)")
-    return value
-
-
-def _next_number(root: Path) -> int:
-    numbers = [
-        int(p.name)
-        for folder in (root / SNAPSHOTS_DIR, root / DELTAS_DIR)
-        if folder.is_dir()
-        for p in folder.iterdir()
-        if p.name.isdigit()
-    ]
-    return max(numbers, default=0) + 1
-
-
-def _fresh(path: Path) -> Path:
-    if path.exists():
-        shutil.rmtree(path)  # a leftover of a killed extraction
-    return path
-
-
 def _stats(stats: object) -> tuple[int, int]:
     data = stats.as_dict() if hasattr(stats, "as_dict") else vars(stats)  # type: ignore[union-attr]
     throttled = data.get("throttled", 0)
@@ -160,9 +139,9 @@ def take_snapshot(settings: ClinikoApiSettings, root: Path, lines: ExtractionPro
     """Extract the account into the next snapshot: in full the first time, else the changes since the
     latest snapshot's high-water mark, merged into it. `lines`: progress lines per resource."""
     private_dir(root)  # extractions hold patient data: owner-only (issue 15 item 9)
-    number = f"{_next_number(root):04d}"
+    number = f"{next_snapshot_number(root):04d}"
     current = latest_snapshot(root)
-    partial = _fresh(root / SNAPSHOTS_DIR / f"{number}.partial")
+    partial = fresh_folder(root / SNAPSHOTS_DIR / f"{number}.partial")
     final = root / SNAPSHOTS_DIR / number
     if current is None:
         summary = extract_full(settings, partial, lines=lines)
@@ -179,7 +158,7 @@ def take_snapshot(settings: ClinikoApiSettings, root: Path, lines: ExtractionPro
             findings=_findings(summary),
         )
     since = _instant(high_water_mark(current))
-    delta_dir = _fresh(root / DELTAS_DIR / number)
+    delta_dir = fresh_folder(root / DELTAS_DIR / number)
     known = snapshot_ids(current, ID_SET_RESOURCES)
     summary = extract_changes(settings, delta_dir, since=since, known_ids=known, lines=lines)
     dropped = merge_delta(current, delta_dir, partial)
@@ -215,7 +194,9 @@ def snapshot_ids(snapshot: Path, resources: tuple[str, ...]) -> dict[str, set[st
     """The record ids a snapshot holds per resource: what a delta compares a whole listing with to find
     deletions no /deleted list announces."""
     return {
-        resource: {i for line in _lines(snapshot / f"{resource}{FILE_SUFFIX}") if (i := _record_id(line)) is not None}
+        resource: {
+            i for line in nonblank_lines(snapshot / f"{resource}{FILE_SUFFIX}") if (i := _record_id(line)) is not None
+        }
         for resource in resources
     }
 
@@ -223,35 +204,6 @@ def snapshot_ids(snapshot: Path, resources: tuple[str, ...]) -> dict[str, set[st
 def _record_id(line: bytes) -> str | None:
     value = json.loads(line).get("id")
     return None if value is None else str(value)
-
-
-class _Writer:
-    """Writes lines to one file, keeping bytes, sha256 and the record count for the manifest."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.handle = path.open("wb")
-        self.digest = hashlib.sha256()
-        self.bytes = 0
-        self.records = 0
-
-    def line(self, data: bytes) -> None:
-        data = data if data.endswith(b"\n") else data + b"\n"
-        self.handle.write(data)
-        self.digest.update(data)
-        self.bytes += len(data)
-        self.records += 1
-
-    def entry(self) -> dict[str, Any]:
-        self.handle.close()
-        return {"path": self.path.name, "bytes": self.bytes, "sha256": self.digest.hexdigest(), "records": self.records}
-
-
-def _lines(path: Path) -> list[bytes]:
-    if not path.exists():
-        return []
-    with path.open("rb") as handle:
-        return [line for line in handle if line.strip()]
 
 
 def merge_delta(current: Path, delta: Path, out: Path) -> dict[str, int]:
@@ -263,7 +215,7 @@ def merge_delta(current: Path, delta: Path, out: Path) -> dict[str, int]:
     """
     out.mkdir(parents=True, exist_ok=True)
     deleted: dict[str, set[str]] = {}
-    for line in _lines(delta / TOMBSTONES_FILE):
+    for line in nonblank_lines(delta / TOMBSTONES_FILE):
         tombstone = json.loads(line)
         if tombstone.get("kind") == "deleted":
             deleted.setdefault(str(tombstone["resource"]), set()).add(str(tombstone["id"]))
@@ -271,18 +223,18 @@ def merge_delta(current: Path, delta: Path, out: Path) -> dict[str, int]:
     dropped: dict[str, int] = {}
     for resource in RESOURCES:
         name = f"{resource}{FILE_SUFFIX}"
-        writer = _Writer(out / name)
+        writer = ManifestedLineFile(out / name)
         if resource in WHOLE_LISTS:  # read whole by every delta, records without ids: the delta's copy is the list
-            for line in _lines(delta / name):
+            for line in nonblank_lines(delta / name):
                 writer.line(line)
             entries.append(writer.entry())
             continue
-        changes = {_record_id(line): line for line in _lines(delta / name)}
+        changes = {_record_id(line): line for line in nonblank_lines(delta / name)}
         gone = deleted.get(resource, set())
         if resource in SINGLE_OBJECTS and changes:
             base: list[bytes] = []  # re-fetched whole by every delta
         else:
-            base = _lines(current / name)
+            base = nonblank_lines(current / name)
         for line in base:
             record_id = _record_id(line)
             if record_id in gone:

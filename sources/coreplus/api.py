@@ -18,11 +18,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import logging
 import os
 import re
 import shutil
-import ssl
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -32,10 +30,9 @@ from typing import Any
 import httpx
 import jwt
 
+from sources.api_client import PacedApiClient
 from sources.coreplus.settings import FILE_SUFFIX, MANIFEST_FILE, RESOURCES
 from store.progress import ExtractionProgress, ignore_lines
-
-log = logging.getLogger(__name__)
 
 MAX_PAGE_SIZE = 100  # §2.3
 TOKEN_LIFETIME_SECONDS = 60  # §2.3: "exp … 1 minute past the issued time"
@@ -99,28 +96,19 @@ class CoreplusApiSettings:
         return cls(consumer_id=consumer_id, consumer_secret=secret, access_token=token, **settings)
 
 
-class CoreplusApi:
-    """GET with a fresh token per attempt, pacing, back-off on 429/5xx/transport errors, one token retry."""
+class CoreplusApi(PacedApiClient):
+    """GET with a fresh token per attempt, pacing, back-off on 429/5xx/transport errors, one token retry.
+    `throttled` counts 429 answers (the FAQ's rate limit)."""
+
+    service = "Core Plus"
+    error = CoreplusApiError
 
     def __init__(self, settings: CoreplusApiSettings, *, sleep: Callable[[float], None] = time.sleep) -> None:
+        super().__init__(settings, sleep=sleep)
         self.settings = settings
-        # TLS verification stays on; a private CA (the emulator's) is trusted through ca_file.
-        verify: ssl.SSLContext | bool = True
-        if settings.ca_file:
-            verify = ssl.create_default_context(cafile=settings.ca_file)
-        self._client = httpx.Client(verify=verify, timeout=60)
-        self._sleep = sleep
-        self._last = 0.0
-        self.requests = 0
-        self.retries = 0
-        self.throttled = 0  # answers 429 (the FAQ's rate limit)
-        self.backoff_seconds = 0.0  # waited before retrying a 429, a 5xx or a dropped connection
 
     def __enter__(self) -> CoreplusApi:
         return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._client.close()
 
     def token(self, method: str, target: str) -> str:
         """§2.3's JWT for one request: `target` is the path with its query string."""
@@ -138,19 +126,13 @@ class CoreplusApi:
         }
         return jwt.encode(claims, s.consumer_secret, algorithm="HS256")
 
-    def _pace(self) -> None:
-        gap = 1.0 / self.settings.requests_per_second - (time.monotonic() - self._last)
-        if gap > 0:
-            self._sleep(gap)
-        self._last = time.monotonic()
-
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """One JSON object from `path` (relative to the base URL)."""
         url = httpx.URL(self.settings.base_url.rstrip("/") + path, params=dict(params or {}))
         target = url.raw_path.decode("ascii")
         shown = f"GET {url.path}"
         invalid_tokens = 0
-        for attempt in range(1, self.settings.max_attempts + 1):
+        for attempt in self.attempts:
             self._pace()
             headers = {"Authorization": f"JwToken {self.token('GET', target)}", "Content-Type": "application/json"}
             self.requests += 1
@@ -160,7 +142,7 @@ class CoreplusApi:
                 failure = f"{type(exc).__name__}"
             else:
                 if response.status_code == 200:
-                    return _json_object(response, shown)
+                    return self._json_object(response, shown)
                 if response.status_code == 401:
                     # A token can expire between signing and arrival (a slow retry, a clock step); one fresh
                     # token is worth a try, a second refusal means credentials or clock (FAQ, §2.3).
@@ -176,14 +158,8 @@ class CoreplusApi:
                 if response.status_code != 429 and response.status_code < 500:
                     raise CoreplusApiError(f"{shown}: HTTP {response.status_code} ({_message(response)})")
                 failure = f"HTTP {response.status_code}"
-            if attempt == self.settings.max_attempts:
-                raise CoreplusApiError(f"{shown}: gave up after {attempt} attempts (last: {failure})")
-            self.retries += 1
-            wait = self.settings.backoff_seconds * 2 ** (attempt - 1)
-            log.info("Core Plus %s: %s, retrying in %.1f s", shown, failure, wait)
-            self.backoff_seconds += wait
-            self._sleep(wait)
-        raise CoreplusApiError(f"{shown}: no attempt made")  # max_attempts < 1
+            self._retry_or_give_up(attempt, shown, failure, self._backoff(attempt))
+        raise self._no_attempt(shown)
 
     def pages(
         self, path: str, key: str, params: Mapping[str, Any], first_page: int = 1
@@ -201,16 +177,6 @@ class CoreplusApi:
             if not records or number * size >= paging["totalRows"]:
                 return
             number += 1
-
-
-def _json_object(response: httpx.Response, shown: str) -> dict[str, Any]:
-    try:
-        body = response.json()
-    except ValueError:
-        raise CoreplusApiError(f"{shown}: the answer is not JSON") from None
-    if not isinstance(body, dict):
-        raise CoreplusApiError(f"{shown}: expected a JSON object")
-    return body
 
 
 def _message(response: httpx.Response) -> str:

@@ -30,20 +30,21 @@ from pathlib import Path
 from customers.home import SNAPSHOTS_DIR, latest_snapshot
 from sources.cliniko.api import TOMBSTONES_FILE
 
-# The snapshot layout, result and file helpers are Cliniko's: the same folders, read by the same raw layer.
-from sources.cliniko.snapshots import (
-    DELTAS_DIR,
-    SnapshotResult,
-    _fresh,
-    _lines,
-    _next_number,
-    _Writer,
-    high_water_mark,
-)
+# The snapshot layout and result are Cliniko's (the same folders, read by the same raw layer); the file
+# helpers every API source shares are sources/snapshot_files.py's.
+from sources.cliniko.snapshots import SnapshotResult
 from sources.coreplus.api import CHECKPOINT_FILE, WORK_DIR, CoreplusApi, CoreplusApiSettings, appointment_steps, extract
 from sources.coreplus.export import copy_export
 from sources.coreplus.location import CoreplusApiSource
 from sources.coreplus.settings import FILE_SUFFIX, MANIFEST_FILE, RESOURCES
+from sources.snapshot_files import (
+    DELTAS_DIR,
+    ManifestedLineFile,
+    fresh_folder,
+    high_water_mark,
+    next_snapshot_number,
+    nonblank_lines,
+)
 from store.files import private_dir, private_tree
 from store.progress import ExtractionProgress
 
@@ -136,7 +137,7 @@ def take_snapshot(
     export in `export` (what the API lacks) is copied into every snapshot whole; its rows are not in a delta's
     records (the raw layer reads them again in full)."""
     private_dir(root)  # extractions hold patient data: owner-only
-    number = f"{_next_number(root):04d}"
+    number = f"{next_snapshot_number(root):04d}"
     current = latest_snapshot(root)
     partial = root / SNAPSHOTS_DIR / f"{number}.partial"
     pending = root / SNAPSHOTS_DIR / f"{number}{FINGERPRINT_SUFFIX}"
@@ -144,7 +145,7 @@ def take_snapshot(
     if (partial / WORK_DIR / CHECKPOINT_FILE).exists() and pending.exists():
         fingerprint = pending.read_text(encoding="utf-8").strip()  # resuming: the digest of the first start
     else:
-        _fresh(partial)
+        fresh_folder(partial)
         partial.parent.mkdir(parents=True, exist_ok=True)
         fingerprint, probe_requests = listing_fingerprint(settings)
         pending.write_text(fingerprint, encoding="utf-8")
@@ -161,7 +162,7 @@ def take_snapshot(
         )
     since = high_water_mark(current)
     mark = _mark(partial, fingerprint, export, base=current.name, delta=number)
-    delta_dir = _fresh(root / DELTAS_DIR / number)
+    delta_dir = fresh_folder(root / DELTAS_DIR / number)
     changed, deleted = write_delta(current, partial, delta_dir, {"since": since, "high_water_mark": mark})
     partial.rename(final)
     pending.unlink()
@@ -182,7 +183,7 @@ def take_snapshot(
 
 
 def _by_key(path: Path, key: str) -> dict[str, bytes]:
-    return {str(json.loads(line)[key]): line for line in _lines(path)}
+    return {str(json.loads(line)[key]): line for line in nonblank_lines(path)}
 
 
 def write_delta(
@@ -192,14 +193,14 @@ def write_delta(
     key) and a `deleted` tombstone for every id `previous` holds and `current` lacks, with a manifest.
     Returns (changed, deleted) counts per resource."""
     out.mkdir(parents=True, exist_ok=True)
-    tombstones = _Writer(out / TOMBSTONES_FILE)
+    tombstones = ManifestedLineFile(out / TOMBSTONES_FILE)
     entries, changed, deleted = [], {}, {}
     for name, spec in RESOURCES.items():
         key = spec.key or ""
         before = _by_key(previous / f"{name}{FILE_SUFFIX}", key)
-        writer = _Writer(out / f"{name}{FILE_SUFFIX}")
+        writer = ManifestedLineFile(out / f"{name}{FILE_SUFFIX}")
         seen: set[str] = set()
-        for line in _lines(current / f"{name}{FILE_SUFFIX}"):
+        for line in nonblank_lines(current / f"{name}{FILE_SUFFIX}"):
             record_id = str(json.loads(line)[key])
             seen.add(record_id)
             if before.get(record_id) != line:

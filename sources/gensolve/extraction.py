@@ -46,12 +46,12 @@ from sources.gensolve.location import (
 )
 from sources.gensolve.oracle import Fetch, oracle_fetch, write_snapshot
 from sources.gensolve.settings import SNAPSHOT_DATABASE
+from sources.snapshot_files import DELTAS_DIR, next_snapshot_number
 from store import quote_identifier
 from store.files import private_dir, private_tree
 from store.progress import ExtractionProgress
 from targets.gensolve.catalogue import Catalogue, ImportTable, load_catalogue
 
-DELTAS_DIR = "deltas"
 CHANGES_FILE = "changes.json"
 MARK_PREFIX = "sha256:"
 
@@ -184,17 +184,6 @@ def compare(before: RowDigests, after: RowDigests) -> tuple[dict[str, list[str]]
     return {t: k for t, k in changed.items() if k}, {t: k for t, k in deleted.items() if k}
 
 
-def _next_number(extracts: Path) -> str:
-    numbers = [
-        int(p.name)
-        for folder in (extracts / SNAPSHOTS_DIR, extracts / DELTAS_DIR)
-        if folder.is_dir()
-        for p in folder.iterdir()
-        if p.name.isdigit()
-    ]
-    return f"{max(numbers, default=0) + 1:04d}"
-
-
 def high_water_mark(snapshot: Path) -> str:
     return str(json.loads((snapshot / MANIFEST_FILE).read_text(encoding="utf-8"))["high_water_mark"])
 
@@ -213,7 +202,7 @@ def take_snapshot(
     the delta (changed and deleted row keys) against the latest snapshot. Imported when an extraction
     runs (customers/ reads this package's location models when it loads)."""
     private_dir(extracts)  # extractions hold patient data: owner-only
-    number = _next_number(extracts)
+    number = f"{next_snapshot_number(extracts):04d}"
     current = latest_snapshot(extracts)
     partial = extracts / SNAPSHOTS_DIR / f"{number}.partial"
     if partial.exists():

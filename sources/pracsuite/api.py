@@ -17,11 +17,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import logging
 import os
 import re
 import shutil
-import ssl
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -30,10 +28,9 @@ from typing import Any
 
 import httpx
 
+from sources.api_client import PacedApiClient
 from sources.pracsuite.settings import ENDPOINTS, FILE_SUFFIX, MANIFEST_FILE, RESOURCES, TOMBSTONES_FILE
 from store.progress import ExtractionProgress, ignore_lines
-
-log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.pracsuite.com/v1"  # §2.5
 MAX_PAGE_SIZE = 100  # §2.5: page_size [1 .. 100]
@@ -104,39 +101,23 @@ class PracsuiteApiSettings:
         return cls(vendor_key=source[prefix + "VENDOR_KEY"], account_key=source[prefix + "ACCOUNT_KEY"], **settings)
 
 
-class PracsuiteApi:
+class PracsuiteApi(PacedApiClient):
     """GET with both keys, pacing, back-off on 429 (Retry-After honoured), 5xx and transport errors."""
 
+    service = "PracSuite"
+    error = PracsuiteApiError
+
     def __init__(self, settings: PracsuiteApiSettings, *, sleep: Callable[[float], None] = time.sleep) -> None:
-        self.settings = settings
-        # TLS verification stays on; a private CA (the emulator's) is trusted through ca_file.
-        verify: ssl.SSLContext | bool = True
-        if settings.ca_file:
-            verify = ssl.create_default_context(cafile=settings.ca_file)
         headers = {"x-api-key": settings.vendor_key, "A-api-key": settings.account_key, "Accept": "application/json"}
-        self._client = httpx.Client(verify=verify, timeout=60, headers=headers, follow_redirects=False)
+        super().__init__(settings, sleep=sleep, headers=headers, follow_redirects=False)
+        self.settings = settings
         self._origin = httpx.URL(settings.base_url)
-        self._sleep = sleep
-        self._last = 0.0
-        self.requests = 0
-        self.retries = 0
-        self.throttled = 0  # answers 429
-        self.backoff_seconds = 0.0  # waited before retrying a 429, a 5xx or a dropped connection
 
     def __enter__(self) -> PracsuiteApi:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self._client.close()
-
     def url(self, segment: str, params: list[tuple[str, str]]) -> str:
         return str(httpx.URL(f"{self.settings.base_url.rstrip('/')}/{segment}", params=params))
-
-    def _pace(self) -> None:
-        gap = 1.0 / self.settings.requests_per_second - (time.monotonic() - self._last)
-        if gap > 0:
-            self._sleep(gap)
-        self._last = time.monotonic()
 
     def get(self, url: str) -> dict[str, Any]:
         """One JSON object from an absolute URL on the API's own host (a `links.next` pointing anywhere
@@ -145,17 +126,17 @@ class PracsuiteApi:
         if (target.scheme, target.host, target.port) != (self._origin.scheme, self._origin.host, self._origin.port):
             raise PracsuiteApiError(f"GET {target.path}: a link to another host than the API's is not followed")
         shown = f"GET {target.path}"
-        for attempt in range(1, self.settings.max_attempts + 1):
+        for attempt in self.attempts:
             self._pace()
             self.requests += 1
-            wait = self.settings.backoff_seconds * 2 ** (attempt - 1)
+            wait = self._backoff(attempt)
             try:
                 response = self._client.get(target)
             except httpx.TransportError as exc:
                 failure = type(exc).__name__
             else:
                 if response.status_code == 200:
-                    return _json_object(response, shown)
+                    return self._json_object(response, shown)
                 code = _error(response)
                 if response.status_code == 401:
                     advice = _AUTH_ADVICE.get(code, "the keys were refused")
@@ -169,13 +150,8 @@ class PracsuiteApi:
                 self.throttled += response.status_code == 429
                 if response.status_code == 429 and retry_after.isdigit():
                     wait = max(wait, float(retry_after))
-            if attempt == self.settings.max_attempts:
-                raise PracsuiteApiError(f"{shown}: gave up after {attempt} attempts (last: {failure})")
-            self.retries += 1
-            log.info("PracSuite %s: %s, retrying in %.1f s", shown, failure, wait)
-            self.backoff_seconds += wait
-            self._sleep(wait)
-        raise PracsuiteApiError(f"{shown}: no attempt made")  # max_attempts < 1
+            self._retry_or_give_up(attempt, shown, failure, wait)
+        raise self._no_attempt(shown)
 
     def pages(self, url: str, list_key: str) -> Iterator[tuple[list[dict[str, Any]], str | None, int]]:
         """(records, links.next, total_entries) per page from `url`, following links.next to the end."""
@@ -197,16 +173,6 @@ class PracsuiteApi:
             if next_url and not records:
                 raise PracsuiteApiError(f"GET {httpx.URL(next_url).path}: an empty page with a next link")
             yield records, next_url, total
-
-
-def _json_object(response: httpx.Response, shown: str) -> dict[str, Any]:
-    try:
-        body = response.json()
-    except ValueError:
-        raise PracsuiteApiError(f"{shown}: the answer is not JSON") from None
-    if not isinstance(body, dict):
-        raise PracsuiteApiError(f"{shown}: expected a JSON object")
-    return body
 
 
 def _error(response: httpx.Response) -> str:

@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from customers.home import SNAPSHOTS_DIR, latest_snapshot
-from sources.cliniko.snapshots import DELTAS_DIR, SnapshotResult, high_water_mark
+from sources.cliniko.snapshots import SnapshotResult
 from sources.pracsuite.api import ExtractSummary, PracsuiteApiSettings, extract, extract_changes
 from sources.pracsuite.location import PracsuiteApiSource
 from sources.pracsuite.settings import FILE_SUFFIX, MANIFEST_FILE, RESOURCES, TOMBSTONES_FILE
+from sources.snapshot_files import DELTAS_DIR, high_water_mark, nonblank_lines
 from store.files import private_dir, private_tree
 from store.progress import ExtractionProgress
 
@@ -61,17 +62,10 @@ def _next_number(root: Path) -> int:
     return max(numbers, default=0) + 1
 
 
-def _lines(path: Path) -> list[bytes]:
-    if not path.exists():
-        return []
-    with path.open("rb") as handle:
-        return [line for line in handle if line.strip()]
-
-
 def snapshot_ids(snapshot: Path) -> dict[str, set[str]]:
     """The record ids a snapshot holds per resource, by the resource's key."""
     return {
-        name: {str(json.loads(line)[spec.key]) for line in _lines(snapshot / f"{name}{FILE_SUFFIX}")}
+        name: {str(json.loads(line)[spec.key]) for line in nonblank_lines(snapshot / f"{name}{FILE_SUFFIX}")}
         for name, spec in RESOURCES.items()
     }
 
@@ -82,15 +76,15 @@ def merge_delta(current: Path, delta: Path, out: Path) -> dict[str, int]:
     is appended, one with a tombstone is dropped."""
     out.mkdir(parents=True, exist_ok=True)
     gone: dict[str, set[str]] = {}
-    for line in _lines(delta / TOMBSTONES_FILE):
+    for line in nonblank_lines(delta / TOMBSTONES_FILE):
         tombstone = json.loads(line)
         gone.setdefault(str(tombstone["resource"]), set()).add(str(tombstone["id"]))
     entries, dropped = [], {}
     for name, spec in RESOURCES.items():
-        changes = {str(json.loads(line)[spec.key]): line for line in _lines(delta / f"{name}{FILE_SUFFIX}")}
+        changes = {str(json.loads(line)[spec.key]): line for line in nonblank_lines(delta / f"{name}{FILE_SUFFIX}")}
         deleted = gone.get(name, set())
         lines: list[bytes] = []
-        for line in _lines(current / f"{name}{FILE_SUFFIX}"):
+        for line in nonblank_lines(current / f"{name}{FILE_SUFFIX}"):
             record_id = str(json.loads(line)[spec.key])
             if record_id in deleted:
                 dropped[name] = dropped.get(name, 0) + 1

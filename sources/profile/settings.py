@@ -48,11 +48,9 @@ _NOT_MIGRATED_COLUMNS: dict[str, dict[str, str]] = {
     "APPOINTMENT": {
         "apnt_duration": "the same length is migrated as the appointment's start and end times",
         "apnt_status": _NOT_PUBLIC + "APNT_ISCANCELLED, APNT_ISDNA and APNT_ARRIVALTIME",
-        "dt_modified": _MODIFIED,
     },
     "PPPU": {
         "pppu_code": "Profile's short code of the user or provider (a log-in and list key of the old system)",
-        "dt_modified": _MODIFIED,
     },
     "BCASE": {
         "status": _NOT_PUBLIC + "the case's close date",
@@ -64,18 +62,6 @@ _NOT_MIGRATED_COLUMNS: dict[str, dict[str, str]] = {
         "case_id": "the case a problem was recorded under: the canonical note has no condition link; kept in raw",
         "dt_modified": _MODIFIED,
     },
-    # An alternative name is another name the patient was known by (a former surname), not the name they prefer
-    # to be called: that is PATIENT.PTNT_PREFNAME, migrated as the client's preferred_name.
-    "PATIENT_ALTERNAT_NAME": {
-        "ptan_name": (
-            "a patient's alternative (former) name: the canonical client holds one name and a preferred name "
-            "(PTNT_PREFNAME, migrated), no former names; listed for review, kept in raw"
-        ),
-        **{
-            field: "the alternative name's row id, patient link and bookkeeping: the name itself is listed (ptan_name)"
-            for field in ("oid", "ptan_ptnt_id", "deleted", "dt_modified")
-        },
-    },
     "ADDRESS": {
         "oid": _ROW_ID,
         "address_type": "its codes are not public: the patient's current address is the one migrated",
@@ -85,7 +71,17 @@ _NOT_MIGRATED_COLUMNS: dict[str, dict[str, str]] = {
     "SHORTCODE": {"shcd_code": "the location's short code in Profile; its description is migrated as the name"},
 }
 
-RESOURCES: dict[str, ResourceSpec] = resource_specs(SCHEMA, _GRAINS, _NOT_MIGRATED_COLUMNS)
+# Tables of which nothing is migrated, though read into raw (listed once in the approval report, for review).
+_NOT_MIGRATED_TABLES: dict[str, str] = {
+    # An alternative name is another name the patient was known by (a former surname), not the name they prefer
+    # to be called: that is PATIENT.PTNT_PREFNAME, migrated as the client's preferred_name.
+    "PATIENT_ALTERNAT_NAME": (
+        "patients' alternative (former) names: the canonical client holds one name and a preferred name "
+        "(PTNT_PREFNAME, migrated), no former names; listed for review, kept in raw"
+    ),
+}
+
+RESOURCES: dict[str, ResourceSpec] = resource_specs(SCHEMA, _GRAINS, _NOT_MIGRATED_COLUMNS, _NOT_MIGRATED_TABLES)
 
 # Held in Profile but not public (research/sources-round2.md §2.12): read through the mapping-proposal
 # flow on the first real delivery, not guessed here.

@@ -264,14 +264,17 @@ def resource_spec(
     columns: Iterable[str] | None = None,
     required: bool = True,
     not_migrated: Mapping[str, str] | None = None,
+    not_migrated_table: str | None = None,
 ) -> ResourceSpec:
     """A resource spec whose field types come from the table's definition: all its columns, or the
-    named ones (SQL names, in the definition's order)."""
+    named ones (SQL names, in the definition's order). `not_migrated_table` declares the whole table not
+    migrated: each of its fields with that reason, unless `not_migrated` gives the field its own."""
     wanted = {c.upper() for c in columns} if columns is not None else None
     fields = {c.field_name: c.field_type for c in definition.columns if wanted is None or c.name.upper() in wanted}
     if wanted is not None and len(fields) != len(wanted):
         known = {c.name.upper() for c in definition.columns}
         raise ValueError(f"table {definition.name}: no column {sorted(wanted - known)} in its definition")
+    table_wide = dict.fromkeys(fields, not_migrated_table) if not_migrated_table else {}
     return ResourceSpec(
         name=name or definition.name.lower(),
         grain=grain,
@@ -279,7 +282,8 @@ def resource_spec(
         key=key,
         required=required,
         description=grain,
-        not_migrated=dict(not_migrated or {}),
+        not_migrated={**table_wide, **(not_migrated or {})},
+        not_migrated_table=not_migrated_table,
     )
 
 
@@ -287,12 +291,16 @@ def resource_specs(
     schema: Mapping[str, TableDefinition],
     grains: Mapping[str, tuple[str, str]],
     not_migrated: Mapping[str, Mapping[str, str]] | None = None,
+    not_migrated_tables: Mapping[str, str] | None = None,
 ) -> dict[str, ResourceSpec]:
     """One resource per table of `grains` (TABLE → (grain, key field)), named as the table in lower case,
     every column typed by its definition; `not_migrated` (TABLE → field → reason) declares the columns the
-    mapping does not read."""
+    mapping does not read, `not_migrated_tables` (TABLE → reason) the tables of which nothing is migrated."""
     declared = not_migrated or {}
+    tables = not_migrated_tables or {}
     return {
-        table.lower(): resource_spec(schema[table], grain=grain, key=key, not_migrated=declared.get(table))
+        table.lower(): resource_spec(
+            schema[table], grain=grain, key=key, not_migrated=declared.get(table), not_migrated_table=tables.get(table)
+        )
         for table, (grain, key) in grains.items()
     }

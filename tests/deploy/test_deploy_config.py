@@ -138,7 +138,11 @@ def _render_instance(values: dict[str, Any]) -> dict[str, Any]:
         "event_log_storage": {"module": "dagster_postgres.event_log", "class": "PostgresEventLogStorage"},
         "schedule_storage": {"module": "dagster_postgres.schedule_storage", "class": "PostgresScheduleStorage"},
         "run_launcher": {"module": "dagster_k8s", "class": "K8sRunLauncher", "config": k8s},
-        "run_coordinator": {"module": "dagster.core.run_coordinator", "class": "QueuedRunCoordinator"},
+        # The chart's dagsterYaml.runCoordinator.custom: module, class and config as given.
+        "run_coordinator": {
+            key: values["dagsterDaemon"]["runCoordinator"]["config"]["customRunCoordinator"][key]
+            for key in ("module", "class", "config")
+        },
         "concurrency": {
             "runs": {
                 "max_concurrent_runs": runs["maxConcurrentRuns"],
@@ -177,7 +181,7 @@ def test_helm_values_use_the_charts_keys_and_render_a_valid_instance(tmp_path: P
     _assert_chart_keys("concurrency.pools", values["concurrency"]["pools"])
     _assert_chart_keys("concurrency.runs", values["concurrency"]["runs"])
     assert values["runLauncher"]["type"] == "K8sRunLauncher"
-    assert values["dagsterDaemon"]["runCoordinator"]["type"] == "QueuedRunCoordinator"
+    assert values["dagsterDaemon"]["runCoordinator"]["type"] == "CustomRunCoordinator"
     # The chart's own runMonitoring would render a second, different run_monitoring block.
     assert values["dagsterDaemon"]["runMonitoring"]["enabled"] is False
     assert values["generatePostgresqlPasswordSecret"] is False and values["postgresql"]["postgresqlPassword"] == ""

@@ -61,7 +61,7 @@ def test_warehouse_reports_and_configuration_are_owner_only(
     assert _mode(home.config_dir) == 0o700 and _mode(home.config_path("private")) == 0o600
     # A configuration arriving with a delivery is copied into the inbox, privately too.
     fresh = MigrationHome(migration_home.parent / "fresh-home")
-    fresh.register_delivery(config.config_file, "trial", clean_practices["NZ"].out_dir)
+    fresh.register_delivery("private", "trial", clean_practices["NZ"].out_dir, config.config_file)
     _assert_private_tree(fresh.inbox)
 
 

@@ -121,3 +121,25 @@ def test_store_imports_no_other_project_package() -> None:
     """store/ is what every layer may import (storage, file roots, location notes, progress lines): it imports
     none of them, so no layer reaches another through it."""
     assert _package_imports()["store"] == set()
+
+
+def _private_names_imported(path: Path) -> list[tuple[str, str]]:
+    """(module, name) for each underscore name `path` imports by `from module import _name`."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [
+        (node.module, alias.name)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0
+        for alias in node.names
+        if alias.name.startswith("_") and not alias.name.startswith("__")
+    ]
+
+
+def test_one_source_system_imports_no_private_helper_of_another() -> None:
+    """What two source systems share lives under a public name in a neutral module of sources/ (e.g.
+    sources/snapshot_files.py), not as one system's private helper another reaches into."""
+    for path in (ROOT / "sources").rglob("*.py"):
+        own = ".".join(path.relative_to(ROOT).parts[:2])  # sources.<system> (or sources.<module>.py)
+        for module, name in _private_names_imported(path):
+            if module.startswith("sources.") and not module.startswith(own.removesuffix(".py")):
+                raise AssertionError(f"{path.relative_to(ROOT)} imports {name} from {module}")

@@ -14,7 +14,7 @@ import pytest
 from golden_staging import stage_delivery, staged_rows, write_golden_extract
 
 from mappings.spec import load_spec
-from sources.coverage import delivered_not_migrated
+from sources.coverage import WHOLE_TABLE, delivered_not_migrated
 from sources.profile import SYSTEM
 from sources.profile.settings import RESOURCES, SCHEMA
 from store import Warehouse
@@ -28,6 +28,7 @@ _APPOINTMENT = {
     "APNT_ISDNA": "0",
     "APNT_ISDELETED": "0",
     "APNT_REASONDESCRIPTION": "Initial consultation",
+    "DT_MODIFIED": "2026-05-01 17:00:00.000",
 }
 GOLDEN: dict[str, list[dict[str, str]]] = {
     "SHORTCODE": [
@@ -39,11 +40,12 @@ GOLDEN: dict[str, list[dict[str, str]]] = {
     "PPPU": [
         {"PPPU_ID": "7", "PPPU_CODE": "AN", "PPPU_TITLE": "Ms", "PPPU_FULLNAME": "Aroha Ngata",
          "PPPU_LASTNAME": "Ngata", "PPPU_EMAIL": "Aroha.Ngata@Harbour.example", "PPPU_ISEXTERNAL": "0",
-         "PPPU_HPI_I": "29ABCD", "PPPU_STATUS": "1", "PPPU_DELETEDID": "0"},
+         "PPPU_HPI_I": "29ABCD", "PPPU_STATUS": "1", "PPPU_DELETEDID": "0", "DT_MODIFIED": "2026-03-02 08:15:00.000"},
         {"PPPU_ID": "8", "PPPU_CODE": "JC", "PPPU_FULLNAME": "James Cook", "PPPU_LASTNAME": "Cook",
          "PPPU_ISEXTERNAL": "0", "PPPU_STATUS": "3", "PPPU_DELETEDID": "0"},  # disabled
         {"PPPU_ID": "9", "PPPU_TITLE": "Dr", "PPPU_FULLNAME": "Ian Fox", "PPPU_LASTNAME": "Fox",
-         "PPPU_PHONE1": "04 555 0111", "PPPU_ISEXTERNAL": "1", "PPPU_STATUS": "1", "PPPU_DELETEDID": "0"},
+         "PPPU_PHONE1": "04 555 0111", "PPPU_ISEXTERNAL": "1", "PPPU_STATUS": "1", "PPPU_DELETEDID": "0",
+         "DT_MODIFIED": "2026-04-05 10:00:00.000"},  # the morning the clocks went back: NZST (+12)
     ],
     "PATIENT": [
         {**_PATIENT, "PTNT_ID": "1001", "PTNT_PATIENTCODE": "AQ1001", "PTNT_TITLE": "Ms", "PTNT_FIRSTNAME": "Avery",
@@ -72,7 +74,7 @@ GOLDEN: dict[str, list[dict[str, str]]] = {
         {"PAPR_ID": "72", "PTNT_ID": "1001", "PAPR_TYPEID": "1", "PAPR_DXDESCRIPTION": "Knee osteoarthritis",
          "PAPR_DELETEDID": "0"},  # a diagnosis, no alert
     ],
-    "PATIENT_ALTERNAT_NAME": [{"OID": "91", "PTAN_PTNT_ID": "1001", "PTAN_NAME": "Avery Smith"}],
+    "PATIENT_ALTERNAT_NAME": [{"OID": "91", "PTAN_PTNT_ID": "1001", "PTAN_NAME": "Avery Smith", "DELETED": "0"}],
     "PATIENT_MERGE_LOG": [
         {"OID": "1", "MASTERID": "1001", "SUBID": "1003", "CREATED_ON": "2026-04-02 09:00:00.000", "DELETEDID": "0"}
     ],
@@ -100,6 +102,7 @@ GOLDEN: dict[str, list[dict[str, str]]] = {
     ],
 }  # fmt: skip
 UTC = dt.UTC
+MODIFIED_AT = dt.datetime(2026, 5, 1, 5, 0, tzinfo=UTC)  # DT_MODIFIED 17:00 NZST (+12)
 
 
 @pytest.fixture(scope="module")
@@ -187,7 +190,8 @@ def test_golden_site_practitioners_referrer_and_case(golden: Warehouse) -> None:
             "is_archived": False,
         }
     ]
-    columns = ("canonical_id", "title", "last_name", "display_name", "email", "registration_numbers", "is_active")
+    columns = ("canonical_id", "title", "last_name", "display_name", "email", "registration_numbers", "is_active",
+               "updated_at")  # fmt: skip
     assert staged_rows(golden, "practitioner", *columns) == [
         {
             "canonical_id": "profile:practitioner:7",
@@ -197,6 +201,7 @@ def test_golden_site_practitioners_referrer_and_case(golden: Warehouse) -> None:
             "email": "aroha.ngata@harbour.example",
             "registration_numbers": "29ABCD",
             "is_active": True,
+            "updated_at": dt.datetime(2026, 3, 1, 19, 15, tzinfo=UTC),  # 08:15 NZDT (+13)
         },
         {
             "canonical_id": "profile:practitioner:8",
@@ -206,15 +211,18 @@ def test_golden_site_practitioners_referrer_and_case(golden: Warehouse) -> None:
             "email": None,
             "registration_numbers": None,
             "is_active": False,  # PPPU_STATUS 3: disabled
+            "updated_at": None,
         },
     ]
-    assert staged_rows(golden, "referrer", "canonical_id", "title", "last_name", "phone", "referral_type") == [
+    columns = ("canonical_id", "title", "last_name", "phone", "referral_type", "updated_at")
+    assert staged_rows(golden, "referrer", *columns) == [
         {
             "canonical_id": "profile:referrer:9",
             "title": "Dr",
             "last_name": "Fox",
             "phone": "+6445550111",
             "referral_type": "doctor",
+            "updated_at": dt.datetime(2026, 4, 4, 22, 0, tzinfo=UTC),  # 10:00 NZST (+12)
         }
     ]
     assert staged_rows(
@@ -233,7 +241,7 @@ def test_golden_site_practitioners_referrer_and_case(golden: Warehouse) -> None:
 
 def test_golden_appointments_in_the_sites_zone_across_both_clock_changes(golden: Warehouse) -> None:
     columns = ("canonical_id", "client_id", "condition_id", "starts_at", "ends_at", "starts_local", "status",
-               "notes")  # fmt: skip
+               "notes", "updated_at")  # fmt: skip
     assert staged_rows(golden, "appointment", *columns) == [
         {
             "canonical_id": "profile:appointment:501",
@@ -244,6 +252,7 @@ def test_golden_appointments_in_the_sites_zone_across_both_clock_changes(golden:
             "starts_local": dt.datetime(2026, 4, 5, 9, 0),
             "status": "completed",  # arrived
             "notes": "Bring scans",
+            "updated_at": MODIFIED_AT,
         },
         {
             "canonical_id": "profile:appointment:502",
@@ -254,6 +263,7 @@ def test_golden_appointments_in_the_sites_zone_across_both_clock_changes(golden:
             "starts_local": dt.datetime(2026, 4, 4, 9, 0),
             "status": "did_not_attend",
             "notes": None,
+            "updated_at": MODIFIED_AT,
         },
         {
             "canonical_id": "profile:appointment:503",
@@ -264,6 +274,7 @@ def test_golden_appointments_in_the_sites_zone_across_both_clock_changes(golden:
             "starts_local": dt.datetime(2026, 9, 27, 10, 30),
             "status": "cancelled",
             "notes": None,
+            "updated_at": MODIFIED_AT,
         },
         {
             "canonical_id": "profile:appointment:505",
@@ -274,20 +285,23 @@ def test_golden_appointments_in_the_sites_zone_across_both_clock_changes(golden:
             "starts_local": dt.datetime(2026, 7, 1, 14, 0),
             "status": "booked",
             "notes": None,
+            "updated_at": MODIFIED_AT,
         },
     ]
 
 
-def test_golden_alternative_names_are_listed_for_the_approval_review(golden: Warehouse) -> None:
-    """A former name (PATIENT_ALTERNAT_NAME) has no canonical field — the preferred name is PTNT_PREFNAME —: it is
-    declared not migrated with its reason and listed with the records holding one ("Delivered but not
-    migrated" in the approval report), and not taken for the client's preferred name."""
+def test_golden_alternative_names_are_listed_once_as_a_table_for_the_approval_review(golden: Warehouse) -> None:
+    """A former name (PATIENT_ALTERNAT_NAME) has no canonical field — the preferred name is PTNT_PREFNAME —: the
+    table is declared wholly not migrated with its reason and listed once, with its records ("Delivered but not
+    migrated" in the approval report) — not column by column beside its row ids and bookkeeping — and not
+    taken for the client's preferred name."""
     with golden.connect(read_only=True) as con:
         listed = delivered_not_migrated(con, SYSTEM, "trial", load_spec("profile").columns_read())
     found = {(f.resource, f.field): (f.records_with_value, f.reason) for f in listed}
-    reason = RESOURCES["patient_alternat_name"].not_migrated["ptan_name"]
-    assert found[("patient_alternat_name", "ptan_name")] == (len(GOLDEN["PATIENT_ALTERNAT_NAME"]), reason)
-    assert "preferred name" in reason
+    reason = RESOURCES["patient_alternat_name"].not_migrated_table
+    assert reason and "preferred name" in reason
+    assert [key for key in found if key[0] == "patient_alternat_name"] == [("patient_alternat_name", WHOLE_TABLE)]
+    assert found[("patient_alternat_name", WHOLE_TABLE)] == (len(GOLDEN["PATIENT_ALTERNAT_NAME"]), reason)
     assert staged_rows(golden, "client", "source_id", "preferred_name")[0] == {
         "source_id": "1001",
         "preferred_name": None,

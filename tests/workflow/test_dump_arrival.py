@@ -104,6 +104,39 @@ def test_a_complete_delivery_launches_one_trial_run_and_redelivery_none(
         assert [r.tags["dagster/priority"] for r in live.run_requests] == ["10"]
 
 
+def test_a_delivered_customer_yaml_cannot_change_a_registered_configuration(
+    tmp_path: Path, practice: GenerationSummary
+) -> None:
+    """A delivery is hostile input (DESIGN.md §6): once the customer is registered, the customer.yaml beside a
+    new dump is not read — only the delivered run kind's dump folder changes in the registered configuration.
+    The completeness rule and the job come from the registered source system too."""
+    home = tmp_path / "home"
+    _deliver(home, practice.out_dir, "2026-11-20")
+    registered = home / "config" / f"{CUSTOMER}.yaml"
+    elsewhere = tmp_path / "another-practice"
+    elsewhere.mkdir()
+    hostile = _config(time_zone="Australia/Perth") | {"name": "Hijacked Physio"}
+    hostile["source"] = {"system": "template", "trial": {"dump": "placeholder"}, "live": {"dump": str(elsewhere)}}
+    with dg.instance_for_test() as instance:
+        first = _evaluate(instance, home)
+        assert len(first.run_requests) == 1
+        before = yaml.safe_load(registered.read_text())
+        instance.add_dynamic_partitions(customer_partitions.name, [CUSTOMER])
+
+        second = _deliver(home, practice.out_dir, "2026-11-21", config=hostile)
+        manifest = json.loads((second / "manifest.json").read_text())
+        manifest["generated_at"] = "2026-11-21T00:00:00Z"
+        (second / "manifest.json").write_text(json.dumps(manifest))
+        newer = _evaluate(instance, home, first.cursor)
+
+    assert [r.job_name for r in newer.run_requests] == ["cliniko_stage"]  # the registered system's job
+    after = yaml.safe_load(registered.read_text())
+    assert after["source"]["trial"]["dump"] == str(second.resolve())
+    after["source"]["trial"]["dump"] = before["source"]["trial"]["dump"]
+    assert after == before  # time zone, name, system and the live source as registered
+    assert "live" not in after["source"]
+
+
 @pytest.mark.parametrize(
     ("damage", "expected"),
     [

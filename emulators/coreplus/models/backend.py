@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 import jwt
 
+from emulators.common import faults
 from emulators.common.rate_window import RateWindow
 
 from .. import exceptions as e
@@ -54,7 +55,8 @@ CLIENT_LIST_FIELDS = (
     "dateOfBirth",
     "gender",
 )
-FAULT_OPTIONS = ("fail_next", "error_status", "paths", "expire_next", "not_yet_valid_next")
+TOKEN_FAULTS = {"expire_next": 0, "not_yet_valid_next": 0}
+FAULT_OPTIONS = (*faults.BASE_FAULTS, *TOKEN_FAULTS)
 
 
 @dataclass
@@ -92,15 +94,7 @@ def check_faults(values: Mapping[str, Any]) -> dict[str, Any]:
     """Validated fault settings: `fail_next` requests answer `error_status` (429 or 5xx), restricted to
     request targets starting with one of `paths`; the next `expire_next` / `not_yet_valid_next` tokens
     are judged as if the server's clock were past their `exp` / before their `nbf`."""
-    unknown = set(values) - set(FAULT_OPTIONS)
-    if unknown:
-        raise ValueError(f"unknown Core Plus fault(s) {sorted(unknown)}; valid: {', '.join(FAULT_OPTIONS)}")
-    faults = {"fail_next": 0, "error_status": 503, "paths": [], "expire_next": 0, "not_yet_valid_next": 0}
-    faults.update(values)
-    status = int(faults["error_status"])
-    if status != 429 and not 500 <= status <= 599:
-        raise ValueError("error_status must be 429 or a 5xx status")
-    return faults
+    return faults.check_faults(values, service="Core Plus", extra=TOKEN_FAULTS)
 
 
 def api_time(local: datetime) -> str:
@@ -192,15 +186,11 @@ class CoreplusBackend:
             raise e.TooManyRequests()
 
     def _check_fault(self, target: str) -> None:
-        faults = self.faults
-        if faults["fail_next"] <= 0:
-            return
-        if faults["paths"] and not any(target.lower().startswith(p.lower()) for p in faults["paths"]):
-            return
-        faults["fail_next"] -= 1
-        if int(faults["error_status"]) == 429:
+        status = faults.take_fault(self.faults, target, ignore_case=True)  # Core Plus paths ignore case
+        if status == 429:
             raise e.TooManyRequests()
-        raise e.ServerError(status=int(faults["error_status"]))
+        if status is not None:
+            raise e.ServerError(status=status)
 
     def count(self, endpoint: str, status: int) -> None:
         with self._lock:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from emulators.common import faults
 from emulators.common.rate_window import RateWindow
 
 from .. import exceptions as e
@@ -35,7 +36,7 @@ from ..constants import (
     TIMESTAMP_FORMAT,
 )
 
-FAULT_OPTIONS = ("fail_next", "error_status", "paths")
+FAULT_OPTIONS = tuple(faults.BASE_FAULTS)
 
 
 @dataclass
@@ -71,14 +72,7 @@ class ListPage:
 def check_faults(values: Mapping[str, Any]) -> dict[str, Any]:
     """Validated fault settings: the next `fail_next` requests (to targets starting with one of `paths`, if
     given) answer `error_status`, 429 or a 5xx."""
-    unknown = set(values) - set(FAULT_OPTIONS)
-    if unknown:
-        raise ValueError(f"unknown PracSuite fault(s) {sorted(unknown)}; valid: {', '.join(FAULT_OPTIONS)}")
-    faults = {"fail_next": 0, "error_status": 503, "paths": [], **values}
-    status = int(faults["error_status"])
-    if status != 429 and not 500 <= status <= 599:
-        raise ValueError("error_status must be 429 or a 5xx status")
-    return faults
+    return faults.check_faults(values, service="PracSuite")
 
 
 def now_stamp() -> str:
@@ -216,15 +210,11 @@ class PracsuiteBackend:
             raise e.TooManyRequests()
 
     def _check_fault(self, target: str) -> None:
-        faults = self.faults
-        if faults["fail_next"] <= 0:
-            return
-        if faults["paths"] and not any(target.startswith(p) for p in faults["paths"]):
-            return
-        faults["fail_next"] -= 1
-        if int(faults["error_status"]) == 429:
+        status = faults.take_fault(self.faults, target)
+        if status == 429:
             raise e.TooManyRequests()
-        raise e.ServerError(status=int(faults["error_status"]))
+        if status is not None:
+            raise e.ServerError(status=status)
 
     def count(self, endpoint: str, status: int) -> None:
         with self._lock:
