@@ -44,7 +44,7 @@ from sources.sqlserver.definitions import (
     TableDefinition,
     columns_export,
 )
-from sources.sqlserver.shared_files import SharedFilesCopy, SharedFolder, copy_shared_files
+from sources.sqlserver.shared_files import SharedFilesCopy, SharedFolder, SharedFolderError, copy_shared_files
 from store.files import sha256_file
 
 DEFAULT_PORT = 1433
@@ -362,6 +362,8 @@ def take_server_snapshot(
             if shared is not None
             else None
         )
+    except SharedFolderError as exc:
+        raise MssqlReadError(str(exc)) from None
     except OSError as exc:
         # The error's text would hold a file's name (a patient's, often): only its kind is passed on.
         raise MssqlReadError(f"shared_folder {folder}: copying the files failed ({type(exc).__name__})") from None

@@ -98,13 +98,24 @@ class SharedFilesCopy:
         }
 
 
+class SharedFolderError(Exception):
+    """A declared file column the table does not have (another database version); names table and column."""
+
+
 def _named_files(table_file: Path, column: FileColumn) -> Iterable[tuple[str, str]]:
-    """(row key, file name) of every row of a snapshot's table file naming a file."""
+    """(row key, file name) of every row of a snapshot's table file naming a file. Columns are matched
+    whatever their case (SQL Server's names are case-insensitive); a declared column the table lacks is
+    refused rather than read as "no files"."""
     with table_file.open(encoding="utf-8-sig", newline="") as handle:
-        for row in csv.DictReader(handle):
-            name = row.get(column.column)
-            if name:
-                yield row.get(column.key) or "", name
+        reader = csv.reader(handle)
+        header = {name.upper(): i for i, name in enumerate(next(reader, []))}
+        missing = [c for c in (column.key, column.column) if c.upper() not in header]
+        if missing:
+            raise SharedFolderError(f"table {column.table}: no column(s) {missing} (declared to name its files)")
+        key, named = header[column.key.upper()], header[column.column.upper()]
+        for row in reader:
+            if named < len(row) and row[named]:
+                yield (row[key] if key < len(row) else ""), row[named]
 
 
 def _copy(source: str, destination: Path) -> dict[str, object]:

@@ -29,6 +29,7 @@ from sources.completeness import rule_of
 from sources.coverage import files_not_read
 from sources.ppmp import SYSTEM as PPMP
 from sources.ppmp.settings import LETTERS_FOLDER, SCHEMA, SHARED
+from sources.sqlserver.definitions import ColumnDefinition, TableDefinition
 from sources.sqlserver.direct import (
     MssqlReadError,
     MssqlSharedFolderSource,
@@ -259,3 +260,22 @@ def test_the_extraction_step_reads_the_configured_folder(tmp_path: Path, monkeyp
     gone = MssqlSharedFolderSource(mssql_dsn_env=ENV_NAME, shared_folder=tmp_path / "not-there")
     with pytest.raises(MssqlReadError, match=r"not an existing folder"):
         PPMP.extraction.snapshot(gone, tmp_path / "extracts", lambda _line: None)
+
+
+def test_the_file_column_is_found_whatever_its_case_and_its_absence_is_refused(tmp_path: Path) -> None:
+    shared = _shared_folder(tmp_path / "share")
+    letters = SCHEMA["LETTERS"]
+    upper = TableDefinition(
+        "LETTERS", tuple(ColumnDefinition(c.name.upper(), c.data_type, c.collation) for c in letters.columns)
+    )
+    rows = [{k.upper(): v for k, v in row.items()} for row in LETTERS]
+    server = serving({**{n: SCHEMA[n] for n in _tables()}, "LETTERS": upper}, {"PATIENTS": PATIENTS, "LETTERS": rows})
+    location = MssqlSharedFolderSource(mssql_dsn_env=ENV_NAME, shared_folder=shared)
+    result = take_server_snapshot(location, tmp_path / "a", _tables(), ENV, lambda _dsn: server, shared=SHARED)
+    assert result.findings["files_copied"] == 2 and result.findings["missing_rows"] == ["LETTERS.FileName@LetterID=603"]
+    # A database whose Letters table has no FileName (another version): refused, not read as "no letters".
+    without = TableDefinition("LETTERS", tuple(c for c in letters.columns if c.name != "FileName"))
+    server = serving({**{n: SCHEMA[n] for n in _tables()}, "LETTERS": without}, {"LETTERS": LETTERS})
+    with pytest.raises(MssqlReadError, match=r"^table LETTERS: no column\(s\) \['FileName'\]"):
+        take_server_snapshot(location, tmp_path / "b", _tables(), ENV, lambda _dsn: server, shared=SHARED)
+    assert not any((tmp_path / "b" / "snapshots").glob("[0-9][0-9][0-9][0-9]"))  # no complete snapshot
