@@ -304,6 +304,15 @@ class CustomerConfig(_Strict):
         base = self.config_file.parent if self.config_file else Path.cwd()
         return (base / source.dump).resolve()
 
+    def shared_folder(self, run_kind: str) -> Path | None:
+        """The absolute shared folder a direct read's block names (PPMP's letters; relative paths resolve
+        against the config file), None when the block names none."""
+        folder = getattr(self.source_for_or_none(run_kind), "shared_folder", None)
+        if folder is None:
+            return None
+        base = self.config_file.parent if self.config_file else Path.cwd()
+        return (base / folder).resolve()
+
     def target_for(self, run_kind: str) -> BaseModel:
         """The one target this customer's run kind may write to (trial → sandbox, live → production)."""
         if self.target is None:

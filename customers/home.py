@@ -119,8 +119,14 @@ class MigrationHome:
         exist, and a secret-variable prefix another registered customer already uses (ids differing only
         by '-' and '_')."""
         problems = []
-        others = self.root / "customers"
         for kind in RUN_KINDS:
+            shared = config.shared_folder(kind)
+            if shared is not None:
+                # A direct read's shared folder (PPMP's letters) is read like a dump: the same placement rules.
+                if kind in present and not shared.is_dir():
+                    problems.append(f"source.{kind}.shared_folder: expected an existing folder; {shared} is not one")
+                elif self._in_others_folders(config, shared):
+                    problems.append(f"source.{kind}.shared_folder: expected a folder outside other customers' folders")
             if not isinstance(config.source_for_or_none(kind), DumpSource):
                 continue
             folder = config.dump_dir(kind)
@@ -128,16 +134,21 @@ class MigrationHome:
             # `gensolve-<run>.duckdb`) that file.
             if kind in present and not folder.exists():
                 problems.append(f"source.{kind}.dump: expected an existing folder (or dump file); {folder} is not one")
-            elif folder.is_relative_to(self.config_dir.resolve()) or (
-                folder.is_relative_to(others.resolve())
-                and not folder.is_relative_to(self.customer_dir(config.customer_id).resolve())
-            ):
+            elif self._in_others_folders(config, folder):
                 problems.append(f"source.{kind}.dump: expected a folder outside other customers' folders")
         prefix = secret_env_prefix(config.customer_id)
         for other in self.customer_ids():
             if other != config.customer_id and secret_env_prefix(other) == prefix:
                 problems.append(f"customer_id: its secret prefix {prefix} is already used by customer {other!r}")
         return problems
+
+    def _in_others_folders(self, config: CustomerConfig, folder: Path) -> bool:
+        """Whether `folder` lies in the configuration folder or another customer's folder."""
+        others = self.root / "customers"
+        return folder.is_relative_to(self.config_dir.resolve()) or (
+            folder.is_relative_to(others.resolve())
+            and not folder.is_relative_to(self.customer_dir(config.customer_id).resolve())
+        )
 
     @property
     def landing(self) -> Path:
@@ -167,8 +178,12 @@ class MigrationHome:
         if config is not None:
             mine = [Path(os.path.realpath(f)) for f in folders]
             for run_kind in ("trial", "live"):
-                if isinstance(config.source_for(run_kind), DumpSource):
-                    dump = Path(os.path.realpath(config.dump_dir(run_kind)))
+                # Its dump folder, and a direct read's shared folder (PPMP's letters): read, never owned.
+                named = [config.shared_folder(run_kind)]
+                if isinstance(config.source_for_or_none(run_kind), DumpSource):
+                    named.append(config.dump_dir(run_kind))
+                for path in filter(None, named):
+                    dump = Path(os.path.realpath(path))
                     if dump.exists() and not any(dump.is_relative_to(f) for f in mine) and dump not in elsewhere:
                         elsewhere.append(dump)
         return [p for p in owned if p.exists() or p.is_symlink()], elsewhere
@@ -225,7 +240,7 @@ class MigrationHome:
         for kind in ("trial", "live"):
             location = (data.get("source") or {}).get(kind)
             if isinstance(location, dict):
-                for key in ("dump", "ca_file"):
+                for key in ("dump", "ca_file", "shared_folder"):
                     if location.get(key):
                         location[key] = str((base / location[key]).resolve())
             target_env = (data.get("target") or {}).get(kind)

@@ -1,7 +1,7 @@
 """PPMP (AU): its PMPDATA SQL Server database as a SQL Server extract plus the shared PPMP folder
 (README.md; the layout is ASSUMED)."""
 
-from sources.ppmp.settings import RESOURCES, SCHEMA, SHARED_FOLDER
+from sources.ppmp.settings import RESOURCES, SCHEMA, SHARED
 from sources.sqlserver import extract_system
 
 SYSTEM = extract_system(
@@ -10,7 +10,7 @@ SYSTEM = extract_system(
     resources=RESOURCES,
     schema=SCHEMA,
     countries=("AU",),
-    delivery_files=frozenset({SHARED_FOLDER}),
+    shared_folder=SHARED,
 )
 
 __all__ = ["SYSTEM"]

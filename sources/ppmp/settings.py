@@ -7,13 +7,16 @@ from pathlib import Path
 
 from sources.base import ResourceSpec
 from sources.sqlserver import parse_create_script, resource_specs
+from sources.sqlserver.shared_files import FileColumn, SharedFolder
 
 SCHEMA_FILE = Path(__file__).with_name("schema.sql")
 SCHEMA = parse_create_script(SCHEMA_FILE.read_text(encoding="utf-8"), str(SCHEMA_FILE))
-# The shared PPMP folder (the install guide shares it on the LAN), delivered beside the table files; the
-# Letters table names files inside it (ASSUMED: relative to the folder's Letters subfolder).
-SHARED_FOLDER = "PPMP"
-LETTERS_FOLDER = "PPMP/Letters"
+# The shared PPMP folder (the install guide shares it on the LAN), delivered beside the table files (a direct
+# read copies it from the customer's `shared_folder`); the Letters table names files inside it (ASSUMED:
+# `FileName` relative to the folder's Letters subfolder, `LetterID` the row's key).
+LETTERS_FILES = FileColumn(table="LETTERS", key="LetterID", column="FileName", folder="Letters")
+SHARED = SharedFolder(name="PPMP", columns=(LETTERS_FILES,))
+LETTERS_FOLDER = SHARED.delivery_folder(LETTERS_FILES)
 
 _GRAINS = {
     "LOCATIONS": ("one row per practice location", "location_id"),

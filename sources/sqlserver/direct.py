@@ -12,6 +12,11 @@ that holds it (`mssql_dsn_env`), never the string. Its form is a URL,
 `mssql://USER:PASSWORD@HOST[:PORT]/DATABASE[?ca_file=/path/ca.pem]` (user and password percent-encoded).
 TLS is always on and verified: against `ca_file` (the CA of a container's self-signed certificate) or the
 certifi bundle. The driver is python-tds (`pytds`, pure Python), imported only when a server is read.
+
+Files the database only names (PPMP's letters in its shared folder) are not in the server: a system that
+declares them (`SharedFolder`) lets the customer name the folder (`shared_folder`), and the snapshot copies the
+files the rows name into it where a delivery has them (sources/sqlserver/shared_files.py). Every file of the
+snapshot is listed in its manifest with its bytes and sha256, as a delivery's manifest lists them.
 """
 
 from __future__ import annotations
@@ -39,6 +44,8 @@ from sources.sqlserver.definitions import (
     TableDefinition,
     columns_export,
 )
+from sources.sqlserver.shared_files import SharedFilesCopy, SharedFolder, SharedFolderError, copy_shared_files
+from store.files import sha256_file
 
 DEFAULT_PORT = 1433
 SCHEMA_NAME = "dbo"
@@ -57,6 +64,16 @@ class MssqlSource(StrictModel):
     )
     db_schema: str = Field(default=SCHEMA_NAME, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", description="the tables' schema")
     ca_file: str | None = Field(default=None, description="PEM CA file the server's certificate is verified with")
+
+
+class MssqlSharedFolderSource(MssqlSource):
+    """The direct-read block of a system whose tables name files kept beside the database (PPMP's shared
+    folder): `shared_folder` is that folder on the migration machine (relative paths are relative to the
+    configuration file). Without it the snapshot holds no files and each one named is reported missing."""
+
+    shared_folder: Path | None = Field(
+        default=None, description="the practice's shared folder (PPMP: the folder holding Letters/) on this machine"
+    )
 
 
 @dataclass(frozen=True)
@@ -258,16 +275,52 @@ class ServerSnapshot:
         return sum(self.rows.values())
 
 
+def shared_folder_of(location: MssqlSource) -> Path | None:
+    """The shared folder a location configures, checked: an absolute path (a registered configuration's
+    paths are made absolute) to an existing folder; None when not configured."""
+    folder = getattr(location, "shared_folder", None)
+    if folder is None:
+        return None
+    if not Path(folder).is_absolute():
+        raise MssqlReadError(
+            f"shared_folder {folder}: expected an absolute path (register the configuration with "
+            "`practice-migrate customers add`, which resolves it against the file)"
+        )
+    if not Path(folder).is_dir():
+        raise MssqlReadError(f"shared_folder {folder}: not an existing folder on this machine")
+    return Path(folder)
+
+
+def _manifest_entries(
+    snapshot: Path, rows: Mapping[str, int], files: SharedFilesCopy | None
+) -> list[dict[str, object]]:
+    """Every file of a snapshot as a delivery's manifest lists it (sources/manifest.py): path, bytes,
+    sha256, and for a table file its record count. The shared files' entries were taken as they were copied."""
+    entries = [
+        {
+            "path": path.name,
+            "bytes": path.stat().st_size,
+            "sha256": sha256_file(path),
+            **({"records": rows[path.stem]} if path.stem in rows else {}),
+        }
+        for path in sorted(snapshot.iterdir())
+        if path.is_file()
+    ]
+    return sorted(entries + (files.entries if files else []), key=lambda e: str(e["path"]))
+
+
 def take_server_snapshot(
     location: MssqlSource,
     extracts: Path,
     tables: Sequence[str],
     env: Mapping[str, str] | None = None,
     open_connection: Callable[[MssqlDsn], Any] = connect,
+    shared: SharedFolder | None = None,
 ) -> ServerSnapshot:
     """Read `tables` from the server the location's variable names into the next numbered snapshot under
-    `extracts` (written as `<n>.partial`, renamed when complete, so a failed read leaves none behind).
-    `open_connection` is python-tds's `connect` (a test passes a DB-API double)."""
+    `extracts` (written as `<n>.partial`, renamed when complete, so a failed read leaves none behind), with
+    the files `shared` declares copied from the location's shared folder. `open_connection` is python-tds's
+    `connect` (a test passes a DB-API double)."""
     from customers.home import MANIFEST, SNAPSHOTS_DIR  # customers/ imports the sources when it loads
     from store.files import private_dir, private_tree
 
@@ -276,13 +329,14 @@ def take_server_snapshot(
     if not text:
         raise MssqlReadError(f"{location.mssql_dsn_env}: not set (the connection string of the SQL Server)")
     dsn = parse_dsn(text, location.mssql_dsn_env)
+    folder = shared_folder_of(location) if shared is not None else None
     if location.ca_file:
         dsn = MssqlDsn(dsn.host, dsn.database, dsn.user, dsn.password, dsn.port, location.ca_file)
     private_dir(extracts)
-    folder = extracts / SNAPSHOTS_DIR
-    numbers = [int(p.name) for p in folder.iterdir() if p.name.isdigit()] if folder.is_dir() else []
+    snapshots = extracts / SNAPSHOTS_DIR
+    numbers = [int(p.name) for p in snapshots.iterdir() if p.name.isdigit()] if snapshots.is_dir() else []
     number = f"{max(numbers, default=0) + 1:04d}"
-    partial = folder / f"{number}.partial"
+    partial = snapshots / f"{number}.partial"
     if partial.exists():
         shutil.rmtree(partial)
     # The driver's and the server's messages may quote what was sent or read: only their kind is passed on.
@@ -302,10 +356,34 @@ def take_server_snapshot(
         raise MssqlReadError(f"schema {location.db_schema}: reading the tables failed ({type(exc).__name__})") from None
     finally:
         connection.close()
+    try:
+        files = (
+            copy_shared_files(shared, folder, partial, {name: partial / f"{name}.csv" for name in rows})
+            if shared is not None
+            else None
+        )
+    except SharedFolderError as exc:
+        raise MssqlReadError(str(exc)) from None
+    except OSError as exc:
+        # The error's text would hold a file's name (a patient's, often): only its kind is passed on.
+        raise MssqlReadError(f"shared_folder {folder}: copying the files failed ({type(exc).__name__})") from None
     extracted_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    manifest = {"system_read": "sqlserver-direct", "kind": "full", "extracted_at": extracted_at, "tables": rows}
+    manifest: dict[str, object] = {
+        "system_read": "sqlserver-direct",
+        "kind": "full",
+        "extracted_at": extracted_at,
+        "tables": rows,
+        "files": _manifest_entries(partial, rows, files),
+    }
+    if files is not None:
+        # Inside the customer's own folder (private), so the unreferenced files are named here, not in metadata.
+        manifest["shared_folder"] = {
+            **files.summary(),
+            "findings": [f.describe() for f in files.findings],
+            "not_referenced": files.not_referenced,
+        }
     (partial / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
-    final = folder / number
+    final = snapshots / number
     partial.rename(final)
     private_tree(final)
-    return ServerSnapshot(final, rows, high_water_mark=extracted_at)
+    return ServerSnapshot(final, rows, high_water_mark=extracted_at, findings=files.summary() if files else {})

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,7 +31,14 @@ from sources.csv_reader import WRONG_FIELD_COUNT, Decoded, decode, read_csv_deco
 from sources.locations import ExportSource
 from sources.raw_contract import ReadOptions, Writer
 from sources.sqlserver.definitions import COLUMNS_EXPORT_FILE, TableDefinition, load_definitions
-from sources.sqlserver.direct import MssqlReadError, MssqlSource, ServerSnapshot, take_server_snapshot
+from sources.sqlserver.direct import (
+    MssqlReadError,
+    MssqlSharedFolderSource,
+    MssqlSource,
+    ServerSnapshot,
+    take_server_snapshot,
+)
+from sources.sqlserver.shared_files import SharedFolder
 from sources.tabular import DeliveredRow, header_key, write_rows
 
 DATA_SUFFIXES = (".csv", ".txt", ".dat", ".bcp", ".tsv")
@@ -333,18 +340,25 @@ def extract_system(
     not_migrated_resources: Mapping[str, str] | None = None,
     delivery_files: frozenset[str] = frozenset(),
     read_options: ReadOptions = READ_OPTIONS,
+    shared_folder: SharedFolder | None = None,
 ) -> SourceSystem:
     """A source system delivered as a SQL Server extract: its read, completeness and file matching come from
     one SqlServerExtract over its resources and its known schema; a customer's block is an ExportSource,
     or — for a SQL Server system — an MssqlSource read straight from a running server into a snapshot in
-    the same form (sources/sqlserver/direct.py)."""
+    the same form (sources/sqlserver/direct.py). `shared_folder` declares the files its tables name, kept
+    beside the database (a delivery carries the folder; a direct read copies them from the customer's
+    `shared_folder`, sources/sqlserver/shared_files.py)."""
     extract = SqlServerExtract(tuple(resources.values()), schema, dialect=dialect)
     tables = tuple(extract.table_name(spec) for spec in extract.resources)
 
-    def snapshot(location: MssqlSource, extracts: Path) -> ServerSnapshot:
-        return take_server_snapshot(location, extracts, tables)
+    def snapshot(location: MssqlSource, extracts: Path, emit: Callable[[str], None] | None = None) -> ServerSnapshot:
+        # `emit` (progress lines) is what source/extract passes every extraction; one full read reports at its end.
+        return take_server_snapshot(location, extracts, tables, shared=shared_folder)
 
     direct = dialect == "sqlserver"  # InterBase (Medtech32) is no SQL Server: extracts only
+    direct_model = MssqlSharedFolderSource if shared_folder is not None else MssqlSource
+    if shared_folder is not None:
+        delivery_files = delivery_files | {shared_folder.name}
     return SourceSystem(
         name=name,
         title=title,
@@ -354,8 +368,8 @@ def extract_system(
         read_options=read_options,
         completeness=extract.completeness(),
         resource_of=extract.resource_of,
-        location_models=(ExportSource, MssqlSource) if direct else (ExportSource,),
-        extraction=SourceExtraction(MssqlSource, snapshot, errors=(MssqlReadError,)) if direct else None,
+        location_models=(ExportSource, direct_model) if direct else (ExportSource,),
+        extraction=SourceExtraction(direct_model, snapshot, errors=(MssqlReadError,)) if direct else None,
         not_migrated_resources=dict(not_migrated_resources or {}),
         delivery_files=DEFINITION_FILES | delivery_files,
     )

@@ -10,12 +10,12 @@ import datetime as dt
 import os
 import shutil
 import uuid
-from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
 import pytest
+from mssql_double import MssqlDouble, serving
 from pydantic import ValidationError
 
 from customers.config import _location
@@ -24,7 +24,7 @@ from sources.profile import SYSTEM as PROFILE
 from sources.profile.settings import SCHEMA as PROFILE_SCHEMA
 from sources.profile.settings import SCHEMA_FILE as PROFILE_SCHEMA_FILE
 from sources.raw_layer import load_raw_resource, raw_table
-from sources.sqlserver.definitions import COLUMNS_HEADER, ColumnDefinition, TableDefinition
+from sources.sqlserver.definitions import COLUMNS_HEADER, ColumnDefinition
 from sources.sqlserver.direct import (
     MssqlDsn,
     MssqlReadError,
@@ -114,52 +114,6 @@ def test_each_driver_value_becomes_the_text_the_family_reader_parses() -> None:
     ]
 
 
-class _Cursor:
-    def __init__(self, server: _Server) -> None:
-        self.server, self.rows, self.at = server, [], 0
-
-    def execute(self, operation: str, params: Sequence[object] = ()) -> None:
-        self.server.statements.append(operation)
-        if "INFORMATION_SCHEMA" in operation:
-            schema, *tables = params
-            self.rows = [row for row in self.server.columns if row[1] == schema and row[2].upper() in tables]
-        else:
-            table = operation.split(".")[-1].split("]")[0].strip("[")
-            self.rows = self.server.tables[table]
-        self.at = 0
-
-    def fetchall(self) -> list[Sequence[object]]:
-        return list(self.rows)
-
-    def fetchmany(self, size: int = 1) -> list[Sequence[object]]:
-        batch = self.rows[self.at : self.at + size]
-        self.at += size
-        return batch
-
-    def close(self) -> None:
-        pass
-
-
-class _Server:
-    """A DB-API double holding what python-tds returns: INFORMATION_SCHEMA rows and rows as Python values."""
-
-    def __init__(self, definitions: dict[str, TableDefinition], tables: dict[str, list[Sequence[object]]]) -> None:
-        self.columns = [
-            ("PRACTICE", "dbo", name, c.name, i, c.data_type, c.collation)
-            for name, d in definitions.items()
-            for i, c in enumerate(d.columns, start=1)
-        ]
-        self.tables = tables
-        self.statements: list[str] = []
-        self.closed = False
-
-    def cursor(self) -> _Cursor:
-        return _Cursor(self)
-
-    def close(self) -> None:
-        self.closed = True
-
-
 _PATIENT_VALUES = {
     "PTNT_ID": 1001, "PTNT_PATIENTCODE": "AQ1001", "PTNT_FIRSTNAME": "Avery", "PTNT_SURNAME": "Quill",
     "PTNT_SEX": "F", "PTNT_DOB": dt.datetime(1972, 7, 2), "PTNT_NATIONALNUM": "ZZZ0016", "PTNT_STATUS": 1,
@@ -187,14 +141,11 @@ def _raw(warehouse: Warehouse, resource: str) -> pl.DataFrame:
 def test_a_direct_read_lands_in_raw_as_the_same_rows_delivered_by_bcp_do(tmp_path: Path) -> None:
     definitions = {"PATIENT": PROFILE_SCHEMA["PATIENT"], "SHORTCODE": PROFILE_SCHEMA["SHORTCODE"]}
     rows = {"PATIENT": [_PATIENT_VALUES], "SHORTCODE": _SHORTCODE_VALUES}
-    server = _Server(
-        definitions,
-        {name: [[r.get(c.name) for c in definitions[name].columns] for r in table] for name, table in rows.items()},
-    )
+    server = serving(definitions, rows)
     location = MssqlSource(mssql_dsn_env="PM_ACME__MSSQL_DSN")
     opened: list[str] = []
 
-    def open_connection(dsn: MssqlDsn) -> _Server:
+    def open_connection(dsn: MssqlDsn) -> MssqlDouble:
         opened.append(dsn.database)
         return server
 
@@ -223,7 +174,7 @@ def test_a_direct_read_lands_in_raw_as_the_same_rows_delivered_by_bcp_do(tmp_pat
 
 
 def test_a_table_the_server_lacks_is_named_and_nothing_is_written(tmp_path: Path) -> None:
-    server = _Server({"PATIENT": PROFILE_SCHEMA["PATIENT"]}, {"PATIENT": []})
+    server = MssqlDouble({"PATIENT": PROFILE_SCHEMA["PATIENT"]}, {"PATIENT": []})
     with pytest.raises(MssqlReadError, match=r"schema dbo: no table\(s\) \['APPOINTMENT'\]"):
         export_tables(server, ["PATIENT", "APPOINTMENT"], tmp_path / "out")  # type: ignore[arg-type]
     assert not (tmp_path / "out" / "PATIENT.csv").exists()
