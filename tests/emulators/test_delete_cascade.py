@@ -145,3 +145,25 @@ def test_relationship_metadata_carries_the_delete_behaviour(api: httpx.Client) -
         "Cascade",
     )
     assert error_of(api.get("RelationshipDefinitions(SchemaName='no_such_relationship')"))[:2] == (404, "0x80040217")
+
+
+def test_bulk_delete_leaves_what_a_restrict_relationship_holds_and_deletes_the_rest(
+    api: httpx.Client, unique: str
+) -> None:
+    price_list = _price_list(api, unique)
+    held = _create(api, "contacts", {"lastname": unique})
+    _invoice(api, unique, held, price_list)
+    free = _create(api, "contacts", {"lastname": unique})
+    job = {
+        "QuerySet": [
+            {
+                "EntityName": "contact",
+                "Criteria": {"Conditions": [{"AttributeName": "contactid", "Operator": "In", "Values": [held, free]}]},
+            }
+        ],
+        "JobName": f"cleanup {unique}",
+    }
+    response = api.post("BulkDelete", json=job)
+    assert response.status_code == 200 and response.json()["JobId"]
+    assert api.get(f"contacts({held})").status_code == 200  # the job went on past it
+    assert error_of(api.get(f"contacts({free})"))[:2] == (404, "0x80040217")
