@@ -210,6 +210,15 @@ class BusinessUnitHasChildAndCannotBeDeleted(DataverseError):
     template = "Business unit has a child business unit and cannot be deleted."
 
 
+class CannotDeleteDueToAssociation(DataverseError):
+    """A Restrict relationship refuses the delete of a row another row still refers to (CannotDeleteDueToAssociation,
+    0x80040227 = -2147220953: Microsoft's error enumeration and the customeraddress troubleshooting page; the 400 status
+    is UNCONFIRMED — the error-code table gives none)."""
+
+    code = "0x80040227"
+    template = "The object you tried to delete is associated with another object and cannot be deleted."
+
+
 class UserNotEnabled(DataverseError):
     """Disabled user as owner or caller (research/dataverse.md §5.3, third-party; behind a switch)."""
 

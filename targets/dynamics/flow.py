@@ -37,7 +37,7 @@ from targets.dynamics.owners import (
 )
 from targets.dynamics.payloads import Resolved, build_payload, record_guid
 from targets.dynamics.practitioners import UserDetailsLoad, write_user_details
-from targets.dynamics.readback import TableReadback, compare
+from targets.dynamics.readback import TableReadback, absent_lookup_targets, compare
 from targets.dynamics.relationships import RelationshipLoad, load_relationships
 from targets.dynamics.removals import RemovalResult, retire_removed
 from targets.dynamics.report import (
@@ -48,6 +48,7 @@ from targets.dynamics.report import (
 )
 from targets.dynamics.rollback import PRICE_LIST_TABLE, RollbackResult, rollback_partition
 from targets.dynamics.schema_plan import PlanExtras, SchemaPlan, apply_plan, build_plan
+from targets.dynamics.shared_org import refuse_shared_org, remember
 from targets.dynamics.tables import TABLES, Column
 from targets.sample import restrict_to_sample, stratified_sample
 
@@ -320,8 +321,12 @@ async def load(
     on_table: Callable[[TableLoad], None] | None = None,
     **client_options: object,
 ) -> LoadOutcome:
-    """Load the partition (refuses while the schema plan is not applied or the fallback owner is not an
-    enabled user). `progress` hears of each chunk, `on_table` of each table once its counts are final."""
+    """Load the partition (refuses while the schema plan is not applied, the fallback owner is not an
+    enabled user, or the customer's other run kind still has records in the same org: shared_org.py).
+    `progress` hears of each chunk, `on_table` of each table once its counts are final."""
+    with part.warehouse.connect() as con:
+        refuse_shared_org(con, part.config, part.run_kind, TARGET)
+        remember(con, part.run_kind, TARGET, str(getattr(part.config.target_for(part.run_kind), "url", "")))
     tables = tables or tables_to_load(part)
     finished: set[str] = set()
     refused_seen = False
@@ -561,7 +566,8 @@ async def verify(
             )
             if name == "contact":
                 contact_guids = {str(r["contactid"]).lower() for r in found}
-            results.append(compare(table, payloads, found, contact_guids, disabled))
+            absent = await absent_lookup_targets(client, table, found)
+            results.append(compare(table, payloads, found, contact_guids, disabled, absent))
             if on_table is not None:
                 on_table(results[-1])
     write_diff_report(part.reports, results)

@@ -93,6 +93,9 @@ class Payload:
     origin: str | None = None
     computed: dict[str, object] | None = None  # what Dataverse must calculate (compared, never sent)
     file_roots: tuple[Path, ...] = ()  # where `file` must lie (Resolved.file_roots)
+    # Lookup columns with a mapped value whose target could not be resolved in the org (the customer's price list
+    # or a currency not found): sent without them, and a finding of the read-back (readback.py).
+    unbound: tuple[str, ...] = ()
 
 
 def _bind(table: TargetTable, column: Column, value: object, resolved: Resolved) -> tuple[str, str] | None:
@@ -128,6 +131,7 @@ def build_payload(
     parties: list[dict[str, object]] = []
     file: str | None = None
     computed: dict[str, object] = {}
+    unbound: list[str] = []
     owner_guid = resolved.owner(str(row.get("ownerid")), table.name)
     for column in table.columns:
         value = row.get(column.name)
@@ -146,6 +150,8 @@ def build_payload(
             bound = _bind(table, column, value, resolved)
             if bound is None and column.kind == "owner" and table.name != "businessunit":
                 bound = ("ownerid@odata.bind", f"/systemusers({resolved.fallback_owner})")
+            elif bound is None and value is not None:
+                unbound.append(column.name)
             if bound:
                 body[bound[0]] = bound[1]
         elif value is not None:
@@ -181,6 +187,7 @@ def build_payload(
         str(row.get("origin_id")) if row.get("origin_id") else None,
         computed or None,
         resolved.file_roots,
+        tuple(unbound),
     )
 
 

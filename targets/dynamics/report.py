@@ -85,7 +85,13 @@ def write_diff_report(out: Path, results: list[TableReadback]) -> Path:
     findings = [
         (r.table, finding, key)
         for r in results
-        for finding, keys in (("missing", r.missing), ("orphaned", r.orphaned), ("disabled_owner", r.disabled_owner))
+        for finding, keys in (
+            ("missing", r.missing),
+            ("orphaned", r.orphaned),
+            ("disabled_owner", r.disabled_owner),
+            *((f"dangling_lookup:{name}", keys) for name, keys in sorted(r.dangling.items())),
+            *((f"unresolved_lookup:{name}", keys) for name, keys in sorted(r.unresolved.items())),
+        )
         for key in keys
     ]
     pl.DataFrame(

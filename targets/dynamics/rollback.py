@@ -26,16 +26,20 @@ from targets.dynamics.relationships import TARGET_TABLE as RELATIONSHIPS_TABLE
 from targets.dynamics.tables import TABLES, Column, TargetTable
 
 CONCURRENT_REVERSALS = 8
-# Records a load creates in the org outside the mapping (no TargetTable), by entity set: the invoices'
-# price list. They are ledgered like the rest and removed after every mapped table (invoices use them).
+# Records a load creates in the org outside the mapping (no TargetTable): the invoices' price list and the
+# client ↔ practitioner junction rows (targets/dynamics/relationships.py). They are ledgered like the rest.
 PRICE_LIST_TABLE = "pricelevel"
 ORG_RECORDS = {
     PRICE_LIST_TABLE: TargetTable(PRICE_LIST_TABLE, "pricelevels", "pricelevelid", (), keyed=False),
-    # The client ↔ practitioner junction rows (targets/dynamics/relationships.py): only the migration creates them.
     RELATIONSHIPS_TABLE.name: RELATIONSHIPS_TABLE,
 }
 # Org records the migration only updates (targets/dynamics/practitioners.py): a rollback restores their pre-image.
 ORG_UPDATES = {USERS.name: USERS}
+# The order a rollback works in: every table before the tables its lookups point at, so a relationship whose
+# delete is Restrict (invoice → price list, invoice → contact, emulators/dataverse/README.md "Relationships and
+# delete") never meets a child the rollback has yet to remove. The junction rows point at contacts, the invoices at
+# the price list; the load order is parents first, so its reverse is children first.
+ROLLBACK_ORDER = (RELATIONSHIPS_TABLE.name, *reversed(LOAD_ORDER), PRICE_LIST_TABLE, *ORG_UPDATES)
 
 
 @dataclass(frozen=True)
@@ -154,17 +158,17 @@ async def apply_children_first(
     on_table: Callable[[str, list[ledger.Operation], list[ledger.Operation]], None],
     intended: Callable[[str, dict], str],
 ) -> None:
-    """Run `act` on every row of `work` (a `target_table` column), table by table in reverse load order,
-    a few at a time. Each table's intents (`intended(table, row)`: the operation the row is about to get)
-    are ledgered before its requests and its outcomes at once after them (a failed attempt only in the
-    audit log: the record stays to do); then `on_table(table, done, failed)` is told."""
+    """Run `act` on every row of `work` (a `target_table` column), table by table children first
+    (ROLLBACK_ORDER), a few at a time. Each table's intents (`intended(table, row)`: the operation the row is
+    about to get) are ledgered before its requests and its outcomes at once after them (a failed attempt only
+    in the audit log: the record stays to do); then `on_table(table, done, failed)` is told."""
     gate = asyncio.Semaphore(CONCURRENT_REVERSALS)
 
     async def bounded(table_name: str, row: dict) -> ledger.Operation:
         async with gate:
             return await act(table_name, row)
 
-    for table_name in (*reversed(LOAD_ORDER), *ORG_RECORDS, *ORG_UPDATES):
+    for table_name in ROLLBACK_ORDER:
         rows = work.filter(pl.col("target_table") == table_name)
         if rows.is_empty():
             continue

@@ -1,6 +1,6 @@
 """Dynamics 365 as a `targets.base.Target`: the flow steps (targets/dynamics/flow.py) behind the shared
 interface, its plan steps (schema plan, owner resolution) and its further table checks (orphans,
-disabled owners) declared, results summarised into the interface's value-free result types."""
+disabled owners, dangling lookups) declared, results summarised into the interface's value-free result types."""
 
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ from targets.dynamics.owners import OwnerResolutionError
 from targets.dynamics.readback import TableReadback
 from targets.dynamics.report import READBACK_RECORDS_FILE
 from targets.dynamics.schema_plan import LicenceLimitError
+from targets.dynamics.shared_org import SharedOrgError
 from targets.dynamics.tables import MODEL, TABLES
 
 
@@ -59,7 +60,11 @@ def _verification(readback: TableReadback) -> TableVerification:
         len(readback.missing),
         readback.differences,
         {name: stats.different for name, stats in readback.fields.items() if stats.different},
-        {"orphans": len(readback.orphaned), "disabled_owners": len(readback.disabled_owner)},
+        {
+            "orphans": len(readback.orphaned),
+            "disabled_owners": len(readback.disabled_owner),
+            "dangling_lookups": readback.lookups_not_resolving,
+        },
         readback.expected_checksum == readback.actual_checksum,
     )
 
@@ -103,7 +108,13 @@ class DynamicsTarget:
     client_table = "contact"
     readback_reports = MappingProxyType({"report": "field-diff.html", "records": READBACK_RECORDS_FILE})
     has_checklist = True
-    value_free_errors = (TargetConfigurationError, flow.SchemaNotReadyError, OwnerResolutionError, LicenceLimitError)
+    value_free_errors = (
+        TargetConfigurationError,
+        flow.SchemaNotReadyError,
+        OwnerResolutionError,
+        LicenceLimitError,
+        SharedOrgError,
+    )
     plan_steps = (
         PlanStep(
             "schema_plan",
@@ -126,6 +137,12 @@ class DynamicsTarget:
     table_checks = (
         TableCheck("orphans", "ERROR", "No activity is regarding a contact that is not in the target."),
         TableCheck("disabled_owners", "WARN", "No record is owned by a disabled user."),
+        TableCheck(
+            "dangling_lookups",
+            "ERROR",
+            "Every lookup the load set resolves: it points at a record the org has, and the read-back finds its "
+            "target again (the customer's price list, the currency).",
+        ),
     )
 
     @property

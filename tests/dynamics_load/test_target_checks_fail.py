@@ -1,6 +1,6 @@
-"""The Dynamics target's checks seen failing: orphans, disabled_owners and the delta's delta_applied, each with
-its count, against the Dataverse emulator changed the way a real org can change under a migration; and a
-patient deleted at source under `delta.deletions: delete`.
+"""The Dynamics target's checks seen failing: orphans, disabled_owners, dangling_lookups and the delta's
+delta_applied, each with its count, against the Dataverse emulator changed the way a real org can change under a
+migration; and a patient deleted at source under `delta.deletions: delete`.
 
 tests/checks/test_check_registry.py points these checks here; `readback`, `loaded`, `owners_resolved` and
 `schema_ready` fail in test_load_flow.py, test_load_faults.py and test_owners_and_isolation.py.
@@ -8,15 +8,18 @@ tests/checks/test_check_registry.py points these checks here; `readback`, `loade
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
 
+import polars as pl
 from dynamics_load_helpers import CUSTOMER, load
 
 from checks.approval import customer_spec
 from checks.delta import DeltaChanges, verify_delta
 from emulators.launcher import RunningEmulators
-from targets.dynamics import flow
+from targets.dynamics import TerminalError, flow
 from targets.dynamics.payloads import record_guid
+from targets.dynamics.readback import absent_lookup_targets
 from targets.dynamics.tables import TABLES
 from targets.registry import get_target
 
@@ -36,7 +39,9 @@ def test_activities_regarding_a_contact_gone_from_the_target_are_orphans(
         by_client = Counter(
             r[0]
             for r in con.execute(
-                "select regardingobjectid from dynamics.appointment where run_kind = ?", [ready_part.run_kind]
+                # Open bookings (Open, Scheduled): a completed or cancelled one is read-only (research §7.1).
+                "select regardingobjectid from dynamics.appointment where run_kind = ? and statecode in (0, 3)",
+                [ready_part.run_kind],
             ).fetchall()
         )
     client, appointments = sorted(by_client.items(), key=lambda item: (-item[1], item[0]))[0]
@@ -44,15 +49,108 @@ def test_activities_regarding_a_contact_gone_from_the_target_are_orphans(
     clean = _readback(ready_part, ["contact", "appointment"])
     assert not clean["appointment"].orphaned and not clean["contact"].missing
 
-    async def delete_contact() -> None:  # someone deletes the patient in the org (its activities stay)
+    async def unlink_bookings() -> None:  # someone in the org takes the patient off the bookings (they stay)
+        contact = record_guid(CUSTOMER, "contact", client)
+        async with flow.dataverse_client(ready_part) as dv:
+            rows = await dv.get_all(
+                "appointments",
+                select=["activityid"],
+                filter=f"_regardingobjectid_value eq {contact} and (statecode eq 0 or statecode eq 3)",
+            )
+            assert len(rows) == appointments
+            for row in rows:
+                await dv.request(
+                    "DELETE", f"appointments({row['activityid']})/regardingobjectid_contact_appointment/$ref"
+                )
+
+    flow.run(unlink_bookings())
+    after = _readback(ready_part, ["contact", "appointment"])
+    assert len(after["appointment"].orphaned) == appointments
+    assert after["appointment"].fields["_regardingobjectid_value"].different == appointments  # readback fails too
+    assert not after["appointment"].missing and not after["contact"].missing  # the records are all there
+
+
+def test_deleting_a_patient_in_the_org_takes_its_bookings_along_and_the_read_back_misses_them(
+    ready_part: flow.Partition, org: RunningEmulators
+) -> None:
+    """Contact_Appointments is a Cascade relationship: a real org deletes the bookings with the patient, so they are
+    missing, never orphaned."""
+    load(ready_part, "run-1", tables=["account", "contact", "appointment"])
+    with ready_part.warehouse.connect(read_only=True) as con:
+        client, appointments = con.execute(
+            "select regardingobjectid, count(*) from dynamics.appointment where run_kind = ? "
+            "group by 1 order by 2 desc, 1 limit 1",
+            [ready_part.run_kind],
+        ).fetchone()
+
+    async def delete_contact() -> None:
         async with flow.dataverse_client(ready_part) as dv:
             await dv.delete("contacts", record_guid(CUSTOMER, "contact", client))
 
     flow.run(delete_contact())
     after = _readback(ready_part, ["contact", "appointment"])
-    assert after["contact"].missing == [client]  # the read-back check fails too
-    assert len(after["appointment"].orphaned) == appointments
-    assert not after["appointment"].missing  # the appointments are there, regarding nothing migrated
+    assert after["contact"].missing == [client]
+    assert len(after["appointment"].missing) == appointments and not after["appointment"].orphaned
+
+
+def test_invoices_whose_price_list_the_org_no_longer_has_fail_dangling_lookups(
+    ready_part: flow.Partition, org: RunningEmulators
+) -> None:
+    """The read-back finds each invoice's price list again as the loader found it (the customer's own, by name);
+    one gone from the org leaves every invoice's lookup unresolved. The org itself refuses to delete a price list
+    invoices use (price_level_invoices is Restrict)."""
+    tables = ["account", "contact", "invoice", "invoicedetail"]
+    load(ready_part, "run-1", tables=tables)
+    clean = _readback(ready_part, ["invoice", "invoicedetail"])
+    assert clean["invoice"].lookups_not_resolving == 0 and clean["invoicedetail"].lookups_not_resolving == 0
+    invoices = clean["invoice"].found
+    assert invoices > 0
+    price_list = record_guid(CUSTOMER, "pricelevel", "NZD")
+
+    async def delete_then_rename() -> str | None:
+        async with flow.dataverse_client(ready_part) as dv:
+            try:
+                await dv.delete("pricelevels", price_list)
+            except TerminalError as exc:
+                refused = exc.code
+            else:
+                refused = None
+            await dv.patch("pricelevels", price_list, {"name": "Old price list"})  # someone renames it away
+            return refused
+
+    assert flow.run(delete_then_rename()) == "0x80040227"
+    after = _readback(ready_part, ["invoice", "invoicedetail"])
+    assert sorted(after["invoice"].unresolved) == ["pricelevelid"]
+    assert after["invoice"].lookups_not_resolving == invoices
+    assert not after["invoice"].dangling  # the records point at rows the org has, just not the customer's list
+    assert after["invoicedetail"].lookups_not_resolving == 0
+    verification = TARGET.verify(ready_part)
+    invoice_check = next(t for t in verification.tables if t.table == "invoice")
+    assert invoice_check.findings["dangling_lookups"] == invoices  # what the Dagster check counts
+    records = pl.read_csv(ready_part.reports / "readback-records.csv", infer_schema=False)
+    assert records.filter(pl.col("finding") == "unresolved_lookup:pricelevelid").height == invoices
+
+
+def test_a_lookup_pointing_at_a_record_the_org_does_not_have_is_found_by_asking_the_org(
+    ready_part: flow.Partition, org: RunningEmulators
+) -> None:
+    """The `dangling` half, against the org: a value no price list, user or team has is absent; the org's own
+    ids are not."""
+    table = TABLES["invoice"]
+    load(ready_part, "run-1", tables=["account", "contact", "invoice"])
+
+    async def absent() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+        async with flow.dataverse_client(ready_part) as dv:
+            rows = await dv.get_all(
+                "invoices", select=[f"_{c}_value" for c in ("pricelevelid", "ownerid", "customerid")]
+            )
+            nowhere = str(uuid.uuid4())
+            broken = [{**rows[0], "_pricelevelid_value": nowhere, "_ownerid_value": nowhere}]
+            return await absent_lookup_targets(dv, table, rows), await absent_lookup_targets(dv, table, broken)
+
+    real, broken = flow.run(absent())
+    assert real == {}
+    assert sorted(broken) == ["ownerid", "pricelevelid"]
 
 
 def test_records_owned_by_a_user_disabled_after_the_load_are_reported(

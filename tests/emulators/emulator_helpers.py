@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import re
 import time
+import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -76,3 +79,41 @@ def answered_after(
         assert running.clock.sleeping == 1 and not pending.done(), "answered before its service time"
         running.clock.advance(0.002)
         return pending.result()
+
+
+def batch_part(method: str, url: str, body: dict | None = None, content_id: int | None = None) -> str:
+    """One request of a $batch body (application/http, research/dataverse.md §3.1)."""
+    lines = ["Content-Type: application/http", "Content-Transfer-Encoding: binary"]
+    if content_id is not None:
+        lines.append(f"Content-ID: {content_id}")
+    lines += ["", f"{method} {url} HTTP/1.1"]
+    if body is not None:
+        lines += ["Content-Type: application/json; type=entry", "", json.dumps(body)]
+    else:
+        lines += [""]
+    return "\r\n".join(lines)
+
+
+def batch_body(items: list[str | list[str]]) -> tuple[str, str]:
+    """(Content-Type, body) of a $batch: a list item is one change set, a string one request outside any."""
+    boundary = f"batch_{uuid.uuid4()}"
+    chunks = []
+    for item in items:
+        if isinstance(item, list):
+            change_set = f"changeset_{uuid.uuid4()}"
+            inner = "".join(f"--{change_set}\r\n{part}\r\n" for part in item) + f"--{change_set}--"
+            chunks.append(f"--{boundary}\r\nContent-Type: multipart/mixed; boundary={change_set}\r\n\r\n{inner}\r\n")
+        else:
+            chunks.append(f"--{boundary}\r\n{item}\r\n")
+    return f'multipart/mixed; boundary="{boundary}"', "".join(chunks) + f"--{boundary}--\r\n"
+
+
+def send_batch(api: httpx.Client, items: list[str | list[str]], prefer: str | None = None) -> httpx.Response:
+    content_type, body = batch_body(items)
+    headers = {"Content-Type": content_type, **({"Prefer": prefer} if prefer else {})}
+    return api.post("$batch", content=body.encode(), headers=headers)
+
+
+def batch_statuses(response: httpx.Response) -> list[int]:
+    """The status of every inner response of a $batch answer, in order."""
+    return [int(s) for s in re.findall(r"^HTTP/1\.1 (\d{3})", response.text, flags=re.M)]

@@ -2,51 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import re
-import uuid
 
 import httpx
+from emulator_helpers import batch_part as _part
+from emulator_helpers import batch_statuses as _statuses
 from emulator_helpers import error_of
+from emulator_helpers import send_batch as _send
 
 from emulators.launcher import RunningEmulators
 
 API = "/api/data/v9.2"
-
-
-def _part(method: str, url: str, body: dict | None = None, content_id: int | None = None) -> str:
-    lines = ["Content-Type: application/http", "Content-Transfer-Encoding: binary"]
-    if content_id is not None:
-        lines.append(f"Content-ID: {content_id}")
-    lines += ["", f"{method} {url} HTTP/1.1"]
-    if body is not None:
-        lines += ["Content-Type: application/json; type=entry", "", json.dumps(body)]
-    else:
-        lines += [""]
-    return "\r\n".join(lines)
-
-
-def _batch(items: list[str | list[str]]) -> tuple[str, str]:
-    boundary = f"batch_{uuid.uuid4()}"
-    chunks = []
-    for item in items:
-        if isinstance(item, list):
-            change_set = f"changeset_{uuid.uuid4()}"
-            inner = "".join(f"--{change_set}\r\n{part}\r\n" for part in item) + f"--{change_set}--"
-            chunks.append(f"--{boundary}\r\nContent-Type: multipart/mixed; boundary={change_set}\r\n\r\n{inner}\r\n")
-        else:
-            chunks.append(f"--{boundary}\r\n{item}\r\n")
-    return f'multipart/mixed; boundary="{boundary}"', "".join(chunks) + f"--{boundary}--\r\n"
-
-
-def _send(api: httpx.Client, items: list[str | list[str]], prefer: str | None = None) -> httpx.Response:
-    content_type, body = _batch(items)
-    headers = {"Content-Type": content_type, **({"Prefer": prefer} if prefer else {})}
-    return api.post("$batch", content=body.encode(), headers=headers)
-
-
-def _statuses(response: httpx.Response) -> list[int]:
-    return [int(s) for s in re.findall(r"^HTTP/1\.1 (\d{3})", response.text, flags=re.M)]
 
 
 def _names(emulators: RunningEmulators, entity: str, field: str, prefix: str) -> list[str]:

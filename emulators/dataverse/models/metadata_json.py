@@ -131,6 +131,40 @@ def key(table: TableDef, alternate_key: AlternateKey, status: str) -> dict[str, 
     }
 
 
+def relationship(tables: dict[str, TableDef], table: TableDef, attr: AttributeDef, target: str) -> dict[str, Any]:
+    """One OneToManyRelationshipMetadata row: the lookup `attr` of `table` pointing at `target`. Of the
+    CascadeConfiguration only `Delete` is modelled and returned (README "Relationships and delete")."""
+    name, delete = attr.relationships.get(target) or (f"{target}_{table.logical}_{attr.name}", "Restrict")
+    referenced = tables.get(target)
+    return {
+        "@odata.type": f"#{c.NAMESPACE}.OneToManyRelationshipMetadata",
+        "MetadataId": stable_id("relationship", name),
+        "SchemaName": name,
+        "RelationshipType": "OneToManyRelationship",
+        "IsCustomRelationship": attr.custom,
+        "IsManaged": not attr.custom,
+        "IsHierarchical": False,
+        "ReferencedEntity": target,
+        "ReferencedAttribute": referenced.pk if referenced else f"{target}id",
+        "ReferencingEntity": table.logical,
+        "ReferencingAttribute": attr.name,
+        "ReferencedEntityNavigationPropertyName": name,
+        "ReferencingEntityNavigationPropertyName": attr.nav.get(target, attr.name),
+        "CascadeConfiguration": {"Delete": delete},
+    }
+
+
+def relationships(tables: dict[str, TableDef]) -> list[dict[str, Any]]:
+    """Every one-to-many relationship of the org's lookups (one per lookup and target table)."""
+    return [
+        relationship(tables, table, attr, target)
+        for table in tables.values()
+        for attr in table.attributes.values()
+        if attr.is_lookup
+        for target in attr.targets
+    ]
+
+
 def project(item: dict[str, Any], select: list[str] | None) -> dict[str, Any]:
     """Keep ``MetadataId``, ``@odata.type`` and the selected properties (unknown names are skipped)."""
     if not select:

@@ -7,6 +7,7 @@ from typing import Any
 
 from .. import exceptions as e
 from .business_logic import BusinessLogic
+from .cascades import CASCADE, REMOVE_LINK, RESTRICT
 from .context import WriteContext
 from .keys import KeyRegistry
 from .privileges import Privileges
@@ -171,7 +172,9 @@ class Records:
         return self.update(table, record_id, body, ctx, if_match=if_match if if_match != "*" else None), False
 
     def delete(self, table: TableDef, record_id: str, *, if_match: str | None = None) -> None:
-        """DELETE, cascading to notes, activity parties, invoice lines and attachments."""
+        """DELETE, applying each relationship's CascadeConfiguration.Delete to the rows that refer to the record
+        (models/cascades.py): Cascade deletes them too, RemoveLink clears their lookup, Restrict refuses the whole
+        delete with 0x80040227. One transaction: a refusal anywhere down the cascade leaves everything as it was."""
         _writable(table)
         old = self.get(table, record_id)
         _check_etag(old, if_match)
@@ -193,15 +196,35 @@ class Records:
             if isinstance(parent, dict) and parent.get("id") == record_id:
                 raise e.BusinessUnitHasChildAndCannotBeDeleted()
 
-    def _delete(self, table: TableDef, record_id: str) -> None:
+    def _delete(self, table: TableDef, record_id: str, deleting: set[str] | None = None) -> None:
         old = self.store.get(table.logical, record_id)
-        if old is None:
+        deleting = deleting if deleting is not None else set()
+        if old is None or record_id in deleting:  # a cascade that comes back to a row already being deleted
             return
-        for entity, child_id in self.relations.of(record_id):
-            self._delete(self.schema.table(entity), child_id)
+        deleting.add(record_id)
+        for entity, child_id, lookup in self.relations.referencing(record_id):
+            if child_id in deleting:
+                continue
+            child_table = self.schema.table(entity)
+            behaviour = child_table.attributes[lookup].on_delete(table.logical)
+            if behaviour == RESTRICT:
+                raise e.CannotDeleteDueToAssociation()
+            if behaviour == CASCADE:
+                self._delete(child_table, child_id, deleting)
+            elif behaviour == REMOVE_LINK:
+                self._remove_link(child_table, child_id, lookup)
         self.store.put(table.logical, record_id, None)
         self.rules.after_write(table, old, None)
         self._count("deleted")
+
+    def _remove_link(self, table: TableDef, record_id: str, lookup: str) -> None:
+        """RemoveLink: the child stays, its lookup to the deleted row cleared (a new version, like any update)."""
+        old = self.store.get(table.logical, record_id)
+        if old is None:
+            return
+        record = {**old, lookup: None, "versionnumber": self.store.next_version()}
+        self.store.put(table.logical, record_id, record)
+        self.rules.after_write(table, old, record)
 
     def _count(self, kind: str) -> None:
         """Count a record written; a write its change set or bulk action rolls back is not counted (a refused

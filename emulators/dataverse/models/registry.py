@@ -7,6 +7,7 @@ from typing import Any
 
 from .. import constants as c
 from .. import exceptions as e
+from . import cascades
 from .columns import DECIMAL_LIMIT, INT_MAX, INT_MIN, MONEY_LIMIT, build_table, lookup, states, text
 from .schema import AttributeDef, TableDef, stable_id
 from .standard_tables import standard_tables
@@ -62,6 +63,7 @@ class Schema:
             entity = name.split(".", 1)[0]
             if entity in self.tables:
                 self.tables[entity].add(AttributeDef(**restore_options(dict(meta))))
+                cascades.apply(self.tables[entity])
 
     def entity_set(self, name: str) -> TableDef:
         table = self.by_set.get(name)
@@ -142,6 +144,10 @@ class Schema:
         schema_name = str(look.get("SchemaName") or "")
         name = _new_column_name(referencing, schema_name)
         attr = lookup(name, referenced.logical)
+        attr.relationships[referenced.logical] = (
+            str(payload.get("SchemaName") or cascades.relationship_name(referencing.logical, name, referenced.logical)),
+            _delete_behaviour(payload),
+        )
         attr.custom = True
         attr.schema_name = schema_name
         attr.display = label_text(look.get("DisplayName"), schema_name)
@@ -235,7 +241,16 @@ def _custom_table(payload: dict[str, Any], count: int) -> TableDef:
     name_column = text(primary_name, max(1, min(int(primary.get("MaxLength") or 100), STRING_MAX)))
     name_column.custom = True
     name_column.schema_name = str(primary["SchemaName"])
-    return build_table(definition, name_column, states(CUSTOM_STATES))
+    return cascades.apply(build_table(definition, name_column, states(CUSTOM_STATES)))
+
+
+def _delete_behaviour(payload: dict[str, Any]) -> str:
+    """CascadeConfiguration.Delete of a new relationship. The create-relationship page's examples always send one;
+    without one (or with an unknown value) the emulator takes the stricter Restrict (README "Relationships and
+    delete")."""
+    configuration = payload.get("CascadeConfiguration")
+    value = configuration.get("Delete") if isinstance(configuration, dict) else None
+    return value if value in cascades.BEHAVIOURS else cascades.RESTRICT
 
 
 def _apply_type_properties(attr: AttributeDef, payload: dict[str, Any]) -> None:
@@ -288,4 +303,7 @@ def restore_options(meta: dict[str, Any]) -> dict[str, Any]:
     if meta.get("options"):
         meta["options"] = {int(k): v for k, v in meta["options"].items()}
     meta["targets"] = tuple(meta.get("targets") or ())
+    # JSON turns the (SchemaName, Delete) pairs into lists; a column kept before relationships existed has `cascade`.
+    meta["relationships"] = {k: tuple(v) for k, v in (meta.get("relationships") or {}).items()}
+    meta.pop("cascade", None)
     return meta

@@ -102,7 +102,9 @@ class AttributeDef:
     schema_name: str = ""
     display: str = ""
     nav: dict[str, str] = field(default_factory=dict)
-    cascade: bool = False
+    # Per target table: the one-to-many relationship's SchemaName and its CascadeConfiguration.Delete
+    # (models/cascades.py).
+    relationships: dict[str, tuple[str, str]] = field(default_factory=dict)
     default_state: dict[int, int] | None = None
     status_state: dict[int, int] | None = None
     metadata_id: str = ""
@@ -110,6 +112,11 @@ class AttributeDef:
     @property
     def is_lookup(self) -> bool:
         return self.type in LOOKUP_TYPES
+
+    def on_delete(self, target: str) -> str:
+        """What deleting a `target` row this lookup points at does to the row (Restrict where unknown)."""
+        relationship = self.relationships.get(target)
+        return relationship[1] if relationship else "Restrict"
 
     @property
     def edm_type(self) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from . import cascades
 from . import tables_activities as activities
 from . import tables_billing as billing
 from . import tables_core as core
@@ -29,10 +30,10 @@ BUILDERS: list[Callable[[], TableDef | list[TableDef]]] = [
 
 
 def standard_tables() -> dict[str, TableDef]:
-    """Fresh definitions of every standard table, keyed by logical name."""
+    """Fresh definitions of every standard table, keyed by logical name, each lookup with its relationships."""
     tables: dict[str, TableDef] = {}
     for build in BUILDERS:
         built = build()
         for table in built if isinstance(built, list) else [built]:
-            tables[table.logical] = table
+            tables[table.logical] = cascades.apply(table)
     return tables

@@ -153,7 +153,7 @@ def activityparty() -> TableDef:
             can_create_attributes=False,
             is_customizable=False,
         ),
-        lookup("activityid", "appointment", "email", "task", cascade=True, required="SystemRequired"),
+        lookup("activityid", "appointment", "email", "task", required="SystemRequired"),
         lookup("partyid", "account", "contact", "systemuser"),
         choice("participationtypemask", masks),
         text("addressused", 200),
@@ -176,7 +176,7 @@ def annotation() -> TableDef:
         memo("documentbody", 1_073_741_823),
         read_only(integer("filesize", 0)),
         read_only(flag("isdocument")),
-        lookup("objectid", *NOTE_TARGETS, nav={t: f"objectid_{t}" for t in NOTE_TARGETS}, cascade=True),
+        lookup("objectid", *NOTE_TARGETS, nav={t: f"objectid_{t}" for t in NOTE_TARGETS}),
         AttributeDef("objecttypecode", "EntityName"),
     )
 
@@ -197,7 +197,6 @@ def attachment() -> TableDef:
             "objectid",
             *targets,
             nav={t: f"objectid_{t}" for t in targets},
-            cascade=True,
             required="SystemRequired",
         ),
         AttributeDef("objecttypecode", "EntityName"),

@@ -74,7 +74,7 @@ def invoicedetail() -> TableDef:
             supports_multiple=True,
             has_notes=False,
         ),
-        lookup("invoiceid", "invoice", required="SystemRequired", cascade=True),
+        lookup("invoiceid", "invoice", required="SystemRequired"),
         lookup("productid", "product"),
         lookup("uomid", "uom"),
         flag("isproductoverridden"),

@@ -72,7 +72,9 @@ def action(req: ApiRequest, backend: DataverseBackend) -> ApiResponse:
 
 
 def _bulk_delete(req: ApiRequest, backend: DataverseBackend, body: Any) -> ApiResponse:
-    """BulkDelete: the emulator deletes at once and returns a JobId (the real job is asynchronous, §3.2)."""
+    """BulkDelete: the emulator deletes at once and returns a JobId (the real job is asynchronous, §3.2). A row a
+    Restrict relationship holds is left and the job goes on, as the real job records it as a bulk-delete failure
+    and continues (the emulator keeps no bulkdeletefailure rows); a row an earlier cascade took is skipped."""
     deleted = 0
     for query in body.get("QuerySet") or [] if isinstance(body, dict) else []:
         table = backend.schema.table(str(query.get("EntityName", "")).lower())
@@ -88,7 +90,10 @@ def _bulk_delete(req: ApiRequest, backend: DataverseBackend, body: Any) -> ApiRe
             }
             rows = [r for r in rows if str(_plain(r.get(column))).lower() in wanted]
         for row in rows:
-            backend.records.delete(table, row[table.pk])
+            try:
+                backend.records.delete(table, row[table.pk])
+            except (e.CannotDeleteDueToAssociation, e.ObjectDoesNotExist):
+                continue
             deleted += 1
     response = json_response({"@odata.context": _response_context(req, "BulkDelete"), "JobId": str(uuid.uuid4())})
     response.records_written = deleted

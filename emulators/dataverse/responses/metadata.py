@@ -12,7 +12,7 @@ from ..models.query import compile_filter
 from ..models.reading import parse_expand
 from ..models.refs import RefError, parse_key
 from ..models.registry import label_text
-from ..models.schema import METADATA_TYPES, AttributeDef, TableDef
+from ..models.schema import METADATA_TYPES, AttributeDef, TableDef, stable_id
 from .http import ApiRequest, ApiResponse, json_response, no_content
 
 
@@ -68,6 +68,19 @@ def _keys(backend: DataverseBackend, table: TableDef, options: dict[str, str]) -
     return [mj.project(item, _select(options)) for item in _filter(items, options)]
 
 
+# An entity's relationship collections: the side of the relationship the entity is on.
+RELATIONSHIP_SIDES = {"OneToManyRelationships": "ReferencedEntity", "ManyToOneRelationships": "ReferencingEntity"}
+
+
+def _relationships(
+    backend: DataverseBackend, options: dict[str, str], table: TableDef | None = None, side: str = ""
+) -> list[dict[str, Any]]:
+    items = mj.relationships(backend.schema.tables)
+    if table is not None:
+        items = [item for item in items if item[RELATIONSHIP_SIDES[side]] == table.logical]
+    return [mj.project(item, _select(options)) for item in _filter(items, options)]
+
+
 def _entity_json(backend: DataverseBackend, table: TableDef, options: dict[str, str]) -> dict[str, Any]:
     body = mj.project(mj.entity(table), _select(options))
     for name, nested in parse_expand(options.get("$expand", "")):
@@ -75,7 +88,38 @@ def _entity_json(backend: DataverseBackend, table: TableDef, options: dict[str, 
             body["Attributes"] = _attributes(table, nested, None)
         elif name == "Keys":
             body["Keys"] = _keys(backend, table, nested)
+        elif name in RELATIONSHIP_SIDES:
+            body[name] = _relationships(backend, nested, table, name)
     return body
+
+
+def entity_relationships(req: ApiRequest, backend: DataverseBackend) -> ApiResponse:
+    """GET EntityDefinitions(…)/OneToManyRelationships or …/ManyToOneRelationships, each with its
+    CascadeConfiguration (README "Relationships and delete")."""
+    table = _table(req, backend)
+    side = req.route["side"]
+    context = f"{req.api_root}/$metadata#EntityDefinitions('{table.metadata_id}')/{side}"
+    return json_response({"@odata.context": context, "value": _relationships(backend, req.params, table, side)})
+
+
+def relationship_definitions(req: ApiRequest, backend: DataverseBackend) -> ApiResponse:
+    """GET RelationshipDefinitions[(SchemaName='…')] — the org's one-to-many relationships (N:N are not modelled)."""
+    key_text = req.route.get("relationship")
+    if key_text is None:
+        context = f"{req.api_root}/$metadata#RelationshipDefinitions"
+        return json_response({"@odata.context": context, "value": _relationships(backend, req.params)})
+    try:
+        key = parse_key(key_text)
+    except RefError:
+        raise e.ObjectDoesNotExist(entity="RelationshipMetadataBase", id=key_text) from None
+    for item in mj.relationships(backend.schema.tables):
+        if (isinstance(key, str) and item["MetadataId"] == key) or (
+            isinstance(key, dict) and str(key.get("SchemaName", "")).lower() == item["SchemaName"].lower()
+        ):
+            body = {"@odata.context": f"{req.api_root}/$metadata#RelationshipDefinitions/$entity"}
+            body.update(mj.project(item, _select(req.params)))
+            return json_response(body)
+    raise e.ObjectDoesNotExist(entity="RelationshipMetadataBase", id=key_text)
 
 
 def entity_definitions(req: ApiRequest, backend: DataverseBackend) -> ApiResponse:
@@ -102,7 +146,8 @@ def create_entity(req: ApiRequest, backend: DataverseBackend) -> ApiResponse:
 def create_relationship(req: ApiRequest, backend: DataverseBackend) -> ApiResponse:
     """POST RelationshipDefinitions: a one-to-many relationship and its lookup column, 204 + OData-EntityId."""
     attr = backend.schema.create_relationship(req.json())
-    return no_content({"OData-EntityId": f"{req.api_root}/RelationshipDefinitions({attr.metadata_id})"})
+    name = next(iter(attr.relationships.values()))[0]
+    return no_content({"OData-EntityId": f"{req.api_root}/RelationshipDefinitions({stable_id('relationship', name)})"})
 
 
 def attributes(req: ApiRequest, backend: DataverseBackend) -> ApiResponse:
