@@ -25,10 +25,12 @@ from proposals.vocabulary import (
     ENTITY_SYNONYMS,
     FIELD_SYNONYMS,
     FLAG_DATES,
+    FLAG_STATES,
     IDENTIFIER_FIELDS,
     KIND_WORDS,
     NAMED_KINDS,
     ROW_ROLE_WORDS,
+    STATUS_NAMES,
     compact,
     naming_style,
     tokens,
@@ -1168,6 +1170,8 @@ def _assign_fields(
                 continue
             if canonical.dtype == pl.Boolean and _names_no_flag(said, table.name, entity, prefix):
                 continue  # `PTNT_DELETEDID`, `PTNT_DELETED_DATE` say who or when, not yes or no
+            if canonical.name in FLAG_STATES and _names_the_opposite(said, table.name, entity, canonical.name, prefix):
+                continue  # `inactive` holds `active` but says its opposite (read by `_flags_from_status`)
             if canonical.ref:
                 fit, fit_why = _ref_fit(column, canonical, table.name, profile, choices)
             confidence = max(0.0, min(0.99, score + fit))
@@ -1219,6 +1223,8 @@ def _assign_fields(
     out += split
     out += _derived_local_times(table.name, entity, taken_fields, zone_mapped)
     out += _flags_from_dates(table, entity, canonical_fields, taken_fields, prefix)
+    state_taken = taken_columns | skip | {f.column for f in out}
+    out += _flags_from_status(table, frame, entity, canonical_fields, taken_fields, state_taken, prefix)
     out = _status_from_flags(table, frame, entity, out, taken_columns | skip, prefix)
     out += _derived_files(table.name, entity, out)
     out += _lookup_joins(choice, table, profile, choices, taken_fields, prefix)
@@ -1372,6 +1378,133 @@ def _flags_from_dates(
         spec = {"column": column.name, "transforms": ["is_not_null"]}
         question = f"{canonical.name}: true where {column.name!r} holds a date — confirm"
         out.append(FieldChoice(table.name, entity, canonical.name, column.name, spec, 0.7, [why], question))
+    return out
+
+
+# A column of a record's state has a handful of values (Active / Inactive / Archived…), not a free code.
+_MAX_STATES = 6
+
+
+def _state_said_by_name(column: str, table: TableProfile, entity: str, flag: str, prefix: str | None) -> str | None:
+    """How a column's name relates to the yes/no field `flag`: it says the flag (`archive` for is_archived:
+    "same"), its opposite (`active` for is_archived: "opposite"), a state its values must tell (`status`:
+    "neutral"), or nothing (None). A state name after a code the table's columns share (`PPPUSTATUS` among
+    `PPPUID`, `PPPULASTNAME`…) is a state name; after a word (`marital_status`) it is another field's."""
+    if _names_no_flag(column, table.name, entity, prefix):
+        return None  # `DELETED_ID`, `ARCHIVE_DATE` say who or when
+    name = compact(_own_id_words(tokens(column), table.name, entity, prefix))
+    true_words, false_words = FLAG_STATES[flag]
+    if name in true_words:
+        return "same"
+    if name in false_words:
+        return "opposite"
+    if name in STATUS_NAMES:
+        return "neutral"
+    for status in STATUS_NAMES:
+        code = name.removesuffix(status)
+        if code == name or len(code) < 2:
+            continue
+        sharing = [
+            c
+            for c in table.columns
+            if c.name != column and _column_stripped(c.name, table.name, entity, prefix).startswith(code)
+        ]
+        if len(sharing) >= 3:
+            return "neutral"
+    return None
+
+
+def _read_state(value: str, flag: str, said: str) -> tuple[str | None, bool]:
+    """A state value read as the flag's "true" or "false" (None: no rule reads it), and whether it was read
+    from a yes/no code under a name that says no state by itself (`status` 1: a guess that 1 is in use)."""
+    words = _value_words(value)
+    true_words, false_words = FLAG_STATES[flag]
+    if words in true_words:
+        return "true", False
+    if words in false_words:
+        return "false", False
+    if words not in _YES_NO:
+        return None, False
+    yes = words in VALUE_SYNONYMS["true"]
+    if said == "same":
+        return str(yes).lower(), False
+    if said == "opposite":
+        return str(not yes).lower(), False
+    # A status code 1 / 0 (yes / no) says the record is in use or not: active, so not archived.
+    if "active" in true_words:
+        return str(yes).lower(), True
+    if "active" in false_words:
+        return str(not yes).lower(), True
+    return None, False
+
+
+def _names_the_opposite(column: str, table: str, entity: str, flag: str, prefix: str | None) -> bool:
+    return compact(_own_id_words(tokens(column), table, entity, prefix)) in FLAG_STATES[flag][1]
+
+
+def _flags_from_status(
+    table: TableProfile,
+    frame: pl.DataFrame,
+    entity: str,
+    canonical_fields: list[CanonicalField],
+    taken_fields: set[str],
+    taken_columns: set[str | None],
+    prefix: str | None,
+) -> list[FieldChoice]:
+    """A yes/no field no column names, read from a column of the record's state: `status` (Active /
+    Inactive → is_active), `archive` (True / False → is_archived), `PPPU_STATUS` (codes 1 / 0, a guess
+    and a question). The values are read by their words into a value map whose unlisted codes are
+    reported (`unmapped: error`), then `to_bool` — as the hand-written specs read such columns."""
+    out = []
+    for canonical in canonical_fields:
+        if canonical.dtype != pl.Boolean or canonical.name in taken_fields or canonical.name not in FLAG_STATES:
+            continue
+        found = []
+        for column in table.columns:
+            if column.name in taken_columns or column.kind in {"empty", "date", "instant", "local_datetime", "time"}:
+                continue
+            said = _state_said_by_name(column.name, table, entity, canonical.name, prefix)
+            values = _enumeration_values(frame, column.name) if said else []
+            if not values or len(values) > _MAX_STATES:
+                continue
+            read = {v: _read_state(v, canonical.name, said) for v in values}  # type: ignore[arg-type]
+            if not any(state for state, _guess in read.values()):
+                continue
+            found.append((said != "neutral", -column.position, column, said, read))
+        if not found:
+            continue
+        _named, _pos, column, said, read = max(found, key=lambda f: (f[0], f[1]))
+        mapping = {v: state for v, (state, _guess) in read.items() if state}
+        unread = len(read) - len(mapping)
+        guessed = any(guess for _state, guess in read.values())
+        plain = said == "same" and not unread and all(v.strip().lower() in _TO_BOOL_WORDS for v in read)
+        transforms: list[Any] = (
+            ["to_bool"] if plain else [{"value_map": {"map": mapping, "unmapped": "error"}}, "to_bool"]
+        )
+        relation = {"same": "says", "opposite": "says the opposite of", "neutral": "holds the state behind"}[said]
+        evidence = [
+            f"no column is named {canonical.name}; {column.name!r} {relation} it",
+            f"{len(mapping)} of {len(read)} distinct value(s) read as yes or no for {canonical.name}",
+        ]
+        confidence = 0.8 if said != "neutral" else 0.75
+        question = None
+        if guessed:
+            confidence = 0.5
+            evidence.append("the codes are yes/no digits under a status name: 1 read as in use (active)")
+            question = (
+                f"{canonical.name}: read from the codes of {column.name!r} (1 as active, 0 as not) — "
+                "confirm what each code means; other codes are reported as unmapped_value"
+            )
+        if unread:
+            confidence = round(confidence - 0.15, 4)
+            question = (
+                f"{canonical.name}: {unread} value(s) of {column.name!r} read neither yes nor no — map them or "
+                "accept that such rows are reported as unmapped_value"
+            )
+        taken_fields.add(canonical.name)
+        taken_columns.add(column.name)
+        spec = {"column": column.name, "transforms": transforms}
+        out.append(FieldChoice(table.name, entity, canonical.name, column.name, spec, confidence, evidence, question))
     return out
 
 

@@ -367,6 +367,29 @@ FLAG_DATES: dict[str, tuple[str, ...]] = {
     "is_archived": ("dateofdeath", "deathdate", "deceasedat", "deceaseddate", "dateofdeceased", "diedon"),
 }
 
+# A yes/no field a record's state says (`status` Active / Inactive, `archive` True / False): the words that say
+# it is true and the words that say it is false, in a column's name or in its values (compact, lower case).
+FLAG_STATES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "is_active": (
+        ("active", "isactive", "enabled", "current", "live"),
+        ("inactive", "disabled", "archived", "archive", "deleted", "retired", "former", "suspended", "left"),
+    ),
+    "is_archived": (
+        ("archived", "archive", "isarchived", "inactive", "deleted", "isdeleted", "hidden", "disabled", "retired"),
+        ("active", "current", "enabled", "live"),
+    ),
+    "is_closed": (
+        ("closed", "isclosed", "resolved", "discharged", "completed", "complete", "finished"),
+        ("open", "ongoing", "current"),
+    ),
+    "is_draft": (
+        ("draft", "isdraft", "unsigned", "incomplete"),
+        ("final", "signed", "finalised", "finalized", "locked", "completed", "complete"),
+    ),
+}
+# Names of a column holding a record's state, neither yes nor no by itself (its values say which).
+STATUS_NAMES = frozenset({"status", "state", "recordstatus", "statuscode"})
+
 # Which canonical kinds of value a field takes (for value-profile evidence), by canonical dtype.
 NAMED_KINDS: dict[str, tuple[str, ...]] = {
     "email": ("email",),
