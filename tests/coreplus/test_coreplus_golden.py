@@ -155,16 +155,20 @@ GOLDEN: dict[str, list[dict[str, Any]]] = {
 }
 
 
-@pytest.fixture(scope="module")
-def golden(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
-    work = tmp_path_factory.mktemp("coreplus-golden")
-    (work / "practice.json").write_text(json.dumps(GOLDEN), encoding="utf-8")
+def _served_and_staged(practice: dict[str, list[dict[str, Any]]], work: Path) -> Warehouse:
+    """The practice served by the emulator, extracted through the API and staged (trial)."""
+    (work / "practice.json").write_text(json.dumps(practice), encoding="utf-8")
     with start_emulators(
         dataverse=False, entra=False, coreplus=True, coreplus_practice=work / "practice.json"
     ) as running:
         extract(make_settings(running), work / "dump")
     warehouse, _ = stage_dump(work / "dump")
     return warehouse
+
+
+@pytest.fixture(scope="module")
+def golden(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
+    return _served_and_staged(GOLDEN, tmp_path_factory.mktemp("coreplus-golden"))
 
 
 def _rows(warehouse: Warehouse, entity: str, *columns: str) -> list[dict[str, Any]]:
@@ -361,12 +365,7 @@ def test_a_deleted_client_is_rejected_as_deleted_in_source_and_a_closed_one_arch
             },
         ],
     }
-    (tmp_path / "practice.json").write_text(json.dumps(practice), encoding="utf-8")
-    with start_emulators(
-        dataverse=False, entra=False, coreplus=True, coreplus_practice=tmp_path / "practice.json"
-    ) as running:
-        extract(make_settings(running), tmp_path / "dump")
-    warehouse, _ = stage_dump(tmp_path / "dump")
+    warehouse = _served_and_staged(practice, tmp_path)
     assert _rows(warehouse, "client", "source_id", "is_archived") == [
         {"source_id": CLIENT, "is_archived": True},  # Deceased
         {"source_id": CLOSED_CLIENT, "is_archived": True},
