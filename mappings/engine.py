@@ -206,6 +206,7 @@ def _map_chunk(
             )
             raise
         ctx.outputs[name] = result.values
+        ctx.output_issues[name] = result.issues
         columns[name] = result.values
         columns[f"__issue__{name}"] = result.issues.rename(f"__issue__{name}")
         columns[f"__warn__{name}"] = result.warnings.rename(f"__warn__{name}")

@@ -85,8 +85,12 @@ def evaluate(
         if defaults and base.values.dtype == pl.String and spec.column not in ctx.json_columns:
             base = apply_transforms(base, defaults, ctx)
     elif spec.field is not None:
-        # An earlier output of the same source: its issues were recorded on that field already.
+        # An earlier output of the same source: its warnings were recorded on that field already, but the
+        # code that left it empty is also why this field is empty (a letter's size from a path whose file is
+        # `missing_file` is empty for that reason, not a bare `required_missing`).
         base = Evaluated(ctx.output(spec.field), empty, empty)
+        derived = apply_transforms(base, spec.transforms, ctx)
+        return _with_cause(derived, ctx.output_issue(spec.field))
     elif spec.has_value:
         base = Evaluated(pl.Series(ctx.field, [spec.value] * n), empty, empty)
     elif spec.coalesce is not None:
@@ -133,6 +137,15 @@ def evaluate(
             ).to_series()
         base = Evaluated(values, issues, warnings)
     return apply_transforms(base, spec.transforms, ctx)
+
+
+def _with_cause(derived: Evaluated, cause: pl.Series | None) -> Evaluated:
+    """A derived field's issues with the cause of its input's emptiness first, where it is still empty (a
+    transform that fills a value in clears the inherited code)."""
+    if cause is None:
+        return derived
+    inherited = pl.select(pl.when(pl.lit(derived.values).is_null()).then(pl.lit(cause))).to_series()
+    return Evaluated(derived.values, first_code(inherited, derived.issues), derived.warnings)
 
 
 def cast_to(evaluated: Evaluated, dtype: pl.DataType, name: str) -> Evaluated:

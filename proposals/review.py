@@ -84,6 +84,7 @@ def sample_rows(
                         name,
                     )
                     ctx.outputs[name] = result.values
+                    ctx.output_issues[name] = result.issues
                     values = [None if v is None else str(v) for v in result.values.to_list()]
                     issues = result.issues.to_list()
                 except (MappingError, KeyError, ValueError, pl.exceptions.PolarsError) as exc:

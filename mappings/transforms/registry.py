@@ -45,11 +45,17 @@ class TransformContext:
     entity: str
     json_columns: frozenset[str] = frozenset()  # raw columns holding JSON: kept verbatim, no default cleaning
     cache: dict[object, object] = field(default_factory=dict)  # per chunk: work several fields share
+    # Per earlier output, the code that left its value empty: a field computed from it inherits the cause.
+    output_issues: dict[str, pl.Series] = field(default_factory=dict)
 
     def output(self, name: str) -> pl.Series:
         if name not in self.outputs:
             raise KeyError(f"{self.entity}.{self.field}: field {name!r} must be mapped before it is used")
         return self.outputs[name]
+
+    def output_issue(self, name: str) -> pl.Series | None:
+        """Why an earlier output is empty, per row (None: no codes were recorded for it)."""
+        return self.output_issues.get(name)
 
 
 @dataclass

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -154,16 +155,20 @@ GOLDEN: dict[str, list[dict[str, Any]]] = {
 }
 
 
-@pytest.fixture(scope="module")
-def golden(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
-    work = tmp_path_factory.mktemp("coreplus-golden")
-    (work / "practice.json").write_text(json.dumps(GOLDEN), encoding="utf-8")
+def _served_and_staged(practice: dict[str, list[dict[str, Any]]], work: Path) -> Warehouse:
+    """The practice served by the emulator, extracted through the API and staged (trial)."""
+    (work / "practice.json").write_text(json.dumps(practice), encoding="utf-8")
     with start_emulators(
         dataverse=False, entra=False, coreplus=True, coreplus_practice=work / "practice.json"
     ) as running:
         extract(make_settings(running), work / "dump")
     warehouse, _ = stage_dump(work / "dump")
     return warehouse
+
+
+@pytest.fixture(scope="module")
+def golden(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
+    return _served_and_staged(GOLDEN, tmp_path_factory.mktemp("coreplus-golden"))
 
 
 def _rows(warehouse: Warehouse, entity: str, *columns: str) -> list[dict[str, Any]]:
@@ -306,3 +311,72 @@ def test_golden_fields_without_a_canonical_place_are_listed_for_the_approval_rev
     # Delivered empty (""), so nothing to review: not listed.
     assert ("client_family", "email") not in found and ("clients", "culture") not in found
     assert not [key for key in found if key[1] == "external_id"]
+
+
+DELETED_CLIENT = "0c9d2f4e-dddd-4a5b-8c6d-00000000000d"
+CLOSED_CLIENT = "0c9d2f4e-eeee-4a5b-8c6d-00000000000e"
+
+
+def test_a_deleted_client_is_rejected_as_deleted_in_source_and_a_closed_one_archived(tmp_path: Path) -> None:
+    """Issue #20: §2.3 lists Status Current, Closed, Deleted, Deceased. A Deleted client is a record the
+    practice deleted (the API still lists it): not migrated, with the project's reason for that
+    (`deleted_in_source`, as Profile's soft-deleted rows), and its bookings and invoices go with it. A Closed
+    one is a real client, archived — as the Deceased golden client is."""
+    (client,) = GOLDEN["clients"]
+    # Copies of the golden client told apart by first name, without its Medicare card (else merged with it).
+    (invoice,) = GOLDEN["invoices"]
+    practice = GOLDEN | {
+        "clients": [
+            client,
+            {
+                **client,
+                "clientId": DELETED_CLIENT,
+                "firstName": "Rowan",
+                "medicareCardNumber": "",
+                "ExternalId": "",
+                "Status": "Deleted",
+            },
+            {
+                **client,
+                "clientId": CLOSED_CLIENT,
+                "firstName": "Morgan",
+                "medicareCardNumber": "",
+                "ExternalId": "",
+                "Status": "Closed",
+            },
+        ],
+        "clientFamilies": [],
+        "appointments": [
+            *GOLDEN["appointments"],
+            {
+                **GOLDEN["appointments"][0],
+                "appointmentId": "0c9d2f4e-ffff-4a5b-8c6d-00000000000f",
+                "clientId": DELETED_CLIENT,
+            },
+        ],
+        "invoices": [
+            invoice,
+            {
+                **invoice,
+                "invoiceId": "0c9d2f4e-1212-4a5b-8c6d-000000000012",
+                "invoiceNumber": "261005-2",
+                "clientId": DELETED_CLIENT,
+                "lineItems": [{**invoice["lineItems"][0], "lineItemId": "0c9d2f4e-1313-4a5b-8c6d-000000000013"}],
+            },
+        ],
+    }
+    warehouse = _served_and_staged(practice, tmp_path)
+    assert _rows(warehouse, "client", "source_id", "is_archived") == [
+        {"source_id": CLIENT, "is_archived": True},  # Deceased
+        {"source_id": CLOSED_CLIENT, "is_archived": True},
+    ]
+    with warehouse.connect(read_only=True) as con:
+        rejects = read_partition(con, TableRef("staged", "rejects"), "trial")
+    deleted = f"coreplus:client:{DELETED_CLIENT}"
+    assert sorted(rejects.select("entity", "reason", "field", "related_id").rows()) == [
+        ("appointment", "parent_rejected", "client_id", deleted),
+        ("client", "deleted_in_source", None, None),
+        ("invoice", "parent_rejected", "client_id", deleted),
+        ("invoice_line", "parent_rejected", "invoice_id", "coreplus:invoice:0c9d2f4e-1212-4a5b-8c6d-000000000012"),
+    ]
+    assert rejects.filter(pl.col("entity") == "client")["canonical_id"].to_list() == [deleted]

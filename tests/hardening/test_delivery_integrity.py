@@ -164,7 +164,8 @@ def test_a_dump_staged_directly_is_verified_against_its_manifest(
 
 def test_an_altered_attachment_fails_files_verified_naming_record_and_field(dump: Path, migration_home: Path) -> None:
     """Attachments are verified in the run, not only by the landing sensor: bytes that differ from the
-    manifest (same size) and a file the manifest does not list leave the digest empty and block."""
+    manifest (same size), a file the manifest does not list and a file that is gone leave the digest empty
+    (each with its own code) and block."""
     records = [json.loads(line) for line in (dump / "patient_attachments.ndjson").read_text().splitlines()]
     altered = dump / "attachments" / records[0]["id"] / records[0]["filename"]
     data = bytearray(altered.read_bytes())
@@ -172,7 +173,10 @@ def test_an_altered_attachment_fails_files_verified_naming_record_and_field(dump
     altered.write_bytes(bytes(data))
     manifest = _manifest(dump)
     unlisted = f"attachments/{records[1]['id']}/{records[1]['filename']}"
-    manifest["files"] = [e for e in manifest["files"] if e["path"] != unlisted]
+    # A file that is gone, with no entry left to miss: staging itself finds it absent (`missing_file`).
+    gone = f"attachments/{records[2]['id']}/{records[2]['filename']}"
+    (dump / gone).unlink()
+    manifest["files"] = [e for e in manifest["files"] if e["path"] not in (unlisted, gone)]
     _save(dump, manifest)
 
     config = register_customer(migration_home, "altered", dump)
@@ -180,7 +184,10 @@ def test_an_altered_attachment_fails_files_verified_naming_record_and_field(dump
 
     issues = staged_frame(migration_home, "altered", "field_issues").filter(pl.col("field") == "sha256")
     found = {(r["source_record"], r["code"]) for r in issues.iter_rows(named=True)}
-    assert found == {(1, "checksum_mismatch"), (2, "not_in_manifest")}
+    assert found == {(1, "checksum_mismatch"), (2, "not_in_manifest"), (3, "missing_file")}
+    # Cliniko's size comes from the API, so the record is staged (not rejected) and blocked by the check below.
+    documents = staged_frame(migration_home, "altered", "document")
+    assert documents.filter(pl.col("source_record") == 3)["storage_uri"].to_list() == [None]
     assert set(issues["source_table"]) == {"patient_attachments"}
     blocking = {r.definition.name for r in outcome.blocking_failures if r.definition.entity == "document"}
     assert "files_verified" in blocking

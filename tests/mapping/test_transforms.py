@@ -11,7 +11,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from mappings.evaluate import Evaluated, cast_to
+from mappings.evaluate import Evaluated, cast_to, evaluate
+from mappings.spec import FieldSpec, TransformCall
 from mappings.transforms.registry import MappingContext, TransformContext, get_transform, nulls, transform_names
 
 
@@ -492,6 +493,25 @@ def test_dump_path_keeps_files_inside_the_dump_and_refuses_the_rest(tmp_path: Pa
     assert issues == [None, "unsafe_path", "unsafe_path", "unsafe_path", "missing_file", None]
     with pytest.raises(ValueError, match=r"^dump_path needs the run's dump folder"):
         run("dump_path", ["attachments/1/note.pdf"], context=_dump_ctx(None))
+
+
+def test_a_field_read_from_an_emptied_path_inherits_why_the_path_is_empty(tmp_path: Path) -> None:
+    """A letter's size and digest come from its path (`field: storage_uri`): where the path was emptied as
+    `missing_file` or `unsafe_path`, they are empty for that reason, not with no code (which staging read as
+    a bare `required_missing`, issue #18). A transform that fills a value in clears the inherited code."""
+    paths = _dump_with_files(tmp_path)
+    kept = pl.Series("storage_uri", [str(paths["ok"]), None, None, None], dtype=pl.String)
+    why = pl.Series("storage_uri", [None, "missing_file", "unsafe_path", None], dtype=pl.String)
+    context = _dump_ctx(tmp_path, {"storage_uri": kept})
+    context.output_issues["storage_uri"] = why
+    frame = pl.DataFrame({"_source_record": [1, 2, 3, 4]})
+    sized = evaluate(FieldSpec(field="storage_uri", transforms=[TransformCall(name="file_bytes")]), frame, context, "t")
+    assert sized.values.to_list() == [paths["ok"].stat().st_size, None, None, None]
+    assert sized.issues.to_list() == [None, "missing_file", "unsafe_path", None]
+    filled = evaluate(
+        FieldSpec(field="storage_uri", transforms=[TransformCall(name="practice_country")]), frame, context, "t"
+    )
+    assert filled.values.to_list() == ["NZ"] * 4 and filled.issues.to_list() == [None] * 4
 
 
 def test_file_sha256_verifies_each_file_against_the_manifest(tmp_path: Path) -> None:

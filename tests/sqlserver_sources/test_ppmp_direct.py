@@ -152,11 +152,12 @@ def test_the_letters_land_in_the_snapshot_with_the_hashes_an_extract_delivery_gi
     assert by_id["ppmp:document:604"]["sha256"] == hashlib.sha256(REFERRAL).hexdigest()  # one file, named twice
     assert by_id["ppmp:document:602"]["size_bytes"] == len(SCAN)
     # The letter missing from the folder is reported by the document checks exactly as for the extract: its
-    # row is rejected (no file to size), so it is not migrated and the report lists it.
+    # row is rejected (no file to size), so it is not migrated, and the report gives the file's absence as the
+    # reason (not a bare "a required field has no value").
     assert _flagged_documents(direct) == _flagged_documents(extract)
     assert _flagged_documents(direct) == {
         "files_verified": {},
-        "rejects": {"ppmp:document:603": "required_missing:size_bytes"},
+        "rejects": {"ppmp:document:603": "missing_file:size_bytes"},
     }
 
 
@@ -195,6 +196,15 @@ def test_a_file_name_leaving_the_folder_or_through_a_link_is_refused_and_never_r
     # Staging refuses the same rows again from the table (the path leaves the snapshot or is not there).
     direct = stage_delivery("ppmp", result.snapshot, country="AU", time_zone="Australia/Sydney")
     assert [r["canonical_id"] for r in _documents(direct) if r["sha256"]] == ["ppmp:document:706"]
+    # Each refused row's rejection names why: a path leaving the snapshot is `unsafe_path`; the two links were
+    # never copied, so in the snapshot their files are simply absent (`missing_file`).
+    assert _flagged_documents(direct)["rejects"] == {
+        "ppmp:document:701": "unsafe_path:size_bytes",
+        "ppmp:document:702": "unsafe_path:size_bytes",
+        "ppmp:document:703": "missing_file:size_bytes",
+        "ppmp:document:704": "missing_file:size_bytes",
+        "ppmp:document:705": "unsafe_path:size_bytes",
+    }
 
 
 def test_without_the_shared_folder_nothing_is_copied_and_every_letter_is_reported_missing(tmp_path: Path) -> None:
@@ -205,7 +215,7 @@ def test_without_the_shared_folder_nothing_is_copied_and_every_letter_is_reporte
     # The approval checklist's document checks flag every letter as not delivered (no file to size).
     assert _flagged_documents(direct) == {
         "files_verified": {},
-        "rejects": {f"ppmp:document:{n}": "required_missing:size_bytes" for n in (601, 602, 603, 604)},
+        "rejects": {f"ppmp:document:{n}": "missing_file:size_bytes" for n in (601, 602, 603, 604)},
     }
     # A system without a shared folder reads exactly as before: no shared-folder key, no findings.
     plain = take_server_snapshot(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -270,3 +271,29 @@ def test_every_staged_value_is_the_one_worked_out_by_hand(golden: Warehouse) -> 
 def test_nothing_was_rejected_or_merged(golden: Warehouse) -> None:
     assert staged_table(golden, "rejects").height == 0
     assert staged_table(golden, "merges").height == 0
+
+
+def test_a_document_whose_file_is_not_delivered_is_rejected_for_the_file_not_as_an_empty_field(
+    tmp_path: Path,
+) -> None:
+    """Issue #18: the size of a document is read from its file, so a file missing from the export (or a name
+    leaving it) left `size_bytes` empty; the rejection said "a required field has no value" instead of why."""
+    files = FILES | {
+        "documents.csv": (
+            "id,client_id,file_name,description\n"
+            "D1,C1,referral.pdf,GP referral\n"
+            "D2,C1,scan-not-sent.pdf,Scan\n"
+            "D3,C1,../sites.csv,Outside the documents folder\n"
+        )
+    }
+    warehouse = stage_export(write_export(tmp_path / "export", files), "template", country="NZ")
+    rejects = staged_table(warehouse, "rejects").sort("canonical_id")
+    assert rejects.select("canonical_id", "reason", "field").rows() == [
+        (_id("document", "D2"), "missing_file", "size_bytes"),
+        (_id("document", "D3"), "unsafe_path", "size_bytes"),
+    ]
+    assert rejects["message"].to_list() == [
+        "size_bytes: attached file is not in the dump",
+        "size_bytes: file path leaves the dump or goes through a symbolic link (refused, never read)",
+    ]
+    assert staged_table(warehouse, "document")["canonical_id"].to_list() == [_id("document", "D1")]
