@@ -219,6 +219,17 @@ class CannotDeleteDueToAssociation(DataverseError):
     template = "The object you tried to delete is associated with another object and cannot be deleted."
 
 
+class UserCannotBeDeleted(DataverseError):
+    """A user is disabled, not deleted (README "Users are disabled, not deleted"): an org deletes only a user whose
+    Entra ID account is gone for good, and only with the environment's "Enable delete disabled users" setting on (off
+    by default). Microsoft documents no code or wording for the refusal: this one (the 405 and code of the other
+    deletes an org never does) is UNCONFIRMED."""
+
+    status = 405
+    code = "0x80040203"
+    template = "A user cannot be deleted: disable it instead (isdisabled)."
+
+
 class UserNotEnabled(DataverseError):
     """Disabled user as owner or caller (research/dataverse.md §5.3, third-party; behind a switch)."""
 

@@ -10,9 +10,10 @@ configuration (`delta.deletions`) says what happens instead:
   attachments) are deleted — there is no other way to withdraw them.
 - `delete`: every such record is deleted.
 
-Children go first (reverse load order). The ledger moves the record to `retired` (still rolled back
-by a rollback) or `removed`; its hash is cleared, so a record that reappears in the source is sent
-again.
+Children go first (reverse load order), in `$batch` requests of one change set per record
+(`rollback.reverse_in_batches`: a record the org refuses fails alone). The ledger moves the record
+to `retired` (still rolled back by a rollback) or `removed`; its hash is cleared, so a record that
+reappears in the source is sent again.
 """
 
 from __future__ import annotations
@@ -25,10 +26,10 @@ import polars as pl
 
 from store import TableRef, Warehouse, table_exists
 from targets import ledger
+from targets.dynamics.batch import BatchOperation
 from targets.dynamics.client import DataverseClient
-from targets.dynamics.errors import DataverseError
 from targets.dynamics.loader import LOAD_ORDER, SCHEMA, TARGET
-from targets.dynamics.rollback import apply_children_first, error_counts
+from targets.dynamics.rollback import Reversal, apply_children_first, error_counts, reverse_in_batches
 from targets.dynamics.tables import TABLES
 
 DeletionMode = Literal["deactivate", "delete"]
@@ -89,30 +90,15 @@ def _retirement(table_name: str, mode: DeletionMode) -> str:
     return "deactivated" if mode == "deactivate" and table_name in RETIRED_STATE else "removed"
 
 
-async def _retire(client: DataverseClient, table_name: str, row: dict, mode: DeletionMode) -> ledger.Operation:
+def _retiring(table_name: str, row: dict, mode: DeletionMode) -> Reversal:
+    """The change set that retires one record: its inactive state (update only: If-Match *), or a delete."""
     table = TABLES[table_name]
-    state = RETIRED_STATE[table_name] if _retirement(table_name, mode) == "deactivated" else None
-    try:
-        if state is not None:
-            await client.patch(
-                table.entity_set, row["target_id"], {"statecode": state[0], "statuscode": state[1]}, if_match="*"
-            )
-            kind = "deactivated"
-        else:
-            await client.delete(table.entity_set, row["target_id"])  # a 404 counts as done
-            kind = "removed"
-    except DataverseError as exc:
-        return ledger.Operation(
-            table_name,
-            row["canonical_id"],
-            row["target_id"],
-            "failed",
-            row["entity"],
-            http_status=exc.status,
-            error_code=exc.code,
-            error_message=exc.message,
-        )
-    return ledger.Operation(table_name, row["canonical_id"], row["target_id"], kind, row["entity"])
+    url = f"{table.entity_set}({row['target_id']})"
+    if _retirement(table_name, mode) == "deactivated":
+        statecode, statuscode = RETIRED_STATE[table_name]
+        body = {"statecode": statecode, "statuscode": statuscode}
+        return Reversal((BatchOperation("PATCH", url, body, {"If-Match": "*"}),), "deactivated", gone_is_done=False)
+    return Reversal((BatchOperation("DELETE", url),), "removed", gone_is_done=True)
 
 
 async def retire_removed(
@@ -127,8 +113,8 @@ async def retire_removed(
     """Deactivate or delete, children first, every loaded record that left the source."""
     result = RemovalResult()
 
-    async def act(table_name: str, row: dict) -> ledger.Operation:
-        return await _retire(client, table_name, row, mode)
+    async def act(table_name: str, rows: list[dict]) -> list[ledger.Operation]:
+        return await reverse_in_batches(client, table_name, rows, lambda row: _retiring(table_name, row, mode))
 
     def count(table_name: str, done: list[ledger.Operation], attempts: list[ledger.Operation]) -> None:
         result.deactivated += sum(op.operation == "deactivated" for op in done)

@@ -6,6 +6,10 @@ original image back. One load run (`load_run_id`): the records that run created 
 records it updated get the pre-image it recorded back — a bad delta load undone without touching
 the rest. Each reversal is ledgered at once (`rolled_back` / `restored` / `reverted`), so a rollback
 interrupted half-way picks up where it stopped, and a second rollback finds nothing left to do.
+
+The reversals travel in `$batch` requests (`reverse_in_batches`), one change set per record with
+continue-on-error: a record the org refuses (a Restrict relationship, a disabled owner) fails alone and is
+reported with its own code, the others in the same request are applied.
 """
 
 from __future__ import annotations
@@ -19,12 +23,14 @@ import polars as pl
 
 from store import Warehouse
 from targets import ledger
-from targets.dynamics import DataverseClient, DataverseError
+from targets.dynamics import BatchOperation, ChangesetResult, DataverseClient, DataverseError
+from targets.dynamics.batch import AdaptiveBatchSize
 from targets.dynamics.loader import LOAD_ORDER, TARGET
 from targets.dynamics.practitioners import USERS
 from targets.dynamics.relationships import TARGET_TABLE as RELATIONSHIPS_TABLE
 from targets.dynamics.tables import TABLES, Column, TargetTable
 
+# $batch requests of one table's reversals in flight at once (each up to `batch_operations` change sets).
 CONCURRENT_REVERSALS = 8
 # Records a load creates in the org outside the mapping (no TargetTable): the invoices' price list and the
 # client ↔ practitioner junction rows (targets/dynamics/relationships.py). They are ledgered like the rest.
@@ -82,40 +88,95 @@ def restorable(table: TargetTable, image: dict) -> dict:
     return body
 
 
-async def _undo(client: DataverseClient, table: TargetTable, row: dict) -> ledger.Operation:
-    """Delete (row["action"] == "delete") or patch the image back; a failure is returned, not raised."""
-    try:
-        if row["action"] == "delete":
-            if table.name == "businessunit":
-                await _disable_business_unit(client, table, row["target_id"])
-            await client.delete(table.entity_set, row["target_id"])  # a 404 counts as done
-            kind = "rolled_back"
-        else:
-            image = json.loads(row["image"] or "{}")
-            await client.patch(table.entity_set, row["target_id"], restorable(table, image), if_match="*")
-            kind = row["action"]
-    except DataverseError as exc:
-        return ledger.Operation(
-            table.name,
-            row["canonical_id"],
-            row["target_id"],
-            "failed",
-            row["entity"],
-            http_status=exc.status,
-            error_code=exc.code,
-            error_message=exc.message,
-        )
-    return ledger.Operation(table.name, row["canonical_id"], row["target_id"], kind, row["entity"])
+@dataclass(frozen=True)
+class Reversal:
+    """The change set that reverses (or retires) one ledger row and what its success is ledgered as.
+
+    Attributes:
+        operations: Applied atomically (a business unit: disable, then delete).
+        done_as: The ledger operation of a success (`rolled_back`, `restored`, `removed` …).
+        gone_is_done: A 404 means done: the record the change set deletes is already absent (research §2.4).
+    """
+
+    operations: tuple[BatchOperation, ...]
+    done_as: str
+    gone_is_done: bool
 
 
-async def _disable_business_unit(client: DataverseClient, table: TargetTable, target_id: str) -> None:
-    """A real org deletes only a disabled business unit (0x80041d60 "Not disabled business unit cannot be
-    deleted.", emulators/dataverse/README.md); one already gone is left to the delete's 404."""
-    try:
-        await client.patch(table.entity_set, target_id, {"isdisabled": True}, if_match="*")
-    except DataverseError as exc:
-        if exc.status != 404:
-            raise
+def reversal(table: TargetTable, row: dict) -> Reversal:
+    """Delete (row["action"] == "delete") or patch the image back (update only: If-Match *)."""
+    url = f"{table.entity_set}({row['target_id']})"
+    if row["action"] == "delete":
+        # A real org deletes only a disabled business unit (0x80041d60 "Not disabled business unit cannot be
+        # deleted.", emulators/dataverse/README.md); one already gone fails the disable with the delete's 404.
+        disable = (BatchOperation("PATCH", url, {"isdisabled": True}, {"If-Match": "*"}),)
+        before = disable if table.name == "businessunit" else ()
+        return Reversal((*before, BatchOperation("DELETE", url)), "rolled_back", gone_is_done=True)
+    image = json.loads(row["image"] or "{}")
+    return Reversal(
+        (BatchOperation("PATCH", url, restorable(table, image), {"If-Match": "*"}),), row["action"], gone_is_done=False
+    )
+
+
+def _outcome(table_name: str, row: dict, change: Reversal, result: ChangesetResult) -> ledger.Operation:
+    error = result.error
+    if result.ok or (error is not None and error.status == 404 and change.gone_is_done):
+        return ledger.Operation(table_name, row["canonical_id"], row["target_id"], change.done_as, row["entity"])
+    return _failed(table_name, row, error or DataverseError(0, None, "change set failed"))
+
+
+def _failed(table_name: str, row: dict, error: DataverseError) -> ledger.Operation:
+    return ledger.Operation(
+        table_name,
+        row["canonical_id"],
+        row["target_id"],
+        "failed",
+        row["entity"],
+        http_status=error.status,
+        error_code=error.code,
+        error_message=error.message,
+    )
+
+
+async def reverse_in_batches(
+    client: DataverseClient, table_name: str, rows: list[dict], reversal_of: Callable[[dict], Reversal]
+) -> list[ledger.Operation]:
+    """Send each row's change set (`reversal_of(row)`), packed into `$batch` requests with continue-on-error, and
+    return one ledger operation per row, in order: its `done_as`, or `failed` with the org's status, code and
+    message. A request's size starts at the capabilities' `initial_batch_operations` and adapts to the org's answers
+    up to `batch_operations` (batch.AdaptiveBatchSize, as the loader's); 429s and transient errors are the client's
+    (retried inside the request). Every change set is idempotent (a delete's 404 counts as done, a restore is an
+    If-Match * update), so a request whose answer was lost is resent as it is. A request the org refuses as a whole
+    fails each of its rows with that error; the rows stay to do."""
+    changes = [reversal_of(row) for row in rows]
+    per_row = max((len(c.operations) for c in changes), default=1)
+    capabilities = client.capabilities
+    sizer = AdaptiveBatchSize(
+        max(1, capabilities.initial_batch_operations // per_row),
+        max(1, capabilities.batch_operations // per_row),
+        client.connection.timeout_seconds,
+    )
+    outcomes: list[ledger.Operation | None] = [None] * len(rows)
+    cut = 0
+
+    async def send_batches() -> None:
+        # Each request is cut when it is sent, at the size the org's last answers allow (as the loader does).
+        nonlocal cut
+        while cut < len(rows):
+            start, stop = cut, min(len(rows), cut + sizer.size)
+            cut = stop
+            try:
+                results = await client.execute_batch([list(c.operations) for c in changes[start:stop]], sizer=sizer)
+            except DataverseError as exc:
+                for i in range(start, stop):
+                    outcomes[i] = _failed(table_name, rows[i], exc)
+                continue
+            for i, result in zip(range(start, stop), results, strict=True):
+                outcomes[i] = _outcome(table_name, rows[i], changes[i], result)
+
+    senders = min(CONCURRENT_REVERSALS, max(1, len(rows)))
+    await asyncio.gather(*(send_batches() for _ in range(senders)))
+    return [op for op in outcomes if op is not None]
 
 
 def _work(warehouse: Warehouse, run_kind: str, load_run_id: str | None) -> pl.DataFrame:
@@ -154,20 +215,15 @@ async def apply_children_first(
     run_id: str,
     operator: str,
     work: pl.DataFrame,
-    act: Callable[[str, dict], Awaitable[ledger.Operation]],
+    act: Callable[[str, list[dict]], Awaitable[list[ledger.Operation]]],
     on_table: Callable[[str, list[ledger.Operation], list[ledger.Operation]], None],
     intended: Callable[[str, dict], str],
 ) -> None:
-    """Run `act` on every row of `work` (a `target_table` column), table by table children first
-    (ROLLBACK_ORDER), a few at a time. Each table's intents (`intended(table, row)`: the operation the row is
-    about to get) are ledgered before its requests and its outcomes at once after them (a failed attempt only
-    in the audit log: the record stays to do); then `on_table(table, done, failed)` is told."""
-    gate = asyncio.Semaphore(CONCURRENT_REVERSALS)
-
-    async def bounded(table_name: str, row: dict) -> ledger.Operation:
-        async with gate:
-            return await act(table_name, row)
-
+    """Run `act(table, rows)` (one outcome per row, e.g. `reverse_in_batches`) on the rows of `work` (a
+    `target_table` column), table by table children first (ROLLBACK_ORDER): a table starts once the one before it
+    is done, so no batch ever holds a parent before its children. Each table's intents (`intended(table, row)`: the
+    operation the row is about to get) are ledgered before its requests and its outcomes at once after them (a
+    failed attempt only in the audit log: the record stays to do); then `on_table(table, done, failed)` is told."""
     for table_name in ROLLBACK_ORDER:
         rows = work.filter(pl.col("target_table") == table_name)
         if rows.is_empty():
@@ -180,7 +236,7 @@ async def apply_children_first(
         ]
         with warehouse.connect() as con:
             ledger.intend(con, run_kind, TARGET, run_id, operator, intents)
-        operations = await asyncio.gather(*(bounded(table_name, row) for row in rows.iter_rows(named=True)))
+        operations = await act(table_name, list(rows.iter_rows(named=True)))
         done = [op for op in operations if op.operation != "failed"]
         attempts = [op for op in operations if op.operation == "failed"]
         with warehouse.connect() as con:
@@ -209,12 +265,14 @@ async def rollback_partition(
     """Reverse every load of the partition recorded in the ledger, or only the load run `load_run_id`."""
     result = RollbackResult()
 
-    async def undo(table_name: str, row: dict) -> ledger.Operation:
+    async def undo(table_name: str, rows: list[dict]) -> list[ledger.Operation]:
         if table_name in ORG_RECORDS:  # created by the migration, so always a delete
-            return await _undo(client, ORG_RECORDS[table_name], row)
-        if table_name in ORG_UPDATES:  # never created by the migration: the pre-image goes back
-            return await _undo(client, ORG_UPDATES[table_name], row)
-        return await _undo(client, TABLES[table_name].with_columns((extra_columns or {}).get(table_name, ())), row)
+            table = ORG_RECORDS[table_name]
+        elif table_name in ORG_UPDATES:  # never created by the migration: the pre-image goes back
+            table = ORG_UPDATES[table_name]
+        else:
+            table = TABLES[table_name].with_columns((extra_columns or {}).get(table_name, ()))
+        return await reverse_in_batches(client, table_name, rows, lambda row: reversal(table, row))
 
     def count(table_name: str, done: list[ledger.Operation], attempts: list[ledger.Operation]) -> None:
         result.deleted += sum(op.operation == "rolled_back" for op in done)

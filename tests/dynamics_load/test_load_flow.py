@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from pathlib import Path
 
 import polars as pl
@@ -175,7 +176,8 @@ def test_one_changed_client_is_one_update_with_its_pre_image_and_a_run_rollback_
     before = control.stats()
     result = flow.run(flow.rollback(part, "rollback-run-2", OPERATOR, load_run_id="run-2"))
     assert (result.deleted, result.restored, result.failed) == (0, 1, 0)
-    assert writes_between(before, control.stats()) == {"created": 0, "updated": 1, "deleted": 0}
+    restore = {"created": 0, "updated": 1, "deleted": 0, "requests:batch": 1}  # the pre-image in one $batch
+    assert writes_between(before, control.stats()) == restore
     assert _by_id(emulator_rows(org, "contact"), "contactid") == loaded  # that row restored, the rest untouched
     assert {t: emulator_rows(org, t) for t in other_tables} == other_tables
     reverted = ledger_operations(part, "rollback-run-2")
@@ -200,7 +202,13 @@ def test_full_rollback_removes_everything_loaded_and_a_second_one_does_nothing(
     assert result.failed == 0 and result.errors == {}
     assert result.deleted == sum(created.values()) and result.restored == 0
     assert {t: n for t, n in result.by_table.items() if n} == created
-    assert writes_between(before, control.stats())["deleted"] >= sum(created.values())
+    after = control.stats()
+    assert writes_between(before, after)["deleted"] >= sum(created.values())
+    # Batched: every request of the rollback is a $batch, each of at least the size a table's requests start at.
+    batches = writes_between(before, after)["requests:batch"]
+    assert after["requests"] - before["requests"] == batches
+    first_size = DataverseCapabilities().initial_batch_operations
+    assert batches <= sum(math.ceil(n / first_size) for n in created.values())  # one DELETE a request: 1 a record
     assert {t: emulator_rows(org, t) for t in pre_load} == pre_load
 
     operations = ledger_operations(part, "rollback-1")

@@ -15,7 +15,7 @@ from emulators.launcher import RunningEmulators
 from targets.dynamics import TerminalError, flow
 from targets.dynamics.custom_tables import CLIENT_PRACTITIONER
 from targets.dynamics.payloads import record_guid
-from targets.dynamics.rollback import ORG_UPDATES, PRICE_LIST_TABLE, ROLLBACK_ORDER
+from targets.dynamics.rollback import ORG_UPDATES, PRICE_LIST_TABLE, ROLLBACK_ORDER, reversal, reverse_in_batches
 from targets.dynamics.tables import TABLES
 
 RESTRICTED = "400 0x80040227"
@@ -111,3 +111,49 @@ def test_a_record_the_org_still_needs_is_reported_with_its_code_and_the_rest_is_
     again = flow.run(flow.rollback(part, "rollback-2", OPERATOR))
     assert (again.deleted, again.failed) == (2, 0)
     assert again.by_table == {"contact": 1, PRICE_LIST_TABLE: 1}
+
+
+def _created_id(response: Any) -> str:
+    assert response.status_code == 204
+    return str(response.headers["OData-EntityId"]).rsplit("(", 1)[1].rstrip(")")
+
+
+def test_a_restrict_refusal_inside_a_batch_fails_that_record_alone(
+    ready_part: flow.Partition, org: RunningEmulators
+) -> None:
+    """Six contacts' deletes in one $batch (one change set each, continue-on-error): the one an org invoice holds is
+    refused with its own code, the others are deleted, and one already gone counts as done."""
+    control = org.dataverse_control
+    contacts = TABLES["contact"]
+
+    async def scenario() -> tuple[list[str], list[Any], dict[str, Any], dict[str, Any]]:
+        async with flow.dataverse_client(ready_part) as dv:
+            ids = [_created_id(await dv.request("POST", "contacts", json={"lastname": f"Batch {i}"})) for i in range(5)]
+            currency = (await dv.get_all("transactioncurrencies", select=["transactioncurrencyid"]))[0]
+            bind = f"/transactioncurrencies({currency['transactioncurrencyid']})"
+            price_list = _created_id(
+                await dv.request("POST", "pricelevels", json={"name": "Held", "transactioncurrencyid@odata.bind": bind})
+            )
+            held = {
+                "name": "Raised in the org",
+                "customerid_contact@odata.bind": f"/contacts({ids[2]})",
+                "pricelevelid@odata.bind": f"/pricelevels({price_list})",
+            }
+            await dv.request("POST", "invoices", json=held)
+            gone = str(record_guid(CUSTOMER, "contact", "never-loaded"))
+            rows = [
+                {"canonical_id": f"c{i}", "target_id": target, "entity": "contact", "action": "delete", "image": None}
+                for i, target in enumerate([*ids, gone])
+            ]
+            before = control.stats()
+            outcomes = await reverse_in_batches(dv, "contact", rows, lambda row: reversal(contacts, row))
+            return ids, outcomes, before, control.stats()
+
+    ids, outcomes, before, after = flow.run(scenario())
+    assert after["requests"] - before["requests"] == 1  # the six deletes travelled in one $batch
+    assert after["operations"]["batch"] - before["operations"].get("batch", 0) == 1
+    assert [op.operation for op in outcomes] == ["rolled_back"] * 2 + ["failed"] + ["rolled_back"] * 3
+    refused = outcomes[2]
+    assert (refused.target_id, refused.http_status, refused.error_code) == (ids[2], 400, "0x80040227")
+    remaining = {str(r["contactid"]).lower() for r in emulator_rows(org, "contact")}
+    assert ids[2] in remaining and not remaining & {ids[i] for i in (0, 1, 3, 4)}

@@ -239,3 +239,20 @@ def test_a_record_cannot_be_assigned_to_a_user_who_cannot_read_its_table(
         assert error_of(api.get(f"systemusers({user_id})/{function}(PrivilegeName='prvReadNoSuchTable')"))[0] == 404
     finally:
         control.set_privilege("prvReadContact", held=True, user_id=user_id)
+
+
+def test_a_user_is_disabled_never_deleted(api: httpx.Client, emulators: RunningEmulators, unique: str) -> None:
+    """powerapps-docs admin `delete-users.md`: a user leaving is disabled; a delete needs the Entra ID account gone for
+    good and the off-by-default "Enable delete disabled users" setting, neither of which the emulator models."""
+    emulators.dataverse_control.add_user(firstname="Gone", lastname=unique, internalemailaddress=f"{unique}@x.example")
+    query = f"systemusers?$select=systemuserid&$filter=internalemailaddress eq '{unique}@x.example'"
+    (user,) = api.get(query).json()["value"]
+    url = f"systemusers({user['systemuserid']})"
+    refused = (405, "0x80040203", "A user cannot be deleted: disable it instead (isdisabled).")
+    assert error_of(api.delete(url)) == refused
+    assert api.patch(url, json={"isdisabled": True}).status_code == 204
+    assert error_of(api.delete(url)) == refused  # disabled or not
+    condition = {"AttributeName": "systemuserid", "Operator": "Equal", "Values": [user["systemuserid"]]}
+    job = {"QuerySet": [{"EntityName": "systemuser", "Criteria": {"Conditions": [condition]}}], "JobName": unique}
+    assert api.post("BulkDelete", json=job).status_code == 200  # the job goes on and leaves the user
+    assert api.get(f"{url}?$select=isdisabled").json()["isdisabled"] is True

@@ -182,6 +182,8 @@ class Records:
             table.logical == "businessunit" and old.get("parentbusinessunitid") is None
         ):
             raise e.OperationNotSupported(detail=f"The {table.logical} {record_id} cannot be deleted.")
+        if table.logical == "systemuser":
+            raise e.UserCannotBeDeleted()
         if table.logical == "businessunit":
             self._check_business_unit_deletable(record_id, old)
         with self.store.transaction():

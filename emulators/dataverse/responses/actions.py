@@ -92,7 +92,7 @@ def _bulk_delete(req: ApiRequest, backend: DataverseBackend, body: Any) -> ApiRe
         for row in rows:
             try:
                 backend.records.delete(table, row[table.pk])
-            except (e.CannotDeleteDueToAssociation, e.ObjectDoesNotExist):
+            except (e.CannotDeleteDueToAssociation, e.UserCannotBeDeleted, e.ObjectDoesNotExist):
                 continue
             deleted += 1
     response = json_response({"@odata.context": _response_context(req, "BulkDelete"), "JobId": str(uuid.uuid4())})
