@@ -24,6 +24,7 @@ from postgres_helpers import ProductionHome
 from emulators.launcher import start_emulators
 from emulators.provision import provision_practice_users
 from migration_assets.partitions import add_customer_partition, customer_partitions
+from migration_assets.run_coordinator import CustomerQueuedRunCoordinator
 from migration_assets.targets import load_pool
 from synthetic import GenerationSummary, generate_practice
 
@@ -69,7 +70,8 @@ def test_a_partitioned_staging_run_lands_in_postgres(
     assert type(instance.run_storage).__name__ == "PostgresRunStorage"
     assert type(instance.event_log_storage).__name__ == "PostgresEventLogStorage"
     assert type(instance.schedule_storage).__name__ == "PostgresScheduleStorage"
-    assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator"
+    # the run queue with every customer's runs (the customer-only signoff too) under its one-run limit
+    assert isinstance(instance.run_coordinator, CustomerQueuedRunCoordinator)
 
     register_customer(migration_home, "pg-staging", practice.out_dir)
     add_customer_partition(instance, "pg-staging")
